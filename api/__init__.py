@@ -1,0 +1,1 @@
+"""Vetted: a multilingual, versioned content API for vetted medical information."""

@@ -1,0 +1,1 @@
+"""Pure domain: content model, validation, locales, rendering. No HTTP, SQL or files."""

@@ -1,0 +1,217 @@
+"""Reading and writing content YAML: safe parsing with line numbers, model validation,
+and the canonical serialisation that `vetted export` writes back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple, TypeVar
+
+import msgspec
+import yaml
+from babel.numbers import list_currencies
+
+from api.core.errors import ValidationFailed
+from api.core.model import (
+    Article,
+    Fact,
+    Section,
+    Treatment,
+    TreatmentCatalog,
+    TreatmentRef,
+    walk_sections,
+)
+
+__all__ = [
+    "MAX_YAML_BYTES",
+    "check_references",
+    "dump_yaml",
+    "parse_article",
+    "parse_treatments",
+]
+
+MAX_YAML_BYTES = 2_000_000
+_T = TypeVar("_T", bound=msgspec.Struct)
+_PATH_IN_ERROR = re.compile(r" - at `(\$[^`]*)`$")
+_CURRENCIES = frozenset(list_currencies())
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+def parse_article(text: str | bytes, file: str) -> Article:
+    """Parse and validate one article file; errors name `file:line`."""
+    article, lines = _decode(text, file, Article)
+    seen: dict[str, str] = {}
+    for index, section in _indexed_sections(article.sections, "$.sections"):
+        if section.id in seen:
+            raise _fail(f"duplicate section id {section.id!r}", file, lines, index + ".id")
+        seen[section.id] = index
+        _check_section(section, index, file, lines)
+    return article
+
+
+def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
+    """Parse and validate the treatments file; errors name `file:line`."""
+    catalog, lines = _decode(text, file, TreatmentCatalog)
+    ids: set[str] = set()
+    for n, treatment in enumerate(catalog.treatments):
+        if treatment.id in ids:
+            raise _fail(f"duplicate treatment id {treatment.id!r}", file, lines,
+                        f"$.treatments[{n}].id")
+        ids.add(treatment.id)
+    return catalog
+
+
+def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) -> None:
+    """Cross-file checks: every reference between articles and treatments resolves."""
+    sections = {(a.slug, s.id) for a in articles for s in walk_sections(a.sections)}
+    known = {t.id for t in treatments.treatments}
+    for treatment in treatments.treatments:
+        if (treatment.article, treatment.section) not in sections:
+            raise ValidationFailed(
+                f"treatment {treatment.id!r} names unknown section "
+                f"{treatment.article}/{treatment.section}", path=f"treatments/{treatment.id}")
+    for article in articles:
+        for section in walk_sections(article.sections):
+            for block in section.blocks:
+                ref = block.treatment if isinstance(block, TreatmentRef | Fact) else None
+                if ref is not None and ref not in known:
+                    raise ValidationFailed(
+                        f"block {section.id}/{block.id} names unknown treatment {ref!r}",
+                        path=f"{article.slug}/{section.id}/{block.id}")
+
+
+def dump_yaml(value: Article | TreatmentCatalog) -> str:
+    """The canonical YAML text of a content value (what export writes, byte for byte)."""
+    return yaml.safe_dump(
+        msgspec.to_builtins(value), sort_keys=False, allow_unicode=True,
+        width=1_000_000, default_flow_style=False,
+    )
+
+
+def _check_section(section: Section, index: str, file: str, lines: dict[str, int]) -> None:
+    for n, child in enumerate(section.sections):
+        if not child.id.startswith(section.id + "/"):
+            raise _fail(f"nested section id {child.id!r} must start with {section.id + '/'!r}",
+                        file, lines, f"{index}.sections[{n}].id")
+    block_ids: set[str] = set()
+    for n, block in enumerate(section.blocks):
+        where = f"{index}.blocks[{n}]"
+        if block.id in block_ids:
+            raise _fail(f"duplicate block id {block.id!r} in section {section.id!r}",
+                        file, lines, where + ".id")
+        block_ids.add(block.id)
+        if isinstance(block, Fact):
+            _check_fact(block, where, file, lines)
+
+
+def _check_fact(fact: Fact, where: str, file: str, lines: dict[str, int]) -> None:
+    if fact.min > fact.max:
+        raise _fail(f"fact {fact.id!r}: min {fact.min} is greater than max {fact.max}",
+                    file, lines, where + ".min")
+    if fact.min < 0:
+        raise _fail(f"fact {fact.id!r}: min must not be negative", file, lines, where + ".min")
+    if fact.kind == "duration" and (fact.unit is None or fact.currency is not None):
+        raise _fail(f"duration fact {fact.id!r} needs a unit and no currency",
+                    file, lines, where + ".unit")
+    if fact.kind == "cost":
+        if fact.currency is None or fact.unit is not None:
+            raise _fail(f"cost fact {fact.id!r} needs a currency and no unit",
+                        file, lines, where + ".currency")
+        if fact.currency not in _CURRENCIES:
+            raise _fail(f"unknown currency {fact.currency!r}", file, lines,
+                        where + ".currency")
+
+
+def _indexed_sections(sections: tuple[Section, ...], prefix: str) -> list[tuple[str, Section]]:
+    out: list[tuple[str, Section]] = []
+    for n, section in enumerate(sections):
+        index = f"{prefix}[{n}]"
+        out.append((index, section))
+        out.extend(_indexed_sections(section.sections, index + ".sections"))
+    return out
+
+
+def _fail(detail: str, file: str, lines: dict[str, int], path: str) -> ValidationFailed:
+    return ValidationFailed(detail, file=file, line=_line_of(path, lines), path=path)
+
+
+def _line_of(path: str, lines: dict[str, int]) -> int | None:
+    # An error may point below the deepest node we know (a missing field): walk up.
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return lines.get("$")
+
+
+def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str, int]]:
+    if len(text) > MAX_YAML_BYTES:
+        raise ValidationFailed(f"file is larger than {MAX_YAML_BYTES} bytes", file=file)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"not UTF-8: {exc.reason} at byte {exc.start}",
+                                   file=file) from exc
+    try:
+        _refuse_anchors(text, file)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ValidationFailed(f"YAML syntax: {exc.problem}", file=file, line=line) from exc
+    except yaml.YAMLError as exc:
+        raise ValidationFailed(f"YAML: {exc}", file=file) from exc
+    if node is None:
+        raise ValidationFailed("file is empty", file=file, line=1)
+    lines: dict[str, int] = {}
+    value = _to_python(node, "$", _Reader(lines, file, yaml.SafeLoader("")))
+    try:
+        return msgspec.convert(value, model), lines
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = _PATH_IN_ERROR.search(message)
+        path = match.group(1) if match else "$"
+        detail = _PATH_IN_ERROR.sub("", message)
+        raise ValidationFailed(f"{detail} (at {path})", file=file,
+                               line=_line_of(path, lines), path=path) from exc
+
+
+def _refuse_anchors(text: str, file: str) -> None:
+    # Aliases are how "billion laughs" documents expand; content never needs them.
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ValidationFailed("YAML anchors and aliases are not allowed", file=file,
+                                   line=event.start_mark.line + 1)
+
+
+class _Reader(NamedTuple):
+    lines: dict[str, int]
+    file: str
+    scalars: yaml.SafeLoader
+
+
+def _to_python(node: yaml.Node, path: str, reader: _Reader) -> Any:
+    """Build plain values from a composed node, remembering the line of every path.
+
+    Non-standard tags are refused, so a file can only ever construct plain data.
+    """
+    line = reader.lines[path] = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        raise ValidationFailed(f"YAML tag {node.tag!r} is not allowed", file=reader.file,
+                               line=line)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if not isinstance(key_node, yaml.ScalarNode) or key in out:
+                raise ValidationFailed(f"invalid or duplicate key {key!r}", file=reader.file,
+                                       line=key_node.start_mark.line + 1)
+            out[key] = _to_python(value_node, f"{path}.{key}", reader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, f"{path}[{n}]", reader) for n, item in enumerate(node.value)]
+    return reader.scalars.construct_object(node)

@@ -1,0 +1,77 @@
+"""Domain errors. The web layer maps each to one problem+json type."""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "InvalidLocale",
+    "InvalidParameter",
+    "NotFound",
+    "PreconditionRequired",
+    "StaleVersion",
+    "Unauthorized",
+    "ValidationFailed",
+    "VettedError",
+]
+
+
+class VettedError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(VettedError):
+    """The named resource does not exist (or is not visible to this reader)."""
+
+
+class InvalidParameter(VettedError):
+    """A query or path parameter has a value we cannot use."""
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(f"{parameter}: {detail}")
+        self.parameter = parameter
+        self.detail = detail
+
+
+class InvalidLocale(InvalidParameter):
+    """A locale code is not a syntactically valid BCP 47 / CLDR identifier."""
+
+    def __init__(self, parameter: str, value: str, available: list[str]) -> None:
+        super().__init__(
+            parameter,
+            f"{value!r} is not a valid locale code; available: {', '.join(available)}",
+        )
+        self.available = available
+
+
+class ValidationFailed(VettedError):
+    """Input content failed validation; names the file, line and field where known."""
+
+    def __init__(self, detail: str, *, file: str = "", line: int | None = None,
+                 path: str = "") -> None:
+        where = file + (f":{line}" if line else "")
+        super().__init__(f"{where}: {detail}" if where else detail)
+        self.detail = detail
+        self.file = file
+        self.line = line
+        self.path = path
+
+
+class StaleVersion(VettedError):
+    """An If-Match precondition names a version that is no longer current."""
+
+
+class PreconditionRequired(VettedError):
+    """A write came without the If-Match header it needs."""
+
+
+class Conflict(VettedError):
+    """The write conflicts with the current state (wrong workflow step, same author...)."""
+
+
+class Unauthorized(VettedError):
+    """No valid credentials were presented."""
+
+
+class Forbidden(VettedError):
+    """The credentials do not allow this action."""

@@ -1,0 +1,89 @@
+"""The translatable messages of content: one gettext message per text field.
+
+`msgctxt` is `<article>/<section>/<block>` (with `/question`, `/answer` for FAQ parts,
+`/heading` for headings, `<article>/title` for titles) or `treatment/<id>/<field>`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from api.core.model import (
+    Article,
+    Block,
+    Callout,
+    Faq,
+    Paragraph,
+    Section,
+    Treatment,
+    TreatmentCatalog,
+    walk_sections,
+)
+
+__all__ = [
+    "Message",
+    "article_messages",
+    "block_fields",
+    "section_context",
+    "treatment_fields",
+    "treatment_messages",
+]
+
+
+class Message(NamedTuple):
+    """One translatable string with the context a translator needs."""
+
+    context: str
+    source: str
+    comment: str
+
+
+def section_context(article: Article, section: Section) -> str:
+    """The msgctxt prefix of everything in a section."""
+    return f"{article.slug}/{section.id}"
+
+
+def block_fields(block: Block) -> list[tuple[str, str]]:
+    """(context suffix, source text) of each translatable field of a block."""
+    if isinstance(block, Paragraph | Callout):
+        return [(block.id, block.text)]
+    if isinstance(block, Faq):
+        return [(f"{block.id}/question", block.question), (f"{block.id}/answer", block.answer)]
+    return []
+
+
+def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
+    """(context, source text) of each translatable field of a treatment."""
+    base = f"treatment/{treatment.id}"
+    fields = [(f"{base}/name", treatment.name)]
+    if treatment.suitable_for:
+        fields.append((f"{base}/suitable_for", treatment.suitable_for))
+    fields.extend((f"{base}/regulatory/{n}", r.statement)
+                  for n, r in enumerate(treatment.regulatory))
+    return fields
+
+
+def article_messages(article: Article) -> list[Message]:
+    """Every message of an article, in document order."""
+    out = [Message(f"{article.slug}/title", article.title, "Article title")]
+    for section in walk_sections(article.sections):
+        prefix = section_context(article, section)
+        where = section.heading or section.id
+        if section.heading:
+            out.append(Message(f"{prefix}/heading", section.heading, "Section heading"))
+        for block in section.blocks:
+            kind = block.__struct_config__.tag
+            for suffix, text in block_fields(block):
+                part = suffix.partition("/")[2]
+                label = f"{kind} {part}" if part else str(kind)
+                out.append(Message(f"{prefix}/{suffix}", text, f"Section: {where} ({label})"))
+    return out
+
+
+def treatment_messages(catalog: TreatmentCatalog) -> list[Message]:
+    """Every message of the treatment records."""
+    return [
+        Message(context, text, f"Treatment {t.id}: {context.split('/', 2)[2]}")
+        for t in catalog.treatments
+        for context, text in treatment_fields(t)
+    ]
