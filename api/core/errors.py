@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "Conflict",
     "Forbidden",
+    "ImportRejected",
     "InvalidLocale",
     "InvalidParameter",
     "NotFound",
@@ -75,3 +76,11 @@ class Unauthorized(VettedError):
 
 class Forbidden(VettedError):
     """The credentials do not allow this action."""
+
+
+class ImportRejected(VettedError):
+    """Content or catalogs failed validation; nothing was stored."""
+
+    def __init__(self, errors: list[ValidationFailed]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors

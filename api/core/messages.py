@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "article_messages",
     "block_fields",
+    "known_contexts",
     "section_context",
     "treatment_fields",
     "treatment_messages",
@@ -87,3 +88,14 @@ def treatment_messages(catalog: TreatmentCatalog) -> list[Message]:
         for t in catalog.treatments
         for context, text in treatment_fields(t)
     ]
+
+
+def known_contexts(articles: list[Article], treatments: TreatmentCatalog) -> frozenset[str]:
+    """Every msgctxt a catalog may contain for this content."""
+    from api.core.formatting import cost_basis_phrases
+
+    contexts: set[str] = set()
+    cost_basis_phrases(lambda context, source: contexts.add(context) or source)
+    contexts.update(m.context for a in articles for m in article_messages(a))
+    contexts.update(m.context for m in treatment_messages(treatments))
+    return frozenset(contexts)

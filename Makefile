@@ -1,0 +1,46 @@
+# Vetted: `make serve` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= vetted.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install serve test lint typecheck openapi catalogs bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/vetted import --db $(DB)
+	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check api tests bench
+	$(BIN)/ruff format --check api tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+openapi: $(STAMP)
+	$(BIN)/vetted openapi --output openapi.yaml
+
+# Re-extract the template and merge it into every catalog (translators' round trip).
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --omit-header -c translators: .
+	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,137 @@
+"""The `vetted` command: import, check, openapi, serve. Parses arguments and calls the
+library; every library error becomes a message on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from api.core.errors import ImportRejected
+from api.sources import read_content
+
+__all__ = ["main"]
+
+DEFAULT_DB = "vetted.db"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"),
+                        help="content folder (default: content)")
+    parser.add_argument("--locales", type=Path, default=Path("locales"),
+                        help="catalog folder (default: locales)")
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=Path(os.environ.get("VETTED_DB", DEFAULT_DB)),
+                        help="SQLite database file (default: $VETTED_DB or vetted.db)")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate content and catalogs without storing anything."""
+    content = read_content(args.content, args.locales)
+    _say(f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
+         f"treatments, catalogs: {', '.join(c.locale for c in content.catalogs) or 'none'}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import content/ and locales/ into the database (one transaction)."""
+    from api.store.importer import import_content
+    from api.store.schema import open_database
+
+    content = read_content(args.content, args.locales)
+    db = open_database(args.db)
+    report = import_content(db, content, progress=_say)
+    new = ", ".join(f"{slug} v{n}" for slug, n in report.new_versions.items()) or "none"
+    _say(f"imported into {args.db}: new versions: {new}; unchanged: "
+         f"{len(report.unchanged)}; documents written: {report.documents_written}")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Write the OpenAPI contract exactly as the app serves it."""
+    from api.web.contract import served_openapi_yaml
+
+    text = served_openapi_yaml()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        _say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the database with granian (seeding it from content/ first if it is empty)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from api.store.importer import import_content
+    from api.store.schema import open_database
+    from api.store.versions import published_slugs
+    from api.web.app import DB_ENV
+
+    db = open_database(args.db)
+    if not published_slugs(db):
+        _say(f"seeding {args.db} from {args.content} and {args.locales}")
+        import_content(db, read_content(args.content, args.locales), progress=_say)
+    db.conn.close()
+    os.environ[DB_ENV] = str(args.db.resolve())
+    workers = args.workers or os.cpu_count() or 1
+    _say(f"serving {args.db} on http://{args.host}:{args.port} with {workers} worker(s)")
+    Granian("api.web.app:create_app_from_env", factory=True, address=args.host,
+            port=args.port, interface=Interfaces.ASGI, workers=workers,
+            log_access=args.access_log).serve()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="vetted", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help=cmd_check.__doc__)
+    _paths(check)
+    check.set_defaults(run=cmd_check)
+
+    imp = sub.add_parser("import", help=cmd_import.__doc__)
+    _paths(imp)
+    _db(imp)
+    imp.set_defaults(run=cmd_import)
+
+    openapi = sub.add_parser("openapi", help=cmd_openapi.__doc__)
+    openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")
+    openapi.set_defaults(run=cmd_openapi)
+
+    serve = sub.add_parser("serve", help=cmd_serve.__doc__)
+    _paths(serve)
+    _db(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=0, help="default: number of cores")
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `vetted` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ImportRejected as exc:
+        for error in exc.errors:
+            _say(f"error: {error}")
+        _say(f"rejected: {len(exc.errors)} error(s); nothing was stored")
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Validating gettext catalogs (.po) before anything of them is stored.
+
+A catalog is checked line by line for syntax, then parsed with Babel; every entry must
+name a known message context and keep the msgid's placeholders, and no translation may
+contain markup or control characters. Errors carry `file:line`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Collection
+
+import msgspec
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, read_po
+
+from api.core.errors import ValidationFailed
+from api.core.negotiation import normalize_locale
+
+__all__ = [
+    "MAX_CATALOG_BYTES",
+    "MAX_CATALOG_ENTRIES",
+    "CatalogEntry",
+    "ParsedCatalog",
+    "parse_catalog",
+]
+
+MAX_CATALOG_BYTES = 5_000_000
+MAX_CATALOG_ENTRIES = 20_000
+_LINE = re.compile(
+    r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"\s*'
+    r'|(?:#~\s*)?"(?:[^"\\]|\\.)*"\s*|\s*)$'
+)
+_ESCAPE = re.compile(r'\\(.)')
+_VALID_ESCAPES = frozenset('\\"ntr')
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+# Embedding/override/isolate controls can reorder text on screen (spoofing); marks are fine.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One translated message of a catalog."""
+
+    context: str
+    source: str
+    text: str
+    fuzzy: bool
+    line: int
+
+
+class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
+    """A validated catalog: its locale and translated entries."""
+
+    locale: str
+    entries: tuple[CatalogEntry, ...]
+    total: int
+
+
+def parse_catalog(data: bytes, file: str, locale: str,
+                  known_contexts: Collection[str]) -> ParsedCatalog:
+    """Validate a .po file for `locale`; raise ValidationFailed naming `file:line`.
+
+    Entries whose msgid differs from the current source are kept (they are stale and
+    never served); entries with an unknown msgctxt are errors.
+    """
+    if len(data) > MAX_CATALOG_BYTES:
+        raise ValidationFailed(f"catalog is larger than {MAX_CATALOG_BYTES} bytes", file=file)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValidationFailed("catalog is not valid UTF-8", file=file, line=line) from exc
+    _check_syntax(text, file)
+    try:
+        catalog = read_po(io.StringIO(text), locale=None, abort_invalid=True)
+    except (PoFileError, ValueError) as exc:
+        raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
+    _check_language(catalog, file, locale)
+    entries: list[CatalogEntry] = []
+    for message in catalog:
+        if not message.id:
+            continue
+        line = message.lineno
+        if len(entries) >= MAX_CATALOG_ENTRIES:
+            raise ValidationFailed(f"more than {MAX_CATALOG_ENTRIES} entries", file=file,
+                                   line=line)
+        if not isinstance(message.id, str) or not isinstance(message.string, str):
+            raise ValidationFailed("plural messages are not used by content", file=file,
+                                   line=line)
+        context = message.context or ""
+        if context not in known_contexts:
+            raise ValidationFailed(f"msgctxt {context!r} names no known block", file=file,
+                                   line=line, path=context)
+        if message.string:
+            _check_translation(message.id, message.string, file, line)
+            entries.append(CatalogEntry(context=context, source=message.id,
+                                        text=message.string, fuzzy=message.fuzzy, line=line))
+    return ParsedCatalog(locale=locale, entries=tuple(entries), total=sum(1 for m in catalog if m.id))
+
+
+def _check_syntax(text: str, file: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not _LINE.match(line):
+            raise ValidationFailed(f"not a valid PO line: {line[:80]!r}", file=file, line=number)
+        if not line.startswith("#") or line.startswith("#~"):
+            for escape in _ESCAPE.findall(line):
+                if escape not in _VALID_ESCAPES:
+                    raise ValidationFailed(f"invalid escape \\{escape}", file=file, line=number)
+
+
+def _check_language(catalog: Catalog, file: str, locale: str) -> None:
+    declared = catalog.mime_headers and dict(catalog.mime_headers).get("Language")
+    if not declared:
+        return
+    try:
+        same = normalize_locale(str(declared)) == normalize_locale(locale)
+    except ValueError:
+        same = False
+    if not same:
+        raise ValidationFailed(f"catalog declares Language {declared!r}, expected {locale!r}",
+                               file=file, line=1)
+
+
+def _check_translation(source: str, text: str, file: str, line: int) -> None:
+    for char in text:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValidationFailed(f"control character U+{ord(char):04X} in msgstr",
+                                   file=file, line=line)
+    if _MARKUP.search(text):
+        raise ValidationFailed("markup in msgstr: content is plain text", file=file, line=line)
+    expected = sorted(_PLACEHOLDER.findall(source))
+    found = sorted(_PLACEHOLDER.findall(text))
+    if expected != found:
+        raise ValidationFailed(
+            f"placeholders differ: msgid has {expected or 'none'}, msgstr has {found or 'none'}",
+            file=file, line=line)

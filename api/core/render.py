@@ -1,0 +1,314 @@
+"""Rendering: an article or treatment in one locale, with per-block locale honesty.
+
+Each block is served whole from the first locale in the CLDR chain whose catalog has a
+current translation of every field of the block; otherwise in the source language with
+`fallback: true`. Rendering happens at import/publish time, never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+from api.core.formatting import cost_basis_phrases, format_fact
+from api.core.locales import babel_locale
+from api.core.messages import article_messages, block_fields, section_context, treatment_fields
+from api.core.model import (
+    Article,
+    Block,
+    Callout,
+    Fact,
+    Faq,
+    Paragraph,
+    Section,
+    Treatment,
+    TreatmentCatalog,
+    TreatmentRef,
+)
+from api.core.negotiation import DEFAULT_LOCALE, locale_chain
+
+__all__ = [
+    "ArticleOut",
+    "ArticleSummary",
+    "BlockOut",
+    "Catalogs",
+    "Completeness",
+    "LocalizedText",
+    "SectionDocument",
+    "SectionOut",
+    "TreatmentOut",
+    "VersionInfo",
+    "completeness",
+    "render_article",
+    "render_treatment",
+    "section_documents",
+    "summarize",
+]
+
+Lookup = Mapping[tuple[str, str], str]
+"""(msgctxt, msgid) -> msgstr: only current, reviewed translations of one locale."""
+Catalogs = Mapping[str, Lookup]
+
+
+class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
+    """A text outside a block, with the locale it is in."""
+
+    text: str
+    locale: str
+    fallback: bool
+
+
+class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+    id: str
+    text: str
+    locale: str
+    fallback: bool
+
+
+class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+    id: str
+    question: str
+    answer: str
+    locale: str
+    fallback: bool
+
+
+class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+    id: str
+    kind: str
+    text: str
+    locale: str
+    fallback: bool
+
+
+class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
+    id: str
+    treatment: str
+    name: str
+    locale: str
+    fallback: bool
+
+
+class FactOut(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=True):
+    id: str
+    kind: Literal["duration", "cost"]
+    min: int | float
+    max: int | float
+    unit: str | None = None
+    currency: str | None = None
+    per: str | None = None
+    treatment: str | None = None
+    display: str
+    locale: str
+    fallback: bool
+
+
+BlockOut = ParagraphOut | FaqOut | CalloutOut | TreatmentRefOut | FactOut
+
+
+class SectionOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    heading: LocalizedText | None
+    blocks: tuple[BlockOut, ...]
+    sections: tuple[SectionOut, ...]
+
+
+class Completeness(msgspec.Struct, frozen=True, kw_only=True):
+    translated: int
+    total: int
+    ratio: float
+
+
+class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    number: int
+    content_hash: str
+    published_at: str
+
+
+class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    published_at: str
+    locale: str
+    dir: str
+    title: LocalizedText
+    audience: tuple[str, ...]
+    completeness: Completeness
+    sections: tuple[SectionOut, ...]
+
+
+class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    locale: str
+    dir: str
+    section: SectionOut
+
+
+class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    published_at: str
+    locale: str
+    title: LocalizedText
+    completeness: Completeness
+
+
+class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    forms: tuple[str, ...]
+    statement: LocalizedText
+
+
+class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    id: str
+    name: LocalizedText
+    kind: str
+    forms: tuple[str, ...]
+    regulatory: tuple[RegulationOut, ...] = ()
+    audience: tuple[str, ...] = ()
+    suitable_for: LocalizedText | None = None
+    article: str
+    section: str
+
+
+class _Resolver:
+    """Finds each text unit in the first locale of the chain that translates all of it."""
+
+    def __init__(self, locale: str, catalogs: Catalogs) -> None:
+        self.locale = locale
+        self.chain = [(tag, catalogs[tag]) for tag in locale_chain(locale)
+                      if tag in catalogs and tag != DEFAULT_LOCALE]
+
+    def pick(self, fields: list[tuple[str, str]]) -> tuple[list[str], str]:
+        for tag, lookup in self.chain:
+            texts = [lookup.get(field) for field in fields]
+            if all(texts):
+                return [t for t in texts if t], tag
+        return [source for _, source in fields], DEFAULT_LOCALE
+
+    def text(self, context: str, source: str) -> LocalizedText:
+        (text,), tag = self.pick([(context, source)])
+        return LocalizedText(text=text, locale=tag, fallback=tag != self.locale)
+
+    def pgettext(self, context: str, source: str) -> str:
+        return self.pick([(context, source)])[0][0]
+
+
+def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
+    """How many of the article's messages have a current translation in `locale` itself."""
+    messages = article_messages(article)
+    if locale == DEFAULT_LOCALE:
+        done = len(messages)
+    else:
+        lookup = catalogs.get(locale, {})
+        done = sum(1 for m in messages if lookup.get((m.context, m.source)))
+    total = len(messages)
+    return Completeness(translated=done, total=total, ratio=round(done / total, 4) if total else 1)
+
+
+def render_article(article: Article, version: VersionInfo, locale: str, catalogs: Catalogs,
+                   treatments: TreatmentCatalog) -> ArticleOut:
+    """The whole article in `locale`, ready to encode."""
+    resolver = _Resolver(locale, catalogs)
+    names = {t.id: t for t in treatments.treatments}
+    return ArticleOut(
+        slug=article.slug,
+        version=version.number,
+        content_hash=version.content_hash,
+        published_at=version.published_at,
+        locale=locale,
+        dir=babel_locale(locale).text_direction,
+        title=resolver.text(f"{article.slug}/title", article.title),
+        audience=article.audience,
+        completeness=completeness(article, locale, catalogs),
+        sections=tuple(_section(article, s, resolver, names) for s in article.sections),
+    )
+
+
+def summarize(rendered: ArticleOut) -> ArticleSummary:
+    """The list entry of a rendered article."""
+    return ArticleSummary(
+        slug=rendered.slug, version=rendered.version, content_hash=rendered.content_hash,
+        published_at=rendered.published_at, locale=rendered.locale, title=rendered.title,
+        completeness=rendered.completeness,
+    )
+
+
+def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
+    """Each section of a rendered article (children included) as its own document."""
+    out: list[SectionDocument] = []
+    pending = list(rendered.sections)
+    while pending:
+        section = pending.pop(0)
+        out.append(SectionDocument(slug=rendered.slug, version=rendered.version,
+                                   content_hash=rendered.content_hash, locale=rendered.locale,
+                                   dir=rendered.dir, section=section))
+        pending.extend(section.sections)
+    return out
+
+
+def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> TreatmentOut:
+    """One treatment record in `locale`."""
+    resolver = _Resolver(locale, catalogs)
+    fields = dict(treatment_fields(treatment))
+    base = f"treatment/{treatment.id}"
+    suitable = f"{base}/suitable_for"
+    return TreatmentOut(
+        id=treatment.id,
+        name=resolver.text(f"{base}/name", treatment.name),
+        kind=treatment.kind,
+        forms=treatment.forms,
+        regulatory=tuple(
+            RegulationOut(status=r.status, forms=r.forms,
+                          statement=resolver.text(f"{base}/regulatory/{n}", r.statement))
+            for n, r in enumerate(treatment.regulatory)
+        ),
+        audience=treatment.audience,
+        suitable_for=resolver.text(suitable, fields[suitable]) if suitable in fields else None,
+        article=treatment.article,
+        section=treatment.section,
+    )
+
+
+def _section(article: Article, section: Section, resolver: _Resolver,
+             treatments: Mapping[str, Treatment]) -> SectionOut:
+    prefix = section_context(article, section)
+    return SectionOut(
+        id=section.id,
+        heading=resolver.text(f"{prefix}/heading", section.heading) if section.heading else None,
+        blocks=tuple(_block(prefix, b, resolver, treatments) for b in section.blocks),
+        sections=tuple(_section(article, s, resolver, treatments) for s in section.sections),
+    )
+
+
+def _block(prefix: str, block: Block, resolver: _Resolver,
+           treatments: Mapping[str, Treatment]) -> BlockOut:
+    if isinstance(block, Fact):
+        display = format_fact(block, babel_locale(resolver.locale),
+                              cost_basis_phrases(resolver.pgettext))
+        return FactOut(id=block.id, kind=block.kind, min=block.min, max=block.max,
+                       unit=block.unit, currency=block.currency, per=block.per,
+                       treatment=block.treatment, display=display,
+                       locale=resolver.locale, fallback=False)
+    if isinstance(block, TreatmentRef):
+        treatment = treatments[block.treatment]
+        name = resolver.text(f"treatment/{treatment.id}/name", treatment.name)
+        return TreatmentRefOut(id=block.id, treatment=block.treatment, name=name.text,
+                               locale=name.locale, fallback=name.fallback)
+    fields = [(f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)]
+    texts, tag = resolver.pick(fields)
+    fallback = tag != resolver.locale
+    if isinstance(block, Faq):
+        return FaqOut(id=block.id, question=texts[0], answer=texts[1], locale=tag,
+                      fallback=fallback)
+    if isinstance(block, Callout):
+        return CalloutOut(id=block.id, kind=block.kind, text=texts[0], locale=tag,
+                          fallback=fallback)
+    assert isinstance(block, Paragraph)
+    return ParagraphOut(id=block.id, text=texts[0], locale=tag, fallback=fallback)

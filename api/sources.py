@@ -1,0 +1,81 @@
+"""The content of record on disk: `content/**.yaml` and `locales/<locale>/LC_MESSAGES/*.po`.
+
+Reads every file into validated core values, collecting every error with its file:line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from api.core.catalog import ParsedCatalog, parse_catalog
+from api.core.content import check_references, parse_article, parse_treatments
+from api.core.errors import ImportRejected, ValidationFailed
+from api.core.messages import known_contexts
+from api.core.model import Article, TreatmentCatalog
+from api.core.negotiation import normalize_locale
+
+__all__ = ["CATALOG_DOMAIN", "ContentSet", "catalog_path", "read_content"]
+
+CATALOG_DOMAIN = "content"
+
+
+class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an import stores, already validated."""
+
+    articles: tuple[Article, ...]
+    treatments: TreatmentCatalog
+    catalogs: tuple[ParsedCatalog, ...]
+
+
+def catalog_path(locales_dir: Path, locale: str) -> Path:
+    """Where the catalog of `locale` lives (gettext layout, Babel's `_` spelling)."""
+    return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+
+
+def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None) -> ContentSet:
+    """Read and validate all content and catalogs; raise ImportRejected listing every error."""
+    errors: list[ValidationFailed] = []
+    base = root or content_dir.parent
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(base)) if path.is_relative_to(base) else path.name
+
+    articles: list[Article] = []
+    for path in sorted((content_dir / "articles").glob("*.yaml")):
+        try:
+            articles.append(parse_article(path.read_bytes(), shown(path)))
+        except ValidationFailed as exc:
+            errors.append(exc)
+    treatments = TreatmentCatalog(treatments=())
+    treatments_path = content_dir / "treatments.yaml"
+    try:
+        treatments = parse_treatments(treatments_path.read_bytes(), shown(treatments_path))
+    except ValidationFailed as exc:
+        errors.append(exc)
+    except FileNotFoundError:
+        errors.append(ValidationFailed("missing treatments file", file=shown(treatments_path)))
+    slugs = [a.slug for a in articles]
+    if len(set(slugs)) != len(slugs):
+        errors.append(ValidationFailed("two article files share a slug", file="content/articles"))
+    if not errors:
+        try:
+            check_references(articles, treatments)
+        except ValidationFailed as exc:
+            errors.append(exc)
+    contexts = known_contexts(articles, treatments)
+    catalogs: list[ParsedCatalog] = []
+    for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CATALOG_DOMAIN}.po")):
+        locale_dir = path.parent.parent.name
+        try:
+            locale = normalize_locale(locale_dir)
+            catalogs.append(parse_catalog(path.read_bytes(), shown(path), locale, contexts))
+        except ValueError:
+            errors.append(ValidationFailed(f"{locale_dir!r} is not a locale code",
+                                           file=shown(path)))
+        except ValidationFailed as exc:
+            errors.append(exc)
+    if errors:
+        raise ImportRejected(errors)
+    return ContentSet(articles=tuple(articles), treatments=treatments, catalogs=tuple(catalogs))

@@ -1,0 +1,73 @@
+"""The request-path view of the database: document lookups behind an in-process cache.
+
+Every cached value is dropped as soon as another connection commits (SQLite's
+`PRAGMA data_version` changes), so all workers see a publish at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from api.store.documents import Document, get_document, get_latest_article
+from api.store.schema import SCHEMA_VERSION, open_database
+from api.store.translations import available_locales
+
+__all__ = ["Reader"]
+
+_MAX_CACHED = 4096
+
+
+class Reader:
+    """Read-only access to rendered documents for one process."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db: sqlite_utils.Database = open_database(path)
+        self._data_version = -1
+        self._documents: dict[tuple[str, ...], Document | None] = {}
+        self._locales: frozenset[str] = frozenset()
+
+    def _fresh(self) -> None:
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._documents.clear()
+            self._locales = frozenset(available_locales(self.db))
+
+    def locales(self) -> frozenset[str]:
+        """Locales that can be served."""
+        self._fresh()
+        return self._locales
+
+    def document(self, key: str) -> Document | None:
+        """A document by key."""
+        return self._cached((key,), lambda: get_document(self.db, key))
+
+    def latest_article(self, slug: str, locale: str, section: str | None = None
+                       ) -> Document | None:
+        """The latest published version of an article (or one of its sections)."""
+        return self._cached(("latest", slug, locale, section or ""),
+                            lambda: get_latest_article(self.db, slug, locale, section))
+
+    def _cached(self, key: tuple[str, ...], load: Callable[[], Document | None]
+                ) -> Document | None:
+        self._fresh()
+        if key in self._documents:
+            return self._documents[key]
+        value: Document | None = load()
+        if len(self._documents) >= _MAX_CACHED:
+            self._documents.clear()
+        self._documents[key] = value
+        return value
+
+    def ready(self) -> bool:
+        """True once the schema is current and at least one article is published."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        row = self.db.execute("SELECT count(*) FROM publications").fetchone()
+        return bool(version == SCHEMA_VERSION and row[0] > 0)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()

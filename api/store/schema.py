@@ -1,0 +1,70 @@
+"""Opening the database and migrating its schema, idempotently."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+__all__ = ["SCHEMA_VERSION", "migrate", "open_database", "transaction"]
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a database in WAL mode with its schema up to date."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                           timeout=30)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrate(db)
+    return db
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["versions"].create(
+        {"slug": str, "number": int, "content_hash": str, "body": str, "status": str,
+         "author": str, "message": str, "created_at": str, "published_at": str,
+         "reviewer": str, "comment": str},
+        pk=("slug", "number"), not_null={"slug", "number", "content_hash", "body", "status"},
+    )
+    db["treatment_sets"].create(
+        {"number": int, "content_hash": str, "body": str, "created_at": str}, pk="number")
+    db["translations"].create(
+        {"locale": str, "context": str, "source": str, "text": str, "fuzzy": int,
+         "status": str, "author": str, "updated_at": str},
+        pk=("locale", "context", "source", "status"),
+    )
+    db["documents"].create(
+        {"key": str, "etag": str, "body": bytes, "gzip": bytes, "br": bytes}, pk="key")
+    db["publications"].create({"slug": str, "number": int, "published_at": str}, pk="slug")
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not seen yet; return the schema version."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(_MIGRATIONS[current:], start=current + 1):
+        with transaction(db):
+            if db.execute("PRAGMA user_version").fetchone()[0] < number:
+                step(db)
+                db.execute(f"PRAGMA user_version = {number}")
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction: everything inside commits together or not at all."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

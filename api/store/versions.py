@@ -1,0 +1,118 @@
+"""Immutable article versions and which one is published."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+import sqlite_utils
+
+from api.core.errors import NotFound
+from api.core.model import Article, TreatmentCatalog, content_hash
+
+__all__ = [
+    "VersionRow",
+    "create_version",
+    "latest_version",
+    "load_article",
+    "load_treatments",
+    "now",
+    "published_slugs",
+    "published_versions",
+    "save_treatments",
+]
+
+_article = msgspec.json.Decoder(Article)
+_treatments = msgspec.json.Decoder(TreatmentCatalog)
+_encode = msgspec.json.Encoder(order="deterministic").encode
+
+
+class VersionRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored version of an article (its body decoded on demand)."""
+
+    slug: str
+    number: int
+    content_hash: str
+    status: str
+    author: str
+    message: str
+    created_at: str
+    published_at: str | None
+    reviewer: str | None
+
+
+def now() -> str:
+    """The current time as an RFC 3339 UTC string, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_COLUMNS = "slug, number, content_hash, status, author, message, created_at, published_at, reviewer"
+
+
+def _row(values: tuple[object, ...]) -> VersionRow:
+    return msgspec.convert(dict(zip(_COLUMNS.split(", "), values, strict=True)), VersionRow)
+
+
+def latest_version(db: sqlite_utils.Database, slug: str) -> VersionRow | None:
+    """The newest version of an article, whatever its status."""
+    row = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC "
+                     "LIMIT 1", [slug]).fetchone()
+    return _row(row) if row else None
+
+
+def published_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]:
+    """Every published version of an article, oldest first."""
+    rows = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE slug = ? AND status = 'published' "
+                      "ORDER BY number", [slug]).fetchall()
+    return [_row(r) for r in rows]
+
+
+def published_slugs(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """(slug, latest published version number) of every published article."""
+    return [(r[0], r[1]) for r in
+            db.execute("SELECT slug, number FROM publications ORDER BY slug").fetchall()]
+
+
+def load_article(db: sqlite_utils.Database, slug: str, number: int) -> Article:
+    """The content of one version."""
+    row = db.execute("SELECT body FROM versions WHERE slug = ? AND number = ?",
+                     [slug, number]).fetchone()
+    if row is None:
+        raise NotFound(f"article {slug!r} has no version {number}")
+    return _article.decode(row[0])
+
+
+def create_version(db: sqlite_utils.Database, article: Article, *, author: str, message: str,
+                   status: str, reviewer: str | None = None) -> VersionRow:
+    """Append a new version (call inside a transaction). Published ones become current."""
+    previous = latest_version(db, article.slug)
+    stamp = now()
+    row = VersionRow(
+        slug=article.slug, number=(previous.number if previous else 0) + 1,
+        content_hash=content_hash(article), status=status, author=author, message=message,
+        created_at=stamp, published_at=stamp if status == "published" else None,
+        reviewer=reviewer,
+    )
+    db["versions"].insert({**msgspec.to_builtins(row), "body": _encode(article).decode()})
+    if status == "published":
+        db["publications"].upsert(
+            {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug")
+    return row
+
+
+def load_treatments(db: sqlite_utils.Database) -> TreatmentCatalog:
+    """The current treatment records."""
+    row = db.execute("SELECT body FROM treatment_sets ORDER BY number DESC LIMIT 1").fetchone()
+    return _treatments.decode(row[0]) if row else TreatmentCatalog(treatments=())
+
+
+def save_treatments(db: sqlite_utils.Database, catalog: TreatmentCatalog) -> bool:
+    """Store the treatment records if they changed; True when a new set was written."""
+    digest = content_hash(catalog)
+    row = db.execute("SELECT number, content_hash FROM treatment_sets ORDER BY number DESC "
+                     "LIMIT 1").fetchone()
+    if row and row[1] == digest:
+        return False
+    db["treatment_sets"].insert({"number": (row[0] if row else 0) + 1, "content_hash": digest,
+                                 "body": _encode(catalog).decode(), "created_at": now()})
+    return True

@@ -1,0 +1,34 @@
+"""Operations routes: liveness and readiness."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, get
+from litestar.openapi.datastructures import ResponseSpec
+
+from api.store.reader import Reader
+
+__all__ = ["Health", "healthz", "readyz"]
+
+
+class Health(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether the process is up, or ready to serve content."""
+
+    status: str
+
+
+@get("/healthz", operation_id="healthz", tags=["operations"], summary="Liveness",
+     cache_control=None)
+async def healthz() -> Health:
+    """The process is up and answering."""
+    return Health(status="ok")
+
+
+@get("/readyz", operation_id="readyz", tags=["operations"], summary="Readiness",
+     responses={503: ResponseSpec(data_container=Health, description="Not ready yet: the "
+                                  "database is not migrated or has no published content.")})
+async def readyz(reader: Reader) -> Response[Health]:
+    """Ready once the database is migrated and holds published content."""
+    if reader.ready():
+        return Response(Health(status="ready"))
+    return Response(Health(status="not-ready"), status_code=503)

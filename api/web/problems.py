@@ -1,0 +1,160 @@
+"""Every error becomes `application/problem+json` (RFC 9457) here, and only here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+
+from api.core.errors import (
+    Conflict,
+    Forbidden,
+    ImportRejected,
+    InvalidLocale,
+    InvalidParameter,
+    NotFound,
+    PreconditionRequired,
+    StaleVersion,
+    Unauthorized,
+    ValidationFailed,
+    VettedError,
+)
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "exception_handlers", "problem_responses"]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("vetted.web")
+
+
+class InvalidField(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One offending input: a parameter or body field, or a file and line."""
+
+    field: str | None = None
+    file: str | None = None
+    line: int | None = None
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: tuple[InvalidField, ...] = ()
+    available: tuple[str, ...] = ()
+
+
+_TYPES: list[tuple[type[VettedError], int, str, str]] = [
+    (InvalidLocale, 400, "invalid-locale", "Invalid locale"),
+    (InvalidParameter, 400, "invalid-parameter", "Invalid parameter"),
+    (ValidationFailed, 422, "validation-failed", "Validation failed"),
+    (ImportRejected, 422, "validation-failed", "Validation failed"),
+    (Unauthorized, 401, "unauthorized", "Unauthorized"),
+    (Forbidden, 403, "forbidden", "Forbidden"),
+    (NotFound, 404, "not-found", "Not found"),
+    (Conflict, 409, "conflict", "Conflict"),
+    (StaleVersion, 412, "stale-version", "Precondition failed"),
+    (PreconditionRequired, 428, "precondition-required", "Precondition required"),
+]
+_HTTP_TYPES = {400: "invalid-parameter", 401: "unauthorized", 403: "forbidden",
+               404: "not-found", 405: "method-not-allowed", 413: "too-large",
+               429: "too-many-requests"}
+
+
+def _problem_type(name: str) -> str:
+    return f"/problems/{name}"
+
+
+def _send(problem: Problem, request: Request[Any, Any, Any],
+          headers: dict[str, str] | None = None) -> Response[bytes]:
+    problem = msgspec.structs.replace(problem, instance=request.url.path)
+    return Response(msgspec.json.encode(problem), status_code=problem.status,
+                    media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
+    if isinstance(exc, InvalidParameter):
+        return (InvalidField(field=exc.parameter, message=exc.detail),)
+    if isinstance(exc, ValidationFailed):
+        return (InvalidField(field=exc.path or None, file=exc.file or None, line=exc.line,
+                             message=exc.detail),)
+    if isinstance(exc, ImportRejected):
+        return tuple(f for e in exc.errors for f in _fields(e))
+    return ()
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response[bytes]:
+    for kind, status, name, title in _TYPES:
+        if isinstance(exc, kind):
+            available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
+            return _send(Problem(type=_problem_type(name), title=title, status=status,
+                                 detail=str(exc), errors=_fields(exc), available=available),
+                         request)
+    return _unexpected(request, exc)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    errors: tuple[InvalidField, ...] = ()
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = tuple(
+            InvalidField(field=str(item.get("key") or item.get("source") or ""),
+                         message=str(item.get("message", "")))
+            for item in exc.extra if isinstance(item, dict)
+        )
+    status = exc.status_code
+    detail = exc.detail if status < 500 else "The server could not answer this request."
+    if errors:
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
+    return _send(Problem(type=_problem_type(name), title=name.replace("-", " ").capitalize(),
+                         status=status, detail=detail, errors=errors), request,
+                 headers=dict(exc.headers or {}))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # Never a stack trace in a response: it goes to the log with the request path.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _send(Problem(type=_problem_type("server-error"), title="Server error", status=500,
+                         detail="The server could not answer this request."), request)
+
+
+exception_handlers: dict[type[Exception], Any] = {
+    VettedError: _domain_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problem answers a route can give."""
+    out: dict[int, ResponseSpec] = {}
+    for status in statuses:
+        name = _HTTP_TYPES.get(status) or next(n for _, s, n, _ in _TYPES if s == status)
+        example = Problem(type=_problem_type(name), title=name.replace("-", " ").capitalize(),
+                          status=status, detail=_EXAMPLE_DETAILS.get(status, name),
+                          instance="/v1/articles/stem-cell-therapy-for-hair-loss")
+        out[status] = ResponseSpec(
+            data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, generate_examples=False,
+            description=_DESCRIPTIONS.get(status, name),
+            examples=[Example(summary=name, value=msgspec.to_builtins(example))],
+        )
+    return out
+
+
+_DESCRIPTIONS = {
+    400: "A parameter has an invalid value; `errors` names it.",
+    404: "No such article, section, version or treatment.",
+    422: "The body or upload failed validation; `errors` gives field or file:line.",
+}
+_EXAMPLE_DETAILS = {
+    400: "locale: 'e$' is not a valid locale code; available: ar, en, es, fr",
+    404: "no article 'hair-growth-pills'",
+}

@@ -1,0 +1,86 @@
+"""Sending pre-rendered documents: strong ETags, 304s, pre-compressed bodies, cache headers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from litestar import Request, Response
+from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
+
+from api.store.documents import Document
+
+__all__ = ["LATEST", "PINNED", "document_delivery_headers", "send_document"]
+
+LATEST = "public, max-age=60, stale-while-revalidate=300"
+PINNED = "public, max-age=31536000, immutable"
+
+
+def send_document(request: Request[Any, Any, Any], document: Document, *,
+                  cache_control: str = LATEST, locale: str | None = None) -> Any:
+    """The response for a stored document, honouring If-None-Match and Accept-Encoding."""
+    headers = {"ETag": document.etag, "Cache-Control": cache_control,
+               "Vary": "Accept-Language, Accept-Encoding" if locale else "Accept-Encoding"}
+    if locale:
+        headers["Content-Language"] = locale
+    if _matches(request.headers.get("if-none-match"), document.etag):
+        return Response(b"", status_code=304, headers=headers)
+    body = document.body
+    accept = request.headers.get("accept-encoding", "")
+    if document.br is not None and _accepts(accept, "br"):
+        body = document.br
+        headers["Content-Encoding"] = "br"
+    elif document.gzip is not None and _accepts(accept, "gzip"):
+        body = document.gzip
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # Weak comparison, as RFC 9110 asks for If-None-Match.
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+
+
+@lru_cache(maxsize=256)
+def _accepts(header: str, coding: str) -> bool:
+    for item in header.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() in (coding, "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params or float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+_HEADERS = {
+    "ETag": "Strong validator of the exact bytes; send it back in If-None-Match to get 304.",
+    "Cache-Control": "Latest content: short max-age with revalidation; pinned versions "
+                     "(`?version=N`): immutable.",
+    "Vary": "Accept-Language, Accept-Encoding",
+    "Content-Language": "The locale the response was rendered for (blocks may still fall "
+                        "back to another locale; each says so).",
+}
+
+
+def document_delivery_headers(schema: OpenAPI) -> None:
+    """Add the headers every delivery response carries to the 200 and 304 answers."""
+    for item in (schema.paths or {}).values():
+        operation = item.get
+        if operation is None or "delivery" not in (operation.tags or []):
+            continue
+        localized = any(getattr(p, "name", "") == "locale" for p in operation.parameters or [])
+        for status in ("200", "304"):
+            response = (operation.responses or {}).get(status)
+            if isinstance(response, OpenAPIResponse):
+                response.headers = {
+                    name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING),
+                                        description=text)
+                    for name, text in _HEADERS.items()
+                    if localized or name != "Content-Language"
+                }

@@ -1,0 +1,58 @@
+"""Fixtures: a real SQLite file built from the real content/ and locales/, and the real app."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from api.sources import ContentSet, read_content
+from api.store.importer import import_content
+from api.store.schema import open_database
+from api.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+LOCALES = ROOT / "locales"
+SLUG = "stem-cell-therapy-for-hair-loss"
+ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+
+
+def source_text_path() -> Path:
+    """The content of record, shared beside the repository (or vendored for CI)."""
+    for candidate in (ROOT.parent / "shared" / "source", ROOT / "tests" / "data"):
+        path = candidate / f"{SLUG}.txt"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"{SLUG}.txt")
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentSet:
+    return read_content(CONTENT, LOCALES)
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    """A writable copy of content/ and locales/ for tests that edit files."""
+    shutil.copytree(CONTENT, tmp_path / "content")
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    return tmp_path
+
+
+@pytest.fixture()
+def db_path(tmp_path: Path, content: ContentSet) -> Path:
+    path = tmp_path / "vetted.db"
+    db = open_database(path)
+    import_content(db, content)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture()
+def client(db_path: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(db_path)) as test_client:
+        yield test_client

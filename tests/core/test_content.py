@@ -1,0 +1,140 @@
+"""The article file carries the source text exactly, and content validation names file:line."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.core.content import dump_yaml, parse_article, parse_treatments
+from api.core.errors import ValidationFailed
+from api.core.model import Callout, Fact, Faq, Paragraph, walk_sections
+from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
+
+
+def article_lines() -> list[str]:
+    """Every text of the article in document order, as a reader meets it."""
+    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    out: list[str] = []
+    for section in walk_sections(article.sections):
+        if section.heading:
+            out.append(section.heading)
+        for block in section.blocks:
+            if isinstance(block, Paragraph | Callout):
+                out.append(block.text)
+            elif isinstance(block, Faq):
+                out.extend([block.question, block.answer])
+    return out
+
+
+def test_article_is_the_source_text_line_for_line() -> None:
+    source = source_text_path().read_text(encoding="utf-8").splitlines()
+    assert [line for line in source if line.strip()] == article_lines()
+
+
+def test_vendored_source_copy_matches_the_content_of_record() -> None:
+    vendored = CONTENT.parent / "tests" / "data" / source_text_path().name
+    assert vendored.read_bytes() == source_text_path().read_bytes()
+
+
+def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
+    source = source_text_path().read_text(encoding="utf-8")
+    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    assert article.title in source
+    treatments = parse_treatments((CONTENT / "treatments.yaml").read_bytes(), "treatments.yaml")
+    quoted = [t.name for t in treatments.treatments]
+    quoted += [t.suitable_for for t in treatments.treatments if t.suitable_for]
+    quoted += [r.statement for t in treatments.treatments for r in t.regulatory]
+    assert [q for q in quoted if q not in source] == []
+    assert len(treatments.treatments) == 8
+
+
+def test_nested_sections_and_faq() -> None:
+    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    ids = [s.id for s in walk_sections(article.sections)]
+    for expected in ("process/treatment-procedure", "process/post-treatment-care",
+                     "alternatives/minoxidil", "alternatives/hair-transplants"):
+        assert expected in ids
+    faq = next(s for s in article.sections if s.id == "faq")
+    assert [b.id for b in faq.blocks if isinstance(b, Faq)] == ["q1", "q2", "q3", "q4"]
+
+
+@pytest.mark.parametrize(("fact_id", "low", "high", "unit", "stated"), [
+    ("session-duration", 1, 3, "hour", "from 1 to 3 hours"),
+    ("first-growth", 3, 6, "month", "3–6 months"),
+    ("full-results", 9, 12, "month", "9 to 12 months"),
+    ("stem-cell-plan-cost", 3000, 10000, "USD", "between $3,000 and $10,000"),
+    ("prp-appointment-cost", 500, 2500, "USD", "from $500 to $2,500 per appointment"),
+])
+def test_figures_are_typed_facts_beside_the_sentence_stating_them(
+        fact_id: str, low: int, high: int, unit: str, stated: str) -> None:
+    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    for section in walk_sections(article.sections):
+        for n, block in enumerate(section.blocks):
+            if isinstance(block, Fact) and block.id == fact_id:
+                assert (block.min, block.max) == (low, high)
+                assert unit in (block.unit, block.currency)
+                texts = [b.text for b in section.blocks[:n] if isinstance(b, Paragraph)]
+                texts += [b.answer for b in section.blocks[:n] if isinstance(b, Faq)]
+                assert any(stated in text for text in texts)
+                return
+    pytest.fail(f"no fact {fact_id}")
+
+
+def test_canonical_dump_reproduces_the_file_byte_for_byte() -> None:
+    text = ARTICLE_FILE.read_text(encoding="utf-8")
+    assert dump_yaml(parse_article(text, "a.yaml")) == text
+    treatments = (CONTENT / "treatments.yaml").read_text(encoding="utf-8")
+    assert dump_yaml(parse_treatments(treatments, "t.yaml")) == treatments
+
+
+GOOD = """\
+slug: demo
+title: Demo
+sections:
+- id: intro
+  blocks:
+  - type: paragraph
+    id: p1
+    text: Hello.
+- id: costs
+  heading: Costs
+  blocks:
+  - type: fact
+    id: price
+    kind: cost
+    min: 1
+    max: 2
+    currency: USD
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), [
+    ("type: paragraph", "type: video", 6, "Invalid value 'video'"),
+    ("- id: intro\n", "- heading: Intro\n", 4, "missing required field `id`"),
+    ("- id: costs", "- id: intro", 9, "duplicate section id 'intro'"),
+    ("min: 1", "min: 5", 15, "greater than max"),
+    ("currency: USD", "currency: XYZ", 17, "unknown currency"),
+    ("    text: Hello.", "    text: Hello.\n    text: Again.", 9, "duplicate key"),
+    ("title: Demo", "title: &t Demo\nsummary: *t", 2, "anchors"),
+    ("title: Demo", "title: !!python/object:os.system Demo", 2, "tag"),
+    ("title: Demo", "title: [unclosed", 3, "YAML syntax"),
+    ("id: p1", "id: P 1", 7, "id"),
+])
+def test_invalid_content_names_file_and_line(old: str, new: str, line: int,
+                                             message: str) -> None:
+    assert old in GOOD
+    with pytest.raises(ValidationFailed) as caught:
+        parse_article(GOOD.replace(old, new), "content/articles/demo.yaml")
+    assert caught.value.file == "content/articles/demo.yaml"
+    assert caught.value.line == line
+    assert message in str(caught.value)
+
+
+def test_good_content_parses() -> None:
+    assert parse_article(GOOD, "demo.yaml").sections[1].heading == "Costs"
+
+
+def test_not_utf8_and_oversized_are_rejected() -> None:
+    with pytest.raises(ValidationFailed, match="not UTF-8"):
+        parse_article(GOOD.encode() + b"\xff", "demo.yaml")
+    with pytest.raises(ValidationFailed, match="larger than"):
+        parse_article(GOOD + "#" * 3_000_000, "demo.yaml")
