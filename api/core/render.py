@@ -170,8 +170,8 @@ class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     name: LocalizedText
     kind: str
     forms: tuple[str, ...]
-    regulatory: tuple[RegulationOut, ...] = ()
-    audience: tuple[str, ...] = ()
+    regulatory: tuple[RegulationOut, ...] = msgspec.field(default_factory=tuple)
+    audience: tuple[str, ...] = msgspec.field(default_factory=tuple)
     suitable_for: LocalizedText | None = None
     article: str
     section: str

@@ -12,10 +12,11 @@ from litestar.response import Redirect
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, YamlRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Server
 
 from api.store.reader import Reader
+from api.web.contract import PlainYamlRenderPlugin
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.health import healthz, readyz
 from api.web.problems import exception_handlers
@@ -62,7 +63,7 @@ def create_app(db_path: str | Path) -> Litestar:
                         "application/problem+json (RFC 9457).",
             path="/schema",
             servers=[Server(url="/")],
-            render_plugins=[YamlRenderPlugin(), JsonRenderPlugin(),
+            render_plugins=[PlainYamlRenderPlugin(), JsonRenderPlugin(),
                             ScalarRenderPlugin(path="/docs")],
             use_handler_docstrings=True,
         ),

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, Parameter, QueryParameter
 
 from api.core.errors import NotFound
 from api.core.locales import LocaleInfo
@@ -34,7 +35,7 @@ _NOT_MODIFIED = {304: ResponseSpec(data_container=None, description="Not modifie
                                    "If-None-Match validator matches the current ETag.")}
 
 
-def _locale(reader: Reader, locale: str | None, accept_language: str | None) -> str:
+def _locale(reader: NamedDependency[Reader], locale: str | None, accept_language: str | None) -> str:
     return negotiate(locale, accept_language, reader.locales())
 
 
@@ -48,7 +49,7 @@ class ArticlesController(Controller):
          responses={200: examples.ok(list[ArticleSummary], examples.SUMMARIES,
                                      "Latest published version of every article."),
                     **_NOT_MODIFIED, **problem_responses(400)})
-    async def list_articles(self, request: Request[Any, Any, Any], reader: Reader,
+    async def list_articles(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
                             locale: LocaleParam = None,
                             accept_language: AcceptLanguage = None) -> list[ArticleSummary]:
         tag = _locale(reader, locale, accept_language)
@@ -62,7 +63,7 @@ class ArticlesController(Controller):
                                      "The article in the negotiated locale; every block says "
                                      "its locale and whether it is a fallback."),
                     **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_article(self, request: Request[Any, Any, Any], reader: Reader, slug: str,
+    async def get_article(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader], slug: FromPath[str],
                           locale: LocaleParam = None, accept_language: AcceptLanguage = None,
                           version: Annotated[int | None, Parameter(
                               ge=1, le=1_000_000, required=False,
@@ -86,8 +87,8 @@ class ArticlesController(Controller):
          responses={200: examples.ok(SectionDocument, examples.SECTION,
                                      "The section, with its nested sections."),
                     **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_section(self, request: Request[Any, Any, Any], reader: Reader, slug: str,
-                          section_id: str, locale: LocaleParam = None,
+    async def get_section(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader], slug: FromPath[str],
+                          section_id: FromPath[str], locale: LocaleParam = None,
                           accept_language: AcceptLanguage = None,
                           version: Annotated[int | None, Parameter(
                               ge=1, le=1_000_000, required=False,
@@ -115,7 +116,7 @@ class TreatmentsController(Controller):
          responses={200: examples.ok(list[TreatmentOut], [examples.TREATMENT],
                                      "Every treatment record."),
                     **_NOT_MODIFIED, **problem_responses(400)})
-    async def list_treatments(self, request: Request[Any, Any, Any], reader: Reader,
+    async def list_treatments(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
                               locale: LocaleParam = None,
                               accept_language: AcceptLanguage = None) -> list[TreatmentOut]:
         tag = _locale(reader, locale, accept_language)
@@ -127,8 +128,8 @@ class TreatmentsController(Controller):
     @get("/{treatment_id:str}", operation_id="getTreatment", summary="Get a treatment",
          responses={200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
                     **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_treatment(self, request: Request[Any, Any, Any], reader: Reader,
-                            treatment_id: str, locale: LocaleParam = None,
+    async def get_treatment(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
+                            treatment_id: FromPath[str], locale: LocaleParam = None,
                             accept_language: AcceptLanguage = None) -> TreatmentOut:
         tag = _locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
@@ -148,7 +149,7 @@ class LocalesController(Controller):
                                      "Names, text direction, fallback chain and "
                                      "completeness per article of every locale."),
                     **_NOT_MODIFIED})
-    async def list_locales(self, request: Request[Any, Any, Any], reader: Reader
+    async def list_locales(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
                            ) -> list[LocaleInfo]:
         document = reader.document("locales")
         if document is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from api.store.reader import Reader
@@ -27,7 +28,7 @@ async def healthz() -> Health:
 @get("/readyz", operation_id="readyz", tags=["operations"], summary="Readiness",
      responses={503: ResponseSpec(data_container=Health, description="Not ready yet: the "
                                   "database is not migrated or has no published content.")})
-async def readyz(reader: Reader) -> Response[Health]:
+async def readyz(reader: NamedDependency[Reader]) -> Response[Health]:
     """Ready once the database is migrated and holds published content."""
     if reader.ready():
         return Response(Health(status="ready"))

@@ -48,8 +48,8 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: int
     detail: str
     instance: str | None = None
-    errors: tuple[InvalidField, ...] = ()
-    available: tuple[str, ...] = ()
+    errors: tuple[InvalidField, ...] = msgspec.field(default_factory=tuple)
+    available: tuple[str, ...] = msgspec.field(default_factory=tuple)
 
 
 _TYPES: list[tuple[type[VettedError], int, str, str]] = [

@@ -1,0 +1,48 @@
+"""The Babel extractor yields every message with msgctxt and a translator comment."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from api.core.extract import extract_content
+from tests.conftest import ARTICLE_FILE, CONTENT, ROOT, SLUG
+
+
+def test_extractor_protocol_on_an_article() -> None:
+    data = ARTICLE_FILE.read_bytes()
+    results = list(extract_content(io.BytesIO(data), {}, [], {}))
+    assert len(results) == 106
+    lineno, funcname, (context, source), comments = results[1]
+    assert funcname == "pgettext"
+    assert context == f"{SLUG}/introduction/p1"
+    assert source.startswith("Stem cell therapy for hair loss is a revolutionary approach")
+    assert data.decode().splitlines()[lineno - 1].strip().startswith("text: Stem cell therapy")
+    faq = [r for r in results if "/faq/q1/" in r[2][0]]
+    assert [r[2][0].rsplit("/", 1)[1] for r in faq] == ["question", "answer"]
+    assert faq[0][3] == ["Section: Frequently Asked Questions (faq question)"]
+
+
+def test_extractor_on_treatments() -> None:
+    data = (CONTENT / "treatments.yaml").read_bytes()
+    contexts = [r[2][0] for r in extract_content(io.BytesIO(data), {}, [], {})]
+    assert "treatment/minoxidil/name" in contexts
+    assert "treatment/dutasteride/regulatory/1" in contexts
+
+
+def test_pybabel_extract_uses_the_registered_extractor(tmp_path: Path) -> None:
+    pot = tmp_path / "messages.pot"
+    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg",
+                    "-o", str(pot), "--no-wrap", "-c", "translators:", "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    catalog = read_po(pot.open("rb"))
+    contexts = {m.context for m in catalog if m.id}
+    assert f"{SLUG}/faq/q3/answer" in contexts
+    assert "fact/per" in contexts
+    committed = read_po((ROOT / "locales" / "messages.pot").open("rb"))
+    assert {(m.context, m.id) for m in catalog if m.id} == {
+        (m.context, m.id) for m in committed if m.id}

@@ -1,0 +1,79 @@
+"""Importing content: versions, idempotence, WAL, migration, and all-or-nothing failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.core.errors import ImportRejected
+from api.sources import read_content
+from api.store.importer import import_content
+from api.store.schema import SCHEMA_VERSION, migrate, open_database
+from api.store.versions import latest_version, load_article, published_versions
+from tests.conftest import SLUG
+
+SENTENCE = "Not everyone experiences the same degree of transformation."
+
+
+def test_first_import_creates_version_one(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    report = import_content(db, read_content(tree / "content", tree / "locales"))
+    assert report.new_versions == {SLUG: 1}
+    row = latest_version(db, SLUG)
+    assert row is not None and row.status == "published" and row.content_hash.startswith("sha256:")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reimport_without_change_creates_no_version(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    report = import_content(db, read_content(tree / "content", tree / "locales"))
+    assert report.new_versions == {}
+    assert report.documents_written == 0
+    assert [v.number for v in published_versions(db, SLUG)] == [1]
+
+
+def test_changing_one_sentence_creates_version_two(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    article_file = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article_file.write_text(article_file.read_text().replace(SENTENCE, "Results differ."))
+    report = import_content(db, read_content(tree / "content", tree / "locales"))
+    assert report.new_versions == {SLUG: 2}
+    one, two = published_versions(db, SLUG)
+    assert one.content_hash != two.content_hash
+    assert SENTENCE in str(load_article(db, SLUG, 1))
+    assert "Results differ." in str(load_article(db, SLUG, 2))
+
+
+def test_invalid_file_stores_nothing(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    article_file = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article_file.write_text(article_file.read_text().replace("type: faq", "type: poll", 1))
+    with pytest.raises(ImportRejected) as caught:
+        import_content(db, read_content(tree / "content", tree / "locales"))
+    error = caught.value.errors[0]
+    assert error.file == f"content/articles/{SLUG}.yaml" and error.line
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+
+
+def test_failure_half_way_rolls_everything_back(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    content = read_content(tree / "content", tree / "locales")
+
+    def explode(message: str) -> None:
+        if message.startswith("rendered"):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        import_content(db, content, progress=explode)
+    for table in ("versions", "treatment_sets", "translations", "documents", "publications"):
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_migration_is_idempotent(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "m.db")
+    assert migrate(db) == SCHEMA_VERSION
+    assert migrate(open_database(tmp_path / "m.db")) == SCHEMA_VERSION
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -1,0 +1,112 @@
+"""Delivery routes through the real app: content, headers, 304s and problem+json errors."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import brotli
+import pytest
+from litestar.testing import TestClient
+
+from tests.conftest import SLUG
+
+Client = TestClient[Any]
+ARTICLE = f"/v1/articles/{SLUG}"
+DELIVERY_ROUTES = [
+    "/v1/articles", ARTICLE, f"{ARTICLE}/sections/alternatives/minoxidil",
+    f"{ARTICLE}/sections/faq", "/v1/treatments", "/v1/treatments/minoxidil", "/v1/locales",
+    f"{ARTICLE}?version=1",
+]
+
+
+def test_article_is_structured(client: Client) -> None:
+    body = client.get(ARTICLE, params={"locale": "en"}).json()
+    assert body["slug"] == SLUG and body["version"] == 1 and body["dir"] == "ltr"
+    sections = {s["id"]: s for s in body["sections"]}
+    assert sections["what-is-stem-cell-therapy"]["heading"]["text"] == "What Is Stem Cell Therapy?"
+    process = sections["process"]
+    assert [s["id"] for s in process["sections"]] == [
+        "process/treatment-procedure", "process/post-treatment-care"]
+    procedure = process["sections"][0]["blocks"]
+    fact = next(b for b in procedure if b["type"] == "fact")
+    assert fact == {"type": "fact", "id": "session-duration", "kind": "duration", "min": 1,
+                    "max": 3, "unit": "hour", "treatment": "stem-cell-therapy",
+                    "display": "1–3 hours", "locale": "en", "fallback": False}
+    faq = [b for b in sections["faq"]["blocks"] if b["type"] == "faq"]
+    assert faq[0]["question"] == "Does stem cell therapy work for hair loss?"
+    costs = [b["display"] for b in sections["faq"]["blocks"] if b["type"] == "fact"]
+    assert costs == ["$3,000–$10,000 per plan", "$500–$2,500 per appointment"]
+
+
+@pytest.mark.parametrize("path", DELIVERY_ROUTES)
+def test_every_delivery_route_has_etag_cache_control_and_304(client: Client, path: str) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_pinned_version_is_immutable_and_latest_revalidates(client: Client) -> None:
+    assert "immutable" in client.get(f"{ARTICLE}?version=1").headers["cache-control"]
+    assert "immutable" not in client.get(ARTICLE).headers["cache-control"]
+
+
+@pytest.mark.parametrize(("encoding", "decode"), [
+    ("br", brotli.decompress), ("gzip", gzip.decompress), ("gzip;q=1, br;q=0", gzip.decompress)])
+def test_compressed_variants(client: Client, encoding: str, decode: Any) -> None:
+    plain = client.get(ARTICLE, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    raw = client.get(ARTICLE, headers={"Accept-Encoding": encoding}, extensions={})
+    assert raw.headers["content-encoding"] == encoding.split(";")[0]
+    assert "Accept-Encoding" in raw.headers["vary"]
+    assert raw.content == plain.content  # the client decodes; the bytes match the plain body
+    assert decode is not None
+
+
+@pytest.mark.parametrize(("path", "status", "field"), [
+    ("/v1/articles/no-such-article", 404, None),
+    (f"{ARTICLE}/sections/no/such/section", 404, None),
+    ("/v1/treatments/unicorn-tears", 404, None),
+    (f"{ARTICLE}?version=99", 404, None),
+    (f"{ARTICLE}?version=abc", 400, "version"),
+    (f"{ARTICLE}?version=0", 400, "version"),
+    (f"{ARTICLE}?locale=e$", 400, "locale"),
+    (f"{ARTICLE}?locale=" + "x" * 100, 400, "locale"),
+    ("/v1/articles/..%2F..%2Fetc%2Fpasswd", 404, None),
+    ("/v1/nothing-here", 404, None),
+])
+def test_bad_input_gives_problem_json(client: Client, path: str, status: int,
+                                      field: str | None) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == status and problem["type"].startswith("/problems/")
+    assert problem["detail"]
+    if field:
+        assert [e["field"] for e in problem["errors"]] == [field]
+
+
+def test_invalid_locale_lists_available(client: Client) -> None:
+    problem = client.get(f"{ARTICLE}?locale=e$").json()
+    assert "en" in problem["available"]
+
+
+def test_health_and_readiness(client: Client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_not_ready_without_content(tmp_path: Any) -> None:
+    from api.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "empty.db")) as empty:
+        assert empty.get("/readyz").status_code == 503
+        assert empty.get(ARTICLE).status_code == 404
