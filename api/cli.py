@@ -21,22 +21,30 @@ def _say(message: str) -> None:
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"),
-                        help="content folder (default: content)")
-    parser.add_argument("--locales", type=Path, default=Path("locales"),
-                        help="catalog folder (default: locales)")
+    parser.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content)"
+    )
+    parser.add_argument(
+        "--locales", type=Path, default=Path("locales"), help="catalog folder (default: locales)"
+    )
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=Path(os.environ.get("VETTED_DB", DEFAULT_DB)),
-                        help="SQLite database file (default: $VETTED_DB or vetted.db)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path(os.environ.get("VETTED_DB", DEFAULT_DB)),
+        help="SQLite database file (default: $VETTED_DB or vetted.db)",
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate content and catalogs without storing anything."""
     content = read_content(args.content, args.locales)
-    _say(f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
-         f"treatments, catalogs: {', '.join(c.locale for c in content.catalogs) or 'none'}")
+    _say(
+        f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
+        f"treatments, catalogs: {', '.join(c.locale for c in content.catalogs) or 'none'}"
+    )
     return 0
 
 
@@ -49,8 +57,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     report = import_content(db, content, progress=_say)
     new = ", ".join(f"{slug} v{n}" for slug, n in report.new_versions.items()) or "none"
-    _say(f"imported into {args.db}: new versions: {new}; unchanged: "
-         f"{len(report.unchanged)}; documents written: {report.documents_written}")
+    _say(
+        f"imported into {args.db}: new versions: {new}; unchanged: "
+        f"{len(report.unchanged)}; documents written: {report.documents_written}"
+    )
     return 0
 
 
@@ -85,9 +95,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[DB_ENV] = str(args.db.resolve())
     workers = args.workers or os.cpu_count() or 1
     _say(f"serving {args.db} on http://{args.host}:{args.port} with {workers} worker(s)")
-    Granian("api.web.app:create_app_from_env", factory=True, address=args.host,
-            port=args.port, interface=Interfaces.ASGI, workers=workers,
-            log_access=args.access_log).serve()
+    Granian(
+        "api.web.app:create_app_from_env",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        log_access=args.access_log,
+    ).serve()
     return 0
 
 

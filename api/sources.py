@@ -72,8 +72,9 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
             locale = normalize_locale(locale_dir)
             catalogs.append(parse_catalog(path.read_bytes(), shown(path), locale, contexts))
         except ValueError:
-            errors.append(ValidationFailed(f"{locale_dir!r} is not a locale code",
-                                           file=shown(path)))
+            errors.append(
+                ValidationFailed(f"{locale_dir!r} is not a locale code", file=shown(path))
+            )
         except ValidationFailed as exc:
             errors.append(exc)
     if errors:

@@ -33,7 +33,7 @@ _LINE = re.compile(
     r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"\s*'
     r'|(?:#~\s*)?"(?:[^"\\]|\\.)*"\s*|\s*)$'
 )
-_ESCAPE = re.compile(r'\\(.)')
+_ESCAPE = re.compile(r"\\(.)")
 _VALID_ESCAPES = frozenset('\\"ntr')
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
@@ -59,8 +59,9 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
-def parse_catalog(data: bytes, file: str, locale: str,
-                  known_contexts: Collection[str]) -> ParsedCatalog:
+def parse_catalog(
+    data: bytes, file: str, locale: str, known_contexts: Collection[str]
+) -> ParsedCatalog:
     """Validate a .po file for `locale`; raise ValidationFailed naming `file:line`.
 
     Entries whose msgid differs from the current source are kept (they are stale and
@@ -83,22 +84,30 @@ def parse_catalog(data: bytes, file: str, locale: str,
     for message in catalog:
         if not message.id:
             continue
-        line = message.lineno
+        line = message.lineno or 0
         if len(entries) >= MAX_CATALOG_ENTRIES:
-            raise ValidationFailed(f"more than {MAX_CATALOG_ENTRIES} entries", file=file,
-                                   line=line)
+            raise ValidationFailed(f"more than {MAX_CATALOG_ENTRIES} entries", file=file, line=line)
         if not isinstance(message.id, str) or not isinstance(message.string, str):
-            raise ValidationFailed("plural messages are not used by content", file=file,
-                                   line=line)
+            raise ValidationFailed("plural messages are not used by content", file=file, line=line)
         context = message.context or ""
         if context not in known_contexts:
-            raise ValidationFailed(f"msgctxt {context!r} names no known block", file=file,
-                                   line=line, path=context)
+            raise ValidationFailed(
+                f"msgctxt {context!r} names no known block", file=file, line=line, path=context
+            )
         if message.string:
             _check_translation(message.id, message.string, file, line)
-            entries.append(CatalogEntry(context=context, source=message.id,
-                                        text=message.string, fuzzy=message.fuzzy, line=line))
-    return ParsedCatalog(locale=locale, entries=tuple(entries), total=sum(1 for m in catalog if m.id))
+            entries.append(
+                CatalogEntry(
+                    context=context,
+                    source=message.id,
+                    text=message.string,
+                    fuzzy=message.fuzzy,
+                    line=line,
+                )
+            )
+    return ParsedCatalog(
+        locale=locale, entries=tuple(entries), total=sum(1 for m in catalog if m.id)
+    )
 
 
 def _check_syntax(text: str, file: str) -> None:
@@ -120,15 +129,17 @@ def _check_language(catalog: Catalog, file: str, locale: str) -> None:
     except ValueError:
         same = False
     if not same:
-        raise ValidationFailed(f"catalog declares Language {declared!r}, expected {locale!r}",
-                               file=file, line=1)
+        raise ValidationFailed(
+            f"catalog declares Language {declared!r}, expected {locale!r}", file=file, line=1
+        )
 
 
 def _check_translation(source: str, text: str, file: str, line: int) -> None:
     for char in text:
         if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            raise ValidationFailed(f"control character U+{ord(char):04X} in msgstr",
-                                   file=file, line=line)
+            raise ValidationFailed(
+                f"control character U+{ord(char):04X} in msgstr", file=file, line=line
+            )
     if _MARKUP.search(text):
         raise ValidationFailed("markup in msgstr: content is plain text", file=file, line=line)
     expected = sorted(_PLACEHOLDER.findall(source))
@@ -136,4 +147,6 @@ def _check_translation(source: str, text: str, file: str, line: int) -> None:
     if expected != found:
         raise ValidationFailed(
             f"placeholders differ: msgid has {expected or 'none'}, msgstr has {found or 'none'}",
-            file=file, line=line)
+            file=file,
+            line=line,
+        )

@@ -16,7 +16,6 @@ from api.core.model import (
     Article,
     Fact,
     Section,
-    Treatment,
     TreatmentCatalog,
     TreatmentRef,
     walk_sections,
@@ -58,8 +57,9 @@ def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
     ids: set[str] = set()
     for n, treatment in enumerate(catalog.treatments):
         if treatment.id in ids:
-            raise _fail(f"duplicate treatment id {treatment.id!r}", file, lines,
-                        f"$.treatments[{n}].id")
+            raise _fail(
+                f"duplicate treatment id {treatment.id!r}", file, lines, f"$.treatments[{n}].id"
+            )
         ids.add(treatment.id)
     return catalog
 
@@ -72,7 +72,9 @@ def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) 
         if (treatment.article, treatment.section) not in sections:
             raise ValidationFailed(
                 f"treatment {treatment.id!r} names unknown section "
-                f"{treatment.article}/{treatment.section}", path=f"treatments/{treatment.id}")
+                f"{treatment.article}/{treatment.section}",
+                path=f"treatments/{treatment.id}",
+            )
     for article in articles:
         for section in walk_sections(article.sections):
             for block in section.blocks:
@@ -80,28 +82,40 @@ def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) 
                 if ref is not None and ref not in known:
                     raise ValidationFailed(
                         f"block {section.id}/{block.id} names unknown treatment {ref!r}",
-                        path=f"{article.slug}/{section.id}/{block.id}")
+                        path=f"{article.slug}/{section.id}/{block.id}",
+                    )
 
 
 def dump_yaml(value: Article | TreatmentCatalog) -> str:
     """The canonical YAML text of a content value (what export writes, byte for byte)."""
     return yaml.safe_dump(
-        msgspec.to_builtins(value), sort_keys=False, allow_unicode=True,
-        width=1_000_000, default_flow_style=False,
+        msgspec.to_builtins(value),
+        sort_keys=False,
+        allow_unicode=True,
+        width=1_000_000,
+        default_flow_style=False,
     )
 
 
 def _check_section(section: Section, index: str, file: str, lines: dict[str, int]) -> None:
     for n, child in enumerate(section.sections):
         if not child.id.startswith(section.id + "/"):
-            raise _fail(f"nested section id {child.id!r} must start with {section.id + '/'!r}",
-                        file, lines, f"{index}.sections[{n}].id")
+            raise _fail(
+                f"nested section id {child.id!r} must start with {section.id + '/'!r}",
+                file,
+                lines,
+                f"{index}.sections[{n}].id",
+            )
     block_ids: set[str] = set()
     for n, block in enumerate(section.blocks):
         where = f"{index}.blocks[{n}]"
         if block.id in block_ids:
-            raise _fail(f"duplicate block id {block.id!r} in section {section.id!r}",
-                        file, lines, where + ".id")
+            raise _fail(
+                f"duplicate block id {block.id!r} in section {section.id!r}",
+                file,
+                lines,
+                where + ".id",
+            )
         block_ids.add(block.id)
         if isinstance(block, Fact):
             _check_fact(block, where, file, lines)
@@ -109,20 +123,28 @@ def _check_section(section: Section, index: str, file: str, lines: dict[str, int
 
 def _check_fact(fact: Fact, where: str, file: str, lines: dict[str, int]) -> None:
     if fact.min > fact.max:
-        raise _fail(f"fact {fact.id!r}: min {fact.min} is greater than max {fact.max}",
-                    file, lines, where + ".min")
+        raise _fail(
+            f"fact {fact.id!r}: min {fact.min} is greater than max {fact.max}",
+            file,
+            lines,
+            where + ".min",
+        )
     if fact.min < 0:
         raise _fail(f"fact {fact.id!r}: min must not be negative", file, lines, where + ".min")
     if fact.kind == "duration" and (fact.unit is None or fact.currency is not None):
-        raise _fail(f"duration fact {fact.id!r} needs a unit and no currency",
-                    file, lines, where + ".unit")
+        raise _fail(
+            f"duration fact {fact.id!r} needs a unit and no currency", file, lines, where + ".unit"
+        )
     if fact.kind == "cost":
         if fact.currency is None or fact.unit is not None:
-            raise _fail(f"cost fact {fact.id!r} needs a currency and no unit",
-                        file, lines, where + ".currency")
+            raise _fail(
+                f"cost fact {fact.id!r} needs a currency and no unit",
+                file,
+                lines,
+                where + ".currency",
+            )
         if fact.currency not in _CURRENCIES:
-            raise _fail(f"unknown currency {fact.currency!r}", file, lines,
-                        where + ".currency")
+            raise _fail(f"unknown currency {fact.currency!r}", file, lines, where + ".currency")
 
 
 def _indexed_sections(sections: tuple[Section, ...], prefix: str) -> list[tuple[str, Section]]:
@@ -155,13 +177,15 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"not UTF-8: {exc.reason} at byte {exc.start}",
-                                   file=file) from exc
+            raise ValidationFailed(
+                f"not UTF-8: {exc.reason} at byte {exc.start}", file=file
+            ) from exc
     try:
         _refuse_anchors(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
         raise ValidationFailed(f"YAML syntax: {exc.problem}", file=file, line=line) from exc
     except yaml.YAMLError as exc:
         raise ValidationFailed(f"YAML: {exc}", file=file) from exc
@@ -176,16 +200,20 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
         match = _PATH_IN_ERROR.search(message)
         path = match.group(1) if match else "$"
         detail = _PATH_IN_ERROR.sub("", message)
-        raise ValidationFailed(f"{detail} (at {path})", file=file,
-                               line=_line_of(path, lines), path=path) from exc
+        raise ValidationFailed(
+            f"{detail} (at {path})", file=file, line=_line_of(path, lines), path=path
+        ) from exc
 
 
 def _refuse_anchors(text: str, file: str) -> None:
     # Aliases are how "billion laughs" documents expand; content never needs them.
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ValidationFailed("YAML anchors and aliases are not allowed", file=file,
-                                   line=event.start_mark.line + 1)
+            raise ValidationFailed(
+                "YAML anchors and aliases are not allowed",
+                file=file,
+                line=event.start_mark.line + 1 if event.start_mark else None,
+            )
 
 
 class _Reader(NamedTuple):
@@ -201,15 +229,17 @@ def _to_python(node: yaml.Node, path: str, reader: _Reader) -> Any:
     """
     line = reader.lines[path] = node.start_mark.line + 1
     if node.tag not in _PLAIN_TAGS:
-        raise ValidationFailed(f"YAML tag {node.tag!r} is not allowed", file=reader.file,
-                               line=line)
+        raise ValidationFailed(f"YAML tag {node.tag!r} is not allowed", file=reader.file, line=line)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             if not isinstance(key_node, yaml.ScalarNode) or key in out:
-                raise ValidationFailed(f"invalid or duplicate key {key!r}", file=reader.file,
-                                       line=key_node.start_mark.line + 1)
+                raise ValidationFailed(
+                    f"invalid or duplicate key {key!r}",
+                    file=reader.file,
+                    line=key_node.start_mark.line + 1,
+                )
             out[key] = _to_python(value_node, f"{path}.{key}", reader)
         return out
     if isinstance(node, yaml.SequenceNode):

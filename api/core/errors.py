@@ -48,8 +48,9 @@ class InvalidLocale(InvalidParameter):
 class ValidationFailed(VettedError):
     """Input content failed validation; names the file, line and field where known."""
 
-    def __init__(self, detail: str, *, file: str = "", line: int | None = None,
-                 path: str = "") -> None:
+    def __init__(
+        self, detail: str, *, file: str = "", line: int | None = None, path: str = ""
+    ) -> None:
         where = file + (f":{line}" if line else "")
         super().__init__(f"{where}: {detail}" if where else detail)
         self.detail = detail

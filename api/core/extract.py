@@ -27,9 +27,12 @@ def content_messages(text: bytes, file: str) -> list[Message]:
     return article_messages(parse_article(text, file))
 
 
-def extract_content(fileobj: IO[bytes], keywords: Mapping[str, Any],
-                    comment_tags: Collection[str], options: Mapping[str, Any]
-                    ) -> Iterator[Extracted]:
+def extract_content(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
     """Babel extractor protocol: yield (lineno, funcname, (msgctxt, msgid), comments)."""
     text = fileobj.read()
     decoded = text.decode("utf-8")

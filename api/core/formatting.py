@@ -33,7 +33,7 @@ def cost_basis_phrases(pgettext: Pgettext) -> dict[str, str]:
 
 
 def format_fact(fact: Fact, locale: Locale, per_phrases: dict[str, str]) -> str:
-    """The display string of a fact in `locale`, e.g. "3–6 meses" or "$500–$2,500 per appointment"."""
+    """The display string of a fact in `locale`, e.g. "3–6 meses" or "$500–$2,500 per plan"."""
     if fact.kind == "duration" and fact.unit is not None:
         return _format_duration(fact.min, fact.max, fact.unit, locale)
     if fact.currency is None:
@@ -76,6 +76,6 @@ def _format_money_range(low: float, high: float, currency: str, locale: Locale) 
 @cache
 def _whole_currency_pattern(locale: Locale) -> NumberPattern:
     # The figures in the text are whole amounts: keep the locale's pattern, drop the cents.
-    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern: NumberPattern = copy.copy(locale.currency_formats["standard"])
     pattern.frac_prec = (0, 0)
     return pattern

@@ -59,8 +59,9 @@ def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
     fields = [(f"{base}/name", treatment.name)]
     if treatment.suitable_for:
         fields.append((f"{base}/suitable_for", treatment.suitable_for))
-    fields.extend((f"{base}/regulatory/{n}", r.statement)
-                  for n, r in enumerate(treatment.regulatory))
+    fields.extend(
+        (f"{base}/regulatory/{n}", r.statement) for n, r in enumerate(treatment.regulatory)
+    )
     return fields
 
 
@@ -95,7 +96,12 @@ def known_contexts(articles: list[Article], treatments: TreatmentCatalog) -> fro
     from api.core.formatting import cost_basis_phrases
 
     contexts: set[str] = set()
-    cost_basis_phrases(lambda context, source: contexts.add(context) or source)
+
+    def collect(context: str, source: str) -> str:
+        contexts.add(context)
+        return source
+
+    cost_basis_phrases(collect)
     contexts.update(m.context for a in articles for m in article_messages(a))
     contexts.update(m.context for m in treatment_messages(treatments))
     return frozenset(contexts)

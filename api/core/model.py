@@ -28,8 +28,10 @@ __all__ = [
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=120)]
 SectionId = Annotated[
-    str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$",
-                      max_length=200)
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$", max_length=200
+    ),
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
@@ -107,8 +109,7 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A regulatory status as the article states it, for some forms of a treatment."""
 
-    status: Literal["fda-approved", "not-fda-approved", "off-label", "experimental",
-                    "prescription"]
+    status: Literal["fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"]
     forms: tuple[Form, ...] = ()
     statement: Text
 

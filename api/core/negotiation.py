@@ -104,8 +104,12 @@ def parse_accept_language(header: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def negotiate(explicit: str | None, accept_language: str | None,
-              available: frozenset[str], default: str = DEFAULT_LOCALE) -> str:
+def negotiate(
+    explicit: str | None,
+    accept_language: str | None,
+    available: frozenset[str],
+    default: str = DEFAULT_LOCALE,
+) -> str:
     """The available locale to answer in: `?locale=` wins, then Accept-Language, then default.
 
     An explicit code that is not valid raises InvalidLocale; a valid but unsupported one

@@ -182,8 +182,11 @@ class _Resolver:
 
     def __init__(self, locale: str, catalogs: Catalogs) -> None:
         self.locale = locale
-        self.chain = [(tag, catalogs[tag]) for tag in locale_chain(locale)
-                      if tag in catalogs and tag != DEFAULT_LOCALE]
+        self.chain = [
+            (tag, catalogs[tag])
+            for tag in locale_chain(locale)
+            if tag in catalogs and tag != DEFAULT_LOCALE
+        ]
 
     def pick(self, fields: list[tuple[str, str]]) -> tuple[list[str], str]:
         for tag, lookup in self.chain:
@@ -212,8 +215,13 @@ def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completen
     return Completeness(translated=done, total=total, ratio=round(done / total, 4) if total else 1)
 
 
-def render_article(article: Article, version: VersionInfo, locale: str, catalogs: Catalogs,
-                   treatments: TreatmentCatalog) -> ArticleOut:
+def render_article(
+    article: Article,
+    version: VersionInfo,
+    locale: str,
+    catalogs: Catalogs,
+    treatments: TreatmentCatalog,
+) -> ArticleOut:
     """The whole article in `locale`, ready to encode."""
     resolver = _Resolver(locale, catalogs)
     names = {t.id: t for t in treatments.treatments}
@@ -234,8 +242,12 @@ def render_article(article: Article, version: VersionInfo, locale: str, catalogs
 def summarize(rendered: ArticleOut) -> ArticleSummary:
     """The list entry of a rendered article."""
     return ArticleSummary(
-        slug=rendered.slug, version=rendered.version, content_hash=rendered.content_hash,
-        published_at=rendered.published_at, locale=rendered.locale, title=rendered.title,
+        slug=rendered.slug,
+        version=rendered.version,
+        content_hash=rendered.content_hash,
+        published_at=rendered.published_at,
+        locale=rendered.locale,
+        title=rendered.title,
         completeness=rendered.completeness,
     )
 
@@ -246,9 +258,16 @@ def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
     pending = list(rendered.sections)
     while pending:
         section = pending.pop(0)
-        out.append(SectionDocument(slug=rendered.slug, version=rendered.version,
-                                   content_hash=rendered.content_hash, locale=rendered.locale,
-                                   dir=rendered.dir, section=section))
+        out.append(
+            SectionDocument(
+                slug=rendered.slug,
+                version=rendered.version,
+                content_hash=rendered.content_hash,
+                locale=rendered.locale,
+                dir=rendered.dir,
+                section=section,
+            )
+        )
         pending.extend(section.sections)
     return out
 
@@ -265,8 +284,11 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
         kind=treatment.kind,
         forms=treatment.forms,
         regulatory=tuple(
-            RegulationOut(status=r.status, forms=r.forms,
-                          statement=resolver.text(f"{base}/regulatory/{n}", r.statement))
+            RegulationOut(
+                status=r.status,
+                forms=r.forms,
+                statement=resolver.text(f"{base}/regulatory/{n}", r.statement),
+            )
             for n, r in enumerate(treatment.regulatory)
         ),
         audience=treatment.audience,
@@ -276,8 +298,9 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
     )
 
 
-def _section(article: Article, section: Section, resolver: _Resolver,
-             treatments: Mapping[str, Treatment]) -> SectionOut:
+def _section(
+    article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
+) -> SectionOut:
     prefix = section_context(article, section)
     return SectionOut(
         id=section.id,
@@ -287,28 +310,46 @@ def _section(article: Article, section: Section, resolver: _Resolver,
     )
 
 
-def _block(prefix: str, block: Block, resolver: _Resolver,
-           treatments: Mapping[str, Treatment]) -> BlockOut:
+def _block(
+    prefix: str, block: Block, resolver: _Resolver, treatments: Mapping[str, Treatment]
+) -> BlockOut:
     if isinstance(block, Fact):
-        display = format_fact(block, babel_locale(resolver.locale),
-                              cost_basis_phrases(resolver.pgettext))
-        return FactOut(id=block.id, kind=block.kind, min=block.min, max=block.max,
-                       unit=block.unit, currency=block.currency, per=block.per,
-                       treatment=block.treatment, display=display,
-                       locale=resolver.locale, fallback=False)
+        display = format_fact(
+            block, babel_locale(resolver.locale), cost_basis_phrases(resolver.pgettext)
+        )
+        return FactOut(
+            id=block.id,
+            kind=block.kind,
+            min=block.min,
+            max=block.max,
+            unit=block.unit,
+            currency=block.currency,
+            per=block.per,
+            treatment=block.treatment,
+            display=display,
+            locale=resolver.locale,
+            fallback=False,
+        )
     if isinstance(block, TreatmentRef):
         treatment = treatments[block.treatment]
         name = resolver.text(f"treatment/{treatment.id}/name", treatment.name)
-        return TreatmentRefOut(id=block.id, treatment=block.treatment, name=name.text,
-                               locale=name.locale, fallback=name.fallback)
+        return TreatmentRefOut(
+            id=block.id,
+            treatment=block.treatment,
+            name=name.text,
+            locale=name.locale,
+            fallback=name.fallback,
+        )
     fields = [(f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)]
     texts, tag = resolver.pick(fields)
     fallback = tag != resolver.locale
     if isinstance(block, Faq):
-        return FaqOut(id=block.id, question=texts[0], answer=texts[1], locale=tag,
-                      fallback=fallback)
+        return FaqOut(
+            id=block.id, question=texts[0], answer=texts[1], locale=tag, fallback=fallback
+        )
     if isinstance(block, Callout):
-        return CalloutOut(id=block.id, kind=block.kind, text=texts[0], locale=tag,
-                          fallback=fallback)
+        return CalloutOut(
+            id=block.id, kind=block.kind, text=texts[0], locale=tag, fallback=fallback
+        )
     assert isinstance(block, Paragraph)
     return ParagraphOut(id=block.id, text=texts[0], locale=tag, fallback=fallback)

@@ -63,11 +63,16 @@ def put_document(db: sqlite_utils.Database, key: str, value: object) -> bool:
     if row and row[0] == etag:
         return False
     big = len(body) >= COMPRESS_MIN_BYTES
-    db["documents"].upsert({
-        "key": key, "etag": etag, "body": body,
-        "gzip": gzip.compress(body, 9, mtime=0) if big else None,
-        "br": brotli.compress(body, quality=9) if big else None,
-    }, pk="key")
+    db.table("documents").upsert(
+        {
+            "key": key,
+            "etag": etag,
+            "body": body,
+            "gzip": gzip.compress(body, 9, mtime=0) if big else None,
+            "br": brotli.compress(body, quality=9) if big else None,
+        },
+        pk="key",
+    )
     return True
 
 
@@ -77,20 +82,25 @@ def get_document(db: sqlite_utils.Database, key: str) -> Document | None:
     return Document(*row) if row else None
 
 
-def get_latest_article(db: sqlite_utils.Database, slug: str, locale: str,
-                       section: str | None = None) -> Document | None:
+def get_latest_article(
+    db: sqlite_utils.Database, slug: str, locale: str, section: str | None = None
+) -> Document | None:
     """The document of the latest published version of an article (or one of its sections)."""
     suffix = f"/{section}" if section else ""
     kind = "section" if section else "article"
     row = db.execute(
         "SELECT d.etag, d.body, d.gzip, d.br FROM publications p JOIN documents d "
         "ON d.key = ? || '/' || p.slug || '/' || p.number || '/' || ? || ? WHERE p.slug = ?",
-        [kind, locale, suffix, slug]).fetchone()
+        [kind, locale, suffix, slug],
+    ).fetchone()
     return Document(*row) if row else None
 
 
-def render_documents(db: sqlite_utils.Database, slugs: set[str] | None = None,
-                     progress: Callable[[str], None] | None = None) -> int:
+def render_documents(
+    db: sqlite_utils.Database,
+    slugs: set[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> int:
     """Render every published version of `slugs` (default all) in every locale, plus the
     lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
     """
@@ -105,8 +115,11 @@ def render_documents(db: sqlite_utils.Database, slugs: set[str] | None = None,
             if slugs is not None and slug not in slugs and row.number != current:
                 continue
             article = load_article(db, slug, row.number)
-            info = VersionInfo(number=row.number, content_hash=row.content_hash,
-                               published_at=row.published_at or row.created_at)
+            info = VersionInfo(
+                number=row.number,
+                content_hash=row.content_hash,
+                published_at=row.published_at or row.created_at,
+            )
             for locale in locales:
                 rendered = render_article(article, info, locale, catalogs, treatments)
                 if row.number == current:
@@ -117,16 +130,22 @@ def render_documents(db: sqlite_utils.Database, slugs: set[str] | None = None,
                 written += put_document(db, article_key(slug, row.number, locale), rendered)
                 for doc in section_documents(rendered):
                     written += put_document(
-                        db, f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc)
+                        db, f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
+                    )
         if progress:
             progress(slug)
     written += _render_shared(db, locales, catalogs, treatments, latest, ratios)
     return written
 
 
-def _render_shared(db: sqlite_utils.Database, locales: list[str], catalogs: Catalogs,
-                   treatments: TreatmentCatalog, latest: dict[str, dict[str, ArticleSummary]],
-                   ratios: dict[str, dict[str, float]]) -> int:
+def _render_shared(
+    db: sqlite_utils.Database,
+    locales: list[str],
+    catalogs: Catalogs,
+    treatments: TreatmentCatalog,
+    latest: dict[str, dict[str, ArticleSummary]],
+    ratios: dict[str, dict[str, float]],
+) -> int:
     written = 0
     for locale in locales:
         written += put_document(db, f"articles/{locale}", list(latest[locale].values()))
@@ -134,7 +153,7 @@ def _render_shared(db: sqlite_utils.Database, locales: list[str], catalogs: Cata
         written += put_document(db, f"treatments/{locale}", rendered)
         for treatment in rendered:
             written += put_document(db, f"treatment/{treatment.id}/{locale}", treatment)
-    written += put_document(db, "locales", [describe_locale(code, ratios[code])
-                                            for code in locales])
+    written += put_document(
+        db, "locales", [describe_locale(code, ratios[code]) for code in locales]
+    )
     return written
-

@@ -29,8 +29,9 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     documents_written: int
 
 
-def import_content(db: sqlite_utils.Database, content: ContentSet,
-                   progress: Callable[[str], None] | None = None) -> ImportReport:
+def import_content(
+    db: sqlite_utils.Database, content: ContentSet, progress: Callable[[str], None] | None = None
+) -> ImportReport:
     """Store validated content: a new published version for each changed article, the
     treatments, the approved catalogs, and every rendered document. All or nothing.
 
@@ -46,8 +47,14 @@ def import_content(db: sqlite_utils.Database, content: ContentSet,
             if latest is not None and latest.content_hash == content_hash(article):
                 unchanged.append(article.slug)
                 continue
-            row = create_version(db, article, author=IMPORT_ACTOR, reviewer=IMPORT_ACTOR,
-                                 message="import from content/", status="published")
+            row = create_version(
+                db,
+                article,
+                author=IMPORT_ACTOR,
+                reviewer=IMPORT_ACTOR,
+                message="import from content/",
+                status="published",
+            )
             new_versions[article.slug] = row.number
             say(f"article {article.slug}: version {row.number}")
         treatments_changed = save_treatments(db, content.treatments)
@@ -58,6 +65,10 @@ def import_content(db: sqlite_utils.Database, content: ContentSet,
         for locale, count in translations.items():
             say(f"catalog {locale}: {count} translations")
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
-    return ImportReport(new_versions=new_versions, unchanged=unchanged,
-                        treatments_changed=treatments_changed, translations=translations,
-                        documents_written=written)
+    return ImportReport(
+        new_versions=new_versions,
+        unchanged=unchanged,
+        treatments_changed=treatments_changed,
+        translations=translations,
+        documents_written=written,
+    )

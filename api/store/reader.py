@@ -45,14 +45,14 @@ class Reader:
         """A document by key."""
         return self._cached((key,), lambda: get_document(self.db, key))
 
-    def latest_article(self, slug: str, locale: str, section: str | None = None
-                       ) -> Document | None:
+    def latest_article(self, slug: str, locale: str, section: str | None = None) -> Document | None:
         """The latest published version of an article (or one of its sections)."""
-        return self._cached(("latest", slug, locale, section or ""),
-                            lambda: get_latest_article(self.db, slug, locale, section))
+        return self._cached(
+            ("latest", slug, locale, section or ""),
+            lambda: get_latest_article(self.db, slug, locale, section),
+        )
 
-    def _cached(self, key: tuple[str, ...], load: Callable[[], Document | None]
-                ) -> Document | None:
+    def _cached(self, key: tuple[str, ...], load: Callable[[], Document | None]) -> Document | None:
         self._fresh()
         if key in self._documents:
             return self._documents[key]

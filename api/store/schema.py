@@ -14,8 +14,7 @@ __all__ = ["SCHEMA_VERSION", "migrate", "open_database", "transaction"]
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) a database in WAL mode with its schema up to date."""
-    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
-                           timeout=30)
+    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
@@ -25,22 +24,43 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["versions"].create(
-        {"slug": str, "number": int, "content_hash": str, "body": str, "status": str,
-         "author": str, "message": str, "created_at": str, "published_at": str,
-         "reviewer": str, "comment": str},
-        pk=("slug", "number"), not_null={"slug", "number", "content_hash", "body", "status"},
+    db.table("versions").create(
+        {
+            "slug": str,
+            "number": int,
+            "content_hash": str,
+            "body": str,
+            "status": str,
+            "author": str,
+            "message": str,
+            "created_at": str,
+            "published_at": str,
+            "reviewer": str,
+            "comment": str,
+        },
+        pk=("slug", "number"),
+        not_null={"slug", "number", "content_hash", "body", "status"},
     )
-    db["treatment_sets"].create(
-        {"number": int, "content_hash": str, "body": str, "created_at": str}, pk="number")
-    db["translations"].create(
-        {"locale": str, "context": str, "source": str, "text": str, "fuzzy": int,
-         "status": str, "author": str, "updated_at": str},
+    db.table("treatment_sets").create(
+        {"number": int, "content_hash": str, "body": str, "created_at": str}, pk="number"
+    )
+    db.table("translations").create(
+        {
+            "locale": str,
+            "context": str,
+            "source": str,
+            "text": str,
+            "fuzzy": int,
+            "status": str,
+            "author": str,
+            "updated_at": str,
+        },
         pk=("locale", "context", "source", "status"),
     )
-    db["documents"].create(
-        {"key": str, "etag": str, "body": bytes, "gzip": bytes, "br": bytes}, pk="key")
-    db["publications"].create({"slug": str, "number": int, "published_at": str}, pk="slug")
+    db.table("documents").create(
+        {"key": str, "etag": str, "body": bytes, "gzip": bytes, "br": bytes}, pk="key"
+    )
+    db.table("publications").create({"slug": str, "number": int, "published_at": str}, pk="slug")
 
 
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]

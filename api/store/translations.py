@@ -14,16 +14,26 @@ from api.store.versions import now
 __all__ = ["approved_catalogs", "available_locales", "replace_catalog"]
 
 
-def replace_catalog(db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str,
-                    author: str) -> int:
+def replace_catalog(
+    db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str, author: str
+) -> int:
     """Make `catalog` the locale's translations with `status` (inside a transaction)."""
-    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?",
-               [catalog.locale, status])
+    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
     stamp = now()
-    db["translations"].insert_all(
-        ({"locale": catalog.locale, "context": e.context, "source": e.source, "text": e.text,
-          "fuzzy": int(e.fuzzy), "status": status, "author": author, "updated_at": stamp}
-         for e in catalog.entries),
+    db.table("translations").insert_all(
+        (
+            {
+                "locale": catalog.locale,
+                "context": e.context,
+                "source": e.source,
+                "text": e.text,
+                "fuzzy": int(e.fuzzy),
+                "status": status,
+                "author": author,
+                "updated_at": stamp,
+            }
+            for e in catalog.entries
+        ),
         pk=("locale", "context", "source", "status"),
     )
     return len(catalog.entries)

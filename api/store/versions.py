@@ -55,48 +55,67 @@ def _row(values: tuple[object, ...]) -> VersionRow:
 
 def latest_version(db: sqlite_utils.Database, slug: str) -> VersionRow | None:
     """The newest version of an article, whatever its status."""
-    row = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC "
-                     "LIMIT 1", [slug]).fetchone()
+    row = db.execute(
+        f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1", [slug]
+    ).fetchone()
     return _row(row) if row else None
 
 
 def published_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]:
     """Every published version of an article, oldest first."""
-    rows = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE slug = ? AND status = 'published' "
-                      "ORDER BY number", [slug]).fetchall()
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM versions WHERE slug = ? AND status = 'published' ORDER BY number",
+        [slug],
+    ).fetchall()
     return [_row(r) for r in rows]
 
 
 def published_slugs(db: sqlite_utils.Database) -> list[tuple[str, int]]:
     """(slug, latest published version number) of every published article."""
-    return [(r[0], r[1]) for r in
-            db.execute("SELECT slug, number FROM publications ORDER BY slug").fetchall()]
+    return [
+        (r[0], r[1])
+        for r in db.execute("SELECT slug, number FROM publications ORDER BY slug").fetchall()
+    ]
 
 
 def load_article(db: sqlite_utils.Database, slug: str, number: int) -> Article:
     """The content of one version."""
-    row = db.execute("SELECT body FROM versions WHERE slug = ? AND number = ?",
-                     [slug, number]).fetchone()
+    row = db.execute(
+        "SELECT body FROM versions WHERE slug = ? AND number = ?", [slug, number]
+    ).fetchone()
     if row is None:
         raise NotFound(f"article {slug!r} has no version {number}")
     return _article.decode(row[0])
 
 
-def create_version(db: sqlite_utils.Database, article: Article, *, author: str, message: str,
-                   status: str, reviewer: str | None = None) -> VersionRow:
+def create_version(
+    db: sqlite_utils.Database,
+    article: Article,
+    *,
+    author: str,
+    message: str,
+    status: str,
+    reviewer: str | None = None,
+) -> VersionRow:
     """Append a new version (call inside a transaction). Published ones become current."""
     previous = latest_version(db, article.slug)
     stamp = now()
     row = VersionRow(
-        slug=article.slug, number=(previous.number if previous else 0) + 1,
-        content_hash=content_hash(article), status=status, author=author, message=message,
-        created_at=stamp, published_at=stamp if status == "published" else None,
+        slug=article.slug,
+        number=(previous.number if previous else 0) + 1,
+        content_hash=content_hash(article),
+        status=status,
+        author=author,
+        message=message,
+        created_at=stamp,
+        published_at=stamp if status == "published" else None,
         reviewer=reviewer,
     )
-    db["versions"].insert({**msgspec.to_builtins(row), "body": _encode(article).decode()})
+    db.table("versions").insert({**msgspec.to_builtins(row), "body": _encode(article).decode()})
     if status == "published":
-        db["publications"].upsert(
-            {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug")
+        db.table("publications").upsert(
+            {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug"
+        )
     return row
 
 
@@ -109,10 +128,17 @@ def load_treatments(db: sqlite_utils.Database) -> TreatmentCatalog:
 def save_treatments(db: sqlite_utils.Database, catalog: TreatmentCatalog) -> bool:
     """Store the treatment records if they changed; True when a new set was written."""
     digest = content_hash(catalog)
-    row = db.execute("SELECT number, content_hash FROM treatment_sets ORDER BY number DESC "
-                     "LIMIT 1").fetchone()
+    row = db.execute(
+        "SELECT number, content_hash FROM treatment_sets ORDER BY number DESC LIMIT 1"
+    ).fetchone()
     if row and row[1] == digest:
         return False
-    db["treatment_sets"].insert({"number": (row[0] if row else 0) + 1, "content_hash": digest,
-                                 "body": _encode(catalog).decode(), "created_at": now()})
+    db.table("treatment_sets").insert(
+        {
+            "number": (row[0] if row else 0) + 1,
+            "content_hash": digest,
+            "body": _encode(catalog).decode(),
+            "created_at": now(),
+        }
+    )
     return True

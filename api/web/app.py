@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.response import Redirect
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Server
+from litestar.response import Redirect
 
 from api.store.reader import Reader
 from api.web.contract import PlainYamlRenderPlugin
@@ -50,8 +50,14 @@ def create_app(db_path: str | Path) -> Litestar:
         return reader
 
     app = Litestar(
-        route_handlers=[ArticlesController, TreatmentsController, LocalesController,
-                        healthz, readyz, docs],
+        route_handlers=[
+            ArticlesController,
+            TreatmentsController,
+            LocalesController,
+            healthz,
+            readyz,
+            docs,
+        ],
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
@@ -59,12 +65,15 @@ def create_app(db_path: str | Path) -> Litestar:
             title="Vetted",
             version=API_VERSION,
             description="Vetted medical content, structured, versioned and translated. "
-                        "Delivery routes are public and cacheable; every error is "
-                        "application/problem+json (RFC 9457).",
+            "Delivery routes are public and cacheable; every error is "
+            "application/problem+json (RFC 9457).",
             path="/schema",
             servers=[Server(url="/")],
-            render_plugins=[PlainYamlRenderPlugin(), JsonRenderPlugin(),
-                            ScalarRenderPlugin(path="/docs")],
+            render_plugins=[
+                PlainYamlRenderPlugin(),
+                JsonRenderPlugin(),
+                ScalarRenderPlugin(path="/docs"),
+            ],
             use_handler_docstrings=True,
         ),
         debug=False,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
-
-import logging
-
 from typing import Any
 
 import msgspec
@@ -28,8 +26,9 @@ class PlainYamlRenderPlugin(YamlRenderPlugin):
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         plain = msgspec.json.decode(msgspec.json.encode(openapi_schema))
-        return yaml.safe_dump(plain, allow_unicode=True, sort_keys=True,
-                              default_flow_style=False).encode("utf-8")
+        return yaml.safe_dump(
+            plain, allow_unicode=True, sort_keys=True, default_flow_style=False
+        ).encode("utf-8")
 
 
 def served_openapi_yaml() -> str:
@@ -37,8 +36,10 @@ def served_openapi_yaml() -> str:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from api.web.app import create_app
 
-    with tempfile.TemporaryDirectory() as folder, \
-            TestClient(create_app(Path(folder) / "schema.db")) as client:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        TestClient(create_app(Path(folder) / "schema.db")) as client,
+    ):
         response = client.get("/schema/openapi.yaml")
         response.raise_for_status()
         return response.text

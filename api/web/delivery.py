@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, Parameter, QueryParameter
 
 from api.core.errors import NotFound
@@ -22,20 +22,37 @@ from api.web.sending import LATEST, PINNED, send_document
 
 __all__ = ["ArticlesController", "LocalesController", "TreatmentsController"]
 
-LocaleParam = Annotated[str | None, QueryParameter(
-    name="locale", required=False, max_length=64,
-    description="Explicit locale (BCP 47, e.g. `es-MX`); wins over Accept-Language. "
-                "Unsupported locales are served through their CLDR fallback chain.",
-    examples=[Example(summary="Mexican Spanish", value="es-MX")])]
-AcceptLanguage = Annotated[str | None, HeaderParameter(
-    name="Accept-Language", required=False,
-    description="Used when `locale` is absent (q-values honoured); malformed values are "
-                "ignored.")]
-_NOT_MODIFIED = {304: ResponseSpec(data_container=None, description="Not modified: the "
-                                   "If-None-Match validator matches the current ETag.")}
+LocaleParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="locale",
+        required=False,
+        max_length=64,
+        description="Explicit locale (BCP 47, e.g. `es-MX`); wins over Accept-Language. "
+        "Unsupported locales are served through their CLDR fallback chain.",
+        examples=[Example(summary="Mexican Spanish", value="es-MX")],
+    ),
+]
+AcceptLanguage = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Accept-Language",
+        required=False,
+        description="Used when `locale` is absent (q-values honoured); malformed values are "
+        "ignored.",
+    ),
+]
+_NOT_MODIFIED = {
+    304: ResponseSpec(
+        data_container=None,
+        description="Not modified: the If-None-Match validator matches the current ETag.",
+    )
+}
 
 
-def _locale(reader: NamedDependency[Reader], locale: str | None, accept_language: str | None) -> str:
+def _locale(
+    reader: NamedDependency[Reader], locale: str | None, accept_language: str | None
+) -> str:
     return negotiate(locale, accept_language, reader.locales())
 
 
@@ -45,55 +62,99 @@ class ArticlesController(Controller):
     path = "/v1/articles"
     tags = ["delivery"]  # noqa: RUF012
 
-    @get("/", operation_id="listArticles", summary="List published articles",
-         responses={200: examples.ok(list[ArticleSummary], examples.SUMMARIES,
-                                     "Latest published version of every article."),
-                    **_NOT_MODIFIED, **problem_responses(400)})
-    async def list_articles(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
-                            locale: LocaleParam = None,
-                            accept_language: AcceptLanguage = None) -> list[ArticleSummary]:
+    @get(
+        "/",
+        operation_id="listArticles",
+        summary="List published articles",
+        responses={
+            200: examples.ok(
+                list[ArticleSummary],
+                examples.SUMMARIES,
+                "Latest published version of every article.",
+            ),
+            **_NOT_MODIFIED,
+            **problem_responses(400),
+        },
+    )
+    async def list_articles(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> Response[bytes]:
         tag = _locale(reader, locale, accept_language)
         document = reader.document(f"articles/{tag}")
         if document is None:
             raise NotFound("no articles are published")
         return send_document(request, document, locale=tag)
 
-    @get("/{slug:str}", operation_id="getArticle", summary="Get an article",
-         responses={200: examples.ok(ArticleOut, examples.ARTICLE,
-                                     "The article in the negotiated locale; every block says "
-                                     "its locale and whether it is a fallback."),
-                    **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_article(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader], slug: FromPath[str],
-                          locale: LocaleParam = None, accept_language: AcceptLanguage = None,
-                          version: Annotated[int | None, Parameter(
-                              ge=1, le=1_000_000, required=False,
-                              description="Pin a published version.")] = None,
-                          ) -> ArticleOut:
+    @get(
+        "/{slug:str}",
+        operation_id="getArticle",
+        summary="Get an article",
+        responses={
+            200: examples.ok(
+                ArticleOut,
+                examples.ARTICLE,
+                "The article in the negotiated locale; every block says "
+                "its locale and whether it is a fallback.",
+            ),
+            **_NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_article(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        slug: FromPath[str],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+        version: Annotated[
+            int | None,
+            Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
+        ] = None,
+    ) -> Response[bytes]:
         tag = _locale(reader, locale, accept_language)
         if version is None:
             document = reader.latest_article(slug, tag)
         else:
             document = reader.document(article_key(slug, version, tag))
         if document is None:
-            raise NotFound(f"no published article {slug!r}"
-                           + (f" with version {version}" if version else ""))
+            raise NotFound(
+                f"no published article {slug!r}" + (f" with version {version}" if version else "")
+            )
         return send_document(
-            request, document, locale=tag, cache_control=PINNED if version else LATEST)
+            request, document, locale=tag, cache_control=PINNED if version else LATEST
+        )
 
-    @get("/{slug:str}/sections/{section_id:path}", operation_id="getSection",
-         summary="Get one section of an article",
-         description="Section ids contain `/` for nested sections, e.g. "
-                     "`alternatives/minoxidil`.",
-         responses={200: examples.ok(SectionDocument, examples.SECTION,
-                                     "The section, with its nested sections."),
-                    **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_section(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader], slug: FromPath[str],
-                          section_id: FromPath[str], locale: LocaleParam = None,
-                          accept_language: AcceptLanguage = None,
-                          version: Annotated[int | None, Parameter(
-                              ge=1, le=1_000_000, required=False,
-                              description="Pin a published version.")] = None,
-                          ) -> SectionDocument:
+    @get(
+        "/{slug:str}/sections/{section_id:path}",
+        operation_id="getSection",
+        summary="Get one section of an article",
+        description="Section ids contain `/` for nested sections, e.g. `alternatives/minoxidil`.",
+        responses={
+            200: examples.ok(
+                SectionDocument, examples.SECTION, "The section, with its nested sections."
+            ),
+            **_NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_section(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        slug: FromPath[str],
+        section_id: FromPath[str],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+        version: Annotated[
+            int | None,
+            Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
+        ] = None,
+    ) -> Response[bytes]:
         tag = _locale(reader, locale, accept_language)
         section = section_id.strip("/")
         if version is None:
@@ -103,7 +164,8 @@ class ArticlesController(Controller):
         if document is None:
             raise NotFound(f"no section {section!r} in published article {slug!r}")
         return send_document(
-            request, document, locale=tag, cache_control=PINNED if version else LATEST)
+            request, document, locale=tag, cache_control=PINNED if version else LATEST
+        )
 
 
 class TreatmentsController(Controller):
@@ -112,25 +174,47 @@ class TreatmentsController(Controller):
     path = "/v1/treatments"
     tags = ["delivery"]  # noqa: RUF012
 
-    @get("/", operation_id="listTreatments", summary="List treatments",
-         responses={200: examples.ok(list[TreatmentOut], [examples.TREATMENT],
-                                     "Every treatment record."),
-                    **_NOT_MODIFIED, **problem_responses(400)})
-    async def list_treatments(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
-                              locale: LocaleParam = None,
-                              accept_language: AcceptLanguage = None) -> list[TreatmentOut]:
+    @get(
+        "/",
+        operation_id="listTreatments",
+        summary="List treatments",
+        responses={
+            200: examples.ok(list[TreatmentOut], [examples.TREATMENT], "Every treatment record."),
+            **_NOT_MODIFIED,
+            **problem_responses(400),
+        },
+    )
+    async def list_treatments(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> Response[bytes]:
         tag = _locale(reader, locale, accept_language)
         document = reader.document(f"treatments/{tag}")
         if document is None:
             raise NotFound("no treatments are published")
         return send_document(request, document, locale=tag)
 
-    @get("/{treatment_id:str}", operation_id="getTreatment", summary="Get a treatment",
-         responses={200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
-                    **_NOT_MODIFIED, **problem_responses(400, 404)})
-    async def get_treatment(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader],
-                            treatment_id: FromPath[str], locale: LocaleParam = None,
-                            accept_language: AcceptLanguage = None) -> TreatmentOut:
+    @get(
+        "/{treatment_id:str}",
+        operation_id="getTreatment",
+        summary="Get a treatment",
+        responses={
+            200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
+            **_NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_treatment(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        treatment_id: FromPath[str],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> Response[bytes]:
         tag = _locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
@@ -144,13 +228,23 @@ class LocalesController(Controller):
     path = "/v1/locales"
     tags = ["delivery"]  # noqa: RUF012
 
-    @get("/", operation_id="listLocales", summary="List locales",
-         responses={200: examples.ok(list[LocaleInfo], examples.LOCALES,
-                                     "Names, text direction, fallback chain and "
-                                     "completeness per article of every locale."),
-                    **_NOT_MODIFIED})
-    async def list_locales(self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
-                           ) -> list[LocaleInfo]:
+    @get(
+        "/",
+        operation_id="listLocales",
+        summary="List locales",
+        responses={
+            200: examples.ok(
+                list[LocaleInfo],
+                examples.LOCALES,
+                "Names, text direction, fallback chain and "
+                "completeness per article of every locale.",
+            ),
+            **_NOT_MODIFIED,
+        },
+    )
+    async def list_locales(
+        self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
+    ) -> Response[bytes]:
         document = reader.document("locales")
         if document is None:
             raise NotFound("no locales")

@@ -11,51 +11,108 @@ __all__ = ["ARTICLE", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "ok"]
 
 _SLUG = "stem-cell-therapy-for-hair-loss"
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
-_TITLE = {"text": "Terapia con células madre para la caída del cabello", "locale": "es",
-          "fallback": False}
+_TITLE = {
+    "text": "Terapia con células madre para la caída del cabello",
+    "locale": "es",
+    "fallback": False,
+}
 _COMPLETENESS = {"translated": 106, "total": 106, "ratio": 1.0}
 _SECTION = {
     "id": "process/treatment-procedure",
     "heading": {"text": "El procedimiento de tratamiento", "locale": "es", "fallback": False},
     "blocks": [
-        {"type": "paragraph", "id": "p5",
-         "text": "The number of injections can vary, and care is taken to distribute cells "
-                 "evenly. The entire session, including the collection, processing, and "
-                 "application stages, can last from 1 to 3 hours.",
-         "locale": "en", "fallback": True},
-        {"type": "fact", "id": "session-duration", "kind": "duration", "min": 1, "max": 3,
-         "unit": "hour", "treatment": "stem-cell-therapy", "display": "1–3 horas",
-         "locale": "es", "fallback": False},
+        {
+            "type": "paragraph",
+            "id": "p5",
+            "text": "The number of injections can vary, and care is taken to distribute cells "
+            "evenly. The entire session, including the collection, processing, and "
+            "application stages, can last from 1 to 3 hours.",
+            "locale": "en",
+            "fallback": True,
+        },
+        {
+            "type": "fact",
+            "id": "session-duration",
+            "kind": "duration",
+            "min": 1,
+            "max": 3,
+            "unit": "hour",
+            "treatment": "stem-cell-therapy",
+            "display": "1–3 horas",
+            "locale": "es",
+            "fallback": False,
+        },
     ],
     "sections": [],
 }
 ARTICLE: dict[str, Any] = {
-    "slug": _SLUG, "version": 1, "content_hash": _HASH, "published_at": "2026-11-24T12:00:00Z",
-    "locale": "es", "dir": "ltr", "title": _TITLE, "audience": ["patients"],
-    "completeness": _COMPLETENESS, "sections": [_SECTION],
+    "slug": _SLUG,
+    "version": 1,
+    "content_hash": _HASH,
+    "published_at": "2026-11-24T12:00:00Z",
+    "locale": "es",
+    "dir": "ltr",
+    "title": _TITLE,
+    "audience": ["patients"],
+    "completeness": _COMPLETENESS,
+    "sections": [_SECTION],
 }
-SECTION: dict[str, Any] = {"slug": _SLUG, "version": 1, "content_hash": _HASH, "locale": "es",
-                           "dir": "ltr", "section": _SECTION}
-SUMMARIES: list[dict[str, Any]] = [{
-    "slug": _SLUG, "version": 1, "content_hash": _HASH, "published_at": "2026-11-24T12:00:00Z",
-    "locale": "es", "title": _TITLE, "completeness": _COMPLETENESS,
-}]
+SECTION: dict[str, Any] = {
+    "slug": _SLUG,
+    "version": 1,
+    "content_hash": _HASH,
+    "locale": "es",
+    "dir": "ltr",
+    "section": _SECTION,
+}
+SUMMARIES: list[dict[str, Any]] = [
+    {
+        "slug": _SLUG,
+        "version": 1,
+        "content_hash": _HASH,
+        "published_at": "2026-11-24T12:00:00Z",
+        "locale": "es",
+        "title": _TITLE,
+        "completeness": _COMPLETENESS,
+    }
+]
 TREATMENT: dict[str, Any] = {
     "id": "minoxidil",
     "name": {"text": "Minoxidil", "locale": "en", "fallback": False},
-    "kind": "medication", "forms": ["topical", "oral"],
-    "regulatory": [{"status": "fda-approved", "forms": ["topical", "oral"],
-                    "statement": {"text": "FDA-approved for androgenetic alopecia in both men "
-                                          "and women", "locale": "en", "fallback": False}}],
-    "audience": ["men", "women"], "article": _SLUG, "section": "alternatives/minoxidil",
+    "kind": "medication",
+    "forms": ["topical", "oral"],
+    "regulatory": [
+        {
+            "status": "fda-approved",
+            "forms": ["topical", "oral"],
+            "statement": {
+                "text": "FDA-approved for androgenetic alopecia in both men and women",
+                "locale": "en",
+                "fallback": False,
+            },
+        }
+    ],
+    "audience": ["men", "women"],
+    "article": _SLUG,
+    "section": "alternatives/minoxidil",
 }
-LOCALES: list[dict[str, Any]] = [{
-    "code": "ar", "english_name": "Arabic", "native_name": "العربية", "dir": "rtl",
-    "fallback": ["en"], "completeness": {_SLUG: 0.4},
-}]
+LOCALES: list[dict[str, Any]] = [
+    {
+        "code": "ar",
+        "english_name": "Arabic",
+        "native_name": "العربية",
+        "dir": "rtl",
+        "fallback": ["en"],
+        "completeness": {_SLUG: 0.4},
+    }
+]
 
 
 def ok(model: Any, example: Any, description: str) -> ResponseSpec:
     """The documented 200 answer of a delivery route: its model and a real example."""
-    return ResponseSpec(data_container=model, generate_examples=False, description=description,
-                        examples=[Example(summary="example", value=example)])
+    return ResponseSpec(
+        data_container=model,
+        generate_examples=False,
+        description=description,
+        examples=[Example(summary="example", value=example)],
+    )

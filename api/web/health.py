@@ -18,16 +18,26 @@ class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str
 
 
-@get("/healthz", operation_id="healthz", tags=["operations"], summary="Liveness",
-     cache_control=None)
+@get(
+    "/healthz", operation_id="healthz", tags=["operations"], summary="Liveness", cache_control=None
+)
 async def healthz() -> Health:
     """The process is up and answering."""
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="readyz", tags=["operations"], summary="Readiness",
-     responses={503: ResponseSpec(data_container=Health, description="Not ready yet: the "
-                                  "database is not migrated or has no published content.")})
+@get(
+    "/readyz",
+    operation_id="readyz",
+    tags=["operations"],
+    summary="Readiness",
+    responses={
+        503: ResponseSpec(
+            data_container=Health,
+            description="Not ready yet: the database is not migrated or has no published content.",
+        )
+    },
+)
 async def readyz(reader: NamedDependency[Reader]) -> Response[Health]:
     """Ready once the database is migrated and holds published content."""
     if reader.ready():

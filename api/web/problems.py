@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
+from litestar.types import ExceptionHandlersMap
 
 from api.core.errors import (
     Conflict,
@@ -64,28 +65,42 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (StaleVersion, 412, "stale-version", "Precondition failed"),
     (PreconditionRequired, 428, "precondition-required", "Precondition required"),
 ]
-_HTTP_TYPES = {400: "invalid-parameter", 401: "unauthorized", 403: "forbidden",
-               404: "not-found", 405: "method-not-allowed", 413: "too-large",
-               429: "too-many-requests"}
+_HTTP_TYPES = {
+    400: "invalid-parameter",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    429: "too-many-requests",
+}
 
 
 def _problem_type(name: str) -> str:
     return f"/problems/{name}"
 
 
-def _send(problem: Problem, request: Request[Any, Any, Any],
-          headers: dict[str, str] | None = None) -> Response[bytes]:
+def _send(
+    problem: Problem, request: Request[Any, Any, Any], headers: dict[str, str] | None = None
+) -> Response[bytes]:
     problem = msgspec.structs.replace(problem, instance=request.url.path)
-    return Response(msgspec.json.encode(problem), status_code=problem.status,
-                    media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return Response(
+        msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     if isinstance(exc, InvalidParameter):
         return (InvalidField(field=exc.parameter, message=exc.detail),)
     if isinstance(exc, ValidationFailed):
-        return (InvalidField(field=exc.path or None, file=exc.file or None, line=exc.line,
-                             message=exc.detail),)
+        return (
+            InvalidField(
+                field=exc.path or None, file=exc.file or None, line=exc.line, message=exc.detail
+            ),
+        )
     if isinstance(exc, ImportRejected):
         return tuple(f for e in exc.errors for f in _fields(e))
     return ()
@@ -95,9 +110,17 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
     for kind, status, name, title in _TYPES:
         if isinstance(exc, kind):
             available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
-            return _send(Problem(type=_problem_type(name), title=title, status=status,
-                                 detail=str(exc), errors=_fields(exc), available=available),
-                         request)
+            return _send(
+                Problem(
+                    type=_problem_type(name),
+                    title=title,
+                    status=status,
+                    detail=str(exc),
+                    errors=_fields(exc),
+                    available=available,
+                ),
+                request,
+            )
     return _unexpected(request, exc)
 
 
@@ -105,28 +128,46 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     errors: tuple[InvalidField, ...] = ()
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = tuple(
-            InvalidField(field=str(item.get("key") or item.get("source") or ""),
-                         message=str(item.get("message", "")))
-            for item in exc.extra if isinstance(item, dict)
+            InvalidField(
+                field=str(item.get("key") or item.get("source") or ""),
+                message=str(item.get("message", "")),
+            )
+            for item in exc.extra
+            if isinstance(item, dict)
         )
     status = exc.status_code
     detail = exc.detail if status < 500 else "The server could not answer this request."
     if errors:
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
-    return _send(Problem(type=_problem_type(name), title=name.replace("-", " ").capitalize(),
-                         status=status, detail=detail, errors=errors), request,
-                 headers=dict(exc.headers or {}))
+    return _send(
+        Problem(
+            type=_problem_type(name),
+            title=name.replace("-", " ").capitalize(),
+            status=status,
+            detail=detail,
+            errors=errors,
+        ),
+        request,
+        headers=dict(exc.headers or {}),
+    )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Never a stack trace in a response: it goes to the log with the request path.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _send(Problem(type=_problem_type("server-error"), title="Server error", status=500,
-                         detail="The server could not answer this request."), request)
+    return _send(
+        Problem(
+            type=_problem_type("server-error"),
+            title="Server error",
+            status=500,
+            detail="The server could not answer this request.",
+        ),
+        request,
+    )
 
 
-exception_handlers: dict[type[Exception], Any] = {
+exception_handlers: ExceptionHandlersMap = {
     VettedError: _domain_error,
     HTTPException: _http_error,
     Exception: _unexpected,
@@ -138,11 +179,17 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     out: dict[int, ResponseSpec] = {}
     for status in statuses:
         name = _HTTP_TYPES.get(status) or next(n for _, s, n, _ in _TYPES if s == status)
-        example = Problem(type=_problem_type(name), title=name.replace("-", " ").capitalize(),
-                          status=status, detail=_EXAMPLE_DETAILS.get(status, name),
-                          instance="/v1/articles/stem-cell-therapy-for-hair-loss")
+        example = Problem(
+            type=_problem_type(name),
+            title=name.replace("-", " ").capitalize(),
+            status=status,
+            detail=_EXAMPLE_DETAILS.get(status, name),
+            instance="/v1/articles/stem-cell-therapy-for-hair-loss",
+        )
         out[status] = ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, generate_examples=False,
+            data_container=Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
             description=_DESCRIPTIONS.get(status, name),
             examples=[Example(summary=name, value=msgspec.to_builtins(example))],
         )

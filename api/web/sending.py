@@ -16,11 +16,19 @@ LATEST = "public, max-age=60, stale-while-revalidate=300"
 PINNED = "public, max-age=31536000, immutable"
 
 
-def send_document(request: Request[Any, Any, Any], document: Document, *,
-                  cache_control: str = LATEST, locale: str | None = None) -> Any:
+def send_document(
+    request: Request[Any, Any, Any],
+    document: Document,
+    *,
+    cache_control: str = LATEST,
+    locale: str | None = None,
+) -> Response[bytes]:
     """The response for a stored document, honouring If-None-Match and Accept-Encoding."""
-    headers = {"ETag": document.etag, "Cache-Control": cache_control,
-               "Vary": "Accept-Language, Accept-Encoding" if locale else "Accept-Encoding"}
+    headers = {
+        "ETag": document.etag,
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Language, Accept-Encoding" if locale else "Accept-Encoding",
+    }
     if locale:
         headers["Content-Language"] = locale
     if _matches(request.headers.get("if-none-match"), document.etag):
@@ -61,10 +69,10 @@ def _accepts(header: str, coding: str) -> bool:
 _HEADERS = {
     "ETag": "Strong validator of the exact bytes; send it back in If-None-Match to get 304.",
     "Cache-Control": "Latest content: short max-age with revalidation; pinned versions "
-                     "(`?version=N`): immutable.",
+    "(`?version=N`): immutable.",
     "Vary": "Accept-Language, Accept-Encoding",
     "Content-Language": "The locale the response was rendered for (blocks may still fall "
-                        "back to another locale; each says so).",
+    "back to another locale; each says so).",
 }
 
 
@@ -79,8 +87,7 @@ def document_delivery_headers(schema: OpenAPI) -> None:
             response = (operation.responses or {}).get(status)
             if isinstance(response, OpenAPIResponse):
                 response.headers = {
-                    name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING),
-                                        description=text)
+                    name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description=text)
                     for name, text in _HEADERS.items()
                     if localized or name != "Content-Language"
                 }

@@ -33,21 +33,27 @@ KNOWN = {"demo/intro/heading", "demo/intro/p1", "fact/per"}
 def test_valid_catalog_keeps_entries_with_lines_and_fuzzy_flag() -> None:
     catalog = parse_catalog(PO.encode(), "es.po", "es", KNOWN)
     assert [(e.context, e.line, e.fuzzy) for e in catalog.entries] == [
-        ("demo/intro/heading", 8, False), ("fact/per", 12, False), ("demo/intro/p1", 17, True)]
+        ("demo/intro/heading", 8, False),
+        ("fact/per", 12, False),
+        ("demo/intro/p1", 17, True),
+    ]
 
 
-@pytest.mark.parametrize(("old", "new", "line", "message"), [
-    ('msgstr "Introducción"', "msgstr Introducción", 9, "not a valid PO line"),
-    ('msgstr "Introducción"', 'msgstr "Intro\\q"', 9, "invalid escape"),
-    ('"{range} por plan"', '"por plan"', 12, "placeholders differ"),
-    ('"{range} por plan"', '"{rango} por plan"', 12, "placeholders differ"),
-    ('"Introducción"', '"<b>Introducción</b>"', 8, "markup"),
-    ('"Introducción"', '"Intro&amp;"', 8, "markup"),
-    ('"Introducción"', '"Intro\\tducción"', 8, "control character"),
-    ('"Introducción"', '"Intro\u202educción"', 8, "control character U+202E"),
-    ('msgctxt "demo/intro/heading"', 'msgctxt "demo/nowhere/p9"', 8, "names no known block"),
-    ("Language: es", "Language: fr", 1, "declares Language"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ('msgstr "Introducción"', "msgstr Introducción", 9, "not a valid PO line"),
+        ('msgstr "Introducción"', 'msgstr "Intro\\q"', 9, "invalid escape"),
+        ('"{range} por plan"', '"por plan"', 12, "placeholders differ"),
+        ('"{range} por plan"', '"{rango} por plan"', 12, "placeholders differ"),
+        ('"Introducción"', '"<b>Introducción</b>"', 8, "markup"),
+        ('"Introducción"', '"Intro&amp;"', 8, "markup"),
+        ('"Introducción"', '"Intro\\tducción"', 8, "control character"),
+        ('"Introducción"', '"Intro\u202educción"', 8, "control character U+202E"),
+        ('msgctxt "demo/intro/heading"', 'msgctxt "demo/nowhere/p9"', 8, "names no known block"),
+        ("Language: es", "Language: fr", 1, "declares Language"),
+    ],
+)
 def test_broken_catalog_names_the_line(old: str, new: str, line: int, message: str) -> None:
     assert old in PO
     with pytest.raises(ValidationFailed) as caught:

@@ -50,22 +50,30 @@ def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
 def test_nested_sections_and_faq() -> None:
     article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
     ids = [s.id for s in walk_sections(article.sections)]
-    for expected in ("process/treatment-procedure", "process/post-treatment-care",
-                     "alternatives/minoxidil", "alternatives/hair-transplants"):
+    for expected in (
+        "process/treatment-procedure",
+        "process/post-treatment-care",
+        "alternatives/minoxidil",
+        "alternatives/hair-transplants",
+    ):
         assert expected in ids
     faq = next(s for s in article.sections if s.id == "faq")
     assert [b.id for b in faq.blocks if isinstance(b, Faq)] == ["q1", "q2", "q3", "q4"]
 
 
-@pytest.mark.parametrize(("fact_id", "low", "high", "unit", "stated"), [
-    ("session-duration", 1, 3, "hour", "from 1 to 3 hours"),
-    ("first-growth", 3, 6, "month", "3–6 months"),
-    ("full-results", 9, 12, "month", "9 to 12 months"),
-    ("stem-cell-plan-cost", 3000, 10000, "USD", "between $3,000 and $10,000"),
-    ("prp-appointment-cost", 500, 2500, "USD", "from $500 to $2,500 per appointment"),
-])
+@pytest.mark.parametrize(
+    ("fact_id", "low", "high", "unit", "stated"),
+    [
+        ("session-duration", 1, 3, "hour", "from 1 to 3 hours"),
+        ("first-growth", 3, 6, "month", "3–6 months"),
+        ("full-results", 9, 12, "month", "9 to 12 months"),
+        ("stem-cell-plan-cost", 3000, 10000, "USD", "between $3,000 and $10,000"),
+        ("prp-appointment-cost", 500, 2500, "USD", "from $500 to $2,500 per appointment"),
+    ],
+)
 def test_figures_are_typed_facts_beside_the_sentence_stating_them(
-        fact_id: str, low: int, high: int, unit: str, stated: str) -> None:
+    fact_id: str, low: int, high: int, unit: str, stated: str
+) -> None:
     article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
     for section in walk_sections(article.sections):
         for n, block in enumerate(section.blocks):
@@ -107,20 +115,22 @@ sections:
 """
 
 
-@pytest.mark.parametrize(("old", "new", "line", "message"), [
-    ("type: paragraph", "type: video", 6, "Invalid value 'video'"),
-    ("- id: intro\n", "- heading: Intro\n", 4, "missing required field `id`"),
-    ("- id: costs", "- id: intro", 9, "duplicate section id 'intro'"),
-    ("min: 1", "min: 5", 15, "greater than max"),
-    ("currency: USD", "currency: XYZ", 17, "unknown currency"),
-    ("    text: Hello.", "    text: Hello.\n    text: Again.", 9, "duplicate key"),
-    ("title: Demo", "title: &t Demo\nsummary: *t", 2, "anchors"),
-    ("title: Demo", "title: !!python/object:os.system Demo", 2, "tag"),
-    ("title: Demo", "title: [unclosed", 3, "YAML syntax"),
-    ("id: p1", "id: P 1", 7, "id"),
-])
-def test_invalid_content_names_file_and_line(old: str, new: str, line: int,
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("type: paragraph", "type: video", 6, "Invalid value 'video'"),
+        ("- id: intro\n", "- heading: Intro\n", 4, "missing required field `id`"),
+        ("- id: costs", "- id: intro", 9, "duplicate section id 'intro'"),
+        ("min: 1", "min: 5", 15, "greater than max"),
+        ("currency: USD", "currency: XYZ", 17, "unknown currency"),
+        ("    text: Hello.", "    text: Hello.\n    text: Again.", 9, "duplicate key"),
+        ("title: Demo", "title: &t Demo\nsummary: *t", 2, "anchors"),
+        ("title: Demo", "title: !!python/object:os.system Demo", 2, "tag"),
+        ("title: Demo", "title: [unclosed", 3, "YAML syntax"),
+        ("id: p1", "id: P 1", 7, "id"),
+    ],
+)
+def test_invalid_content_names_file_and_line(old: str, new: str, line: int, message: str) -> None:
     assert old in GOOD
     with pytest.raises(ValidationFailed) as caught:
         parse_article(GOOD.replace(old, new), "content/articles/demo.yaml")

@@ -17,7 +17,7 @@ def test_extractor_protocol_on_an_article() -> None:
     data = ARTICLE_FILE.read_bytes()
     results = list(extract_content(io.BytesIO(data), {}, [], {}))
     assert len(results) == 106
-    lineno, funcname, (context, source), comments = results[1]
+    lineno, funcname, (context, source), _ = results[1]
     assert funcname == "pgettext"
     assert context == f"{SLUG}/introduction/p1"
     assert source.startswith("Stem cell therapy for hair loss is a revolutionary approach")
@@ -36,13 +36,28 @@ def test_extractor_on_treatments() -> None:
 
 def test_pybabel_extract_uses_the_registered_extractor(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
-    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg",
-                    "-o", str(pot), "--no-wrap", "-c", "translators:", "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(pot),
+            "--no-wrap",
+            "-c",
+            "translators:",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     catalog = read_po(pot.open("rb"))
     contexts = {m.context for m in catalog if m.id}
     assert f"{SLUG}/faq/q3/answer" in contexts
     assert "fact/per" in contexts
     committed = read_po((ROOT / "locales" / "messages.pot").open("rb"))
     assert {(m.context, m.id) for m in catalog if m.id} == {
-        (m.context, m.id) for m in committed if m.id}
+        (m.context, m.id) for m in committed if m.id
+    }

@@ -18,18 +18,21 @@ def identity(context: str, source: str) -> str:
     return source
 
 
-@pytest.mark.parametrize(("fact", "locale", "display"), [
-    (MONTHS, "en", "3–6 months"),
-    (MONTHS, "es", "3–6 meses"),
-    (MONTHS, "fr", "3–6\xa0mois"),
-    (MONTHS, "ar", "3–6 أشهر"),
-    (YEARISH, "ar", "9–12 شهرًا"),
-    (HOURS, "en", "1–3 hours"),
-    (HOURS, "es", "1–3 horas"),
-    (HOURS, "ar", "1–3 ساعات"),
-    (PLAN, "en", "$3,000–$10,000 per plan"),
-    (PLAN, "es", "3.000\xa0US$–10.000\xa0US$ per plan"),
-])
+@pytest.mark.parametrize(
+    ("fact", "locale", "display"),
+    [
+        (MONTHS, "en", "3–6 months"),
+        (MONTHS, "es", "3–6 meses"),
+        (MONTHS, "fr", "3–6\xa0mois"),
+        (MONTHS, "ar", "3–6 أشهر"),
+        (YEARISH, "ar", "9–12 شهرًا"),
+        (HOURS, "en", "1–3 hours"),
+        (HOURS, "es", "1–3 horas"),
+        (HOURS, "ar", "1–3 ساعات"),
+        (PLAN, "en", "$3,000–$10,000 per plan"),
+        (PLAN, "es", "3.000\xa0US$–10.000\xa0US$ per plan"),
+    ],
+)
 def test_display_strings(fact: Fact, locale: str, display: str) -> None:
     assert format_fact(fact, babel_locale(locale), cost_basis_phrases(identity)) == display
 

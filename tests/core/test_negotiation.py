@@ -10,47 +10,65 @@ from api.core.negotiation import locale_chain, negotiate, parse_accept_language
 AVAILABLE = frozenset({"en", "es", "fr", "ar"})
 
 
-@pytest.mark.parametrize(("tag", "chain"), [
-    ("es-MX", ("es-MX", "es-419", "es", "en")),
-    ("pt-BR", ("pt-BR", "pt", "en")),
-    ("zh-Hant-TW", ("zh-Hant-TW", "zh-Hant", "en")),
-    ("ES-mx", ("es-MX", "es-419", "es", "en")),
-    ("es_419", ("es-419", "es", "en")),
-    ("en-GB", ("en-GB", "en-001", "en")),
-    ("ar-EG", ("ar-EG", "ar", "en")),
-    ("en", ("en",)),
-])
+@pytest.mark.parametrize(
+    ("tag", "chain"),
+    [
+        ("es-MX", ("es-MX", "es-419", "es", "en")),
+        ("pt-BR", ("pt-BR", "pt", "en")),
+        ("zh-Hant-TW", ("zh-Hant-TW", "zh-Hant", "en")),
+        ("ES-mx", ("es-MX", "es-419", "es", "en")),
+        ("es_419", ("es-419", "es", "en")),
+        ("en-GB", ("en-GB", "en-001", "en")),
+        ("ar-EG", ("ar-EG", "ar", "en")),
+        ("en", ("en",)),
+    ],
+)
 def test_cldr_fallback_chain(tag: str, chain: tuple[str, ...]) -> None:
     assert locale_chain(tag) == chain
 
 
-@pytest.mark.parametrize(("explicit", "header", "expected"), [
-    (None, "es-MX,es;q=0.9", "es"),
-    (None, "es-MX", "es"),
-    (None, "de, es;q=0.5", "es"),
-    (None, "en, es", "en"),
-    (None, "fr;q=0.1, ar;q=0.9", "ar"),
-    (None, "FR-ca", "fr"),
-    (None, "*", "en"),
-    (None, "de, *;q=0.5", "en"),
-    (None, "es;q=0, fr", "fr"),
-    (None, "pt-BR", "en"),
-    (None, "zh-Hant-TW, ar;q=0.2", "ar"),
-    (None, "", "en"),
-    (None, None, "en"),
-    ("fr", "es", "fr"),
-    ("es-419", None, "es"),
-    ("pt-BR", "es", "en"),
-    ("AR", None, "ar"),
-])
+@pytest.mark.parametrize(
+    ("explicit", "header", "expected"),
+    [
+        (None, "es-MX,es;q=0.9", "es"),
+        (None, "es-MX", "es"),
+        (None, "de, es;q=0.5", "es"),
+        (None, "en, es", "en"),
+        (None, "fr;q=0.1, ar;q=0.9", "ar"),
+        (None, "FR-ca", "fr"),
+        (None, "*", "en"),
+        (None, "de, *;q=0.5", "en"),
+        (None, "es;q=0, fr", "fr"),
+        (None, "pt-BR", "en"),
+        (None, "zh-Hant-TW, ar;q=0.2", "ar"),
+        (None, "", "en"),
+        (None, None, "en"),
+        ("fr", "es", "fr"),
+        ("es-419", None, "es"),
+        ("pt-BR", "es", "en"),
+        ("AR", None, "ar"),
+    ],
+)
 def test_negotiation_table(explicit: str | None, header: str | None, expected: str) -> None:
     assert negotiate(explicit, header, AVAILABLE) == expected
 
 
-@pytest.mark.parametrize("header", [
-    "garbage;;;", "es;q=abc", "es;q=2", ";q=0.5", ",,,", "e$, ü", "es\r\nX-Injected: 1",
-    "x" * 10_000, ",".join(["de"] * 5000), "es;q=0.5;q=0.9", "\x00",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "garbage;;;",
+        "es;q=abc",
+        "es;q=2",
+        ";q=0.5",
+        ",,,",
+        "e$, ü",
+        "es\r\nX-Injected: 1",
+        "x" * 10_000,
+        ",".join(["de"] * 5000),
+        "es;q=0.5;q=0.9",
+        "\x00",
+    ],
+)
 def test_malformed_accept_language_never_raises(header: str) -> None:
     assert negotiate(None, header, AVAILABLE) in AVAILABLE
 

@@ -14,8 +14,13 @@ from tests.conftest import SLUG
 Client = TestClient[Any]
 ARTICLE = f"/v1/articles/{SLUG}"
 DELIVERY_ROUTES = [
-    "/v1/articles", ARTICLE, f"{ARTICLE}/sections/alternatives/minoxidil",
-    f"{ARTICLE}/sections/faq", "/v1/treatments", "/v1/treatments/minoxidil", "/v1/locales",
+    "/v1/articles",
+    ARTICLE,
+    f"{ARTICLE}/sections/alternatives/minoxidil",
+    f"{ARTICLE}/sections/faq",
+    "/v1/treatments",
+    "/v1/treatments/minoxidil",
+    "/v1/locales",
     f"{ARTICLE}?version=1",
 ]
 
@@ -27,12 +32,23 @@ def test_article_is_structured(client: Client) -> None:
     assert sections["what-is-stem-cell-therapy"]["heading"]["text"] == "What Is Stem Cell Therapy?"
     process = sections["process"]
     assert [s["id"] for s in process["sections"]] == [
-        "process/treatment-procedure", "process/post-treatment-care"]
+        "process/treatment-procedure",
+        "process/post-treatment-care",
+    ]
     procedure = process["sections"][0]["blocks"]
     fact = next(b for b in procedure if b["type"] == "fact")
-    assert fact == {"type": "fact", "id": "session-duration", "kind": "duration", "min": 1,
-                    "max": 3, "unit": "hour", "treatment": "stem-cell-therapy",
-                    "display": "1–3 hours", "locale": "en", "fallback": False}
+    assert fact == {
+        "type": "fact",
+        "id": "session-duration",
+        "kind": "duration",
+        "min": 1,
+        "max": 3,
+        "unit": "hour",
+        "treatment": "stem-cell-therapy",
+        "display": "1–3 hours",
+        "locale": "en",
+        "fallback": False,
+    }
     faq = [b for b in sections["faq"]["blocks"] if b["type"] == "faq"]
     assert faq[0]["question"] == "Does stem cell therapy work for hair loss?"
     costs = [b["display"] for b in sections["faq"]["blocks"] if b["type"] == "fact"]
@@ -58,8 +74,10 @@ def test_pinned_version_is_immutable_and_latest_revalidates(client: Client) -> N
     assert "immutable" not in client.get(ARTICLE).headers["cache-control"]
 
 
-@pytest.mark.parametrize(("encoding", "decode"), [
-    ("br", brotli.decompress), ("gzip", gzip.decompress), ("gzip;q=1, br;q=0", gzip.decompress)])
+@pytest.mark.parametrize(
+    ("encoding", "decode"),
+    [("br", brotli.decompress), ("gzip", gzip.decompress), ("gzip;q=1, br;q=0", gzip.decompress)],
+)
 def test_compressed_variants(client: Client, encoding: str, decode: Any) -> None:
     plain = client.get(ARTICLE, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
@@ -70,20 +88,24 @@ def test_compressed_variants(client: Client, encoding: str, decode: Any) -> None
     assert decode is not None
 
 
-@pytest.mark.parametrize(("path", "status", "field"), [
-    ("/v1/articles/no-such-article", 404, None),
-    (f"{ARTICLE}/sections/no/such/section", 404, None),
-    ("/v1/treatments/unicorn-tears", 404, None),
-    (f"{ARTICLE}?version=99", 404, None),
-    (f"{ARTICLE}?version=abc", 400, "version"),
-    (f"{ARTICLE}?version=0", 400, "version"),
-    (f"{ARTICLE}?locale=e$", 400, "locale"),
-    (f"{ARTICLE}?locale=" + "x" * 100, 400, "locale"),
-    ("/v1/articles/..%2F..%2Fetc%2Fpasswd", 404, None),
-    ("/v1/nothing-here", 404, None),
-])
-def test_bad_input_gives_problem_json(client: Client, path: str, status: int,
-                                      field: str | None) -> None:
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/v1/articles/no-such-article", 404, None),
+        (f"{ARTICLE}/sections/no/such/section", 404, None),
+        ("/v1/treatments/unicorn-tears", 404, None),
+        (f"{ARTICLE}?version=99", 404, None),
+        (f"{ARTICLE}?version=abc", 400, "version"),
+        (f"{ARTICLE}?version=0", 400, "version"),
+        (f"{ARTICLE}?locale=e$", 400, "locale"),
+        (f"{ARTICLE}?locale=" + "x" * 100, 400, "locale"),
+        ("/v1/articles/..%2F..%2Fetc%2Fpasswd", 404, None),
+        ("/v1/nothing-here", 404, None),
+    ],
+)
+def test_bad_input_gives_problem_json(
+    client: Client, path: str, status: int, field: str | None
+) -> None:
     response = client.get(path)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
