@@ -12,14 +12,14 @@ __all__ = ["ARTICLE", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "ok"]
 _SLUG = "stem-cell-therapy-for-hair-loss"
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
 _TITLE = {
-    "text": "Terapia con células madre para la caída del cabello",
+    "text": "Terapia con células madre para la pérdida de cabello",
     "locale": "es",
     "fallback": False,
 }
 _COMPLETENESS = {"translated": 106, "total": 106, "ratio": 1.0}
 _SECTION = {
     "id": "process/treatment-procedure",
-    "heading": {"text": "El procedimiento de tratamiento", "locale": "es", "fallback": False},
+    "heading": {"text": "El procedimiento del tratamiento", "locale": "es", "fallback": False},
     "blocks": [
         {
             "type": "paragraph",

@@ -1,0 +1,140 @@
+"""Serving in the reader's language: negotiation over HTTP, per-block honesty, staleness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from api.sources import catalog_path, read_content
+from api.store.importer import import_content
+from api.store.schema import open_database
+from api.web.app import create_app
+from tests.conftest import SLUG
+
+Client = TestClient[Any]
+ARTICLE = f"/v1/articles/{SLUG}"
+
+
+def blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    pending = list(body["sections"])
+    while pending:
+        section = pending.pop(0)
+        out.extend(section["blocks"])
+        pending.extend(section["sections"])
+    return out
+
+
+def test_accept_language_es_mx_serves_the_whole_article_in_spanish(client: Client) -> None:
+    response = client.get(ARTICLE, headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert response.headers["content-language"] == "es"
+    assert "Accept-Language" in response.headers["vary"]
+    body = response.json()
+    assert body["title"] == {
+        "text": "Terapia con células madre para la pérdida de cabello",
+        "locale": "es",
+        "fallback": False,
+    }
+    text_blocks = [b for b in blocks(body) if b["type"] in ("paragraph", "faq", "callout")]
+    assert text_blocks and all(b["locale"] == "es" and not b["fallback"] for b in text_blocks)
+    assert body["completeness"]["ratio"] == 1.0
+    facts = {b["id"]: b["display"] for b in blocks(body) if b["type"] == "fact"}
+    assert facts["first-growth"] == "3–6 meses"
+    assert facts["prp-appointment-cost"] == "500\xa0US$–2.500\xa0US$ por cita"
+
+
+def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
+    response = client.get(ARTICLE, params={"locale": "ar"})
+    assert response.headers["content-language"] == "ar"
+    body = response.json()
+    assert body["dir"] == "rtl"
+    text_blocks = [b for b in blocks(body) if b["type"] in ("paragraph", "faq", "callout")]
+    arabic = [b for b in text_blocks if b["locale"] == "ar"]
+    english = [b for b in text_blocks if b["locale"] == "en"]
+    assert arabic and english
+    assert all(not b["fallback"] for b in arabic) and all(b["fallback"] for b in english)
+    assert 0.3 < body["completeness"]["ratio"] < 1
+    months = next(b for b in blocks(body) if b.get("id") == "first-growth")
+    assert months["display"] == "3–6 أشهر"
+
+
+@pytest.mark.parametrize(
+    ("params", "headers", "language"),
+    [
+        ({"locale": "es-MX"}, {}, "es"),
+        ({"locale": "fr"}, {"Accept-Language": "es"}, "fr"),
+        ({}, {"Accept-Language": "de, fr;q=0.5"}, "fr"),
+        ({}, {"Accept-Language": "pt-BR"}, "en"),
+        ({"locale": "zh-Hant-TW"}, {}, "en"),
+        ({}, {"Accept-Language": "q=;;,,*"}, "en"),
+        ({}, {}, "en"),
+    ],
+)
+def test_content_language_over_http(
+    client: Client, params: dict[str, str], headers: dict[str, str], language: str
+) -> None:
+    response = client.get(ARTICLE, params=params, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-language"] == language
+
+
+def test_etag_differs_per_locale(client: Client) -> None:
+    tags = {
+        client.get(ARTICLE, params={"locale": tag}).headers["etag"]
+        for tag in ("en", "es", "fr", "ar")
+    }
+    assert len(tags) == 4
+
+
+def test_treatments_are_translated(client: Client) -> None:
+    body = client.get("/v1/treatments/spironolactone", params={"locale": "es"}).json()
+    assert body["name"] == {"text": "Espironolactona", "locale": "es", "fallback": False}
+
+
+def test_locales_metadata(client: Client) -> None:
+    locales = {entry["code"]: entry for entry in client.get("/v1/locales").json()}
+    assert set(locales) == {"en", "es", "fr", "ar"}
+    assert locales["ar"]["dir"] == "rtl" and locales["ar"]["native_name"] == "العربية"
+    assert locales["es"]["english_name"] == "Spanish" and locales["es"]["fallback"] == ["en"]
+    assert locales["es"]["completeness"][SLUG] == 1.0
+    assert 0.5 <= locales["fr"]["completeness"][SLUG] < 1
+    assert 0.33 <= locales["ar"]["completeness"][SLUG] < 0.5
+
+
+SENTENCE = "Not everyone experiences the same degree of transformation."
+
+
+def test_changed_source_sentence_falls_back_alone(tree: Path) -> None:
+    article_file = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article_file.write_text(
+        article_file.read_text().replace(SENTENCE, "Not everyone sees the same change.")
+    )
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    with TestClient(create_app(tree / "v.db")) as client:
+        body = client.get(ARTICLE, params={"locale": "es"}).json()
+    section = next(s for s in body["sections"] if s["id"] == "safety-and-efficacy")
+    by_id = {b["id"]: b for b in section["blocks"]}
+    changed = next(b for b in by_id.values() if b["text"] == "Not everyone sees the same change.")
+    assert (changed["locale"], changed["fallback"]) == ("en", True)
+    neighbours = [b for b in by_id.values() if b is not changed]
+    assert neighbours and all((b["locale"], b["fallback"]) == ("es", False) for b in neighbours)
+    assert body["completeness"]["translated"] == body["completeness"]["total"] - 1
+
+
+def test_fuzzy_translation_is_not_served(tree: Path) -> None:
+    po = catalog_path(tree / "locales", "es")
+    text = po.read_text()
+    marker = 'msgctxt "stem-cell-therapy-for-hair-loss/introduction/p1"'
+    assert marker in text
+    po.write_text(text.replace(marker, "#, fuzzy\n" + marker))
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    with TestClient(create_app(tree / "v.db")) as client:
+        body = client.get(ARTICLE, params={"locale": "es"}).json()
+    first, second = body["sections"][0]["blocks"][:2]
+    assert (first["locale"], first["fallback"]) == ("en", True)
+    assert (second["locale"], second["fallback"]) == ("es", False)
