@@ -8,7 +8,7 @@ current translation of every field of the block; otherwise in the source languag
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -50,45 +50,55 @@ __all__ = [
 Lookup = Mapping[tuple[str, str], str]
 """(msgctxt, msgid) -> msgstr: only current, reviewed translations of one locale."""
 Catalogs = Mapping[str, Lookup]
+TextLocale = Annotated[
+    str, msgspec.Meta(description="The locale this text is actually in (BCP 47).")
+]
+Fallback = Annotated[
+    bool,
+    msgspec.Meta(
+        description="True when no current, reviewed translation exists for the response "
+        "locale and this text comes from a fallback locale."
+    ),
+]
 
 
 class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
     """A text outside a block, with the locale it is in."""
 
     text: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
     id: str
     text: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
     id: str
     question: str
     answer: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
     id: str
     kind: str
     text: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
     id: str
     treatment: str
     name: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 class FactOut(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=True):
@@ -101,8 +111,8 @@ class FactOut(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaul
     per: str | None = None
     treatment: str | None = None
     display: str
-    locale: str
-    fallback: bool
+    locale: TextLocale
+    fallback: Fallback
 
 
 BlockOut = ParagraphOut | FaqOut | CalloutOut | TreatmentRefOut | FactOut
