@@ -36,7 +36,7 @@ openapi: $(STAMP)
 
 # Re-extract the template and merge it into every catalog (translators' round trip).
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --omit-header -c translators: .
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap -c translators: --project Vetted --copyright-holder Vetted .
 	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
 bench: $(STAMP)
