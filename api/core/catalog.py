@@ -23,6 +23,7 @@ __all__ = [
     "MAX_CATALOG_BYTES",
     "MAX_CATALOG_ENTRIES",
     "CatalogEntry",
+    "CatalogHeader",
     "ParsedCatalog",
     "parse_catalog",
 ]
@@ -41,20 +42,31 @@ _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
+class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One translated message of a catalog."""
 
     context: str
     source: str
     text: str
     fuzzy: bool
-    line: int
+    line: int = 0
+    previous: str | None = None
+    comments: tuple[str, ...] = ()
+
+
+class CatalogHeader(msgspec.Struct, frozen=True, kw_only=True):
+    """The header entry of a catalog, kept so an export writes it back unchanged."""
+
+    comment: str
+    fields: tuple[tuple[str, str], ...]
+    fuzzy: bool = False
 
 
 class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
-    """A validated catalog: its locale and translated entries."""
+    """A validated catalog: its locale, header and translated entries."""
 
     locale: str
+    header: CatalogHeader
     entries: tuple[CatalogEntry, ...]
     total: int
 
@@ -103,10 +115,22 @@ def parse_catalog(
                     text=message.string,
                     fuzzy=message.fuzzy,
                     line=line,
+                    previous=message.previous_id
+                    if isinstance(message.previous_id, str) and message.previous_id
+                    else None,
+                    comments=tuple(message.user_comments),
                 )
             )
+    header = CatalogHeader(
+        comment=catalog.header_comment,
+        fields=tuple((str(k), str(v)) for k, v in catalog.mime_headers),
+        fuzzy=bool(catalog.fuzzy),
+    )
     return ParsedCatalog(
-        locale=locale, entries=tuple(entries), total=sum(1 for m in catalog if m.id)
+        locale=locale,
+        header=header,
+        entries=tuple(entries),
+        total=sum(1 for m in catalog if m.id),
     )
 
 

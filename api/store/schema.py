@@ -63,7 +63,76 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("publications").create({"slug": str, "number": int, "published_at": str}, pk="slug")
 
 
-_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Editorial workflow, accounts, audit log, catalog headers and file sync state."""
+    db.table("drafts").create(
+        {
+            "id": int,
+            "slug": str,
+            "base_version": int,
+            "status": str,
+            "author": str,
+            "revision": int,
+            "content_hash": str,
+            "comment": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db.table("draft_revisions").create(
+        {
+            "draft_id": int,
+            "revision": int,
+            "body": str,
+            "content_hash": str,
+            "author": str,
+            "message": str,
+            "created_at": str,
+        },
+        pk=("draft_id", "revision"),
+    )
+    db.table("tokens").create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "locales": str,
+            "secret_hash": str,
+            "created_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+    )
+    db.table("tokens").create_index(["name"], unique=True)
+    db.table("audit").create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "role": str,
+            "action": str,
+            "target": str,
+            "before_hash": str,
+            "after_hash": str,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("audit").create_index(["actor"])
+    db.table("audit").create_index(["target"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_no_{event.lower()} BEFORE {event} ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+    db.table("catalog_headers").create({"locale": str, "header": str}, pk="locale")
+    db.table("file_sync").create({"key": str, "file_hash": str, "db_hash": str}, pk="key")
+    db.table("translations").add_column("previous", str)
+    db.table("translations").add_column("comments", str)
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
+import msgspec
 import sqlite_utils
 
-from api.core.catalog import ParsedCatalog
+from api.core.catalog import CatalogEntry, CatalogHeader, ParsedCatalog
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
 from api.store.versions import now
 
-__all__ = ["approved_catalogs", "available_locales", "replace_catalog"]
+__all__ = [
+    "approved_catalogs",
+    "available_locales",
+    "catalog_entries",
+    "catalog_hash",
+    "catalog_header",
+    "replace_catalog",
+    "store_header",
+    "store_translations",
+]
+
+_ENTRY = "context, source, text, fuzzy, previous, comments"
+_header_json = msgspec.json.Encoder(order="deterministic")
+_header = msgspec.json.Decoder(CatalogHeader)
 
 
-def replace_catalog(
-    db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str, author: str
-) -> int:
-    """Make `catalog` the locale's translations with `status` (inside a transaction)."""
-    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
+def store_translations(
+    db: sqlite_utils.Database,
+    locale: str,
+    entries: tuple[CatalogEntry, ...],
+    status: str,
+    author: str,
+) -> None:
     stamp = now()
     db.table("translations").insert_all(
         (
             {
-                "locale": catalog.locale,
+                "locale": locale,
                 "context": e.context,
                 "source": e.source,
                 "text": e.text,
@@ -31,12 +48,71 @@ def replace_catalog(
                 "status": status,
                 "author": author,
                 "updated_at": stamp,
+                "previous": e.previous,
+                "comments": "\n".join(e.comments) or None,
             }
-            for e in catalog.entries
+            for e in entries
         ),
         pk=("locale", "context", "source", "status"),
+        replace=True,
     )
+
+
+def store_header(
+    db: sqlite_utils.Database, locale: str, status: str, header: CatalogHeader
+) -> None:
+    db.table("catalog_headers").upsert(
+        {"locale": f"{locale}#{status}", "header": _header_json.encode(header).decode()},
+        pk="locale",
+    )
+
+
+def replace_catalog(
+    db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str, author: str
+) -> int:
+    """Make `catalog` the locale's translations with `status` (inside a transaction)."""
+    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
+    store_translations(db, catalog.locale, catalog.entries, status, author)
+    store_header(db, catalog.locale, status, catalog.header)
     return len(catalog.entries)
+
+
+def catalog_entries(
+    db: sqlite_utils.Database, locale: str, status: str = "approved"
+) -> list[CatalogEntry]:
+    """A locale's stored entries."""
+    rows = db.execute(
+        f"SELECT {_ENTRY} FROM translations WHERE locale = ? AND status = ? "
+        "ORDER BY context, source",
+        [locale, status],
+    ).fetchall()
+    return [
+        CatalogEntry(
+            context=r[0],
+            source=r[1],
+            text=r[2],
+            fuzzy=bool(r[3]),
+            previous=r[4],
+            comments=tuple(r[5].split("\n")) if r[5] else (),
+        )
+        for r in rows
+    ]
+
+
+def catalog_header(
+    db: sqlite_utils.Database, locale: str, status: str = "approved"
+) -> CatalogHeader | None:
+    """The header a locale's catalog was imported or approved with."""
+    row = db.execute(
+        "SELECT header FROM catalog_headers WHERE locale = ?", [f"{locale}#{status}"]
+    ).fetchone()
+    return _header.decode(row[0]) if row else None
+
+
+def catalog_hash(entries: list[CatalogEntry] | tuple[CatalogEntry, ...]) -> str:
+    """A digest of a set of translations (order-independent, line numbers ignored)."""
+    canonical = sorted((e.context, e.source, e.text, e.fuzzy) for e in entries)
+    return "sha256:" + hashlib.sha256(msgspec.json.encode(canonical)).hexdigest()
 
 
 def approved_catalogs(db: sqlite_utils.Database) -> Catalogs:

@@ -12,11 +12,11 @@ from api.core.model import Article, TreatmentCatalog, content_hash
 
 __all__ = [
     "VersionRow",
-    "create_version",
     "latest_version",
     "load_article",
     "load_treatments",
     "now",
+    "publish_version",
     "published_slugs",
     "published_versions",
     "save_treatments",
@@ -54,7 +54,7 @@ def _row(values: tuple[object, ...]) -> VersionRow:
 
 
 def latest_version(db: sqlite_utils.Database, slug: str) -> VersionRow | None:
-    """The newest version of an article, whatever its status."""
+    """The newest published version of an article."""
     row = db.execute(
         f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1", [slug]
     ).fetchone()
@@ -88,34 +88,27 @@ def load_article(db: sqlite_utils.Database, slug: str, number: int) -> Article:
     return _article.decode(row[0])
 
 
-def create_version(
-    db: sqlite_utils.Database,
-    article: Article,
-    *,
-    author: str,
-    message: str,
-    status: str,
-    reviewer: str | None = None,
+def publish_version(
+    db: sqlite_utils.Database, article: Article, *, author: str, reviewer: str, message: str
 ) -> VersionRow:
-    """Append a new version (call inside a transaction). Published ones become current."""
+    """Append the next published version and make it current (inside a transaction)."""
     previous = latest_version(db, article.slug)
     stamp = now()
     row = VersionRow(
         slug=article.slug,
         number=(previous.number if previous else 0) + 1,
         content_hash=content_hash(article),
-        status=status,
+        status="published",
         author=author,
         message=message,
         created_at=stamp,
-        published_at=stamp if status == "published" else None,
+        published_at=stamp,
         reviewer=reviewer,
     )
     db.table("versions").insert({**msgspec.to_builtins(row), "body": _encode(article).decode()})
-    if status == "published":
-        db.table("publications").upsert(
-            {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug"
-        )
+    db.table("publications").upsert(
+        {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug"
+    )
     return row
 
 

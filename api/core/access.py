@@ -1,0 +1,57 @@
+"""Who may do what: roles, locale scopes and the actions they allow."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from api.core.errors import Forbidden
+
+__all__ = ["ROLES", "Action", "Principal", "Role", "authorize"]
+
+Role = Literal["admin", "editor", "reviewer", "translator"]
+ROLES: tuple[Role, ...] = ("admin", "editor", "reviewer", "translator")
+Action = Literal[
+    "draft.read",
+    "draft.write",
+    "draft.review",
+    "article.rollback",
+    "catalog.read",
+    "catalog.upload",
+    "catalog.review",
+    "audit.read",
+]
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """An authenticated caller: the token's name, role and locale scope."""
+
+    name: str
+    role: Role
+    locales: tuple[str, ...] = ()
+
+
+_ALLOWED: dict[Action, frozenset[Role]] = {
+    "draft.read": frozenset({"admin", "editor", "reviewer"}),
+    "draft.write": frozenset({"admin", "editor"}),
+    "draft.review": frozenset({"admin", "reviewer"}),
+    "article.rollback": frozenset({"admin", "reviewer"}),
+    "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
+    "catalog.upload": frozenset({"admin", "translator"}),
+    "catalog.review": frozenset({"admin", "reviewer"}),
+    "audit.read": frozenset({"admin"}),
+}
+_LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
+
+
+def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
+    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
+    if principal.role not in _ALLOWED[action]:
+        raise Forbidden(f"role {principal.role!r} may not {action}")
+    if (
+        action in _LOCALE_SCOPED
+        and principal.role != "admin"
+        and (locale is None or locale not in principal.locales)
+    ):
+        raise Forbidden(f"{principal.name!r} is not scoped to locale {locale!r}")
