@@ -1,5 +1,7 @@
-"""The `vetted` command: import, check, openapi, serve. Parses arguments and calls the
-library; every library error becomes a message on stderr and a non-zero exit."""
+"""The `vetted` command: check, import, export, token, openapi, serve.
+
+It parses arguments and calls the library; every library error becomes a message on
+stderr and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from api.core.errors import ImportRejected
+from api.core.errors import ImportRejected, VettedError
 from api.sources import read_content
 
 __all__ = ["main"]
@@ -107,6 +109,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the database's current content and catalogs back to files."""
+    from api.sources import write_tree
+    from api.store.exporting import export_tree
+    from api.store.schema import open_database
+
+    files = export_tree(open_database(args.db))
+    changed = write_tree(args.root, files)
+    for path in changed:
+        _say(f"wrote {path}")
+    _say(f"exported {len(files)} file(s) to {args.root}, {len(changed)} changed")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """Create an API token; the secret is printed once and never stored."""
+    from api.store.accounts import create_token
+    from api.store.schema import open_database, transaction
+
+    db = open_database(args.db)
+    with transaction(db):
+        info, secret = create_token(
+            db, name=args.name, role=args.role, locales=(args.locales or "").split(",")
+        )
+    scope = f" for {', '.join(info.locales)}" if info.locales else ""
+    _say(f"created {info.role} token {info.name!r}{scope}; it is shown only this once:")
+    print(secret)
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """List tokens (names, roles, scopes; never secrets)."""
+    from api.store.accounts import list_tokens
+    from api.store.schema import open_database
+
+    for info in list_tokens(open_database(args.db)):
+        state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+        print(f"{info.name}\t{info.role}\t{','.join(info.locales) or '-'}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke a token by name."""
+    from api.store.accounts import revoke_token
+    from api.store.schema import open_database
+
+    revoke_token(open_database(args.db), args.name)
+    _say(f"revoked {args.name!r}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="vetted", description=__doc__)
@@ -124,6 +177,34 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help=cmd_openapi.__doc__)
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for stdout")
     openapi.set_defaults(run=cmd_openapi)
+
+    export = sub.add_parser("export", help=cmd_export.__doc__)
+    _db(export)
+    export.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding content/ and locales/ (default: .)",
+    )
+    export.set_defaults(run=cmd_export)
+
+    token = sub.add_parser("token", help="manage API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help=cmd_token_create.__doc__)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["admin", "editor", "reviewer", "translator"]
+    )
+    create.add_argument("--locales", help="comma-separated locale scope, e.g. es,fr")
+    _db(create)
+    create.set_defaults(run=cmd_token_create)
+    listing = token_sub.add_parser("list", help=cmd_token_list.__doc__)
+    _db(listing)
+    listing.set_defaults(run=cmd_token_list)
+    revoke = token_sub.add_parser("revoke", help=cmd_token_revoke.__doc__)
+    revoke.add_argument("name")
+    _db(revoke)
+    revoke.set_defaults(run=cmd_token_revoke)
 
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     _paths(serve)
@@ -145,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             _say(f"error: {error}")
         _say(f"rejected: {len(exc.errors)} error(s); nothing was stored")
+        return 1
+    except VettedError as exc:
+        _say(f"error: {exc}")
         return 1
     return code
 

@@ -16,7 +16,7 @@ from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
 from api.core.negotiation import normalize_locale
 
-__all__ = ["CATALOG_DOMAIN", "ContentSet", "catalog_path", "read_content"]
+__all__ = ["CATALOG_DOMAIN", "ContentSet", "catalog_path", "read_content", "write_tree"]
 
 CATALOG_DOMAIN = "content"
 
@@ -80,3 +80,18 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
     if errors:
         raise ImportRejected(errors)
     return ContentSet(articles=tuple(articles), treatments=treatments, catalogs=tuple(catalogs))
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write exported files under `root` (each atomically); return the paths that changed."""
+    changed: list[Path] = []
+    for relative, data in sorted(files.items()):
+        path = root / relative
+        if path.exists() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
+        changed.append(path)
+    return changed

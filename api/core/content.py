@@ -23,6 +23,7 @@ from api.core.model import (
 
 __all__ = [
     "MAX_YAML_BYTES",
+    "check_article",
     "check_references",
     "dump_yaml",
     "parse_article",
@@ -42,13 +43,25 @@ _PLAIN_TAGS = frozenset(
 def parse_article(text: str | bytes, file: str) -> Article:
     """Parse and validate one article file; errors name `file:line`."""
     article, lines = _decode(text, file, Article)
-    seen: dict[str, str] = {}
-    for index, section in _indexed_sections(article.sections, "$.sections"):
-        if section.id in seen:
-            raise _fail(f"duplicate section id {section.id!r}", file, lines, index + ".id")
-        seen[section.id] = index
-        _check_section(section, index, file, lines)
+    check_article(article, file, lines)
     return article
+
+
+def check_article(
+    article: Article, file: str = "", lines: dict[str, int] | None = None, prefix: str = "$"
+) -> None:
+    """The rules the type system cannot state: unique ids, nesting, sound facts.
+
+    Errors carry the JSON path of the offending field (below `prefix`), and `file:line`
+    when the article came from a file.
+    """
+    seen: set[str] = set()
+    known = lines or {}
+    for index, section in _indexed_sections(article.sections, f"{prefix}.sections"):
+        if section.id in seen:
+            raise _fail(f"duplicate section id {section.id!r}", file, known, index + ".id")
+        seen.add(section.id)
+        _check_section(section, index, file, known)
 
 
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:

@@ -45,9 +45,10 @@ def render_catalog(
 ) -> bytes:
     """The .po of `locale`: every template message, translated where a translation exists.
 
-    A translation whose msgid no longer equals the current source is written as fuzzy with
-    the old msgid (`#|`), so the translator sees what changed; untranslated messages are
-    empty. Matching is by msgctxt, never by string similarity.
+    A translation whose msgid no longer equals the current source is written as fuzzy, with
+    an extracted comment quoting the old source, so the translator sees what changed (not as
+    `#|`: Babel wraps those lines unquoted); untranslated messages are empty. Matching is by
+    msgctxt, never by string similarity.
     """
     catalog = Catalog(locale=locale.replace("-", "_"), project="Vetted", fuzzy=False)
     if header is not None:
@@ -65,24 +66,24 @@ def render_catalog(
         context = message.context or ""
         found = current.get((context, str(message.id)))
         flags = set(message.flags)
-        previous = None
+        comments = list(message.auto_comments)
+        previous = found.previous if found is not None and found.fuzzy else None
         if found is None and context in stale:
             found = stale[context]
-            flags.add("fuzzy")
             previous = found.source
-        elif found is not None and found.fuzzy:
+            comments.append(f"Stale: the source changed. Previous source: {previous}")
+        if (found is not None and found.fuzzy) or previous:
             flags.add("fuzzy")
-            previous = found.previous
         catalog.add(
             message.id,
             found.text if found else "",
             message.locations,
             flags,
-            message.auto_comments,
+            comments,
             found.comments if found else (),
             previous or (),
             context=message.context,
         )
     out = io.BytesIO()
-    write_po(out, catalog, width=0, include_previous=True)
+    write_po(out, catalog, width=0, include_previous=False)
     return out.getvalue()

@@ -35,6 +35,7 @@ __all__ = [
     "get_latest_article",
     "put_document",
     "render_documents",
+    "strong_etag",
 ]
 
 COMPRESS_MIN_BYTES = 1024
@@ -55,10 +56,15 @@ def article_key(slug: str, number: int, locale: str) -> str:
     return f"article/{slug}/{number}/{locale}"
 
 
+def strong_etag(body: bytes) -> str:
+    """The strong validator of exact bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def put_document(db: sqlite_utils.Database, key: str, value: object) -> bool:
     """Encode and store a document unless identical bytes are already there."""
     body = _encode(value)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = strong_etag(body)
     row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
     if row and row[0] == etag:
         return False

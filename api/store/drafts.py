@@ -235,6 +235,8 @@ def publish_draft(
                 f"{draft.slug} was published as version {head.number} after this draft was "
                 "based on it; update the draft against the current version first"
             )
+        if head is not None and head.content_hash == draft.content_hash:
+            raise Conflict(f"draft {draft_id} does not change {draft.slug}")
         _move(db, actor, draft_id, if_match, "publish")
         _, article = get_draft(db, draft_id)
         message = db.execute(

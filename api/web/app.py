@@ -12,19 +12,25 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
-from litestar.openapi.spec import Server
+from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.response import Redirect
 
 from api.store.reader import Reader
+from api.web.audit import AuditController
+from api.web.auth import BEARER
+from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.health import healthz, readyz
+from api.web.history import HistoryController
+from api.web.manage import DraftsController
 from api.web.problems import exception_handlers
 from api.web.sending import document_delivery_headers
 
 __all__ = ["API_VERSION", "DB_ENV", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 5_000_000
 DB_ENV = "VETTED_DB"
 
 
@@ -40,6 +46,7 @@ def create_app(db_path: str | Path) -> Litestar:
     @asynccontextmanager
     async def open_reader(app: Litestar) -> AsyncIterator[None]:
         app.state.reader = Reader(db_path)
+        app.state.db_path = db_path
         try:
             yield
         finally:
@@ -52,6 +59,10 @@ def create_app(db_path: str | Path) -> Litestar:
     app = Litestar(
         route_handlers=[
             ArticlesController,
+            HistoryController,
+            DraftsController,
+            CatalogsController,
+            AuditController,
             TreatmentsController,
             LocalesController,
             healthz,
@@ -75,10 +86,21 @@ def create_app(db_path: str | Path) -> Litestar:
                 ScalarRenderPlugin(path="/docs"),
             ],
             use_handler_docstrings=True,
+            components=Components(
+                security_schemes={
+                    BEARER: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token from `vetted token create`.",
+                    )
+                }
+            ),
         ),
         debug=False,
+        request_max_body_size=MAX_BODY_BYTES,
     )
     document_delivery_headers(app.openapi_schema)
+    document_catalog_upload(app.openapi_schema)
     return app
 
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, HeaderParameter, Parameter, QueryParameter
 
@@ -18,7 +17,7 @@ from api.store.documents import article_key
 from api.store.reader import Reader
 from api.web import examples
 from api.web.problems import problem_responses
-from api.web.sending import LATEST, PINNED, send_document
+from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
 
 __all__ = ["ArticlesController", "LocalesController", "TreatmentsController"]
 
@@ -42,12 +41,6 @@ AcceptLanguage = Annotated[
         "ignored.",
     ),
 ]
-_NOT_MODIFIED = {
-    304: ResponseSpec(
-        data_container=None,
-        description="Not modified: the If-None-Match validator matches the current ETag.",
-    )
-}
 
 
 def _locale(
@@ -72,7 +65,7 @@ class ArticlesController(Controller):
                 examples.SUMMARIES,
                 "Latest published version of every article.",
             ),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
             **problem_responses(400),
         },
     )
@@ -100,7 +93,7 @@ class ArticlesController(Controller):
                 "The article in the negotiated locale; every block says "
                 "its locale and whether it is a fallback.",
             ),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
             **problem_responses(400, 404),
         },
     )
@@ -138,7 +131,7 @@ class ArticlesController(Controller):
             200: examples.ok(
                 SectionDocument, examples.SECTION, "The section, with its nested sections."
             ),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
             **problem_responses(400, 404),
         },
     )
@@ -180,7 +173,7 @@ class TreatmentsController(Controller):
         summary="List treatments",
         responses={
             200: examples.ok(list[TreatmentOut], [examples.TREATMENT], "Every treatment record."),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
             **problem_responses(400),
         },
     )
@@ -203,7 +196,7 @@ class TreatmentsController(Controller):
         summary="Get a treatment",
         responses={
             200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
             **problem_responses(400, 404),
         },
     )
@@ -239,7 +232,7 @@ class LocalesController(Controller):
                 "Names, text direction, fallback chain and "
                 "completeness per article of every locale.",
             ),
-            **_NOT_MODIFIED,
+            **NOT_MODIFIED,
         },
     )
     async def list_locales(

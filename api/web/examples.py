@@ -7,7 +7,7 @@ from typing import Any
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-__all__ = ["ARTICLE", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "ok"]
+__all__ = ["ARTICLE", "DIFF", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "VERSIONS", "ok"]
 
 _SLUG = "stem-cell-therapy-for-hair-loss"
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
@@ -106,6 +106,40 @@ LOCALES: list[dict[str, Any]] = [
         "completeness": {_SLUG: 0.4},
     }
 ]
+
+VERSIONS: list[dict[str, Any]] = [
+    {
+        "slug": _SLUG,
+        "number": 2,
+        "content_hash": _HASH,
+        "status": "published",
+        "author": "alice",
+        "message": "Clarify follow-up visits",
+        "created_at": "2026-11-24T12:00:00Z",
+        "published_at": "2026-11-24T12:00:00Z",
+        "reviewer": "dr-reyes",
+    }
+]
+DIFF: dict[str, Any] = {
+    "slug": _SLUG,
+    "from_version": 1,
+    "to_version": 2,
+    "changes": [
+        {
+            "id": "safety-and-efficacy",
+            "change": "changed",
+            "heading": "Safety and Efficacy of Stem Cell Treatments",
+            "blocks": [
+                {
+                    "id": "p5",
+                    "change": "changed",
+                    "old": "Not everyone experiences the same degree of transformation.",
+                    "new": "Not everyone sees the same change.",
+                }
+            ],
+        }
+    ],
+}
 
 
 def ok(model: Any, example: Any, description: str) -> ResponseSpec:

@@ -66,6 +66,7 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (PreconditionRequired, 428, "precondition-required", "Precondition required"),
 ]
 _HTTP_TYPES = {
+    422: "validation-failed",
     400: "invalid-parameter",
     401: "unauthorized",
     403: "forbidden",
@@ -110,6 +111,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
     for kind, status, name, title in _TYPES:
         if isinstance(exc, kind):
             available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
             return _send(
                 Problem(
                     type=_problem_type(name),
@@ -120,26 +122,34 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
                     available=available,
                 ),
                 request,
+                headers,
             )
     return _unexpected(request, exc)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     errors: tuple[InvalidField, ...] = ()
-    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+    status = exc.status_code
+    items = (
+        exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
+    )
+    if any(isinstance(i, dict) and i.get("source") == "body" for i in items):
+        status = 422  # the request was understood; its body content is what is invalid
+    if items:
         errors = tuple(
             InvalidField(
                 field=str(item.get("key") or item.get("source") or ""),
                 message=str(item.get("message", "")),
             )
-            for item in exc.extra
+            for item in items
             if isinstance(item, dict)
         )
-    status = exc.status_code
     detail = exc.detail if status < 500 else "The server could not answer this request."
     if errors:
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
+    if status == 400 and not errors:
+        name = "bad-request"
     return _send(
         Problem(
             type=_problem_type(name),

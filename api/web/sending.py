@@ -6,12 +6,26 @@ from functools import lru_cache
 from typing import Any
 
 from litestar import Request, Response
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
 
-from api.store.documents import Document
+from api.store.documents import Document, strong_etag
 
-__all__ = ["LATEST", "PINNED", "document_delivery_headers", "send_document"]
+__all__ = [
+    "LATEST",
+    "NOT_MODIFIED",
+    "PINNED",
+    "document_delivery_headers",
+    "send_bytes",
+    "send_document",
+]
 
+NOT_MODIFIED = {
+    304: ResponseSpec(
+        data_container=None,
+        description="Not modified: the If-None-Match validator matches the current ETag.",
+    )
+}
 LATEST = "public, max-age=60, stale-while-revalidate=300"
 PINNED = "public, max-age=31536000, immutable"
 
@@ -42,6 +56,15 @@ def send_document(
         body = document.gzip
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
+
+
+def send_bytes(
+    request: Request[Any, Any, Any], body: bytes, *, cache_control: str = LATEST
+) -> Response[bytes]:
+    """A response computed on request (small, not pre-rendered), still with ETag and 304."""
+    return send_document(
+        request, Document(strong_etag(body), body, None, None), cache_control=cache_control
+    )
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

@@ -1,0 +1,87 @@
+"""What the database holds, as the files of record: content YAML and gettext catalogs."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import msgspec
+import sqlite_utils
+from babel.messages.catalog import Catalog
+
+from api.core.content import dump_yaml
+from api.core.model import Article, TreatmentCatalog
+from api.core.template import build_template, render_catalog
+from api.sources import CATALOG_DOMAIN
+from api.store.importer import mark_synced
+from api.store.schema import transaction
+from api.store.translations import catalog_entries, catalog_hash, catalog_header
+from api.store.versions import latest_version, load_article, load_treatments, published_slugs
+
+__all__ = ["PublishedContent", "export_catalog", "export_tree", "published_content"]
+
+
+class PublishedContent(msgspec.Struct, frozen=True, kw_only=True):
+    """The current published source: latest version of each article, and the treatments."""
+
+    articles: tuple[Article, ...]
+    treatments: TreatmentCatalog
+
+
+def published_content(db: sqlite_utils.Database) -> PublishedContent:
+    """The latest published version of every article, and the current treatments."""
+    return PublishedContent(
+        articles=tuple(load_article(db, slug, n) for slug, n in published_slugs(db)),
+        treatments=load_treatments(db),
+    )
+
+
+def _content_files(content: PublishedContent) -> dict[str, bytes]:
+    files = {f"content/articles/{a.slug}.yaml": dump_yaml(a).encode() for a in content.articles}
+    files["content/treatments.yaml"] = dump_yaml(content.treatments).encode()
+    return files
+
+
+def _template(content: PublishedContent) -> Catalog:
+    # The fact phrases are pgettext calls in code; pybabel extracts them from this file.
+    code = resources.files("api.core").joinpath("formatting.py").read_bytes()
+    return build_template([*_content_files(content).items(), ("api/core/formatting.py", code)])
+
+
+def export_catalog(
+    db: sqlite_utils.Database,
+    locale: str,
+    content: PublishedContent,
+    template: Catalog | None = None,
+) -> bytes:
+    """The .po a translator gets for `locale`: current source, approved translations."""
+    return render_catalog(
+        template or _template(content),
+        locale,
+        catalog_header(db, locale),
+        catalog_entries(db, locale),
+    )
+
+
+def export_tree(db: sqlite_utils.Database) -> dict[str, bytes]:
+    """Every file of record as the database has it, keyed by path; marks them in sync."""
+    content = published_content(db)
+    files = _content_files(content)
+    template = _template(content)
+    locales = [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT locale FROM translations WHERE status = 'approved' ORDER BY locale"
+        )
+    ]
+    for locale in locales:
+        path = f"locales/{locale.replace('-', '_')}/LC_MESSAGES/{CATALOG_DOMAIN}.po"
+        files[path] = export_catalog(db, locale, content, template)
+    with transaction(db):
+        for article in content.articles:
+            head = latest_version(db, article.slug)
+            if head is not None:
+                mark_synced(db, f"article/{article.slug}", head.content_hash, head.content_hash)
+        for locale in locales:
+            digest = catalog_hash(catalog_entries(db, locale))
+            mark_synced(db, f"catalog/{locale}", digest, digest)
+    return files

@@ -1,0 +1,66 @@
+"""The audit log, readable by admins only. There is no route that writes or deletes it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlite_utils
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from api.core.access import Principal, authorize
+from api.store.audit import AuditPage, list_audit
+from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.problems import problem_responses
+
+__all__ = ["AuditController"]
+
+Filter = Annotated[str | None, QueryParameter(required=False, max_length=200)]
+
+
+class AuditController(Controller):
+    """Who changed what, when."""
+
+    path = "/v1/manage/audit"
+    tags = ["management"]  # noqa: RUF012
+    security = [{BEARER: []}]  # noqa: RUF012
+    guards = [require_token]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "writer": Provide(provide_writer),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @get(
+        "/",
+        operation_id="listAudit",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def list_entries(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        before: Annotated[
+            int | None,
+            QueryParameter(
+                required=False, ge=1, description="Cursor: `next_before` of the previous page."
+            ),
+        ] = None,
+        actor: Filter = None,
+        action: Filter = None,
+        target: Annotated[
+            str | None,
+            QueryParameter(
+                required=False,
+                max_length=200,
+                description="Exact target, or a prefix such as `articles`.",
+            ),
+        ] = None,
+    ) -> AuditPage:
+        """Entries newest first, filtered, paginated by cursor."""
+        authorize(principal, "audit.read")
+        return list_audit(
+            writer, limit=limit, before_id=before, actor=actor, action=action, target=target
+        )

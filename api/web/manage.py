@@ -1,0 +1,312 @@
+"""Management API for editors and reviewers: drafts, review, publish, rollback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+import sqlite_utils
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from api.core.access import Principal, authorize
+from api.core.content import check_article, check_references
+from api.core.errors import NotFound, ValidationFailed
+from api.core.model import Article
+from api.store.drafts import (
+    Draft,
+    article_etag,
+    create_draft,
+    get_draft,
+    list_drafts,
+    publish_draft,
+    reject_draft,
+    rollback,
+    submit_draft,
+    update_draft,
+)
+from api.store.versions import VersionRow, latest_version, load_treatments
+from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.problems import problem_responses
+
+__all__ = ["DraftsController"]
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description="The ETag you last read. Missing: 428; stale: 412.",
+    ),
+]
+
+
+class DraftInput(msgspec.Struct, frozen=True, kw_only=True):
+    """A whole article as proposed, and why."""
+
+    article: Article
+    message: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class Rejection(msgspec.Struct, frozen=True, kw_only=True):
+    """Why a reviewer sends a draft back."""
+
+    comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class RollbackInput(msgspec.Struct, frozen=True, kw_only=True):
+    """Which earlier version to publish again."""
+
+    to_version: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A draft's state (and its content when fetched alone)."""
+
+    id: int
+    slug: str
+    status: str
+    author: str
+    revision: int
+    base_version: int
+    content_hash: str
+    comment: str | None
+    created_at: str
+    updated_at: str
+    etag: str
+    article: Article | None = None
+
+
+class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The current published version of an article, for rollback's If-Match."""
+
+    slug: str
+    version: int
+    content_hash: str
+    etag: str
+
+
+def _out(draft: Draft, article: Article | None = None) -> Response[DraftOut]:
+    body = DraftOut(**msgspec.structs.asdict(draft), etag=draft.etag, article=article)
+    return Response(body, headers={"ETag": draft.etag})
+
+
+def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput]) -> Article:
+    if data.article.slug != slug:
+        raise ValidationFailed(
+            f"article.slug {data.article.slug!r} does not match the path {slug!r}",
+            path="$.article.slug",
+        )
+    check_article(data.article, prefix="$.article")
+    check_references([data.article], load_treatments(db))
+    return data.article
+
+
+_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428)
+
+
+class DraftsController(Controller):
+    """Drafts through review to publication."""
+
+    path = "/v1/manage"
+    tags = ["management"]  # noqa: RUF012
+    security = [{BEARER: []}]  # noqa: RUF012
+    guards = [require_token]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "writer": Provide(provide_writer),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @get(
+        "/drafts",
+        operation_id="listDrafts",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def list_drafts(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        status: Annotated[
+            str | None,
+            QueryParameter(
+                name="status", required=False, pattern="^(draft|in_review|rejected|published)$"
+            ),
+        ] = None,
+    ) -> list[DraftOut]:
+        """Drafts, newest first; `status` filters."""
+        authorize(principal, "draft.read")
+        return [
+            DraftOut(**msgspec.structs.asdict(d), etag=d.etag) for d in list_drafts(writer, status)
+        ]
+
+    @get(
+        "/review-queue",
+        operation_id="reviewQueue",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def review_queue(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+    ) -> list[DraftOut]:
+        """Drafts waiting for a reviewer."""
+        authorize(principal, "draft.review")
+        return [
+            DraftOut(**msgspec.structs.asdict(d), etag=d.etag)
+            for d in list_drafts(writer, "in_review")
+        ]
+
+    @post(
+        "/articles/{slug:str}/drafts",
+        operation_id="createDraft",
+        sync_to_thread=True,
+        responses=_WRITE,
+    )
+    def create(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        data: JSONBody[DraftInput],
+    ) -> Response[DraftOut]:
+        """Start a draft of a whole article (new, or a change to a published one)."""
+        authorize(principal, "draft.write")
+        draft = create_draft(writer, principal, _validated(writer, slug, data), data.message)
+        response = _out(draft)
+        response.status_code = 201
+        return response
+
+    @get(
+        "/drafts/{draft_id:int}",
+        operation_id="getDraft",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    def get_one(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+    ) -> Response[DraftOut]:
+        """A draft with its content; its ETag is what writes must send as If-Match."""
+        authorize(principal, "draft.read")
+        draft, article = get_draft(writer, draft_id)
+        return _out(draft, article)
+
+    @put(
+        "/drafts/{draft_id:int}", operation_id="updateDraft", sync_to_thread=True, responses=_WRITE
+    )
+    def update(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        data: JSONBody[DraftInput],
+        if_match: IfMatch = None,
+    ) -> Response[DraftOut]:
+        """Replace the draft's content with a new revision."""
+        authorize(principal, "draft.write")
+        draft, _ = get_draft(writer, draft_id)
+        article = _validated(writer, draft.slug, data)
+        return _out(update_draft(writer, principal, draft_id, if_match, article, data.message))
+
+    @post(
+        "/drafts/{draft_id:int}/submit",
+        operation_id="submitDraft",
+        status_code=200,
+        sync_to_thread=True,
+        responses=_WRITE,
+    )
+    def submit(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        if_match: IfMatch = None,
+    ) -> Response[DraftOut]:
+        """Send the draft to review."""
+        authorize(principal, "draft.write")
+        return _out(submit_draft(writer, principal, draft_id, if_match))
+
+    @post(
+        "/drafts/{draft_id:int}/reject",
+        operation_id="rejectDraft",
+        status_code=200,
+        sync_to_thread=True,
+        responses=_WRITE,
+    )
+    def reject(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        data: JSONBody[Rejection],
+        if_match: IfMatch = None,
+    ) -> Response[DraftOut]:
+        """Send the draft back to its author with a comment."""
+        authorize(principal, "draft.review")
+        return _out(reject_draft(writer, principal, draft_id, if_match, data.comment))
+
+    @post(
+        "/drafts/{draft_id:int}/publish",
+        operation_id="publishDraft",
+        status_code=200,
+        sync_to_thread=True,
+        responses=_WRITE,
+    )
+    def publish(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        if_match: IfMatch = None,
+    ) -> VersionRow:
+        """Approve and publish: the article's next version, served at once in every locale.
+        The reviewer must not be the draft's author."""
+        authorize(principal, "draft.review")
+        return publish_draft(writer, principal, draft_id, if_match)
+
+    @get(
+        "/articles/{slug:str}",
+        operation_id="getArticleHead",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    def head(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> Response[ArticleHead]:
+        """The published head of an article and its ETag (for rollback)."""
+        authorize(principal, "draft.read")
+        row = latest_version(writer, slug)
+        if row is None:
+            raise NotFound(f"no published article {slug!r}")
+        etag = article_etag(slug, row.number)
+        return Response(
+            ArticleHead(slug=slug, version=row.number, content_hash=row.content_hash, etag=etag),
+            headers={"ETag": etag},
+        )
+
+    @post(
+        "/articles/{slug:str}/rollback",
+        operation_id="rollbackArticle",
+        status_code=200,
+        sync_to_thread=True,
+        responses=_WRITE,
+    )
+    def rollback(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        data: JSONBody[RollbackInput],
+        if_match: IfMatch = None,
+    ) -> VersionRow:
+        """Publish an earlier version's content again, as a new version."""
+        authorize(principal, "article.rollback")
+        return rollback(writer, principal, slug, data.to_version, if_match)
