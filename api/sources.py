@@ -9,16 +9,24 @@ from pathlib import Path
 
 import msgspec
 
-from api.core.catalog import ParsedCatalog, parse_catalog
+from api.core.catalog import CatalogHeader, ParsedCatalog, parse_catalog, template_header
 from api.core.content import check_references, parse_article, parse_treatments
 from api.core.errors import ImportRejected, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
 from api.core.negotiation import normalize_locale
 
-__all__ = ["CATALOG_DOMAIN", "ContentSet", "catalog_path", "read_content", "write_tree"]
+__all__ = [
+    "CATALOG_DOMAIN",
+    "TEMPLATE_FILE",
+    "ContentSet",
+    "catalog_path",
+    "read_content",
+    "write_tree",
+]
 
 CATALOG_DOMAIN = "content"
+TEMPLATE_FILE = "messages.pot"
 
 
 class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,6 +35,7 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     articles: tuple[Article, ...]
     treatments: TreatmentCatalog
     catalogs: tuple[ParsedCatalog, ...]
+    template_header: CatalogHeader | None = None
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -77,9 +86,21 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
             )
         except ValidationFailed as exc:
             errors.append(exc)
+    header: CatalogHeader | None = None
+    template_path = locales_dir / TEMPLATE_FILE
+    if template_path.exists():
+        try:
+            header = template_header(template_path.read_bytes(), shown(template_path))
+        except ValidationFailed as exc:
+            errors.append(exc)
     if errors:
         raise ImportRejected(errors)
-    return ContentSet(articles=tuple(articles), treatments=treatments, catalogs=tuple(catalogs))
+    return ContentSet(
+        articles=tuple(articles),
+        treatments=treatments,
+        catalogs=tuple(catalogs),
+        template_header=header,
+    )
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:

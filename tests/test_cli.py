@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from msgspec.structs import replace
+
+from api.core.access import Principal
+from api.core.errors import Unauthorized
 from api.sources import catalog_path
-from tests.conftest import ROOT
+from api.store.accounts import authenticate
+from api.store.audit import list_audit
+from api.store.drafts import create_draft, publish_draft, submit_draft
+from api.store.schema import open_database
+from api.store.versions import load_article
+from tests.conftest import ROOT, SLUG
 
 VETTED = [sys.executable, "-m", "api.cli"]
 
@@ -43,7 +54,7 @@ def test_broken_catalog_is_rejected_with_file_and_line_and_nothing_stored(tree: 
     po.write_text("\n".join(lines) + "\n")
     result = run("import", "--db", "v.db", cwd=tree)
     assert result.returncode == 1
-    assert f"locales/fr/LC_MESSAGES/content.po:{target}: markup in msgstr" in result.stderr
+    assert f"locales/fr/LC_MESSAGES/content.po:{target + 1}: markup in msgstr" in result.stderr
     assert "nothing was stored" in result.stderr
     check = run("check", cwd=tree)
     assert check.returncode == 1
@@ -61,3 +72,76 @@ def test_openapi_command_writes_the_served_contract(tmp_path: Path) -> None:
     result = run("openapi", "--output", str(out), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert out.read_text() == (ROOT / "openapi.yaml").read_text()
+
+
+def _tree_bytes(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for folder in ("content", "locales")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file() and p.suffix != ".mo"
+    }
+
+
+def test_import_then_export_reproduces_the_files_byte_for_byte(tree: Path) -> None:
+    original = _tree_bytes(tree)
+    assert run("import", "--db", "v.db", cwd=tree).returncode == 0
+    shutil.rmtree(tree / "content")
+    shutil.rmtree(tree / "locales")
+    exported = run("export", "--db", "v.db", cwd=tree)
+    assert exported.returncode == 0, exported.stderr
+    assert _tree_bytes(tree) == original
+    again = run("export", "--db", "v.db", cwd=tree)
+    assert ", 0 changed" in again.stderr
+
+
+def test_import_refuses_when_files_and_database_both_changed(tree: Path) -> None:
+    assert run("import", "--db", "v.db", cwd=tree).returncode == 0
+    db = open_database(tree / "v.db")
+    article = load_article(db, SLUG, 1)
+    draft = create_draft(db, Principal(name="ed", role="editor"), replace(article, title="T"), "t")
+    submit_draft(db, Principal(name="ed", role="editor"), draft.id, draft.etag)
+    publish_draft(db, Principal(name="rev", role="reviewer"), draft.id, f'"draft-{draft.id}-r1"')
+    db.conn.close()
+    path = tree / "content" / "articles" / f"{SLUG}.yaml"
+    path.write_text(path.read_text().replace("revolutionary approach", "approach"))
+    refused = run("import", "--db", "v.db", cwd=tree)
+    assert refused.returncode == 1
+    assert "changed both in the files and in the database" in refused.stderr
+    assert "nothing was stored" in refused.stderr
+    check = open_database(tree / "v.db")
+    assert [r[0] for r in check.execute("SELECT number FROM versions")] == [1, 2]
+
+
+def test_token_create_list_revoke(tree: Path) -> None:
+    created = run(
+        "token",
+        "create",
+        "--name",
+        "ana",
+        "--role",
+        "translator",
+        "--locales",
+        "es",
+        "--db",
+        "v.db",
+        cwd=tree,
+    )
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("vt_") and "shown only this once" in created.stderr
+    db = open_database(tree / "v.db")
+    assert secret.split("_", 2)[2] not in "".join(db.conn.iterdump())  # only the hash is kept
+    assert authenticate(db, f"Bearer {secret}") == Principal(
+        name="ana", role="translator", locales=("es",)
+    )
+    listed = run("token", "list", "--db", "v.db", cwd=tree)
+    assert listed.stdout.split("\n")[0].split("\t")[:4] == ["ana", "translator", "es", "active"]
+    assert secret not in listed.stdout
+    assert run("token", "revoke", "ana", "--db", "v.db", cwd=tree).returncode == 0
+    with pytest.raises(Unauthorized):
+        authenticate(db, f"Bearer {secret}")
+    duplicate = run("token", "create", "--name", "ana", "--role", "admin", "--db", "v.db", cwd=tree)
+    assert duplicate.returncode == 1 and "exists" in duplicate.stderr
+    actions = [e.action for e in list_audit(db).entries]
+    assert actions[:2] == ["token.revoke", "token.create"]

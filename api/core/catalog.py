@@ -26,6 +26,7 @@ __all__ = [
     "CatalogHeader",
     "ParsedCatalog",
     "parse_catalog",
+    "template_header",
 ]
 
 MAX_CATALOG_BYTES = 5_000_000
@@ -52,6 +53,23 @@ class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     line: int = 0
     previous: str | None = None
     comments: tuple[str, ...] = ()
+
+
+def template_header(data: bytes, file: str) -> CatalogHeader:
+    """The header of a template (.pot), kept so an export writes it back unchanged."""
+    try:
+        template = read_po(io.BytesIO(data), abort_invalid=True)
+    except (PoFileError, ValueError) as exc:
+        raise ValidationFailed(f"template syntax: {exc}", file=file) from exc
+    return _header_of(template)
+
+
+def _header_of(catalog: Catalog) -> CatalogHeader:
+    return CatalogHeader(
+        comment=catalog.header_comment,
+        fields=tuple((str(k), str(v)) for k, v in catalog.mime_headers),
+        fuzzy=bool(catalog.fuzzy),
+    )
 
 
 class CatalogHeader(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,6 +110,7 @@ def parse_catalog(
     except (PoFileError, ValueError) as exc:
         raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
     _check_language(catalog, file, locale)
+    lines = text.splitlines()
     entries: list[CatalogEntry] = []
     for message in catalog:
         if not message.id:
@@ -107,7 +126,7 @@ def parse_catalog(
                 f"msgctxt {context!r} names no known block", file=file, line=line, path=context
             )
         if message.string:
-            _check_translation(message.id, message.string, file, line)
+            _check_translation(message.id, message.string, file, _msgstr_line(lines, line))
             entries.append(
                 CatalogEntry(
                     context=context,
@@ -121,11 +140,7 @@ def parse_catalog(
                     comments=tuple(message.user_comments),
                 )
             )
-    header = CatalogHeader(
-        comment=catalog.header_comment,
-        fields=tuple((str(k), str(v)) for k, v in catalog.mime_headers),
-        fuzzy=bool(catalog.fuzzy),
-    )
+    header = _header_of(catalog)
     return ParsedCatalog(
         locale=locale,
         header=header,
@@ -156,6 +171,14 @@ def _check_language(catalog: Catalog, file: str, locale: str) -> None:
         raise ValidationFailed(
             f"catalog declares Language {declared!r}, expected {locale!r}", file=file, line=1
         )
+
+
+def _msgstr_line(lines: list[str], msgid_line: int) -> int:
+    """The line of the msgstr that follows the msgid at `msgid_line` (both 1-based)."""
+    for number in range(msgid_line, len(lines) + 1):
+        if lines[number - 1].startswith("msgstr"):
+            return number
+    return msgid_line
 
 
 def _check_translation(source: str, text: str, file: str, line: int) -> None:

@@ -14,7 +14,7 @@ from babel.messages.pofile import write_po
 from api.core.catalog import CatalogEntry, CatalogHeader
 from api.core.extract import extract_content
 
-__all__ = ["COMMENT_TAGS", "build_template", "render_catalog"]
+__all__ = ["COMMENT_TAGS", "build_template", "render_catalog", "render_template"]
 
 COMMENT_TAGS = ("translators:",)
 
@@ -37,6 +37,22 @@ def build_template(sources: Iterable[tuple[str, bytes]]) -> Catalog:
     return template
 
 
+def _with_header(catalog: Catalog, header: CatalogHeader | None) -> Catalog:
+    if header is not None:
+        catalog.header_comment = header.comment
+        catalog.mime_headers = list(header.fields)
+        catalog.fuzzy = header.fuzzy
+    return catalog
+
+
+def render_template(template: Catalog, header: CatalogHeader | None) -> bytes:
+    """The template as `pybabel extract --no-wrap` writes it, under the header it was read
+    with (so an export does not churn the creation date)."""
+    out = io.BytesIO()
+    write_po(out, _with_header(template, header), width=0)
+    return out.getvalue()
+
+
 def render_catalog(
     template: Catalog,
     locale: str,
@@ -50,11 +66,9 @@ def render_catalog(
     `#|`: Babel wraps those lines unquoted); untranslated messages are empty. Matching is by
     msgctxt, never by string similarity.
     """
-    catalog = Catalog(locale=locale.replace("-", "_"), project="Vetted", fuzzy=False)
-    if header is not None:
-        catalog.header_comment = header.comment
-        catalog.mime_headers = list(header.fields)
-        catalog.fuzzy = header.fuzzy
+    catalog = _with_header(
+        Catalog(locale=locale.replace("-", "_"), project="Vetted", fuzzy=False), header
+    )
     current: dict[tuple[str, str], CatalogEntry] = {}
     stale: dict[str, CatalogEntry] = {}
     for entry in translations:

@@ -12,7 +12,12 @@ import sqlite_utils
 from api.core.access import ROLES, Principal, Role
 from api.core.errors import Conflict, InvalidParameter, NotFound, Unauthorized
 from api.core.negotiation import normalize_locale
+from api.store.audit import record
+from api.store.schema import transaction
 from api.store.versions import now
+
+# Tokens are managed from the command line by whoever runs the service.
+OPERATOR = Principal(name="operator", role="admin")
 
 __all__ = ["TokenInfo", "authenticate", "create_token", "list_tokens", "revoke_token"]
 
@@ -55,6 +60,7 @@ def create_token(
         [name, role, ",".join(scoped), _hash(secret), stamp],
     )
     token_id = int(cursor.lastrowid or 0)
+    record(db, OPERATOR, "token.create", f"tokens/{name}", detail=f"{role} {','.join(scoped)}")
     role_value: Role = role
     info = TokenInfo(id=token_id, name=name, role=role_value, locales=scoped, created_at=stamp)
     return info, f"vt_{token_id}_{secret}"
@@ -96,9 +102,16 @@ def list_tokens(db: sqlite_utils.Database) -> list[TokenInfo]:
 
 
 def revoke_token(db: sqlite_utils.Database, name: str) -> None:
-    """Revoke a token by name; it stops working at once."""
+    """Revoke a token by name (in one transaction with its audit entry); it stops working
+    at once."""
+    with transaction(db):
+        _revoke(db, name)
+
+
+def _revoke(db: sqlite_utils.Database, name: str) -> None:
     cursor = db.execute(
         "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [now(), name]
     )
     if cursor.rowcount == 0:
         raise NotFound(f"no active token named {name!r}")
+    record(db, OPERATOR, "token.revoke", f"tokens/{name}")

@@ -10,11 +10,16 @@ from babel.messages.catalog import Catalog
 
 from api.core.content import dump_yaml
 from api.core.model import Article, TreatmentCatalog
-from api.core.template import build_template, render_catalog
-from api.sources import CATALOG_DOMAIN
+from api.core.template import build_template, render_catalog, render_template
+from api.sources import CATALOG_DOMAIN, TEMPLATE_FILE
 from api.store.importer import mark_synced
 from api.store.schema import transaction
-from api.store.translations import catalog_entries, catalog_hash, catalog_header
+from api.store.translations import (
+    TEMPLATE_LOCALE,
+    catalog_entries,
+    catalog_hash,
+    catalog_header,
+)
 from api.store.versions import latest_version, load_article, load_treatments, published_slugs
 
 __all__ = ["PublishedContent", "export_catalog", "export_tree", "published_content"]
@@ -67,6 +72,9 @@ def export_tree(db: sqlite_utils.Database) -> dict[str, bytes]:
     content = published_content(db)
     files = _content_files(content)
     template = _template(content)
+    files[f"locales/{TEMPLATE_FILE}"] = render_template(
+        template, catalog_header(db, TEMPLATE_LOCALE)
+    )
     locales = [
         r[0]
         for r in db.execute(

@@ -15,7 +15,13 @@ from api.sources import ContentSet
 from api.store.audit import record
 from api.store.documents import render_documents
 from api.store.schema import transaction
-from api.store.translations import catalog_entries, catalog_hash, replace_catalog
+from api.store.translations import (
+    TEMPLATE_LOCALE,
+    catalog_entries,
+    catalog_hash,
+    replace_catalog,
+    store_header,
+)
 from api.store.versions import latest_version, publish_version, save_treatments
 
 __all__ = ["IMPORTER", "ImportReport", "import_content", "mark_synced"]
@@ -58,7 +64,7 @@ def _should_import(
         return False  # only the database changed: `vetted export` writes it back
     raise Conflict(
         f"{key} changed both in the files and in the database since the last import or "
-        "export; run `vetted export` to a scratch folder and merge first"
+        "export; run `vetted export` to a scratch folder and merge first; nothing was stored"
     )
 
 
@@ -122,6 +128,8 @@ def import_content(
                 detail=f"{len(catalog.entries)} entries",
             )
             say(f"catalog {catalog.locale}: {translations[catalog.locale]} translations")
+        if content.template_header is not None:
+            store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
     return ImportReport(
         new_versions=new_versions,

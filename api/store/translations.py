@@ -14,6 +14,7 @@ from api.core.render import Catalogs
 from api.store.versions import now
 
 __all__ = [
+    "TEMPLATE_LOCALE",
     "approved_catalogs",
     "available_locales",
     "catalog_entries",
@@ -25,6 +26,9 @@ __all__ = [
 ]
 
 _ENTRY = "context, source, text, fuzzy, previous, comments"
+# The template's header is kept beside the locales' under a key no locale code can take.
+TEMPLATE_LOCALE = "*template"
+
 _header_json = msgspec.json.Encoder(order="deterministic")
 _header = msgspec.json.Decoder(CatalogHeader)
 

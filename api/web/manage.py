@@ -26,7 +26,7 @@ from api.store.drafts import (
     submit_draft,
     update_draft,
 )
-from api.store.versions import VersionRow, latest_version, load_treatments
+from api.store.versions import VersionRow, latest_version, load_article, load_treatments
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.problems import problem_responses
 
@@ -79,12 +79,14 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
-    """The current published version of an article, for rollback's If-Match."""
+    """The current published version of an article: its source content (what a new draft
+    starts from) and the ETag rollback must send as If-Match."""
 
     slug: str
     version: int
     content_hash: str
     etag: str
+    article: Article
 
 
 def _out(draft: Draft, article: Article | None = None) -> Response[DraftOut]:
@@ -281,14 +283,20 @@ class DraftsController(Controller):
         principal: NamedDependency[Principal],
         slug: FromPath[str],
     ) -> Response[ArticleHead]:
-        """The published head of an article and its ETag (for rollback)."""
+        """The published head of an article in the source language, and its ETag."""
         authorize(principal, "draft.read")
         row = latest_version(writer, slug)
         if row is None:
             raise NotFound(f"no published article {slug!r}")
         etag = article_etag(slug, row.number)
         return Response(
-            ArticleHead(slug=slug, version=row.number, content_hash=row.content_hash, etag=etag),
+            ArticleHead(
+                slug=slug,
+                version=row.number,
+                content_hash=row.content_hash,
+                etag=etag,
+                article=load_article(writer, slug, row.number),
+            ),
             headers={"ETag": etag},
         )
 
