@@ -22,8 +22,8 @@ serve: $(STAMP)
 	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests
-	$(BIN)/ruff format --check api tests
+	$(BIN)/ruff check api tests bench
+	$(BIN)/ruff format --check api tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

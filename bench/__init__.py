@@ -1,0 +1,1 @@
+"""Benchmarks and load runs for Vetted: `make bench`, `make soak`."""
