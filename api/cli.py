@@ -58,7 +58,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     content = read_content(args.content, args.locales)
     db = open_database(args.db)
     report = import_content(db, content, progress=_say)
-    new = ", ".join(f"{slug} v{n}" for slug, n in report.new_versions.items()) or "none"
+    listed = [f"{slug} v{n}" for slug, n in report.new_versions.items()]
+    new = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
+    new = new or "none"
     _say(
         f"imported into {args.db}: new versions: {new}; unchanged: "
         f"{len(report.unchanged)}; documents written: {report.documents_written}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Collection
 
 import msgspec
@@ -29,8 +28,11 @@ __all__ = [
     "template_header",
 ]
 
+# The floor of the caps; one catalog holds every article, so they grow with the content
+# (about 600 bytes per message: a 1,000-article catalog is near 50 MB).
 MAX_CATALOG_BYTES = 5_000_000
 MAX_CATALOG_ENTRIES = 20_000
+_BYTES_PER_MESSAGE = 1_000
 _LINE = re.compile(
     r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"\s*'
     r'|(?:#~\s*)?"(?:[^"\\]|\\.)*"\s*|\s*)$'
@@ -40,7 +42,8 @@ _VALID_ESCAPES = frozenset('\\"ntr')
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 # Embedding/override/isolate controls can reorder text on screen (spoofing); marks are fine.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode category Cc (C0, DEL, C1) and the bidi embedding/override/isolate controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -97,8 +100,10 @@ def parse_catalog(
     Entries whose msgid differs from the current source are kept (they are stale and
     never served); entries with an unknown msgctxt are errors.
     """
-    if len(data) > MAX_CATALOG_BYTES:
-        raise ValidationFailed(f"catalog is larger than {MAX_CATALOG_BYTES} bytes", file=file)
+    max_bytes = max(MAX_CATALOG_BYTES, _BYTES_PER_MESSAGE * len(known_contexts))
+    max_entries = MAX_CATALOG_ENTRIES + len(known_contexts)
+    if len(data) > max_bytes:
+        raise ValidationFailed(f"catalog is larger than {max_bytes} bytes", file=file)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -110,14 +115,13 @@ def parse_catalog(
     except (PoFileError, ValueError) as exc:
         raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
     _check_language(catalog, file, locale)
-    lines = text.splitlines()
     entries: list[CatalogEntry] = []
     for message in catalog:
         if not message.id:
             continue
         line = message.lineno or 0
-        if len(entries) >= MAX_CATALOG_ENTRIES:
-            raise ValidationFailed(f"more than {MAX_CATALOG_ENTRIES} entries", file=file, line=line)
+        if len(entries) >= max_entries:
+            raise ValidationFailed(f"more than {max_entries} entries", file=file, line=line)
         if not isinstance(message.id, str) or not isinstance(message.string, str):
             raise ValidationFailed("plural messages are not used by content", file=file, line=line)
         context = message.context or ""
@@ -126,7 +130,11 @@ def parse_catalog(
                 f"msgctxt {context!r} names no known block", file=file, line=line, path=context
             )
         if message.string:
-            _check_translation(message.id, message.string, file, _msgstr_line(lines, line))
+            try:
+                _check_translation(message.id, message.string, file, line)
+            except ValidationFailed as exc:
+                where = _msgstr_line(text, line)
+                raise ValidationFailed(exc.detail, file=file, line=where, path=exc.path) from exc
             entries.append(
                 CatalogEntry(
                     context=context,
@@ -173,8 +181,9 @@ def _check_language(catalog: Catalog, file: str, locale: str) -> None:
         )
 
 
-def _msgstr_line(lines: list[str], msgid_line: int) -> int:
+def _msgstr_line(text: str, msgid_line: int) -> int:
     """The line of the msgstr that follows the msgid at `msgid_line` (both 1-based)."""
+    lines = text.splitlines()
     for number in range(msgid_line, len(lines) + 1):
         if lines[number - 1].startswith("msgstr"):
             return number
@@ -182,11 +191,11 @@ def _msgstr_line(lines: list[str], msgid_line: int) -> int:
 
 
 def _check_translation(source: str, text: str, file: str, line: int) -> None:
-    for char in text:
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            raise ValidationFailed(
-                f"control character U+{ord(char):04X} in msgstr", file=file, line=line
-            )
+    control = _CONTROL.search(text)
+    if control:
+        raise ValidationFailed(
+            f"control character U+{ord(control.group()):04X} in msgstr", file=file, line=line
+        )
     if _MARKUP.search(text):
         raise ValidationFailed("markup in msgstr: content is plain text", file=file, line=line)
     expected = sorted(_PLACEHOLDER.findall(source))

@@ -183,6 +183,10 @@ def _line_of(path: str, lines: dict[str, int]) -> int | None:
     return lines.get("$")
 
 
+# libyaml's safe loader when PyYAML was built with it: ten times faster on large imports.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str, int]]:
     if len(text) > MAX_YAML_BYTES:
         raise ValidationFailed(f"file is larger than {MAX_YAML_BYTES} bytes", file=file)
@@ -195,7 +199,7 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
             ) from exc
     try:
         _refuse_anchors(text, file)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -220,7 +224,7 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
 
 def _refuse_anchors(text: str, file: str) -> None:
     # Aliases are how "billion laughs" documents expand; content never needs them.
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise ValidationFailed(
                 "YAML anchors and aliases are not allowed",

@@ -41,24 +41,24 @@ def store_translations(
     author: str,
 ) -> None:
     stamp = now()
-    db.table("translations").insert_all(
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO translations (locale, context, source, text, fuzzy, status, "
+        "author, updated_at, previous, comments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            {
-                "locale": locale,
-                "context": e.context,
-                "source": e.source,
-                "text": e.text,
-                "fuzzy": int(e.fuzzy),
-                "status": status,
-                "author": author,
-                "updated_at": stamp,
-                "previous": e.previous,
-                "comments": "\n".join(e.comments) or None,
-            }
+            (
+                locale,
+                e.context,
+                e.source,
+                e.text,
+                int(e.fuzzy),
+                status,
+                author,
+                stamp,
+                e.previous,
+                "\n".join(e.comments) or None,
+            )
             for e in entries
         ),
-        pk=("locale", "context", "source", "status"),
-        replace=True,
     )
 
 

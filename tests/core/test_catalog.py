@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.core.catalog import parse_catalog
+from api.core.catalog import MAX_CATALOG_ENTRIES, parse_catalog
 from api.core.errors import ValidationFailed
 
 PO = """\
@@ -71,6 +71,7 @@ def test_wrong_encoding_names_the_line() -> None:
 
 
 def test_entry_count_is_capped() -> None:
-    many = PO + "".join(f'\nmsgctxt "fact/per"\nmsgid "m{n}"\nmsgstr "x"\n' for n in range(20_001))
-    with pytest.raises(ValidationFailed, match="more than 20000 entries"):
+    cap = MAX_CATALOG_ENTRIES + len(KNOWN)  # the floor, plus one per known block
+    many = PO + "".join(f'\nmsgctxt "fact/per"\nmsgid "m{n}"\nmsgstr "x"\n' for n in range(cap + 1))
+    with pytest.raises(ValidationFailed, match=f"more than {cap} entries"):
         parse_catalog(many.encode(), "es.po", "es", KNOWN)
