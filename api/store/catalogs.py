@@ -11,7 +11,7 @@ from api.core.catalog import ParsedCatalog
 from api.core.errors import NotFound
 from api.core.workflow import check_if_match
 from api.store.audit import record
-from api.store.documents import render_documents
+from api.store.rendering import render_documents
 from api.store.schema import transaction
 from api.store.translations import (
     catalog_entries,

@@ -1,41 +1,27 @@
 """Pre-rendered response documents: final JSON bytes with their ETag and compressed forms.
 
-Documents are written at import/publish time and only read on the request path.
+Documents are written at import/publish time (see `rendering`) and only read on the
+request path.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable
 
 import brotli
 import msgspec
 import sqlite_utils
 
-from api.core.locales import describe_locale
-from api.core.model import TreatmentCatalog
-from api.core.render import (
-    ArticleSummary,
-    Catalogs,
-    VersionInfo,
-    render_article,
-    render_treatment,
-    section_documents,
-    summarize,
-)
-from api.store.translations import approved_catalogs, available_locales
-from api.store.versions import load_article, load_treatments, published_slugs, published_versions
-
 __all__ = [
     "COMPRESS_MIN_BYTES",
     "Document",
     "article_key",
+    "compressed",
     "get_document",
     "get_latest_article",
     "put_bytes",
     "put_document",
-    "render_documents",
     "strong_etag",
 ]
 
@@ -73,22 +59,27 @@ def put_bytes(db: sqlite_utils.Database, key: str, body: bytes) -> bool:
     row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
     if row and row[0] == etag:
         return False
-    big = len(body) >= COMPRESS_MIN_BYTES
-    # Brotli quality 6 is within 1 % of quality 9 on these documents at a tenth of the cost,
-    # which keeps a 1,000-article import within its time budget.
+    document = compressed(body, etag)
     db.execute(
         "INSERT INTO documents (key, etag, body, gzip, br) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
         "gzip = excluded.gzip, br = excluded.br",
-        [
-            key,
-            etag,
-            body,
-            gzip.compress(body, 6, mtime=0) if big else None,
-            brotli.compress(body, quality=6) if big else None,
-        ],
+        [key, document.etag, document.body, document.gzip, document.br],
     )
     return True
+
+
+def compressed(body: bytes, etag: str | None = None) -> Document:
+    """A document of final bytes, with gzip and brotli forms when it is big enough to gain."""
+    big = len(body) >= COMPRESS_MIN_BYTES
+    # Brotli quality 6 is within 1 % of quality 9 on these documents at a tenth of the cost,
+    # which keeps a 1,000-article import within its time budget.
+    return Document(
+        etag or strong_etag(body),
+        body,
+        gzip.compress(body, 6, mtime=0) if big else None,
+        brotli.compress(body, quality=6) if big else None,
+    )
 
 
 def get_document(db: sqlite_utils.Database, key: str) -> Document | None:
@@ -109,66 +100,3 @@ def get_latest_article(
         [kind, locale, suffix, slug],
     ).fetchone()
     return Document(*row) if row else None
-
-
-def render_documents(
-    db: sqlite_utils.Database,
-    slugs: set[str] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> int:
-    """Render every published version of `slugs` (default all) in every locale, plus the
-    lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
-    """
-    catalogs = approved_catalogs(db)
-    locales = available_locales(db)
-    treatments = load_treatments(db)
-    written = 0
-    latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
-    ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    for slug, current in published_slugs(db):
-        for row in published_versions(db, slug):
-            if slugs is not None and slug not in slugs and row.number != current:
-                continue
-            article = load_article(db, slug, row.number)
-            info = VersionInfo(
-                number=row.number,
-                content_hash=row.content_hash,
-                published_at=row.published_at or row.created_at,
-            )
-            for locale in locales:
-                rendered = render_article(article, info, locale, catalogs, treatments)
-                if row.number == current:
-                    latest[locale][slug] = summarize(rendered)
-                    ratios[locale][slug] = rendered.completeness.ratio
-                if slugs is not None and slug not in slugs:
-                    continue
-                written += put_document(db, article_key(slug, row.number, locale), rendered)
-                for doc in section_documents(rendered):
-                    written += put_document(
-                        db, f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
-                    )
-        if progress:
-            progress(slug)
-    written += _render_shared(db, locales, catalogs, treatments, latest, ratios)
-    return written
-
-
-def _render_shared(
-    db: sqlite_utils.Database,
-    locales: list[str],
-    catalogs: Catalogs,
-    treatments: TreatmentCatalog,
-    latest: dict[str, dict[str, ArticleSummary]],
-    ratios: dict[str, dict[str, float]],
-) -> int:
-    written = 0
-    for locale in locales:
-        written += put_document(db, f"articles/{locale}", list(latest[locale].values()))
-        rendered = [render_treatment(t, locale, catalogs) for t in treatments.treatments]
-        written += put_document(db, f"treatments/{locale}", rendered)
-        for treatment in rendered:
-            written += put_document(db, f"treatment/{treatment.id}/{locale}", treatment)
-    written += put_document(
-        db, "locales", [describe_locale(code, ratios[code]) for code in locales]
-    )
-    return written

@@ -19,7 +19,7 @@ from api.core.workflow import (
     next_status,
 )
 from api.store.audit import record
-from api.store.documents import render_documents
+from api.store.rendering import render_documents
 from api.store.schema import transaction
 from api.store.versions import VersionRow, latest_version, load_article, now, publish_version
 

@@ -13,7 +13,7 @@ from api.core.errors import Conflict
 from api.core.model import content_hash
 from api.sources import ContentSet
 from api.store.audit import record
-from api.store.documents import render_documents
+from api.store.rendering import render_documents
 from api.store.schema import transaction
 from api.store.translations import (
     TEMPLATE_LOCALE,

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import sqlite_utils
 
-from api.store.documents import Document, get_document, get_latest_article
+from api.store.documents import Document, compressed, get_document, get_latest_article
 from api.store.schema import SCHEMA_VERSION, open_database
+from api.store.sync import changes_since
 from api.store.translations import available_locales
 
 __all__ = ["Reader"]
 
 _MAX_CACHED = 4096
+_Found = TypeVar("_Found", bound=Document | None)
 
 
 class Reader:
@@ -52,11 +55,19 @@ class Reader:
             lambda: get_latest_article(self.db, slug, locale, section),
         )
 
-    def _cached(self, key: tuple[str, ...], load: Callable[[], Document | None]) -> Document | None:
+    def changes(self, since: int, locale: str) -> Document:
+        """What a client of `locale` holding cursor `since` must apply (spliced from stored
+        documents once per publish, then served from memory)."""
+        return self._cached(
+            ("changes", str(since), locale),
+            lambda: compressed(changes_since(self.db, since, locale)),
+        )
+
+    def _cached(self, key: tuple[str, ...], load: Callable[[], _Found]) -> _Found:
         self._fresh()
         if key in self._documents:
-            return self._documents[key]
-        value: Document | None = load()
+            return cast(_Found, self._documents[key])
+        value = load()
         if len(self._documents) >= _MAX_CACHED:
             self._documents.clear()
         self._documents[key] = value

@@ -132,7 +132,25 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("translations").add_column("comments", str)
 
 
-_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3_sync(db: sqlite_utils.Database) -> None:
+    """The sync ledger behind bundles and delta sync."""
+    db.table("sync_items").create(
+        {
+            "key": str,
+            "kind": str,
+            "item": str,
+            "locale": str,
+            "doc_key": str,
+            "etag": str,
+            "seq": int,
+        },
+        pk="key",
+        not_null={"kind", "item", "seq"},
+    )
+    db.table("sync_items").create_index(["seq"])
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3_sync]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

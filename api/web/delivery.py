@@ -19,7 +19,14 @@ from api.web import examples
 from api.web.problems import problem_responses
 from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
 
-__all__ = ["ArticlesController", "LocalesController", "TreatmentsController"]
+__all__ = [
+    "AcceptLanguage",
+    "ArticlesController",
+    "LocaleParam",
+    "LocalesController",
+    "TreatmentsController",
+    "resolve_locale",
+]
 
 LocaleParam = Annotated[
     str | None,
@@ -43,7 +50,7 @@ AcceptLanguage = Annotated[
 ]
 
 
-def _locale(
+def resolve_locale(
     reader: NamedDependency[Reader], locale: str | None, accept_language: str | None
 ) -> str:
     return negotiate(locale, accept_language, reader.locales())
@@ -76,7 +83,7 @@ class ArticlesController(Controller):
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
     ) -> Response[bytes]:
-        tag = _locale(reader, locale, accept_language)
+        tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"articles/{tag}")
         if document is None:
             raise NotFound("no articles are published")
@@ -109,7 +116,7 @@ class ArticlesController(Controller):
             Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
         ] = None,
     ) -> Response[bytes]:
-        tag = _locale(reader, locale, accept_language)
+        tag = resolve_locale(reader, locale, accept_language)
         if version is None:
             document = reader.latest_article(slug, tag)
         else:
@@ -148,7 +155,7 @@ class ArticlesController(Controller):
             Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
         ] = None,
     ) -> Response[bytes]:
-        tag = _locale(reader, locale, accept_language)
+        tag = resolve_locale(reader, locale, accept_language)
         section = section_id.strip("/")
         if version is None:
             document = reader.latest_article(slug, tag, section)
@@ -184,7 +191,7 @@ class TreatmentsController(Controller):
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
     ) -> Response[bytes]:
-        tag = _locale(reader, locale, accept_language)
+        tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatments/{tag}")
         if document is None:
             raise NotFound("no treatments are published")
@@ -208,7 +215,7 @@ class TreatmentsController(Controller):
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
     ) -> Response[bytes]:
-        tag = _locale(reader, locale, accept_language)
+        tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
             raise NotFound(f"no treatment {treatment_id!r}")

@@ -7,7 +7,18 @@ from typing import Any
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-__all__ = ["ARTICLE", "DIFF", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "VERSIONS", "ok"]
+__all__ = [
+    "ARTICLE",
+    "BUNDLE",
+    "CHANGES",
+    "DIFF",
+    "LOCALES",
+    "SECTION",
+    "SUMMARIES",
+    "TREATMENT",
+    "VERSIONS",
+    "ok",
+]
 
 _SLUG = "stem-cell-therapy-for-hair-loss"
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
@@ -139,6 +150,22 @@ DIFF: dict[str, Any] = {
             ],
         }
     ],
+}
+BUNDLE: dict[str, Any] = {
+    "locale": "es",
+    "cursor": 7,
+    "locales": LOCALES,
+    "articles": [ARTICLE],
+    "treatments": [TREATMENT],
+}
+CHANGES: dict[str, Any] = {
+    "locale": "es",
+    "since": 5,
+    "cursor": 7,
+    "locales": None,
+    "articles": [ARTICLE],
+    "treatments": [],
+    "removed": [{"kind": "treatment", "id": "spironolactone"}],
 }
 
 

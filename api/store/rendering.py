@@ -1,0 +1,91 @@
+"""Rendering at publish time: every published article version in every locale, the lists,
+treatments, locale metadata, the search index and the offline bundles, as stored documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from api.core.locales import describe_locale
+from api.core.model import TreatmentCatalog
+from api.core.render import (
+    ArticleSummary,
+    Catalogs,
+    VersionInfo,
+    render_article,
+    render_treatment,
+    section_documents,
+    summarize,
+)
+from api.store.documents import article_key, put_document
+from api.store.sync import render_bundles, track_changes
+from api.store.translations import approved_catalogs, available_locales
+from api.store.versions import load_article, load_treatments, published_slugs, published_versions
+
+__all__ = ["render_documents"]
+
+
+def render_documents(
+    db: sqlite_utils.Database,
+    slugs: set[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """Render every published version of `slugs` (default all) in every locale, plus the
+    lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
+    """
+    catalogs = approved_catalogs(db)
+    locales = available_locales(db)
+    treatments = load_treatments(db)
+    written = 0
+    latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
+    ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
+    for slug, current in published_slugs(db):
+        for row in published_versions(db, slug):
+            if slugs is not None and slug not in slugs and row.number != current:
+                continue
+            article = load_article(db, slug, row.number)
+            info = VersionInfo(
+                number=row.number,
+                content_hash=row.content_hash,
+                published_at=row.published_at or row.created_at,
+            )
+            for locale in locales:
+                rendered = render_article(article, info, locale, catalogs, treatments)
+                if row.number == current:
+                    latest[locale][slug] = summarize(rendered)
+                    ratios[locale][slug] = rendered.completeness.ratio
+                if slugs is not None and slug not in slugs:
+                    continue
+                written += put_document(db, article_key(slug, row.number, locale), rendered)
+                for doc in section_documents(rendered):
+                    written += put_document(
+                        db, f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
+                    )
+        if progress:
+            progress(slug)
+    written += _render_shared(db, locales, catalogs, treatments, latest, ratios)
+    if track_changes(db, locales):
+        written += render_bundles(db, locales)
+    return written
+
+
+def _render_shared(
+    db: sqlite_utils.Database,
+    locales: list[str],
+    catalogs: Catalogs,
+    treatments: TreatmentCatalog,
+    latest: dict[str, dict[str, ArticleSummary]],
+    ratios: dict[str, dict[str, float]],
+) -> int:
+    written = 0
+    for locale in locales:
+        written += put_document(db, f"articles/{locale}", list(latest[locale].values()))
+        rendered = [render_treatment(t, locale, catalogs) for t in treatments.treatments]
+        written += put_document(db, f"treatments/{locale}", rendered)
+        for treatment in rendered:
+            written += put_document(db, f"treatment/{treatment.id}/{locale}", treatment)
+    written += put_document(
+        db, "locales", [describe_locale(code, ratios[code]) for code in locales]
+    )
+    return written

@@ -1,0 +1,172 @@
+"""The sync ledger: one row per item a client can hold (an article or a treatment in one
+locale, and the locale metadata), with the cursor at which it last changed or was withdrawn.
+
+Bundles are assembled from already-rendered documents at publish time; a changes answer is
+spliced from the same stored bytes, so neither ever renders content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+import sqlite_utils
+
+from api.core.errors import InvalidParameter
+from api.core.sync import ItemKind, Removed
+from api.store.documents import article_key, put_bytes
+from api.store.versions import load_treatments, published_slugs
+
+__all__ = ["bundle_key", "changes_since", "current_cursor", "render_bundles", "track_changes"]
+
+_encode = msgspec.json.Encoder().encode
+
+
+class _Member(msgspec.Struct, frozen=True):
+    kind: ItemKind
+    item: str
+    locale: str | None
+    doc_key: str | None
+
+
+class _BundleBytes(msgspec.Struct, frozen=True):
+    # Field order is the wire order of api.core.sync.Bundle.
+    locale: str
+    cursor: int
+    locales: msgspec.Raw
+    articles: list[msgspec.Raw]
+    treatments: msgspec.Raw
+
+
+class _ChangesBytes(msgspec.Struct, frozen=True):
+    # Field order is the wire order of api.core.sync.Changes.
+    locale: str
+    since: int
+    cursor: int
+    locales: msgspec.Raw | None
+    articles: list[msgspec.Raw]
+    treatments: list[msgspec.Raw]
+    removed: list[Removed]
+
+
+def bundle_key(locale: str) -> str:
+    """The document key of a locale's offline bundle."""
+    return f"bundle/{locale}"
+
+
+def current_cursor(db: sqlite_utils.Database) -> int:
+    """The newest cursor: 0 before anything was published."""
+    row = db.execute("SELECT coalesce(max(seq), 0) FROM sync_items").fetchone()
+    return int(row[0])
+
+
+def _members(db: sqlite_utils.Database, locales: Iterable[str]) -> dict[str, _Member]:
+    codes = list(locales)
+    members = {"locales": _Member("locales", "locales", None, "locales")}
+    for slug, number in published_slugs(db):
+        for locale in codes:
+            key = f"article/{slug}/{locale}"
+            members[key] = _Member("article", slug, locale, article_key(slug, number, locale))
+    for treatment in load_treatments(db).treatments:
+        for locale in codes:
+            key = f"treatment/{treatment.id}/{locale}"
+            members[key] = _Member("treatment", treatment.id, locale, key)
+    return members
+
+
+def track_changes(db: sqlite_utils.Database, locales: Iterable[str]) -> bool:
+    """Record, under one new cursor, every item whose document changed or that is no longer
+    published (inside the rendering transaction). Return True when anything changed."""
+    members = _members(db, locales)
+    held = {
+        key: (_Member(kind, item, locale, doc_key), etag)
+        for key, kind, item, locale, doc_key, etag in db.execute(
+            "SELECT key, kind, item, locale, doc_key, etag FROM sync_items"
+        )
+    }
+    seq = current_cursor(db) + 1
+    rows: list[tuple[str, str, str, str | None, str | None, str | None, int]] = []
+    for key, member in members.items():
+        found = db.execute("SELECT etag FROM documents WHERE key = ?", [member.doc_key])
+        etag = (found.fetchone() or [None])[0]
+        if etag is not None and held.get(key) != (member, etag):
+            rows.append((key, member.kind, member.item, member.locale, member.doc_key, etag, seq))
+    for key, (gone, etag) in held.items():
+        if key not in members and etag is not None:
+            rows.append((key, gone.kind, gone.item, gone.locale, None, None, seq))
+    db.conn.executemany(
+        "INSERT INTO sync_items (key, kind, item, locale, doc_key, etag, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET doc_key = excluded.doc_key, "
+        "etag = excluded.etag, seq = excluded.seq",
+        rows,
+    )
+    return bool(rows)
+
+
+def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
+    row = db.execute("SELECT body FROM documents WHERE key = ?", [key]).fetchone()
+    return msgspec.Raw(row[0] if row else b"null")
+
+
+def render_bundles(db: sqlite_utils.Database, locales: Iterable[str]) -> int:
+    """Assemble each locale's bundle from stored documents (inside the rendering
+    transaction); return the number of bundle documents written."""
+    cursor = current_cursor(db)
+    written = 0
+    for locale in locales:
+        articles = [
+            msgspec.Raw(body)
+            for (body,) in db.execute(
+                "SELECT d.body FROM sync_items s JOIN documents d ON d.key = s.doc_key "
+                "WHERE s.kind = 'article' AND s.locale = ? ORDER BY s.item",
+                [locale],
+            )
+        ]
+        bundle = _BundleBytes(
+            locale=locale,
+            cursor=cursor,
+            locales=_body(db, "locales"),
+            articles=articles,
+            treatments=_body(db, f"treatments/{locale}"),
+        )
+        written += put_bytes(db, bundle_key(locale), _encode(bundle))
+    return written
+
+
+def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:
+    """Everything a client of `locale` holding cursor `since` must apply, as final JSON."""
+    cursor = current_cursor(db)
+    if since > cursor:
+        raise InvalidParameter(
+            "since",
+            f"cursor {since} is ahead of the current cursor {cursor}; fetch the bundle again",
+        )
+    articles: list[msgspec.Raw] = []
+    treatments: list[msgspec.Raw] = []
+    removed: list[Removed] = []
+    locales: msgspec.Raw | None = None
+    rows = db.execute(
+        "SELECT s.kind, s.item, d.body FROM sync_items s LEFT JOIN documents d "
+        "ON d.key = s.doc_key WHERE s.seq > ? AND (s.locale = ? OR s.locale IS NULL) "
+        "ORDER BY s.kind, s.item",
+        [since, locale],
+    )
+    for kind, item, body in rows:
+        if body is None:
+            removed.append(Removed(kind=kind, id=item))
+        elif kind == "article":
+            articles.append(msgspec.Raw(body))
+        elif kind == "treatment":
+            treatments.append(msgspec.Raw(body))
+        else:
+            locales = msgspec.Raw(body)
+    changes = _ChangesBytes(
+        locale=locale,
+        since=since,
+        cursor=cursor,
+        locales=locales,
+        articles=articles,
+        treatments=treatments,
+        removed=removed,
+    )
+    return _encode(changes)

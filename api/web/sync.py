@@ -1,0 +1,85 @@
+"""Offline delivery for kiosks and apps: a whole-locale bundle and delta sync by cursor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+
+from api.core.errors import NotFound
+from api.core.negotiation import negotiate
+from api.core.sync import Bundle, Changes
+from api.store.reader import Reader
+from api.store.sync import bundle_key
+from api.web import examples
+from api.web.delivery import AcceptLanguage, LocaleParam, resolve_locale
+from api.web.problems import problem_responses
+from api.web.sending import NOT_MODIFIED, send_document
+
+__all__ = ["SyncController"]
+
+_MAX_CURSOR = 2**53  # the largest integer every JSON client reads exactly
+
+
+class SyncController(Controller):
+    """Everything a kiosk needs in one request, then only what changed."""
+
+    path = "/v1"
+    tags = ["delivery"]  # noqa: RUF012
+
+    @get(
+        "/bundles/{locale:str}",
+        operation_id="getBundle",
+        summary="Get the offline bundle of a locale",
+        description="Every published article and treatment in the locale, its locale "
+        "metadata and the sync `cursor` to pass to `/v1/changes` next time. An unsupported "
+        "but valid locale (`es-MX`) gets the bundle of the nearest locale on its CLDR "
+        "fallback chain; `Content-Language` says which.",
+        responses={
+            200: examples.ok(Bundle, examples.BUNDLE, "The bundle, pre-rendered at publish time."),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_bundle(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        locale: Annotated[FromPath[str], Parameter(max_length=64)],
+    ) -> Response[bytes]:
+        tag = negotiate(locale, None, reader.locales())
+        document = reader.document(bundle_key(tag))
+        if document is None:
+            raise NotFound(f"no bundle for {tag!r}: nothing is published yet")
+        return send_document(request, document, locale=tag)
+
+    @get(
+        "/changes",
+        operation_id="listChanges",
+        summary="What changed since a cursor",
+        description="The articles and treatments of the locale that changed after `since` "
+        "(whole documents, to replace what the client holds), items withdrawn since then "
+        "(`removed`), the locale metadata if it changed, and the new `cursor`. `since=0` "
+        "gives everything. A cursor ahead of the server's (e.g. after a restore) is a 400: "
+        "fetch the bundle again.",
+        responses={
+            200: examples.ok(Changes, examples.CHANGES, "Changes since the cursor."),
+            **NOT_MODIFIED,
+            **problem_responses(400),
+        },
+    )
+    async def list_changes(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        since: Annotated[
+            int,
+            Parameter(ge=0, le=_MAX_CURSOR, description="The cursor the client last received."),
+        ],
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> Response[bytes]:
+        tag = resolve_locale(reader, locale, accept_language)
+        return send_document(request, reader.changes(since, tag), locale=tag)
