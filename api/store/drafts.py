@@ -229,6 +229,7 @@ def publish_draft(
     with transaction(db):
         draft = _draft(db, draft_id)
         check_reviewer(draft.author, actor.name)
+        next_status(draft.status, "publish")  # a published draft says so, not "stale base"
         head = latest_version(db, draft.slug)
         if head is not None and head.number != draft.base_version:
             raise Conflict(

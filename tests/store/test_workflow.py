@@ -82,6 +82,8 @@ def test_workflow_rules_hold_in_the_store(db: sqlite_utils.Database) -> None:
     with pytest.raises(StaleVersion):
         publish_draft(db, REVIEWER, draft_id, '"draft-1-r99"')
     publish_draft(db, REVIEWER, draft_id, etag)
+    with pytest.raises(Conflict, match="cannot publish a draft that is published"):
+        publish_draft(db, REVIEWER, draft_id, etag)
     with pytest.raises(Conflict):
         rollback(db, REVIEWER, SLUG, 2, f'"article-{SLUG}-v2"')  # not an earlier version
     row = rollback(db, REVIEWER, SLUG, 1, f'"article-{SLUG}-v2"')
