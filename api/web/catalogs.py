@@ -95,7 +95,7 @@ class CatalogsController(Controller):
         body = export_catalog(writer, tag, published_content(writer))
         return Response(
             body,
-            media_type=f"{PO_MEDIA_TYPE}; charset=utf-8",
+            media_type=PO_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{tag}.po"'},
         )
 

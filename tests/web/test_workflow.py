@@ -140,7 +140,7 @@ def test_whole_editorial_and_translator_flow(
     # The Spanish translator exports, fixes and uploads; it stays pending.
     catalog = client.get("/v1/manage/catalogs/es", headers=auth["es-tr"])
     assert catalog.status_code == 200
-    assert catalog.headers["content-type"].startswith("text/x-gettext-translation")
+    assert catalog.headers["content-type"] == "text/x-gettext-translation; charset=utf-8"
     upload = _spanish_fix(catalog.content)
     wrong_scope = client.put("/v1/manage/catalogs/es", content=upload, headers=auth["fr-tr"])
     assert wrong_scope.status_code == 403
