@@ -7,7 +7,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint typecheck openapi catalogs bench clean
+.PHONY: install serve test fuzz lint typecheck openapi catalogs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The contract fuzz test with ten times the examples `make test` uses (a few minutes).
+fuzz: $(STAMP)
+	VETTED_FUZZ_EXAMPLES=100 $(BIN)/pytest tests/web/test_fuzz.py
 
 openapi: $(STAMP)
 	$(BIN)/vetted openapi --output openapi.yaml

@@ -19,7 +19,7 @@ from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
 from api.web.catalogs import CatalogsController, document_catalog_upload
-from api.web.contract import PlainYamlRenderPlugin
+from api.web.contract import PlainYamlRenderPlugin, merge_number_unions
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
@@ -103,6 +103,7 @@ def create_app(db_path: str | Path) -> Litestar:
     )
     document_delivery_headers(app.openapi_schema)
     document_catalog_upload(app.openapi_schema)
+    merge_number_unions(app.openapi_schema)
     return app
 
 

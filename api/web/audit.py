@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from api.core.access import Principal, authorize
 from api.store.audit import AuditPage, list_audit
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.manage import MAX_ID
 from api.web.problems import problem_responses
 
 __all__ = ["AuditController"]
@@ -45,7 +46,10 @@ class AuditController(Controller):
         before: Annotated[
             int | None,
             QueryParameter(
-                required=False, ge=1, description="Cursor: `next_before` of the previous page."
+                required=False,
+                ge=1,
+                le=MAX_ID,
+                description="Cursor: `next_before` of the previous page.",
             ),
         ] = None,
         actor: Filter = None,

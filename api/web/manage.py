@@ -8,7 +8,7 @@ import msgspec
 import sqlite_utils
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.core.access import Principal, authorize
 from api.core.content import check_article, check_references
@@ -30,7 +30,11 @@ from api.store.versions import VersionRow, latest_version, load_article, load_tr
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.problems import problem_responses
 
-__all__ = ["DraftsController"]
+__all__ = ["MAX_ID", "DraftsController"]
+
+# SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
+MAX_ID = 2**63 - 1
+DraftId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 IfMatch = Annotated[
     str | None,
@@ -58,7 +62,7 @@ class Rejection(msgspec.Struct, frozen=True, kw_only=True):
 class RollbackInput(msgspec.Struct, frozen=True, kw_only=True):
     """Which earlier version to publish again."""
 
-    to_version: Annotated[int, msgspec.Meta(ge=1)]
+    to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 
 
 class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -191,7 +195,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        draft_id: FromPath[int],
+        draft_id: DraftId,
     ) -> Response[DraftOut]:
         """A draft with its content; its ETag is what writes must send as If-Match."""
         authorize(principal, "draft.read")
@@ -205,7 +209,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        draft_id: FromPath[int],
+        draft_id: DraftId,
         data: JSONBody[DraftInput],
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
@@ -226,7 +230,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        draft_id: FromPath[int],
+        draft_id: DraftId,
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft to review."""
@@ -244,7 +248,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        draft_id: FromPath[int],
+        draft_id: DraftId,
         data: JSONBody[Rejection],
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
@@ -263,7 +267,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        draft_id: FromPath[int],
+        draft_id: DraftId,
         if_match: IfMatch = None,
     ) -> VersionRow:
         """Approve and publish: the article's next version, served at once in every locale.
