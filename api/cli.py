@@ -1,4 +1,4 @@
-"""The `vetted` command: check, import, export, token, openapi, serve.
+"""The `vetted` command: check, import, export, token, openapi, serve, backup, restore.
 
 It parses arguments and calls the library; every library error becomes a message on
 stderr and a non-zero exit."""
@@ -162,6 +162,48 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Percent:
+    """Progress of a page copy as a line per tenth, so long copies show they are alive."""
+
+    def __init__(self) -> None:
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if self.shown.get(what, -1) < tenth:
+            self.shown[what] = tenth
+            _say(f"{what}: {tenth * 10}% ({done}/{total} pages)")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database to PATH while it serves (SQLite online backup, checked)."""
+    from api.store.backup import backup_database
+
+    info = backup_database(args.db, args.path, force=args.force, progress=_Percent())
+    _say(
+        f"backed up {args.db} to {args.path}: {info.articles} article(s), schema version "
+        f"{info.schema_version}, {info.pages * info.page_size} bytes, integrity ok"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database's content with a checked backup (safe while serving)."""
+    from api.store.backup import restore
+
+    report = restore(args.path, args.db, progress=_Percent())
+    _say(
+        f"restored {args.db} from {args.path}: {report.backup.articles} article(s), "
+        f"schema version {report.backup.schema_version}"
+    )
+    if report.replaced_file:
+        _say(
+            f"{args.db} was unreadable, so its file was replaced: restart any server "
+            "still running on it"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="vetted", description=__doc__)
@@ -207,6 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     _db(revoke)
     revoke.set_defaults(run=cmd_token_revoke)
+
+    backup = sub.add_parser("backup", help=cmd_backup.__doc__)
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    _db(backup)
+    backup.set_defaults(run=cmd_backup)
+
+    restoring = sub.add_parser("restore", help=cmd_restore.__doc__)
+    restoring.add_argument("path", type=Path, help="a file written by `vetted backup`")
+    _db(restoring)
+    restoring.set_defaults(run=cmd_restore)
 
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     _paths(serve)

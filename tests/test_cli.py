@@ -145,3 +145,28 @@ def test_token_create_list_revoke(tree: Path) -> None:
     assert duplicate.returncode == 1 and "exists" in duplicate.stderr
     actions = [e.action for e in list_audit(db).entries]
     assert actions[:2] == ["token.revoke", "token.create"]
+
+
+def test_backup_and_restore_commands(db_path: Path, tmp_path: Path) -> None:
+    made = run("backup", "b.db", "--db", str(db_path), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "backup: 100% (" in made.stderr
+    assert "article(s), schema version" in made.stderr and "integrity ok" in made.stderr
+    again = run("backup", "b.db", "--db", str(db_path), cwd=tmp_path)
+    assert again.returncode == 1 and "b.db exists; pass --force" in again.stderr
+    assert run("backup", "b.db", "--force", "--db", str(db_path), cwd=tmp_path).returncode == 0
+
+    db = open_database(db_path)
+    article = load_article(db, SLUG, 1)
+    draft = create_draft(db, Principal(name="ed", role="editor"), article, "same")
+    submit_draft(db, Principal(name="ed", role="editor"), draft.id, draft.etag)
+    (tmp_path / "junk.db").write_text("not a database")
+    junk = run("restore", "junk.db", "--db", str(db_path), cwd=tmp_path)
+    assert junk.returncode == 1
+    assert "junk.db: not a readable SQLite database" in junk.stderr
+    assert db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 1
+
+    restored = run("restore", "b.db", "--db", str(db_path), cwd=tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    assert "restore: 100% (" in restored.stderr and f"restored {db_path}" in restored.stderr
+    assert db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0

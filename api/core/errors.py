@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BackupRejected",
     "Conflict",
     "Forbidden",
     "ImportRejected",
@@ -85,3 +86,8 @@ class ImportRejected(VettedError):
     def __init__(self, errors: list[ValidationFailed]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+
+class BackupRejected(VettedError):
+    """A backup cannot be used (not SQLite, damaged, or newer than this code); nothing was
+    changed."""

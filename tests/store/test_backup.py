@@ -1,0 +1,253 @@
+"""Online backup and restore on real files, while a writer publishes and the app serves."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from litestar.testing import TestClient
+from msgspec.structs import replace
+
+from api.core.access import Principal
+from api.core.errors import BackupRejected, Conflict, NotFound
+from api.store.audit import list_audit
+from api.store.backup import backup_database, restore
+from api.store.drafts import create_draft, get_draft, publish_draft, submit_draft
+from api.store.schema import SCHEMA_VERSION, open_database
+from api.store.versions import latest_version, load_article
+from api.web.app import create_app
+from tests.conftest import SLUG
+from tests.invariants import assert_consistent
+
+EDITOR = Principal(name="ed", role="editor")
+REVIEWER = Principal(name="rev", role="reviewer")
+LOCALES = ("en", "es", "fr", "ar")
+SECTIONS = ("what-is-stem-cell-therapy", "process/treatment-procedure", "alternatives/minoxidil")
+
+
+def publish_change(db: sqlite_utils.Database, text: str) -> int:
+    """Publish a new version of the article whose first paragraph is `text`."""
+    head = latest_version(db, SLUG)
+    assert head is not None
+    article = load_article(db, SLUG, head.number)
+    first = article.sections[0]
+    section = replace(first, blocks=(replace(first.blocks[0], text=text), *first.blocks[1:]))
+    draft = create_draft(
+        db, EDITOR, replace(article, sections=(section, *article.sections[1:])), text
+    )
+    submit_draft(db, EDITOR, draft.id, draft.etag)
+    return publish_draft(db, REVIEWER, draft.id, get_draft(db, draft.id)[0].etag).number
+
+
+def dump(path: Path) -> list[str]:
+    """Every row of every table, as SQL."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def fetch_all(client: TestClient) -> dict[str, tuple[str, bytes]]:  # type: ignore[type-arg]
+    """ETag and body of the documents a reader would fetch, in every locale."""
+    urls = ["/v1/locales"]
+    for locale in LOCALES:
+        urls += [f"/v1/articles?locale={locale}", f"/v1/articles/{SLUG}?locale={locale}"]
+        urls += [f"/v1/articles/{SLUG}/sections/{s}?locale={locale}" for s in SECTIONS]
+        urls += [f"/v1/treatments?locale={locale}", f"/v1/treatments/minoxidil?locale={locale}"]
+    out: dict[str, tuple[str, bytes]] = {}
+    for url in urls:
+        response = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200, url
+        out[url] = (response.headers["etag"], response.content)
+    return out
+
+
+def test_backup_while_a_writer_publishes_is_a_consistent_snapshot(
+    db_path: Path, tmp_path: Path
+) -> None:
+    published = threading.Event()
+    stop = threading.Event()
+    numbers: list[int] = []
+
+    def writer() -> None:
+        db = open_database(db_path)
+        try:
+            while not stop.is_set():
+                numbers.append(publish_change(db, f"Changed {len(numbers)}."))
+                published.set()
+        finally:
+            db.conn.close()
+
+    steps: list[tuple[int, int]] = []
+
+    def progress(what: str, done: int, total: int) -> None:
+        if not steps:
+            # Hold the first step until the writer commits, so the copy surely spans a write.
+            published.clear()
+            assert published.wait(30)
+        steps.append((done, total))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert published.wait(30)
+        info = backup_database(db_path, tmp_path / "b.db", progress=progress, pages_per_step=16)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert len(steps) > 5 and steps[-1][0] == steps[-1][1] == info.pages
+    backup = open_database(tmp_path / "b.db")
+    assert_consistent(backup)
+    version = latest_version(backup, SLUG)
+    assert version is not None and 2 <= version.number < numbers[-1]
+    assert (tmp_path / "b.db-journal").exists() is False
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_restore_while_serving_brings_back_identical_etags_and_bodies(
+    db_path: Path, tmp_path: Path
+) -> None:
+    with TestClient(create_app(db_path)) as client:
+        before = fetch_all(client)
+        backup_database(db_path, tmp_path / "b.db")
+        db = open_database(db_path)
+        publish_change(db, "Changed after the backup.")
+        changed = fetch_all(client)
+        assert changed[f"/v1/articles/{SLUG}?locale=es"] != before[f"/v1/articles/{SLUG}?locale=es"]
+        assert client.get(f"/v1/articles/{SLUG}?version=2").status_code == 200
+
+        report = restore(tmp_path / "b.db", db_path)
+
+        assert not report.replaced_file
+        assert fetch_all(client) == before  # the running app switched over
+        assert client.get(f"/v1/articles/{SLUG}?version=2").status_code == 404
+    with TestClient(create_app(db_path)) as fresh:
+        assert fetch_all(fresh) == before
+    assert_consistent(db)
+    assert list_audit(db, limit=1).entries[0].action == "database.restore"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.conn.close()
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"not a database\n" * 500)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+def _damaged(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 3, page * 12, page):
+        data[offset + 8 : offset + 200] = b"\xa5" * 192
+    path.write_bytes(bytes(data))
+
+
+def _newer(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+
+
+def _foreign(path: Path) -> None:
+    path.unlink()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text)")
+    conn.close()
+
+
+def _missing(path: Path) -> None:
+    path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (_garbage, "not a readable SQLite database (file is not a database)"),
+        (_empty, "is SQLite but holds no Vetted database"),
+        (_truncated, "not a readable SQLite database (database disk image is malformed)"),
+        (_damaged, "failed the integrity check"),
+        (_newer, f"schema version {SCHEMA_VERSION + 1} is newer than this program's"),
+        (_foreign, "is SQLite but holds no Vetted database"),
+        (_missing, "b.db: no such file"),
+    ],
+)
+def test_an_unusable_backup_is_refused_and_the_database_is_unchanged(
+    db_path: Path, tmp_path: Path, spoil: Callable[[Path], None], message: str
+) -> None:
+    backup = tmp_path / "b.db"
+    backup_database(db_path, backup)
+    db = open_database(db_path)
+    publish_change(db, "Changed after the backup.")
+    db.conn.close()
+    spoil(backup)
+    before = dump(db_path)
+
+    with pytest.raises(BackupRejected, match="^" + re.escape(str(backup))) as info:
+        restore(backup, db_path)
+
+    assert message in str(info.value)
+    assert dump(db_path) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_restore_replaces_an_unreadable_database_file_and_its_wal(
+    db_path: Path, tmp_path: Path
+) -> None:
+    backup_database(db_path, tmp_path / "b.db")
+    expected = dump(tmp_path / "b.db")
+    db_path.write_bytes(b"garbage" * 1000)
+    db_path.with_name(db_path.name + "-wal").write_bytes(b"stale" * 100)
+
+    report = restore(tmp_path / "b.db", db_path)
+
+    assert report.replaced_file
+    added = set(dump(db_path)) - set(expected)
+    assert len(added) == 1 and "database.restore" in added.pop()
+    assert set(expected) <= set(dump(db_path))
+    assert_consistent(open_database(db_path))
+
+
+def test_restore_creates_a_missing_database(db_path: Path, tmp_path: Path) -> None:
+    backup_database(db_path, tmp_path / "b.db")
+    report = restore(tmp_path / "b.db", tmp_path / "new.db")
+    assert not report.replaced_file
+    db = open_database(tmp_path / "new.db")
+    assert_consistent(db)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_backup_never_overwrites_unless_forced(db_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    target.write_bytes(b"precious")
+    with pytest.raises(Conflict, match="pass --force"):
+        backup_database(db_path, target)
+    assert target.read_bytes() == b"precious"
+    info = backup_database(db_path, target, force=True)
+    assert info.articles == 1 and info.schema_version == SCHEMA_VERSION
+    assert dump(target) == dump(db_path)
+    with pytest.raises(Conflict, match="is the database itself"):
+        backup_database(db_path, db_path, force=True)
+
+
+def test_a_failed_backup_leaves_no_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"garbage" * 1000)
+    with pytest.raises(BackupRejected, match="nothing was written"):
+        backup_database(broken, tmp_path / "b.db")
+    with pytest.raises(NotFound):
+        backup_database(tmp_path / "absent.db", tmp_path / "b.db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.db"]
