@@ -25,6 +25,7 @@ from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.problems import exception_handlers
+from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 
 __all__ = ["API_VERSION", "DB_ENV", "create_app", "create_app_from_env"]
@@ -65,6 +66,7 @@ def create_app(db_path: str | Path) -> Litestar:
             AuditController,
             TreatmentsController,
             LocalesController,
+            SearchController,
             healthz,
             readyz,
             docs,

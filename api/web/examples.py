@@ -7,7 +7,17 @@ from typing import Any
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-__all__ = ["ARTICLE", "DIFF", "LOCALES", "SECTION", "SUMMARIES", "TREATMENT", "VERSIONS", "ok"]
+__all__ = [
+    "ARTICLE",
+    "DIFF",
+    "LOCALES",
+    "SEARCH",
+    "SECTION",
+    "SUMMARIES",
+    "TREATMENT",
+    "VERSIONS",
+    "ok",
+]
 
 _SLUG = "stem-cell-therapy-for-hair-loss"
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
@@ -137,6 +147,24 @@ DIFF: dict[str, Any] = {
                     "new": "Not everyone sees the same change.",
                 }
             ],
+        }
+    ],
+}
+SEARCH: dict[str, Any] = {
+    "query": "celulas madre",
+    "locale": "es",
+    "results": [
+        {
+            "slug": _SLUG,
+            "version": 1,
+            "section_id": "candidates",
+            "heading": "¿Quién es candidato a la terapia con células madre?",
+            "block_id": "p1",
+            "locale": "es",
+            "fallback": False,
+            "snippet": "Los candidatos a la terapia con células madre para la pérdida de cabello "
+            "suelen ser personas con alopecia androgenética (pérdida de cabello de patrón…",
+            "highlights": [{"start": 32, "end": 39}, {"start": 40, "end": 45}],
         }
     ],
 }
