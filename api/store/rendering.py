@@ -19,6 +19,7 @@ from api.core.render import (
     summarize,
 )
 from api.store.documents import article_key, put_document
+from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
 from api.store.translations import approved_catalogs, available_locales
 from api.store.versions import load_article, load_treatments, published_slugs, published_versions
@@ -55,6 +56,7 @@ def render_documents(
                 if row.number == current:
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
+                    index_article(db, rendered)
                 if slugs is not None and slug not in slugs:
                     continue
                 written += put_document(db, article_key(slug, row.number, locale), rendered)

@@ -150,7 +150,18 @@ def _v3_sync(db: sqlite_utils.Database) -> None:
     db.table("sync_items").create_index(["seq"])
 
 
-_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3_sync]
+def _v4_search(db: sqlite_utils.Database) -> None:
+    """Full-text search: which article version each locale's FTS5 index holds. The
+    per-locale FTS5 tables themselves are created by `api.store.search` when a locale is
+    first indexed, since locales arrive with catalogs; the next import fills them."""
+    db.table("search_articles").create(
+        {"locale": str, "slug": str, "version": int, "digest": str},
+        pk=("locale", "slug"),
+        not_null={"locale", "slug", "version", "digest"},
+    )
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3_sync, _v4_search]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -25,6 +25,7 @@ from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.problems import exception_handlers
+from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 from api.web.sync import SyncController
 
@@ -67,6 +68,7 @@ def create_app(db_path: str | Path) -> Litestar:
             TreatmentsController,
             LocalesController,
             SyncController,
+            SearchController,
             healthz,
             readyz,
             docs,

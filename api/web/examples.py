@@ -13,6 +13,7 @@ __all__ = [
     "CHANGES",
     "DIFF",
     "LOCALES",
+    "SEARCH",
     "SECTION",
     "SUMMARIES",
     "TREATMENT",
@@ -166,6 +167,24 @@ CHANGES: dict[str, Any] = {
     "articles": [ARTICLE],
     "treatments": [],
     "removed": [{"kind": "treatment", "id": "spironolactone"}],
+}
+SEARCH: dict[str, Any] = {
+    "query": "celulas madre",
+    "locale": "es",
+    "results": [
+        {
+            "slug": _SLUG,
+            "version": 1,
+            "section_id": "candidates",
+            "heading": "¿Quién es candidato a la terapia con células madre?",
+            "block_id": "p1",
+            "locale": "es",
+            "fallback": False,
+            "snippet": "Los candidatos a la terapia con células madre para la pérdida de cabello "
+            "suelen ser personas con alopecia androgenética (pérdida de cabello de patrón…",
+            "highlights": [{"start": 32, "end": 39}, {"start": 40, "end": 45}],
+        }
+    ],
 }
 
 

@@ -59,11 +59,18 @@ def send_document(
 
 
 def send_bytes(
-    request: Request[Any, Any, Any], body: bytes, *, cache_control: str = LATEST
+    request: Request[Any, Any, Any],
+    body: bytes,
+    *,
+    cache_control: str = LATEST,
+    locale: str | None = None,
 ) -> Response[bytes]:
     """A response computed on request (small, not pre-rendered), still with ETag and 304."""
     return send_document(
-        request, Document(strong_etag(body), body, None, None), cache_control=cache_control
+        request,
+        Document(strong_etag(body), body, None, None),
+        cache_control=cache_control,
+        locale=locale,
     )
 
 
