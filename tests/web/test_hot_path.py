@@ -30,6 +30,7 @@ REQUESTS = [
     ("/v1/treatments/minoxidil?locale=es", {"Accept-Encoding": "gzip"}),
     ("/v1/bundles/es", {}),
     ("/v1/changes?since=0&locale=ar", {}),
+    ("/v1/search?q=celulas&locale=es", {}),
     ("/v1/locales", {}),
     ("/v1/articles", {"Accept-Language": "pt-BR"}),
 ]
