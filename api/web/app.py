@@ -1,4 +1,5 @@
-"""The Litestar application factory."""
+"""The Litestar application factory, and the layers every response passes through
+(request id and access log, security headers, CORS)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,29 @@ from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.response import Redirect
 
+from api.config import SETTINGS_ENV, Settings, decode_settings, load_settings
+from api.core.limits import SlidingWindow
+from api.logs import configure_logging
 from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin
+from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.problems import exception_handlers
+from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
+from api.web.throttle import document_rate_limits, management_rate_limit
+from api.web.tracing import Tracing
 
-__all__ = ["API_VERSION", "DB_ENV", "create_app", "create_app_from_env"]
+__all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 5_000_000
-DB_ENV = "VETTED_DB"
 
 
 @get("/docs", include_in_schema=False)
@@ -40,8 +47,9 @@ async def docs() -> Redirect:
     return Redirect("/schema/docs")
 
 
-def create_app(db_path: str | Path) -> Litestar:
-    """The app serving the database at `db_path`."""
+def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
+    """The app serving the database at `db_path` (its other settings from `settings`)."""
+    settings = settings or Settings(db=str(db_path))
 
     @asynccontextmanager
     async def open_reader(app: Litestar) -> AsyncIterator[None]:
@@ -70,6 +78,11 @@ def create_app(db_path: str | Path) -> Litestar:
             docs,
         ],
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
+        middleware=(
+            [management_rate_limit(settings.rate_limit_manage)]
+            if settings.rate_limit_manage
+            else []
+        ),
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
@@ -96,14 +109,30 @@ def create_app(db_path: str | Path) -> Litestar:
                 }
             ),
         ),
-        debug=False,
+        # Debug only makes the framework log more: problems.py never puts a traceback in
+        # a response, whatever this says.
+        debug=settings.debug,
         request_max_body_size=MAX_BODY_BYTES,
+    )
+    rate = settings.rate_limit_auth_failures
+    app.state.auth_failures = SlidingWindow(rate) if rate else None
+    app.asgi_handler = Tracing(
+        SecurityHeaders(
+            Cors(app.asgi_handler, origins=settings.cors_origins),
+            hsts_max_age=settings.hsts_max_age,
+        ),
+        access_log=settings.access_log,
     )
     document_delivery_headers(app.openapi_schema)
     document_catalog_upload(app.openapi_schema)
+    document_rate_limits(app.openapi_schema)
     return app
 
 
 def create_app_from_env() -> Litestar:
-    """Factory for ASGI servers: the database path comes from `VETTED_DB`."""
-    return create_app(os.environ.get(DB_ENV, "vetted.db"))
+    """Factory for ASGI servers: the settings `vetted serve` validated (in
+    `VETTED_SETTINGS`), else read from the environment here."""
+    encoded = os.environ.get(SETTINGS_ENV)
+    settings = decode_settings(encoded) if encoded else load_settings({}, os.environ)
+    configure_logging("debug" if settings.debug else settings.log_level)
+    return create_app(settings.db, settings)

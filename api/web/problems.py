@@ -21,6 +21,7 @@ from api.core.errors import (
     NotFound,
     PreconditionRequired,
     StaleVersion,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
     VettedError,
@@ -64,6 +65,7 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (Conflict, 409, "conflict", "Conflict"),
     (StaleVersion, 412, "stale-version", "Precondition failed"),
     (PreconditionRequired, 428, "precondition-required", "Precondition required"),
+    (TooManyRequests, 429, "too-many-requests", "Too many requests"),
 ]
 _HTTP_TYPES = {
     422: "validation-failed",
@@ -112,6 +114,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
         if isinstance(exc, kind):
             available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+            if isinstance(exc, TooManyRequests):
+                headers = {"Retry-After": str(exc.retry_after)}
             return _send(
                 Problem(
                     type=_problem_type(name),
@@ -150,6 +154,12 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
     if status == 400 and not errors:
         name = "bad-request"
+    headers = dict(exc.headers or {})
+    if status == 429:
+        # Litestar's rate limiter says when its window resets; clients read Retry-After.
+        reset = headers.get("RateLimit-Reset", "1")
+        headers["Retry-After"] = str(max(1, int(reset))) if reset.isdigit() else "1"
+        detail = "too many management requests from this address"
     return _send(
         Problem(
             type=_problem_type(name),
@@ -159,7 +169,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
             errors=errors,
         ),
         request,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
