@@ -34,12 +34,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        rid = request_id.get()
-        if rid is not None:
-            line["request_id"] = rid
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line.update(fields)
+        # Lines written while a request runs carry its id even when they do not say it.
+        if line.get("request_id") is None and (rid := request_id.get()) is not None:
+            line["request_id"] = rid
         if record.exc_info and record.exc_info[0] is not None:
             line["error"] = record.exc_info[0].__name__
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info))

@@ -112,6 +112,9 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         # Debug only makes the framework log more: problems.py never puts a traceback in
         # a response, whatever this says.
         debug=settings.debug,
+        # Logging belongs to api.logs (JSON lines); Litestar's own config would replace the
+        # root handlers and, in debug, log every 4xx with a traceback.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
     )
     rate = settings.rate_limit_auth_failures

@@ -26,6 +26,7 @@ from api.core.errors import (
     ValidationFailed,
     VettedError,
 )
+from api.logs import request_id
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "exception_handlers", "problem_responses"]
 
@@ -175,7 +176,13 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Never a stack trace in a response: it goes to the log with the request path.
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"fields": {"request_id": request_id.get()}},
+    )
     return _send(
         Problem(
             type=_problem_type("server-error"),

@@ -71,6 +71,7 @@ class Tracing:
         finally:
             if self.access_log:
                 fields = {
+                    "request_id": rid,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
