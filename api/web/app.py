@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -68,9 +68,17 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         route_handlers=[
             ArticlesController,
             HistoryController,
-            DraftsController,
-            CatalogsController,
-            AuditController,
+            # Management controllers carry their own /v1/manage paths; the router only
+            # gives them the rate limit, so delivery requests never pass through it.
+            Router(
+                path="/",
+                route_handlers=[DraftsController, CatalogsController, AuditController],
+                middleware=(
+                    [management_rate_limit(settings.rate_limit_manage)]
+                    if settings.rate_limit_manage
+                    else []
+                ),
+            ),
             TreatmentsController,
             LocalesController,
             healthz,
@@ -78,11 +86,6 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             docs,
         ],
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
-        middleware=(
-            [management_rate_limit(settings.rate_limit_manage)]
-            if settings.rate_limit_manage
-            else []
-        ),
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(

@@ -7,30 +7,22 @@ shared between workers."""
 from __future__ import annotations
 
 import copy
-from typing import Any
 
-from litestar import Request
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
 
 from api.core.limits import Rate
-from api.web.cors import MANAGEMENT_PREFIX, is_management
+from api.web.cors import MANAGEMENT_PREFIX
 
 __all__ = ["document_rate_limits", "management_rate_limit"]
 
 _UNITS: dict[int, DurationUnit] = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
 
 
-async def _counts(request: Request[Any, Any, Any]) -> bool:
-    return is_management(request.url.path)
-
-
 def management_rate_limit(rate: Rate) -> DefineMiddleware:
-    """Middleware limiting requests to /v1/manage/… per client address."""
-    return RateLimitConfig(
-        rate_limit=(_UNITS[rate.seconds], rate.limit), check_throttle_handler=_counts
-    ).middleware
+    """Middleware limiting requests per client address, for the management router."""
+    return RateLimitConfig(rate_limit=(_UNITS[rate.seconds], rate.limit)).middleware
 
 
 _HEADERS = {
