@@ -84,6 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the database with granian (seeding it from content/ first if it is empty)."""
     import logging
 
+    import msgspec
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -96,6 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # Parsed and validated once; the workers receive the result, not the raw inputs.
     settings = load_settings({s.field: getattr(args, s.field) for s in SETTINGS}, os.environ)
+    # Workers may not share our working directory's meaning: give them an absolute path.
+    settings = msgspec.structs.replace(settings, db=str(Path(settings.db).resolve()))
     level = "debug" if settings.debug else settings.log_level
     configure_logging(level)
     log = logging.getLogger("vetted.serve")

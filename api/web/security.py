@@ -6,7 +6,6 @@ allows exactly that."""
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,28 +27,29 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, *, hsts_max_age: int = 0) -> None:
         self.app = app
-        self.fixed = {
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY",
-        }
+        fixed = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+        ]
         if hsts_max_age > 0:
-            self.fixed["Strict-Transport-Security"] = f"max-age={hsts_max_age}; includeSubDomains"
+            hsts = f"max-age={hsts_max_age}; includeSubDomains".encode()
+            fixed.append((b"strict-transport-security", hsts))
+        # Built once: a response only appends these (no route sets them itself).
+        self.strict = [*fixed, (b"content-security-policy", STRICT_CSP.encode())]
+        self.docs = [*fixed, (b"content-security-policy", DOCS_CSP.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = DOCS_CSP if path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/") else STRICT_CSP
+        docs = path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/")
+        extra = self.docs if docs else self.strict
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in self.fixed.items():
-                    headers[name] = value
-                headers["Content-Security-Policy"] = csp
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

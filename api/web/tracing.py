@@ -12,7 +12,6 @@ import re
 import time
 import uuid
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +50,7 @@ class Tracing:
             await self.app(scope, receive, send)
             return
         rid = sane_request_id(_header(scope, b"x-request-id"))
+        rid_bytes = rid.encode()
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -60,10 +60,12 @@ class Tracing:
             nonlocal status, locale
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                headers = MutableScopeHeaders.from_message(message)
-                headers[REQUEST_ID_HEADER] = rid
-                locale = headers.get("content-language")
+                headers = list(message.get("headers", ()))
+                locale = next(
+                    (v.decode("latin-1") for k, v in headers if k.lower() == b"content-language"),
+                    None,
+                )
+                message["headers"] = [*headers, (b"x-request-id", rid_bytes)]
             await send(message)
 
         try:
