@@ -3,16 +3,27 @@ refused with the name of the flag or variable (and exit code 2 from `vetted serv
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
-from api.config import SETTINGS, Settings, decode_settings, encode_settings, load_settings
+from api.config import (
+    SETTINGS,
+    SETTINGS_ENV,
+    Settings,
+    decode_settings,
+    encode_settings,
+    load_settings,
+)
 from api.core.errors import InvalidSetting
 from api.core.limits import Rate
+from api.web.app import create_app_from_env
 from tests.conftest import ROOT
 
 
@@ -154,3 +165,34 @@ def test_serve_refuses_bad_configuration_with_exit_code_2(
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
     assert not list(tmp_path.iterdir())  # refused before anything was created
+
+
+@pytest.fixture()
+def root_logging() -> Iterator[None]:
+    """create_app_from_env takes over the root logger, as a server process should; put
+    pytest's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_logging")
+@pytest.mark.parametrize("via", ["validated", "environment"])
+def test_worker_factory_uses_the_settings_it_is_handed(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
+) -> None:
+    if via == "validated":
+        settings = Settings(db=str(db_path), hsts_max_age=5, cors_origins=("https://p.example",))
+        monkeypatch.setenv(SETTINGS_ENV, encode_settings(settings))
+    else:
+        monkeypatch.delenv(SETTINGS_ENV, raising=False)
+        monkeypatch.setenv("VETTED_DB", str(db_path))
+        monkeypatch.setenv("VETTED_HSTS_MAX_AGE", "5")
+        monkeypatch.setenv("VETTED_CORS_ORIGINS", "https://p.example")
+    with TestClient(create_app_from_env()) as client:
+        assert client.get("/readyz").status_code == 200  # the right database
+        response = client.get("/v1/manage/drafts", headers={"Origin": "https://p.example"})
+        assert response.headers["strict-transport-security"].startswith("max-age=5;")
+        assert response.headers["access-control-allow-origin"] == "https://p.example"
