@@ -10,7 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from api.core.errors import ImportRejected, VettedError
+from api.config import SETTINGS, encode_settings, load_settings, parse_bool
+from api.core.errors import ImportRejected, InvalidSetting, VettedError
 from api.sources import read_content
 
 __all__ = ["main"]
@@ -83,30 +84,48 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the database with granian (seeding it from content/ first if it is empty)."""
+    import logging
+
+    import msgspec
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
+    from api.config import SETTINGS_ENV
+    from api.logs import configure_logging, granian_log_config
     from api.store.importer import import_content
     from api.store.schema import open_database
     from api.store.versions import published_slugs
-    from api.web.app import DB_ENV
 
-    db = open_database(args.db)
+    # Parsed and validated once; the workers receive the result, not the raw inputs.
+    settings = load_settings({s.field: getattr(args, s.field) for s in SETTINGS}, os.environ)
+    # Workers may not share our working directory's meaning: give them an absolute path.
+    settings = msgspec.structs.replace(settings, db=str(Path(settings.db).resolve()))
+    level = "debug" if settings.debug else settings.log_level
+    configure_logging(level)
+    log = logging.getLogger("vetted.serve")
+    db = open_database(settings.db)
     if not published_slugs(db):
-        _say(f"seeding {args.db} from {args.content} and {args.locales}")
-        import_content(db, read_content(args.content, args.locales), progress=_say)
+        log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
+        import_content(db, read_content(args.content, args.locales), progress=log.info)
     db.conn.close()
-    os.environ[DB_ENV] = str(args.db.resolve())
-    workers = args.workers or os.cpu_count() or 1
-    _say(f"serving {args.db} on http://{args.host}:{args.port} with {workers} worker(s)")
+    os.environ[SETTINGS_ENV] = encode_settings(settings)
+    log.info(
+        f"serving {settings.db} on http://{settings.host}:{settings.port} "
+        f"with {settings.workers} worker(s)"
+    )
     Granian(
         "api.web.app:create_app_from_env",
         factory=True,
-        address=args.host,
-        port=args.port,
+        address=settings.host,
+        port=settings.port,
         interface=Interfaces.ASGI,
-        workers=workers,
-        log_access=args.access_log,
+        workers=settings.workers,
+        log_level=LogLevels(level),
+        log_dictconfig=granian_log_config(level),
+        # The app writes its own access log, with request ids; granian's would repeat it.
+        log_access=False,
+        workers_kill_timeout=settings.shutdown_timeout,
     ).serve()
     return 0
 
@@ -263,11 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     _paths(serve)
-    _db(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=0, help="default: number of cores")
-    serve.add_argument("--access-log", action="store_true")
+    for setting in SETTINGS:
+        # No defaults here: an absent flag lets the environment variable, then the
+        # built-in default, decide (see api/config.py).
+        serve.add_argument(
+            setting.flag,
+            dest=setting.field,
+            default=None,
+            nargs="?" if setting.parse is parse_bool else None,
+            const="on" if setting.parse is parse_bool else None,
+            help=f"{setting.meaning} (${setting.env}; default: {setting.default})",
+        )
     serve.set_defaults(run=cmd_serve)
     return parser
 
@@ -277,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+    except InvalidSetting as exc:
+        _say(f"vetted: error: {exc}")
+        return 2
     except ImportRejected as exc:
         for error in exc.errors:
             _say(f"error: {error}")

@@ -43,12 +43,20 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture()
-def db_path(tmp_path: Path, content: ContentSet) -> Path:
-    path = tmp_path / "vetted.db"
+@pytest.fixture(scope="session")
+def imported_db(tmp_path_factory: pytest.TempPathFactory, content: ContentSet) -> Path:
+    """The real content imported once; tests get their own copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "vetted.db"
     db = open_database(path)
     import_content(db, content)
-    db.conn.close()
+    db.conn.close()  # the last connection to close checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture()
+def db_path(tmp_path: Path, imported_db: Path) -> Path:
+    path = tmp_path / "vetted.db"
+    shutil.copyfile(imported_db, path)
     return path
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from api.store.accounts import create_token
+from api.store.schema import open_database
 from tests.conftest import ROOT, SLUG
 
 
@@ -22,52 +27,104 @@ def free_port() -> int:
         return port
 
 
-def test_vetted_serve_seeds_and_serves_an_article(tree: Path) -> None:
-    port = free_port()
+@contextmanager
+def served(tree: Path, db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`vetted serve` with one worker, ready to answer; stopped (if still running) after."""
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "serve",
-            "--db",
-            str(tree / "served.db"),
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
+        [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--workers", "1"],
         cwd=tree,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VETTED_PORT": str(port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.2)
+        yield server
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        if server.stdout:
+            server.stdout.close()
+
+
+def test_vetted_serve_seeds_and_serves_an_article(tree: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with served(tree, tree / "served.db", port):
         response = httpx.get(f"{base}/v1/articles/{SLUG}", params={"locale": "es"})
         assert response.status_code == 200
         assert response.headers["content-language"] == "es"
         assert response.json()["sections"][0]["blocks"][0]["locale"] == "es"
+        assert response.headers["x-content-type-options"] == "nosniff"
         again = httpx.get(
             f"{base}/v1/articles/{SLUG}",
             params={"locale": "es"},
-            headers={"If-None-Match": response.headers["etag"]},
+            headers={"If-None-Match": response.headers["etag"], "X-Request-ID": "srv-304"},
         )
-        assert again.status_code == 304
+        assert again.status_code == 304 and again.headers["x-request-id"] == "srv-304"
         missing = httpx.get(f"{base}/v1/articles/nope")
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("application/problem+json")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+
+
+def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(tree: Path) -> None:
+    db_path = tree / "served.db"
+    db = open_database(db_path)
+    _, secret = create_token(db, name="ed", role="editor", locales=[])
+    db.conn.close()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {secret}"}
+    with served(tree, db_path, port) as server:
+        head = httpx.get(f"{base}/v1/manage/articles/{SLUG}", headers=auth).json()
+        created = httpx.post(
+            f"{base}/v1/manage/articles/{SLUG}/drafts",
+            headers=auth,
+            json={"article": head["article"], "message": "first"},
+        )
+        assert created.status_code == 201
+        body = json.dumps({"article": head["article"], "message": "in flight"}).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            # Half of a draft update is on the wire when the server is told to stop.
+            sock.sendall(
+                (
+                    f"PUT /v1/manage/drafts/{created.json()['id']} HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1\r\nAuthorization: Bearer {secret}\r\n"
+                    f"If-Match: {created.headers['etag']}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+                ).encode()
+                + body[:100]
+            )
+            time.sleep(0.5)
+            stopped_at = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            time.sleep(1.0)
+            assert server.poll() is None  # still waiting for the request to finish
+            sock.sendall(body[100:])
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK"), answer[:200]
+        assert b'"revision":2' in answer
+        assert server.wait(timeout=20) == 0
+        assert time.monotonic() - stopped_at < 20
+        with_new = socket.socket()
+        assert with_new.connect_ex(("127.0.0.1", port)) != 0  # no longer listening
+        with_new.close()
+        log = server.stdout.read().decode() if server.stdout else ""
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert len(lines) == len(log.splitlines())  # every line on stderr is one JSON object
+    puts = [entry for entry in lines if entry.get("method") == "PUT"]
+    assert puts and puts[0]["status"] == 200 and puts[0]["request_id"]
+    assert secret.split("_", 2)[2] not in log

@@ -9,9 +9,11 @@ __all__ = [
     "ImportRejected",
     "InvalidLocale",
     "InvalidParameter",
+    "InvalidSetting",
     "NotFound",
     "PreconditionRequired",
     "StaleVersion",
+    "TooManyRequests",
     "Unauthorized",
     "ValidationFailed",
     "VettedError",
@@ -78,6 +80,23 @@ class Unauthorized(VettedError):
 
 class Forbidden(VettedError):
     """The credentials do not allow this action."""
+
+
+class TooManyRequests(VettedError):
+    """The caller has used up a rate limit; it may try again after `retry_after` seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class InvalidSetting(VettedError):
+    """A server setting (flag or environment variable) has a value we cannot use."""
+
+    def __init__(self, source: str, detail: str) -> None:
+        super().__init__(f"{source}: {detail}")
+        self.source = source
+        self.detail = detail
 
 
 class ImportRejected(VettedError):

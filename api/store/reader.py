@@ -6,6 +6,7 @@ Every cached value is dropped as soon as another connection commits (SQLite's
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -74,10 +75,16 @@ class Reader:
         return value
 
     def ready(self) -> bool:
-        """True once the schema is current and at least one article is published."""
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        row = self.db.execute("SELECT count(*) FROM publications").fetchone()
-        return bool(version == SCHEMA_VERSION and row[0] > 0)
+        """True once the schema is current and at least one article is published; False
+        (not an error) when the database cannot answer that at all."""
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                return False
+            row = self.db.execute("SELECT count(*) FROM publications").fetchone()
+        except sqlite3.Error:
+            return False
+        return bool(row[0] > 0)
 
     def close(self) -> None:
         """Close the connection."""

@@ -1,4 +1,5 @@
-"""The Litestar application factory."""
+"""The Litestar application factory, and the layers every response passes through
+(request id and access log, security headers, CORS)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -15,25 +16,31 @@ from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.response import Redirect
 
+from api.config import SETTINGS_ENV, Settings, decode_settings, load_settings
+from api.core.limits import SlidingWindow
+from api.logs import configure_logging
 from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, merge_number_unions
+from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.problems import exception_handlers
 from api.web.search import SearchController
+from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
 from api.web.sync import SyncController
+from api.web.throttle import document_rate_limits, management_rate_limit
+from api.web.tracing import Tracing
 
-__all__ = ["API_VERSION", "DB_ENV", "create_app", "create_app_from_env"]
+__all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 5_000_000
-DB_ENV = "VETTED_DB"
 
 
 @get("/docs", include_in_schema=False)
@@ -42,8 +49,9 @@ async def docs() -> Redirect:
     return Redirect("/schema/docs")
 
 
-def create_app(db_path: str | Path) -> Litestar:
-    """The app serving the database at `db_path`."""
+def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
+    """The app serving the database at `db_path` (its other settings from `settings`)."""
+    settings = settings or Settings(db=str(db_path))
 
     @asynccontextmanager
     async def open_reader(app: Litestar) -> AsyncIterator[None]:
@@ -62,9 +70,17 @@ def create_app(db_path: str | Path) -> Litestar:
         route_handlers=[
             ArticlesController,
             HistoryController,
-            DraftsController,
-            CatalogsController,
-            AuditController,
+            # Management controllers carry their own /v1/manage paths; the router only
+            # gives them the rate limit, so delivery requests never pass through it.
+            Router(
+                path="/",
+                route_handlers=[DraftsController, CatalogsController, AuditController],
+                middleware=(
+                    [management_rate_limit(settings.rate_limit_manage)]
+                    if settings.rate_limit_manage
+                    else []
+                ),
+            ),
             TreatmentsController,
             LocalesController,
             SyncController,
@@ -100,15 +116,34 @@ def create_app(db_path: str | Path) -> Litestar:
                 }
             ),
         ),
-        debug=False,
+        # Debug only makes the framework log more: problems.py never puts a traceback in
+        # a response, whatever this says.
+        debug=settings.debug,
+        # Logging belongs to api.logs (JSON lines); Litestar's own config would replace the
+        # root handlers and, in debug, log every 4xx with a traceback.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
+    )
+    rate = settings.rate_limit_auth_failures
+    app.state.auth_failures = SlidingWindow(rate) if rate else None
+    app.asgi_handler = Tracing(
+        SecurityHeaders(
+            Cors(app.asgi_handler, origins=settings.cors_origins),
+            hsts_max_age=settings.hsts_max_age,
+        ),
+        access_log=settings.access_log,
     )
     document_delivery_headers(app.openapi_schema)
     document_catalog_upload(app.openapi_schema)
     merge_number_unions(app.openapi_schema)
+    document_rate_limits(app.openapi_schema)
     return app
 
 
 def create_app_from_env() -> Litestar:
-    """Factory for ASGI servers: the database path comes from `VETTED_DB`."""
-    return create_app(os.environ.get(DB_ENV, "vetted.db"))
+    """Factory for ASGI servers: the settings `vetted serve` validated (in
+    `VETTED_SETTINGS`), else read from the environment here."""
+    encoded = os.environ.get(SETTINGS_ENV)
+    settings = decode_settings(encoded) if encoded else load_settings({}, os.environ)
+    configure_logging("debug" if settings.debug else settings.log_level)
+    return create_app(settings.db, settings)

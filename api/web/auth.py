@@ -1,8 +1,10 @@
 """Bearer-token authentication (a guard, so nothing of a request is looked at before the
-caller is known) and a write connection per management request."""
+caller is known), the failed-authentication limit per client address, and a write
+connection per management request."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,8 @@ from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
 from api.core.access import Principal
+from api.core.errors import TooManyRequests, Unauthorized
+from api.core.limits import SlidingWindow
 from api.store.accounts import authenticate
 from api.store.reader import Reader
 from api.store.schema import open_database
@@ -25,9 +29,21 @@ BEARER = "BearerToken"
 async def require_token(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """Guard: the caller must present a valid, unrevoked token (else 401)."""
+    """Guard: the caller must present a valid, unrevoked token (else 401), and an address
+    that failed too often lately is not heard at all (429) until its window frees a place."""
     reader: Reader = connection.app.state.reader
-    connection.state.principal = authenticate(reader.db, connection.headers.get("authorization"))
+    failures: SlidingWindow | None = connection.app.state.auth_failures
+    client = connection.client.host if connection.client else "unknown"
+    now = time.monotonic()
+    if failures is not None and (wait := failures.retry_after(client, now)):
+        raise TooManyRequests("too many failed authentications from this address", wait)
+    try:
+        principal = authenticate(reader.db, connection.headers.get("authorization"))
+    except Unauthorized:
+        if failures is not None:
+            failures.record(client, now)
+        raise
+    connection.state.principal = principal
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

@@ -21,10 +21,12 @@ from api.core.errors import (
     NotFound,
     PreconditionRequired,
     StaleVersion,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
     VettedError,
 )
+from api.logs import request_id
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "exception_handlers", "problem_responses"]
 
@@ -64,6 +66,7 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (Conflict, 409, "conflict", "Conflict"),
     (StaleVersion, 412, "stale-version", "Precondition failed"),
     (PreconditionRequired, 428, "precondition-required", "Precondition required"),
+    (TooManyRequests, 429, "too-many-requests", "Too many requests"),
 ]
 _HTTP_TYPES = {
     422: "validation-failed",
@@ -112,6 +115,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
         if isinstance(exc, kind):
             available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+            if isinstance(exc, TooManyRequests):
+                headers = {"Retry-After": str(exc.retry_after)}
             return _send(
                 Problem(
                     type=_problem_type(name),
@@ -150,6 +155,12 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
     if status == 400 and not errors:
         name = "bad-request"
+    headers = dict(exc.headers or {})
+    if status == 429:
+        # Litestar's rate limiter says when its window resets; clients read Retry-After.
+        reset = headers.get("RateLimit-Reset", "1")
+        headers["Retry-After"] = str(max(1, int(reset))) if reset.isdigit() else "1"
+        detail = "too many management requests from this address"
     return _send(
         Problem(
             type=_problem_type(name),
@@ -159,13 +170,19 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
             errors=errors,
         ),
         request,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Never a stack trace in a response: it goes to the log with the request path.
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"fields": {"request_id": request_id.get()}},
+    )
     return _send(
         Problem(
             type=_problem_type("server-error"),

@@ -1,0 +1,272 @@
+"""Server settings: read once from flags and environment variables, validated into one
+frozen Struct that every worker process receives as is.
+
+Flags win over environment variables, which win over defaults. A bad value raises
+`InvalidSetting` naming the flag or variable, so `vetted serve` can stop before it binds.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+from api.core.errors import InvalidSetting
+from api.core.limits import Rate
+
+__all__ = [
+    "SETTINGS",
+    "SETTINGS_ENV",
+    "LogLevel",
+    "Setting",
+    "Settings",
+    "decode_settings",
+    "encode_settings",
+    "load_settings",
+    "parse_bool",
+]
+
+# The validated settings travel to granian's worker processes in this variable.
+SETTINGS_ENV = "VETTED_SETTINGS"
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything `vetted serve` and the app it starts can be told."""
+
+    db: str = "vetted.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    cors_origins: tuple[str, ...] = ()
+    rate_limit_manage: Rate | None = Rate(limit=120, seconds=60)
+    rate_limit_auth_failures: Rate | None = Rate(limit=10, seconds=60)
+    log_level: LogLevel = "info"
+    access_log: bool = True
+    hsts_max_age: int = 0
+    shutdown_timeout: int = 30
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: where a value comes from and how it is read."""
+
+    field: str
+    flag: str
+    env: str
+    default: str
+    meaning: str
+    parse: Callable[[str], object]
+
+
+def _port(text: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", text.strip()) or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not re.fullmatch(r"-?\d+", text.strip()):
+        raise ValueError(f"{text!r} is not a whole number")
+    if not 1 <= int(text) <= 256:
+        raise ValueError(f"{text!r} must be between 1 and 256")
+    return int(text)
+
+
+def _host(text: str) -> str:
+    host = text.strip()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?", host):
+            raise ValueError(f"{text!r} is not an IP address or host name") from None
+    return host
+
+
+def _db(text: str) -> str:
+    path = Path(text).expanduser()
+    if not text.strip():
+        raise ValueError("an empty path")
+    if path.is_dir():
+        raise ValueError(f"{text!r} is a folder, not a database file")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"the folder of {text!r} does not exist")
+    return str(path)
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        parts = urlsplit(item)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or "*" in item
+        ):
+            raise ValueError(f"{item!r} is not an origin such as https://partner.example")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"{item!r} has an invalid port") from None
+        origins.append(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else ""))
+    return tuple(dict.fromkeys(origins))
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _rate(text: str) -> Rate | None:
+    value = text.strip().lower()
+    if value in ("off", "0"):
+        return None
+    match = re.fullmatch(r"(\d{1,6})\s*/\s*(second|minute|hour|day)", value)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{text!r} is not a rate such as 120/minute (or off)")
+    return Rate(limit=int(match.group(1)), seconds=_UNITS[match.group(2)])
+
+
+def _level(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("debug", "info", "warning", "error"):
+        raise ValueError(f"{text!r} is not one of debug, info, warning, error")
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    """Read an on/off value (true, false, 1, 0, yes, no, on, off)."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not one of true, false, 1, 0, yes, no, on, off")
+
+
+def _max_age(text: str) -> int:
+    if not re.fullmatch(r"\d{1,9}", text.strip()):
+        raise ValueError(f"{text!r} is not a number of seconds")
+    return int(text)
+
+
+def _seconds(text: str) -> int:
+    if _max_age(text) < 1:
+        raise ValueError(f"{text!r} must be at least 1 second")
+    return int(text)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "--db", "VETTED_DB", "vetted.db", "SQLite database file", _db),
+    Setting("host", "--host", "VETTED_HOST", "127.0.0.1", "address to listen on", _host),
+    Setting("port", "--port", "VETTED_PORT", "8000", "TCP port", _port),
+    Setting(
+        "workers", "--workers", "VETTED_WORKERS", "number of cores", "worker processes", _workers
+    ),
+    Setting(
+        "cors_origins",
+        "--cors-origins",
+        "VETTED_CORS_ORIGINS",
+        "(none)",
+        "comma-separated partner origins allowed to call management routes from a browser",
+        _origins,
+    ),
+    Setting(
+        "rate_limit_manage",
+        "--rate-limit-manage",
+        "VETTED_RATE_LIMIT_MANAGE",
+        "120/minute",
+        "requests to /v1/manage/… per client address and worker, or off",
+        _rate,
+    ),
+    Setting(
+        "rate_limit_auth_failures",
+        "--rate-limit-auth-failures",
+        "VETTED_RATE_LIMIT_AUTH_FAILURES",
+        "10/minute",
+        "failed authentications per client address and worker before 429, or off",
+        _rate,
+    ),
+    Setting(
+        "log_level",
+        "--log-level",
+        "VETTED_LOG_LEVEL",
+        "info",
+        "debug, info, warning or error",
+        _level,
+    ),
+    Setting(
+        "access_log",
+        "--access-log",
+        "VETTED_ACCESS_LOG",
+        "on",
+        "one JSON line per request on stderr (on/off)",
+        parse_bool,
+    ),
+    Setting(
+        "hsts_max_age",
+        "--hsts-max-age",
+        "VETTED_HSTS_MAX_AGE",
+        "0 (no header)",
+        "send Strict-Transport-Security with this max-age (only behind HTTPS)",
+        _max_age,
+    ),
+    Setting(
+        "shutdown_timeout",
+        "--shutdown-timeout",
+        "VETTED_SHUTDOWN_TIMEOUT",
+        "30",
+        "seconds in-flight requests get to finish after SIGTERM before workers are killed",
+        _seconds,
+    ),
+    Setting(
+        "debug",
+        "--debug",
+        "VETTED_DEBUG",
+        "off",
+        "verbose framework logging; responses never carry tracebacks either way",
+        parse_bool,
+    ),
+)
+
+
+def load_settings(flags: Mapping[str, str | None], env: Mapping[str, str]) -> Settings:
+    """Settings from flag values (by field name; None means not given) and environment."""
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        flag = flags.get(setting.field)
+        source, text = (setting.flag, flag) if flag is not None else (setting.env, None)
+        if text is None:
+            text = env.get(setting.env)
+        if text is None:
+            continue
+        try:
+            values[setting.field] = setting.parse(text)
+        except ValueError as exc:
+            raise InvalidSetting(source, str(exc)) from None
+    values.setdefault("workers", os.cpu_count() or 1)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Settings)
+
+
+def encode_settings(settings: Settings) -> str:
+    """The settings as one JSON string, for the environment of worker processes."""
+    return _encoder.encode(settings).decode()
+
+
+def decode_settings(text: str) -> Settings:
+    """Settings written by `encode_settings`."""
+    return _decoder.decode(text)

@@ -1,0 +1,112 @@
+"""Cross-origin access: delivery is open to every site, management only to partners.
+
+Delivery routes are public and read-only, so any origin may GET or HEAD them and read
+their validators. Management routes answer cross-origin only to origins on the
+configured allowlist; for any other origin they carry no CORS header at all, so a
+browser keeps the response from the calling page."""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+__all__ = ["MANAGEMENT_PREFIX", "Cors", "is_management"]
+
+MANAGEMENT_PREFIX = "/v1/manage"
+_OPEN_METHODS = ("GET", "HEAD")
+_MANAGE_METHODS = ("GET", "HEAD", "POST", "PUT")
+_OPEN_HEADERS = "Accept, Accept-Language, If-None-Match, X-Request-ID"
+_MANAGE_HEADERS = "Accept, Accept-Language, Authorization, Content-Type, If-Match, X-Request-ID"
+_EXPOSE = (
+    "ETag, Content-Language, Retry-After, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, "
+    "RateLimit-Reset, RateLimit-Policy"
+)
+MAX_AGE = "600"
+
+
+def is_management(path: str) -> bool:
+    """True for routes under /v1/manage."""
+    return path == MANAGEMENT_PREFIX or path.startswith(MANAGEMENT_PREFIX + "/")
+
+
+class Cors:
+    """ASGI middleware answering preflights and adding CORS headers by route kind."""
+
+    def __init__(self, app: ASGIApp, *, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.origins = frozenset(origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in _READ}
+        origin = headers.get("origin")
+        managed = is_management(scope["path"])
+        if origin is None or (managed and origin not in self.origins):
+            await self.app(scope, receive, send)
+            return
+        methods = _MANAGE_METHODS if managed else _OPEN_METHODS
+        requested = headers.get("access-control-request-method")
+        if scope["method"] == "OPTIONS" and requested is not None:
+            await self._preflight(send, origin, managed, requested.upper() in methods)
+            return
+        if scope["method"] not in methods:
+            await self.app(scope, receive, send)
+            return
+        allow = {
+            "Access-Control-Allow-Origin": origin if managed else "*",
+            "Access-Control-Expose-Headers": _EXPOSE,
+        }
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                out = MutableScopeHeaders.from_message(message)
+                for name, value in allow.items():
+                    out[name] = value
+                if managed:
+                    out.extend_header_value("Vary", "Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    @staticmethod
+    async def _preflight(send: Send, origin: str, managed: bool, allowed: bool) -> None:
+        headers: list[tuple[bytes, bytes]] = [(b"content-length", b"0")]
+        if managed:
+            headers.append((b"vary", b"Origin"))
+        if allowed:
+            pairs = {
+                "access-control-allow-origin": origin if managed else "*",
+                "access-control-allow-methods": ", ".join(
+                    _MANAGE_METHODS if managed else _OPEN_METHODS
+                ),
+                "access-control-allow-headers": _MANAGE_HEADERS if managed else _OPEN_HEADERS,
+                "access-control-max-age": MAX_AGE,
+            }
+            headers.extend((k.encode(), v.encode("latin-1")) for k, v in pairs.items())
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 204,
+            "headers": headers,
+        }
+        body: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"",
+            "more_body": False,
+        }
+        await send(start)
+        await send(body)
+
+
+_READ = frozenset({b"origin", b"access-control-request-method"})
