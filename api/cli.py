@@ -112,14 +112,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the database's current content and catalogs back to files."""
     from api.sources import write_tree
-    from api.store.exporting import export_tree
+    from api.store.exporting import export_tree, record_export
     from api.store.schema import open_database
 
-    files = export_tree(open_database(args.db))
-    changed = write_tree(args.root, files)
+    db = open_database(args.db)
+    export = export_tree(db)
+    changed = write_tree(args.root, export.files)
+    record_export(db, export)
     for path in changed:
         _say(f"wrote {path}")
-    _say(f"exported {len(files)} file(s) to {args.root}, {len(changed)} changed")
+    _say(f"exported {len(export.files)} file(s) to {args.root}, {len(changed)} changed")
     return 0
 
 
