@@ -251,3 +251,22 @@ def test_a_failed_backup_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         backup_database(tmp_path / "absent.db", tmp_path / "b.db")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.db"]
+
+
+def test_restore_adapts_a_backup_with_another_page_size(db_path: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "b.db"
+    backup_database(db_path, backup)
+    conn = sqlite3.connect(backup, isolation_level=None)
+    conn.execute("PRAGMA page_size = 8192")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    conn.close()
+    expected = set(dump(backup))
+    db = open_database(db_path)
+    publish_change(db, "Changed after the backup.")
+
+    restore(backup, db_path)
+
+    assert expected <= set(dump(db_path))
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert_consistent(db)
