@@ -189,9 +189,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database's content with a checked backup (safe while serving)."""
-    from api.store.backup import restore
+    from api.store.backup import restore_database
 
-    report = restore(args.path, args.db, progress=_Percent())
+    report = restore_database(args.path, args.db, progress=_Percent())
     _say(
         f"restored {args.db} from {args.path}: {report.backup.articles} article(s), "
         f"schema version {report.backup.schema_version}"
