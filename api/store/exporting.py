@@ -9,7 +9,7 @@ import sqlite_utils
 from babel.messages.catalog import Catalog
 
 from api.core.content import dump_yaml
-from api.core.model import Article, TreatmentCatalog, content_hash
+from api.core.model import Article, TreatmentCatalog
 from api.core.template import build_template, render_catalog, render_template
 from api.sources import CATALOG_DOMAIN, TEMPLATE_FILE
 from api.store.importer import mark_synced
@@ -20,7 +20,7 @@ from api.store.translations import (
     catalog_hash,
     catalog_header,
 )
-from api.store.versions import load_article, load_treatments, published_slugs
+from api.store.versions import latest_version, load_article, load_treatments, published_slugs
 
 __all__ = [
     "Export",
@@ -89,7 +89,11 @@ def export_tree(db: sqlite_utils.Database) -> Export:
     with snapshot(db):
         content = published_content(db)
         files = _content_files(content)
-        synced = {f"article/{a.slug}": content_hash(a) for a in content.articles}
+        synced = {
+            f"article/{slug}": head.content_hash
+            for slug, _ in published_slugs(db)
+            if (head := latest_version(db, slug)) is not None
+        }
         template = _template(content)
         files[f"locales/{TEMPLATE_FILE}"] = render_template(
             template, catalog_header(db, TEMPLATE_LOCALE)
