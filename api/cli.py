@@ -133,14 +133,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the database's current content and catalogs back to files."""
     from api.sources import write_tree
-    from api.store.exporting import export_tree
+    from api.store.exporting import export_tree, record_export
     from api.store.schema import open_database
 
-    files = export_tree(open_database(args.db))
-    changed = write_tree(args.root, files)
+    db = open_database(args.db)
+    export = export_tree(db)
+    changed = write_tree(args.root, export.files)
+    record_export(db, export)
     for path in changed:
         _say(f"wrote {path}")
-    _say(f"exported {len(files)} file(s) to {args.root}, {len(changed)} changed")
+    _say(f"exported {len(export.files)} file(s) to {args.root}, {len(changed)} changed")
     return 0
 
 
@@ -208,9 +210,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database's content with a checked backup (safe while serving)."""
-    from api.store.backup import restore
+    from api.store.backup import restore_database
 
-    report = restore(args.path, args.db, progress=_Percent())
+    report = restore_database(args.path, args.db, progress=_Percent())
     _say(
         f"restored {args.db} from {args.path}: {report.backup.articles} article(s), "
         f"schema version {report.backup.schema_version}"

@@ -5,6 +5,7 @@ Reads every file into validated core values, collecting every error with its fil
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import msgspec
@@ -112,7 +113,11 @@ def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".partial")
-        partial.write_bytes(data)
+        with partial.open("wb") as out:
+            out.write(data)
+            # On disk before the rename, so a power cut leaves the old file or the new one.
+            out.flush()
+            os.fsync(out.fileno())
         partial.replace(path)
         changed.append(path)
     return changed

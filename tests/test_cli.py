@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from msgspec.structs import replace
 
+from api.cli import build_parser
 from api.core.access import Principal
 from api.core.errors import Unauthorized
 from api.sources import catalog_path
@@ -170,3 +171,13 @@ def test_backup_and_restore_commands(db_path: Path, tmp_path: Path) -> None:
     assert restored.returncode == 0, restored.stderr
     assert "restore: 100% (" in restored.stderr and f"restored {db_path}" in restored.stderr
     assert db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0
+
+
+def test_every_command_is_in_the_readme_command_list() -> None:
+    readme = (ROOT / "README.md").read_text()
+    listing = readme.split("## Content and the `vetted` command", 1)[1].split("```", 2)[1]
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands is not None
+    missing = [name for name in commands if f"vetted {name}" not in listing]
+    assert missing == []

@@ -22,10 +22,17 @@ from api.store.accounts import OPERATOR
 from api.store.audit import record
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
 
-__all__ = ["STEP_PAGES", "BackupInfo", "Progress", "RestoreReport", "backup_database", "restore"]
+__all__ = [
+    "STEP_PAGES",
+    "BackupInfo",
+    "Progress",
+    "RestoreReport",
+    "backup_database",
+    "restore_database",
+]
 
-# Pages copied per backup step: progress is reported between steps, and a step is short
-# enough (4 MiB at the default page size) that other connections barely notice it.
+# Pages copied per step of the backup API (4 MiB at the default page size); progress is
+# reported between steps. The snapshot and the restore's write lock span all steps.
 STEP_PAGES = 1024
 
 Progress = Callable[[str, int, int], None]
@@ -235,7 +242,9 @@ def _live_page_size(db_path: Path) -> int | None:
         conn.close()
 
 
-def restore(backup: Path, db_path: Path, *, progress: Progress | None = None) -> RestoreReport:
+def restore_database(
+    backup: Path, db_path: Path, *, progress: Progress | None = None
+) -> RestoreReport:
     """Replace the content of the database at `db_path` with the backup at `backup`.
 
     The backup is validated first (SQLite, integrity, a schema no newer than this

@@ -13,7 +13,7 @@ from api.core.model import Article, TreatmentCatalog
 from api.core.template import build_template, render_catalog, render_template
 from api.sources import CATALOG_DOMAIN, TEMPLATE_FILE
 from api.store.importer import mark_synced
-from api.store.schema import transaction
+from api.store.schema import snapshot, transaction
 from api.store.translations import (
     TEMPLATE_LOCALE,
     catalog_entries,
@@ -22,7 +22,14 @@ from api.store.translations import (
 )
 from api.store.versions import latest_version, load_article, load_treatments, published_slugs
 
-__all__ = ["PublishedContent", "export_catalog", "export_tree", "published_content"]
+__all__ = [
+    "Export",
+    "PublishedContent",
+    "export_catalog",
+    "export_tree",
+    "published_content",
+    "record_export",
+]
 
 
 class PublishedContent(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,29 +74,49 @@ def export_catalog(
     )
 
 
-def export_tree(db: sqlite_utils.Database) -> dict[str, bytes]:
-    """Every file of record as the database has it, keyed by path; marks them in sync."""
-    content = published_content(db)
-    files = _content_files(content)
-    template = _template(content)
-    files[f"locales/{TEMPLATE_FILE}"] = render_template(
-        template, catalog_header(db, TEMPLATE_LOCALE)
-    )
-    locales = [
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT locale FROM translations WHERE status = 'approved' ORDER BY locale"
+class Export(msgspec.Struct, frozen=True, kw_only=True):
+    """The files of record as one snapshot of the database has them, and the sync state
+    to remember once they are written."""
+
+    files: dict[str, bytes]
+    synced: dict[str, str]
+    """file_sync key -> content hash the written files hold."""
+
+
+def export_tree(db: sqlite_utils.Database) -> Export:
+    """Every file of record as the database has it, keyed by path, read in one snapshot so
+    a publish meanwhile cannot slip half into it. Writes nothing: see `record_export`."""
+    with snapshot(db):
+        content = published_content(db)
+        files = _content_files(content)
+        synced = {
+            f"article/{slug}": head.content_hash
+            for slug, _ in published_slugs(db)
+            if (head := latest_version(db, slug)) is not None
+        }
+        template = _template(content)
+        files[f"locales/{TEMPLATE_FILE}"] = render_template(
+            template, catalog_header(db, TEMPLATE_LOCALE)
         )
-    ]
-    for locale in locales:
-        path = f"locales/{locale.replace('-', '_')}/LC_MESSAGES/{CATALOG_DOMAIN}.po"
-        files[path] = export_catalog(db, locale, content, template)
-    with transaction(db):
-        for article in content.articles:
-            head = latest_version(db, article.slug)
-            if head is not None:
-                mark_synced(db, f"article/{article.slug}", head.content_hash, head.content_hash)
+        locales = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT locale FROM translations WHERE status = 'approved' ORDER BY locale"
+            )
+        ]
         for locale in locales:
-            digest = catalog_hash(catalog_entries(db, locale))
-            mark_synced(db, f"catalog/{locale}", digest, digest)
-    return files
+            path = f"locales/{locale.replace('-', '_')}/LC_MESSAGES/{CATALOG_DOMAIN}.po"
+            files[path] = export_catalog(db, locale, content, template)
+            synced[f"catalog/{locale}"] = catalog_hash(catalog_entries(db, locale))
+    return Export(files=files, synced=synced)
+
+
+def record_export(db: sqlite_utils.Database, export: Export) -> None:
+    """Remember that the files and the database agree on what `export` holds.
+
+    Call only once the files are written: marked earlier, an export that never reached the
+    disk would make the next import take the old files for an edit and revert the database.
+    """
+    with transaction(db):
+        for key, digest in export.synced.items():
+            mark_synced(db, key, digest, digest)

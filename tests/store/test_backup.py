@@ -16,7 +16,7 @@ from msgspec.structs import replace
 from api.core.access import Principal
 from api.core.errors import BackupRejected, Conflict, NotFound
 from api.store.audit import list_audit
-from api.store.backup import backup_database, restore
+from api.store.backup import backup_database, restore_database
 from api.store.drafts import create_draft, get_draft, publish_draft, submit_draft
 from api.store.schema import SCHEMA_VERSION, open_database
 from api.store.versions import latest_version, load_article
@@ -122,7 +122,7 @@ def test_restore_while_serving_brings_back_identical_etags_and_bodies(
         assert changed[f"/v1/articles/{SLUG}?locale=es"] != before[f"/v1/articles/{SLUG}?locale=es"]
         assert client.get(f"/v1/articles/{SLUG}?version=2").status_code == 200
 
-        report = restore(tmp_path / "b.db", db_path)
+        report = restore_database(tmp_path / "b.db", db_path)
 
         assert not report.replaced_file
         assert fetch_all(client) == before  # the running app switched over
@@ -197,7 +197,7 @@ def test_an_unusable_backup_is_refused_and_the_database_is_unchanged(
     before = dump(db_path)
 
     with pytest.raises(BackupRejected, match="^" + re.escape(str(backup))) as info:
-        restore(backup, db_path)
+        restore_database(backup, db_path)
 
     assert message in str(info.value)
     assert dump(db_path) == before
@@ -212,7 +212,7 @@ def test_restore_replaces_an_unreadable_database_file_and_its_wal(
     db_path.write_bytes(b"garbage" * 1000)
     db_path.with_name(db_path.name + "-wal").write_bytes(b"stale" * 100)
 
-    report = restore(tmp_path / "b.db", db_path)
+    report = restore_database(tmp_path / "b.db", db_path)
 
     assert report.replaced_file
     added = set(dump(db_path)) - set(expected)
@@ -223,7 +223,7 @@ def test_restore_replaces_an_unreadable_database_file_and_its_wal(
 
 def test_restore_creates_a_missing_database(db_path: Path, tmp_path: Path) -> None:
     backup_database(db_path, tmp_path / "b.db")
-    report = restore(tmp_path / "b.db", tmp_path / "new.db")
+    report = restore_database(tmp_path / "b.db", tmp_path / "new.db")
     assert not report.replaced_file
     db = open_database(tmp_path / "new.db")
     assert_consistent(db)
@@ -251,3 +251,22 @@ def test_a_failed_backup_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         backup_database(tmp_path / "absent.db", tmp_path / "b.db")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.db"]
+
+
+def test_restore_adapts_a_backup_with_another_page_size(db_path: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "b.db"
+    backup_database(db_path, backup)
+    conn = sqlite3.connect(backup, isolation_level=None)
+    conn.execute("PRAGMA page_size = 8192")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    conn.close()
+    expected = set(dump(backup))
+    db = open_database(db_path)
+    publish_change(db, "Changed after the backup.")
+
+    restore_database(backup, db_path)
+
+    assert expected <= set(dump(db_path))
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert_consistent(db)
