@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import sqlite_utils
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
@@ -14,6 +14,7 @@ from api.core.access import Principal, authorize
 from api.core.content import check_article, check_references
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article
+from api.core.nesting import check_json_depth
 from api.store.drafts import (
     Draft,
     article_etag,
@@ -93,6 +94,13 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     article: Article
 
 
+async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
+    """Measure a JSON body's nesting before the decoder recurses into it (else a few KB
+    of `[[[[` end in RecursionError)."""
+    if request.method in {"POST", "PUT"}:
+        check_json_depth(await request.body())
+
+
 def _out(draft: Draft, article: Article | None = None) -> Response[DraftOut]:
     body = DraftOut(**msgspec.structs.asdict(draft), etag=draft.etag, article=article)
     return Response(body, headers={"ETag": draft.etag})
@@ -110,6 +118,7 @@ def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput])
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428)
+_BODY_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
 
 
 class DraftsController(Controller):
@@ -119,6 +128,7 @@ class DraftsController(Controller):
     tags = ["management"]  # noqa: RUF012
     security = [{BEARER: []}]  # noqa: RUF012
     guards = [require_token]  # noqa: RUF012
+    before_request = staticmethod(refuse_deep_json)
     dependencies = {  # noqa: RUF012
         "writer": Provide(provide_writer),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -169,7 +179,7 @@ class DraftsController(Controller):
         "/articles/{slug:str}/drafts",
         operation_id="createDraft",
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def create(
         self,
@@ -203,7 +213,10 @@ class DraftsController(Controller):
         return _out(draft, article)
 
     @put(
-        "/drafts/{draft_id:int}", operation_id="updateDraft", sync_to_thread=True, responses=_WRITE
+        "/drafts/{draft_id:int}",
+        operation_id="updateDraft",
+        sync_to_thread=True,
+        responses=_BODY_WRITE,
     )
     def update(
         self,
@@ -242,7 +255,7 @@ class DraftsController(Controller):
         operation_id="rejectDraft",
         status_code=200,
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def reject(
         self,
@@ -309,7 +322,7 @@ class DraftsController(Controller):
         operation_id="rollbackArticle",
         status_code=200,
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def rollback(
         self,
