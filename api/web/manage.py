@@ -27,7 +27,8 @@ from api.store.drafts import (
     submit_draft,
     update_draft,
 )
-from api.store.versions import VersionRow, latest_version, load_article, load_treatments
+from api.store.exporting import published_content
+from api.store.versions import VersionRow, latest_version, load_article
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.problems import problem_responses
 
@@ -113,7 +114,11 @@ def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput])
             path="$.article.slug",
         )
     check_article(data.article, prefix="$.article")
-    check_references([data.article], load_treatments(db))
+    # Treatments point into every published article, so the draft is checked in place of
+    # its own published version among all the others (a new article adds to them).
+    published = published_content(db)
+    others = [a for a in published.articles if a.slug != slug]
+    check_references([*others, data.article], published.treatments)
     return data.article
 
 
