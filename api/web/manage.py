@@ -8,7 +8,8 @@ import msgspec
 import sqlite_utils
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.core.access import Principal, authorize
 from api.core.content import check_article, check_references
@@ -30,13 +31,16 @@ from api.store.drafts import (
 from api.store.exporting import published_content
 from api.store.versions import VersionRow, latest_version, load_article
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.examples import SlugPath
 from api.web.problems import problem_responses
 
 __all__ = ["MAX_ID", "DraftsController"]
 
 # SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
 MAX_ID = 2**63 - 1
-DraftId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+DraftId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
+]
 
 IfMatch = Annotated[
     str | None,
@@ -190,7 +194,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
         data: JSONBody[DraftInput],
     ) -> Response[DraftOut]:
         """Start a draft of a whole article (new, or a change to a published one)."""
@@ -303,7 +307,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
     ) -> Response[ArticleHead]:
         """The published head of an article in the source language, and its ETag."""
         authorize(principal, "draft.read")
@@ -333,7 +337,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
         data: JSONBody[RollbackInput],
         if_match: IfMatch = None,
     ) -> VersionRow:

@@ -101,6 +101,8 @@ HUGE_TITLE = b'{"message": "m", "article": {"slug": "%s", "title": "%s", "sectio
         ("POST", DRAFTS, b'{"article":', 400, "bad-request", ""),
         ("POST", DRAFTS, b"\xff\xfe\x00\x00garbage", 400, "bad-request", ""),
         ("POST", DRAFTS, b"null", 422, "validation-failed", ""),
+        ("PUT", "/v1/manage/catalogs/es", b"", 422, "validation-failed", "no translated"),
+        ("PUT", "/v1/manage/catalogs/es", b'msgid ""\nmsgstr ""\n', 422, None, "no translated"),
     ],
     ids=[
         "draft-6MB",
@@ -116,6 +118,8 @@ HUGE_TITLE = b'{"message": "m", "article": {"slug": "%s", "title": "%s", "sectio
         "truncated",
         "binary",
         "null",
+        "empty-catalog",
+        "header-only-catalog",
     ],
 )
 def test_hostile_bodies_are_refused_and_store_nothing(
