@@ -87,6 +87,8 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
             )
         except ValidationFailed as exc:
             errors.append(exc)
+        except ImportRejected as exc:
+            errors.extend(exc.errors)
     header: CatalogHeader | None = None
     template_path = locales_dir / TEMPLATE_FILE
     if template_path.exists():

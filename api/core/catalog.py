@@ -12,15 +12,17 @@ import re
 from collections.abc import Collection
 
 import msgspec
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po
 
-from api.core.errors import ValidationFailed
+from api.core.errors import ImportRejected, ValidationFailed
 from api.core.negotiation import normalize_locale
 
 __all__ = [
     "MAX_CATALOG_BYTES",
     "MAX_CATALOG_ENTRIES",
+    "MAX_REPORTED_ERRORS",
+    "MAX_TRANSLATION_CHARS",
     "CatalogEntry",
     "CatalogHeader",
     "ParsedCatalog",
@@ -33,6 +35,8 @@ __all__ = [
 MAX_CATALOG_BYTES = 5_000_000
 MAX_CATALOG_ENTRIES = 20_000
 _BYTES_PER_MESSAGE = 1_000
+MAX_REPORTED_ERRORS = 20
+MAX_TRANSLATION_CHARS = 10_000  # the longest source text the content model allows
 _LINE = re.compile(
     r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"\s*'
     r'|(?:#~\s*)?"(?:[^"\\]|\\.)*"\s*|\s*)$'
@@ -95,7 +99,8 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
 def parse_catalog(
     data: bytes, file: str, locale: str, known_contexts: Collection[str]
 ) -> ParsedCatalog:
-    """Validate a .po file for `locale`; raise ValidationFailed naming `file:line`.
+    """Validate a .po file for `locale`; raise ValidationFailed naming `file:line`, or
+    ImportRejected listing the first MAX_REPORTED_ERRORS bad entries when there are several.
 
     Entries whose msgid differs from the current source are kept (they are stale and
     never served); entries with an unknown msgctxt are errors.
@@ -116,44 +121,65 @@ def parse_catalog(
         raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
     _check_language(catalog, file, locale)
     entries: list[CatalogEntry] = []
-    for message in catalog:
-        if not message.id:
-            continue
+    errors: list[ValidationFailed] = []
+    for count, message in enumerate((m for m in catalog if m.id), start=1):
         line = message.lineno or 0
-        if len(entries) >= max_entries:
+        if count > max_entries:
             raise ValidationFailed(f"more than {max_entries} entries", file=file, line=line)
-        if not isinstance(message.id, str) or not isinstance(message.string, str):
-            raise ValidationFailed("plural messages are not used by content", file=file, line=line)
-        context = message.context or ""
-        if context not in known_contexts:
-            raise ValidationFailed(
-                f"msgctxt {context!r} names no known block", file=file, line=line, path=context
+        try:
+            entry = _entry(message, file, line, text, known_contexts)
+        except ValidationFailed as exc:
+            errors.append(exc)
+            continue
+        if entry is not None:
+            entries.append(entry)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        # A translator fixes a handful at a time; thousands of lines of errors help no one.
+        listed = errors[:MAX_REPORTED_ERRORS]
+        if len(errors) > len(listed):
+            listed.append(
+                ValidationFailed(f"{len(errors) - len(listed)} more errors not listed", file=file)
             )
-        if message.string:
-            try:
-                _check_translation(message.id, message.string, file, line)
-            except ValidationFailed as exc:
-                where = _msgstr_line(text, line)
-                raise ValidationFailed(exc.detail, file=file, line=where, path=exc.path) from exc
-            entries.append(
-                CatalogEntry(
-                    context=context,
-                    source=message.id,
-                    text=message.string,
-                    fuzzy=message.fuzzy,
-                    line=line,
-                    previous=message.previous_id
-                    if isinstance(message.previous_id, str) and message.previous_id
-                    else None,
-                    comments=tuple(message.user_comments),
-                )
-            )
+        raise ImportRejected(listed)
     header = _header_of(catalog)
     return ParsedCatalog(
         locale=locale,
         header=header,
         entries=tuple(entries),
         total=sum(1 for m in catalog if m.id),
+    )
+
+
+def _entry(
+    message: Message, file: str, line: int, text: str, known_contexts: Collection[str]
+) -> CatalogEntry | None:
+    if not isinstance(message.id, str) or not isinstance(message.string, str):
+        raise ValidationFailed("plural messages are not used by content", file=file, line=line)
+    context = message.context or ""
+    if context not in known_contexts:
+        raise ValidationFailed(
+            f"msgctxt {context[:200]!r} names no known block", file=file, line=line, path=context
+        )
+    if not message.string:
+        return None
+    try:
+        _check_translation(message.id, message.string, file, line)
+    except ValidationFailed as exc:
+        # Errors point at the msgstr; finding its line is only worth doing for a bad entry.
+        where = _msgstr_line(text, line)
+        raise ValidationFailed(exc.detail, file=file, line=where, path=exc.path) from exc
+    return CatalogEntry(
+        context=context,
+        source=message.id,
+        text=message.string,
+        fuzzy=message.fuzzy,
+        line=line,
+        previous=message.previous_id
+        if isinstance(message.previous_id, str) and message.previous_id
+        else None,
+        comments=tuple(message.user_comments),
     )
 
 
@@ -191,6 +217,10 @@ def _msgstr_line(text: str, msgid_line: int) -> int:
 
 
 def _check_translation(source: str, text: str, file: str, line: int) -> None:
+    if len(text) > MAX_TRANSLATION_CHARS:
+        raise ValidationFailed(
+            f"msgstr is longer than {MAX_TRANSLATION_CHARS} characters", file=file, line=line
+        )
     control = _CONTROL.search(text)
     if control:
         raise ValidationFailed(

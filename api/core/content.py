@@ -20,6 +20,7 @@ from api.core.model import (
     TreatmentRef,
     walk_sections,
 )
+from api.core.nesting import MAX_DEPTH
 
 __all__ = [
     "MAX_YAML_BYTES",
@@ -189,21 +190,31 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str, int]]:
     if len(text) > MAX_YAML_BYTES:
-        raise ValidationFailed(f"file is larger than {MAX_YAML_BYTES} bytes", file=file)
+        # The line where the limit is crossed, so the editor sees where to cut.
+        head = text[:MAX_YAML_BYTES]
+        line = (head.count(b"\n") if isinstance(head, bytes) else head.count("\n")) + 1
+        raise ValidationFailed(f"file is larger than {MAX_YAML_BYTES} bytes", file=file, line=line)
     if isinstance(text, bytes):
+        data = text
         try:
-            text = text.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ValidationFailed(
-                f"not UTF-8: {exc.reason} at byte {exc.start}", file=file
+                f"not UTF-8: {exc.reason} at byte {exc.start}",
+                file=file,
+                line=data.count(b"\n", 0, exc.start) + 1,
             ) from exc
     try:
-        _refuse_anchors(text, file)
+        _refuse_anchors_and_depth(text, file)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ValidationFailed(f"YAML syntax: {exc.problem}", file=file, line=line) from exc
+        # libyaml stops very deep flow collections itself, before our depth check sees them.
+        deep = "nesting depth" in str(exc.problem)
+        problem = (
+            f"YAML nests deeper than {MAX_DEPTH} levels" if deep else f"YAML syntax: {exc.problem}"
+        )
+        raise ValidationFailed(problem, file=file, line=mark.line + 1 if mark else None) from exc
     except yaml.YAMLError as exc:
         raise ValidationFailed(f"YAML: {exc}", file=file) from exc
     if node is None:
@@ -222,15 +233,23 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
         ) from exc
 
 
-def _refuse_anchors(text: str, file: str) -> None:
-    # Aliases are how "billion laughs" documents expand; content never needs them.
+def _refuse_anchors_and_depth(text: str, file: str) -> None:
+    # Aliases are how "billion laughs" documents expand; content never needs them. The
+    # event stream is read without recursion, so nesting is measured here before the
+    # (recursive) composer would see it.
+    depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
+        line: int | None = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ValidationFailed(
-                "YAML anchors and aliases are not allowed",
-                file=file,
-                line=event.start_mark.line + 1 if event.start_mark else None,
-            )
+            raise ValidationFailed("YAML anchors and aliases are not allowed", file=file, line=line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValidationFailed(
+                    f"YAML nests deeper than {MAX_DEPTH} levels", file=file, line=line
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class _Reader(NamedTuple):

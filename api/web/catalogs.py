@@ -14,16 +14,17 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, RawBody
+from litestar.params import RawBody
 
 from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
-from api.core.errors import InvalidLocale
+from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.negotiation import normalize_locale
 from api.store.catalogs import PendingCatalog, approve_catalog, pending_catalog, stage_catalog
 from api.store.exporting import export_catalog, published_content
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.examples import LocalePath
 from api.web.manage import IfMatch
 from api.web.problems import problem_responses
 
@@ -87,7 +88,7 @@ class CatalogsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        locale: FromPath[str],
+        locale: LocalePath,
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
         authorize(principal, "catalog.read")
@@ -110,7 +111,7 @@ class CatalogsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        locale: FromPath[str],
+        locale: LocalePath,
         body: RawBody,
     ) -> PendingCatalog:
         """Upload a .po: validated like `vetted import` (errors give file:line); stored as
@@ -120,6 +121,9 @@ class CatalogsController(Controller):
         content = published_content(writer)
         contexts = known_contexts(list(content.articles), content.treatments)
         parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
+        if not parsed.entries:
+            # Nothing would await review: staging it would only audit an empty upload.
+            raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
         stage_catalog(writer, principal, parsed)
         return pending_catalog(writer, tag)
 
@@ -133,7 +137,7 @@ class CatalogsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        locale: FromPath[str],
+        locale: LocalePath,
     ) -> Response[PendingCatalog]:
         """What awaits review; its ETag is what approval must send as If-Match."""
         authorize(principal, "catalog.read")
@@ -151,7 +155,7 @@ class CatalogsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        locale: FromPath[str],
+        locale: LocalePath,
         if_match: IfMatch = None,
     ) -> PendingCatalog:
         """Approve the pending translations: they are served from now on."""

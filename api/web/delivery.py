@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import FromPath, HeaderParameter, Parameter, QueryParameter
+from litestar.params import HeaderParameter, Parameter, QueryParameter
 
 from api.core.errors import NotFound
 from api.core.locales import LocaleInfo
@@ -108,7 +108,7 @@ class ArticlesController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        slug: FromPath[str],
+        slug: examples.SlugPath,
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
         version: Annotated[
@@ -146,8 +146,8 @@ class ArticlesController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        slug: FromPath[str],
-        section_id: FromPath[str],
+        slug: examples.SlugPath,
+        section_id: examples.SectionPath,
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
         version: Annotated[
@@ -211,7 +211,7 @@ class TreatmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        treatment_id: FromPath[str],
+        treatment_id: examples.TreatmentPath,
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
     ) -> Response[bytes]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
+from litestar.params import PathParameter
 
 __all__ = [
     "ARTICLE",
@@ -18,10 +19,30 @@ __all__ = [
     "SUMMARIES",
     "TREATMENT",
     "VERSIONS",
+    "LocalePath",
+    "SectionPath",
+    "SlugPath",
+    "TreatmentPath",
     "ok",
 ]
 
 _SLUG = "stem-cell-therapy-for-hair-loss"
+# Path parameters with a real value each, so clients (and the contract fuzzer) can try a
+# request that finds something.
+SlugPath = Annotated[str, PathParameter(examples=[Example(summary="article", value=_SLUG)])]
+SectionPath = Annotated[
+    str,
+    PathParameter(
+        examples=[
+            Example(summary="section", value="introduction"),
+            Example(summary="nested section", value="alternatives/minoxidil"),
+        ]
+    ),
+]
+TreatmentPath = Annotated[
+    str, PathParameter(examples=[Example(summary="treatment", value="minoxidil")])
+]
+LocalePath = Annotated[str, PathParameter(examples=[Example(summary="Spanish", value="es")])]
 _HASH = "sha256:5f0c0d8b6a1e3f47c2f0e7a1b9d3c6e4f8a2b7c1d9e0f3a6b5c4d2e1f0a9b8c7"
 _TITLE = {
     "text": "Terapia con células madre para la pérdida de cabello",

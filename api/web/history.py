@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from api.core.diff import SectionChange, diff_articles
 from api.core.errors import InvalidParameter, NotFound
@@ -54,7 +54,7 @@ class HistoryController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        slug: FromPath[str],
+        slug: examples.SlugPath,
     ) -> Response[bytes]:
         """Every published version, oldest first."""
         rows = published_versions(reader.db, slug)
@@ -81,7 +81,7 @@ class HistoryController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        slug: FromPath[str],
+        slug: examples.SlugPath,
         from_version: Annotated[int, QueryParameter(name="from", ge=1, le=1_000_000)],
         to_version: Annotated[int, QueryParameter(name="to", ge=1, le=1_000_000)],
     ) -> Response[bytes]:

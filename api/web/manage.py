@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import sqlite_utils
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.core.access import Principal, authorize
 from api.core.content import check_article, check_references
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article
+from api.core.nesting import check_json_depth
 from api.store.drafts import (
     Draft,
     article_etag,
@@ -26,15 +28,19 @@ from api.store.drafts import (
     submit_draft,
     update_draft,
 )
-from api.store.versions import VersionRow, latest_version, load_article, load_treatments
+from api.store.exporting import published_content
+from api.store.versions import VersionRow, latest_version, load_article
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.examples import SlugPath
 from api.web.problems import problem_responses
 
 __all__ = ["MAX_ID", "DraftsController"]
 
 # SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
 MAX_ID = 2**63 - 1
-DraftId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+DraftId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
+]
 
 IfMatch = Annotated[
     str | None,
@@ -93,6 +99,13 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     article: Article
 
 
+async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
+    """Measure a JSON body's nesting before the decoder recurses into it (else a few KB
+    of `[[[[` end in RecursionError)."""
+    if request.method in {"POST", "PUT"}:
+        check_json_depth(await request.body())
+
+
 def _out(draft: Draft, article: Article | None = None) -> Response[DraftOut]:
     body = DraftOut(**msgspec.structs.asdict(draft), etag=draft.etag, article=article)
     return Response(body, headers={"ETag": draft.etag})
@@ -105,11 +118,16 @@ def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput])
             path="$.article.slug",
         )
     check_article(data.article, prefix="$.article")
-    check_references([data.article], load_treatments(db))
+    # Treatments point into every published article, so the draft is checked in place of
+    # its own published version among all the others (a new article adds to them).
+    published = published_content(db)
+    others = [a for a in published.articles if a.slug != slug]
+    check_references([*others, data.article], published.treatments)
     return data.article
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428)
+_BODY_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
 
 
 class DraftsController(Controller):
@@ -119,6 +137,7 @@ class DraftsController(Controller):
     tags = ["management"]  # noqa: RUF012
     security = [{BEARER: []}]  # noqa: RUF012
     guards = [require_token]  # noqa: RUF012
+    before_request = staticmethod(refuse_deep_json)
     dependencies = {  # noqa: RUF012
         "writer": Provide(provide_writer),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -169,13 +188,13 @@ class DraftsController(Controller):
         "/articles/{slug:str}/drafts",
         operation_id="createDraft",
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def create(
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
         data: JSONBody[DraftInput],
     ) -> Response[DraftOut]:
         """Start a draft of a whole article (new, or a change to a published one)."""
@@ -203,7 +222,10 @@ class DraftsController(Controller):
         return _out(draft, article)
 
     @put(
-        "/drafts/{draft_id:int}", operation_id="updateDraft", sync_to_thread=True, responses=_WRITE
+        "/drafts/{draft_id:int}",
+        operation_id="updateDraft",
+        sync_to_thread=True,
+        responses=_BODY_WRITE,
     )
     def update(
         self,
@@ -242,7 +264,7 @@ class DraftsController(Controller):
         operation_id="rejectDraft",
         status_code=200,
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def reject(
         self,
@@ -285,7 +307,7 @@ class DraftsController(Controller):
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
     ) -> Response[ArticleHead]:
         """The published head of an article in the source language, and its ETag."""
         authorize(principal, "draft.read")
@@ -309,13 +331,13 @@ class DraftsController(Controller):
         operation_id="rollbackArticle",
         status_code=200,
         sync_to_thread=True,
-        responses=_WRITE,
+        responses=_BODY_WRITE,
     )
     def rollback(
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        slug: SlugPath,
         data: JSONBody[RollbackInput],
         if_match: IfMatch = None,
     ) -> VersionRow:

@@ -143,13 +143,16 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if items:
         errors = tuple(
             InvalidField(
-                field=str(item.get("key") or item.get("source") or ""),
+                field=_wire_name(request, str(item.get("key") or item.get("source") or "")),
                 message=str(item.get("message", "")),
             )
             for item in items
             if isinstance(item, dict)
         )
     detail = exc.detail if status < 500 else "The server could not answer this request."
+    if status == 413:
+        limit = request.route_handler.resolve_request_max_body_size()
+        detail = f"the request body is larger than the limit of {limit} bytes"
     if errors:
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
@@ -172,6 +175,17 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         request,
         headers=headers,
     )
+
+
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    # Litestar reports the handler's argument name; a client knows the parameter by the
+    # name it sends (`?from=` is the argument `from_version`).
+    field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    kwarg = getattr(field, "kwarg_definition", None)
+    for alias in ("name", "query", "header"):
+        if isinstance(value := getattr(kwarg, alias, None), str) and value:
+            return value
+    return key
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
@@ -226,6 +240,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 _DESCRIPTIONS = {
     400: "A parameter has an invalid value; `errors` names it.",
     404: "No such article, section, version or treatment.",
+    413: "The request body is larger than the limit (5 MB).",
     422: "The body or upload failed validation; `errors` gives field or file:line.",
 }
 _EXAMPLE_DETAILS = {

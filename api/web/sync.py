@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Parameter, PathParameter
 
 from api.core.errors import NotFound
 from api.core.negotiation import negotiate
@@ -47,7 +48,16 @@ class SyncController(Controller):
         self,
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
-        locale: Annotated[FromPath[str], Parameter(max_length=64)],
+        locale: Annotated[
+            str,
+            PathParameter(
+                max_length=64,
+                examples=[
+                    Example(summary="Spanish", value="es"),
+                    Example(summary="Mexican Spanish, served from es", value="es-MX"),
+                ],
+            ),
+        ],
     ) -> Response[bytes]:
         tag = negotiate(locale, None, reader.locales())
         document = reader.document(bundle_key(tag))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from api.core.catalog import MAX_CATALOG_ENTRIES, parse_catalog
-from api.core.errors import ValidationFailed
+from api.core.catalog import MAX_CATALOG_ENTRIES, MAX_REPORTED_ERRORS, parse_catalog
+from api.core.errors import ImportRejected, ValidationFailed
 
 PO = """\
 msgid ""
@@ -75,3 +77,64 @@ def test_entry_count_is_capped() -> None:
     many = PO + "".join(f'\nmsgctxt "fact/per"\nmsgid "m{n}"\nmsgstr "x"\n' for n in range(cap + 1))
     with pytest.raises(ValidationFailed, match=f"more than {cap} entries"):
         parse_catalog(many.encode(), "es.po", "es", KNOWN)
+
+
+def _entry(context: str, source: str, text: str) -> str:
+    return f'\nmsgctxt "{context}"\nmsgid "{source}"\nmsgstr "{text}"\n'
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        ((PO + _entry("demo/intro/p1", "Bye.", "Adi\x07s")).encode(), 22, "U+0007"),
+        ((PO + _entry("demo/intro/p1", "Bye.", "Adi\\rs")).encode(), 22, "U+000D"),
+        ((PO + _entry("demo/intro/p1", "Bye.", "<script>x</script>")).encode(), 22, "markup"),
+        (
+            (PO + _entry("demo/intro/p1", "Bye.", "[link](javascript:x) &lt;")).encode(),
+            22,
+            "markup",
+        ),
+        ((PO + _entry("demo/intro/p1", "Bye.", "a\u2066b")).encode(), 22, "U+2066"),
+        ((PO + _entry("demo/intro/p1", "Bye.", "x" * 10_001)).encode(), 22, "longer than"),
+        (
+            PO.encode().replace("Introducción".encode(), "Introducción".encode("latin-1")),
+            9,
+            "UTF-8",
+        ),
+        (PO.encode("utf-16"), 1, "UTF-8"),
+        (bytes(range(256)) * 64, 2, "UTF-8"),
+        (PO.encode() + b"\x00\x01\x02", 19, "not a valid PO line"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), 1, "UTF-8"),
+    ],
+    ids=[
+        "bell",
+        "carriage-return",
+        "html",
+        "entity",
+        "bidi-isolate",
+        "too-long",
+        "latin-1-in-utf-8",
+        "utf-16-bom",
+        "binary",
+        "nul",
+        "png",
+    ],
+)
+def test_hostile_catalog_is_refused_with_the_line(data: bytes, line: int, message: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(data, "es.po", "es", KNOWN)
+    assert (caught.value.file, caught.value.line) == ("es.po", line)
+    assert message in caught.value.detail
+
+
+def test_thousands_of_unknown_contexts_are_refused_quickly_with_a_bounded_list() -> None:
+    many = PO + "".join(_entry(f"no/such/{n}", f"m{n}", "x") for n in range(19_990))
+    started = time.perf_counter()
+    with pytest.raises(ImportRejected) as caught:
+        parse_catalog(many.encode(), "es.po", "es", KNOWN)
+    assert time.perf_counter() - started < 10
+    errors = caught.value.errors
+    assert len(errors) == MAX_REPORTED_ERRORS + 1
+    assert [e.line for e in errors[:2]] == [21, 25]
+    assert "names no known block" in errors[0].detail
+    assert errors[-1].detail == f"{19_990 - MAX_REPORTED_ERRORS} more errors not listed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from api.core.content import dump_yaml, parse_article, parse_treatments
@@ -148,3 +150,50 @@ def test_not_utf8_and_oversized_are_rejected() -> None:
         parse_article(GOOD.encode() + b"\xff", "demo.yaml")
     with pytest.raises(ValidationFailed, match="larger than"):
         parse_article(GOOD + "#" * 3_000_000, "demo.yaml")
+
+
+LAUGHS = (
+    "slug: demo\n"
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("slug: !!python/object/apply:os.system ['true']\n", 1, "tag"),
+        ("title: Demo\nslug: !!python/name:os.system\n", 2, "tag"),
+        ("slug: !custom demo\n", 1, "tag"),
+        (LAUGHS, 2, "anchors and aliases"),
+        ("slug: " + "[" * 10_000 + "]" * 10_000 + "\n", 1, "nests deeper than 64"),
+        ("".join(" " * n + f"k{n}:\n" for n in range(1_000)), 65, "nests deeper than 64"),
+        ("title: x\n" + "#" * 2_000_001, 2, "larger than 2000000 bytes"),
+        (b"slug: demo\ntitle: Caf\xe9\n", 2, "not UTF-8"),
+        (b"\xff\xfes\x00l\x00u\x00g\x00", 1, "not UTF-8"),
+        (bytes(range(256)) * 8, 2, "not UTF-8"),
+    ],
+    ids=[
+        "python-apply",
+        "python-name",
+        "custom-tag",
+        "billion-laughs",
+        "deep-flow",
+        "deep-block",
+        "oversized",
+        "latin-1",
+        "utf-16",
+        "binary",
+    ],
+)
+def test_hostile_yaml_is_refused_with_file_and_line(
+    text: str | bytes, line: int, message: str
+) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ValidationFailed) as caught:
+        parse_article(text, "content/articles/evil.yaml")
+    assert time.perf_counter() - started < 5, "refused quickly, not after expanding"
+    assert (caught.value.file, caught.value.line) == ("content/articles/evil.yaml", line)
+    assert message in caught.value.detail

@@ -313,3 +313,50 @@ def test_a_broken_upload_names_the_line_and_stores_nothing(
         {k: e.get(k) for k in ("file", "line")} for e in errors
     ]
     assert client.get("/v1/manage/catalogs/es/pending", headers=auth["es-rev"]).status_code == 404
+
+
+def test_a_new_article_can_be_drafted_and_published(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    # Treatments point into the published article; a draft of another article must not be
+    # checked as if it were the only one.
+    article = {
+        "slug": "new-article",
+        "title": "A new article",
+        "sections": [{"id": "intro", "blocks": [{"type": "paragraph", "id": "p1", "text": "Hi."}]}],
+    }
+    created = client.post(
+        "/v1/manage/articles/new-article/drafts",
+        json={"article": article, "message": "new"},
+        headers=auth["ed"],
+    )
+    assert created.status_code == 201, created.text
+    draft_id = created.json()["id"]
+    submitted = client.post(
+        f"/v1/manage/drafts/{draft_id}/submit",
+        headers={**auth["ed"], "If-Match": created.headers["etag"]},
+    )
+    published = client.post(
+        f"/v1/manage/drafts/{draft_id}/publish",
+        headers={**auth["rev"], "If-Match": submitted.headers["etag"]},
+    )
+    assert published.status_code == 200, published.text
+    served = client.get("/v1/articles/new-article/sections/intro", params={"locale": "es"})
+    assert served.status_code == 200
+    block = served.json()["section"]["blocks"][0]
+    assert (block["text"], block["locale"], block["fallback"]) == ("Hi.", "en", True)
+    assert client.get(ARTICLE).json()["version"] == 1, "the other article is untouched"
+
+
+def test_a_draft_that_drops_a_section_a_treatment_names_is_refused(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    head = client.get(HEAD, headers=auth["ed"]).json()["article"]
+    head["sections"] = [s for s in head["sections"] if s["id"] != "alternatives"]
+    response = client.post(
+        f"/v1/manage/articles/{SLUG}/drafts",
+        json={"article": head, "message": "drop alternatives"},
+        headers=auth["ed"],
+    )
+    assert response.status_code == 422
+    assert "names unknown section" in response.json()["detail"]
