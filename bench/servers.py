@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -53,15 +54,17 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
 
     def pids(self) -> list[int]:
-        """The process and all its descendants (granian's workers, nginx's workers)."""
-        found = [self.process.pid]
-        for pid in found:
+        """The process and every process in its group (granian's or nginx's workers)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                # The command name may hold spaces; the fields after its ")" do not.
+                fields = stat.read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            found += [int(child) for child in children]
-        return found
+            if int(fields[2]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return sorted(found)
 
 
 def vetted_command(
@@ -148,7 +151,7 @@ def running(
         stop(process)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[Any]) -> None:
     """SIGTERM the process group, SIGKILL it if it lingers."""
     if process.poll() is None:
         try:
