@@ -40,7 +40,7 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
 # Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
-# BENCH_SECONDS (per row, default 10), BENCH_ARTICLES (default 1000) shorten a run.
+# BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.
 bench: $(STAMP) bench-tools
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run

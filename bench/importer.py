@@ -56,7 +56,9 @@ def time_import(corpus: Path, db: Path, articles: int, timeout: float, log: Path
     if timed_out.is_set():
         note = f"stopped after the {timeout:g} s timeout"
     elif not completed:
-        note = f"failed ({process.returncode}): {log.read_text()[-300:]}"
+        lines = log.read_text().strip().splitlines()
+        errors = [line for line in lines if line.startswith("error:")]
+        note = f"failed ({process.returncode}): " + "; ".join((errors or lines)[-3:])
     else:
         note = ""
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())

@@ -1,8 +1,10 @@
 """`make bench`: our server, the framework ceiling, nginx static, the nginx cache, uvicorn and
 the synthetic corpus, measured side by side in one run on 127.0.0.1.
 
-Settings come from the environment: BENCH_SECONDS (per row, default 10), BENCH_ARTICLES
-(synthetic corpus size, default 1000), BENCH_IMPORT_TIMEOUT (seconds, default 420).
+All servers run at once and the rows are measured in rounds, round-robin, each row keeping
+its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
+BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000) and
+BENCH_IMPORT_TIMEOUT (seconds, default 420).
 Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key)."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -50,7 +53,7 @@ from bench.servers import (
     vetted_command,
     workers,
 )
-from bench.wrk import WrkSettings, run_wrk
+from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
 __all__ = ["RESULTS", "main"]
 
@@ -73,41 +76,79 @@ def _env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+class Plan(msgspec.Struct, frozen=True, kw_only=True):
+    """One row to measure: which server, which request."""
+
+    server: str
+    kind: str
+    label: str
+    url: str = ""
+    headers: dict[str, str] = {}
+    note: str = ""  # why the row cannot be measured (then there is no url)
+
+
 class Bench:
     """One run: the settings, the rows measured so far and where files go."""
 
     def __init__(self, work: Path) -> None:
         self.work = work
-        self.settings = WrkSettings(seconds=_env("BENCH_SECONDS", 10))
+        self.settings = WrkSettings(seconds=_env("BENCH_SECONDS", 4))
+        self.rounds = _env("BENCH_ROUNDS", 3)
         self.rows: list[Row] = []
 
-    def measure(
-        self, server: str, kind: str, label: str, url: str, headers: dict[str, str] | None = None
-    ) -> None:
-        print(f"  {label} ...", file=sys.stderr, flush=True)
-        result = run_wrk(url, self.settings, headers=headers)
-        self.rows.append(Row(server=server, kind=kind, label=label, result=result))
+    def measure(self, plans: list[Plan]) -> None:
+        """Warm every row up (one discarded second), then measure them `rounds` times,
+        round-robin, so that a burst of load from a neighbour falls on all rows alike;
+        each row keeps its median run."""
+        live = [plan for plan in plans if not plan.note]
+        warm_up = WrkSettings(seconds=1)
+        for plan in live:
+            run_wrk(plan.url, warm_up, headers=plan.headers)
+        runs: dict[str, list[WrkResult]] = {plan.label: [] for plan in live}
+        for round_number in range(1, self.rounds + 1):
+            _say(f"  round {round_number}/{self.rounds}")
+            for plan in live:
+                runs[plan.label].append(run_wrk(plan.url, self.settings, headers=plan.headers))
+        for plan in plans:
+            result = median_result(runs[plan.label]) if not plan.note else None
+            row = Row(server=plan.server, kind=plan.kind, label=plan.label, result=result)
+            self.rows.append(msgspec.structs.replace(row, note=plan.note))
 
     def missing(self, server: str, kind: str, label: str, note: str) -> None:
-        print(f"  {label}: {note}", file=sys.stderr, flush=True)
+        _say(f"  {label}: {note}")
         self.rows.append(Row(server=server, kind=kind, label=label, note=note))
 
-    def measure_routes(self, server: str, prefix: str, base: str, slug: str) -> None:
+    def route_plans(self, server: str, prefix: str, base: str, slug: str) -> list[Plan]:
         """Article (plain), 304 and, where the route exists, bundle and search."""
         path = _path(slug)
         etag = _get(base + path).headers["etag"]
-        self.measure(server, "article", f"{prefix}: article es", base + path)
-        self.measure(server, "304", f"{prefix}: 304 revalidation", base + path, _inm(etag))
+        plans = [
+            Plan(server=server, kind="article", label=f"{prefix}: article es", url=base + path),
+            Plan(
+                server=server,
+                kind="304",
+                label=f"{prefix}: 304 revalidation",
+                url=base + path,
+                headers=_inm(etag),
+            ),
+        ]
         for kind, route in REQUESTS.items():
-            status = _get(base + route).status_code
-            if status == 404:
-                self.missing(server, kind, f"{prefix}: {kind}", "n/a (route missing)")
-            else:
-                self.measure(server, kind, f"{prefix}: {kind}", base + route)
+            missing = _get(base + route).status_code == 404
+            plans.append(
+                Plan(
+                    server=server,
+                    kind=kind,
+                    label=f"{prefix}: {kind}",
+                    url="" if missing else base + route,
+                    note="n/a (route missing)" if missing else "",
+                )
+            )
+        return plans
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.get(url, headers=headers, timeout=10)
+    # The plain body, as the measured rows (which send no Accept-Encoding) get it.
+    return httpx.get(url, headers={"Accept-Encoding": "identity", **(headers or {})}, timeout=10)
 
 
 def _inm(etag: str) -> dict[str, str]:
@@ -125,68 +166,84 @@ def _in_background(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]
     return thread, out
 
 
-def speed(bench: Bench) -> tuple[CacheChecks | None, Freshness | None, ImportFigures | None]:
-    """Every speed row, the cache checks and the corpus import, in one pass."""
+def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | None]:
+    """Start every server, check the cache, measure every row in rounds, then publish and
+    import the corpus."""
     work = bench.work
     db = work / "real.db"
-    port = free_port()
-    _say("our server (vetted serve, granian) on the real content")
-    with running(vetted_command(db, port), port, work / "vetted.log", ready_path="/readyz") as ours:
-        bench.measure_routes(OURS, "ours", ours.url, SOURCE_SLUG)
+    with ExitStack() as stack:
+        _say("starting: vetted serve (granian) on the real content")
+        port = free_port()
+        ours = stack.enter_context(
+            running(vetted_command(db, port), port, work / "vetted.log", ready_path="/readyz")
+        )
         plain = _get(ours.url + ARTICLE)
-        gzip = {"Accept-Encoding": "gzip"}
-        bench.measure(OURS, "article-gzip", "ours: article es, gzip", ours.url + ARTICLE, gzip)
         recorded = record(work / "ceiling.json", plain.content, dict(plain.headers))
         etag = recorded.headers["etag"]
 
-        _say("uvicorn (asyncio, h11) serving the same app and database")
+        _say("starting: uvicorn (asyncio, h11) on the same app and database")
         port = free_port()
-        env = {"VETTED_DB": str(db)}
-        with running(
-            uvicorn_command("api.web.app:create_app_from_env", port), port, work / "uv.log", env=env
-        ) as uv:
-            bench.measure("uvicorn", "article", "uvicorn: article es", uv.url + ARTICLE)
+        command = uvicorn_command("api.web.app:create_app_from_env", port)
+        uv = stack.enter_context(
+            running(command, port, work / "uv.log", env={"VETTED_DB": str(db)})
+        )
 
-        _say("framework ceiling (Litestar constant, granian)")
+        _say("starting: the framework ceiling (Litestar constant, granian)")
         port = free_port()
-        env = {CEILING_ENV: str(work / "ceiling.json")}
         command = granian_command("bench.ceiling:create_app", port)
-        with running(command, port, work / "ceiling.log", env=env) as ceiling:
-            bench.measure(CEILING, "article", "ceiling: article es", ceiling.url + ARTICLE)
-            bench.measure(
-                CEILING, "304", "ceiling: 304 revalidation", ceiling.url + ARTICLE, _inm(etag)
-            )
+        env = {CEILING_ENV: str(work / "ceiling.json")}
+        ceiling = stack.enter_context(running(command, port, work / "ceiling.log", env=env))
 
-        _say("nginx serving the same bytes as a static file")
-        static_root = work / "static"
-        file = static_root / ARTICLE.split("?")[0].lstrip("/")
+        _say("starting: nginx serving the same bytes as a static file")
+        file = work / "static" / ARTICLE.split("?")[0].lstrip("/")
         file.parent.mkdir(parents=True)
         file.write_bytes(plain.content)
         port = free_port()
         kept = {k: v for k, v in recorded.headers.items() if k not in ("etag", "content-type")}
-        site = static_site(port, static_root, kept)
-        with nginx_running(work / "nginx-static", site, port) as static:
-            static_etag = _get(static.url + ARTICLE).headers["etag"]
-            bench.measure(NGINX_STATIC, "article", "nginx static: article es", static.url + ARTICLE)
-            bench.measure(
-                NGINX_STATIC,
-                "304",
-                "nginx static: 304 revalidation",
-                static.url + ARTICLE,
-                _inm(static_etag),
-            )
+        site = static_site(port, work / "static", kept)
+        static = stack.enter_context(nginx_running(work / "nginx-static", site, port))
+        static_etag = _get(static.url + ARTICLE).headers["etag"]
 
-        _say("nginx cache (deploy/nginx-cache.conf) in front of our server")
+        _say("starting: nginx with deploy/nginx-cache.conf in front of vetted serve")
         port = free_port()
         site = cache_site(ours.port, port, work / "cache")
-        with nginx_running(work / "nginx-cache", site, port) as cache:
-            checks = check_cache(cache.url, ARTICLE, etag)
-            _say(f"  cache checks: {checks}")
-            bench.measure(NGINX_CACHE, "article", "nginx cache: article es", cache.url + ARTICLE)
-            bench.measure(
-                NGINX_CACHE, "304", "nginx cache: 304 revalidation", cache.url + ARTICLE, _inm(etag)
+        cache = stack.enter_context(nginx_running(work / "nginx-cache", site, port))
+        checks = check_cache(cache.url, ARTICLE, etag)
+        _say(f"  cache checks: {checks}")
+
+        plans = bench.route_plans(OURS, "ours", ours.url, SOURCE_SLUG)
+        plans += [
+            Plan(
+                server=OURS,
+                kind="article-gzip",
+                label="ours: article es, gzip",
+                url=ours.url + ARTICLE,
+                headers={"Accept-Encoding": "gzip"},
+            ),
+            Plan(
+                server="uvicorn", kind="article", label="uvicorn: article es", url=uv.url + ARTICLE
+            ),
+        ]
+        for server, name, base, tag in (
+            (CEILING, "ceiling", ceiling.url, etag),
+            (NGINX_STATIC, "nginx static", static.url, static_etag),
+            (NGINX_CACHE, "nginx cache", cache.url, etag),
+        ):
+            plans.append(
+                Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
             )
-            freshness, figures = _publish_during_import(bench, ours, cache)
+            plans.append(
+                Plan(
+                    server=server,
+                    kind="304",
+                    label=f"{name}: 304 revalidation",
+                    url=base + ARTICLE,
+                    headers=_inm(tag),
+                )
+            )
+        _say(f"measuring {len(plans)} rows x {bench.rounds} rounds x {bench.settings.seconds} s")
+        bench.measure(plans)
+        freshness, figures = _publish_during_import(bench, ours, cache)
     return checks, freshness, figures
 
 
@@ -236,7 +293,7 @@ def corpus_rows(bench: Bench, figures: ImportFigures) -> None:
     command = vetted_command(db, port, content=bench.work / "corpus")
     with running(command, port, bench.work / "corpus.log", ready_path="/readyz") as server:
         slug = copy_slug(figures.articles // 2) if figures.articles > 1 else SOURCE_SLUG
-        bench.measure_routes("corpus", label, server.url, slug)
+        bench.measure(bench.route_plans("corpus", label, server.url, slug))
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -272,6 +329,7 @@ def main() -> int:
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
             "wrk": msgspec.to_builtins(bench.settings),
+            "rounds": bench.rounds,
             "server_workers": workers(),
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import statistics
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import msgspec
 
-__all__ = ["WrkResult", "WrkSettings", "parse_wrk", "run_wrk"]
+__all__ = ["WrkResult", "WrkSettings", "median_result", "parse_wrk", "run_wrk"]
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _PERCENTILE = re.compile(r"^\s*(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
@@ -64,6 +65,29 @@ def parse_wrk(text: str) -> WrkResult:
         p99_ms=percentiles[99],
         non_2xx_3xx=int(bad.group(1)) if bad else 0,
         socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
+    )
+
+
+def median_result(results: Sequence[WrkResult]) -> WrkResult:
+    """Several runs of the same row as one: the median rate and percentiles (robust to a
+    run that a neighbour's burst slowed down), the summed counts."""
+    if not results:
+        raise ValueError("no runs to combine")
+
+    def median(field: str) -> float:
+        values: list[float] = [float(getattr(r, field)) for r in results]
+        return round(statistics.median(values), 3)
+
+    return WrkResult(
+        requests=sum(r.requests for r in results),
+        seconds=round(sum(r.seconds for r in results), 2),
+        requests_per_s=median("requests_per_s"),
+        p50_ms=median("p50_ms"),
+        p75_ms=median("p75_ms"),
+        p90_ms=median("p90_ms"),
+        p99_ms=median("p99_ms"),
+        non_2xx_3xx=sum(r.non_2xx_3xx for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
     )
 
 

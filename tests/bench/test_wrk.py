@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.wrk import WrkResult, parse_wrk
+from bench.wrk import WrkResult, median_result, parse_wrk
 
 REPORT = """Running 10s test @ http://127.0.0.1:8123/v1/articles/x?locale=es
   2 threads and 50 connections
@@ -76,3 +76,21 @@ def test_failures_are_counted() -> None:
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a wrk --latency report"):
         parse_wrk(text)
+
+
+def test_runs_of_one_row_combine_into_medians_and_sums() -> None:
+    runs = [
+        parse_wrk(report(p99=p99, extra=extra))
+        for p99, extra in (
+            ("10.00ms", ""),
+            ("90.00ms", "  Non-2xx or 3xx responses: 2\n"),
+            ("20.00ms", ""),
+        )
+    ]
+    combined = median_result(runs)
+    assert combined.p99_ms == 20.0, "one slow run does not decide the row"
+    assert combined.requests == 3 * 97280
+    assert combined.seconds == 30.0
+    assert combined.non_2xx_3xx == 2
+    with pytest.raises(ValueError, match="no runs"):
+        median_result([])
