@@ -117,7 +117,15 @@ def targets(rows: list[Row], figures: ImportFigures | None) -> list[Target]:
                 at_least=False,
             )
         )
-        found.append(_target(f"{label}: peak RSS MB", figures.peak_rss_mb, 300.0, at_least=False))
+        # A stopped or refused import's peak is not the peak of a whole import.
+        found.append(
+            _target(
+                f"{label}: peak RSS MB",
+                figures.peak_rss_mb if figures.completed else None,
+                300.0,
+                at_least=False,
+            )
+        )
     return found
 
 

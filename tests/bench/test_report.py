@@ -85,6 +85,7 @@ def test_an_unfinished_import_is_not_a_pass() -> None:
     )
     found = {t.name: t for t in targets([], stopped)}
     assert found["import 1000 x 4: seconds"].met is None
+    assert found["import 1000 x 4: peak RSS MB"].met is None
     assert "| import 1000 x 4: seconds | – | <= 60 | n/a |" in targets_table(list(found.values()))
 
 
