@@ -253,13 +253,17 @@ def _publish_during_import(
     """Publish a new version and wait for the cache to serve it, while the corpus imports
     (the wait is mostly sleep, and the import is the longest step)."""
     editorial = Editorial(ours.url, bench.work / "real.db", SOURCE_SLUG)
+    # A variant first cached just now: it must be served from cache while fresh, and the
+    # new version once its max-age has run out.
+    path = f"/v1/articles/{SOURCE_SLUG}?locale=fr"
     try:
-        old = _get(cache.url + ARTICLE).headers["etag"]
+        # The same request headers as the polling below, so the same cache entry.
+        old = httpx.get(cache.url + path, timeout=10).headers["etag"]
         editorial.publish_revision()
-        new = _get(ours.url + ARTICLE).headers["etag"]
+        new = _get(ours.url + path).headers["etag"]
         _say(f"  published a new version; waiting for the cache to serve {new}")
         thread, out = _in_background(
-            lambda: wait_for_etag(cache.url, ARTICLE, old, new, MAX_AGE_S + 30)
+            lambda: wait_for_etag(cache.url, path, old, new, MAX_AGE_S + 30)
         )
         figures = corpus_import(bench)
         thread.join()
