@@ -7,7 +7,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test fuzz lint typecheck openapi catalogs bench clean
+.PHONY: install serve test fuzz lint typecheck openapi catalogs bench soak bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,20 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap -c translators: --project Vetted --copyright-holder Vetted .
 	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
-bench: $(STAMP)
+# Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
+# BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.
+bench: $(STAMP) bench-tools
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+
+# Bounded load with publishes: SOAK_SECONDS (default 60).
+soak: $(STAMP) bench-tools
+	$(BIN)/python -m bench.soak
+
+bench-tools:
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,361 @@
+"""`make bench`: our server, the framework ceiling, nginx static, the nginx cache, uvicorn and
+the synthetic corpus, measured side by side in one run on 127.0.0.1.
+
+All servers run at once and the rows are measured in rounds, round-robin, each row keeping
+its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
+BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000) and
+BENCH_IMPORT_TIMEOUT (seconds, default 420).
+Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+import msgspec
+
+from bench.ceiling import CEILING_ENV, record
+from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
+from bench.editor import Editorial
+from bench.importer import LOCALES, time_import
+from bench.nginx import cache_site, nginx_running, static_site
+from bench.report import (
+    CEILING,
+    NGINX_CACHE,
+    NGINX_STATIC,
+    OURS,
+    ImportFigures,
+    Row,
+    markdown_table,
+    targets,
+    targets_table,
+)
+from bench.revalidation import CacheChecks, Freshness, check_cache, wait_for_etag
+from bench.servers import (
+    ROOT,
+    Server,
+    free_port,
+    granian_command,
+    running,
+    uvicorn_command,
+    vetted_command,
+    workers,
+)
+from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
+
+__all__ = ["RESULTS", "main"]
+
+RESULTS = ROOT / "bench" / "results.json"
+MAX_AGE_S = 60  # what the origin sends for latest content
+
+
+def _path(slug: str) -> str:
+    return f"/v1/articles/{slug}?locale=es"
+
+
+ARTICLE = _path(SOURCE_SLUG)
+REQUESTS = {
+    "bundle": "/v1/bundles/es",
+    "search": "/v1/search?q=celulas&locale=es",
+}
+
+
+def _env(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Plan(msgspec.Struct, frozen=True, kw_only=True):
+    """One row to measure: which server, which request."""
+
+    server: str
+    kind: str
+    label: str
+    url: str = ""
+    headers: dict[str, str] = {}
+    note: str = ""  # why the row cannot be measured (then there is no url)
+
+
+class Bench:
+    """One run: the settings, the rows measured so far and where files go."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.settings = WrkSettings(seconds=_env("BENCH_SECONDS", 4))
+        self.rounds = _env("BENCH_ROUNDS", 3)
+        self.rows: list[Row] = []
+
+    def measure(self, plans: list[Plan]) -> None:
+        """Warm every row up (one discarded second), then measure them `rounds` times,
+        round-robin, so that a burst of load from a neighbour falls on all rows alike;
+        each row keeps its median run."""
+        live = [plan for plan in plans if not plan.note]
+        warm_up = WrkSettings(seconds=1)
+        for plan in live:
+            run_wrk(plan.url, warm_up, headers=plan.headers)
+        runs: dict[str, list[WrkResult]] = {plan.label: [] for plan in live}
+        for round_number in range(1, self.rounds + 1):
+            _say(f"  round {round_number}/{self.rounds}")
+            for plan in live:
+                runs[plan.label].append(run_wrk(plan.url, self.settings, headers=plan.headers))
+        for plan in plans:
+            result = median_result(runs[plan.label]) if not plan.note else None
+            row = Row(server=plan.server, kind=plan.kind, label=plan.label, result=result)
+            self.rows.append(msgspec.structs.replace(row, note=plan.note))
+
+    def missing(self, server: str, kind: str, label: str, note: str) -> None:
+        _say(f"  {label}: {note}")
+        self.rows.append(Row(server=server, kind=kind, label=label, note=note))
+
+    def route_plans(self, server: str, prefix: str, base: str, slug: str) -> list[Plan]:
+        """Article (plain), 304 and, where the route exists, bundle and search."""
+        path = _path(slug)
+        etag = _get(base + path).headers["etag"]
+        plans = [
+            Plan(server=server, kind="article", label=f"{prefix}: article es", url=base + path),
+            Plan(
+                server=server,
+                kind="304",
+                label=f"{prefix}: 304 revalidation",
+                url=base + path,
+                headers=_inm(etag),
+            ),
+        ]
+        for kind, route in REQUESTS.items():
+            missing = _get(base + route).status_code == 404
+            plans.append(
+                Plan(
+                    server=server,
+                    kind=kind,
+                    label=f"{prefix}: {kind}",
+                    url="" if missing else base + route,
+                    note="n/a (route missing)" if missing else "",
+                )
+            )
+        return plans
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    # The plain body, as the measured rows (which send no Accept-Encoding) get it.
+    return httpx.get(url, headers={"Accept-Encoding": "identity", **(headers or {})}, timeout=10)
+
+
+def _inm(etag: str) -> dict[str, str]:
+    return {"If-None-Match": etag}
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _in_background(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(work()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | None]:
+    """Start every server, check the cache, measure every row in rounds, then publish and
+    import the corpus."""
+    work = bench.work
+    db = work / "real.db"
+    with ExitStack() as stack:
+        _say("starting: vetted serve (granian) on the real content")
+        port = free_port()
+        ours = stack.enter_context(
+            running(vetted_command(db, port), port, work / "vetted.log", ready_path="/readyz")
+        )
+        plain = _get(ours.url + ARTICLE)
+        recorded = record(work / "ceiling.json", plain.content, dict(plain.headers))
+        etag = recorded.headers["etag"]
+
+        _say("starting: uvicorn (asyncio, h11) on the same app and database")
+        port = free_port()
+        command = uvicorn_command("api.web.app:create_app_from_env", port)
+        uv = stack.enter_context(
+            running(command, port, work / "uv.log", env={"VETTED_DB": str(db)})
+        )
+
+        _say("starting: the framework ceiling (Litestar constant, granian)")
+        port = free_port()
+        command = granian_command("bench.ceiling:create_app", port)
+        env = {CEILING_ENV: str(work / "ceiling.json")}
+        ceiling = stack.enter_context(running(command, port, work / "ceiling.log", env=env))
+
+        _say("starting: nginx serving the same bytes as a static file")
+        file = work / "static" / ARTICLE.split("?")[0].lstrip("/")
+        file.parent.mkdir(parents=True)
+        file.write_bytes(plain.content)
+        port = free_port()
+        kept = {k: v for k, v in recorded.headers.items() if k not in ("etag", "content-type")}
+        site = static_site(port, work / "static", kept)
+        static = stack.enter_context(nginx_running(work / "nginx-static", site, port))
+        static_etag = _get(static.url + ARTICLE).headers["etag"]
+
+        _say("starting: nginx with deploy/nginx-cache.conf in front of vetted serve")
+        port = free_port()
+        site = cache_site(ours.port, port, work / "cache")
+        cache = stack.enter_context(nginx_running(work / "nginx-cache", site, port))
+        checks = check_cache(cache.url, ARTICLE, etag)
+        _say(f"  cache checks: {checks}")
+
+        plans = bench.route_plans(OURS, "ours", ours.url, SOURCE_SLUG)
+        plans += [
+            Plan(
+                server=OURS,
+                kind="article-gzip",
+                label="ours: article es, gzip",
+                url=ours.url + ARTICLE,
+                headers={"Accept-Encoding": "gzip"},
+            ),
+            Plan(
+                server="uvicorn", kind="article", label="uvicorn: article es", url=uv.url + ARTICLE
+            ),
+        ]
+        for server, name, base, tag in (
+            (CEILING, "ceiling", ceiling.url, etag),
+            (NGINX_STATIC, "nginx static", static.url, static_etag),
+            (NGINX_CACHE, "nginx cache", cache.url, etag),
+        ):
+            plans.append(
+                Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
+            )
+            plans.append(
+                Plan(
+                    server=server,
+                    kind="304",
+                    label=f"{name}: 304 revalidation",
+                    url=base + ARTICLE,
+                    headers=_inm(tag),
+                )
+            )
+        _say(f"measuring {len(plans)} rows x {bench.rounds} rounds x {bench.settings.seconds} s")
+        bench.measure(plans)
+        freshness, figures = _publish_during_import(bench, ours, cache)
+    return checks, freshness, figures
+
+
+def _publish_during_import(
+    bench: Bench, ours: Server, cache: Server
+) -> tuple[Freshness | None, ImportFigures | None]:
+    """Publish a new version and wait for the cache to serve it, while the corpus imports
+    (the wait is mostly sleep, and the import is the longest step)."""
+    editorial = Editorial(ours.url, bench.work / "real.db", SOURCE_SLUG)
+    # A variant first cached just now: it must be served from cache while fresh, and the
+    # new version once its max-age has run out.
+    path = f"/v1/articles/{SOURCE_SLUG}?locale=fr"
+    try:
+        # The same request headers as the polling below, so the same cache entry.
+        old = httpx.get(cache.url + path, timeout=10).headers["etag"]
+        editorial.publish_revision()
+        new = _get(ours.url + path).headers["etag"]
+        _say(f"  published a new version; waiting for the cache to serve {new}")
+        thread, out = _in_background(
+            lambda: wait_for_etag(cache.url, path, old, new, MAX_AGE_S + 30)
+        )
+        figures = corpus_import(bench)
+        thread.join()
+    finally:
+        editorial.close()
+    freshness: Freshness | None = out[0] if out else None
+    _say(f"  freshness: {freshness}")
+    return freshness, figures
+
+
+def corpus_import(bench: Bench) -> ImportFigures:
+    """Write the synthetic corpus and time its import."""
+    articles = _env("BENCH_ARTICLES", 1000)
+    timeout = _env("BENCH_IMPORT_TIMEOUT", 420)
+    corpus = bench.work / "corpus"
+    write_corpus(ROOT, corpus, articles)
+    _say(f"importing {articles} articles x {LOCALES} locales (timeout {timeout} s)")
+    figures = time_import(corpus, bench.work / "corpus.db", articles, timeout, bench.work / "i.log")
+    _say(f"  import: {figures}")
+    return figures
+
+
+def corpus_rows(bench: Bench, figures: ImportFigures) -> None:
+    """The same requests against the synthetic corpus."""
+    label = f"corpus {figures.articles}"
+    if not figures.completed:
+        bench.missing("corpus", "article", f"{label}: article es", "n/a (import incomplete)")
+        return
+    port = free_port()
+    db = bench.work / "corpus.db"
+    command = vetted_command(db, port, content=bench.work / "corpus")
+    with running(command, port, bench.work / "corpus.log", ready_path="/readyz") as server:
+        slug = copy_slug(figures.articles // 2) if figures.articles > 1 else SOURCE_SLUG
+        bench.measure(bench.route_plans("corpus", label, server.url, slug))
+
+
+def _stop_on_term(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    """Run the benchmark, print the tables and write the results."""
+    signal.signal(signal.SIGTERM, _stop_on_term)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="vetted-bench-") as folder:
+        bench = Bench(Path(folder))
+        checks, freshness, figures = speed(bench)
+        if figures is not None:
+            corpus_rows(bench, figures)
+    found = targets(bench.rows, figures)
+    table = markdown_table(bench.rows)
+    goals = targets_table(found)
+    print(f"\n{table}\n")
+    if figures is not None:
+        print(
+            f"import {figures.articles} articles x {figures.locales} locales: "
+            f"{figures.seconds} s, peak RSS {figures.peak_rss_mb} MB, database "
+            f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
+        )
+    print(f"{goals}\n")
+    for name, check in (("cache hit and 304", checks), ("cache after publish", freshness)):
+        verdict = "n/a" if check is None else ("PASS" if check.passed else "MISS")
+        print(f"{name}: {verdict}")
+    results = _previous()
+    results.update(
+        {
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            "wrk": msgspec.to_builtins(bench.settings),
+            "rounds": bench.rounds,
+            "server_workers": workers(),
+            "rows": msgspec.to_builtins(bench.rows),
+            "import": msgspec.to_builtins(figures),
+            "cache_checks": msgspec.to_builtins(checks),
+            "cache_freshness": msgspec.to_builtins(freshness),
+            "targets": msgspec.to_builtins(found),
+            "table": table,
+            "targets_table": goals,
+            "run_seconds": round(time.monotonic() - started),
+        }
+    )
+    RESULTS.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)} in {results['run_seconds']} s")
+    return 0
+
+
+def _previous() -> dict[str, Any]:
+    if RESULTS.exists():
+        loaded: dict[str, Any] = msgspec.json.decode(RESULTS.read_bytes())
+        return loaded
+    return {}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The repository's nginx cache config in front of the real server: hits, 304s from the
+cache, one entry per negotiated variant, no caching of management calls, and a publish
+reaching readers once the cached copy's freshness runs out."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.editor import Editorial
+from bench.nginx import cache_site, nginx_running
+from bench.revalidation import check_cache, wait_for_etag
+from bench.servers import Server, free_port, running, vetted_command
+from tests.conftest import SLUG
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+    reason="the nginx binary is not installed (make bench installs it; make test does not)",
+)
+
+ARTICLE = f"/v1/articles/{SLUG}?locale=es"
+FRESHNESS_S = 4
+
+
+@pytest.fixture()
+def origin(tmp_path: Path) -> Iterator[Server]:
+    port = free_port()
+    command = vetted_command(tmp_path / "origin.db", port, worker_count=1)
+    with running(command, port, tmp_path / "origin.log", ready_path="/readyz") as server:
+        yield server
+
+
+@pytest.fixture()
+def cache(origin: Server, tmp_path: Path) -> Iterator[Server]:
+    port = free_port()
+    site = cache_site(origin.port, port, tmp_path / "cache", freshness_s=FRESHNESS_S)
+    with nginx_running(tmp_path / "nginx", site, port) as server:
+        yield server
+
+
+def status(response: httpx.Response) -> str:
+    return response.headers.get("x-cache-status", "")
+
+
+def test_hits_and_conditional_requests_are_answered_by_the_cache(
+    origin: Server, cache: Server
+) -> None:
+    etag = httpx.get(origin.url + ARTICLE).headers["etag"]
+    checks = check_cache(cache.url, ARTICLE, etag)
+    assert checks.warm_status == "MISS"
+    assert checks.hit_status == "HIT" and checks.etag_kept
+    assert (checks.conditional_status, checks.conditional_cache_status) == (304, "HIT")
+    assert checks.passed
+
+
+def test_each_negotiated_variant_is_cached_apart(cache: Server) -> None:
+    with httpx.Client(base_url=cache.url) as client:
+        plain = client.get(ARTICLE, headers={"Accept-Encoding": "identity"})
+        gzip = client.get(ARTICLE, headers={"Accept-Encoding": "gzip, deflate"})
+        again = client.get(ARTICLE, headers={"Accept-Encoding": "identity"})
+        assert status(gzip) == "MISS" and gzip.headers["content-encoding"] == "gzip"
+        assert status(again) == "HIT" and "content-encoding" not in again.headers
+        assert gzip.json() == plain.json()
+        whole = f"/v1/articles/{SLUG}"
+        spanish = client.get(whole, headers={"Accept-Language": "es"})
+        french = client.get(whole, headers={"Accept-Language": "fr"})
+        assert (spanish.headers["content-language"], status(spanish)) == ("es", "MISS")
+        assert (french.headers["content-language"], status(french)) == ("fr", "MISS")
+        named = client.get(whole + "?locale=fr", headers={"Accept-Language": "es"})
+        named_again = client.get(whole + "?locale=fr", headers={"Accept-Language": "ar"})
+        assert named.headers["content-language"] == "fr"
+        assert status(named_again) == "HIT", "with ?locale= the header is not in the key"
+
+
+def test_a_publish_reaches_readers_after_the_cached_copy_expires(
+    origin: Server, cache: Server, tmp_path: Path
+) -> None:
+    old = httpx.get(cache.url + ARTICLE).headers["etag"]
+    editorial = Editorial(origin.url, tmp_path / "origin.db", SLUG)
+    try:
+        head = httpx.get(cache.url + f"/v1/manage/articles/{SLUG}", headers=editorial.editor)
+        assert head.status_code == 200 and status(head) == "BYPASS"
+        assert editorial.publish_revision() == 2
+    finally:
+        editorial.close()
+    new = httpx.get(origin.url + ARTICLE).headers["etag"]
+    assert new != old
+    assert httpx.get(cache.url + ARTICLE).headers["etag"] == old, "still fresh: served cached"
+    freshness = wait_for_etag(cache.url, ARTICLE, old, new, FRESHNESS_S + 8)
+    assert freshness.seconds is not None, freshness.statuses
+    revalidated = httpx.get(cache.url + ARTICLE, headers={"If-None-Match": new})
+    assert revalidated.status_code == 304
