@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
-# The contract fuzz test with ten times the examples `make test` uses (a few minutes).
+# The contract fuzz test with ten times the examples `make test` uses (a minute or two).
 fuzz: $(STAMP)
 	VETTED_FUZZ_EXAMPLES=100 $(BIN)/pytest tests/web/test_fuzz.py
 
