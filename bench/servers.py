@@ -68,11 +68,12 @@ class Server:
 
 
 def vetted_command(
-    db: Path, port: int, *, content: Path | None = None, worker_count: int = 0
+    db: Path, port: int, *, content: Path | None = None, worker_count: int | None = None
 ) -> list[str]:
     """`vetted serve` as production runs it (granian, by default one worker per core)."""
     command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port)]
-    command += ["--workers", str(worker_count)]
+    if worker_count is not None:
+        command += ["--workers", str(worker_count)]
     if content is not None:
         command += ["--content", str(content / "content"), "--locales", str(content / "locales")]
     return command

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from api.store.documents import Document, compressed, get_document, get_latest_article
 from api.store.schema import SCHEMA_VERSION, open_database
+from api.store.search import search_results
 from api.store.sync import changes_since
 from api.store.translations import available_locales
 
@@ -62,6 +63,14 @@ class Reader:
         return self._cached(
             ("changes", str(since), locale),
             lambda: compressed(changes_since(self.db, since, locale)),
+        )
+
+    def search(self, query: str, locale: str, limit: int) -> Document:
+        """The answer to a query, kept until the next publish (repeated queries, such as a
+        kiosk's suggested topics, cost one FTS5 ranking per publish)."""
+        return self._cached(
+            ("search", locale, str(limit), query),
+            lambda: compressed(search_results(self.db, query, locale, limit)),
         )
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], _Found]) -> _Found:

@@ -156,8 +156,17 @@ def _v4_search(db: sqlite_utils.Database) -> None:
     """Full-text search: which article version each locale's FTS5 index holds. The
     per-locale FTS5 tables themselves are created by `api.store.search` when a locale is
     first indexed, since locales arrive with catalogs; the next import fills them."""
+    # first_rowid..last_rowid are the article's rows in the FTS5 table, so re-indexing one
+    # article deletes by rowid instead of scanning the whole index for its slug.
     db.table("search_articles").create(
-        {"locale": str, "slug": str, "version": int, "digest": str},
+        {
+            "locale": str,
+            "slug": str,
+            "version": int,
+            "digest": str,
+            "first_rowid": int,
+            "last_rowid": int,
+        },
         pk=("locale", "slug"),
         not_null={"locale", "slug", "version", "digest"},
     )

@@ -25,12 +25,20 @@ from api.core.search import (
     MARK_CLOSE,
     MARK_OPEN,
     SearchHit,
+    SearchResults,
     SectionLayout,
+    match_expression,
     parse_snippet,
     section_texts,
 )
 
-__all__ = ["index_article", "index_table", "indexed_locales", "search_sections"]
+__all__ = [
+    "index_article",
+    "index_table",
+    "indexed_locales",
+    "search_results",
+    "search_sections",
+]
 
 # remove_diacritics 2 folds every Latin diacritic (`células` ~ `celulas`, also letters
 # that version 1 misses); Arabic marks are removed before indexing by `fold`.
@@ -53,8 +61,13 @@ def index_table(locale: str) -> str:
 
 
 def _create(db: sqlite_utils.Database, table: str) -> None:
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if exists:
+        return
     db.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(slug UNINDEXED, "
+        f"CREATE VIRTUAL TABLE {table} USING fts5(slug UNINDEXED, "
         "version UNINDEXED, section UNINDEXED, layout UNINDEXED, heading, body, "
         f"tokenize = '{_TOKENIZER}')"
     )
@@ -69,25 +82,29 @@ def index_article(db: sqlite_utils.Database, rendered: ArticleOut) -> bool:
     texts = section_texts(rendered)
     digest = hashlib.sha256(_encode(texts)).hexdigest()
     row = db.execute(
-        "SELECT version, digest FROM search_articles WHERE locale = ? AND slug = ?",
+        "SELECT version, digest, first_rowid, last_rowid FROM search_articles "
+        "WHERE locale = ? AND slug = ?",
         [rendered.locale, rendered.slug],
     ).fetchone()
-    if row is not None and tuple(row) == (rendered.version, digest):
+    if row is not None and tuple(row[:2]) == (rendered.version, digest):
         return False
     _create(db, table)
-    db.execute(f"DELETE FROM {table} WHERE slug = ?", [rendered.slug])
+    if row is not None:
+        db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", [row[2], row[3]])
+    last = db.execute(f"SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT 1").fetchone()
+    first = (last[0] if last else 0) + 1
     db.conn.executemany(
-        f"INSERT INTO {table} (slug, version, section, layout, heading, body) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {table} (rowid, slug, version, section, layout, heading, body) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (rendered.slug, rendered.version, t.section, _encode(t.layout), t.heading, t.body)
-            for t in texts
+            (n, rendered.slug, rendered.version, t.section, _encode(t.layout), t.heading, t.body)
+            for n, t in enumerate(texts, start=first)
         ],
     )
     db.execute(
-        "INSERT OR REPLACE INTO search_articles (locale, slug, version, digest) "
-        "VALUES (?, ?, ?, ?)",
-        [rendered.locale, rendered.slug, rendered.version, digest],
+        "INSERT OR REPLACE INTO search_articles "
+        "(locale, slug, version, digest, first_rowid, last_rowid) VALUES (?, ?, ?, ?, ?, ?)",
+        [rendered.locale, rendered.slug, rendered.version, digest, first, first + len(texts) - 1],
     )
     return True
 
@@ -118,6 +135,12 @@ def search_sections(
         # match_expression quotes every word, so this is a safety net, never a 500.
         raise InvalidParameter("q", "cannot be searched; use plain words") from exc
     return tuple(_hit(locale, *row) for row in rows)
+
+
+def search_results(db: sqlite_utils.Database, query: str, locale: str, limit: int) -> bytes:
+    """The final JSON answer to a reader's query in one locale."""
+    hits = search_sections(db, locale, match_expression(query), limit)
+    return _encode(SearchResults(query=query, locale=locale, results=hits))
 
 
 def _hit(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
@@ -16,18 +15,14 @@ from api.core.search import (
     MAX_LIMIT,
     MAX_QUERY,
     SearchResults,
-    match_expression,
 )
 from api.store.reader import Reader
-from api.store.search import search_sections
 from api.web import examples
 from api.web.delivery import AcceptLanguage, LocaleParam
 from api.web.problems import problem_responses
-from api.web.sending import NOT_MODIFIED, send_bytes
+from api.web.sending import NOT_MODIFIED, send_document
 
 __all__ = ["SearchController"]
-
-_encode = msgspec.json.Encoder().encode
 
 
 class SearchController(Controller):
@@ -78,6 +73,4 @@ class SearchController(Controller):
         ] = DEFAULT_LIMIT,
     ) -> Response[bytes]:
         tag = negotiate(locale, accept_language, reader.locales())
-        hits = search_sections(reader.db, tag, match_expression(q), limit)
-        body = _encode(SearchResults(query=q, locale=tag, results=hits))
-        return send_bytes(request, body, locale=tag)
+        return send_document(request, reader.search(q, tag, limit), locale=tag)
