@@ -49,7 +49,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_manage: Rate | None = Rate(limit=120, seconds=60)
     rate_limit_auth_failures: Rate | None = Rate(limit=10, seconds=60)
     log_level: LogLevel = "info"
-    access_log: bool = True
+    access_log: bool = False
     hsts_max_age: int = 0
     shutdown_timeout: int = 30
     debug: bool = False
@@ -209,7 +209,7 @@ SETTINGS: tuple[Setting, ...] = (
         "access_log",
         "--access-log",
         "VETTED_ACCESS_LOG",
-        "on",
+        "off",
         "one JSON line per request on stderr (on/off)",
         parse_bool,
     ),

@@ -33,7 +33,12 @@ def served(tree: Path, db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--workers", "1"],
         cwd=tree,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "VETTED_PORT": str(port)},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "VETTED_PORT": str(port),
+            "VETTED_ACCESS_LOG": "on",
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,

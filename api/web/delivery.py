@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter, QueryParameter
+from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
 from api.core.locales import LocaleInfo
@@ -82,7 +83,7 @@ class ArticlesController(Controller):
         reader: NamedDependency[Reader],
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"articles/{tag}")
         if document is None:
@@ -115,7 +116,7 @@ class ArticlesController(Controller):
             int | None,
             Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
         ] = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         if version is None:
             document = reader.latest_article(slug, tag)
@@ -154,7 +155,7 @@ class ArticlesController(Controller):
             int | None,
             Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
         ] = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         section = section_id.strip("/")
         if version is None:
@@ -190,7 +191,7 @@ class TreatmentsController(Controller):
         reader: NamedDependency[Reader],
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatments/{tag}")
         if document is None:
@@ -214,7 +215,7 @@ class TreatmentsController(Controller):
         treatment_id: examples.TreatmentPath,
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
@@ -244,7 +245,7 @@ class LocalesController(Controller):
     )
     async def list_locales(
         self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         document = reader.document("locales")
         if document is None:
             raise NotFound("no locales")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
+from litestar.response.base import ASGIResponse
 
 from api.core.diff import SectionChange, diff_articles
 from api.core.errors import InvalidParameter, NotFound
@@ -55,7 +56,7 @@ class HistoryController(Controller):
         request: Request[Any, Any, Any],
         reader: NamedDependency[Reader],
         slug: examples.SlugPath,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         """Every published version, oldest first."""
         rows = published_versions(reader.db, slug)
         if not rows:
@@ -84,7 +85,7 @@ class HistoryController(Controller):
         slug: examples.SlugPath,
         from_version: Annotated[int, QueryParameter(name="from", ge=1, le=1_000_000)],
         to_version: Annotated[int, QueryParameter(name="to", ge=1, le=1_000_000)],
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         """What changed from `from` to `to` (both published), section by section."""
         if from_version == to_version:
             raise InvalidParameter("to", "must differ from `from`")

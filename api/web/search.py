@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Parameter, QueryParameter
+from litestar.response.base import ASGIResponse
 
 from api.core.negotiation import negotiate
 from api.core.search import (
@@ -71,6 +72,6 @@ class SearchController(Controller):
             int,
             Parameter(ge=1, le=MAX_LIMIT, required=False, description="Most results to return."),
         ] = DEFAULT_LIMIT,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = negotiate(locale, accept_language, reader.locales())
         return send_document(request, reader.search(q, tag, limit), locale=tag)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
+from litestar.response.base import ASGIResponse
 
 from api.store.documents import Document, strong_etag
 
@@ -36,7 +37,7 @@ def send_document(
     *,
     cache_control: str = LATEST,
     locale: str | None = None,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The response for a stored document, honouring If-None-Match and Accept-Encoding."""
     headers = {
         "ETag": document.etag,
@@ -46,7 +47,7 @@ def send_document(
     if locale:
         headers["Content-Language"] = locale
     if _matches(request.headers.get("if-none-match"), document.etag):
-        return Response(b"", status_code=304, headers=headers)
+        return ASGIResponse(status_code=304, headers=headers)
     body = document.body
     accept = request.headers.get("accept-encoding", "")
     if document.br is not None and _accepts(accept, "br"):
@@ -55,7 +56,8 @@ def send_document(
     elif document.gzip is not None and _accepts(accept, "gzip"):
         body = document.gzip
         headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type="application/json", headers=headers)
+    # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
+    return ASGIResponse(body=body, media_type="application/json", headers=headers)
 
 
 def send_bytes(
@@ -64,7 +66,7 @@ def send_bytes(
     *,
     cache_control: str = LATEST,
     locale: str | None = None,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """A response computed on request (small, not pre-rendered), still with ETag and 304."""
     return send_document(
         request,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Parameter, PathParameter
+from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
 from api.core.negotiation import negotiate
@@ -58,7 +59,7 @@ class SyncController(Controller):
                 ],
             ),
         ],
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = negotiate(locale, None, reader.locales())
         document = reader.document(bundle_key(tag))
         if document is None:
@@ -90,6 +91,6 @@ class SyncController(Controller):
         ],
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
         return send_document(request, reader.changes(since, tag), locale=tag)

@@ -32,7 +32,8 @@ def _token(db_path: Path, name: str = "root", role: str = "admin") -> str:
 
 
 def _client(db_path: Path, **settings: Any) -> TestClient[Any]:
-    return TestClient(create_app(db_path, Settings(db=str(db_path), **settings)))
+    # The access log is on, so the checks below also see every request's log line.
+    return TestClient(create_app(db_path, Settings(db=str(db_path), access_log=True, **settings)))
 
 
 @pytest.fixture()

@@ -55,12 +55,13 @@ def _access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
 
 
 def test_access_log_lines_are_json_with_request_id_status_and_locale(
-    client: TestClient[Any], caplog: pytest.LogCaptureFixture
+    db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="vetted.access")
-    client.get(ARTICLE, params={"locale": "es"}, headers={"X-Request-ID": "req-1"})
-    client.get(ARTICLE, headers={"If-None-Match": "*", "X-Request-ID": "req-2"})
-    client.get("/v1/manage/drafts", params={"token": "s3cret"}, headers={"X-Request-ID": "r3"})
+    with TestClient(create_app(db_path, Settings(db=str(db_path), access_log=True))) as client:
+        client.get(ARTICLE, params={"locale": "es"}, headers={"X-Request-ID": "req-1"})
+        client.get(ARTICLE, headers={"If-None-Match": "*", "X-Request-ID": "req-2"})
+        client.get("/v1/manage/drafts", params={"token": "s3cret"}, headers={"X-Request-ID": "r3"})
     first, second, third = _access_lines(caplog)
     assert first["request_id"] == "req-1" and first["status"] == 200
     assert first["method"] == "GET" and first["path"] == ARTICLE
@@ -72,10 +73,11 @@ def test_access_log_lines_are_json_with_request_id_status_and_locale(
     assert "s3cret" not in json.dumps(third)  # the query string is never logged
 
 
-def test_access_log_can_be_turned_off(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_is_off_by_default(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="vetted.access")
-    with TestClient(create_app(db_path, Settings(db=str(db_path), access_log=False))) as client:
-        assert client.get(ARTICLE).status_code == 200
+    for settings in (None, Settings(db=str(db_path), access_log=False)):
+        with TestClient(create_app(db_path, settings)) as client:
+            assert client.get(ARTICLE).status_code == 200
     assert _access_lines(caplog) == []
 
 
