@@ -37,9 +37,9 @@ from api.store.importer import import_content
 from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
+from bench.servers import free_port
 from tests.conftest import ROOT
 from tests.invariants import assert_consistent, integrity
-from tests.test_server import free_port
 
 CORPUS = 4
 LOCALES = ("en", "es", "fr", "ar")

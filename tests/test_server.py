@@ -17,14 +17,8 @@ import httpx
 
 from api.store.accounts import create_token
 from api.store.schema import open_database
+from bench.servers import free_port
 from tests.conftest import ROOT, SLUG
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
