@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -68,6 +69,7 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (PreconditionRequired, 428, "precondition-required", "Precondition required"),
     (TooManyRequests, 429, "too-many-requests", "Too many requests"),
 ]
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
 _HTTP_TYPES = {
     422: "validation-failed",
     400: "invalid-parameter",
@@ -149,6 +151,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
             for item in items
             if isinstance(item, dict)
         )
+    elif missing := _MISSING.match(str(exc.detail)):
+        # Litestar names a missing parameter only in its message; clients want the field.
+        errors = (InvalidField(field=missing.group(1), message="is required"),)
     detail = exc.detail if status < 500 else "The server could not answer this request."
     if status == 413:
         limit = request.route_handler.resolve_request_max_body_size()

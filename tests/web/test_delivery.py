@@ -132,3 +132,22 @@ def test_not_ready_without_content(tmp_path: Any) -> None:
     with TestClient(create_app(tmp_path / "empty.db")) as empty:
         assert empty.get("/readyz").status_code == 503
         assert empty.get(ARTICLE).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/changes", "since"),
+        ("/v1/search", "q"),
+        (f"{ARTICLE}/diff?from=1", "to"),
+        (f"{ARTICLE}/diff?to=1", "from"),
+    ],
+)
+def test_a_missing_required_parameter_is_named_in_errors(
+    client: Client, path: str, field: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-parameter"
+    assert problem["errors"] == [{"field": field, "message": "is required"}]
