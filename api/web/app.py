@@ -26,6 +26,7 @@ from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, merge_number_unions
 from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
+from api.web.head import HeadAsGet
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
@@ -128,7 +129,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     app.state.auth_failures = SlidingWindow(rate) if rate else None
     app.asgi_handler = Tracing(
         SecurityHeaders(
-            Cors(app.asgi_handler, origins=settings.cors_origins),
+            Cors(HeadAsGet(app.asgi_handler), origins=settings.cors_origins),
             hsts_max_age=settings.hsts_max_age,
         ),
         access_log=settings.access_log,

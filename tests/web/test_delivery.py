@@ -151,3 +151,20 @@ def test_a_missing_required_parameter_is_named_in_errors(
     problem = response.json()
     assert problem["type"] == "/problems/invalid-parameter"
     assert problem["errors"] == [{"field": field, "message": "is required"}]
+
+
+@pytest.mark.parametrize("path", [*DELIVERY_ROUTES, "/v1/bundles/es", "/v1/changes?since=0"])
+def test_head_gives_the_get_headers_without_the_body(client: Client, path: str) -> None:
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "content-length", "content-type", "cache-control", "vary"):
+        assert head.headers[name] == got.headers[name], name
+    revalidated = client.head(path, headers={"If-None-Match": got.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+
+
+def test_head_of_a_missing_article_is_404_without_a_body(client: Client) -> None:
+    response = client.head(f"{ARTICLE}-nope")
+    assert response.status_code == 404 and response.content == b""
+    assert response.headers["content-type"].startswith("application/problem+json")
