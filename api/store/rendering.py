@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import msgspec
 import sqlite_utils
 
 from api.core.locales import describe_locale
@@ -18,13 +19,15 @@ from api.core.render import (
     section_documents,
     summarize,
 )
-from api.store.documents import article_key, put_document
+from api.store.documents import article_key, get_document, put_document
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
 from api.store.translations import approved_catalogs, available_locales
 from api.store.versions import load_article, load_treatments, published_slugs, published_versions
 
 __all__ = ["render_documents"]
+
+_summaries = msgspec.json.Decoder(list[ArticleSummary])
 
 
 def render_documents(
@@ -41,7 +44,16 @@ def render_documents(
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
     ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
+    # Publishing one article leaves the others as they were rendered: their summaries come
+    # from the stored lists instead of rendering every article again in every locale.
+    before = _stored_summaries(db, locales) if slugs is not None else {}
     for slug, current in published_slugs(db):
+        kept = {code: before[code][slug] for code in before if slug in before[code]}
+        if slugs is not None and slug not in slugs and len(kept) == len(locales):
+            for locale, summary in kept.items():
+                latest[locale][slug] = summary
+                ratios[locale][slug] = summary.completeness.ratio
+            continue
         for row in published_versions(db, slug):
             if slugs is not None and slug not in slugs and row.number != current:
                 continue
@@ -70,6 +82,17 @@ def render_documents(
     if track_changes(db, locales):
         written += render_bundles(db, locales)
     return written
+
+
+def _stored_summaries(
+    db: sqlite_utils.Database, locales: list[str]
+) -> dict[str, dict[str, ArticleSummary]]:
+    out: dict[str, dict[str, ArticleSummary]] = {}
+    for locale in locales:
+        document = get_document(db, f"articles/{locale}")
+        summaries = _summaries.decode(document.body) if document else []
+        out[locale] = {summary.slug: summary for summary in summaries}
+    return out
 
 
 def _render_shared(

@@ -1,0 +1,73 @@
+"""Rendering at publish time renders what the publish changed, and leaves the lists whole."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import sqlite_utils
+from msgspec.structs import replace
+
+from api.core.access import Principal
+from api.sources import read_content
+from api.store.documents import get_document
+from api.store.drafts import create_draft, publish_draft, submit_draft
+from api.store.importer import import_content
+from api.store.schema import open_database
+from api.store.versions import load_article
+from bench.corpus import copy_slug, write_corpus
+from tests.conftest import ROOT
+
+EDITOR = Principal(name="ed", role="editor")
+REVIEWER = Principal(name="rev", role="reviewer")
+
+
+def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> None:
+    write_corpus(ROOT, tmp_path, 3)
+    db = open_database(tmp_path / "v.db")
+    import_content(db, read_content(tmp_path / "content", tmp_path / "locales"))
+    lists_before = {k: _json(db, k) for k in ("articles/es", "locales")}
+    slug = copy_slug(1)
+    article = load_article(db, slug, 1)
+    draft = create_draft(db, EDITOR, replace(article, title="A new title"), "retitle")
+    submitted = submit_draft(db, EDITOR, draft.id, draft.etag)
+    rendered: Counter[str] = Counter()
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "render_article":
+            rendered[frame.f_locals["article"].slug] += 1
+
+    sys.setprofile(profile)
+    try:
+        publish_draft(db, REVIEWER, draft.id, submitted.etag)
+    finally:
+        sys.setprofile(None)
+    # Version 1 and version 2 of the published article, in each of the four locales.
+    assert rendered == Counter({slug: 8})
+    # The lists still hold every article: the new title, and the others as they were.
+    listed = _json(db, "articles/es")
+    assert [s["slug"] for s in listed] == [s["slug"] for s in lists_before["articles/es"]]
+    titles = {s["slug"]: s["title"]["text"] for s in listed}
+    assert titles[slug] == "A new title"
+    assert [s for s in listed if s["slug"] != slug] == [
+        s for s in lists_before["articles/es"] if s["slug"] != slug
+    ]
+    # The new title has no Spanish translation yet: only its article's completeness drops.
+    before, after = (
+        {loc["code"]: loc["completeness"] for loc in doc}
+        for doc in (lists_before["locales"], _json(db, "locales"))
+    )
+    assert after["es"][slug] < before["es"][slug]
+    assert {k: v for k, v in after["es"].items() if k != slug} == {
+        k: v for k, v in before["es"].items() if k != slug
+    }
+
+
+def _json(db: sqlite_utils.Database, key: str) -> Any:
+    document = get_document(db, key)
+    assert document is not None, key
+    return json.loads(document.body)
