@@ -56,9 +56,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from api.store.importer import import_content
     from api.store.schema import open_database
 
-    content = read_content(args.content, args.locales)
-    db = open_database(args.db)
-    report = import_content(db, content, progress=_say)
+    # Read (and validate) before the database is opened or created; passed inline, the
+    # parsed files are freed before rendering starts (see import_content).
+    report = import_content(
+        content=read_content(args.content, args.locales),
+        db=open_database(args.db),
+        progress=_say,
+    )
     listed = [f"{slug} v{n}" for slug, n in report.new_versions.items()]
     new = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
     new = new or "none"

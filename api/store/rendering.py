@@ -22,7 +22,7 @@ from api.core.render import (
 from api.store.documents import article_key, get_document, put_document
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
-from api.store.translations import approved_catalogs, available_locales
+from api.store.translations import article_catalogs, available_locales, shared_catalogs
 from api.store.versions import load_article, load_treatments, published_slugs, published_versions
 
 __all__ = ["render_documents"]
@@ -38,7 +38,9 @@ def render_documents(
     """Render every published version of `slugs` (default all) in every locale, plus the
     lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
     """
-    catalogs = approved_catalogs(db)
+    published = published_slugs(db)
+    # Translations are read per article, so memory holds one article's at a time.
+    shared = shared_catalogs(db, {slug for slug, _ in published})
     locales = available_locales(db)
     treatments = load_treatments(db)
     written = 0
@@ -47,13 +49,14 @@ def render_documents(
     # Publishing one article leaves the others as they were rendered: their summaries come
     # from the stored lists instead of rendering every article again in every locale.
     before = _stored_summaries(db, locales) if slugs is not None else {}
-    for slug, current in published_slugs(db):
+    for slug, current in published:
         kept = {code: before[code][slug] for code in before if slug in before[code]}
         if slugs is not None and slug not in slugs and len(kept) == len(locales):
             for locale, summary in kept.items():
                 latest[locale][slug] = summary
                 ratios[locale][slug] = summary.completeness.ratio
             continue
+        catalogs = _with(shared, article_catalogs(db, slug, locales))
         for row in published_versions(db, slug):
             if slugs is not None and slug not in slugs and row.number != current:
                 continue
@@ -78,10 +81,14 @@ def render_documents(
                     )
         if progress:
             progress(slug)
-    written += _render_shared(db, locales, catalogs, treatments, latest, ratios)
+    written += _render_shared(db, locales, shared, treatments, latest, ratios)
     if track_changes(db, locales):
         written += render_bundles(db, locales)
     return written
+
+
+def _with(shared: Catalogs, own: Catalogs) -> Catalogs:
+    return {code: {**shared.get(code, {}), **own.get(code, {})} for code in {*shared, *own}}
 
 
 def _stored_summaries(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 
 import msgspec
 import sqlite_utils
@@ -15,12 +16,13 @@ from api.store.versions import now
 
 __all__ = [
     "TEMPLATE_LOCALE",
-    "approved_catalogs",
+    "article_catalogs",
     "available_locales",
     "catalog_entries",
     "catalog_hash",
     "catalog_header",
     "replace_catalog",
+    "shared_catalogs",
     "store_header",
     "store_translations",
 ]
@@ -119,14 +121,32 @@ def catalog_hash(entries: list[CatalogEntry] | tuple[CatalogEntry, ...]) -> str:
     return "sha256:" + hashlib.sha256(msgspec.json.encode(canonical)).hexdigest()
 
 
-def approved_catalogs(db: sqlite_utils.Database) -> Catalogs:
-    """Every locale's approved, non-fuzzy translations keyed by (msgctxt, msgid)."""
+def article_catalogs(db: sqlite_utils.Database, article: str, locales: Collection[str]) -> Catalogs:
+    """The approved translations of one article's messages in `locales`, read by key
+    range (an article's contexts are `<slug>/…`; "0" is the character after "/")."""
+    out: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for locale in locales:
+        for context, source, text in db.execute(
+            "SELECT context, source, text FROM translations WHERE locale = ? "
+            "AND context >= ? AND context < ? AND status = 'approved' AND fuzzy = 0 "
+            "AND text != ''",
+            [locale, f"{article}/", f"{article}0"],
+        ):
+            out[locale][(context, source)] = text
+    return dict(out)
+
+
+def shared_catalogs(db: sqlite_utils.Database, articles: Collection[str]) -> Catalogs:
+    """Approved translations of every message that belongs to no article in `articles`
+    (treatment records, fact phrases): what every article's rendering needs besides its own.
+    """
     out: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
     for locale, context, source, text in db.execute(
         "SELECT locale, context, source, text FROM translations "
         "WHERE status = 'approved' AND fuzzy = 0 AND text != ''"
     ):
-        out[locale][(context, source)] = text
+        if context.partition("/")[0] not in articles:
+            out[locale][(context, source)] = text
     return dict(out)
 
 

@@ -31,6 +31,12 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
     db = open_database(tmp_path / "v.db")
     import_content(db, read_content(tmp_path / "content", tmp_path / "locales"))
     lists_before = {k: _json(db, k) for k in ("articles/es", "locales")}
+    # Each copy is rendered from its own translations, exactly as complete as the original.
+    for locale in lists_before["locales"]:
+        assert len(set(locale["completeness"].values())) == 1, locale["code"]
+    assert {loc["code"]: min(loc["completeness"].values()) for loc in lists_before["locales"]}[
+        "es"
+    ] == 1.0
     slug = copy_slug(1)
     article = load_article(db, slug, 1)
     draft = create_draft(db, EDITOR, replace(article, title="A new title"), "retitle")
