@@ -38,9 +38,20 @@ def send_document(
     cache_control: str = LATEST,
     locale: str | None = None,
 ) -> ASGIResponse:
-    """The response for a stored document, honouring If-None-Match and Accept-Encoding."""
+    """The response for a stored document, honouring If-None-Match and Accept-Encoding.
+
+    Each content-coding is its own representation, so it gets its own strong ETag (the
+    document's, suffixed `-br` or `-gzip`); If-None-Match matches any coding of the same
+    bytes, as its weak comparison allows, and the 304 names the coding it would send.
+    """
+    body, coding = document.body, ""
+    accept = request.headers.get("accept-encoding", "")
+    if document.br is not None and _accepts(accept, "br"):
+        body, coding = document.br, "br"
+    elif document.gzip is not None and _accepts(accept, "gzip"):
+        body, coding = document.gzip, "gzip"
     headers = {
-        "ETag": document.etag,
+        "ETag": f'{document.etag[:-1]}-{coding}"' if coding else document.etag,
         "Cache-Control": cache_control,
         "Vary": "Accept-Language, Accept-Encoding" if locale else "Accept-Encoding",
     }
@@ -48,14 +59,8 @@ def send_document(
         headers["Content-Language"] = locale
     if _matches(request.headers.get("if-none-match"), document.etag):
         return ASGIResponse(status_code=304, headers=headers)
-    body = document.body
-    accept = request.headers.get("accept-encoding", "")
-    if document.br is not None and _accepts(accept, "br"):
-        body = document.br
-        headers["Content-Encoding"] = "br"
-    elif document.gzip is not None and _accepts(accept, "gzip"):
-        body = document.gzip
-        headers["Content-Encoding"] = "gzip"
+    if coding:
+        headers["Content-Encoding"] = coding
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
     return ASGIResponse(body=body, media_type="application/json", headers=headers)
 
@@ -81,8 +86,17 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     if if_none_match.strip() == "*":
         return True
-    # Weak comparison, as RFC 9110 asks for If-None-Match.
-    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+    # Weak comparison, as RFC 9110 asks for If-None-Match; any coding of the same bytes.
+    return any(
+        _identity(tag.strip().removeprefix("W/")) == etag for tag in if_none_match.split(",")
+    )
+
+
+def _identity(tag: str) -> str:
+    for coding in ("br", "gzip"):
+        if tag.endswith(f'-{coding}"'):
+            return tag[: -len(coding) - 2] + '"'
+    return tag
 
 
 @lru_cache(maxsize=256)

@@ -86,6 +86,13 @@ def test_compressed_variants(client: Client, encoding: str, decode: Any) -> None
     assert "Accept-Encoding" in raw.headers["vary"]
     assert raw.content == plain.content  # the client decodes; the bytes match the plain body
     assert decode is not None
+    # Each coding is its own representation with its own strong ETag...
+    coding = encoding.split(";")[0]
+    assert raw.headers["etag"] == plain.headers["etag"][:-1] + f'-{coding}"'
+    # ...and a validator of any coding of the same bytes revalidates, naming the one sent.
+    for held in (plain.headers["etag"], raw.headers["etag"]):
+        again = client.get(ARTICLE, headers={"Accept-Encoding": encoding, "If-None-Match": held})
+        assert again.status_code == 304 and again.headers["etag"] == raw.headers["etag"]
 
 
 @pytest.mark.parametrize(
