@@ -258,7 +258,7 @@ def _publish_during_import(
     path = f"/v1/articles/{SOURCE_SLUG}?locale=fr"
     try:
         # The same request headers as the polling below, so the same cache entry.
-        old = httpx.get(cache.url + path, timeout=10).headers["etag"]
+        old = _get(cache.url + path).headers["etag"]
         editorial.publish_revision()
         new = _get(ours.url + path).headers["etag"]
         _say(f"  published a new version; waiting for the cache to serve {new}")
