@@ -90,6 +90,8 @@ def import_content(
 def _store(
     db: sqlite_utils.Database, content: ContentSet, say: Callable[[str], None]
 ) -> ImportReport:
+    """Store the articles, treatments and catalogs (inside the import's transaction); the
+    report's documents_written is filled in once rendering has run."""
     new_versions: dict[str, int] = {}
     unchanged: list[str] = []
     translations: dict[str, int] = {}

@@ -10,7 +10,6 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from api.core.negotiation import negotiate
 from api.core.search import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -19,7 +18,7 @@ from api.core.search import (
 )
 from api.store.reader import Reader
 from api.web import examples
-from api.web.delivery import AcceptLanguage, LocaleParam
+from api.web.delivery import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
 from api.web.sending import NOT_MODIFIED, send_document
 
@@ -73,5 +72,5 @@ class SearchController(Controller):
             Parameter(ge=1, le=MAX_LIMIT, required=False, description="Most results to return."),
         ] = DEFAULT_LIMIT,
     ) -> ASGIResponse:
-        tag = negotiate(locale, accept_language, reader.locales())
+        tag = resolve_locale(reader, locale, accept_language)
         return send_document(request, reader.search(q, tag, limit), locale=tag)

@@ -11,7 +11,6 @@ from litestar.params import Parameter, PathParameter
 from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
-from api.core.negotiation import negotiate
 from api.core.sync import Bundle, Changes
 from api.store.reader import Reader
 from api.store.sync import bundle_key
@@ -60,7 +59,7 @@ class SyncController(Controller):
             ),
         ],
     ) -> ASGIResponse:
-        tag = negotiate(locale, None, reader.locales())
+        tag = resolve_locale(reader, locale, None)
         document = reader.document(bundle_key(tag))
         if document is None:
             raise NotFound(f"no bundle for {tag!r}: nothing is published yet")
