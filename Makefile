@@ -7,13 +7,31 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test fuzz lint typecheck openapi catalogs bench soak bench-tools clean
+.PHONY: install lock upgrade serve test fuzz lint typecheck openapi catalogs bench soak bench-tools clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Every dependency, transitive ones, the installer (uv) and the build backend included, is
+# pinned with hashes in requirements.lock; the install is exactly the lock, never a fresh
+# resolution. uv itself is bootstrapped by pip from its own pinned, hashed lines of the lock.
+LOCK := requirements.lock
+UV := $(BIN)/uv
+LOCK_FLAGS := pyproject.toml --all-extras --generate-hashes --no-emit-index-url --universal \
+	--python-version 3.11 --quiet
+
+$(STAMP): pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	awk '/^uv==/ {p = 1} p {print} p && !/\\$$/ {exit}' $(LOCK) > $(VENV)/uv.lock.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.lock.txt
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After editing pyproject.toml: re-lock, keeping every pin that still fits.
+lock: $(STAMP)
+	$(UV) pip compile $(LOCK_FLAGS) -o $(LOCK)
+
+# Move every dependency to its newest release allowed by pyproject.toml (then `make test`).
+upgrade: $(STAMP)
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o $(LOCK)
 
 install: $(STAMP)
 
@@ -46,7 +64,6 @@ catalogs: $(STAMP)
 # Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
 # BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.
 bench: $(STAMP) bench-tools
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
 # Bounded load with publishes: SOAK_SECONDS (default 60).

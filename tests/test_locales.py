@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,3 +72,26 @@ def test_served_text_is_what_gettext_reads_from_the_compiled_mo(
     assert first["text"] == expected != source
     title = translations.pgettext(f"{SLUG}/title", "Stem cell therapy for hair loss")
     assert body["title"]["text"] == title
+
+
+def _readme_completeness() -> dict[str, tuple[str, str]]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Completeness: three figures") :]
+    rows = re.findall(r"^\| (\w+)[^|]* \| (\d+ of \d+) \| (\d+ of \d+) \(", section, re.M)
+    return {locale: (catalog, article) for locale, catalog, article in rows}
+
+
+def test_the_readme_completeness_table_is_what_pybabel_and_the_api_count(
+    client: TestClient[Any],
+) -> None:
+    listed = {entry["code"]: entry for entry in client.get("/v1/locales").json()}
+    counted = {}
+    for locale in SHIPPED:
+        with catalog_path(LOCALES, locale).open("rb") as handle:
+            catalog = [m for m in read_po(handle, locale=locale) if m.id]
+        translated = sum(1 for m in catalog if m.string and not m.fuzzy)
+        article = client.get(f"/v1/articles/{SLUG}", params={"locale": locale}).json()
+        done, total = article["completeness"]["translated"], article["completeness"]["total"]
+        assert listed[locale]["completeness"][SLUG] == round(done / total, 4)
+        counted[locale] = (f"{translated} of {len(catalog)}", f"{done} of {total}")
+    assert _readme_completeness() == counted

@@ -44,6 +44,8 @@ _LINE = re.compile(
     r'|(?:#~\s*)?"(?:[^"\\]|\\.)*"\s*|\s*)$'
 )
 _ESCAPE = re.compile(r"\\(.)")
+# The header as written: its comment lines, then the `msgid ""` entry and its strings.
+_WRITTEN_HEADER = re.compile(r'(?:#[^\n]*\n)*msgid ""\nmsgstr ""\n(?:"[^\n]*"\n)*')
 _VALID_ESCAPES = frozenset('\\"ntr')
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
@@ -70,14 +72,16 @@ def template_header(data: bytes, file: str) -> CatalogHeader:
         template = read_po(io.BytesIO(data), abort_invalid=True)
     except (PoFileError, ValueError) as exc:
         raise ValidationFailed(f"template syntax: {exc}", file=file) from exc
-    return _header_of(template)
+    return _header_of(template, data.decode("utf-8", errors="replace"))
 
 
-def _header_of(catalog: Catalog) -> CatalogHeader:
+def _header_of(catalog: Catalog, text: str) -> CatalogHeader:
+    written = _WRITTEN_HEADER.match(text)
     return CatalogHeader(
         comment=catalog.header_comment,
         fields=tuple((str(k), str(v)) for k, v in catalog.mime_headers),
         fuzzy=bool(catalog.fuzzy),
+        text=written.group() if written else "",
     )
 
 
@@ -87,6 +91,9 @@ class CatalogHeader(msgspec.Struct, frozen=True, kw_only=True):
     comment: str
     fields: tuple[tuple[str, str], ...]
     fuzzy: bool = False
+    text: str = ""
+    """The header exactly as the file had it (comments and the `msgid ""` entry): Babel
+    rewrites fields such as `Generated-By` when it writes, so exports splice this in."""
 
 
 class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,7 +135,7 @@ def parse_catalog(
             raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
         if header is None:
             _check_language(catalog, file, locale)
-            header = _header_of(catalog)
+            header = _header_of(catalog, part)
         for message in catalog:
             if not message.id:
                 continue

@@ -25,9 +25,12 @@ def _walk_order(path: str) -> tuple[tuple[int, str], ...]:
     return (*((1, p) for p in parts[:-1]), (0, parts[-1]))
 
 
-def build_template(sources: Iterable[tuple[str, bytes]]) -> Catalog:
-    """The template of `(path, bytes)` sources: content YAML and Python using pgettext."""
-    template = Catalog(fuzzy=False)
+def build_template(
+    sources: Iterable[tuple[str, bytes]], header: CatalogHeader | None = None
+) -> Catalog:
+    """The template of `(path, bytes)` sources (content YAML and Python using pgettext),
+    under the template `header` it was last read with, if any."""
+    template = _with_header(Catalog(fuzzy=False), header)
     for path, data in sorted(sources, key=lambda item: _walk_order(item[0])):
         method: Any = extract_content if path.endswith(".yaml") else "python"
         for lineno, message, comments, context in extract(
@@ -45,12 +48,53 @@ def _with_header(catalog: Catalog, header: CatalogHeader | None) -> Catalog:
     return catalog
 
 
+def _written(catalog: Catalog, header: CatalogHeader | None, previous: dict[str, str]) -> bytes:
+    """`catalog` as `--no-wrap` writes it, under `header` exactly as it was read.
+
+    Babel rewrites some header fields whatever it was given (`Generated-By` names the
+    running release), so the stored header text replaces the one Babel wrote: an export
+    depends on what was stored, never on the installed Babel.
+    """
+    out = io.BytesIO()
+    write_po(out, _with_header(catalog, header), width=0, include_previous=False)
+    text = out.getvalue().decode("utf-8")
+    if header is not None and header.text:
+        text = header.text + text[text.index("\n\n") + 1 :]
+    if previous:
+        text = _with_previous(text, previous)
+    return text.encode("utf-8")
+
+
+def _quoted(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
+        .replace("\n", "\\n")
+        .replace('"', '\\"')
+    )
+    return f'"{escaped}"'
+
+
+def _with_previous(text: str, previous: dict[str, str]) -> str:
+    """Each stale entry gets the `#| msgid "old source"` line that `msgmerge --previous`
+    writes (Babel wraps that line without quoting the continuation, so it is written here).
+    """
+    lines = text.split("\n")
+    wanted = {f"msgctxt {_quoted(context)}": old for context, old in previous.items()}
+    out: list[str] = []
+    for line in lines:
+        old = wanted.get(line)
+        if old is not None:
+            out.append(f"#| msgid {_quoted(old)}")
+        out.append(line)
+    return "\n".join(out)
+
+
 def render_template(template: Catalog, header: CatalogHeader | None) -> bytes:
     """The template as `pybabel extract --no-wrap` writes it, under the header it was read
-    with (so an export does not churn the creation date)."""
-    out = io.BytesIO()
-    write_po(out, _with_header(template, header), width=0)
-    return out.getvalue()
+    with (so an export does not churn the creation date or the Babel release)."""
+    return _written(template, header, {})
 
 
 def render_catalog(
@@ -61,16 +105,16 @@ def render_catalog(
 ) -> bytes:
     """The .po of `locale`: every template message, translated where a translation exists.
 
-    A translation whose msgid no longer equals the current source is written as fuzzy, with
-    an extracted comment quoting the old source, so the translator sees what changed (not as
-    `#|`: Babel wraps those lines unquoted); untranslated messages are empty. Matching is by
-    msgctxt, never by string similarity.
+    A translation whose msgid no longer equals the current source is written as fuzzy with
+    the standard `#| msgid "previous source"` line, so Poedit and other editors show the
+    translator what changed; untranslated messages are empty. Matching is by msgctxt, never
+    by string similarity. Without a stored header the catalog gets the one `pybabel init`
+    would write from the template (dated by the template, not by the clock).
     """
-    catalog = _with_header(
-        Catalog(locale=locale.replace("-", "_"), project="Vetted", fuzzy=False), header
-    )
+    catalog = _with_header(_new_catalog(locale, template), header)
     current: dict[tuple[str, str], CatalogEntry] = {}
     stale: dict[str, CatalogEntry] = {}
+    previous_of: dict[str, str] = {}
     for entry in translations:
         current[(entry.context, entry.source)] = entry
         stale.setdefault(entry.context, entry)
@@ -85,9 +129,10 @@ def render_catalog(
         if found is None and context in stale:
             found = stale[context]
             previous = found.source
-            comments.append(f"Stale: the source changed. Previous source: {previous}")
         if (found is not None and found.fuzzy) or previous:
             flags.add("fuzzy")
+        if previous and message.context:
+            previous_of[message.context] = previous
         catalog.add(
             message.id,
             found.text if found else "",
@@ -95,9 +140,17 @@ def render_catalog(
             flags,
             comments,
             found.comments if found else (),
-            previous or (),
             context=message.context,
         )
-    out = io.BytesIO()
-    write_po(out, catalog, width=0, include_previous=False)
-    return out.getvalue()
+    return _written(catalog, header, previous_of)
+
+
+def _new_catalog(locale: str, template: Catalog) -> Catalog:
+    return Catalog(
+        locale=locale.replace("-", "_"),
+        project="Vetted",
+        copyright_holder="Vetted",
+        creation_date=template.creation_date,
+        revision_date=template.creation_date,
+        fuzzy=False,
+    )

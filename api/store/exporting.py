@@ -53,10 +53,13 @@ def _content_files(content: PublishedContent) -> dict[str, bytes]:
     return files
 
 
-def _template(content: PublishedContent) -> Catalog:
+def _template(db: sqlite_utils.Database, content: PublishedContent) -> Catalog:
     # The fact phrases are pgettext calls in code; pybabel extracts them from this file.
     code = resources.files("api.core").joinpath("formatting.py").read_bytes()
-    return build_template([*_content_files(content).items(), ("api/core/formatting.py", code)])
+    return build_template(
+        [*_content_files(content).items(), ("api/core/formatting.py", code)],
+        catalog_header(db, TEMPLATE_LOCALE),
+    )
 
 
 def export_catalog(
@@ -67,7 +70,7 @@ def export_catalog(
 ) -> bytes:
     """The .po a translator gets for `locale`: current source, approved translations."""
     return render_catalog(
-        template or _template(content),
+        template or _template(db, content),
         locale,
         catalog_header(db, locale),
         catalog_entries(db, locale),
@@ -94,7 +97,7 @@ def export_tree(db: sqlite_utils.Database) -> Export:
             for slug, _ in published_slugs(db)
             if (head := latest_version(db, slug)) is not None
         }
-        template = _template(content)
+        template = _template(db, content)
         files[f"locales/{TEMPLATE_FILE}"] = render_template(
             template, catalog_header(db, TEMPLATE_LOCALE)
         )

@@ -85,7 +85,7 @@ def _spanish_fix(catalog: bytes) -> bytes:
     po = read_po(io.BytesIO(catalog))
     message = po.get(NEW, context=f"{SLUG}/introduction/p1")
     assert message is not None and message.fuzzy, "the changed entry is exported as stale"
-    assert f"Previous source: {OLD}" in " ".join(message.auto_comments)
+    assert f'#, fuzzy\n#| msgid "{OLD}"\nmsgctxt "{SLUG}/introduction/p1"'.encode() in catalog
     message.string = NEW_ES
     message.flags.discard("fuzzy")
     out = io.BytesIO()

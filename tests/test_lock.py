@@ -1,0 +1,116 @@
+"""The dependency lock: it agrees with pyproject.toml, and the environment is exactly it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import metadata
+
+import msgspec
+import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.conftest import ROOT
+
+_PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^ ;\\]+)(?: ; ([^\\]+?))? \\$")
+_VIA_ONE = re.compile(r"^    # via ([^\s(]+)(?: \(.*\))?$")
+_VIA_MANY = re.compile(r"^    #   ([^\s(]+)(?: \(.*\))?$")
+PROJECT = "vetted"
+
+
+class Pin(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    version: str
+    marker: str | None
+    hashes: int
+    via: frozenset[str]
+
+
+def read_lock(text: str) -> dict[str, Pin]:
+    """The lock's pins by canonical name, with what each is required by."""
+    pins: dict[str, Pin] = {}
+    current: dict[str, object] | None = None
+
+    def close() -> None:
+        if current is not None:
+            pin = Pin(**current)  # type: ignore[arg-type]
+            pins[pin.name] = pin
+
+    for line in text.splitlines():
+        if pin := _PIN.match(line):
+            close()
+            current = {
+                "name": canonicalize_name(pin.group(1)),
+                "version": pin.group(2),
+                "marker": pin.group(3),
+                "hashes": 0,
+                "via": frozenset(),
+            }
+        elif current is not None and line.strip().startswith("--hash=sha256:"):
+            current["hashes"] = int(str(current["hashes"])) + 1
+        elif current is not None and (via := _VIA_ONE.match(line) or _VIA_MANY.match(line)):
+            parent = via.group(1)
+            name = PROJECT if parent == PROJECT else canonicalize_name(parent)
+            current["via"] = frozenset({*current["via"], name})  # type: ignore[misc]
+    close()
+    return pins
+
+
+def declared_requirements() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared.extend(extra)
+    return [Requirement(r) for r in declared]
+
+
+@pytest.fixture(scope="module")
+def lock() -> dict[str, Pin]:
+    return read_lock((ROOT / "requirements.lock").read_text())
+
+
+def test_the_lock_reader_understands_the_lock(lock: dict[str, Pin]) -> None:
+    assert len(lock) > 20
+    assert lock["babel"].via == {PROJECT}
+    assert "litestar" in lock["anyio"].via
+    assert lock["colorama"].marker == "sys_platform == 'win32'"
+
+
+def test_every_pin_carries_hashes(lock: dict[str, Pin]) -> None:
+    assert [name for name, pin in lock.items() if pin.hashes == 0] == []
+
+
+def test_every_declared_requirement_is_locked_within_its_range(lock: dict[str, Pin]) -> None:
+    problems = []
+    for requirement in declared_requirements():
+        pin = lock.get(canonicalize_name(requirement.name))
+        if pin is None:
+            problems.append(f"{requirement} is not in the lock: run `make lock`")
+        elif not requirement.specifier.contains(pin.version, prereleases=True):
+            problems.append(f"{requirement} but the lock has {pin.version}: run `make lock`")
+    assert problems == []
+
+
+def test_nothing_is_locked_that_nothing_requires(lock: dict[str, Pin]) -> None:
+    declared = {canonicalize_name(r.name) for r in declared_requirements()}
+    problems = []
+    for name, pin in lock.items():
+        if PROJECT in pin.via and name not in declared:
+            problems.append(f"{name} is locked for the project, which no longer asks for it")
+        unknown = pin.via - set(lock) - {PROJECT}
+        if unknown:
+            problems.append(f"{name} is locked for {sorted(unknown)}, which are not locked")
+    assert problems == [], "run `make lock`"
+
+
+def test_the_environment_is_exactly_the_lock(lock: dict[str, Pin]) -> None:
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    installed.pop(PROJECT, None)
+    expected = {
+        name: pin.version
+        for name, pin in lock.items()
+        if pin.marker is None or Marker(pin.marker).evaluate()
+    }
+    assert installed == expected
