@@ -71,7 +71,7 @@ class Editorial:
             self.client.post(
                 f"/v1/manage/articles/{self.slug}/drafts",
                 json={"article": article, "message": f"benchmark revision {self.published}"},
-                headers=self.editor,
+                headers={**self.editor, "If-Match": head.headers["etag"]},
             )
         )
         draft = created.json()["id"]

@@ -16,10 +16,10 @@ from api.core.errors import Unauthorized
 from api.sources import catalog_path
 from api.store.accounts import authenticate
 from api.store.audit import list_audit
-from api.store.drafts import create_draft, publish_draft, submit_draft
 from api.store.schema import open_database
 from api.store.versions import load_article
 from tests.conftest import ROOT, SLUG
+from tests.editing import draft_in_review, publish_change
 
 VETTED = [sys.executable, "-m", "api.cli"]
 
@@ -100,9 +100,7 @@ def test_import_refuses_when_files_and_database_both_changed(tree: Path) -> None
     assert run("import", "--db", "v.db", cwd=tree).returncode == 0
     db = open_database(tree / "v.db")
     article = load_article(db, SLUG, 1)
-    draft = create_draft(db, Principal(name="ed", role="editor"), replace(article, title="T"), "t")
-    submit_draft(db, Principal(name="ed", role="editor"), draft.id, draft.etag)
-    publish_draft(db, Principal(name="rev", role="reviewer"), draft.id, f'"draft-{draft.id}-r1"')
+    publish_change(db, replace(article, title="T"))
     db.conn.close()
     path = tree / "content" / "articles" / f"{SLUG}.yaml"
     path.write_text(path.read_text().replace("revolutionary approach", "approach"))
@@ -159,8 +157,7 @@ def test_backup_and_restore_commands(db_path: Path, tmp_path: Path) -> None:
 
     db = open_database(db_path)
     article = load_article(db, SLUG, 1)
-    draft = create_draft(db, Principal(name="ed", role="editor"), article, "same")
-    submit_draft(db, Principal(name="ed", role="editor"), draft.id, draft.etag)
+    draft_in_review(db, replace(article, title="Kept in review"))
     (tmp_path / "junk.db").write_text("not a database")
     junk = run("restore", "junk.db", "--db", str(db_path), cwd=tmp_path)
     assert junk.returncode == 1

@@ -39,6 +39,7 @@ from api.store.versions import latest_version, load_article
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.servers import free_port
 from tests.conftest import ROOT
+from tests.editing import head_etag
 from tests.invariants import assert_consistent, integrity
 
 CORPUS = 4
@@ -173,13 +174,13 @@ def serving(
 def _submitted_draft(base: str, tokens: dict[str, str], slug: str, text: str) -> tuple[int, str]:
     """Through the management API: a draft changing the first paragraph, in review."""
     editor = {"Authorization": f"Bearer {tokens['editor']}"}
-    head = httpx.get(f"{base}/v1/manage/articles/{slug}", headers=editor).json()
-    article = head["article"]
+    read = httpx.get(f"{base}/v1/manage/articles/{slug}", headers=editor)
+    article = read.json()["article"]
     article["sections"][0]["blocks"][0]["text"] = text
     created = httpx.post(
         f"{base}/v1/manage/articles/{slug}/drafts",
         json={"article": article, "message": text},
-        headers=editor,
+        headers={**editor, "If-Match": read.headers["etag"]},
     )
     assert created.status_code == 201, created.text
     draft_id = created.json()["id"]
@@ -377,7 +378,9 @@ def test_an_export_that_never_wrote_its_files_does_not_make_import_revert(tree: 
     head = latest_version(db, SOURCE_SLUG)
     assert head is not None
     article = load_article(db, SOURCE_SLUG, head.number)
-    draft = create_draft(db, EDITOR, replace(article, title="Changed through the API"), "t")
+    draft = create_draft(
+        db, EDITOR, replace(article, title="Changed through the API"), "t", head_etag(db, SLUG)
+    )
     submit_draft(db, EDITOR, draft.id, draft.etag)
     publish_draft(db, REVIEWER, draft.id, get_draft(db, draft.id)[0].etag)
     (tree / "blocked").write_text("a file where the export wants a folder")

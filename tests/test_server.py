@@ -86,14 +86,17 @@ def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(tree: Path) -> No
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {secret}"}
     with served(tree, db_path, port) as server:
-        head = httpx.get(f"{base}/v1/manage/articles/{SLUG}", headers=auth).json()
+        read = httpx.get(f"{base}/v1/manage/articles/{SLUG}", headers=auth)
+        head = read.json()
+        first = {**head["article"], "title": "First"}
         created = httpx.post(
             f"{base}/v1/manage/articles/{SLUG}/drafts",
-            headers=auth,
-            json={"article": head["article"], "message": "first"},
+            headers={**auth, "If-Match": read.headers["etag"]},
+            json={"article": first, "message": "first"},
         )
         assert created.status_code == 201
-        body = json.dumps({"article": head["article"], "message": "in flight"}).encode()
+        second = {**head["article"], "title": "Second"}
+        body = json.dumps({"article": second, "message": "in flight"}).encode()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             # Half of a draft update is on the wire when the server is told to stop.
             sock.sendall(

@@ -36,13 +36,15 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
-    "article.rollback": frozenset({"admin", "reviewer"}),
+    "article.rollback": frozenset({"admin", "editor", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
 }
 _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
+# Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.
+_SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
 
 
 def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
@@ -55,3 +57,6 @@ def authorize(principal: Principal, action: Action, locale: str | None = None) -
         and (locale is None or locale not in principal.locales)
     ):
         raise Forbidden(f"{principal.name!r} is not scoped to locale {locale!r}")
+    if action in _SOURCE and principal.role == "reviewer" and principal.locales:
+        scope = ", ".join(principal.locales)
+        raise Forbidden(f"you review translations into {scope}, not source text")

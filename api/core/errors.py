@@ -11,6 +11,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidSetting",
     "NotFound",
+    "NothingChanged",
     "PreconditionRequired",
     "StaleVersion",
     "TooManyRequests",
@@ -72,6 +73,11 @@ class PreconditionRequired(VettedError):
 
 class Conflict(VettedError):
     """The write conflicts with the current state (wrong workflow step, same author...)."""
+
+
+class NothingChanged(VettedError):
+    """A write that would change nothing (a draft equal to what it is based on, a revision
+    equal to the last, an upload equal to what is stored): refused, not recorded."""
 
 
 class Unauthorized(VettedError):

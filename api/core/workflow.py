@@ -5,25 +5,27 @@ from __future__ import annotations
 
 from typing import Literal
 
-from api.core.errors import Conflict, Forbidden, PreconditionRequired, StaleVersion
+from api.core.errors import Conflict, PreconditionRequired, StaleVersion
 
 __all__ = [
     "DraftAction",
     "DraftStatus",
+    "article_etag",
     "check_if_match",
-    "check_reviewer",
     "draft_etag",
     "next_status",
+    "read_version",
 ]
 
-DraftStatus = Literal["draft", "in_review", "rejected", "published"]
-DraftAction = Literal["update", "submit", "reject", "publish"]
+DraftStatus = Literal["draft", "in_review", "rejected", "published", "withdrawn"]
+DraftAction = Literal["update", "submit", "reject", "publish", "withdraw"]
 
 _TRANSITIONS: dict[DraftAction, tuple[frozenset[str], DraftStatus]] = {
-    "update": (frozenset({"draft", "rejected"}), "draft"),
+    "update": (frozenset({"draft", "in_review", "rejected"}), "draft"),  # back to editing
     "submit": (frozenset({"draft", "rejected"}), "in_review"),
     "reject": (frozenset({"in_review"}), "rejected"),
     "publish": (frozenset({"in_review"}), "published"),
+    "withdraw": (frozenset({"draft", "in_review", "rejected"}), "withdrawn"),
 }
 
 
@@ -35,15 +37,31 @@ def next_status(current: str, action: DraftAction) -> DraftStatus:
     return target
 
 
-def check_reviewer(author: str, reviewer: str) -> None:
-    """Publishing needs a second pair of eyes."""
-    if author == reviewer:
-        raise Forbidden("a draft must be published by a reviewer who is not its author")
+def draft_etag(draft_id: int, revision: int, head: int) -> str:
+    """The strong validator of one draft revision as it stands against the published head:
+    a publish since then changes what publishing the draft would mean, so it changes this."""
+    return f'"draft-{draft_id}-r{revision}-v{head}"'
 
 
-def draft_etag(draft_id: int, revision: int) -> str:
-    """The strong validator of one draft revision."""
-    return f'"draft-{draft_id}-r{revision}"'
+def article_etag(slug: str, number: int) -> str:
+    """The validator of one published version of an article in the management API."""
+    return f'"article-{slug}-v{number}"'
+
+
+def read_version(if_match: str | None, slug: str, head: int) -> int:
+    """The published version a new draft was made from, as its If-Match names it: 428
+    without one, 412 when it names no published version of `slug`."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            f"send If-Match with the ETag of the version you read (GET /v1/manage/articles/{slug})"
+        )
+    tag = if_match.strip()
+    prefix, suffix = f'"article-{slug}-v', '"'
+    number = tag[len(prefix) : -len(suffix)] if tag.startswith(prefix) else ""
+    if not number.isdigit() or not 1 <= int(number) <= head or tag[-1] != suffix:
+        shown = tag if len(tag) <= 100 else tag[:100] + "…"
+        raise StaleVersion(f"If-Match {shown} names no published version of {slug}")
+    return int(number)
 
 
 def check_if_match(if_match: str | None, current: str) -> None:
@@ -51,7 +69,10 @@ def check_if_match(if_match: str | None, current: str) -> None:
     if if_match is None or not if_match.strip():
         raise PreconditionRequired("send If-Match with the ETag you last read")
     tags = [tag.strip() for tag in if_match.split(",")]
-    if current not in tags and "*" not in tags:
+    if "*" in tags:
+        # "Whatever is there" is exactly what a review must not approve.
+        raise StaleVersion(f"If-Match: * is refused: send the ETag you read, {current} now")
+    if current not in tags:
         # The header is echoed for the caller's benefit, but never at any length.
         shown = if_match if len(if_match) <= 100 else if_match[:100] + "…"
         raise StaleVersion(f"If-Match {shown} does not match the current {current}")

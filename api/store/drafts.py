@@ -9,31 +9,43 @@ import msgspec
 import sqlite_utils
 
 from api.core.access import Principal
-from api.core.errors import Conflict, NotFound
+from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
+from api.core.errors import Conflict, NotFound, NothingChanged
+from api.core.merge import MergeResult, merge_articles
 from api.core.model import Article, content_hash
+from api.core.negotiation import DEFAULT_LOCALE
+from api.core.review import ReviewTarget, check_review
 from api.core.workflow import (
     DraftAction,
+    article_etag,
     check_if_match,
-    check_reviewer,
     draft_etag,
     next_status,
+    read_version,
 )
 from api.store.audit import record
 from api.store.rendering import render_documents
-from api.store.schema import transaction
+from api.store.schema import snapshot, transaction
+from api.store.translations import article_catalogs, available_locales
 from api.store.versions import VersionRow, latest_version, load_article, now, publish_version
 
 __all__ = [
     "Draft",
+    "Revision",
     "article_etag",
     "create_draft",
+    "draft_authors",
+    "draft_diff",
+    "draft_revisions",
     "get_draft",
     "list_drafts",
+    "merged_content",
     "publish_draft",
     "reject_draft",
-    "rollback",
+    "request_rollback",
     "submit_draft",
     "update_draft",
+    "withdraw_draft",
 ]
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
@@ -57,22 +69,56 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     comment: str | None
     created_at: str
     updated_at: str
+    head_version: int = 0
+    """The published head now: a draft behind it is merged onto it when published."""
 
     @property
     def etag(self) -> str:
-        return draft_etag(self.id, self.revision)
+        return draft_etag(self.id, self.revision, self.head_version)
 
 
-def article_etag(slug: str, number: int) -> str:
-    """The validator of an article's published head, for rollback's If-Match."""
-    return f'"article-{slug}-v{number}"'
+class Revision(msgspec.Struct, frozen=True, kw_only=True):
+    """One saved state of a draft: who wrote it, when and why."""
+
+    revision: int
+    author: str
+    message: str
+    content_hash: str
+    created_at: str
+
+
+def _head_number(db: sqlite_utils.Database, slug: str) -> int:
+    head = latest_version(db, slug)
+    return head.number if head else 0
+
+
+def _convert(db: sqlite_utils.Database, row: tuple[object, ...]) -> Draft:
+    fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
+    fields["head_version"] = _head_number(db, str(fields["slug"]))
+    return msgspec.convert(fields, Draft)
 
 
 def _draft(db: sqlite_utils.Database, draft_id: int) -> Draft:
     row = db.execute(f"SELECT {_COLUMNS} FROM drafts WHERE id = ?", [draft_id]).fetchone()
     if row is None:
         raise NotFound(f"no draft {draft_id}")
-    return msgspec.convert(dict(zip(_COLUMNS.split(", "), row, strict=True)), Draft)
+    return _convert(db, row)
+
+
+def draft_revisions(db: sqlite_utils.Database, draft_id: int) -> list[Revision]:
+    """Every revision of a draft, oldest first."""
+    rows = db.execute(
+        "SELECT revision, author, message, content_hash, created_at FROM draft_revisions "
+        "WHERE draft_id = ? ORDER BY revision",
+        [draft_id],
+    ).fetchall()
+    names = ("revision", "author", "message", "content_hash", "created_at")
+    return [msgspec.convert(dict(zip(names, r, strict=True)), Revision) for r in rows]
+
+
+def draft_authors(db: sqlite_utils.Database, draft_id: int) -> tuple[str, ...]:
+    """Everyone who wrote a revision of the draft, in the order they first did."""
+    return tuple(dict.fromkeys(r.author for r in draft_revisions(db, draft_id)))
 
 
 def get_draft(db: sqlite_utils.Database, draft_id: int) -> tuple[Draft, Article]:
@@ -92,8 +138,7 @@ def list_drafts(db: sqlite_utils.Database, status: str | None = None) -> list[Dr
         sql + (" WHERE status = ? ORDER BY id DESC" if status else " ORDER BY id DESC"),
         [status] if status else [],
     ).fetchall()
-    names = _COLUMNS.split(", ")
-    return [msgspec.convert(dict(zip(names, r, strict=True)), Draft) for r in rows]
+    return [_convert(db, r) for r in rows]
 
 
 def _add_revision(
@@ -119,23 +164,53 @@ def _add_revision(
     return digest
 
 
+def _unchanged(article: Article, compared: Article, what: str) -> None:
+    if content_hash(article) == content_hash(compared):
+        raise NothingChanged(f"the draft is the same as {what}: nothing changed")
+
+
 def create_draft(
-    db: sqlite_utils.Database, actor: Principal, article: Article, message: str
+    db: sqlite_utils.Database,
+    actor: Principal,
+    article: Article,
+    message: str,
+    if_match: str | None,
+    *,
+    status: str = "draft",
 ) -> Draft:
-    """Start a draft of `article` (a new article, or a change to a published one)."""
+    """Start a draft of `article`: a new article, or a change to the published version the
+    author read, which If-Match names (`"article-<slug>-v<n>"`; 428 without it)."""
     with transaction(db):
         head = latest_version(db, article.slug)
+        base = read_version(if_match, article.slug, head.number) if head else 0
+        if base:
+            _unchanged(article, load_article(db, article.slug, base), f"version {base}")
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, status, author, revision, content_hash, "
-            "created_at, updated_at) VALUES (?, ?, 'draft', ?, 1, '', ?, ?)",
-            [article.slug, head.number if head else 0, actor.name, stamp, stamp],
+            "created_at, updated_at) VALUES (?, ?, ?, ?, 1, '', ?, ?)",
+            [article.slug, base, status, actor.name, stamp, stamp],
         )
         draft_id = int(cursor.lastrowid or 0)
         digest = _add_revision(db, draft_id, 1, article, actor.name, message)
         db.execute("UPDATE drafts SET content_hash = ? WHERE id = ?", [digest, draft_id])
-        record(db, actor, "draft.create", f"drafts/{draft_id}", after=digest, detail=message)
+        record(
+            db,
+            actor,
+            "draft.create",
+            f"drafts/{draft_id}",
+            before=_version_hash(db, article.slug, base),
+            after=digest,
+            detail=f"based on version {base}: {message}" if base else message,
+        )
         return _draft(db, draft_id)
+
+
+def _version_hash(db: sqlite_utils.Database, slug: str, number: int) -> str | None:
+    row = db.execute(
+        "SELECT content_hash FROM versions WHERE slug = ? AND number = ?", [slug, number]
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def update_draft(
@@ -145,22 +220,39 @@ def update_draft(
     if_match: str | None,
     article: Article,
     message: str,
+    base_version: int | None = None,
 ) -> Draft:
-    """Add a revision to a draft (If-Match must name its current revision)."""
+    """Add a revision to a draft (If-Match must name its current revision).
+
+    The draft stays based on the version its author read. `base_version` moves it to a
+    later published version: the author declares this content made against that version,
+    which is how conflicts with it are resolved.
+    """
     with transaction(db):
         draft = _draft(db, draft_id)
         check_if_match(if_match, draft.etag)
         next_status(draft.status, "update")
         if article.slug != draft.slug:
             raise Conflict(f"draft {draft_id} is for {draft.slug!r}, not {article.slug!r}")
+        base = draft.base_version if base_version is None else base_version
+        if not draft.base_version <= base <= draft.head_version:
+            raise Conflict(
+                f"base_version {base} is not between the draft's base "
+                f"{draft.base_version} and the published head {draft.head_version}"
+            )
+        digest = content_hash(article)
+        if digest == draft.content_hash and base == draft.base_version:
+            raise NothingChanged(
+                f"revision {draft.revision} already has this content: nothing changed"
+            )
         revision = draft.revision + 1
-        digest = _add_revision(db, draft_id, revision, article, actor.name, message)
-        head = latest_version(db, draft.slug)
+        _add_revision(db, draft_id, revision, article, actor.name, message)
         db.execute(
             "UPDATE drafts SET revision = ?, content_hash = ?, status = 'draft', "
             "base_version = ?, updated_at = ? WHERE id = ?",
-            [revision, digest, head.number if head else 0, now(), draft_id],
+            [revision, digest, base, now(), draft_id],
         )
+        moved = f" (now based on version {base})" if base != draft.base_version else ""
         record(
             db,
             actor,
@@ -168,7 +260,7 @@ def update_draft(
             f"drafts/{draft_id}",
             before=draft.content_hash,
             after=digest,
-            detail=message,
+            detail=message + moved,
         )
         return _draft(db, draft_id)
 
@@ -216,40 +308,79 @@ def reject_draft(
     if_match: str | None,
     comment: str,
 ) -> Draft:
-    """Send a draft back to its author with the reviewer's comment."""
+    """Send a draft back to its author with the reviewer's comment (the review rule says
+    who may: the same reviewers who could publish it)."""
     with transaction(db):
+        check_review(actor, "publish", ReviewTarget.source(draft_authors(db, draft_id)))
         _move(db, actor, draft_id, if_match, "reject", comment)
         return _draft(db, draft_id)
+
+
+def withdraw_draft(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    comment: str | None = None,
+) -> Draft:
+    """Take a draft out of the workflow for good; it stays in history."""
+    with transaction(db):
+        _move(db, actor, draft_id, if_match, "withdraw", comment)
+        return _draft(db, draft_id)
+
+
+def merged_content(db: sqlite_utils.Database, draft: Draft) -> tuple[Article, MergeResult]:
+    """The draft's content, and what publishing it now would publish: the draft itself when
+    it is based on the head, else its changes merged onto the head block by block."""
+    _, article = get_draft(db, draft.id)
+    if draft.base_version == draft.head_version or draft.base_version == 0:
+        return article, MergeResult(article=article, conflicts=())
+    base = load_article(db, draft.slug, draft.base_version)
+    head = load_article(db, draft.slug, draft.head_version)
+    return article, merge_articles(base, article, head)
 
 
 def publish_draft(
     db: sqlite_utils.Database, actor: Principal, draft_id: int, if_match: str | None
 ) -> VersionRow:
-    """Publish a reviewed draft as the article's next version, rendered for every locale."""
+    """Publish a reviewed draft as the article's next version, rendered for every locale.
+
+    The review rule decides who may; a draft behind the head is merged onto it (a conflict
+    blocks publishing until the author resolves it).
+    """
     with transaction(db):
         draft = _draft(db, draft_id)
-        check_reviewer(draft.author, actor.name)
+        authors = draft_authors(db, draft_id)
+        check_review(actor, "publish", ReviewTarget.source(authors))
         next_status(draft.status, "publish")  # a published draft says so, not "stale base"
-        head = latest_version(db, draft.slug)
-        if head is not None and head.number != draft.base_version:
+        check_if_match(if_match, draft.etag)
+        _, merged = merged_content(db, draft)
+        if merged.article is None:
+            units = ", ".join(c.unit for c in merged.conflicts)
             raise Conflict(
-                f"{draft.slug} was published as version {head.number} after this draft was "
-                "based on it; update the draft against the current version first"
+                f"version {draft.head_version} was published after this draft was based on "
+                f"version {draft.base_version}, and both changed {units}: the author must "
+                "resolve the conflicts (see the draft's diff) before it can be published"
             )
-        if head is not None and head.content_hash == draft.content_hash:
-            raise Conflict(f"draft {draft_id} does not change {draft.slug}")
+        head = latest_version(db, draft.slug)
+        if head is not None and head.content_hash == content_hash(merged.article):
+            raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
         _move(db, actor, draft_id, if_match, "publish")
-        _, article = get_draft(db, draft_id)
         message = db.execute(
             "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
             [draft_id, draft.revision],
         ).fetchone()[0]
         row = publish_version(
             db,
-            article,
-            author=draft.author,
+            merged.article,
+            authors=authors,
             reviewer=actor.name,
             message=message or f"draft {draft_id}",
+        )
+        merged_note = (
+            f", merged onto version {draft.head_version}"
+            if draft.base_version not in (0, draft.head_version)
+            else ""
         )
         record(
             db,
@@ -258,43 +389,67 @@ def publish_draft(
             f"articles/{draft.slug}",
             before=head.content_hash if head else None,
             after=row.content_hash,
-            detail=f"version {row.number} from draft {draft_id}",
+            detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
+            + merged_note,
         )
         render_documents(db, slugs={draft.slug})
         return row
 
 
-def rollback(
+def request_rollback(
     db: sqlite_utils.Database,
     actor: Principal,
     slug: str,
     to_version: int,
     if_match: str | None,
-) -> VersionRow:
-    """Publish an earlier version's content as a new version; history stays intact."""
-    with transaction(db):
-        head = latest_version(db, slug)
-        if head is None:
-            raise NotFound(f"no published article {slug!r}")
-        check_if_match(if_match, article_etag(slug, head.number))
-        if not 1 <= to_version < head.number:
-            raise Conflict(f"version {to_version} is not an earlier version of {slug}")
-        article = load_article(db, slug, to_version)
-        row = publish_version(
-            db,
-            article,
-            author=actor.name,
-            reviewer=actor.name,
-            message=f"rollback to version {to_version}",
+) -> Draft:
+    """Open a review for bringing back an earlier version's content: a draft of it, based
+    on the head the requester read, submitted for a second person to publish."""
+    head = latest_version(db, slug)
+    if head is None:
+        raise NotFound(f"no published article {slug!r}")
+    check_if_match(if_match, article_etag(slug, head.number))
+    if not 1 <= to_version < head.number:
+        raise Conflict(f"version {to_version} is not an earlier version of {slug}")
+    article = load_article(db, slug, to_version)
+    return create_draft(
+        db,
+        actor,
+        article,
+        f"Roll back to version {to_version}",
+        article_etag(slug, head.number),
+        status="in_review",
+    )
+
+
+def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
+    """The draft against the version its author read and against the head, its conflicts,
+    revisions and the translations it leaves stale, read in one snapshot."""
+    with snapshot(db):
+        draft = _draft(db, draft_id)
+        article, merged = merged_content(db, draft)
+        base = load_article(db, draft.slug, draft.base_version) if draft.base_version else None
+        head = load_article(db, draft.slug, draft.head_version) if draft.head_version else None
+        revisions = draft_revisions(db, draft_id)
+        locales = [code for code in available_locales(db) if code != DEFAULT_LOCALE]
+        catalogs = article_catalogs(db, draft.slug, locales)
+        result = merged.article or article
+        return DraftDiff(
+            draft=draft.id,
+            status=draft.status,
+            message=revisions[-1].message,
+            authors=tuple(dict.fromkeys(r.author for r in revisions)),
+            revisions=tuple(
+                RevisionOut(
+                    revision=r.revision, author=r.author, message=r.message, created_at=r.created_at
+                )
+                for r in revisions
+            ),
+            base_version=draft.base_version,
+            head_version=draft.head_version,
+            against_base=field_changes(base, article),
+            against_head=field_changes(head, result) if merged.article is not None else (),
+            conflicts=merged.conflicts,
+            impact=locale_impact(head, result, locales, catalogs),
+            etag=draft.etag,
         )
-        record(
-            db,
-            actor,
-            "article.rollback",
-            f"articles/{slug}",
-            before=head.content_hash,
-            after=row.content_hash,
-            detail=f"version {row.number} = version {to_version}",
-        )
-        render_documents(db, slugs={slug})
-        return row

@@ -105,7 +105,7 @@ def _store(
         row = publish_version(
             db,
             article,
-            author=IMPORTER.name,
+            authors=(IMPORTER.name,),
             reviewer=IMPORTER.name,
             message="import from content/",
         )

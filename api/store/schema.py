@@ -172,7 +172,19 @@ def _v4_search(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3_sync, _v4_search]
+def _v5_vetting(db: sqlite_utils.Database) -> None:
+    """Everyone who wrote a version; what a draft's author read."""
+    db.table("versions").add_column("authors", str)
+    db.execute("UPDATE versions SET authors = json_array(author) WHERE authors IS NULL")
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _v3_sync,
+    _v4_search,
+    _v5_vetting,
+]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -39,6 +39,8 @@ class VersionRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
     published_at: str | None
     reviewer: str | None
+    authors: tuple[str, ...] = ()
+    """Everyone who wrote any revision of the draft this version was published from."""
 
 
 def now() -> str:
@@ -46,11 +48,17 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-_COLUMNS = "slug, number, content_hash, status, author, message, created_at, published_at, reviewer"
+_COLUMNS = (
+    "slug, number, content_hash, status, author, message, created_at, published_at, reviewer, "
+    "authors"
+)
+_authors = msgspec.json.Decoder(tuple[str, ...])
 
 
 def _row(values: tuple[object, ...]) -> VersionRow:
-    return msgspec.convert(dict(zip(_COLUMNS.split(", "), values, strict=True)), VersionRow)
+    fields = dict(zip(_COLUMNS.split(", "), values, strict=True))
+    fields["authors"] = _authors.decode(str(fields["authors"] or "[]"))
+    return msgspec.convert(fields, VersionRow)
 
 
 def latest_version(db: sqlite_utils.Database, slug: str) -> VersionRow | None:
@@ -89,7 +97,12 @@ def load_article(db: sqlite_utils.Database, slug: str, number: int) -> Article:
 
 
 def publish_version(
-    db: sqlite_utils.Database, article: Article, *, author: str, reviewer: str, message: str
+    db: sqlite_utils.Database,
+    article: Article,
+    *,
+    authors: tuple[str, ...],
+    reviewer: str,
+    message: str,
 ) -> VersionRow:
     """Append the next published version and make it current (inside a transaction)."""
     previous = latest_version(db, article.slug)
@@ -99,13 +112,20 @@ def publish_version(
         number=(previous.number if previous else 0) + 1,
         content_hash=content_hash(article),
         status="published",
-        author=author,
+        author=authors[0],
         message=message,
         created_at=stamp,
         published_at=stamp,
         reviewer=reviewer,
+        authors=authors,
     )
-    db.table("versions").insert({**msgspec.to_builtins(row), "body": _encode(article).decode()})
+    db.table("versions").insert(
+        {
+            **msgspec.to_builtins(row),
+            "authors": _encode(row.authors).decode(),
+            "body": _encode(article).decode(),
+        }
+    )
     db.table("publications").upsert(
         {"slug": row.slug, "number": row.number, "published_at": stamp}, pk="slug"
     )

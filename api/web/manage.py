@@ -12,6 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.core.access import Principal, authorize
+from api.core.changes import DraftDiff
 from api.core.content import check_article, check_references
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article
@@ -20,13 +21,15 @@ from api.store.drafts import (
     Draft,
     article_etag,
     create_draft,
+    draft_diff,
     get_draft,
     list_drafts,
     publish_draft,
     reject_draft,
-    rollback,
+    request_rollback,
     submit_draft,
     update_draft,
+    withdraw_draft,
 )
 from api.store.exporting import published_content
 from api.store.versions import VersionRow, latest_version, load_article
@@ -57,6 +60,15 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True):
 
     article: Article
     message: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
+    """Only when saving a revision: the published version this content was made against.
+    Send the head's number once you have resolved the conflicts the draft's diff shows."""
+
+
+class Withdrawal(msgspec.Struct, frozen=True, kw_only=True):
+    """Why a draft is taken out of the workflow."""
+
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
 class Rejection(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,6 +96,7 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     comment: str | None
     created_at: str
     updated_at: str
+    head_version: int
     etag: str
     article: Article | None = None
 
@@ -156,7 +169,9 @@ class DraftsController(Controller):
         status: Annotated[
             str | None,
             QueryParameter(
-                name="status", required=False, pattern="^(draft|in_review|rejected|published)$"
+                name="status",
+                required=False,
+                pattern="^(draft|in_review|rejected|published|withdrawn)$",
             ),
         ] = None,
     ) -> list[DraftOut]:
@@ -196,10 +211,13 @@ class DraftsController(Controller):
         principal: NamedDependency[Principal],
         slug: SlugPath,
         data: JSONBody[DraftInput],
+        if_match: IfMatch = None,
     ) -> Response[DraftOut]:
-        """Start a draft of a whole article (new, or a change to a published one)."""
+        """Start a draft of a whole article: a new one, or a change to the published version
+        you read (send its ETag from the article head as If-Match; 428 without it)."""
         authorize(principal, "draft.write")
-        draft = create_draft(writer, principal, _validated(writer, slug, data), data.message)
+        article = _validated(writer, slug, data)
+        draft = create_draft(writer, principal, article, data.message, if_match)
         response = _out(draft)
         response.status_code = 201
         return response
@@ -239,7 +257,11 @@ class DraftsController(Controller):
         authorize(principal, "draft.write")
         draft, _ = get_draft(writer, draft_id)
         article = _validated(writer, draft.slug, data)
-        return _out(update_draft(writer, principal, draft_id, if_match, article, data.message))
+        return _out(
+            update_draft(
+                writer, principal, draft_id, if_match, article, data.message, data.base_version
+            )
+        )
 
     @post(
         "/drafts/{draft_id:int}/submit",
@@ -329,7 +351,7 @@ class DraftsController(Controller):
     @post(
         "/articles/{slug:str}/rollback",
         operation_id="rollbackArticle",
-        status_code=200,
+        status_code=201,
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -340,7 +362,48 @@ class DraftsController(Controller):
         slug: SlugPath,
         data: JSONBody[RollbackInput],
         if_match: IfMatch = None,
-    ) -> VersionRow:
-        """Publish an earlier version's content again, as a new version."""
+    ) -> Response[DraftOut]:
+        """Request a rollback: a draft with an earlier version's content, sent to review.
+        It is published only when a second person approves it."""
         authorize(principal, "article.rollback")
-        return rollback(writer, principal, slug, data.to_version, if_match)
+        draft = request_rollback(writer, principal, slug, data.to_version, if_match)
+        response = _out(draft)
+        response.status_code = 201
+        return response
+
+    @post(
+        "/drafts/{draft_id:int}/withdraw",
+        operation_id="withdrawDraft",
+        status_code=200,
+        sync_to_thread=True,
+        responses=_BODY_WRITE,
+    )
+    def withdraw(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: DraftId,
+        data: JSONBody[Withdrawal],
+        if_match: IfMatch = None,
+    ) -> Response[DraftOut]:
+        """Withdraw a draft for good; it stays in history and the audit log."""
+        authorize(principal, "draft.write")
+        return _out(withdraw_draft(writer, principal, draft_id, if_match, data.comment))
+
+    @get(
+        "/drafts/{draft_id:int}/diff",
+        operation_id="diffDraft",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    def diff(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: DraftId,
+    ) -> Response[DraftDiff]:
+        """What the draft changes against the version its author read and against the
+        head, its conflicts, its authors, and the translations it leaves stale."""
+        authorize(principal, "draft.read")
+        found = draft_diff(writer, draft_id)
+        return Response(found, headers={"ETag": found.etag})

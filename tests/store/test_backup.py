@@ -22,6 +22,7 @@ from api.store.schema import SCHEMA_VERSION, open_database
 from api.store.versions import latest_version, load_article
 from api.web.app import create_app
 from tests.conftest import SLUG
+from tests.editing import head_etag
 from tests.invariants import assert_consistent
 
 EDITOR = Principal(name="ed", role="editor")
@@ -38,7 +39,11 @@ def publish_change(db: sqlite_utils.Database, text: str) -> int:
     first = article.sections[0]
     section = replace(first, blocks=(replace(first.blocks[0], text=text), *first.blocks[1:]))
     draft = create_draft(
-        db, EDITOR, replace(article, sections=(section, *article.sections[1:])), text
+        db,
+        EDITOR,
+        replace(article, sections=(section, *article.sections[1:])),
+        text,
+        head_etag(db, SLUG),
     )
     submit_draft(db, EDITOR, draft.id, draft.etag)
     return publish_draft(db, REVIEWER, draft.id, get_draft(db, draft.id)[0].etag).number

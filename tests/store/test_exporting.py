@@ -12,14 +12,13 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from msgspec.structs import replace
 
-from api.core.access import Principal
 from api.sources import read_content
-from api.store.drafts import create_draft, publish_draft, submit_draft
 from api.store.exporting import export_catalog, export_tree, published_content
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.store.versions import load_article
 from tests.conftest import ROOT, SLUG
+from tests.editing import publish_change
 
 ES = Path("locales/es/LC_MESSAGES/content.po")
 _REVISION = re.compile(rb'^"PO-Revision-Date: .*\\n"\n', re.MULTILINE)
@@ -77,9 +76,7 @@ def test_a_stale_entry_carries_the_standard_previous_msgid_line(tree: Path) -> N
             *article.sections[1:],
         ),
     )
-    draft = create_draft(db, Principal(name="ana", role="editor"), changed, "edit")
-    submitted = submit_draft(db, Principal(name="ana", role="editor"), draft.id, draft.etag)
-    publish_draft(db, Principal(name="ben", role="reviewer"), draft.id, submitted.etag)
+    publish_change(db, changed)
     exported = export_catalog(db, "es", published_content(db)).decode()
     context = f"{SLUG}/{section.id}/{block.id}"
     assert f'#, fuzzy\n#| msgid "{old}"\nmsgctxt "{context}"\n' in exported

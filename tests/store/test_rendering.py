@@ -21,6 +21,7 @@ from api.store.schema import open_database
 from api.store.versions import load_article
 from bench.corpus import copy_slug, write_corpus
 from tests.conftest import ROOT
+from tests.editing import head_etag
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
@@ -39,7 +40,9 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
     ] == 1.0
     slug = copy_slug(1)
     article = load_article(db, slug, 1)
-    draft = create_draft(db, EDITOR, replace(article, title="A new title"), "retitle")
+    draft = create_draft(
+        db, EDITOR, replace(article, title="A new title"), "retitle", head_etag(db, slug)
+    )
     submitted = submit_draft(db, EDITOR, draft.id, draft.etag)
     rendered: Counter[str] = Counter()
 

@@ -10,15 +10,14 @@ import pytest
 import sqlite_utils
 from babel.messages.pofile import read_po
 
-from api.core.access import Principal
 from api.core.errors import InvalidParameter
 from api.core.search import SearchHit, match_expression
 from api.sources import ContentSet, read_content
-from api.store.drafts import rollback
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.store.search import index_table, indexed_locales, search_sections
 from tests.conftest import LOCALES, SLUG
+from tests.editing import roll_back
 
 SENTENCE = "Not everyone experiences the same degree of transformation."
 
@@ -238,7 +237,7 @@ def test_republishing_changed_text_updates_the_index(tree: Path) -> None:
     (es,) = find(db, "es", "quintessential")
     assert (es.locale, es.fallback, es.version) == ("en", True, 2)
     # A rollback through the editorial workflow is a publication too.
-    rollback(db, Principal(name="rev", role="reviewer"), SLUG, 1, f'"article-{SLUG}-v2"')
+    roll_back(db, SLUG, 1)
     assert find(db, "en", "quintessential") == []
     assert [(h.version, h.block_id) for h in find(db, "en", "transformation")] == [(3, "p5")]
     assert find(db, "es", "transformacion")[0].locale == "es"

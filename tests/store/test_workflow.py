@@ -12,10 +12,17 @@ from msgspec.structs import replace
 from api.core.access import Principal
 from api.core.errors import Conflict, Forbidden, StaleVersion
 from api.store.audit import list_audit
-from api.store.drafts import create_draft, get_draft, publish_draft, rollback, submit_draft
+from api.store.drafts import (
+    create_draft,
+    get_draft,
+    publish_draft,
+    request_rollback,
+    submit_draft,
+)
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
 from tests.conftest import SLUG
+from tests.editing import head_etag
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
@@ -33,7 +40,11 @@ def _in_review(db: sqlite_utils.Database) -> tuple[int, str]:
     edited = replace(first.blocks[0], text="Changed.")
     section = replace(first, blocks=(edited, *first.blocks[1:]))
     draft = create_draft(
-        db, EDITOR, replace(article, sections=(section, *article.sections[1:])), "edit"
+        db,
+        EDITOR,
+        replace(article, sections=(section, *article.sections[1:])),
+        "edit",
+        head_etag(db, SLUG),
     )
     submit_draft(db, EDITOR, draft.id, draft.etag)
     return draft.id, get_draft(db, draft.id)[0].etag
@@ -64,13 +75,14 @@ def test_a_failure_half_way_through_publish_leaves_the_database_as_before(
 def test_a_failed_rollback_leaves_the_database_as_before(db: sqlite_utils.Database) -> None:
     draft_id, etag = _in_review(db)
     publish_draft(db, REVIEWER, draft_id, etag)
+    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2"')
     before = _snapshot(db)
     db.execute(
         "CREATE TRIGGER injected BEFORE INSERT ON documents "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
     )
     with pytest.raises(sqlite3.IntegrityError):
-        rollback(db, REVIEWER, SLUG, 1, f'"article-{SLUG}-v2"')
+        publish_draft(db, REVIEWER, requested.id, requested.etag)
     db.execute("DROP TRIGGER injected")
     assert _snapshot(db) == before
 
@@ -85,8 +97,10 @@ def test_workflow_rules_hold_in_the_store(db: sqlite_utils.Database) -> None:
     with pytest.raises(Conflict, match="cannot publish a draft that is published"):
         publish_draft(db, REVIEWER, draft_id, etag)
     with pytest.raises(Conflict):
-        rollback(db, REVIEWER, SLUG, 2, f'"article-{SLUG}-v2"')  # not an earlier version
-    row = rollback(db, REVIEWER, SLUG, 1, f'"article-{SLUG}-v2"')
+        request_rollback(db, EDITOR, SLUG, 2, f'"article-{SLUG}-v2"')  # not an earlier version
+    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2"')
+    assert latest_version(db, SLUG).number == 2  # type: ignore[union-attr]
+    row = publish_draft(db, REVIEWER, requested.id, requested.etag)
     head = latest_version(db, SLUG)
     assert head is not None and head.number == row.number == 3
     assert load_article(db, SLUG, 3) == load_article(db, SLUG, 1)

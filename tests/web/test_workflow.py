@@ -56,6 +56,11 @@ def _block(article: dict[str, Any], section: str, block: str) -> dict[str, Any]:
     return next(b for b in found["blocks"] if b["id"] == block)
 
 
+def _read(client: Client, who: dict[str, str]) -> dict[str, str]:
+    """`who`'s headers for a new draft: If-Match names the published version they read."""
+    return {**who, "If-Match": client.get(HEAD, headers=who).headers["etag"]}
+
+
 def _edited(client: Client, who: dict[str, str]) -> dict[str, Any]:
     head = client.get(HEAD, headers=who)
     assert head.status_code == 200 and head.headers["etag"] == f'"article-{SLUG}-v1"'
@@ -68,7 +73,9 @@ def _edited(client: Client, who: dict[str, str]) -> dict[str, Any]:
 
 def _submitted(client: Client, auth: dict[str, dict[str, str]]) -> tuple[int, str]:
     created = client.post(
-        f"/v1/manage/articles/{SLUG}/drafts", json=_edited(client, auth["ed"]), headers=auth["ed"]
+        f"/v1/manage/articles/{SLUG}/drafts",
+        json=_edited(client, auth["ed"]),
+        headers=_read(client, auth["ed"]),
     )
     assert created.status_code == 201, created.text
     draft_id = created.json()["id"]
@@ -165,12 +172,19 @@ def test_whole_editorial_and_translator_flow(
     assert fixed == {**fixed, "text": NEW_ES, "locale": "es", "fallback": False}
     assert es["completeness"] == completeness_before
 
-    # Rollback to version 1 publishes version 3; history stays intact.
+    # A rollback to version 1 is a draft in review; a second person publishes version 3.
     head = client.get(HEAD, headers=auth["rev"])
-    rolled = client.post(
+    requested = client.post(
         f"{HEAD}/rollback",
         json={"to_version": 1},
         headers={**auth["rev"], "If-Match": head.headers["etag"]},
+    )
+    assert requested.status_code == 201, requested.text
+    assert requested.json()["status"] == "in_review"
+    assert client.get(ARTICLE).json()["version"] == 2, "a rollback waits for review"
+    rolled = client.post(
+        f"/v1/manage/drafts/{requested.json()['id']}/publish",
+        headers={**auth["root"], "If-Match": requested.headers["etag"]},
     )
     assert rolled.status_code == 200, rolled.text
     assert rolled.json()["number"] == 3
@@ -198,7 +212,9 @@ def test_whole_editorial_and_translator_flow(
         ("article.publish", "rev"),
         ("catalog.upload", "es-tr"),
         ("catalog.approve", "es-rev"),
-        ("article.rollback", "rev"),
+        ("draft.create", "rev"),
+        ("draft.publish", "root"),
+        ("article.publish", "root"),
     ]
 
 
@@ -206,10 +222,15 @@ def test_racing_editors_get_412_not_a_silent_overwrite(
     client: Client, auth: dict[str, dict[str, str]]
 ) -> None:
     body = _edited(client, auth["ed"])
-    created = client.post(f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=auth["ed"])
+    created = client.post(
+        f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=_read(client, auth["ed"])
+    )
     draft = f"/v1/manage/drafts/{created.json()['id']}"
     etag = created.headers["etag"]
+    body["message"] = "second thoughts"
+    body["article"]["title"] = "First editor's title"
     first = client.put(draft, json=body, headers={**auth["ed"], "If-Match": etag})
+    body["article"]["title"] = "Second editor's title"
     second = client.put(draft, json=body, headers={**auth["ed2"], "If-Match": etag})
     assert first.status_code == 200 and first.json()["revision"] == 2
     assert second.status_code == 412
@@ -222,7 +243,9 @@ def test_author_cannot_review_their_own_draft(
     client: Client, auth: dict[str, dict[str, str]]
 ) -> None:
     body = _edited(client, auth["root"])
-    created = client.post(f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=auth["root"])
+    created = client.post(
+        f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=_read(client, auth["root"])
+    )
     draft = f"/v1/manage/drafts/{created.json()['id']}"
     submitted = client.post(
         f"{draft}/submit", headers={**auth["root"], "If-Match": created.headers["etag"]}
@@ -230,7 +253,7 @@ def test_author_cannot_review_their_own_draft(
     own = client.post(
         f"{draft}/publish", headers={**auth["root"], "If-Match": submitted.headers["etag"]}
     )
-    assert own.status_code == 403 and "author" in own.json()["detail"]
+    assert own.status_code == 403 and "you wrote part of" in own.json()["detail"]
     assert client.get(ARTICLE).json()["version"] == 1
 
 
@@ -258,14 +281,18 @@ def test_bad_draft_body_is_422_with_the_path_of_each_field(
 ) -> None:
     body = _edited(client, auth["ed"])
     body["article"]["sections"][0]["blocks"][0]["type"] = "video"
-    response = client.post(f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=auth["ed"])
+    response = client.post(
+        f"/v1/manage/articles/{SLUG}/drafts", json=body, headers=_read(client, auth["ed"])
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert any("sections[0].blocks[0]" in e.get("field", "") for e in response.json()["errors"])
     duplicate = _edited(client, auth["ed"])
     sections = duplicate["article"]["sections"]
     sections[1]["id"] = sections[0]["id"]
-    response = client.post(f"/v1/manage/articles/{SLUG}/drafts", json=duplicate, headers=auth["ed"])
+    response = client.post(
+        f"/v1/manage/articles/{SLUG}/drafts", json=duplicate, headers=_read(client, auth["ed"])
+    )
     assert response.status_code == 422
     assert client.get("/v1/manage/drafts", headers=auth["ed"]).json() == []
 
@@ -356,7 +383,7 @@ def test_a_draft_that_drops_a_section_a_treatment_names_is_refused(
     response = client.post(
         f"/v1/manage/articles/{SLUG}/drafts",
         json={"article": head, "message": "drop alternatives"},
-        headers=auth["ed"],
+        headers=_read(client, auth["ed"]),
     )
     assert response.status_code == 422
     assert "names unknown section" in response.json()["detail"]

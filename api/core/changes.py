@@ -1,0 +1,120 @@
+"""What a reviewer sees before publishing a draft: every field that changes, with old and
+new text, the conflicts with the head, and what the change costs each locale."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Literal
+
+import msgspec
+
+from api.core.merge import MergeConflict, unit_text, units
+from api.core.messages import article_messages
+from api.core.model import Article
+from api.core.render import Catalogs, Completeness, completeness
+
+__all__ = [
+    "DraftDiff",
+    "FieldChange",
+    "LocaleImpact",
+    "RevisionOut",
+    "field_changes",
+    "locale_impact",
+]
+
+
+
+class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One field of the article that differs: `title`, `audience`, `heading:<section>`,
+    `block:<section>/<block>`, or the order of `sections:<parent>` / `blocks:<section>`."""
+
+    field: str
+    change: Literal["added", "removed", "changed"]
+    old: str | None = None
+    new: str | None = None
+
+
+class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
+    """What publishing does to one locale: the messages whose approved translation no longer
+    applies (readers get them in the fallback locale until a translator catches up)."""
+
+    locale: str
+    loses_translation: tuple[str, ...]
+    completeness_before: Completeness
+    completeness_after: Completeness
+
+
+class RevisionOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One revision of a draft: its author, message and time."""
+
+    revision: int
+    author: str
+    message: str
+    created_at: str
+
+
+class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
+    """A draft as a reviewer must see it before publishing."""
+
+    draft: int
+    status: str
+    message: str
+    authors: tuple[str, ...]
+    revisions: tuple[RevisionOut, ...]
+    base_version: int
+    head_version: int
+    against_base: tuple[FieldChange, ...]
+    """The author's change: the draft against the version they read."""
+    against_head: tuple[FieldChange, ...]
+    """What publishing now would change for readers: the merged result against the head."""
+    conflicts: tuple[MergeConflict, ...]
+    impact: tuple[LocaleImpact, ...]
+    etag: str
+    """What publish must send as If-Match: it names this exact state."""
+
+
+def field_changes(old: Article | None, new: Article) -> tuple[FieldChange, ...]:
+    """Every unit of `new` that differs from `old` (everything, for a new article)."""
+    before = units(old) if old is not None else {}
+    after = units(new)
+    changes: list[FieldChange] = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        if was is None:
+            changes.append(FieldChange(field=key, change="added", new=unit_text(now)))
+        elif now is None:
+            changes.append(FieldChange(field=key, change="removed", old=unit_text(was)))
+        else:
+            changes.append(
+                FieldChange(field=key, change="changed", old=unit_text(was), new=unit_text(now))
+            )
+    return tuple(changes)
+
+
+def locale_impact(
+    head: Article | None, new: Article, locales: Collection[str], catalogs: Catalogs
+) -> tuple[LocaleImpact, ...]:
+    """For each translated locale: which messages lose their approved translation, and the
+    article's completeness before and after."""
+    sources = {m.context: m.source for m in article_messages(head)} if head else {}
+    out = []
+    for locale in sorted(locales):
+        lookup = catalogs.get(locale, {})
+        lost = tuple(
+            m.context
+            for m in article_messages(new)
+            if not lookup.get((m.context, m.source))
+            and m.context in sources
+            and lookup.get((m.context, sources[m.context]))
+        )
+        out.append(
+            LocaleImpact(
+                locale=locale,
+                loses_translation=lost,
+                completeness_before=completeness(head or new, locale, catalogs),
+                completeness_after=completeness(new, locale, catalogs),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,142 @@
+"""Three-way merge of an article, block by block: a draft based on an older version is
+published on top of the head without undoing what was published since.
+
+An article is seen as units: its title, its audience, each section's heading, each block,
+and the order of sections and blocks. A unit changed on one side only takes that side; a
+unit changed on both sides differently is a conflict, which blocks publishing until the
+author resolves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from api.core.messages import block_fields
+from api.core.model import Article, Block, Section, walk_sections
+
+__all__ = ["MergeConflict", "MergeResult", "merge_articles", "unit_text", "units"]
+
+_MISSING: Any = None
+Unit = Any
+
+
+class MergeConflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A unit both the draft and the head changed since the draft's base, differently."""
+
+    unit: str
+    """`title`, `audience`, `heading:<section>`, `block:<section>/<block>`,
+    `sections:<parent>` or `blocks:<section>` (the order of what they hold)."""
+    base: str | None
+    draft: str | None
+    head: str | None
+
+
+class MergeResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The merged article (None when there are conflicts) and the conflicts."""
+
+    article: Article | None
+    conflicts: tuple[MergeConflict, ...]
+
+
+_encode = msgspec.json.Encoder(order="deterministic").encode
+
+
+def units(article: Article) -> dict[str, Unit]:
+    """The article as named units, each compared whole."""
+    out: dict[str, Unit] = {
+        "title": article.title,
+        "audience": article.audience,
+        "sections:": tuple(s.id for s in article.sections),
+    }
+    for section in walk_sections(article.sections):
+        out[f"heading:{section.id}"] = section.heading
+        out[f"sections:{section.id}"] = tuple(s.id for s in section.sections)
+        out[f"blocks:{section.id}"] = tuple(b.id for b in section.blocks)
+        for block in section.blocks:
+            out[f"block:{section.id}/{block.id}"] = block
+    return out
+
+
+def unit_text(value: Unit) -> str | None:
+    """A unit as a reviewer reads it: a block's text (a FAQ's question and answer on two
+    lines), a heading or title as it is, anything else (facts, orders) as JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, msgspec.Struct):
+        fields = block_fields(value)  # type: ignore[arg-type]
+        if fields:
+            return "\n".join(text for _, text in fields)
+    return _encode(value).decode()
+
+
+def merge_articles(base: Article, draft: Article, head: Article) -> MergeResult:
+    """`draft` (made from `base`) applied on top of `head`."""
+    b, d, h = units(base), units(draft), units(head)
+    merged: dict[str, Unit] = {}
+    conflicts: list[MergeConflict] = []
+    for key in sorted({*b, *d, *h}):
+        old, ours, theirs = b.get(key, _MISSING), d.get(key, _MISSING), h.get(key, _MISSING)
+        if ours == old:
+            value = theirs
+        elif theirs in (old, ours):
+            value = ours
+        else:
+            conflicts.append(
+                MergeConflict(
+                    unit=key, base=unit_text(old), draft=unit_text(ours), head=unit_text(theirs)
+                )
+            )
+            continue
+        if value is not None:
+            merged[key] = value
+    if conflicts:
+        return MergeResult(article=None, conflicts=tuple(conflicts))
+    article = _rebuild(draft, merged)
+    if article is None:
+        # The order of one side names a unit the other side removed.
+        return MergeResult(
+            article=None,
+            conflicts=(MergeConflict(unit="structure", base=None, draft=None, head=None),),
+        )
+    return MergeResult(article=article, conflicts=())
+
+
+def _rebuild(draft: Article, merged: dict[str, Unit]) -> Article | None:
+    def section(section_id: str) -> Section | None:
+        if f"blocks:{section_id}" not in merged:
+            return None
+        blocks: list[Block] = []
+        for block_id in merged[f"blocks:{section_id}"]:
+            block = merged.get(f"block:{section_id}/{block_id}")
+            if block is None:
+                return None
+            blocks.append(block)
+        children = sections(section_id)
+        if children is None:
+            return None
+        return Section(
+            id=section_id,
+            heading=merged.get(f"heading:{section_id}"),
+            blocks=tuple(blocks),
+            sections=children,
+        )
+
+    def sections(parent: str) -> tuple[Section, ...] | None:
+        out = []
+        for section_id in merged.get(f"sections:{parent}", ()):
+            built = section(section_id)
+            if built is None:
+                return None
+            out.append(built)
+        return tuple(out)
+
+    top = sections("")
+    if top is None or "title" not in merged:
+        return None
+    return msgspec.structs.replace(
+        draft, title=merged["title"], audience=merged.get("audience", ()), sections=top
+    )

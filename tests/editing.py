@@ -1,0 +1,58 @@
+"""Editorial steps as tests take them: a change published by an editor and a reviewer."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from api.core.access import Principal
+from api.core.model import Article
+from api.core.workflow import article_etag
+from api.store.drafts import (
+    Draft,
+    create_draft,
+    publish_draft,
+    request_rollback,
+    submit_draft,
+)
+from api.store.versions import VersionRow, latest_version
+
+EDITOR = Principal(name="ed", role="editor")
+REVIEWER = Principal(name="rev", role="reviewer")
+
+
+def head_etag(db: sqlite_utils.Database, slug: str) -> str | None:
+    """The If-Match a new draft of `slug` sends: the published head it was read from."""
+    head = latest_version(db, slug)
+    return article_etag(slug, head.number) if head else None
+
+
+def draft_in_review(
+    db: sqlite_utils.Database, article: Article, message: str = "edit", author: Principal = EDITOR
+) -> Draft:
+    """A draft of `article` made from the head and submitted."""
+    draft = create_draft(db, author, article, message, head_etag(db, article.slug))
+    return submit_draft(db, author, draft.id, draft.etag)
+
+
+def publish_change(
+    db: sqlite_utils.Database,
+    article: Article,
+    message: str = "edit",
+    author: Principal = EDITOR,
+    reviewer: Principal = REVIEWER,
+) -> VersionRow:
+    """`article` published through the workflow: drafted by `author`, published by `reviewer`."""
+    draft = draft_in_review(db, article, message, author)
+    return publish_draft(db, reviewer, draft.id, draft.etag)
+
+
+def roll_back(
+    db: sqlite_utils.Database,
+    slug: str,
+    to_version: int,
+    requester: Principal = EDITOR,
+    reviewer: Principal = REVIEWER,
+) -> VersionRow:
+    """A rollback requested by one person and published by another."""
+    draft = request_rollback(db, requester, slug, to_version, head_etag(db, slug))
+    return publish_draft(db, reviewer, draft.id, draft.etag)
