@@ -379,7 +379,11 @@ def test_an_export_that_never_wrote_its_files_does_not_make_import_revert(tree: 
     assert head is not None
     article = load_article(db, SOURCE_SLUG, head.number)
     draft = create_draft(
-        db, EDITOR, replace(article, title="Changed through the API"), "t", head_etag(db, SLUG)
+        db,
+        EDITOR,
+        replace(article, title="Changed through the API"),
+        "t",
+        head_etag(db, SOURCE_SLUG),
     )
     submit_draft(db, EDITOR, draft.id, draft.etag)
     publish_draft(db, REVIEWER, draft.id, get_draft(db, draft.id)[0].etag)
