@@ -14,7 +14,7 @@ from api.store.drafts import (
     request_rollback,
     submit_draft,
 )
-from api.store.versions import VersionRow, latest_version
+from api.store.versions import VersionRow, latest_version, treatments_number
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
@@ -23,7 +23,7 @@ REVIEWER = Principal(name="rev", role="reviewer")
 def head_etag(db: sqlite_utils.Database, slug: str) -> str | None:
     """The If-Match a new draft of `slug` sends: the published head it was read from."""
     head = latest_version(db, slug)
-    return article_etag(slug, head.number) if head else None
+    return article_etag(slug, head.number, treatments_number(db)) if head else None
 
 
 def draft_in_review(

@@ -8,9 +8,9 @@ from typing import Literal
 
 import msgspec
 
-from api.core.merge import MergeConflict, unit_text, units
+from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
-from api.core.model import Article
+from api.core.model import Article, TreatmentCatalog
 from api.core.render import Catalogs, Completeness, completeness
 
 __all__ = [
@@ -23,12 +23,12 @@ __all__ = [
 ]
 
 
-
 class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One field of the article that differs: `title`, `audience`, `heading:<section>`,
     `block:<section>/<block>`, or the order of `sections:<parent>` / `blocks:<section>`."""
 
     field: str
+    """Also `treatment:<id>` (a record, as JSON) and `treatments:` (their order)."""
     change: Literal["added", "removed", "changed"]
     old: str | None = None
     new: str | None = None
@@ -63,6 +63,8 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     revisions: tuple[RevisionOut, ...]
     base_version: int
     head_version: int
+    treatments_base: int
+    treatments_head: int
     against_base: tuple[FieldChange, ...]
     """The author's change: the draft against the version they read."""
     against_head: tuple[FieldChange, ...]
@@ -73,10 +75,19 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     """What publish must send as If-Match: it names this exact state."""
 
 
-def field_changes(old: Article | None, new: Article) -> tuple[FieldChange, ...]:
-    """Every unit of `new` that differs from `old` (everything, for a new article)."""
+def field_changes(
+    old: Article | None,
+    new: Article,
+    old_treatments: TreatmentCatalog | None = None,
+    new_treatments: TreatmentCatalog | None = None,
+) -> tuple[FieldChange, ...]:
+    """Every unit of `new` that differs from `old` (everything, for a new article), then
+    every treatment record that differs, when new records are proposed."""
     before = units(old) if old is not None else {}
     after = units(new)
+    if new_treatments is not None:
+        before.update(treatment_units(old_treatments or TreatmentCatalog(treatments=())))
+        after.update(treatment_units(new_treatments))
     changes: list[FieldChange] = []
     for key in [*after, *(k for k in before if k not in after)]:
         was, now = before.get(key), after.get(key)

@@ -14,9 +14,17 @@ from typing import Any
 import msgspec
 
 from api.core.messages import block_fields
-from api.core.model import Article, Block, Section, walk_sections
+from api.core.model import Article, Block, Section, TreatmentCatalog, walk_sections
 
-__all__ = ["MergeConflict", "MergeResult", "merge_articles", "unit_text", "units"]
+__all__ = [
+    "MergeConflict",
+    "MergeResult",
+    "merge_articles",
+    "merge_treatments",
+    "treatment_units",
+    "unit_text",
+    "units",
+]
 
 _MISSING: Any = None
 Unit = Any
@@ -73,9 +81,31 @@ def unit_text(value: Unit) -> str | None:
     return _encode(value).decode()
 
 
-def merge_articles(base: Article, draft: Article, head: Article) -> MergeResult:
-    """`draft` (made from `base`) applied on top of `head`."""
-    b, d, h = units(base), units(draft), units(head)
+def treatment_units(catalog: TreatmentCatalog) -> dict[str, Unit]:
+    """The treatment records as units: each record whole, and their order."""
+    out: dict[str, Unit] = {"treatments:": tuple(t.id for t in catalog.treatments)}
+    out.update({f"treatment:{t.id}": t for t in catalog.treatments})
+    return out
+
+
+def merge_treatments(
+    base: TreatmentCatalog, draft: TreatmentCatalog, head: TreatmentCatalog
+) -> tuple[TreatmentCatalog | None, tuple[MergeConflict, ...]]:
+    """`draft`'s record changes (made from `base`) applied on top of `head`, record by record."""
+    merged, conflicts = _merge_units(
+        treatment_units(base), treatment_units(draft), treatment_units(head)
+    )
+    if conflicts:
+        return None, conflicts
+    records = [merged.get(f"treatment:{record}") for record in merged.get("treatments:", ())]
+    if any(r is None for r in records):
+        return None, (MergeConflict(unit="treatments:", base=None, draft=None, head=None),)
+    return TreatmentCatalog(treatments=tuple(r for r in records if r is not None)), ()
+
+
+def _merge_units(
+    b: dict[str, Unit], d: dict[str, Unit], h: dict[str, Unit]
+) -> tuple[dict[str, Unit], tuple[MergeConflict, ...]]:
     merged: dict[str, Unit] = {}
     conflicts: list[MergeConflict] = []
     for key in sorted({*b, *d, *h}):
@@ -93,8 +123,14 @@ def merge_articles(base: Article, draft: Article, head: Article) -> MergeResult:
             continue
         if value is not None:
             merged[key] = value
+    return merged, tuple(conflicts)
+
+
+def merge_articles(base: Article, draft: Article, head: Article) -> MergeResult:
+    """`draft` (made from `base`) applied on top of `head`."""
+    merged, conflicts = _merge_units(units(base), units(draft), units(head))
     if conflicts:
-        return MergeResult(article=None, conflicts=tuple(conflicts))
+        return MergeResult(article=None, conflicts=conflicts)
     article = _rebuild(draft, merged)
     if article is None:
         # The order of one side names a unit the other side removed.

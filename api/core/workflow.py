@@ -37,31 +37,39 @@ def next_status(current: str, action: DraftAction) -> DraftStatus:
     return target
 
 
-def draft_etag(draft_id: int, revision: int, head: int) -> str:
-    """The strong validator of one draft revision as it stands against the published head:
-    a publish since then changes what publishing the draft would mean, so it changes this."""
-    return f'"draft-{draft_id}-r{revision}-v{head}"'
+def draft_etag(draft_id: int, revision: int, head: int, treatments: int) -> str:
+    """The strong validator of one draft revision as it stands against the published head
+    and treatment records: a publish since then changes what publishing the draft would
+    mean, so it changes this."""
+    return f'"draft-{draft_id}-r{revision}-v{head}-t{treatments}"'
 
 
-def article_etag(slug: str, number: int) -> str:
-    """The validator of one published version of an article in the management API."""
-    return f'"article-{slug}-v{number}"'
+def article_etag(slug: str, number: int, treatments: int) -> str:
+    """The validator of what an editor reads in the management API: one published version
+    of an article and the treatment records beside it."""
+    return f'"article-{slug}-v{number}-t{treatments}"'
 
 
-def read_version(if_match: str | None, slug: str, head: int) -> int:
-    """The published version a new draft was made from, as its If-Match names it: 428
-    without one, 412 when it names no published version of `slug`."""
+def read_version(if_match: str | None, slug: str, head: int, treatments: int) -> tuple[int, int]:
+    """The published article version and treatment set a new draft was made from, as its
+    If-Match names them: 428 without one, 412 when it names no published version."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
             f"send If-Match with the ETag of the version you read (GET /v1/manage/articles/{slug})"
         )
     tag = if_match.strip()
-    prefix, suffix = f'"article-{slug}-v', '"'
-    number = tag[len(prefix) : -len(suffix)] if tag.startswith(prefix) else ""
-    if not number.isdigit() or not 1 <= int(number) <= head or tag[-1] != suffix:
+    prefix = f'"article-{slug}-v'
+    numbers = tag[len(prefix) : -1].split("-t") if tag.startswith(prefix) else []
+    if (
+        tag[-1] != '"'
+        or len(numbers) != 2
+        or not all(n.isdigit() for n in numbers)
+        or not 1 <= int(numbers[0]) <= head
+        or not 0 <= int(numbers[1]) <= treatments
+    ):
         shown = tag if len(tag) <= 100 else tag[:100] + "…"
         raise StaleVersion(f"If-Match {shown} names no published version of {slug}")
-    return int(number)
+    return int(numbers[0]), int(numbers[1])
 
 
 def check_if_match(if_match: str | None, current: str) -> None:

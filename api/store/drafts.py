@@ -10,9 +10,10 @@ import sqlite_utils
 
 from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
+from api.core.content import check_references
 from api.core.errors import Conflict, NotFound, NothingChanged
-from api.core.merge import MergeResult, merge_articles
-from api.core.model import Article, content_hash
+from api.core.merge import MergeConflict, MergeResult, merge_articles, merge_treatments
+from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.review import ReviewTarget, check_review
 from api.core.workflow import (
@@ -27,7 +28,17 @@ from api.store.audit import record
 from api.store.rendering import render_documents
 from api.store.schema import snapshot, transaction
 from api.store.translations import article_catalogs, available_locales
-from api.store.versions import VersionRow, latest_version, load_article, now, publish_version
+from api.store.versions import (
+    VersionRow,
+    latest_version,
+    load_article,
+    load_treatments,
+    now,
+    publish_version,
+    published_slugs,
+    save_treatments,
+    treatments_number,
+)
 
 __all__ = [
     "Draft",
@@ -37,6 +48,7 @@ __all__ = [
     "draft_authors",
     "draft_diff",
     "draft_revisions",
+    "draft_treatments",
     "get_draft",
     "list_drafts",
     "merged_content",
@@ -50,9 +62,10 @@ __all__ = [
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
 _article = msgspec.json.Decoder(Article)
+_treatments = msgspec.json.Decoder(TreatmentCatalog)
 _COLUMNS = (
     "id, slug, base_version, status, author, revision, content_hash, comment, created_at, "
-    "updated_at"
+    "updated_at, treatments_base"
 )
 
 
@@ -69,12 +82,16 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     comment: str | None
     created_at: str
     updated_at: str
+    treatments_base: int = 0
+    """The set of treatment records the author read."""
     head_version: int = 0
     """The published head now: a draft behind it is merged onto it when published."""
+    treatments_head: int = 0
+    """The current set of treatment records."""
 
     @property
     def etag(self) -> str:
-        return draft_etag(self.id, self.revision, self.head_version)
+        return draft_etag(self.id, self.revision, self.head_version, self.treatments_head)
 
 
 class Revision(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,6 +112,7 @@ def _head_number(db: sqlite_utils.Database, slug: str) -> int:
 def _convert(db: sqlite_utils.Database, row: tuple[object, ...]) -> Draft:
     fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
     fields["head_version"] = _head_number(db, str(fields["slug"]))
+    fields["treatments_head"] = treatments_number(db)
     return msgspec.convert(fields, Draft)
 
 
@@ -122,13 +140,22 @@ def draft_authors(db: sqlite_utils.Database, draft_id: int) -> tuple[str, ...]:
 
 
 def get_draft(db: sqlite_utils.Database, draft_id: int) -> tuple[Draft, Article]:
-    """A draft and the content of its latest revision."""
+    """A draft and the article of its latest revision."""
     draft = _draft(db, draft_id)
     body = db.execute(
         "SELECT body FROM draft_revisions WHERE draft_id = ? AND revision = ?",
         [draft_id, draft.revision],
     ).fetchone()[0]
     return draft, _article.decode(body)
+
+
+def draft_treatments(db: sqlite_utils.Database, draft: Draft) -> TreatmentCatalog | None:
+    """The treatment records the draft's latest revision proposes, if it proposes any."""
+    row = db.execute(
+        "SELECT treatments FROM draft_revisions WHERE draft_id = ? AND revision = ?",
+        [draft.id, draft.revision],
+    ).fetchone()
+    return _treatments.decode(row[0]) if row and row[0] else None
 
 
 def list_drafts(db: sqlite_utils.Database, status: str | None = None) -> list[Draft]:
@@ -148,13 +175,15 @@ def _add_revision(
     article: Article,
     actor: str,
     message: str,
+    treatments: TreatmentCatalog | None,
 ) -> str:
-    digest = content_hash(article)
+    digest = _content_digest(article, treatments)
     db.table("draft_revisions").insert(
         {
             "draft_id": draft_id,
             "revision": revision,
             "body": _encode(article).decode(),
+            "treatments": _encode(treatments).decode() if treatments is not None else None,
             "content_hash": digest,
             "author": actor,
             "message": message,
@@ -164,8 +193,31 @@ def _add_revision(
     return digest
 
 
-def _unchanged(article: Article, compared: Article, what: str) -> None:
-    if content_hash(article) == content_hash(compared):
+def _content_digest(article: Article, treatments: TreatmentCatalog | None) -> str:
+    """What a revision proposes, as one hash: the article, and the records if any."""
+    if treatments is None:
+        return content_hash(article)
+    return content_hash(DraftContent(article=article, treatments=treatments))
+
+
+class DraftContent(msgspec.Struct, frozen=True, kw_only=True):
+    """An article and the treatment records, as one draft proposes them together."""
+
+    article: Article
+    treatments: TreatmentCatalog
+
+
+def _unchanged(
+    article: Article,
+    treatments: TreatmentCatalog | None,
+    compared: Article,
+    compared_treatments: TreatmentCatalog,
+    what: str,
+) -> None:
+    same_records = treatments is None or content_hash(treatments) == content_hash(
+        compared_treatments
+    )
+    if same_records and content_hash(article) == content_hash(compared):
         raise NothingChanged(f"the draft is the same as {what}: nothing changed")
 
 
@@ -176,23 +228,34 @@ def create_draft(
     message: str,
     if_match: str | None,
     *,
+    treatments: TreatmentCatalog | None = None,
     status: str = "draft",
 ) -> Draft:
-    """Start a draft of `article`: a new article, or a change to the published version the
-    author read, which If-Match names (`"article-<slug>-v<n>"`; 428 without it)."""
+    """Start a draft of `article` (and, if given, of all the treatment records): a new
+    article, or a change to the published version the author read, which If-Match names
+    (`"article-<slug>-v<n>-t<m>"`, from the article head; 428 without it)."""
     with transaction(db):
         head = latest_version(db, article.slug)
-        base = read_version(if_match, article.slug, head.number) if head else 0
+        records = treatments_number(db)
+        base, records_base = (
+            read_version(if_match, article.slug, head.number, records) if head else (0, records)
+        )
         if base:
-            _unchanged(article, load_article(db, article.slug, base), f"version {base}")
+            _unchanged(
+                article,
+                treatments,
+                load_article(db, article.slug, base),
+                load_treatments(db, records_base),
+                f"version {base}",
+            )
         stamp = now()
         cursor = db.execute(
-            "INSERT INTO drafts (slug, base_version, status, author, revision, content_hash, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, 1, '', ?, ?)",
-            [article.slug, base, status, actor.name, stamp, stamp],
+            "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
+            "content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, '', ?, ?)",
+            [article.slug, base, records_base, status, actor.name, stamp, stamp],
         )
         draft_id = int(cursor.lastrowid or 0)
-        digest = _add_revision(db, draft_id, 1, article, actor.name, message)
+        digest = _add_revision(db, draft_id, 1, article, actor.name, message, treatments)
         db.execute("UPDATE drafts SET content_hash = ? WHERE id = ?", [digest, draft_id])
         record(
             db,
@@ -221,6 +284,7 @@ def update_draft(
     article: Article,
     message: str,
     base_version: int | None = None,
+    treatments: TreatmentCatalog | None = None,
 ) -> Draft:
     """Add a revision to a draft (If-Match must name its current revision).
 
@@ -240,17 +304,20 @@ def update_draft(
                 f"base_version {base} is not between the draft's base "
                 f"{draft.base_version} and the published head {draft.head_version}"
             )
-        digest = content_hash(article)
+        digest = _content_digest(article, treatments)
         if digest == draft.content_hash and base == draft.base_version:
             raise NothingChanged(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
         revision = draft.revision + 1
-        _add_revision(db, draft_id, revision, article, actor.name, message)
+        _add_revision(db, draft_id, revision, article, actor.name, message, treatments)
+        # Resolving against the head is resolving against the records beside it too.
+        records_base = draft.treatments_head if base != draft.base_version else None
         db.execute(
             "UPDATE drafts SET revision = ?, content_hash = ?, status = 'draft', "
-            "base_version = ?, updated_at = ? WHERE id = ?",
-            [revision, digest, base, now(), draft_id],
+            "base_version = ?, treatments_base = coalesce(?, treatments_base), updated_at = ? "
+            "WHERE id = ?",
+            [revision, digest, base, records_base, now(), draft_id],
         )
         moved = f" (now based on version {base})" if base != draft.base_version else ""
         record(
@@ -329,15 +396,39 @@ def withdraw_draft(
         return _draft(db, draft_id)
 
 
-def merged_content(db: sqlite_utils.Database, draft: Draft) -> tuple[Article, MergeResult]:
-    """The draft's content, and what publishing it now would publish: the draft itself when
-    it is based on the head, else its changes merged onto the head block by block."""
+class Merged(msgspec.Struct, frozen=True, kw_only=True):
+    """What publishing a draft now would publish (None where conflicts stop it)."""
+
+    article: Article | None
+    treatments: TreatmentCatalog | None
+    """The records to publish; None when the draft proposes none, or on conflicts."""
+    conflicts: tuple[MergeConflict, ...]
+
+
+def merged_content(db: sqlite_utils.Database, draft: Draft) -> tuple[Article, Merged]:
+    """The draft's article, and what publishing it now would publish: the draft itself when
+    it is based on the head, else its changes merged onto the head block by block (and the
+    treatment records record by record)."""
     _, article = get_draft(db, draft.id)
-    if draft.base_version == draft.head_version or draft.base_version == 0:
-        return article, MergeResult(article=article, conflicts=())
-    base = load_article(db, draft.slug, draft.base_version)
-    head = load_article(db, draft.slug, draft.head_version)
-    return article, merge_articles(base, article, head)
+    if draft.base_version in (0, draft.head_version):
+        result = MergeResult(article=article, conflicts=())
+    else:
+        base = load_article(db, draft.slug, draft.base_version)
+        head = load_article(db, draft.slug, draft.head_version)
+        result = merge_articles(base, article, head)
+    proposed = draft_treatments(db, draft)
+    records: TreatmentCatalog | None = proposed
+    record_conflicts: tuple[MergeConflict, ...] = ()
+    if proposed is not None and draft.treatments_base != draft.treatments_head:
+        records, record_conflicts = merge_treatments(
+            load_treatments(db, draft.treatments_base), proposed, load_treatments(db)
+        )
+    conflicts = (*result.conflicts, *record_conflicts)
+    return article, Merged(
+        article=result.article if not conflicts else None,
+        treatments=records if not conflicts else None,
+        conflicts=conflicts,
+    )
 
 
 def publish_draft(
@@ -363,13 +454,41 @@ def publish_draft(
                 "resolve the conflicts (see the draft's diff) before it can be published"
             )
         head = latest_version(db, draft.slug)
-        if head is not None and head.content_hash == content_hash(merged.article):
+        current_records = load_treatments(db)
+        records = merged.treatments
+        if records is not None and content_hash(records) == content_hash(current_records):
+            records = None
+        article_changed = head is None or head.content_hash != content_hash(merged.article)
+        if not article_changed and records is None:
             raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
         _move(db, actor, draft_id, if_match, "publish")
         message = db.execute(
             "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
             [draft_id, draft.revision],
         ).fetchone()[0]
+        if records is not None:
+            # Checked against the article as it will be published, before anything is stored.
+            check_references(
+                [
+                    *(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug),
+                    merged.article,
+                ],
+                records,
+            )
+            save_treatments(db, records)
+            record(
+                db,
+                actor,
+                "treatments.publish",
+                "treatments",
+                before=content_hash(current_records),
+                after=content_hash(records),
+                detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
+            )
+        if not article_changed:
+            render_documents(db, slugs={draft.slug})
+            assert head is not None
+            return head
         row = publish_version(
             db,
             merged.article,
@@ -408,7 +527,8 @@ def request_rollback(
     head = latest_version(db, slug)
     if head is None:
         raise NotFound(f"no published article {slug!r}")
-    check_if_match(if_match, article_etag(slug, head.number))
+    records = treatments_number(db)
+    check_if_match(if_match, article_etag(slug, head.number, records))
     if not 1 <= to_version < head.number:
         raise Conflict(f"version {to_version} is not an earlier version of {slug}")
     article = load_article(db, slug, to_version)
@@ -417,7 +537,7 @@ def request_rollback(
         actor,
         article,
         f"Roll back to version {to_version}",
-        article_etag(slug, head.number),
+        article_etag(slug, head.number, records),
         status="in_review",
     )
 
@@ -434,6 +554,9 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
         locales = [code for code in available_locales(db) if code != DEFAULT_LOCALE]
         catalogs = article_catalogs(db, draft.slug, locales)
         result = merged.article or article
+        proposed = draft_treatments(db, draft)
+        read_records = load_treatments(db, draft.treatments_base)
+        current_records = load_treatments(db)
         return DraftDiff(
             draft=draft.id,
             status=draft.status,
@@ -447,8 +570,12 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             ),
             base_version=draft.base_version,
             head_version=draft.head_version,
-            against_base=field_changes(base, article),
-            against_head=field_changes(head, result) if merged.article is not None else (),
+            treatments_base=draft.treatments_base,
+            treatments_head=draft.treatments_head,
+            against_base=field_changes(base, article, read_records, proposed),
+            against_head=field_changes(head, result, current_records, merged.treatments)
+            if merged.article is not None
+            else (),
             conflicts=merged.conflicts,
             impact=locale_impact(head, result, locales, catalogs),
             etag=draft.etag,

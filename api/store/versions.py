@@ -20,6 +20,7 @@ __all__ = [
     "published_slugs",
     "published_versions",
     "save_treatments",
+    "treatments_number",
 ]
 
 _article = msgspec.json.Decoder(Article)
@@ -132,10 +133,19 @@ def publish_version(
     return row
 
 
-def load_treatments(db: sqlite_utils.Database) -> TreatmentCatalog:
-    """The current treatment records."""
-    row = db.execute("SELECT body FROM treatment_sets ORDER BY number DESC LIMIT 1").fetchone()
+def load_treatments(db: sqlite_utils.Database, number: int | None = None) -> TreatmentCatalog:
+    """The current treatment records, or those of set `number`."""
+    if number is None:
+        row = db.execute("SELECT body FROM treatment_sets ORDER BY number DESC LIMIT 1").fetchone()
+    else:
+        row = db.execute("SELECT body FROM treatment_sets WHERE number = ?", [number]).fetchone()
     return _treatments.decode(row[0]) if row else TreatmentCatalog(treatments=())
+
+
+def treatments_number(db: sqlite_utils.Database) -> int:
+    """The number of the current set of treatment records (0 before any)."""
+    row = db.execute("SELECT max(number) FROM treatment_sets").fetchone()
+    return int(row[0] or 0)
 
 
 def save_treatments(db: sqlite_utils.Database, catalog: TreatmentCatalog) -> bool:

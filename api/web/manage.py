@@ -15,13 +15,14 @@ from api.core.access import Principal, authorize
 from api.core.changes import DraftDiff
 from api.core.content import check_article, check_references
 from api.core.errors import NotFound, ValidationFailed
-from api.core.model import Article
+from api.core.model import Article, TreatmentCatalog
 from api.core.nesting import check_json_depth
 from api.store.drafts import (
     Draft,
     article_etag,
     create_draft,
     draft_diff,
+    draft_treatments,
     get_draft,
     list_drafts,
     publish_draft,
@@ -32,7 +33,14 @@ from api.store.drafts import (
     withdraw_draft,
 )
 from api.store.exporting import published_content
-from api.store.versions import VersionRow, latest_version, load_article
+from api.store.schema import snapshot
+from api.store.versions import (
+    VersionRow,
+    latest_version,
+    load_article,
+    load_treatments,
+    treatments_number,
+)
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.examples import SlugPath
 from api.web.problems import problem_responses
@@ -60,6 +68,9 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True):
 
     article: Article
     message: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    treatments: TreatmentCatalog | None = None
+    """All the treatment records as proposed, when the change touches them too (published
+    with the article in one review); omit to leave them as they are."""
     base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     """Only when saving a revision: the published version this content was made against.
     Send the head's number once you have resolved the conflicts the draft's diff shows."""
@@ -97,8 +108,11 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
     updated_at: str
     head_version: int
+    treatments_base: int
+    treatments_head: int
     etag: str
     article: Article | None = None
+    treatments: TreatmentCatalog | None = None
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -110,6 +124,9 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     content_hash: str
     etag: str
     article: Article
+    treatments_version: int
+    treatments: TreatmentCatalog
+    """The treatment records as published now; a draft may propose changes to them."""
 
 
 async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
@@ -119,8 +136,12 @@ async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
         check_json_depth(await request.body())
 
 
-def _out(draft: Draft, article: Article | None = None) -> Response[DraftOut]:
-    body = DraftOut(**msgspec.structs.asdict(draft), etag=draft.etag, article=article)
+def _out(
+    draft: Draft, article: Article | None = None, treatments: TreatmentCatalog | None = None
+) -> Response[DraftOut]:
+    body = DraftOut(
+        **msgspec.structs.asdict(draft), etag=draft.etag, article=article, treatments=treatments
+    )
     return Response(body, headers={"ETag": draft.etag})
 
 
@@ -135,7 +156,7 @@ def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput])
     # its own published version among all the others (a new article adds to them).
     published = published_content(db)
     others = [a for a in published.articles if a.slug != slug]
-    check_references([*others, data.article], published.treatments)
+    check_references([*others, data.article], data.treatments or published.treatments)
     return data.article
 
 
@@ -217,7 +238,9 @@ class DraftsController(Controller):
         you read (send its ETag from the article head as If-Match; 428 without it)."""
         authorize(principal, "draft.write")
         article = _validated(writer, slug, data)
-        draft = create_draft(writer, principal, article, data.message, if_match)
+        draft = create_draft(
+            writer, principal, article, data.message, if_match, treatments=data.treatments
+        )
         response = _out(draft)
         response.status_code = 201
         return response
@@ -237,7 +260,7 @@ class DraftsController(Controller):
         """A draft with its content; its ETag is what writes must send as If-Match."""
         authorize(principal, "draft.read")
         draft, article = get_draft(writer, draft_id)
-        return _out(draft, article)
+        return _out(draft, article, draft_treatments(writer, draft))
 
     @put(
         "/drafts/{draft_id:int}",
@@ -259,7 +282,14 @@ class DraftsController(Controller):
         article = _validated(writer, draft.slug, data)
         return _out(
             update_draft(
-                writer, principal, draft_id, if_match, article, data.message, data.base_version
+                writer,
+                principal,
+                draft_id,
+                if_match,
+                article,
+                data.message,
+                data.base_version,
+                data.treatments,
             )
         )
 
@@ -333,20 +363,22 @@ class DraftsController(Controller):
     ) -> Response[ArticleHead]:
         """The published head of an article in the source language, and its ETag."""
         authorize(principal, "draft.read")
-        row = latest_version(writer, slug)
-        if row is None:
-            raise NotFound(f"no published article {slug!r}")
-        etag = article_etag(slug, row.number)
-        return Response(
-            ArticleHead(
+        with snapshot(writer):
+            row = latest_version(writer, slug)
+            if row is None:
+                raise NotFound(f"no published article {slug!r}")
+            records = treatments_number(writer)
+            etag = article_etag(slug, row.number, records)
+            head = ArticleHead(
                 slug=slug,
                 version=row.number,
                 content_hash=row.content_hash,
                 etag=etag,
                 article=load_article(writer, slug, row.number),
-            ),
-            headers={"ETag": etag},
-        )
+                treatments_version=records,
+                treatments=load_treatments(writer),
+            )
+        return Response(head, headers={"ETag": etag})
 
     @post(
         "/articles/{slug:str}/rollback",

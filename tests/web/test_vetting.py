@@ -97,7 +97,7 @@ def test_a_reviewer_scoped_to_a_locale_reviews_no_source_text(
     scoped = client.post(
         f"{HEAD}/rollback",
         json={"to_version": 1},
-        headers={**auth["es-rev"], "If-Match": f'"article-{SLUG}-v1"'},
+        headers={**auth["es-rev"], "If-Match": f'"article-{SLUG}-v1-t1"'},
     )
     assert scoped.status_code == 403 and "not source text" in scoped.json()["detail"]
     assert client.get(ARTICLE).json()["version"] == 1
@@ -294,3 +294,92 @@ def test_only_writers_withdraw(client: Client, auth: dict[str, dict[str, str]], 
         headers={**auth[who], "If-Match": created.headers["etag"]},
     )
     assert refused.status_code == 403
+
+
+def _with_suitability(head: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    records = copy.deepcopy(head["treatments"]["treatments"])
+    stem = next(r for r in records if r["id"] == "stem-cell-therapy")
+    stem["suitable_for"] = text
+    return records
+
+
+TYPICALLY = (
+    "typically individuals with androgenetic alopecia (male or female pattern hair loss) or "
+    "early-stage hair thinning and those who have not responded to traditional treatments"
+)
+
+
+def test_article_text_and_a_treatment_record_are_corrected_in_one_review(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    read = client.get(HEAD, headers=auth["ed"])
+    head = read.json()
+    assert (head["treatments_version"], read.headers["etag"]) == (1, f'"article-{SLUG}-v1-t1"')
+    article = _with_text(head["article"], "introduction", "p1", NEW)
+    created = client.post(
+        DRAFTS,
+        json={
+            "article": article,
+            "treatments": {"treatments": _with_suitability(head, TYPICALLY)},
+            "message": "Candidacy is typical, not definite",
+        },
+        headers={**auth["ed"], "If-Match": read.headers["etag"]},
+    )
+    assert created.status_code == 201, created.text
+    draft = created.json()["id"]
+    diff = client.get(f"/v1/manage/drafts/{draft}/diff", headers=auth["rev"]).json()
+    fields = [c["field"] for c in diff["against_base"]]
+    assert fields == ["block:introduction/p1", "treatment:stem-cell-therapy"]
+    assert TYPICALLY in diff["against_base"][1]["new"]
+    etag = _submit(client, auth["ed"], draft, created.headers["etag"])
+    assert client.get("/v1/treatments").json()[0]["suitable_for"]["text"] != TYPICALLY
+    published = _publish(client, auth["rev"], draft, etag)
+    assert published.status_code == 200, published.text
+    record = next(t for t in client.get("/v1/treatments").json() if t["id"] == "stem-cell-therapy")
+    assert record["suitable_for"]["text"] == TYPICALLY
+    assert _block(client.get(ARTICLE).json(), "introduction", "p1")["text"] == NEW
+    entries = client.get("/v1/manage/audit", headers=auth["root"]).json()["entries"]
+    assert [(e["action"], e["actor"]) for e in entries[:2]] == [
+        ("article.publish", "rev"),
+        ("treatments.publish", "rev"),
+    ]
+    assert client.get(HEAD, headers=auth["ed"]).headers["etag"] == f'"article-{SLUG}-v2-t2"'
+
+
+def test_a_treatment_record_changed_since_the_read_is_merged_not_undone(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    read = client.get(HEAD, headers=auth["ed2"])
+    stale = read.json()
+    # Someone else corrects the record first.
+    first = client.get(HEAD, headers=auth["ed"])
+    created = client.post(
+        DRAFTS,
+        json={
+            "article": first.json()["article"],
+            "treatments": {"treatments": _with_suitability(first.json(), TYPICALLY)},
+            "message": "typically",
+        },
+        headers={**auth["ed"], "If-Match": first.headers["etag"]},
+    )
+    etag = _submit(client, auth["ed"], created.json()["id"], created.headers["etag"])
+    assert _publish(client, auth["rev"], created.json()["id"], etag).status_code == 200
+    # ed2 changes another record from the copy read before.
+    records = copy.deepcopy(stale["treatments"]["treatments"])
+    prp = next(r for r in records if r["id"] == "prp")
+    prp["suitable_for"] = "those experiencing thinning or early-stage hair loss, as stated"
+    late = client.post(
+        DRAFTS,
+        json={
+            "article": _with_text(stale["article"], "introduction", "p2", "Another change."),
+            "treatments": {"treatments": records},
+            "message": "prp",
+        },
+        headers={**auth["ed2"], "If-Match": read.headers["etag"]},
+    )
+    assert late.status_code == 201, late.text
+    etag = _submit(client, auth["ed2"], late.json()["id"], late.headers["etag"])
+    assert _publish(client, auth["rev"], late.json()["id"], etag).status_code == 200
+    served = {t["id"]: t for t in client.get("/v1/treatments").json()}
+    assert served["stem-cell-therapy"]["suitable_for"]["text"] == TYPICALLY
+    assert served["prp"]["suitable_for"]["text"].endswith("as stated")

@@ -63,7 +63,7 @@ def _read(client: Client, who: dict[str, str]) -> dict[str, str]:
 
 def _edited(client: Client, who: dict[str, str]) -> dict[str, Any]:
     head = client.get(HEAD, headers=who)
-    assert head.status_code == 200 and head.headers["etag"] == f'"article-{SLUG}-v1"'
+    assert head.status_code == 200 and head.headers["etag"] == f'"article-{SLUG}-v1-t1"'
     article = copy.deepcopy(head.json()["article"])
     block = _block(article, "introduction", "p1")
     assert block["text"] == OLD
