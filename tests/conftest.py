@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from litestar.testing import TestClient
 
+from api.core.access import Principal
 from api.sources import ContentSet, read_content
-from api.store.importer import import_content
+from api.store.drafts import get_draft, publish_draft
+from api.store.importer import ImportReport, import_content
 from api.store.schema import open_database
 from api.web.app import create_app
 
@@ -19,6 +22,17 @@ CONTENT = ROOT / "content"
 LOCALES = ROOT / "locales"
 SLUG = "stem-cell-therapy-for-hair-loss"
 ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+EDITOR = Principal(name="ed", role="editor")
+REVIEWER = Principal(name="rev", role="reviewer")
+
+
+def publish_files(db: sqlite_utils.Database, root: Path) -> ImportReport:
+    """How a change to the files reaches readers once the database has published content:
+    the import submits it for review by an editor, and a second person publishes it."""
+    report = import_content(db, read_content(root / "content", root / "locales"), author=EDITOR)
+    for draft_id in report.drafts.values():
+        publish_draft(db, REVIEWER, draft_id, get_draft(db, draft_id)[0].etag)
+    return report
 
 
 def source_text_path() -> Path:
