@@ -173,7 +173,38 @@ def _v4_search(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3_sync, _v4_search]
+def _v5_refusals(db: sqlite_utils.Database) -> None:
+    """Refused management requests (401, 403, 409, 412, 428), bounded: see
+    `api.store.refusals`."""
+    db.table("refusals").create(
+        {
+            "id": int,
+            "at": str,
+            "minute": str,
+            "actor": str,
+            "role": str,
+            "method": str,
+            "path": str,
+            "operation": str,
+            "status": int,
+            "problem": str,
+            "detail": str,
+            "repeats": int,
+        },
+        pk="id",
+        not_null={"at", "minute", "method", "path", "status", "problem", "repeats"},
+    )
+    db.table("refusals").create_index(["minute", "status"])
+    db.table("refusals").create_index(["actor"])
+
+
+_MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _v3_sync,
+    _v4_search,
+    _v5_refusals,
+]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
