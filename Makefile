@@ -35,8 +35,8 @@ upgrade: $(STAMP)
 
 install: $(STAMP)
 
+# `vetted serve` seeds an empty database itself; it never imports over published content.
 serve: $(STAMP)
-	$(BIN)/vetted import --db $(DB)
 	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

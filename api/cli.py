@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 from api.config import SETTINGS, encode_settings, load_settings, parse_bool
-from api.core.errors import ImportRejected, InvalidSetting, VettedError
+from api.core.errors import (
+    AuthorRequired,
+    ImportRefused,
+    ImportRejected,
+    InvalidSetting,
+    VettedError,
+)
 from api.sources import read_content
 
 __all__ = ["main"]
@@ -52,23 +58,39 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import content/ and locales/ into the database (one transaction)."""
+    """Import content/ and locales/ (one transaction): an empty database is seeded and
+    published; on one with published content, changes become drafts and pending catalogs
+    for review by --author, and an old checkout stores nothing."""
+    from api.core.errors import NotFound
+    from api.store.accounts import principal_named
     from api.store.importer import import_content
     from api.store.schema import open_database
 
-    # Read (and validate) before the database is opened or created; passed inline, the
-    # parsed files are freed before rendering starts (see import_content).
-    report = import_content(
-        content=read_content(args.content, args.locales),
-        db=open_database(args.db),
-        progress=_say,
-    )
+    # Read (and validate) before the database is opened or created. The list hands over
+    # the only reference, so the parsed files are freed before rendering starts (see
+    # import_content).
+    content = [read_content(args.content, args.locales)]
+    db = open_database(args.db)
+    author = None
+    if args.author is not None:
+        try:
+            author = principal_named(db, args.author)
+        except NotFound as exc:
+            raise AuthorRequired(
+                "--author", f"{exc}; create it with `vetted token create --name {args.author}`"
+            ) from exc
+    report = import_content(db, content.pop(), progress=_say, author=author)
     listed = [f"{slug} v{n}" for slug, n in report.new_versions.items()]
     new = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
     new = new or "none"
+    review = [f"draft {n} ({slug})" for slug, n in report.drafts.items()]
+    review += [f"catalog {locale}" for locale in report.pending]
+    for line in report.awaiting:
+        _say(f"awaiting review: {line}")
     _say(
         f"imported into {args.db}: new versions: {new}; unchanged: "
         f"{len(report.unchanged)}; documents written: {report.documents_written}"
+        + (f"; submitted for review by {args.author}: {', '.join(review)}" if review else "")
     )
     return 0
 
@@ -241,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help=cmd_import.__doc__)
     _paths(imp)
     _db(imp)
+    imp.add_argument(
+        "--author",
+        help="who wrote the changes (an active token's name); required when the database "
+        "has published content and the files change it",
+    )
     imp.set_defaults(run=cmd_import)
 
     openapi = sub.add_parser("openapi", help=cmd_openapi.__doc__)
@@ -308,9 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except InvalidSetting as exc:
+    except (InvalidSetting, AuthorRequired) as exc:
         _say(f"vetted: error: {exc}")
         return 2
+    except ImportRefused as exc:
+        for reason in exc.reasons:
+            _say(f"error: {reason}")
+        _say(f"refused: {len(exc.reasons)} reason(s); nothing was stored")
+        return 1
     except ImportRejected as exc:
         for error in exc.errors:
             _say(f"error: {error}")

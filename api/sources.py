@@ -37,6 +37,8 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     treatments: TreatmentCatalog
     catalogs: tuple[ParsedCatalog, ...]
     template_header: CatalogHeader | None = None
+    article_files: dict[str, str] = msgspec.field(default_factory=dict)
+    """slug -> the file it was read from, as messages name it."""
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -53,9 +55,11 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
         return str(path.relative_to(base)) if path.is_relative_to(base) else path.name
 
     articles: list[Article] = []
+    article_files: dict[str, str] = {}
     for path in sorted((content_dir / "articles").glob("*.yaml")):
         try:
             articles.append(parse_article(path.read_bytes(), shown(path)))
+            article_files.setdefault(articles[-1].slug, shown(path))
         except ValidationFailed as exc:
             errors.append(exc)
     treatments = TreatmentCatalog(treatments=())
@@ -103,6 +107,7 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
         treatments=treatments,
         catalogs=tuple(catalogs),
         template_header=header,
+        article_files=article_files,
     )
 
 

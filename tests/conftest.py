@@ -7,18 +7,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from litestar.testing import TestClient
 
 from api.sources import ContentSet, read_content
-from api.store.importer import import_content
+from api.store.drafts import get_draft, publish_draft
+from api.store.importer import ImportReport, import_content
 from api.store.schema import open_database
 from api.web.app import create_app
+from tests.editing import EDITOR, REVIEWER
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 LOCALES = ROOT / "locales"
 SLUG = "stem-cell-therapy-for-hair-loss"
 ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+
+
+def publish_files(db: sqlite_utils.Database, root: Path) -> ImportReport:
+    """How a change to the files reaches readers once the database has published content:
+    the import submits it for review by an editor, and a second person publishes it."""
+    report = import_content(db, read_content(root / "content", root / "locales"), author=EDITOR)
+    for draft_id in report.drafts.values():
+        publish_draft(db, REVIEWER, draft_id, get_draft(db, draft_id)[0].etag)
+    return report
 
 
 def source_text_path() -> Path:

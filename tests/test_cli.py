@@ -17,7 +17,7 @@ from api.sources import catalog_path
 from api.store.accounts import authenticate
 from api.store.audit import list_audit
 from api.store.schema import open_database
-from api.store.versions import load_article
+from api.store.versions import latest_version, load_article
 from tests.conftest import ROOT, SLUG
 from tests.editing import draft_in_review, publish_change
 
@@ -96,7 +96,7 @@ def test_import_then_export_reproduces_the_files_byte_for_byte(tree: Path) -> No
     assert ", 0 changed" in again.stderr
 
 
-def test_import_refuses_when_files_and_database_both_changed(tree: Path) -> None:
+def test_import_refuses_a_file_based_on_an_older_version(tree: Path) -> None:
     assert run("import", "--db", "v.db", cwd=tree).returncode == 0
     db = open_database(tree / "v.db")
     article = load_article(db, SLUG, 1)
@@ -106,10 +106,101 @@ def test_import_refuses_when_files_and_database_both_changed(tree: Path) -> None
     path.write_text(path.read_text().replace("revolutionary approach", "approach"))
     refused = run("import", "--db", "v.db", cwd=tree)
     assert refused.returncode == 1
-    assert "changed both in the files and in the database" in refused.stderr
+    assert (
+        f"error: content/articles/{SLUG}.yaml is based on version 1 (title has version 1's "
+        "text, replaced since); the database has published up to version 2: nothing stored"
+    ) in refused.stderr
     assert "nothing was stored" in refused.stderr
     check = open_database(tree / "v.db")
     assert [r[0] for r in check.execute("SELECT number FROM versions")] == [1, 2]
+
+
+def _tokens(tree: Path, *people: tuple[str, str]) -> None:
+    for name, role in people:
+        made = run("token", "create", "--name", name, "--role", role, "--db", "v.db", cwd=tree)
+        assert made.returncode == 0, made.stderr
+
+
+def test_an_old_checkout_after_an_export_elsewhere_publishes_nothing(tree: Path) -> None:
+    """The finding: a correction published through review, exported to a scratch folder;
+    importing from the checkout that still has the old files republished the old text."""
+    assert run("import", "--db", "v.db", cwd=tree).returncode == 0
+    _tokens(tree, ("ed", "editor"))
+    db = open_database(tree / "v.db")
+    article = load_article(db, SLUG, 1)
+    corrected = replace(article, title=article.title + " (corrected)")
+    publish_change(
+        db,
+        corrected,
+        "Correct the title",
+        Principal(name="ana", role="editor"),
+        Principal(name="ben", role="reviewer"),
+    )
+    db.conn.close()
+    exported = run("export", "--db", "v.db", "--root", "scratch", cwd=tree)
+    assert exported.returncode == 0, exported.stderr
+    assert "(corrected)" in (tree / "scratch" / "content" / "articles" / f"{SLUG}.yaml").read_text()
+    before = _rows(tree / "v.db")
+
+    for extra in ([], ["--author", "ed"]):
+        old = run("import", "--db", "v.db", *extra, cwd=tree)
+        assert old.returncode == 1, old.stderr
+        assert (
+            f"error: content/articles/{SLUG}.yaml is version 1; the database has published up "
+            "to version 2: nothing stored"
+        ) in old.stderr
+        assert _rows(tree / "v.db") == before
+    head = latest_version(open_database(tree / "v.db"), SLUG)
+    assert head is not None and (head.number, head.author, head.reviewer) == (2, "ana", "ben")
+
+
+def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    db = open_database(path)
+    tables = ("versions", "publications", "drafts", "translations", "audit", "documents")
+    try:
+        return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+    finally:
+        db.conn.close()
+
+
+def test_import_over_published_content_submits_changes_for_review(tree: Path) -> None:
+    assert run("import", "--db", "v.db", cwd=tree).returncode == 0
+    _tokens(tree, ("ed", "editor"))
+    path = tree / "content" / "articles" / f"{SLUG}.yaml"
+    path.write_text(path.read_text().replace("revolutionary approach", "approach"))
+    before = _rows(tree / "v.db")
+
+    anonymous = run("import", "--db", "v.db", cwd=tree)
+    assert anonymous.returncode == 2
+    assert anonymous.stderr.startswith("vetted: error: --author: the database has published")
+    assert f"content/articles/{SLUG}.yaml" in anonymous.stderr
+    unknown = run("import", "--db", "v.db", "--author", "nobody", cwd=tree)
+    assert unknown.returncode == 2
+    assert "--author: no active token named 'nobody'" in unknown.stderr
+    assert _rows(tree / "v.db") == before
+
+    proposed = run("import", "--db", "v.db", "--author", "ed", cwd=tree)
+    assert proposed.returncode == 0, proposed.stderr
+    assert f"article {SLUG}: draft 1, in review" in proposed.stderr
+    assert f"submitted for review by ed: draft 1 ({SLUG})" in proposed.stderr
+    db = open_database(tree / "v.db")
+    assert [r[0] for r in db.execute("SELECT number FROM versions")] == [1]
+    audit = [(e.actor, e.action) for e in list_audit(db).entries[:2]]
+    assert audit == [("ed", "draft.submit"), ("ed", "draft.create")]
+    again = run("import", "--db", "v.db", "--author", "ed", cwd=tree)
+    assert (
+        "awaiting review: content/articles" in again.stderr
+        and "draft 1 (in_review)" in again.stderr
+    )
+
+
+def test_make_serve_does_not_import_over_the_database() -> None:
+    """`vetted serve` seeds an empty database; `make serve` must not import before it."""
+    planned = subprocess.run(
+        ["make", "-n", "serve", "DB=x.db"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    commands = [line for line in planned.stdout.splitlines() if "vetted " in line]
+    assert commands == [".venv/bin/vetted serve --db x.db --host 127.0.0.1 --port 8000"]
 
 
 def test_token_create_list_revoke(tree: Path) -> None:

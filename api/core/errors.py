@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "AuthorRequired",
     "BackupRejected",
     "Conflict",
     "Forbidden",
+    "ImportRefused",
     "ImportRejected",
     "InvalidLocale",
     "InvalidParameter",
@@ -116,3 +118,16 @@ class ImportRejected(VettedError):
 class BackupRejected(VettedError):
     """A backup cannot be used (not SQLite, damaged, or newer than this code); nothing was
     changed."""
+
+
+class ImportRefused(Conflict):
+    """An import would take readers back, or change what it cannot submit for review;
+    `reasons` says why, one sentence each. Nothing was stored."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("\n".join(reasons))
+        self.reasons = reasons
+
+
+class AuthorRequired(InvalidParameter):
+    """An import that creates drafts or pending catalogs must say who wrote them."""

@@ -19,7 +19,14 @@ from api.store.versions import now
 # Tokens are managed from the command line by whoever runs the service.
 OPERATOR = Principal(name="operator", role="admin")
 
-__all__ = ["TokenInfo", "authenticate", "create_token", "list_tokens", "revoke_token"]
+__all__ = [
+    "TokenInfo",
+    "authenticate",
+    "create_token",
+    "list_tokens",
+    "principal_named",
+    "revoke_token",
+]
 
 _TOKEN = re.compile(r"^vt_(\d{1,12})_([A-Za-z0-9_-]{20,100})$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -80,6 +87,16 @@ def authenticate(db: sqlite_utils.Database, authorization: str | None) -> Princi
     valid = hmac.compare_digest(_hash(match.group(2)), expected)
     if row is None or not valid or row[4]:
         raise Unauthorized("invalid or revoked token")
+    return Principal(name=row[0], role=row[1], locales=tuple(filter(None, row[2].split(","))))
+
+
+def principal_named(db: sqlite_utils.Database, name: str) -> Principal:
+    """The person an active token names (for work attributed to them outside HTTP)."""
+    row = db.execute(
+        "SELECT name, role, locales FROM tokens WHERE name = ? AND revoked_at IS NULL", [name]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no active token named {name!r}")
     return Principal(name=row[0], role=row[1], locales=tuple(filter(None, row[2].split(","))))
 
 

@@ -9,7 +9,7 @@ import sqlite_utils
 from babel.messages.catalog import Catalog
 
 from api.core.content import dump_yaml
-from api.core.model import Article, TreatmentCatalog
+from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.template import build_template, render_catalog, render_template
 from api.sources import CATALOG_DOMAIN, TEMPLATE_FILE
 from api.store.importer import mark_synced
@@ -97,6 +97,7 @@ def export_tree(db: sqlite_utils.Database) -> Export:
             for slug, _ in published_slugs(db)
             if (head := latest_version(db, slug)) is not None
         }
+        synced["treatments"] = content_hash(content.treatments)
         template = _template(db, content)
         files[f"locales/{TEMPLATE_FILE}"] = render_template(
             template, catalog_header(db, TEMPLATE_LOCALE)

@@ -1,18 +1,30 @@
 """Importing the content of record into the database as one transaction, without ever
-overwriting what was published or approved through the API since the last import/export."""
+publishing what nobody reviewed, undoing what was published, or overwriting what was
+approved through the API since the last import/export.
+
+An empty database is seeded: the repository is then the reviewed source, and its content
+is published directly. On a database with published content, changed files become drafts
+submitted for review and pending catalogs, written by a named author; a file that is
+behind what readers get (an old checkout) stores nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 import sqlite_utils
 
 from api.core.access import Principal
-from api.core.errors import Conflict
-from api.core.model import content_hash
-from api.sources import ContentSet
+from api.core.errors import AuthorRequired, Conflict, ImportRefused
+from api.core.model import Article, TreatmentCatalog, content_hash
+from api.core.provenance import behind_published
+from api.core.workflow import article_etag
+from api.sources import ContentSet, catalog_path
 from api.store.audit import record
+from api.store.catalogs import stage_catalog
+from api.store.drafts import create_draft, submit_draft
 from api.store.rendering import render_documents
 from api.store.schema import transaction
 from api.store.translations import (
@@ -22,11 +34,21 @@ from api.store.translations import (
     replace_catalog,
     store_header,
 )
-from api.store.versions import latest_version, publish_version, save_treatments
+from api.store.versions import (
+    latest_version,
+    load_article,
+    publish_version,
+    published_slugs,
+    published_versions,
+    save_treatments,
+    treatments_number,
+)
 
 __all__ = ["IMPORTER", "ImportReport", "import_content", "mark_synced"]
 
 IMPORTER = Principal(name="import", role="admin")
+TREATMENTS_FILE = "content/treatments.yaml"
+_OPEN_DRAFT = ("draft", "in_review", "rejected")
 
 
 class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,6 +59,12 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     treatments_changed: bool
     translations: dict[str, int]
     documents_written: int
+    drafts: dict[str, int] = msgspec.field(default_factory=dict)
+    """slug -> id of the draft submitted for review (a database with published content)."""
+    pending: list[str] = msgspec.field(default_factory=list)
+    """Locales whose catalog now awaits review."""
+    awaiting: list[str] = msgspec.field(default_factory=list)
+    """Changes already awaiting review from an earlier import, not proposed twice."""
 
 
 def _synced(db: sqlite_utils.Database, key: str) -> tuple[str, str] | None:
@@ -47,6 +75,13 @@ def _synced(db: sqlite_utils.Database, key: str) -> tuple[str, str] | None:
 def mark_synced(db: sqlite_utils.Database, key: str, file_hash: str, db_hash: str) -> None:
     """Remember that the files and the database agree on `key` (inside a transaction)."""
     db.table("file_sync").upsert({"key": key, "file_hash": file_hash, "db_hash": db_hash}, pk="key")
+
+
+def _both_changed(key: str) -> str:
+    return (
+        f"{key} changed both in the files and in the database since the last import or "
+        "export; run `vetted export` to a scratch folder and merge first; nothing was stored"
+    )
 
 
 def _should_import(
@@ -62,29 +97,214 @@ def _should_import(
         return True
     if synced[0] == file_hash:
         return False  # only the database changed: `vetted export` writes it back
-    raise Conflict(
-        f"{key} changed both in the files and in the database since the last import or "
-        "export; run `vetted export` to a scratch folder and merge first; nothing was stored"
-    )
+    raise Conflict(_both_changed(key))
 
 
 def import_content(
-    db: sqlite_utils.Database, content: ContentSet, progress: Callable[[str], None] | None = None
+    db: sqlite_utils.Database,
+    content: ContentSet,
+    progress: Callable[[str], None] | None = None,
+    author: Principal | None = None,
 ) -> ImportReport:
-    """Store validated content: a new published version for each changed article, the
-    treatments, the approved catalogs, and every rendered document. All or nothing.
+    """Store validated content, all or nothing.
 
-    Files in the repository are reviewed through the repository, so imported versions
-    are published directly, with `import` as author.
+    An empty database (nothing published) is seeded: a new published version of each
+    article, the treatments, the approved catalogs and every rendered document, with
+    `import` as author, since the repository is then the reviewed source.
+
+    A database with published content is never published to: each changed article
+    becomes a draft by `author` submitted for review, each changed catalog a pending
+    upload by `author`. Refused, with nothing stored: a file behind what readers get (an
+    old checkout), a changed treatments file, a file and database that both changed since
+    they last agreed, and changes without an `author` (AuthorRequired).
     """
     say = progress or (lambda _: None)
     with transaction(db):
+        if published_slugs(db):
+            return _propose(db, content, author, say)
         report = _store(db, content, say)
         # Rendering reads everything back from the database: let the parsed files go
         # first (a caller that passes them inline frees a third of a large import's memory).
         del content
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
     return msgspec.structs.replace(report, documents_written=written)
+
+
+def _history(db: sqlite_utils.Database, slug: str) -> list[tuple[int, Article]]:
+    rows = published_versions(db, slug)
+    return [(row.number, load_article(db, slug, row.number)) for row in rows]
+
+
+def _open_draft(db: sqlite_utils.Database, slug: str, digest: str) -> tuple[int, str] | None:
+    row = db.execute(
+        "SELECT id, status FROM drafts WHERE slug = ? AND content_hash = ? AND status IN "
+        f"({', '.join('?' for _ in _OPEN_DRAFT)}) ORDER BY id DESC LIMIT 1",
+        [slug, digest, *_OPEN_DRAFT],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _open_treatments_draft(db: sqlite_utils.Database, records: TreatmentCatalog) -> int | None:
+    """An open draft whose latest revision proposes exactly these treatment records."""
+    row = db.execute(
+        "SELECT d.id FROM drafts d JOIN draft_revisions r "
+        "ON r.draft_id = d.id AND r.revision = d.revision "
+        f"WHERE r.treatments = ? AND d.status IN ({', '.join('?' for _ in _OPEN_DRAFT)}) "
+        "ORDER BY d.id DESC LIMIT 1",
+        [_records_json(records).decode(), *_OPEN_DRAFT],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+_records_json = msgspec.json.Encoder(order="deterministic").encode
+
+
+def _sync_conflict(db: sqlite_utils.Database, key: str, file_hash: str, db_hash: str) -> bool:
+    """Both sides moved since they last agreed on `key`."""
+    synced = _synced(db, key)
+    return synced is not None and synced[1] != db_hash and synced[0] != file_hash
+
+
+def _approved_before(db: sqlite_utils.Database, locale: str) -> dict[str, str]:
+    """Digest -> when, of every catalog state of `locale` that was once approved."""
+    rows = db.execute(
+        "SELECT after_hash, at FROM audit WHERE target = ? AND after_hash IS NOT NULL "
+        "AND action IN ('catalog.import', 'catalog.approve') ORDER BY id",
+        [f"catalogs/{locale}"],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _treatments_hash(db: sqlite_utils.Database) -> str | None:
+    row = db.execute(
+        "SELECT content_hash FROM treatment_sets ORDER BY number DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _propose(
+    db: sqlite_utils.Database,
+    content: ContentSet,
+    author: Principal | None,
+    say: Callable[[str], None],
+) -> ImportReport:
+    """Turn the files' changes into drafts and pending catalogs (inside the import's
+    transaction); every refusal is decided before anything is written."""
+    refusals: list[str] = []
+    unchanged: list[str] = []
+    awaiting: list[str] = []
+    articles: list[Article] = []
+    for article in content.articles:
+        file = content.article_files.get(article.slug, f"content/articles/{article.slug}.yaml")
+        digest = content_hash(article)
+        key = f"article/{article.slug}"
+        head = latest_version(db, article.slug)
+        if head is not None and head.content_hash == digest:
+            mark_synced(db, key, digest, digest)
+            unchanged.append(article.slug)
+            continue
+        if head is not None:
+            behind = behind_published(article, _history(db, article.slug))
+            if behind is not None:
+                refusals.append(behind.explain(file))
+                continue
+            if _sync_conflict(db, key, digest, head.content_hash):
+                refusals.append(_both_changed(key))
+                continue
+        if (existing := _open_draft(db, article.slug, digest)) is not None:
+            awaiting.append(f"{file}: already draft {existing[0]} ({existing[1]})")
+            continue
+        articles.append(article)
+    records: TreatmentCatalog | None = None
+    records_digest = content_hash(content.treatments)
+    if _treatments_hash(db) != records_digest:
+        earlier = db.execute(
+            "SELECT number FROM treatment_sets WHERE content_hash = ? ORDER BY number DESC",
+            [records_digest],
+        ).fetchone()
+        if earlier is not None:
+            refusals.append(
+                f"{TREATMENTS_FILE} is set {earlier[0]} of the treatment records; the database "
+                f"has published up to set {treatments_number(db)}: nothing stored"
+            )
+        elif _sync_conflict(db, "treatments", records_digest, _treatments_hash(db) or ""):
+            refusals.append(_both_changed("treatments"))
+        elif (open_draft := _open_treatments_draft(db, content.treatments)) is not None:
+            awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
+        else:
+            records = content.treatments
+    catalogs = []
+    for catalog in content.catalogs:
+        file = _catalog_file(catalog.locale)
+        digest = catalog_hash(catalog.entries)
+        key = f"catalog/{catalog.locale}"
+        current = catalog_hash(catalog_entries(db, catalog.locale))
+        if digest == current:
+            mark_synced(db, key, digest, digest)
+            continue
+        if (when := _approved_before(db, catalog.locale).get(digest)) is not None:
+            refusals.append(
+                f"{file} holds the {catalog.locale} translations approved at {when}; the "
+                "database has approved newer ones since: nothing stored"
+            )
+            continue
+        if _sync_conflict(db, key, digest, current):
+            refusals.append(_both_changed(key))
+            continue
+        if catalog_hash(catalog_entries(db, catalog.locale, "pending")) == digest:
+            awaiting.append(f"{file}: already pending review")
+            continue
+        catalogs.append(catalog)
+    if refusals:
+        raise ImportRefused(refusals)
+    if records is not None and not articles:
+        # The records go to review beside the article they describe, unchanged itself.
+        slug = records.treatments[0].article if records.treatments else None
+        head = latest_version(db, slug) if slug else None
+        if slug and head is not None:
+            articles.append(load_article(db, slug, head.number))
+    drafts: dict[str, int] = {}
+    if articles or catalogs:
+        if author is None:
+            changed = [content.article_files.get(a.slug, a.slug) for a in articles]
+            changed += [_catalog_file(c.locale) for c in catalogs]
+            raise AuthorRequired(
+                "--author",
+                "the database has published content, so changed files become drafts and "
+                "pending catalogs for review, which need the name of who wrote them "
+                f"({', '.join(changed)}); nothing was stored",
+            )
+        for article in articles:
+            file = content.article_files.get(article.slug, article.slug)
+            head = latest_version(db, article.slug)
+            # Not behind and not changed on both sides: the files were based on the head.
+            read = article_etag(article.slug, head.number, treatments_number(db)) if head else None
+            with_records, records = records, None
+            message = f"import of {file}" + (f" and {TREATMENTS_FILE}" if with_records else "")
+            draft = create_draft(db, author, article, message, read, treatments=with_records)
+            submit_draft(db, author, draft.id, draft.etag)
+            drafts[article.slug] = draft.id
+            say(f"article {article.slug}: draft {draft.id}, in review")
+        for catalog in catalogs:
+            stage_catalog(db, author, catalog)
+            say(f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review")
+    if content.template_header is not None:
+        store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
+    return ImportReport(
+        new_versions={},
+        unchanged=unchanged,
+        treatments_changed=False,
+        translations={},
+        documents_written=0,
+        drafts=drafts,
+        pending=[c.locale for c in catalogs],
+        awaiting=awaiting,
+    )
+
+
+def _catalog_file(locale: str) -> str:
+    """How messages name a locale's catalog file."""
+    return str(catalog_path(Path("locales"), locale))
 
 
 def _store(
@@ -122,6 +342,8 @@ def _store(
         new_versions[article.slug] = row.number
         say(f"article {article.slug}: version {row.number}")
     treatments_changed = save_treatments(db, content.treatments)
+    digest = content_hash(content.treatments)
+    mark_synced(db, "treatments", digest, digest)
     for catalog in content.catalogs:
         digest = catalog_hash(catalog.entries)
         stored = catalog_entries(db, catalog.locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -180,12 +181,38 @@ def _v5_vetting(db: sqlite_utils.Database) -> None:
     db.table("draft_revisions").add_column("treatments", str)
 
 
+def _v6_refusals(db: sqlite_utils.Database) -> None:
+    """Refused management requests (401, 403, 409, 412, 428), bounded: see
+    `api.store.refusals`."""
+    db.table("refusals").create(
+        {
+            "id": int,
+            "at": str,
+            "minute": str,
+            "actor": str,
+            "role": str,
+            "method": str,
+            "path": str,
+            "operation": str,
+            "status": int,
+            "problem": str,
+            "detail": str,
+            "repeats": int,
+        },
+        pk="id",
+        not_null={"at", "minute", "method", "path", "status", "problem", "repeats"},
+    )
+    db.table("refusals").create_index(["minute", "status"])
+    db.table("refusals").create_index(["actor"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
     _v3_sync,
     _v4_search,
     _v5_vetting,
+    _v6_refusals,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -201,9 +228,26 @@ def migrate(db: sqlite_utils.Database) -> int:
     return SCHEMA_VERSION
 
 
+_SAVEPOINTS = itertools.count(1)
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One write transaction: everything inside commits together or not at all."""
+    """One write transaction: everything inside commits together or not at all.
+
+    Inside another transaction it is a savepoint of it, so a write made of other writes
+    (an import creating drafts) still commits once, or not at all."""
+    if db.conn.in_transaction:
+        name = f"nested_{next(_SAVEPOINTS)}"
+        db.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            db.execute(f"ROLLBACK TO {name}")
+            db.execute(f"RELEASE {name}")
+            raise
+        db.execute(f"RELEASE {name}")
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

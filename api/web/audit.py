@@ -1,4 +1,5 @@
-"""The audit log, readable by admins only. There is no route that writes or deletes it."""
+"""The audit log and the refused management requests, readable by admins only. There is
+no route that writes or deletes either."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from litestar.params import QueryParameter
 
 from api.core.access import Principal, authorize
 from api.store.audit import AuditPage, list_audit
+from api.store.refusals import RefusalPage, list_refusals
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.manage import MAX_ID
 from api.web.problems import problem_responses
@@ -18,6 +20,13 @@ from api.web.problems import problem_responses
 __all__ = ["AuditController"]
 
 Filter = Annotated[str | None, QueryParameter(required=False, max_length=200)]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Before = Annotated[
+    int | None,
+    QueryParameter(
+        required=False, ge=1, le=MAX_ID, description="Cursor: `next_before` of the previous page."
+    ),
+]
 
 
 class AuditController(Controller):
@@ -67,4 +76,47 @@ class AuditController(Controller):
         authorize(principal, "audit.read")
         return list_audit(
             writer, limit=limit, before_id=before, actor=actor, action=action, target=target
+        )
+
+    @get(
+        "/refusals",
+        operation_id="listRefusals",
+        summary="Refused management requests, newest first.",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def list_refused(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        limit: Limit = 50,
+        before: Before = None,
+        actor: Annotated[
+            str | None,
+            QueryParameter(
+                required=False, max_length=200, description="Token name (known from 403 on)."
+            ),
+        ] = None,
+        status: Annotated[
+            int | None,
+            QueryParameter(
+                required=False, ge=400, le=499, description="401, 403, 409, 412 or 428."
+            ),
+        ] = None,
+        path: Annotated[
+            str | None,
+            QueryParameter(
+                required=False,
+                max_length=300,
+                description="Path prefix, such as `/v1/manage/drafts`.",
+            ),
+        ] = None,
+    ) -> RefusalPage:
+        """Every 401, 403, 409, 412 and 428 answer of a management route: when, who (when
+        the token was valid), the method, path and operation, and the problem. Each minute
+        itemizes its first 30 refusals and counts the rest per status (`method` and `path`
+        `*`, `repeats`); the newest 100,000 rows are kept."""
+        authorize(principal, "audit.read")
+        return list_refusals(
+            writer, limit=limit, before_id=before, actor=actor, status=status, path=path
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
@@ -29,6 +30,7 @@ from api.core.errors import (
     VettedError,
 )
 from api.logs import request_id
+from api.web.refusals import refusal_trace
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "exception_handlers", "problem_responses"]
 
@@ -89,7 +91,10 @@ def _problem_type(name: str) -> str:
 
 
 def _send(
-    problem: Problem, request: Request[Any, Any, Any], headers: dict[str, str] | None = None
+    problem: Problem,
+    request: Request[Any, Any, Any],
+    headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
 ) -> Response[bytes]:
     problem = msgspec.structs.replace(problem, instance=request.url.path)
     return Response(
@@ -97,6 +102,7 @@ def _send(
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
+        background=background,
     )
 
 
@@ -132,6 +138,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
                 ),
                 request,
                 headers,
+                # Refused management requests are kept for admins (api.web.refusals).
+                refusal_trace(request, exc, status, _problem_type(name)),
             )
     return _unexpected(request, exc)
 

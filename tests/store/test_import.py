@@ -11,7 +11,7 @@ from api.sources import read_content
 from api.store.importer import import_content
 from api.store.schema import SCHEMA_VERSION, migrate, open_database
 from api.store.versions import latest_version, load_article, published_versions
-from tests.conftest import SLUG
+from tests.conftest import EDITOR, REVIEWER, SLUG, publish_files
 
 SENTENCE = "Not everyone experiences the same degree of transformation."
 
@@ -34,15 +34,15 @@ def test_reimport_without_change_creates_no_version(tree: Path) -> None:
     assert [v.number for v in published_versions(db, SLUG)] == [1]
 
 
-def test_changing_one_sentence_creates_version_two(tree: Path) -> None:
+def test_changing_one_sentence_publishes_version_two_only_through_review(tree: Path) -> None:
     db = open_database(tree / "v.db")
     import_content(db, read_content(tree / "content", tree / "locales"))
     article_file = tree / "content" / "articles" / f"{SLUG}.yaml"
     article_file.write_text(article_file.read_text().replace(SENTENCE, "Results differ."))
-    report = import_content(db, read_content(tree / "content", tree / "locales"))
-    assert report.new_versions == {SLUG: 2}
-    one, two = published_versions(db, SLUG)
-    assert one.content_hash != two.content_hash
+    report = publish_files(db, tree)
+    assert report.new_versions == {} and list(report.drafts) == [SLUG]
+    _, two = published_versions(db, SLUG)
+    assert (two.author, two.reviewer) == (EDITOR.name, REVIEWER.name)
     assert SENTENCE in str(load_article(db, SLUG, 1))
     assert "Results differ." in str(load_article(db, SLUG, 2))
 

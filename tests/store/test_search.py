@@ -16,7 +16,7 @@ from api.sources import ContentSet, read_content
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.store.search import index_table, indexed_locales, search_sections
-from tests.conftest import LOCALES, SLUG
+from tests.conftest import LOCALES, SLUG, publish_files
 from tests.editing import roll_back
 
 SENTENCE = "Not everyone experiences the same degree of transformation."
@@ -227,7 +227,7 @@ def test_republishing_changed_text_updates_the_index(tree: Path) -> None:
     assert find(db, "en", "quintessential") == []
     article = tree / "content" / "articles" / f"{SLUG}.yaml"
     article.write_text(article.read_text().replace(SENTENCE, "Results are quintessential."))
-    import_content(db, read_content(tree / "content", tree / "locales"))
+    publish_files(db, tree)
     assert find(db, "en", "transformation") == []
     (hit,) = find(db, "en", "quintessential")
     assert (hit.version, hit.section_id, hit.block_id) == (2, "safety-and-efficacy", "p5")

@@ -13,7 +13,7 @@ from api.sources import ContentSet, read_content
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.web.app import create_app
-from tests.conftest import SLUG
+from tests.conftest import SLUG, publish_files
 from tests.store.test_search import HOSTILE, SENTENCE
 
 Client = TestClient[Any]
@@ -154,7 +154,7 @@ def test_republished_text_is_found_at_once(tree: Path) -> None:
         assert search(client, q="transformation")["results"]
         article = tree / "content" / "articles" / f"{SLUG}.yaml"
         article.write_text(article.read_text().replace(SENTENCE, "Results are quintessential."))
-        import_content(open_database(path), read_content(tree / "content", tree / "locales"))
+        publish_files(open_database(path), tree)
         assert search(client, q="transformation")["results"] == []
         (hit,) = search(client, q="quintessential", locale="es")["results"]
         assert (hit["version"], hit["block_id"], hit["fallback"]) == (2, "p5", True)

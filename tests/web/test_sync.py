@@ -12,7 +12,7 @@ from api.sources import read_content
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.web.app import create_app
-from tests.conftest import SLUG
+from tests.conftest import SLUG, publish_files
 
 Client = TestClient[Any]
 SENTENCE = "Not everyone experiences the same degree of transformation."
@@ -23,7 +23,7 @@ def _republish_with_one_sentence_changed(tree: Path, db_path: Path) -> None:
     article = tree / "content" / "articles" / f"{SLUG}.yaml"
     article.write_text(article.read_text().replace(SENTENCE, CHANGED))
     db = open_database(db_path)
-    import_content(db, read_content(tree / "content", tree / "locales"))
+    publish_files(db, tree)
     db.conn.close()
 
 
