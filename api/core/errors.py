@@ -11,6 +11,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidSetting",
     "NotFound",
+    "NothingChanged",
     "PreconditionRequired",
     "StaleVersion",
     "TooManyRequests",
@@ -105,6 +106,16 @@ class ImportRejected(VettedError):
     def __init__(self, errors: list[ValidationFailed]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+
+class NothingChanged(VettedError):
+    """A write would change nothing (an upload equal to what is approved or pending);
+    nothing was stored. `notes` name the file lines worth a look, if any."""
+
+    def __init__(self, detail: str, notes: list[ValidationFailed] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.notes = notes or []
 
 
 class BackupRejected(VettedError):

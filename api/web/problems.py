@@ -20,6 +20,7 @@ from api.core.errors import (
     InvalidLocale,
     InvalidParameter,
     NotFound,
+    NothingChanged,
     PreconditionRequired,
     StaleVersion,
     TooManyRequests,
@@ -60,6 +61,7 @@ _TYPES: list[tuple[type[VettedError], int, str, str]] = [
     (InvalidLocale, 400, "invalid-locale", "Invalid locale"),
     (InvalidParameter, 400, "invalid-parameter", "Invalid parameter"),
     (ValidationFailed, 422, "validation-failed", "Validation failed"),
+    (NothingChanged, 422, "nothing-changed", "Nothing changed"),
     (ImportRejected, 422, "validation-failed", "Validation failed"),
     (Unauthorized, 401, "unauthorized", "Unauthorized"),
     (Forbidden, 403, "forbidden", "Forbidden"),
@@ -109,6 +111,8 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
         )
     if isinstance(exc, ImportRejected):
         return tuple(f for e in exc.errors for f in _fields(e))
+    if isinstance(exc, NothingChanged):
+        return tuple(f for e in exc.notes for f in _fields(e))
     return ()
 
 
