@@ -95,7 +95,8 @@ def stale_entries(
                 msgid=entry.source,
                 source=now[0] if len(now) == 1 else None,
                 message=f"{file}:{entry.line}: msgid is not the current source text of "
-                f"{entry.context}; this translation was not staged (export the catalog again)",
+                f"{entry.context}: this translation is never served; translate the current "
+                "text (export the catalog again, or run `make catalogs`)",
             )
         )
     return out
