@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from api.config import SETTINGS, encode_settings, load_settings, parse_bool
+from api.core.catalog_changes import stale_entries
 from api.core.errors import (
     AuthorRequired,
     ImportRefused,
@@ -18,7 +19,8 @@ from api.core.errors import (
     InvalidSetting,
     VettedError,
 )
-from api.sources import read_content
+from api.core.messages import current_messages
+from api.sources import ContentSet, catalog_path, read_content
 
 __all__ = ["main"]
 
@@ -47,9 +49,22 @@ def _db(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _read_warned(content_dir: Path, locales: Path) -> ContentSet:
+    """Read and validate the files, naming every catalog entry that translates a source
+    text readers no longer get: it is never served (its block falls back), which a
+    translator should hear about."""
+    content = read_content(content_dir, locales)
+    current = current_messages(list(content.articles), content.treatments)
+    for catalog in content.catalogs:
+        file = catalog_path(locales, catalog.locale).as_posix()
+        for stale in stale_entries(catalog.entries, current, file):
+            _say(f"warning: {stale.message}")
+    return content
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate content and catalogs without storing anything."""
-    content = read_content(args.content, args.locales)
+    content = _read_warned(args.content, args.locales)
     _say(
         f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
         f"treatments, catalogs: {', '.join(c.locale for c in content.catalogs) or 'none'}"
@@ -69,7 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # Read (and validate) before the database is opened or created. The list hands over
     # the only reference, so the parsed files are freed before rendering starts (see
     # import_content).
-    content = [read_content(args.content, args.locales)]
+    content = [_read_warned(args.content, args.locales)]
     db = open_database(args.db)
     author = None
     if args.author is not None:

@@ -66,6 +66,23 @@ def test_check_accepts_the_shipped_content() -> None:
     result = run("check", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "catalogs: ar, es, fr" in result.stderr
+    assert "warning" not in result.stderr
+
+
+def test_check_and_import_warn_of_translations_of_an_old_source_text(tree: Path) -> None:
+    old = "Not everyone experiences the same degree of transformation."
+    article = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article.write_text(article.read_text().replace(old, "Not everyone sees the same change."))
+    lines = catalog_path(tree / "locales", "es").read_text().splitlines()
+    line = lines.index(f'msgid "{old}"') + 1
+    warning = (
+        f"warning: locales/es/LC_MESSAGES/content.po:{line}: msgid is not the current source "
+        f"text of {SLUG}/safety-and-efficacy/p5"
+    )
+    for command in (("check",), ("import", "--db", "v.db")):
+        result = run(*command, cwd=tree)
+        assert result.returncode == 0, result.stderr
+        assert warning in result.stderr
 
 
 def test_openapi_command_writes_the_served_contract(tmp_path: Path) -> None:

@@ -77,11 +77,6 @@ class Conflict(VettedError):
     """The write conflicts with the current state (wrong workflow step, same author...)."""
 
 
-class NothingChanged(VettedError):
-    """A write that would change nothing (a draft equal to what it is based on, a revision
-    equal to the last, an upload equal to what is stored): refused, not recorded."""
-
-
 class Unauthorized(VettedError):
     """No valid credentials were presented."""
 
@@ -113,6 +108,17 @@ class ImportRejected(VettedError):
     def __init__(self, errors: list[ValidationFailed]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+
+class NothingChanged(VettedError):
+    """A write would change nothing (a draft equal to what it is based on, a revision equal
+    to the last, an upload equal to what is approved or pending); nothing was stored and
+    nothing recorded. `notes` name the file lines worth a look, if any."""
+
+    def __init__(self, detail: str, notes: list[ValidationFailed] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.notes = notes or []
 
 
 class BackupRejected(VettedError):

@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "article_messages",
     "block_fields",
+    "current_messages",
     "known_contexts",
     "section_context",
     "treatment_fields",
@@ -105,3 +106,19 @@ def known_contexts(articles: list[Article], treatments: TreatmentCatalog) -> fro
     contexts.update(m.context for a in articles for m in article_messages(a))
     contexts.update(m.context for m in treatment_messages(treatments))
     return frozenset(contexts)
+
+
+def current_messages(articles: list[Article], treatments: TreatmentCatalog) -> list[Message]:
+    """Every message of the current source, in the order a translator meets them: each
+    article's, the treatment records', then the fact phrases."""
+    from api.core.formatting import cost_basis_phrases
+
+    phrases: list[Message] = []
+
+    def collect(context: str, source: str) -> str:
+        phrases.append(Message(context, source, "Fact phrase"))
+        return source
+
+    cost_basis_phrases(collect)
+    out = [m for a in articles for m in article_messages(a)]
+    return [*out, *treatment_messages(treatments), *phrases]

@@ -209,9 +209,6 @@ class _Resolver:
         (text,), tag = self.pick([(context, source)])
         return LocalizedText(text=text, locale=tag, fallback=tag != self.locale)
 
-    def pgettext(self, context: str, source: str) -> str:
-        return self.pick([(context, source)])[0][0]
-
 
 def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
     """How many of the article's messages have a current translation in `locale` itself."""
@@ -320,26 +317,37 @@ def _section(
     )
 
 
+def _fact(block: Fact, resolver: _Resolver) -> FactOut:
+    """A fact is served whole from one locale: its display template (the cost-basis
+    phrase, when it has one) and its number formatting come from the same locale."""
+    tag = resolver.locale
+    phrases: dict[str, str] = {}
+    if block.currency is not None and block.per is not None:
+        # gettext's own key: msgctxt, EOT, msgid.
+        key = cost_basis_phrases(lambda context, text: f"{context}\x04{text}")[block.per]
+        context, _, source = key.partition("\x04")
+        (phrase,), tag = resolver.pick([(context, source)])
+        phrases[block.per] = phrase
+    return FactOut(
+        id=block.id,
+        kind=block.kind,
+        min=block.min,
+        max=block.max,
+        unit=block.unit,
+        currency=block.currency,
+        per=block.per,
+        treatment=block.treatment,
+        display=format_fact(block, babel_locale(tag), phrases),
+        locale=tag,
+        fallback=tag != resolver.locale,
+    )
+
+
 def _block(
     prefix: str, block: Block, resolver: _Resolver, treatments: Mapping[str, Treatment]
 ) -> BlockOut:
     if isinstance(block, Fact):
-        display = format_fact(
-            block, babel_locale(resolver.locale), cost_basis_phrases(resolver.pgettext)
-        )
-        return FactOut(
-            id=block.id,
-            kind=block.kind,
-            min=block.min,
-            max=block.max,
-            unit=block.unit,
-            currency=block.currency,
-            per=block.per,
-            treatment=block.treatment,
-            display=display,
-            locale=resolver.locale,
-            fallback=False,
-        )
+        return _fact(block, resolver)
     if isinstance(block, TreatmentRef):
         treatment = treatments[block.treatment]
         name = resolver.text(f"treatment/{treatment.id}/name", treatment.name)

@@ -1,15 +1,31 @@
-"""The translator workflow: uploaded catalogs wait as pending until a reviewer for the
-locale approves them; only approved translations are served."""
+"""The translator workflow: an uploaded catalog waits as pending until a reviewer for the
+locale approves it, entry by entry if they wish, under the review rule; each approved
+entry is recorded in the locale's medical sign-off. Only approved translations are served.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import msgspec
 import sqlite_utils
 
 from api.core.access import Principal
-from api.core.catalog import ParsedCatalog
-from api.core.errors import NotFound
-from api.core.workflow import check_if_match
+from api.core.catalog import CatalogEntry, ParsedCatalog
+from api.core.catalog_changes import (
+    Key,
+    PendingEntry,
+    StaleEntry,
+    check_pending_etag,
+    pending_entries,
+    pending_etag,
+    select_entries,
+    stale_entries,
+    text_hash,
+)
+from api.core.errors import NotFound, NothingChanged, ValidationFailed
+from api.core.messages import Message, current_messages
+from api.core.review import ReviewTarget, check_review
 from api.store.audit import record
 from api.store.rendering import render_documents
 from api.store.schema import transaction
@@ -17,80 +33,300 @@ from api.store.translations import (
     catalog_entries,
     catalog_hash,
     catalog_header,
-    replace_catalog,
     store_header,
     store_translations,
 )
+from api.store.versions import load_article, load_treatments, now, published_slugs
 
-__all__ = ["PendingCatalog", "approve_catalog", "pending_catalog", "stage_catalog"]
+__all__ = [
+    "CatalogApproval",
+    "CatalogRejection",
+    "PendingCatalog",
+    "PendingReview",
+    "SignoffEntry",
+    "SignoffPage",
+    "approve_catalog",
+    "catalog_signoff",
+    "pending_review",
+    "reject_catalog",
+    "stage_catalog",
+]
 
 
 class PendingCatalog(msgspec.Struct, frozen=True, kw_only=True):
-    """An uploaded catalog awaiting review."""
+    """An uploaded catalog awaiting review: what it would change, and the entries of the
+    upload that were not staged because they translate an old source text."""
 
     locale: str
     entries: int
+    """Translated entries staged."""
     changed: int
+    """Entries whose translation readers would get differs from today's."""
+    source_changed: int
+    """Of those, entries a reviewer must name to approve (translation unchanged, source
+    changed)."""
     uploaded_by: str
     uploaded_at: str
     etag: str
+    stale: tuple[StaleEntry, ...] = ()
 
 
-def stage_catalog(db: sqlite_utils.Database, actor: Principal, catalog: ParsedCatalog) -> None:
-    """Store an uploaded, validated catalog as the locale's pending translations."""
+class PendingReview(msgspec.Struct, frozen=True, kw_only=True):
+    """What awaits review for a locale, entry by entry, with the ETag approval names."""
+
+    locale: str
+    etag: str
+    uploaded_by: str
+    uploaded_at: str
+    entries: tuple[PendingEntry, ...]
+
+
+class CatalogApproval(msgspec.Struct, frozen=True, kw_only=True):
+    """What an approval made current, and what still awaits review."""
+
+    locale: str
+    approved: tuple[str, ...]
+    """The msgctxt of each approved (or removed) entry."""
+    reviewer: str
+    approved_at: str
+    remaining: int
+    etag: str | None
+    """The pending ETag of what remains, if anything does."""
+
+
+class CatalogRejection(msgspec.Struct, frozen=True, kw_only=True):
+    """A pending upload sent back: it is discarded, the comment says why."""
+
+    locale: str
+    etag: str
+    rejected_by: str
+    rejected_at: str
+    comment: str
+
+
+class SignoffEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One reviewer's approval of one translation of one source text."""
+
+    id: int
+    context: str
+    source_hash: str
+    translation_hash: str | None
+    """None when the decision removed the translation (readers get the fallback)."""
+    decision: str
+    uploaded_by: tuple[str, ...]
+    reviewer: str
+    at: str
+    pending_etag: str
+
+
+class SignoffPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a locale's sign-off, newest first, with the cursor of the next page."""
+
+    locale: str
+    entries: tuple[SignoffEntry, ...]
+    next_before: int | None
+
+
+def _current(db: sqlite_utils.Database) -> list[Message]:
+    articles = [load_article(db, slug, number) for slug, number in published_slugs(db)]
+    return current_messages(articles, load_treatments(db))
+
+
+def _pending_rows(db: sqlite_utils.Database, locale: str) -> dict[Key, tuple[CatalogEntry, str]]:
+    """The pending entries with the comma-joined names of who uploaded each."""
+    authors = dict(
+        ((r[0], r[1]), r[2])
+        for r in db.execute(
+            "SELECT context, source, author FROM translations "
+            "WHERE locale = ? AND status = 'pending'",
+            [locale],
+        )
+    )
+    return {
+        (e.context, e.source): (e, authors[(e.context, e.source)])
+        for e in catalog_entries(db, locale, "pending")
+    }
+
+
+def _names(joined: str) -> tuple[str, ...]:
+    return tuple(sorted(filter(None, joined.split(","))))
+
+
+def _view(
+    db: sqlite_utils.Database,
+    locale: str,
+    current: list[Message],
+    rows: dict[Key, tuple[CatalogEntry, str]],
+) -> list[PendingEntry]:
+    authors = {key: _names(joined) for key, (_, joined) in rows.items()}
+    everyone = tuple(sorted({name for names in authors.values() for name in names}))
+    return pending_entries(
+        current,
+        catalog_entries(db, locale),
+        (entry for entry, _ in rows.values()),
+        authors,
+        everyone,
+    )
+
+
+def _without_authors(entries: list[PendingEntry]) -> list[PendingEntry]:
+    return [msgspec.structs.replace(e, uploaded_by=()) for e in entries]
+
+
+def stage_catalog(
+    db: sqlite_utils.Database, actor: Principal, catalog: ParsedCatalog
+) -> PendingCatalog:
+    """Make an uploaded, validated catalog the locale's pending translations.
+
+    Entries of an old source text are left out and reported; an upload that would change
+    nothing for readers, or nothing versus what is already pending, is refused
+    (NothingChanged) and nothing is stored. An entry uploaded again unchanged keeps its
+    earlier uploaders beside the new one: all of them wrote what a reviewer approves.
+    """
+    file = f"{catalog.locale}.po"
+    locale = catalog.locale
     with transaction(db):
-        before = catalog_hash(catalog_entries(db, catalog.locale, "pending"))
-        replace_catalog(db, catalog, status="pending", author=actor.name)
+        current = _current(db)
+        stale = stale_entries(catalog.entries, current, file)
+        keys = {(m.context, m.source) for m in current}
+        fresh = [e for e in catalog.entries if (e.context, e.source) in keys]
+        before = _pending_rows(db, locale)
+        rows: dict[Key, tuple[CatalogEntry, str]] = {}
+        for entry in fresh:
+            key = (entry.context, entry.source)
+            earlier = before.get(key)
+            same = earlier is not None and (earlier[0].text, earlier[0].fuzzy) == (
+                entry.text,
+                entry.fuzzy,
+            )
+            # The latest uploader first, so the pending catalog can say who uploaded last.
+            uploaders = [actor.name, *(_names(earlier[1]) if same and earlier else ())]
+            rows[key] = (entry, ",".join(dict.fromkeys(uploaders)))
+        # A file older than the source lacks the current entry of each stale one: that is
+        # not a request to remove its approved translation, which stays as it is.
+        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
+        stale_contexts = {s.context for s in stale}
+        for message in current:
+            key = (message.context, message.source)
+            if message.context in stale_contexts and key not in rows and key in approved:
+                rows[key] = (approved[key], actor.name)
+        proposed = _view(db, locale, current, rows)
+        notes = [ValidationFailed(s.message, file=file, line=s.line, path=s.context) for s in stale]
+        if not proposed:
+            extra = f"; {len(stale)} entries translate an old source text" if stale else ""
+            raise NothingChanged(
+                f"nothing changed: every entry equals the approved translation{extra}", notes
+            )
+        if before and _without_authors(proposed) == _without_authors(
+            _view(db, locale, current, before)
+        ):
+            raise NothingChanged("nothing changed: the upload equals the pending one", notes)
+        db.execute("DELETE FROM translations WHERE locale = ? AND status = 'pending'", [locale])
+        for entry, names in rows.values():
+            store_translations(db, locale, (entry,), "pending", names)
+        store_header(db, locale, "pending", catalog.header)
+        etag = pending_etag(proposed)
         record(
             db,
             actor,
             "catalog.upload",
-            f"catalogs/{catalog.locale}",
-            before=before,
-            after=catalog_hash(catalog.entries),
-            detail=f"{len(catalog.entries)} entries",
+            f"catalogs/{locale}",
+            before=catalog_hash([entry for entry, _ in before.values()]) if before else None,
+            after=catalog_hash(fresh),
+            detail=f"{len(fresh)} entries, {len(proposed)} to review"
+            + (f", {len(stale)} of an old source text not staged" if stale else ""),
+        )
+        return PendingCatalog(
+            locale=locale,
+            entries=len(fresh),
+            changed=len(proposed),
+            source_changed=sum(1 for e in proposed if e.source_changed),
+            uploaded_by=actor.name,
+            uploaded_at=_uploaded_at(db, locale),
+            etag=etag,
+            stale=tuple(stale),
         )
 
 
-def pending_catalog(db: sqlite_utils.Database, locale: str) -> PendingCatalog:
-    """What awaits review for a locale, with the ETag an approval must name."""
-    pending = catalog_entries(db, locale, "pending")
-    if not pending:
-        raise NotFound(f"no pending translations for {locale!r}")
-    approved = {(e.context, e.source): (e.text, e.fuzzy) for e in catalog_entries(db, locale)}
+def _uploaded_at(db: sqlite_utils.Database, locale: str) -> str:
     row = db.execute(
-        "SELECT author, max(updated_at) FROM translations WHERE locale = ? AND status = 'pending'",
+        "SELECT max(updated_at) FROM translations WHERE locale = ? AND status = 'pending'",
         [locale],
     ).fetchone()
-    return PendingCatalog(
+    return str(row[0])
+
+
+def _review(
+    db: sqlite_utils.Database, locale: str, current: list[Message]
+) -> tuple[PendingReview, dict[Key, tuple[CatalogEntry, str]]]:
+    rows = _pending_rows(db, locale)
+    if not rows:
+        raise NotFound(f"no pending translations for {locale!r}")
+    entries = _view(db, locale, current, rows)
+    latest = db.execute(
+        "SELECT author FROM translations WHERE locale = ? AND status = 'pending' "
+        "ORDER BY updated_at DESC LIMIT 1",
+        [locale],
+    ).fetchone()
+    review = PendingReview(
         locale=locale,
-        entries=len(pending),
-        changed=sum(1 for e in pending if approved.get((e.context, e.source)) != (e.text, e.fuzzy)),
-        uploaded_by=row[0],
-        uploaded_at=row[1],
-        etag=f'"{catalog_hash(pending)}"',
+        etag=pending_etag(entries),
+        uploaded_by=latest[0].partition(",")[0],
+        uploaded_at=_uploaded_at(db, locale),
+        entries=tuple(entries),
     )
+    return review, rows
+
+
+def pending_review(db: sqlite_utils.Database, locale: str) -> PendingReview:
+    """What awaits review for a locale, entry by entry, and the ETag an approval names."""
+    return _review(db, locale, _current(db))[0]
+
+
+def _discard_pending(db: sqlite_utils.Database, locale: str) -> None:
+    db.execute("DELETE FROM translations WHERE locale = ? AND status = 'pending'", [locale])
+    db.execute("DELETE FROM catalog_headers WHERE locale = ?", [f"{locale}#pending"])
 
 
 def approve_catalog(
-    db: sqlite_utils.Database, actor: Principal, locale: str, if_match: str | None
-) -> PendingCatalog:
-    """Merge a locale's pending translations into the approved ones and re-render."""
+    db: sqlite_utils.Database,
+    actor: Principal,
+    locale: str,
+    if_match: str | None,
+    entries: Collection[str] | None = None,
+) -> CatalogApproval:
+    """Make the named pending entries (default: all whose source did not change) the
+    approved translations, record each in the sign-off, and re-render.
+
+    The approver must pass the review rule against everyone who uploaded an approved
+    entry, and name the exact pending ETag they reviewed.
+    """
     with transaction(db):
-        pending = pending_catalog(db, locale)
-        check_if_match(if_match, pending.etag)
-        before = catalog_hash(catalog_entries(db, locale))
-        store_translations(
-            db,
-            locale,
-            tuple(catalog_entries(db, locale, "pending")),
-            "approved",
-            pending.uploaded_by,
+        current = _current(db)
+        review, rows = _review(db, locale, current)
+        check_pending_etag(if_match, review.etag)
+        chosen = select_entries(review.entries, entries)
+        if not chosen:
+            raise ValidationFailed(
+                "every pending entry translates a changed source: name each one you "
+                "confirm in `entries`",
+                path="entries",
+            )
+        authors = {name for e in chosen for name in e.uploaded_by}
+        check_review(
+            actor, "approve", ReviewTarget.translation(locale, authors, f"these {locale} entries")
         )
-        db.execute("DELETE FROM translations WHERE locale = ? AND status = 'pending'", [locale])
+        before = catalog_hash(catalog_entries(db, locale))
+        stamp = now()
+        for pending in chosen:
+            _apply(db, locale, pending, rows.get((pending.context, pending.source)))
+            _sign(db, locale, pending, actor, stamp, review.etag)
         header = catalog_header(db, locale, "pending")
         if header is not None:
             store_header(db, locale, "approved", header)
+        remaining = _view(db, locale, current, rows)
+        if not remaining:
+            _discard_pending(db, locale)
         record(
             db,
             actor,
@@ -98,7 +334,113 @@ def approve_catalog(
             f"catalogs/{locale}",
             before=before,
             after=catalog_hash(catalog_entries(db, locale)),
-            detail=f"{pending.changed} changed of {pending.entries}",
+            detail=f"{len(chosen)} approved of {len(review.entries)} pending",
         )
         render_documents(db)
-        return pending
+        return CatalogApproval(
+            locale=locale,
+            approved=tuple(dict.fromkeys(e.context for e in chosen)),
+            reviewer=actor.name,
+            approved_at=stamp,
+            remaining=len(remaining),
+            etag=pending_etag(remaining) if remaining else None,
+        )
+
+
+def _apply(
+    db: sqlite_utils.Database,
+    locale: str,
+    pending: PendingEntry,
+    row: tuple[CatalogEntry, str] | None,
+) -> None:
+    author = ",".join(pending.uploaded_by)
+    if row is not None and (pending.proposed is not None or row[0].fuzzy):
+        # A proposed translation, or a removal by a fuzzy entry (kept as a suggestion).
+        store_translations(db, locale, (row[0],), "approved", author)
+        return
+    db.execute(
+        "DELETE FROM translations WHERE locale = ? AND context = ? AND source = ? "
+        "AND status = 'approved'",
+        [locale, pending.context, pending.source],
+    )
+
+
+def _sign(
+    db: sqlite_utils.Database,
+    locale: str,
+    pending: PendingEntry,
+    reviewer: Principal,
+    stamp: str,
+    etag: str,
+) -> None:
+    db.execute(
+        "INSERT INTO catalog_signoffs (locale, context, source_hash, translation_hash, "
+        "decision, uploaded_by, reviewer, at, pending_etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            locale,
+            pending.context,
+            text_hash(pending.source),
+            text_hash(pending.proposed) if pending.proposed is not None else None,
+            "removed" if pending.removed else "approved",
+            ",".join(pending.uploaded_by),
+            reviewer.name,
+            stamp,
+            etag,
+        ],
+    )
+
+
+def reject_catalog(
+    db: sqlite_utils.Database, actor: Principal, locale: str, if_match: str | None, comment: str
+) -> CatalogRejection:
+    """Discard the pending upload the reviewer saw; the audit log keeps the comment."""
+    with transaction(db):
+        review, rows = _review(db, locale, _current(db))
+        check_pending_etag(if_match, review.etag)
+        _discard_pending(db, locale)
+        record(
+            db,
+            actor,
+            "catalog.reject",
+            f"catalogs/{locale}",
+            before=catalog_hash([entry for entry, _ in rows.values()]),
+            detail=comment,
+        )
+        return CatalogRejection(
+            locale=locale,
+            etag=review.etag,
+            rejected_by=actor.name,
+            rejected_at=now(),
+            comment=comment,
+        )
+
+
+def catalog_signoff(
+    db: sqlite_utils.Database, locale: str, *, limit: int = 100, before_id: int | None = None
+) -> SignoffPage:
+    """A locale's sign-off records, newest first."""
+    rows = db.execute(
+        "SELECT id, context, source_hash, translation_hash, decision, uploaded_by, reviewer, "
+        "at, pending_etag FROM catalog_signoffs WHERE locale = ? AND id < ? "
+        "ORDER BY id DESC LIMIT ?",
+        [locale, before_id if before_id is not None else 2**63 - 1, limit + 1],
+    ).fetchall()
+    entries = tuple(
+        SignoffEntry(
+            id=r[0],
+            context=r[1],
+            source_hash=r[2],
+            translation_hash=r[3],
+            decision=r[4],
+            uploaded_by=_names(r[5] or ""),
+            reviewer=r[6],
+            at=r[7],
+            pending_etag=r[8],
+        )
+        for r in rows[:limit]
+    )
+    return SignoffPage(
+        locale=locale,
+        entries=entries,
+        next_before=entries[-1].id if len(rows) > limit else None,
+    )

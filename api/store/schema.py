@@ -206,6 +206,33 @@ def _v6_refusals(db: sqlite_utils.Database) -> None:
     db.table("refusals").create_index(["actor"])
 
 
+def _v7_signoff(db: sqlite_utils.Database) -> None:
+    """The per-locale medical sign-off: who approved (or removed) which translation of
+    which source text, when. Append-only, like the audit log."""
+    db.table("catalog_signoffs").create(
+        {
+            "id": int,
+            "locale": str,
+            "context": str,
+            "source_hash": str,
+            "translation_hash": str,
+            "decision": str,
+            "uploaded_by": str,
+            "reviewer": str,
+            "at": str,
+            "pending_etag": str,
+        },
+        pk="id",
+        not_null={"locale", "context", "source_hash", "decision", "reviewer", "at"},
+    )
+    db.table("catalog_signoffs").create_index(["locale", "id"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER catalog_signoffs_no_{event.lower()} BEFORE {event} "
+            "ON catalog_signoffs BEGIN SELECT RAISE(ABORT, 'the sign-off is append-only'); END"
+        )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -213,6 +240,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_search,
     _v5_vetting,
     _v6_refusals,
+    _v7_signoff,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -1,7 +1,11 @@
-"""Translator routes: export a locale's catalog, upload one for review, approve it."""
+"""Translator routes: export a locale's catalog, upload one for review, see what it would
+change entry by entry, approve it (whole or in part) or reject it, read the sign-off."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 import sqlite_utils
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
@@ -14,18 +18,29 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import RawBody
+from litestar.params import HeaderParameter, JSONBody, QueryParameter, RawBody
 
 from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
 from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.negotiation import normalize_locale
-from api.store.catalogs import PendingCatalog, approve_catalog, pending_catalog, stage_catalog
+from api.store.catalogs import (
+    CatalogApproval,
+    CatalogRejection,
+    PendingCatalog,
+    PendingReview,
+    SignoffPage,
+    approve_catalog,
+    catalog_signoff,
+    pending_review,
+    reject_catalog,
+    stage_catalog,
+)
 from api.store.exporting import export_catalog, published_content
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
 from api.web.examples import LocalePath
-from api.web.manage import IfMatch
+from api.web.manage import MAX_ID, Rejection
 from api.web.problems import problem_responses
 
 __all__ = ["CatalogsController", "document_catalog_upload"]
@@ -45,6 +60,29 @@ msgid ""
 "revitalize dormant follicles."
 msgstr ""
 """
+
+
+class ApprovalInput(msgspec.Struct, frozen=True, kw_only=True):
+    """Which pending entries to approve, by msgctxt."""
+
+    entries: Annotated[
+        tuple[Annotated[str, msgspec.Meta(min_length=1, max_length=500)], ...],
+        msgspec.Meta(
+            max_length=20_000,
+            description="msgctxt of each entry to approve. Empty or absent: every pending "
+            "entry except those flagged `source_changed`, which are approved only when named.",
+        ),
+    ] = ()
+
+
+PendingIfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description="The exact pending ETag you reviewed. Missing or `*`: 428; stale: 412.",
+    ),
+]
 
 
 def _locale(value: str, db: sqlite_utils.Database) -> str:
@@ -103,6 +141,7 @@ class CatalogsController(Controller):
     @put(
         "/{locale:str}",
         operation_id="uploadCatalog",
+        summary="Upload a catalog for review",
         status_code=202,
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 413, 422),
@@ -115,7 +154,9 @@ class CatalogsController(Controller):
         body: RawBody,
     ) -> PendingCatalog:
         """Upload a .po: validated like `vetted import` (errors give file:line); stored as
-        pending until a reviewer for the locale approves it."""
+        pending until a reviewer for the locale approves it. Entries whose msgid is not the
+        current source text are listed in `stale` with their line and not staged; an
+        upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         tag = _locale(locale, writer)
         authorize(principal, "catalog.upload", tag)
         content = published_content(writer)
@@ -124,12 +165,12 @@ class CatalogsController(Controller):
         if not parsed.entries:
             # Nothing would await review: staging it would only audit an empty upload.
             raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
-        stage_catalog(writer, principal, parsed)
-        return pending_catalog(writer, tag)
+        return stage_catalog(writer, principal, parsed)
 
     @get(
         "/{locale:str}/pending",
         operation_id="pendingCatalog",
+        summary="See what a pending catalog would change, entry by entry",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )
@@ -138,30 +179,86 @@ class CatalogsController(Controller):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: LocalePath,
-    ) -> Response[PendingCatalog]:
-        """What awaits review; its ETag is what approval must send as If-Match."""
+    ) -> Response[PendingReview]:
+        """Every entry whose translation differs from the approved one: context, current
+        source, approved and proposed translation, uploaders and flags. Its ETag is what
+        approval must send as If-Match."""
         authorize(principal, "catalog.read")
-        summary = pending_catalog(writer, _locale(locale, writer))
-        return Response(summary, headers={"ETag": summary.etag})
+        review = pending_review(writer, _locale(locale, writer))
+        return Response(review, headers={"ETag": review.etag})
 
     @post(
         "/{locale:str}/approve",
         operation_id="approveCatalog",
+        summary="Approve pending translations, all or the named entries",
         status_code=200,
         sync_to_thread=True,
-        responses=problem_responses(400, 401, 403, 404, 412, 428),
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
     )
     def approve(
         self,
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: LocalePath,
-        if_match: IfMatch = None,
-    ) -> PendingCatalog:
-        """Approve the pending translations: they are served from now on."""
+        if_match: PendingIfMatch = None,
+        data: JSONBody[ApprovalInput | None] = None,
+    ) -> CatalogApproval:
+        """Approve the pending translations (or the named entries): they are served from
+        now on and recorded in the locale's sign-off. The approver must not have uploaded
+        any of them and must review this locale."""
         tag = _locale(locale, writer)
         authorize(principal, "catalog.review", tag)
-        return approve_catalog(writer, principal, tag, if_match)
+        named = data.entries if data is not None else ()
+        return approve_catalog(writer, principal, tag, if_match, named)
+
+    @post(
+        "/{locale:str}/reject",
+        operation_id="rejectCatalog",
+        summary="Reject a pending catalog with a comment",
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
+    )
+    def reject(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        data: JSONBody[Rejection],
+        if_match: PendingIfMatch = None,
+    ) -> CatalogRejection:
+        """Discard the pending upload you reviewed; the comment goes to the audit log."""
+        tag = _locale(locale, writer)
+        authorize(principal, "catalog.review", tag)
+        return reject_catalog(writer, principal, tag, if_match, data.comment)
+
+    @get(
+        "/{locale:str}/signoff",
+        operation_id="catalogSignoff",
+        summary="Read a locale's medical sign-off, newest first",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def signoff(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        before: Annotated[
+            int | None,
+            QueryParameter(
+                required=False,
+                ge=1,
+                le=MAX_ID,
+                description="Cursor: `next_before` of the previous page.",
+            ),
+        ] = None,
+    ) -> SignoffPage:
+        """Who approved which translation of which source text (hashes), when, and who
+        uploaded it. Admins only."""
+        authorize(principal, "audit.read")
+        return catalog_signoff(writer, _locale(locale, writer), limit=limit, before_id=before)
 
 
 def document_catalog_upload(schema: OpenAPI) -> None:

@@ -12,7 +12,7 @@ from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
 from api.core.locales import LocaleInfo
-from api.core.negotiation import negotiate
+from api.core.negotiation import DEFAULT_LOCALE, negotiate
 from api.core.render import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.store.documents import article_key
 from api.store.reader import Reader
@@ -55,6 +55,19 @@ def resolve_locale(
     reader: NamedDependency[Reader], locale: str | None, accept_language: str | None
 ) -> str:
     return negotiate(locale, accept_language, reader.locales())
+
+
+_PIN = (
+    "Pin a published version. In the source language (`en`) the answer is immutable; in "
+    "other locales it revalidates like the latest, since an approved translation changes it."
+)
+
+
+def _cache_control(version: int | None, locale: str) -> str:
+    """Immutable only for bytes that can never change: a pinned version in the source
+    language. A translation approval re-renders every version in every other locale (a
+    corrected translation must reach readers of old versions too), so those revalidate."""
+    return PINNED if version is not None and locale == DEFAULT_LOCALE else LATEST
 
 
 class ArticlesController(Controller):
@@ -114,7 +127,7 @@ class ArticlesController(Controller):
         accept_language: AcceptLanguage = None,
         version: Annotated[
             int | None,
-            Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
+            Parameter(ge=1, le=1_000_000, required=False, description=_PIN),
         ] = None,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
@@ -127,7 +140,7 @@ class ArticlesController(Controller):
                 f"no published article {slug!r}" + (f" with version {version}" if version else "")
             )
         return send_document(
-            request, document, locale=tag, cache_control=PINNED if version else LATEST
+            request, document, locale=tag, cache_control=_cache_control(version, tag)
         )
 
     @get(
@@ -153,7 +166,7 @@ class ArticlesController(Controller):
         accept_language: AcceptLanguage = None,
         version: Annotated[
             int | None,
-            Parameter(ge=1, le=1_000_000, required=False, description="Pin a published version."),
+            Parameter(ge=1, le=1_000_000, required=False, description=_PIN),
         ] = None,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
@@ -165,7 +178,7 @@ class ArticlesController(Controller):
         if document is None:
             raise NotFound(f"no section {section!r} in published article {slug!r}")
         return send_document(
-            request, document, locale=tag, cache_control=PINNED if version else LATEST
+            request, document, locale=tag, cache_control=_cache_control(version, tag)
         )
 
 

@@ -117,6 +117,8 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
         )
     if isinstance(exc, ImportRejected):
         return tuple(f for e in exc.errors for f in _fields(e))
+    if isinstance(exc, NothingChanged):
+        return tuple(f for e in exc.notes for f in _fields(e))
     return ()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
 from api.sources import catalog_path, read_content
@@ -138,3 +140,30 @@ def test_fuzzy_translation_is_not_served(tree: Path) -> None:
     first, second = body["sections"][0]["blocks"][:2]
     assert (first["locale"], first["fallback"]) == ("en", True)
     assert (second["locale"], second["fallback"]) == ("es", False)
+
+
+def test_a_fact_without_its_phrase_translation_falls_back_whole(tree: Path) -> None:
+    po_path = tree / "locales" / "es" / "LC_MESSAGES" / "content.po"
+    po = read_po(io.BytesIO(po_path.read_bytes()))
+    po.delete("{range} per plan", context="fact/per")
+    out = io.BytesIO()
+    write_po(out, po, width=0)
+    po_path.write_bytes(out.getvalue())
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    db.conn.close()
+    with TestClient(create_app(tree / "v.db")) as client:
+        body = client.get(ARTICLE, params={"locale": "es"}).json()
+    facts = {b["id"]: b for b in blocks(body) if b["type"] == "fact"}
+    plan = facts["stem-cell-plan-cost"]
+    assert (plan["display"], plan["locale"], plan["fallback"]) == (
+        "$3,000–$10,000 per plan",
+        "en",
+        True,
+    )
+    appointment = facts["prp-appointment-cost"]
+    assert (appointment["display"], appointment["locale"], appointment["fallback"]) == (
+        "500\xa0US$–2.500\xa0US$ por cita",
+        "es",
+        False,
+    )

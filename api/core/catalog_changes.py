@@ -1,0 +1,185 @@
+"""What a pending catalog would change for readers, entry by entry: measured against the
+approved translations and the current source text, which is what a reviewer signs off.
+
+An entry is compared by what readers would get: a fuzzy or empty translation is none. An
+uploaded entry whose msgid is not the current source text translates something readers no
+longer get; it is reported (with its line) and never staged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+import msgspec
+
+from api.core.catalog import CatalogEntry
+from api.core.errors import PreconditionRequired, ValidationFailed
+from api.core.messages import Message
+from api.core.workflow import check_if_match
+
+__all__ = [
+    "PendingEntry",
+    "StaleEntry",
+    "check_pending_etag",
+    "pending_entries",
+    "pending_etag",
+    "select_entries",
+    "stale_entries",
+    "text_hash",
+]
+
+Key = tuple[str, str]
+"""(msgctxt, msgid)."""
+
+
+class PendingEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One message whose translation the pending catalog would change for readers."""
+
+    context: str
+    source: str
+    """The current source text."""
+    approved: str | None
+    """The approved translation of this source text that readers get today, if any."""
+    proposed: str | None
+    """The uploaded translation; None when the upload removes the approved one."""
+    translated_from: str | None
+    """With `source_changed`: the earlier source text this same translation was approved
+    for."""
+    uploaded_by: tuple[str, ...]
+    new: bool
+    """No approved translation of the current source text exists."""
+    changed: bool
+    """The proposed translation replaces a different approved one."""
+    removed: bool
+    """Readers would get the fallback instead of the approved translation."""
+    source_changed: bool
+    """The translation is unchanged but its source changed (e.g. a fuzzy flag removed):
+    approved only when named."""
+
+
+class StaleEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded entry whose msgid is not the current source text: never staged."""
+
+    context: str
+    line: int
+    msgid: str
+    source: str | None
+    """The current source text of that msgctxt (None when the msgctxt has several)."""
+    message: str
+
+
+def text_hash(text: str) -> str:
+    """The digest a sign-off records for a source text or a translation."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stale_entries(
+    entries: Iterable[CatalogEntry], current: Sequence[Message], file: str
+) -> list[StaleEntry]:
+    """The entries of an upload that translate a source text readers no longer get."""
+    keys = {(m.context, m.source) for m in current}
+    sources: dict[str, list[str]] = defaultdict(list)
+    for m in current:
+        sources[m.context].append(m.source)
+    out = []
+    for entry in entries:
+        if (entry.context, entry.source) in keys:
+            continue
+        now = sources.get(entry.context, [])
+        out.append(
+            StaleEntry(
+                context=entry.context,
+                line=entry.line,
+                msgid=entry.source,
+                source=now[0] if len(now) == 1 else None,
+                message=f"{file}:{entry.line}: msgid is not the current source text of "
+                f"{entry.context}: this translation is never served; translate the current "
+                "text (export the catalog again, or run `make catalogs`)",
+            )
+        )
+    return out
+
+
+def _served(entry: CatalogEntry | None) -> str | None:
+    return entry.text if entry is not None and not entry.fuzzy and entry.text else None
+
+
+def pending_entries(
+    current: Sequence[Message],
+    approved: Iterable[CatalogEntry],
+    proposed: Iterable[CatalogEntry],
+    authors: Mapping[Key, tuple[str, ...]],
+    removed_by: tuple[str, ...],
+) -> list[PendingEntry]:
+    """Every current message whose translation `proposed` would change, in source order.
+
+    `authors` names who uploaded each proposed entry; `removed_by` who proposed the
+    upload that lacks a translation readers get today.
+    """
+    by_key = {(e.context, e.source): e for e in approved}
+    history: dict[str, list[CatalogEntry]] = defaultdict(list)
+    for entry in by_key.values():
+        history[entry.context].append(entry)
+    offered = {(e.context, e.source): e for e in proposed}
+    out: list[PendingEntry] = []
+    for context, source, _ in current:
+        served = _served(by_key.get((context, source)))
+        text = _served(offered.get((context, source)))
+        if served == text:
+            continue
+        earlier = (
+            next(
+                (e.source for e in history[context] if e.source != source and e.text == text),
+                None,
+            )
+            if text is not None
+            else None
+        )
+        out.append(
+            PendingEntry(
+                context=context,
+                source=source,
+                approved=served,
+                proposed=text,
+                translated_from=earlier,
+                uploaded_by=removed_by if text is None else authors.get((context, source), ()),
+                new=served is None,
+                changed=served is not None and text is not None,
+                removed=text is None,
+                source_changed=earlier is not None,
+            )
+        )
+    return out
+
+
+def pending_etag(entries: Sequence[PendingEntry]) -> str:
+    """The strong validator of exactly what a reviewer sees (and approves)."""
+    digest = hashlib.sha256(msgspec.json.encode(entries)).hexdigest()
+    return f'"sha256:{digest}"'
+
+
+def check_pending_etag(if_match: str | None, current: str) -> None:
+    """An approval names the exact pending state it reviewed: `*` would approve whatever
+    is pending at that moment, so it is refused like a missing If-Match."""
+    if if_match is not None and "*" in (tag.strip() for tag in if_match.split(",")):
+        raise PreconditionRequired(
+            "If-Match: * is not accepted: send the exact pending ETag you reviewed "
+            "(GET the pending catalog)"
+        )
+    check_if_match(if_match, current)
+
+
+def select_entries(
+    entries: Sequence[PendingEntry], named: Collection[str] | None
+) -> list[PendingEntry]:
+    """The entries an approval takes: those whose msgctxt is named, or, when none is, all
+    but the ones whose source changed (those need to be named, one by one)."""
+    if not named:
+        return [e for e in entries if not e.source_changed]
+    unknown = sorted(set(named) - {e.context for e in entries})
+    if unknown:
+        shown = ", ".join(unknown[:10])
+        raise ValidationFailed(f"not pending for review: {shown}", path="entries")
+    return [e for e in entries if e.context in named]
