@@ -13,7 +13,7 @@ from api.core.errors import AuthorRequired, ImportRefused, NotFound
 from api.core.model import Paragraph
 from api.sources import catalog_path, read_content
 from api.store.audit import list_audit
-from api.store.catalogs import approve_catalog, pending_catalog
+from api.store.catalogs import approve_catalog, pending_review
 from api.store.drafts import (
     draft_treatments,
     get_draft,
@@ -113,8 +113,8 @@ def test_a_changed_catalog_becomes_a_pending_upload_by_its_author(tree: Path) ->
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
     report = import_content(db, read_content(tree / "content", tree / "locales"), author=translator)
     assert report.pending == ["es"] and report.drafts == {}
-    pending = pending_catalog(db, "es")
-    assert (pending.uploaded_by, pending.changed) == ("lucia", 1)
+    pending = pending_review(db, "es")
+    assert (pending.uploaded_by, len(pending.entries)) == ("lucia", 1)
     assert catalog_hash(catalog_entries(db, "es")) == approved  # readers: unchanged
     entry = list_audit(db).entries[0]
     assert (entry.actor, entry.action, entry.target) == ("lucia", "catalog.upload", "catalogs/es")
@@ -202,7 +202,7 @@ def test_a_catalog_equal_to_an_earlier_approved_one_stores_nothing(tree: Path) -
     original = po.read_bytes()
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
     import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
-    approve_catalog(db, replace(REVIEWER, locales=("es",)), "es", pending_catalog(db, "es").etag)
+    approve_catalog(db, replace(REVIEWER, locales=("es",)), "es", pending_review(db, "es").etag)
     po.write_bytes(original)
     before = _state(db)
     with pytest.raises(ImportRefused) as caught:
@@ -232,4 +232,4 @@ def test_a_failure_while_proposing_rolls_back_every_draft(tree: Path) -> None:
         )
     assert _state(db) == before
     with pytest.raises(NotFound):
-        pending_catalog(db, "es")
+        pending_review(db, "es")

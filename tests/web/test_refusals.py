@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from api.store.accounts import create_token
 from api.store.schema import open_database
 from tests.conftest import SLUG
-from tests.web.test_workflow import _edited
+from tests.web.test_workflow import _edited, _read
 
 Client = TestClient[Any]
 REFUSALS = "/v1/manage/audit/refusals"
@@ -30,7 +30,9 @@ def auth(db_path: Path) -> dict[str, dict[str, str]]:
 
 def _draft(client: Client, auth: dict[str, dict[str, str]]) -> tuple[int, str]:
     created = client.post(
-        f"/v1/manage/articles/{SLUG}/drafts", json=_edited(client, auth["ed"]), headers=auth["ed"]
+        f"/v1/manage/articles/{SLUG}/drafts",
+        json=_edited(client, auth["ed"]),
+        headers=_read(client, auth["ed"]),
     )
     assert created.status_code == 201, created.text
     return created.json()["id"], created.headers["etag"]
