@@ -146,6 +146,7 @@ class DraftsController(Controller):
     @get(
         "/drafts",
         operation_id="listDrafts",
+        summary="List drafts, newest first",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )
@@ -169,6 +170,7 @@ class DraftsController(Controller):
     @get(
         "/review-queue",
         operation_id="reviewQueue",
+        summary="List the drafts waiting for review",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )
@@ -187,6 +189,7 @@ class DraftsController(Controller):
     @post(
         "/articles/{slug:str}/drafts",
         operation_id="createDraft",
+        summary="Start a draft of an article",
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -207,6 +210,7 @@ class DraftsController(Controller):
     @get(
         "/drafts/{draft_id:int}",
         operation_id="getDraft",
+        summary="Get a draft with its content",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )
@@ -224,6 +228,7 @@ class DraftsController(Controller):
     @put(
         "/drafts/{draft_id:int}",
         operation_id="updateDraft",
+        summary="Replace the content of a draft",
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -244,6 +249,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/submit",
         operation_id="submitDraft",
+        summary="Send a draft to review",
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -262,6 +268,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/reject",
         operation_id="rejectDraft",
+        summary="Send a draft back to its author",
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -281,6 +288,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/publish",
         operation_id="publishDraft",
+        summary="Approve and publish a draft",
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -300,6 +308,7 @@ class DraftsController(Controller):
     @get(
         "/articles/{slug:str}",
         operation_id="getArticleHead",
+        summary="Get the published source of an article",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )
@@ -329,6 +338,7 @@ class DraftsController(Controller):
     @post(
         "/articles/{slug:str}/rollback",
         operation_id="rollbackArticle",
+        summary="Publish an earlier version again",
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
