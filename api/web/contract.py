@@ -245,6 +245,8 @@ def _problem_types(schemas: dict[str, Any]) -> None:
         "title": "ProblemType",
         "type": "string",
         "enum": [f"/problems/{name}" for name in PROBLEM_TYPES],
+        # Names for generated enum members (openapi-generator, openapi-python-client).
+        "x-enum-varnames": [name.replace("-", "_").upper() for name in PROBLEM_TYPES],
         "description": "Every problem `type` this server sends:\n\n" + listed,
     }
     problem = schemas["Problem"]["properties"]
