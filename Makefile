@@ -7,7 +7,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock upgrade serve test fuzz lint typecheck openapi catalogs bench soak bench-tools clean
+.PHONY: install lock upgrade serve test fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean
 
 # Every dependency, transitive ones, the installer (uv) and the build backend included, is
 # pinned with hashes in requirements.lock; the install is exactly the lock, never a fresh
@@ -33,7 +33,17 @@ lock: $(STAMP)
 upgrade: $(STAMP)
 	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o $(LOCK)
 
-install: $(STAMP)
+# The contract linter (Redocly CLI, an npm package) is pinned with its integrity hash in
+# contract/package-lock.json; `npm ci` installs exactly that lock, nothing else.
+NODE_STAMP := contract/node_modules/.installed
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	contract/node_modules/.bin/redocly
+
+$(NODE_STAMP): contract/package.json contract/package-lock.json
+	cd contract && npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 # `vetted serve` seeds an empty database itself; it never imports over published content.
 serve: $(STAMP)
@@ -46,7 +56,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The contract partners generate clients from: valid OpenAPI 3.1, and clean under Redocly's
+# recommended rules with no error and no warning (Redocly itself fails only on errors).
+lint-contract: $(STAMP) $(NODE_STAMP)
+	$(BIN)/openapi-spec-validator openapi.yaml
+	$(REDOCLY) lint openapi.yaml --config contract/redocly.yaml
+	$(REDOCLY) lint openapi.yaml --config contract/redocly.yaml --format json > $(VENV)/redocly.json
+	$(BIN)/python -c "import json, sys; t = json.load(open('$(VENV)/redocly.json'))['totals']; \
+		sys.exit(f'redocly: {t}' if t['errors'] or t['warnings'] else 0)"
+
+test: lint typecheck lint-contract
 	$(BIN)/pytest
 
 # The contract fuzz test with ten times the examples `make test` uses (a minute or two).
@@ -76,4 +95,4 @@ bench-tools:
 	fi
 
 clean:
-	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(VENV) contract/node_modules $(DB) $(DB)-wal $(DB)-shm

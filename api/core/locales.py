@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from babel import Locale
 
 from api.core.negotiation import locale_chain
 
-__all__ = ["LocaleInfo", "babel_locale", "describe_locale"]
+__all__ = [
+    "LocaleInfo",
+    "TextDirection",
+    "babel_locale",
+    "describe_locale",
+    "text_direction",
+]
+
+TextDirection = Literal["ltr", "rtl"]
 
 
 class LocaleInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -16,7 +26,7 @@ class LocaleInfo(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     english_name: str
     native_name: str
-    dir: str
+    dir: TextDirection
     fallback: tuple[str, ...]
     completeness: dict[str, float] = msgspec.field(default_factory=dict)
 
@@ -26,6 +36,11 @@ def babel_locale(code: str) -> Locale:
     return Locale.parse(code, sep="-")
 
 
+def text_direction(code: str) -> TextDirection:
+    """Whether text in the locale `code` runs left to right or right to left (CLDR)."""
+    return "rtl" if babel_locale(code).text_direction == "rtl" else "ltr"
+
+
 def describe_locale(code: str, completeness: dict[str, float]) -> LocaleInfo:
     """CLDR facts about `code` plus its translation completeness per article."""
     locale = babel_locale(code)
@@ -33,7 +48,7 @@ def describe_locale(code: str, completeness: dict[str, float]) -> LocaleInfo:
         code=code,
         english_name=locale.english_name or code,
         native_name=locale.display_name or code,
-        dir=locale.text_direction,
+        dir=text_direction(code),
         fallback=locale_chain(code)[1:],
         completeness=completeness,
     )

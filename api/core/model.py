@@ -12,15 +12,23 @@ import msgspec
 
 __all__ = [
     "Article",
+    "Audience",
     "Block",
     "Callout",
+    "CalloutKind",
+    "CostBasis",
+    "DurationUnit",
     "Fact",
+    "FactKind",
     "Faq",
+    "Form",
     "Paragraph",
     "Regulation",
+    "RegulatoryStatus",
     "Section",
     "Treatment",
     "TreatmentCatalog",
+    "TreatmentKind",
     "TreatmentRef",
     "content_hash",
     "walk_sections",
@@ -39,6 +47,13 @@ Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 DurationUnit = Literal["minute", "hour", "day", "week", "month", "year"]
 CostBasis = Literal["plan", "appointment", "session"]
 Form = Literal["topical", "oral", "injection", "device", "surgery"]
+CalloutKind = Literal["safety", "experimental", "info"]
+TreatmentKind = Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
+RegulatoryStatus = Literal[
+    "fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"
+]
+Audience = Literal["men", "women"]
+FactKind = Literal["duration", "cost"]
 
 
 class Paragraph(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
@@ -60,7 +75,7 @@ class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
     """Text that clients should set apart, such as a safety note."""
 
     id: BlockId
-    kind: Literal["safety", "experimental", "info"]
+    kind: CalloutKind
     text: Text
 
 
@@ -75,7 +90,7 @@ class Fact(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=
     """A structured figure stated in the text: a duration or a cost range."""
 
     id: BlockId
-    kind: Literal["duration", "cost"]
+    kind: FactKind
     min: int | float
     max: int | float
     unit: DurationUnit | None = None
@@ -109,7 +124,7 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A regulatory status as the article states it, for some forms of a treatment."""
 
-    status: Literal["fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"]
+    status: RegulatoryStatus
     forms: tuple[Form, ...] = ()
     statement: Text
 
@@ -119,10 +134,10 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     id: Slug
     name: Text
-    kind: Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
+    kind: TreatmentKind
     forms: tuple[Form, ...]
     regulatory: tuple[Regulation, ...] = ()
-    audience: tuple[Literal["men", "women"], ...] = ()
+    audience: tuple[Audience, ...] = ()
     suitable_for: Text | None = None
     article: Slug
     section: SectionId

@@ -8,23 +8,31 @@ current translation of every field of the block; otherwise in the source languag
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from api.core.formatting import cost_basis_phrases, format_fact
-from api.core.locales import babel_locale
+from api.core.locales import TextDirection, babel_locale, text_direction
 from api.core.messages import article_messages, block_fields, section_context, treatment_fields
 from api.core.model import (
     Article,
+    Audience,
     Block,
     Callout,
+    CalloutKind,
+    CostBasis,
+    DurationUnit,
     Fact,
+    FactKind,
     Faq,
+    Form,
     Paragraph,
+    RegulatoryStatus,
     Section,
     Treatment,
     TreatmentCatalog,
+    TreatmentKind,
     TreatmentRef,
 )
 from api.core.negotiation import DEFAULT_LOCALE, locale_chain
@@ -87,7 +95,7 @@ class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
 
 class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
     id: str
-    kind: str
+    kind: CalloutKind
     text: str
     locale: TextLocale
     fallback: Fallback
@@ -103,12 +111,12 @@ class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=
 
 class FactOut(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=True):
     id: str
-    kind: Literal["duration", "cost"]
+    kind: FactKind
     min: int | float
     max: int | float
-    unit: str | None = None
+    unit: DurationUnit | None = None
     currency: str | None = None
-    per: str | None = None
+    per: CostBasis | None = None
     treatment: str | None = None
     display: str
     locale: TextLocale
@@ -143,7 +151,7 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
     content_hash: str
     published_at: str
     locale: str
-    dir: str
+    dir: TextDirection
     title: LocalizedText
     audience: tuple[str, ...]
     completeness: Completeness
@@ -155,7 +163,7 @@ class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     content_hash: str
     locale: str
-    dir: str
+    dir: TextDirection
     section: SectionOut
 
 
@@ -170,18 +178,18 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
-    status: str
-    forms: tuple[str, ...]
+    status: RegulatoryStatus
+    forms: tuple[Form, ...]
     statement: LocalizedText
 
 
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: str
     name: LocalizedText
-    kind: str
-    forms: tuple[str, ...]
+    kind: TreatmentKind
+    forms: tuple[Form, ...]
     regulatory: tuple[RegulationOut, ...] = msgspec.field(default_factory=tuple)
-    audience: tuple[str, ...] = msgspec.field(default_factory=tuple)
+    audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     suitable_for: LocalizedText | None = None
     article: str
     section: str
@@ -238,7 +246,7 @@ def render_article(
         content_hash=version.content_hash,
         published_at=version.published_at,
         locale=locale,
-        dir=babel_locale(locale).text_direction,
+        dir=text_direction(locale),
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
         completeness=completeness(article, locale, catalogs),

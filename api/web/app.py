@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Server
-from litestar.response import Redirect
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, License, SecurityScheme, Server
 
 from api.config import SETTINGS_ENV, Settings, decode_settings, load_settings
 from api.core.limits import SlidingWindow
@@ -23,9 +22,10 @@ from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
 from api.web.catalogs import CatalogsController, document_catalog_upload
-from api.web.contract import PlainYamlRenderPlugin, merge_number_unions
+from api.web.contract import PlainYamlRenderPlugin, finish_contract, merge_number_unions
 from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
+from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.head import HeadAsGet
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
@@ -42,12 +42,6 @@ __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 5_000_000
-
-
-@get("/docs", include_in_schema=False)
-async def docs() -> Redirect:
-    """Interactive API documentation lives beside the schema."""
-    return Redirect("/schema/docs")
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
@@ -88,7 +82,9 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             SearchController,
             healthz,
             readyz,
-            docs,
+            docs_page,
+            docs_asset,
+            old_docs_page,
         ],
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
@@ -99,12 +95,13 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             description="Vetted medical content, structured, versioned and translated. "
             "Delivery routes are public and cacheable; every error is "
             "application/problem+json (RFC 9457).",
+            # The contract's terms are the partner agreement's; no open licence is granted.
+            license=License(name="Proprietary", identifier="LicenseRef-Proprietary"),
             path="/schema",
             servers=[Server(url="/")],
             render_plugins=[
                 PlainYamlRenderPlugin(),
                 JsonRenderPlugin(),
-                ScalarRenderPlugin(path="/docs"),
             ],
             use_handler_docstrings=True,
             components=Components(
@@ -138,6 +135,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     document_catalog_upload(app.openapi_schema)
     merge_number_unions(app.openapi_schema)
     document_rate_limits(app.openapi_schema)
+    finish_contract(app)
     return app
 
 

@@ -44,6 +44,7 @@ class AuditController(Controller):
     @get(
         "/",
         operation_id="listAudit",
+        summary="List audit log entries",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )

@@ -3,22 +3,25 @@ change entry by entry, approve it (whole or in part) or reject it, read the sign
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import sqlite_utils
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
+from litestar.concurrency import sync_to_thread
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
     RequestBody,
     Schema,
 )
-from litestar.params import HeaderParameter, JSONBody, QueryParameter, RawBody
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
@@ -46,6 +49,8 @@ from api.web.problems import problem_responses
 __all__ = ["CatalogsController", "document_catalog_upload"]
 
 PO_MEDIA_TYPE = "text/x-gettext-translation"
+MULTIPART = "multipart/form-data"
+UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -107,6 +112,7 @@ class CatalogsController(Controller):
     @get(
         "/{locale:str}",
         operation_id="exportCatalog",
+        summary="Download the catalog of a locale",
         sync_to_thread=True,
         media_type=PO_MEDIA_TYPE,
         responses={
@@ -143,29 +149,21 @@ class CatalogsController(Controller):
         operation_id="uploadCatalog",
         summary="Upload a catalog for review",
         status_code=202,
-        sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 413, 422),
     )
-    def upload(
+    async def upload(
         self,
+        request: Request[Any, Any, Any],
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: LocalePath,
-        body: RawBody,
     ) -> PendingCatalog:
         """Upload a .po: validated like `vetted import` (errors give file:line); stored as
         pending until a reviewer for the locale approves it. Entries whose msgid is not the
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
-        tag = _locale(locale, writer)
-        authorize(principal, "catalog.upload", tag)
-        content = published_content(writer)
-        contexts = known_contexts(list(content.articles), content.treatments)
-        parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
-        if not parsed.entries:
-            # Nothing would await review: staging it would only audit an empty upload.
-            raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
-        return stage_catalog(writer, principal, parsed)
+        body = await _uploaded_catalog(request)
+        return await sync_to_thread(_stage_upload, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -261,12 +259,60 @@ class CatalogsController(Controller):
         return catalog_signoff(writer, _locale(locale, writer), limit=limit, before_id=before)
 
 
+async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
+    """The .po bytes: the whole body, or the `catalog` part of a multipart form (what
+    clients generated from the contract send)."""
+    if request.content_type[0] != MULTIPART:
+        return await request.body()
+    form = await request.form()
+    part = form.get(UPLOAD_FIELD)
+    if isinstance(part, UploadFile):
+        return await part.read()
+    if isinstance(part, str):
+        return part.encode("utf-8")
+    raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
+
+
+def _stage_upload(
+    writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
+) -> PendingCatalog:
+    tag = _locale(locale, writer)
+    authorize(principal, "catalog.upload", tag)
+    content = published_content(writer)
+    contexts = known_contexts(list(content.articles), content.treatments)
+    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
+    if not parsed.entries:
+        # Nothing would await review: staging it would only audit an empty upload.
+        raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
+    return stage_catalog(writer, principal, parsed)
+
+
 def document_catalog_upload(schema: OpenAPI) -> None:
-    """The upload takes the raw .po bytes, which Litestar cannot describe by itself."""
+    """The upload takes the .po bytes, which Litestar cannot describe by itself: as the
+    whole body, or as the `catalog` file of a multipart form for generated clients that
+    cannot send a body of a media type they do not know."""
     item = (schema.paths or {}).get("/v1/manage/catalogs/{locale}")
     if item is not None and item.put is not None:
         item.put.request_body = RequestBody(
             required=True,
-            description="The .po file, UTF-8, at most 5 MB.",
-            content={PO_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
+            description="The .po file, UTF-8, at most 5 MB: the whole body as "
+            f"`{PO_MEDIA_TYPE}`, or the part `{UPLOAD_FIELD}` of a `{MULTIPART}` form. The "
+            "two are the same upload.",
+            content={
+                PO_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                MULTIPART: OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            UPLOAD_FIELD: Schema(
+                                type=OpenAPIType.STRING,
+                                format=OpenAPIFormat.BINARY,
+                                content_media_type=PO_MEDIA_TYPE,
+                                description="The .po file.",
+                            )
+                        },
+                        required=[UPLOAD_FIELD],
+                    )
+                ),
+            },
         )

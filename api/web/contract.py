@@ -1,20 +1,58 @@
-"""The OpenAPI contract exactly as the running app serves it."""
+"""The OpenAPI contract exactly as the running app serves it, and the finishing Litestar
+cannot do by itself: discriminated block unions, named enums, timestamps, the headers
+every operation takes and sends, problem types, and security on public operations."""
 
 from __future__ import annotations
 
 import logging
 import tempfile
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import yaml
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import OpenAPI, OpenAPIType, Schema
 from litestar.testing import TestClient
 
-__all__ = ["PlainYamlRenderPlugin", "merge_number_unions", "served_openapi_yaml"]
+from api.core import model, sync
+from api.core.locales import TextDirection
+from api.core.render import BlockOut
+from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
+
+__all__ = [
+    "UNKNOWN_BLOCK",
+    "PlainYamlRenderPlugin",
+    "finish_contract",
+    "merge_number_unions",
+    "served_openapi_yaml",
+]
+
+UNKNOWN_BLOCK = "UnknownBlock"
+_SCHEMAS = "#/components/schemas/"
+_FORWARD_COMPATIBLE = (
+    "Clients must treat an unknown block `type` as a block they cannot show: keep parsing "
+    "the article, skip the block (or show its `text` when it has one), and never fail the "
+    "whole document. New block types are added without a new API version; every block, "
+    "known or not, has `type`, `id`, `locale` and `fallback`."
+)
+# Enums the model names once; each becomes one component every field refers to, so a
+# generated client has one `DurationUnit`, not one enum per field that uses it.
+_NAMED_ENUMS: dict[str, Any] = {
+    "DurationUnit": model.DurationUnit,
+    "CostBasis": model.CostBasis,
+    "CalloutKind": model.CalloutKind,
+    "FactKind": model.FactKind,
+    "Form": model.Form,
+    "TreatmentKind": model.TreatmentKind,
+    "RegulatoryStatus": model.RegulatoryStatus,
+    "Audience": model.Audience,
+    "TextDirection": TextDirection,
+    "ItemKind": sync.ItemKind,
+}
 
 
 class PlainYamlRenderPlugin(YamlRenderPlugin):
@@ -58,6 +96,242 @@ def _merge(node: Any) -> None:
         node.items,
     ):
         _merge(child)
+
+
+def finish_contract(app: Litestar) -> None:
+    """Finish the app's schema document in place, once, before it is first served."""
+    document = _served_document(app)
+    components = document.setdefault("components", {})
+    schemas: dict[str, Any] = components.setdefault("schemas", {})
+    _discriminate_unions(schemas)
+    _name_enums(document, schemas)
+    for node in _schema_nodes(document):
+        _timestamp(node)
+    _problem_types(schemas)
+    _headers(document, components)
+    for operation in _operations(document):
+        # Public operations say so: no security requirement at all.
+        operation.setdefault("security", [])
+        _client_errors(operation)
+
+
+def _served_document(app: Litestar) -> dict[str, Any]:
+    # The dict every render plugin serves is built once and cached by Litestar's OpenAPI
+    # plugin; finishing it in place changes what /schema/openapi.{yaml,json} and /docs get.
+    plugin: Any = app.plugins.get("OpenAPIPlugin")
+    document: dict[str, Any] = plugin.provide_openapi_schema()
+    return document
+
+
+def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for item in document.get("paths", {}).values():
+        for method in ("get", "put", "post", "delete", "patch", "head"):
+            if method in item:
+                yield item[method]
+
+
+def _schema_nodes(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every schema object of the document (never an example value)."""
+    roots: list[Any] = list(document.get("components", {}).get("schemas", {}).values())
+    for operation in _operations(document):
+        roots += [p.get("schema") for p in operation.get("parameters", [])]
+        body = operation.get("requestBody", {})
+        roots += [m.get("schema") for m in body.get("content", {}).values()]
+        for response in operation.get("responses", {}).values():
+            roots += [m.get("schema") for m in response.get("content", {}).values()]
+    stack = [r for r in roots if isinstance(r, dict)]
+    while stack:
+        node = stack.pop()
+        yield node
+        children = [
+            *node.get("properties", {}).values(),
+            *node.get("oneOf", ()),
+            *node.get("anyOf", ()),
+            *node.get("allOf", ()),
+            *node.get("prefixItems", ()),
+            node.get("items"),
+            node.get("additionalProperties"),
+            node.get("not"),
+        ]
+        stack += [c for c in children if isinstance(c, dict)]
+
+
+def _discriminate_unions(schemas: dict[str, Any]) -> None:
+    """Tagged unions get `discriminator: {propertyName: type, mapping}`; the block union of
+    responses also gets the `UnknownBlock` member for types added later."""
+    out_blocks = {_SCHEMAS + t.__name__ for t in typing.get_args(BlockOut)}
+    known = sorted(t.__struct_config__.tag for t in typing.get_args(BlockOut))
+    for node in list(_all_nodes(schemas)):
+        members = node.get("oneOf") or ()
+        tags = {m.get("$ref"): _tag(schemas, m.get("$ref", "")) for m in members}
+        if not members or None in tags.values() or len(tags) != len(members):
+            continue
+        node["discriminator"] = {
+            "propertyName": "type",
+            "mapping": {tag: ref for ref, tag in tags.items()},
+        }
+        if set(tags) == out_blocks:
+            # The fallback member sits beside the discriminated union, not in it: a
+            # discriminator needs a fixed tag for every member it maps.
+            union = dict(node)
+            node.clear()
+            node["anyOf"] = [union, {"$ref": _SCHEMAS + UNKNOWN_BLOCK}]
+            node["description"] = "A block of the section. " + _FORWARD_COMPATIBLE
+            schemas[UNKNOWN_BLOCK] = _unknown_block(known)
+
+
+def _all_nodes(schemas: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from _schema_nodes({"components": {"schemas": schemas}})
+
+
+def _tag(schemas: dict[str, Any], ref: str) -> str | None:
+    target = schemas.get(ref.removeprefix(_SCHEMAS), {}) if ref.startswith(_SCHEMAS) else {}
+    tag = target.get("properties", {}).get("type", {}).get("const")
+    return tag if isinstance(tag, str) else None
+
+
+def _unknown_block(known: list[str]) -> dict[str, Any]:
+    return {
+        "title": UNKNOWN_BLOCK,
+        "description": "A block whose `type` this version of the contract does not list. "
+        + _FORWARD_COMPATIBLE,
+        "type": "object",
+        "properties": {
+            "type": {
+                "type": "string",
+                "not": {"enum": known},
+                "description": "A block type added after this contract.",
+            },
+            "id": {"type": "string"},
+            "locale": {"type": "string", "description": "The locale this block is in."},
+            "fallback": {"type": "boolean"},
+        },
+        "required": ["fallback", "id", "locale", "type"],
+        "additionalProperties": True,
+    }
+
+
+def _name_enums(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    by_values = {typing.get_args(t): name for name, t in _NAMED_ENUMS.items()}
+    for node in list(_schema_nodes(document)):
+        values = tuple(v for v in node.get("enum", ()) if v is not None)
+        name = by_values.get(values)
+        if name is None or node is schemas.get(name):
+            continue
+        schemas[name] = {"type": "string", "enum": list(values), "title": name}
+        nullable = None in node["enum"]
+        kept = {k: v for k, v in node.items() if k in ("description", "default")}
+        node.clear()
+        ref = {"$ref": _SCHEMAS + name}
+        node.update({"oneOf": [ref, {"type": "null"}]} if nullable else ref)
+        node.update(kept)
+
+
+def _timestamp(node: dict[str, Any]) -> None:
+    """Our timestamps are the fields named `at` or `…_at`: UTC, RFC 3339 (`…Z`)."""
+    for name, prop in node.get("properties", {}).items():
+        if name != "at" and not name.endswith("_at"):
+            continue
+        for branch in (prop, *prop.get("oneOf", ())):
+            if branch.get("type") == "string":
+                branch["format"] = "date-time"
+
+
+def _problem_types(schemas: dict[str, Any]) -> None:
+    listed = "\n".join(
+        f"- `/problems/{name}` ({status}): {text}" for name, (status, text) in PROBLEM_TYPES.items()
+    )
+    schemas["ProblemType"] = {
+        "title": "ProblemType",
+        "type": "string",
+        "enum": [f"/problems/{name}" for name in PROBLEM_TYPES],
+        # Names for generated enum members (openapi-generator, openapi-python-client).
+        "x-enum-varnames": [name.replace("-", "_").upper() for name in PROBLEM_TYPES],
+        "description": "Every problem `type` this server sends:\n\n" + listed,
+    }
+    problem = schemas["Problem"]["properties"]
+    problem["type"] = {
+        "anyOf": [{"$ref": _SCHEMAS + "ProblemType"}, {"type": "string"}],
+        "description": "What went wrong, stable for clients to switch on: one of "
+        "`ProblemType` today. A type added later is still a string: handle it by `status`.",
+    }
+
+
+_REQUEST_ID = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": False,
+    "description": "Your id for this request (1–128 of `A-Z a-z 0-9 . _ : -`, starting with a "
+    "letter or digit), echoed back and logged; anything else is replaced by a new id.",
+    "schema": {"type": "string"},
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag you hold (or several, comma-separated): `304` with no body "
+    "when the representation is unchanged.",
+    "schema": {"type": "string"},
+}
+_REQUEST_ID_HEADER = {
+    "description": "The request's id (yours when valid, else a new one); every log line of "
+    "the request has it.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+def _headers(document: dict[str, Any], components: dict[str, Any]) -> None:
+    """Declare the conditional and tracing headers; tidy the generated parameters."""
+    components.setdefault("parameters", {}).update(
+        {"RequestId": _REQUEST_ID, "IfNoneMatch": _IF_NONE_MATCH}
+    )
+    components.setdefault("headers", {})["RequestId"] = _REQUEST_ID_HEADER
+    for operation in _operations(document):
+        parameters = operation.setdefault("parameters", [])
+        for parameter in parameters:
+            _tidy_parameter(parameter, operation.get("operationId"))
+        if "304" in operation.get("responses", {}):
+            parameters.append({"$ref": "#/components/parameters/IfNoneMatch"})
+        parameters.append({"$ref": "#/components/parameters/RequestId"})
+        for response in operation.get("responses", {}).values():
+            headers = response.setdefault("headers", {})
+            headers["X-Request-ID"] = {"$ref": "#/components/headers/RequestId"}
+
+
+# A new article has no version to name; a change to a published one must (428 without).
+_IF_MATCH_OPTIONAL = frozenset({"createDraft"})
+
+
+def _tidy_parameter(parameter: dict[str, Any], operation: str | None) -> None:
+    # An absent If-Match is answered 428: to a client it is required.
+    if parameter.get("name") == "If-Match" and operation not in _IF_MATCH_OPTIONAL:
+        parameter["required"] = True
+    # An optional parameter is left out, never sent as null: a nullable schema makes some
+    # generated clients send `None` (and crash building the header).
+    schema = parameter.get("schema", {})
+    branches = schema.get("oneOf")
+    if branches and any(b.get("type") == "null" for b in branches):
+        kept = [b for b in branches if b.get("type") != "null"]
+        del schema["oneOf"]
+        if len(kept) == 1:
+            schema.update({**kept[0], **schema})
+        else:
+            schema["oneOf"] = kept
+
+
+def _client_errors(operation: dict[str, Any]) -> None:
+    """An operation that answers no client error for a well-formed request (the probes)
+    still says what one would look like."""
+    responses = operation.setdefault("responses", {})
+    if any(code.startswith("4") for code in responses):
+        return
+    responses["4XX"] = {
+        "description": "Not expected for a well-formed request; any client error is a "
+        "problem document.",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _SCHEMAS + "Problem"}}},
+        "headers": {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}},
+    }
 
 
 def served_openapi_yaml() -> str:

@@ -87,7 +87,7 @@ class ArticlesController(Controller):
                 "Latest published version of every article.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400),
+            **problem_responses(400, locale=True),
         },
     )
     async def list_articles(
@@ -115,7 +115,7 @@ class ArticlesController(Controller):
                 "its locale and whether it is a fallback.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, locale=True),
         },
     )
     async def get_article(
@@ -153,7 +153,7 @@ class ArticlesController(Controller):
                 SectionDocument, examples.SECTION, "The section, with its nested sections."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, locale=True),
         },
     )
     async def get_section(
@@ -195,7 +195,7 @@ class TreatmentsController(Controller):
         responses={
             200: examples.ok(list[TreatmentOut], [examples.TREATMENT], "Every treatment record."),
             **NOT_MODIFIED,
-            **problem_responses(400),
+            **problem_responses(400, locale=True),
         },
     )
     async def list_treatments(
@@ -218,7 +218,7 @@ class TreatmentsController(Controller):
         responses={
             200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, locale=True),
         },
     )
     async def get_treatment(
@@ -245,7 +245,7 @@ class LocalesController(Controller):
     @get(
         "/",
         operation_id="listLocales",
-        summary="List locales",
+        summary="List the locales content is served in",
         responses={
             200: examples.ok(
                 list[LocaleInfo],
@@ -254,6 +254,7 @@ class LocalesController(Controller):
                 "completeness per article of every locale.",
             ),
             **NOT_MODIFIED,
+            **problem_responses(404),
         },
     )
     async def list_locales(

@@ -184,7 +184,8 @@ CHANGES: dict[str, Any] = {
     "locale": "es",
     "since": 5,
     "cursor": 7,
-    "locales": None,
+    # The locale metadata changed too (a translation was approved); else it is null.
+    "locales": LOCALES,
     "articles": [ARTICLE],
     "treatments": [],
     "removed": [{"kind": "treatment", "id": "spironolactone"}],

@@ -19,7 +19,11 @@ class Health(msgspec.Struct, frozen=True, kw_only=True):
 
 
 @get(
-    "/healthz", operation_id="healthz", tags=["operations"], summary="Liveness", cache_control=None
+    "/healthz",
+    operation_id="healthz",
+    tags=["operations"],
+    summary="Check that the process is up",
+    cache_control=None,
 )
 async def healthz() -> Health:
     """The process is up and answering."""
@@ -30,7 +34,7 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="readyz",
     tags=["operations"],
-    summary="Readiness",
+    summary="Check that the server is ready to serve content",
     responses={
         503: ResponseSpec(
             data_container=Health,

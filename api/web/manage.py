@@ -58,7 +58,8 @@ IfMatch = Annotated[
     HeaderParameter(
         name="If-Match",
         required=False,
-        description="The ETag you last read. Missing: 428; stale: 412.",
+        description="The ETag you last read (for a new draft: the article head's). "
+        "Missing: 428 (except for a draft of a new article); stale: 412.",
     ),
 ]
 
@@ -180,6 +181,7 @@ class DraftsController(Controller):
     @get(
         "/drafts",
         operation_id="listDrafts",
+        summary="List drafts, newest first",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )
@@ -205,6 +207,7 @@ class DraftsController(Controller):
     @get(
         "/review-queue",
         operation_id="reviewQueue",
+        summary="List the drafts waiting for review",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )
@@ -223,6 +226,7 @@ class DraftsController(Controller):
     @post(
         "/articles/{slug:str}/drafts",
         operation_id="createDraft",
+        summary="Start a draft of an article",
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -248,6 +252,7 @@ class DraftsController(Controller):
     @get(
         "/drafts/{draft_id:int}",
         operation_id="getDraft",
+        summary="Get a draft with its content",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )
@@ -265,6 +270,7 @@ class DraftsController(Controller):
     @put(
         "/drafts/{draft_id:int}",
         operation_id="updateDraft",
+        summary="Replace the content of a draft",
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -296,6 +302,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/submit",
         operation_id="submitDraft",
+        summary="Send a draft to review",
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -314,6 +321,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/reject",
         operation_id="rejectDraft",
+        summary="Send a draft back to its author",
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -333,6 +341,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/publish",
         operation_id="publishDraft",
+        summary="Approve and publish a draft",
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -352,6 +361,7 @@ class DraftsController(Controller):
     @get(
         "/articles/{slug:str}",
         operation_id="getArticleHead",
+        summary="Get the published source of an article",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )
@@ -383,6 +393,7 @@ class DraftsController(Controller):
     @post(
         "/articles/{slug:str}/rollback",
         operation_id="rollbackArticle",
+        summary="Request a rollback to an earlier version, for review",
         status_code=201,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -406,6 +417,7 @@ class DraftsController(Controller):
     @post(
         "/drafts/{draft_id:int}/withdraw",
         operation_id="withdrawDraft",
+        summary="Withdraw a draft for good",
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -425,6 +437,7 @@ class DraftsController(Controller):
     @get(
         "/drafts/{draft_id:int}/diff",
         operation_id="diffDraft",
+        summary="See what publishing a draft would change",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403, 404),
     )

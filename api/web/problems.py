@@ -32,7 +32,13 @@ from api.core.errors import (
 from api.logs import request_id
 from api.web.refusals import refusal_trace
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "exception_handlers", "problem_responses"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_TYPES",
+    "Problem",
+    "exception_handlers",
+    "problem_responses",
+]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("vetted.web")
@@ -86,7 +92,40 @@ _HTTP_TYPES = {
 }
 
 
+# Every `type` this server sends, with its status and when; the contract lists them as the
+# ProblemType enum so clients can switch on them. A name missing here fails at once.
+PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "The request could not be read (a malformed body or header)."),
+    "invalid-locale": (400, "`locale` is not a locale code; `available` lists those served."),
+    "invalid-parameter": (400, "A parameter has an invalid value; `errors[].field` names it."),
+    "unauthorized": (401, "No bearer token, or an unknown or revoked one."),
+    "forbidden": (403, "The token's role or locales do not allow this action."),
+    "not-found": (404, "No such article, section, version, treatment, draft or catalog."),
+    "method-not-allowed": (405, "The route does not answer this HTTP method."),
+    "conflict": (
+        409,
+        "The action does not fit the current state (e.g. publishing a draft "
+        "that is not in review).",
+    ),
+    "stale-version": (412, "`If-Match` names an older ETag: read again, then retry."),
+    "too-large": (413, "The request body is larger than the limit (5 MB)."),
+    "validation-failed": (
+        422,
+        "The body or upload is invalid; `errors` gives the field or file and line.",
+    ),
+    "precondition-required": (428, "`If-Match` is missing: send the ETag you last read."),
+    "too-many-requests": (
+        429,
+        "Too many requests or failed authentications from this "
+        "address; wait `Retry-After` seconds.",
+    ),
+    "server-error": (500, "An unexpected error; the server logged it with the request id."),
+}
+
+
 def _problem_type(name: str) -> str:
+    if name not in PROBLEM_TYPES:
+        raise KeyError(f"problem type {name!r} is not listed in PROBLEM_TYPES")
     return f"/problems/{name}"
 
 
@@ -232,26 +271,43 @@ exception_handlers: ExceptionHandlersMap = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the problem answers a route can give."""
+def problem_responses(*statuses: int, locale: bool = False) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problem answers a route can give; `locale` when the
+    route takes a locale (its 400 may then be `invalid-locale`)."""
     out: dict[int, ResponseSpec] = {}
     for status in statuses:
         name = _HTTP_TYPES.get(status) or next(n for _, s, n, _ in _TYPES if s == status)
-        example = Problem(
-            type=_problem_type(name),
-            title=name.replace("-", " ").capitalize(),
-            status=status,
-            detail=_EXAMPLE_DETAILS.get(status, name),
-            instance="/v1/articles/stem-cell-therapy-for-hair-loss",
-        )
+        problems = [_EXAMPLES.get(name) or _example(name, status, name)]
+        if status == 400 and locale:
+            problems.insert(0, _EXAMPLES["invalid-locale"])
         out[status] = ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
-            description=_DESCRIPTIONS.get(status, name),
-            examples=[Example(summary=name, value=msgspec.to_builtins(example))],
+            description=_DESCRIPTIONS.get(status, PROBLEM_TYPES[name][1]),
+            examples=[
+                Example(summary=p.type.rsplit("/", 1)[-1], value=msgspec.to_builtins(p))
+                for p in problems
+            ],
         )
     return out
+
+
+def _example(
+    name: str,
+    status: int,
+    detail: str,
+    instance: str = "/v1/articles/stem-cell-therapy-for-hair-loss",
+    **fields: Any,
+) -> Problem:
+    return Problem(
+        type=_problem_type(name),
+        title=next((t for _, _, n, t in _TYPES if n == name), name.replace("-", " ").capitalize()),
+        status=status,
+        detail=detail,
+        instance=instance,
+        **fields,
+    )
 
 
 _DESCRIPTIONS = {
@@ -260,7 +316,26 @@ _DESCRIPTIONS = {
     413: "The request body is larger than the limit (5 MB).",
     422: "The body or upload failed validation; `errors` gives field or file:line.",
 }
-_EXAMPLE_DETAILS = {
-    400: "locale: 'e$' is not a valid locale code; available: ar, en, es, fr",
-    404: "no article 'hair-growth-pills'",
+# The documented examples are answers the server really gives (a test sends the requests).
+_LOCALE_DETAIL = "'e$' is not a valid locale code; available: ar, en, es, fr"
+_EXAMPLES = {
+    "invalid-locale": _example(
+        "invalid-locale",
+        400,
+        f"locale: {_LOCALE_DETAIL}",
+        errors=(InvalidField(field="locale", message=_LOCALE_DETAIL),),
+        available=("ar", "en", "es", "fr"),
+    ),
+    "invalid-parameter": _example(
+        "invalid-parameter",
+        400,
+        "version: Expected `int | null`, got `str`",
+        errors=(InvalidField(field="version", message="Expected `int | null`, got `str`"),),
+    ),
+    "not-found": _example(
+        "not-found",
+        404,
+        "no published article 'hair-growth-pills'",
+        "/v1/articles/hair-growth-pills",
+    ),
 }

@@ -47,7 +47,7 @@ class SearchController(Controller):
                 SearchResults, examples.SEARCH, "Matching sections, best first (maybe none)."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400),
+            **problem_responses(400, locale=True),
         },
     )
     async def search(

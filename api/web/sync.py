@@ -41,7 +41,7 @@ class SyncController(Controller):
         responses={
             200: examples.ok(Bundle, examples.BUNDLE, "The bundle, pre-rendered at publish time."),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, locale=True),
         },
     )
     async def get_bundle(
@@ -68,7 +68,7 @@ class SyncController(Controller):
     @get(
         "/changes",
         operation_id="listChanges",
-        summary="What changed since a cursor",
+        summary="List what changed since a cursor",
         description="The articles and treatments of the locale that changed after `since` "
         "(whole documents, to replace what the client holds), items withdrawn since then "
         "(`removed`), the locale metadata if it changed, and the new `cursor`. `since=0` "
@@ -77,7 +77,7 @@ class SyncController(Controller):
         responses={
             200: examples.ok(Changes, examples.CHANGES, "Changes since the cursor."),
             **NOT_MODIFIED,
-            **problem_responses(400),
+            **problem_responses(400, locale=True),
         },
     )
     async def list_changes(

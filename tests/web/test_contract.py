@@ -1,13 +1,46 @@
-"""openapi.yaml at the root is exactly what the app serves."""
+"""openapi.yaml at the root is exactly what the app serves, is valid, and says what
+generated clients need: every example matches its schema, unions are discriminated,
+enums and timestamps are typed, headers declared, problem types listed."""
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
+import pytest
 import yaml
 from litestar.testing import TestClient
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
-from tests.conftest import ROOT
+from api.core.render import BlockOut
+from api.web import problems
+from api.web.contract import UNKNOWN_BLOCK
+from tests.conftest import ROOT, SLUG
+
+CONTRACT = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield f"{method.upper()} {path}", item[method]
+
+
+def parameters(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The operation's parameters by name, references resolved."""
+    out = {}
+    for parameter in operation.get("parameters", []):
+        if "$ref" in parameter:
+            parameter = CONTRACT["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        out[parameter["name"]] = parameter
+    return out
 
 
 def test_openapi_file_equals_served_schema(client: TestClient[Any]) -> None:
@@ -16,20 +49,197 @@ def test_openapi_file_equals_served_schema(client: TestClient[Any]) -> None:
     assert committed == served, "openapi.yaml is stale: run `make openapi`"
 
 
+def test_contract_passes_the_openapi_validator() -> None:
+    validate(CONTRACT)
+    broken = copy.deepcopy(CONTRACT)
+    broken["paths"]["/v1/articles/{slug}"]["get"]["parameters"][0]["in"] = "body"
+    with pytest.raises(Exception, match="body"):
+        validate(broken)
+
+
 def test_contract_documents_errors_examples_and_headers() -> None:
-    schema = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    operations = [op for item in schema["paths"].values() for op in item.values()]
-    for op in operations:
+    for name, op in operations(CONTRACT):
+        assert op["security"] == [] or op["security"] == [{"BearerToken": []}], name
+        assert any(code.startswith("4") for code in op["responses"]), name
+        assert "X-Request-ID" in parameters(op), name
+        for response in op["responses"].values():
+            assert "X-Request-ID" in response["headers"], name
         if "delivery" not in op.get("tags", []):
             continue
         ok = op["responses"]["200"]
-        assert ok["content"]["application/json"]["examples"], op["operationId"]
-        assert "ETag" in ok["headers"], op["operationId"]
-        assert "304" in op["responses"], op["operationId"]
+        assert ok["content"]["application/json"]["examples"], name
+        assert "ETag" in ok["headers"], name
+        assert "304" in op["responses"] and "If-None-Match" in parameters(op), name
         for status, response in op["responses"].items():
             if status.startswith("4"):
-                assert "application/problem+json" in response["content"], op["operationId"]
-    article = schema["paths"]["/v1/articles/{slug}"]["get"]
-    params = {p["name"] for p in article["parameters"]}
-    assert {"locale", "Accept-Language", "version", "slug"} <= params
+                assert "application/problem+json" in response["content"], name
+    article = CONTRACT["paths"]["/v1/articles/{slug}"]["get"]
+    assert {"locale", "Accept-Language", "version", "slug"} <= set(parameters(article))
     assert "Content-Language" in article["responses"]["200"]["headers"]
+    assert CONTRACT["info"]["license"]["identifier"]
+
+
+def test_optional_parameters_are_never_null_and_if_match_is_required() -> None:
+    seen_if_match = 0
+    for name, op in operations(CONTRACT):
+        for parameter in parameters(op).values():
+            schema = parameter["schema"]
+            assert "null" not in str(schema.get("type")), (name, parameter["name"])
+            assert all(b.get("type") != "null" for b in schema.get("oneOf", ())), name
+            if parameter["name"] == "If-Match":
+                assert parameter["required"] is True, name
+                seen_if_match += 1
+    assert seen_if_match >= 6
+
+
+def test_summaries_are_sentences() -> None:
+    for name, op in operations(CONTRACT):
+        summary = op["summary"]
+        assert re.fullmatch(r"[A-Z][a-z]+( [\w'’,-]+)+", summary), (name, summary)
+        assert not re.search(r"[a-z][A-Z]", summary), (name, summary)
+
+
+def _example_cases() -> Iterator[tuple[str, str, Any]]:
+    """(where, JSON pointer of the schema, example value) for every example."""
+    for path, item in CONTRACT["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            base = f"/paths/{_escape(path)}/{method}"
+            op = item[method]
+            for i, parameter in enumerate(op.get("parameters", [])):
+                for example in (parameter.get("examples") or {}).values():
+                    yield (
+                        f"{base} {parameter['name']}",
+                        f"{base}/parameters/{i}/schema",
+                        example["value"],
+                    )
+            places = [("requestBody", op.get("requestBody", {}))]
+            places += [(f"responses/{c}", r) for c, r in op["responses"].items()]
+            for where, holder in places:
+                for media, content in holder.get("content", {}).items():
+                    pointer = f"{base}/{where}/content/{_escape(media)}/schema"
+                    for key, example in (content.get("examples") or {}).items():
+                        yield f"{base} {where} {media} {key}", pointer, example["value"]
+    for name, schema in CONTRACT["components"]["schemas"].items():
+        for value in schema.get("examples", ()):
+            yield name, f"/components/schemas/{name}", value
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _validator(pointer: str) -> jsonschema.Draft202012Validator:
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:contract", Resource.from_contents(CONTRACT, default_specification=DRAFT202012)
+    )
+    return jsonschema.Draft202012Validator(
+        {"$ref": f"urn:contract#{pointer}"},
+        registry=registry,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def test_every_example_matches_its_own_schema() -> None:
+    cases = list(_example_cases())
+    assert len(cases) > 150
+    for where, pointer, value in cases:
+        errors = [e.message for e in _validator(pointer).iter_errors(value)]
+        assert not errors, (where, errors[:3])
+
+
+def test_the_example_check_rejects_a_wrong_example() -> None:
+    changes = "/paths/~1v1~1changes/get/responses/200/content/application~1json/schema"
+    value = CONTRACT["paths"]["/v1/changes"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["examples"]["changes-example-1"]["value"]
+    assert _validator(changes).is_valid(value)
+    for breaking in (
+        lambda v: v.pop("locales"),
+        lambda v: v["articles"][0].update(published_at="yesterday"),
+        lambda v: v["articles"][0]["sections"][0]["blocks"][1].update(unit="fortnight"),
+        lambda v: v["articles"][0].update(dir="up"),
+    ):
+        wrong = copy.deepcopy(value)
+        breaking(wrong)
+        assert not _validator(changes).is_valid(wrong)
+
+
+def test_block_unions_are_discriminated_and_open_to_new_types() -> None:
+    schemas = CONTRACT["components"]["schemas"]
+    blocks = schemas["SectionOut"]["properties"]["blocks"]["items"]
+    union, unknown = blocks["anyOf"]
+    tags = {
+        t.__struct_config__.tag: f"#/components/schemas/{t.__name__}" for t in BlockOut.__args__
+    }
+    assert union["discriminator"] == {"propertyName": "type", "mapping": tags}
+    assert [m["$ref"] for m in union["oneOf"]] == list(tags.values())
+    assert unknown == {"$ref": f"#/components/schemas/{UNKNOWN_BLOCK}"}
+    assert "unknown block" in blocks["description"]
+    source = schemas["Section"]["properties"]["blocks"]["items"]
+    assert source["discriminator"]["propertyName"] == "type"
+    assert set(source["discriminator"]["mapping"]) == set(tags)
+    # A future block type is valid; a known type with a missing field is not.
+    validator = _validator("/components/schemas/SectionOut/properties/blocks/items")
+    future = {"type": "chart", "id": "c1", "locale": "es", "fallback": False, "points": [1]}
+    assert validator.is_valid(future)
+    assert not validator.is_valid({**future, "type": "paragraph"})
+
+
+def test_output_schemas_keep_the_enums_and_formats_of_the_input() -> None:
+    schemas = CONTRACT["components"]["schemas"]
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    for fact in ("Fact", "FactOut"):
+        assert schemas[fact]["properties"]["unit"]["oneOf"][0] == ref("DurationUnit")
+        assert schemas[fact]["properties"]["per"]["oneOf"][0] == ref("CostBasis")
+    for callout in ("Callout", "CalloutOut"):
+        assert schemas[callout]["properties"]["kind"] == ref("CalloutKind")
+    for model in ("ArticleOut", "SectionDocument", "LocaleInfo"):
+        assert schemas[model]["properties"]["dir"] == ref("TextDirection")
+    assert schemas["TextDirection"]["enum"] == ["ltr", "rtl"]
+    assert schemas["DurationUnit"]["enum"][:2] == ["minute", "hour"]
+    timestamps = [
+        (name, field, prop)
+        for name, schema in schemas.items()
+        for field, prop in schema.get("properties", {}).items()
+        if field == "at" or field.endswith("_at")
+    ]
+    assert len(timestamps) >= 8
+    for name, field, prop in timestamps:
+        branches = (prop, *prop.get("oneOf", ()))
+        formats = {b.get("format") for b in branches if b.get("type") == "string"}
+        assert formats == {"date-time"}, (name, field, prop)
+
+
+def test_problem_types_are_listed_for_clients_to_switch_on() -> None:
+    schemas = CONTRACT["components"]["schemas"]
+    listed = schemas["ProblemType"]["enum"]
+    assert listed == [f"/problems/{name}" for name in problems.PROBLEM_TYPES]
+    emitted = {name for _, _, name, _ in problems._TYPES} | set(problems._HTTP_TYPES.values())
+    assert emitted | {"bad-request", "server-error"} == set(problems.PROBLEM_TYPES)
+    assert {"$ref": "#/components/schemas/ProblemType"} in schemas["Problem"]["properties"]["type"][
+        "anyOf"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "example"),
+    [
+        (f"/v1/articles/{SLUG}?locale=e$", 400, "invalid-locale"),
+        (f"/v1/articles/{SLUG}?version=abc", 400, "invalid-parameter"),
+        ("/v1/articles/hair-growth-pills", 404, "not-found"),
+    ],
+)
+def test_documented_problem_examples_are_what_the_server_sends(
+    client: TestClient[Any], path: str, status: int, example: str
+) -> None:
+    documented = CONTRACT["paths"]["/v1/articles/{slug}"]["get"]["responses"][str(status)]
+    examples = documented["content"]["application/problem+json"]["examples"]
+    value = next(e["value"] for e in examples.values() if e["summary"] == example)
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.json() == value

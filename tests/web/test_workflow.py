@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from api.store.accounts import create_token
 from api.store.schema import open_database
-from tests.conftest import SLUG
+from tests.conftest import LOCALES, SLUG
 
 Client = TestClient[Any]
 ARTICLE = f"/v1/articles/{SLUG}"
@@ -387,3 +387,27 @@ def test_a_draft_that_drops_a_section_a_treatment_names_is_refused(
     )
     assert response.status_code == 422
     assert "names unknown section" in response.json()["detail"]
+
+
+def test_a_catalog_upload_as_multipart_is_the_same_upload(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    upload = (LOCALES / "fr" / "LC_MESSAGES" / "content.po").read_bytes()
+    as_form = client.put(
+        "/v1/manage/catalogs/fr",
+        files={"catalog": ("fr.po", upload, "text/x-gettext-translation")},
+        headers=auth["fr-tr"],
+    )
+    assert as_form.status_code == 202, as_form.text
+    as_body = client.put("/v1/manage/catalogs/fr", content=upload, headers=auth["fr-tr"])
+    assert as_body.status_code == 202
+    same = ("locale", "entries", "changed", "uploaded_by", "etag")
+    assert [as_form.json()[k] for k in same] == [as_body.json()[k] for k in same]
+    assert as_form.json()["entries"] > 0
+    no_part = client.put(
+        "/v1/manage/catalogs/fr",
+        files={"file": ("fr.po", upload, "text/plain")},
+        headers=auth["fr-tr"],
+    )
+    assert no_part.status_code == 422
+    assert no_part.json()["errors"][0]["field"] == "catalog"

@@ -1,0 +1,203 @@
+"""A partner's Python client, generated from `openapi.yaml` with the pinned
+openapi-python-client, drives the real server process (`vetted serve` on a free port).
+
+The client is generated from a copy of the contract as it stood before the `callout`
+block type existed, so the article it reads contains a block type it was not generated
+with: the contract's forward-compatibility rule says it must still parse the article.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from api.store.accounts import create_token
+from api.store.schema import open_database
+from bench.servers import free_port
+from tests.conftest import LOCALES, ROOT, SLUG
+from tests.test_server import served
+
+PACKAGE = "partner_vetted_client"
+DROPPED = "callout"  # the block type the client was generated without
+
+
+def contract_before_callouts() -> dict[str, Any]:
+    """openapi.yaml without the `callout` block type, as an older client knew it."""
+    document = copy.deepcopy(yaml.safe_load((ROOT / "openapi.yaml").read_text("utf-8")))
+    schemas = document["components"]["schemas"]
+    for source, out in (("Section", "Callout"), ("SectionOut", "CalloutOut")):
+        items = schemas[source]["properties"]["blocks"]["items"]
+        union = items["anyOf"][0] if "anyOf" in items else items
+        ref = f"#/components/schemas/{out}"
+        union["oneOf"] = [m for m in union["oneOf"] if m["$ref"] != ref]
+        del union["discriminator"]["mapping"][DROPPED]
+        del schemas[out]
+    del schemas["CalloutKind"]
+    schemas["UnknownBlock"]["properties"]["type"]["not"]["enum"].remove(DROPPED)
+    assert DROPPED not in yaml.safe_dump(schemas["SectionOut"]) + str(schemas.keys()).lower()
+    return document
+
+
+@pytest.fixture(scope="module")
+def client_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The generated client package, importable for the duration of the module."""
+    folder = tmp_path_factory.mktemp("generated")
+    contract = folder / "openapi.yaml"
+    contract.write_text(yaml.safe_dump(contract_before_callouts()), encoding="utf-8")
+    config = folder / "config.yaml"
+    config.write_text(f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n")
+    generator = Path(sys.executable).parent / "openapi-python-client"
+    arguments = ["--path", str(contract), "--config", str(config), "--meta", "none"]
+    result = subprocess.run(
+        [str(generator), "generate", *arguments, "--output-path", str(folder / PACKAGE)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(folder))
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Iterator[str]:
+    """`vetted serve` over a copy of the real content; its base URL. A translator token for
+    French is in the database as `translator`."""
+    folder = tmp_path_factory.mktemp("served")
+    db = folder / "vetted.db"
+    db.write_bytes(imported_db.read_bytes())
+    store = open_database(db)
+    _, secret = create_token(store, name="lucia", role="translator", locales=["fr"])
+    store.conn.close()
+    (folder / "token").write_text(secret)
+    port = free_port()
+    with served(folder, db, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def module(package: ModuleType, name: str) -> Any:
+    return importlib.import_module(f"{package.__name__}.{name}")
+
+
+def test_generated_client_reads_articles_sections_search_and_sync(
+    client_package: ModuleType, server: str
+) -> None:
+    delivery = lambda name: module(client_package, f"api.delivery.{name}")  # noqa: E731
+    models = module(client_package, "models")
+    client = client_package.Client(base_url=server, raise_on_unexpected_status=True)
+
+    # An article in two locales, one of them right to left; the header parameter works.
+    spanish = delivery("get_article").sync_detailed(
+        SLUG, client=client, accept_language="es-MX,es;q=0.9", x_request_id="partner-1"
+    )
+    assert spanish.status_code == 200
+    assert spanish.headers["content-language"] == "es"
+    assert spanish.headers["x-request-id"] == "partner-1"
+    article = spanish.parsed
+    assert isinstance(article, models.ArticleOut)
+    assert article.locale == "es" and article.dir_ == models.TextDirection.LTR
+    assert article.published_at.tzinfo is not None
+    assert article.published_at.utcoffset() == UTC.utcoffset(None)
+    arabic = delivery("get_article").sync(SLUG, client=client, locale="ar")
+    assert isinstance(arabic, models.ArticleOut)
+    assert arabic.dir_ == models.TextDirection.RTL
+    blocks = [b for s in arabic.sections for b in s.blocks]
+    assert {b.locale for b in blocks} >= {"ar", "en"}
+
+    # Every known block type parses to its model; the callout (unknown to this client)
+    # is kept whole as an UnknownBlock instead of breaking the article.
+    spanish_blocks = [b for s in article.sections for b in s.blocks]
+    kinds = {type(b).__name__ for b in spanish_blocks}
+    assert {"ParagraphOut", "FaqOut", "FactOut", "UnknownBlock"} <= kinds
+    assert not hasattr(models, "CalloutOut")
+    unknown = [b for b in spanish_blocks if isinstance(b, models.UnknownBlock)]
+    assert [b.type_ for b in unknown] == [DROPPED]
+    assert unknown[0].additional_properties["kind"] == "experimental"
+    assert unknown[0].additional_properties["text"] and unknown[0].locale == "es"
+    fact = next(b for b in spanish_blocks if isinstance(b, models.FactOut))
+    assert isinstance(fact.unit, models.DurationUnit) or isinstance(fact.per, models.CostBasis)
+
+    # A section whose id contains `/`.
+    section = delivery("get_section").sync(
+        SLUG, "alternatives/minoxidil", client=client, locale="es"
+    )
+    assert isinstance(section, models.SectionDocument)
+    assert section.section.id == "alternatives/minoxidil"
+
+    # Search.
+    found = delivery("search").sync(client=client, q="celulas madre", locale="es")
+    assert isinstance(found, models.SearchResults) and found.results
+    assert found.results[0].slug == SLUG
+
+    # Bundle, then changes since its cursor (none), then revalidation: a 304.
+    bundle = delivery("get_bundle").sync("es", client=client)
+    assert isinstance(bundle, models.Bundle) and bundle.articles[0].slug == SLUG
+    changes = delivery("list_changes").sync_detailed(
+        client=client, since=bundle.cursor, locale="es"
+    )
+    assert isinstance(changes.parsed, models.Changes)
+    assert changes.parsed.cursor == bundle.cursor and changes.parsed.articles == []
+    everything = delivery("list_changes").sync(client=client, since=0, locale="es")
+    assert isinstance(everything, models.Changes) and everything.articles
+    again = delivery("list_changes").sync_detailed(
+        client=client, since=bundle.cursor, locale="es", if_none_match=changes.headers["etag"]
+    )
+    assert again.status_code == 304 and again.parsed is None
+    revalidated = delivery("get_article").sync_detailed(
+        SLUG, client=client, locale="es", if_none_match=spanish.headers["etag"]
+    )
+    assert revalidated.status_code == 304 and revalidated.content == b""
+
+
+def test_generated_client_parses_errors_as_problems(
+    client_package: ModuleType, server: str
+) -> None:
+    get_article = module(client_package, "api.delivery.get_article")
+    models = module(client_package, "models")
+    client = client_package.Client(base_url=server)
+
+    missing = get_article.sync("hair-growth-pills", client=client)
+    assert isinstance(missing, models.Problem)
+    assert missing.status == 404 and missing.type_ == models.ProblemType.NOT_FOUND
+
+    invalid = get_article.sync(SLUG, client=client, locale="e$")
+    assert isinstance(invalid, models.Problem)
+    assert invalid.status == 400 and invalid.type_ == "/problems/invalid-locale"
+    assert invalid.available == ["ar", "en", "es", "fr"]
+    assert invalid.errors[0].field == "locale"
+
+
+def test_generated_client_uploads_a_catalog_as_multipart(
+    client_package: ModuleType, server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    upload = module(client_package, "api.translation.upload_catalog")
+    models = module(client_package, "models")
+    types = module(client_package, "types")
+    token = next(tmp_path_factory.getbasetemp().glob("served*/token")).read_text()
+    client = client_package.AuthenticatedClient(base_url=server, token=token)
+    catalog = (LOCALES / "fr" / "LC_MESSAGES" / "content.po").read_bytes()
+    body = models.UploadCatalogFilesBody(
+        catalog=types.File(payload=catalog, file_name="fr.po", mime_type="text/plain")
+    )
+    answer = upload.sync_detailed("fr", client=client, body=body)
+    assert answer.status_code == 202, answer.content
+    assert isinstance(answer.parsed, models.PendingCatalog)
+    assert answer.parsed.locale == "fr" and answer.parsed.entries > 0
+    assert answer.parsed.uploaded_by == "lucia"
+    refused = upload.sync("es", client=client, body=body)
+    assert isinstance(refused, models.Problem) and refused.status == 403
