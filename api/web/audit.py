@@ -82,7 +82,7 @@ class AuditController(Controller):
     @get(
         "/refusals",
         operation_id="listRefusals",
-        summary="Refused management requests, newest first.",
+        summary="List refused management requests, newest first",
         sync_to_thread=True,
         responses=problem_responses(400, 401, 403),
     )

@@ -71,13 +71,13 @@ class ApprovalInput(msgspec.Struct, frozen=True, kw_only=True):
     """Which pending entries to approve, by msgctxt."""
 
     entries: Annotated[
-        tuple[Annotated[str, msgspec.Meta(min_length=1, max_length=500)], ...],
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=500)]],
         msgspec.Meta(
             max_length=20_000,
             description="msgctxt of each entry to approve. Empty or absent: every pending "
             "entry except those flagged `source_changed`, which are approved only when named.",
         ),
-    ] = ()
+    ] = msgspec.field(default_factory=list)
 
 
 PendingIfMatch = Annotated[

@@ -113,6 +113,11 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
         422,
         "The body or upload is invalid; `errors` gives the field or file and line.",
     ),
+    "nothing-changed": (
+        422,
+        "The write would change nothing (a draft equal to what it is based on, a revision "
+        "equal to the last, an upload equal to what is stored); nothing was recorded.",
+    ),
     "precondition-required": (428, "`If-Match` is missing: send the ETag you last read."),
     "too-many-requests": (
         429,
