@@ -485,10 +485,8 @@ def publish_draft(
                 after=content_hash(records),
                 detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
             )
-        if not article_changed:
-            render_documents(db, slugs={draft.slug})
-            assert head is not None
-            return head
+        # A change of the records alone is still a new version of the article: each
+        # version names the records it was published beside, and never changes after.
         row = publish_version(
             db,
             merged.article,

@@ -315,6 +315,10 @@ def _store(
     new_versions: dict[str, int] = {}
     unchanged: list[str] = []
     translations: dict[str, int] = {}
+    # The records first: each version names the set of records it was published beside.
+    treatments_changed = save_treatments(db, content.treatments)
+    records_digest = content_hash(content.treatments)
+    mark_synced(db, "treatments", records_digest, records_digest)
     for article in content.articles:
         digest = content_hash(article)
         head = latest_version(db, article.slug)
@@ -341,9 +345,6 @@ def _store(
         )
         new_versions[article.slug] = row.number
         say(f"article {article.slug}: version {row.number}")
-    treatments_changed = save_treatments(db, content.treatments)
-    digest = content_hash(content.treatments)
-    mark_synced(db, "treatments", digest, digest)
     for catalog in content.catalogs:
         digest = catalog_hash(catalog.entries)
         stored = catalog_entries(db, catalog.locale)

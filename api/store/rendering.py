@@ -23,7 +23,13 @@ from api.store.documents import article_key, get_document, put_document
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
 from api.store.translations import article_catalogs, available_locales, shared_catalogs
-from api.store.versions import load_article, load_treatments, published_slugs, published_versions
+from api.store.versions import (
+    load_article,
+    load_treatments,
+    published_slugs,
+    published_versions,
+    treatments_number,
+)
 
 __all__ = ["render_documents"]
 
@@ -66,8 +72,9 @@ def render_documents(
                 content_hash=row.content_hash,
                 published_at=row.published_at or row.created_at,
             )
+            beside = _records(db, row.treatments, treatments)
             for locale in locales:
-                rendered = render_article(article, info, locale, catalogs, treatments)
+                rendered = render_article(article, info, locale, catalogs, beside)
                 if row.number == current:
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
@@ -85,6 +92,13 @@ def render_documents(
     if track_changes(db, locales):
         written += render_bundles(db, locales)
     return written
+
+
+def _records(db: sqlite_utils.Database, number: int, current: TreatmentCatalog) -> TreatmentCatalog:
+    """The records a version was published beside, so its bytes never change after."""
+    if number in (0, treatments_number(db)):
+        return current
+    return load_treatments(db, number)
 
 
 def _with(shared: Catalogs, own: Catalogs) -> Catalogs:

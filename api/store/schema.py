@@ -177,6 +177,8 @@ def _v5_vetting(db: sqlite_utils.Database) -> None:
     """Everyone who wrote a version; what a draft's author read."""
     db.table("versions").add_column("authors", str)
     db.execute("UPDATE versions SET authors = json_array(author) WHERE authors IS NULL")
+    db.table("versions").add_column("treatments", int)
+    db.execute("UPDATE versions SET treatments = (SELECT max(number) FROM treatment_sets)")
     db.table("drafts").add_column("treatments_base", int, not_null_default=0)
     db.table("draft_revisions").add_column("treatments", str)
 

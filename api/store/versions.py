@@ -42,6 +42,9 @@ class VersionRow(msgspec.Struct, frozen=True, kw_only=True):
     reviewer: str | None
     authors: tuple[str, ...] = ()
     """Everyone who wrote any revision of the draft this version was published from."""
+    treatments: int = 0
+    """The set of treatment records published beside it: its documents name those, so a
+    later change to the records never changes a pinned version's bytes."""
 
 
 def now() -> str:
@@ -51,7 +54,7 @@ def now() -> str:
 
 _COLUMNS = (
     "slug, number, content_hash, status, author, message, created_at, published_at, reviewer, "
-    "authors"
+    "authors, treatments"
 )
 _authors = msgspec.json.Decoder(tuple[str, ...])
 
@@ -59,6 +62,7 @@ _authors = msgspec.json.Decoder(tuple[str, ...])
 def _row(values: tuple[object, ...]) -> VersionRow:
     fields = dict(zip(_COLUMNS.split(", "), values, strict=True))
     fields["authors"] = _authors.decode(str(fields["authors"] or "[]"))
+    fields["treatments"] = fields["treatments"] or 0
     return msgspec.convert(fields, VersionRow)
 
 
@@ -119,6 +123,7 @@ def publish_version(
         published_at=stamp,
         reviewer=reviewer,
         authors=authors,
+        treatments=treatments_number(db),
     )
     db.table("versions").insert(
         {

@@ -383,3 +383,26 @@ def test_a_treatment_record_changed_since_the_read_is_merged_not_undone(
     served = {t["id"]: t for t in client.get("/v1/treatments").json()}
     assert served["stem-cell-therapy"]["suitable_for"]["text"] == TYPICALLY
     assert served["prp"]["suitable_for"]["text"].endswith("as stated")
+
+
+def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    pinned = client.get(ARTICLE, params={"version": 1, "locale": "en"})
+    assert "immutable" in pinned.headers["cache-control"]
+    read = client.get(HEAD, headers=auth["ed"])
+    records = copy.deepcopy(read.json()["treatments"])
+    stem = next(r for r in records["treatments"] if r["id"] == "stem-cell-therapy")
+    stem["name"] = "Stem cell therapy (experimental)"
+    created = client.post(
+        DRAFTS,
+        json={"article": read.json()["article"], "treatments": records, "message": "name"},
+        headers={**auth["ed"], "If-Match": read.headers["etag"]},
+    )
+    etag = _submit(client, auth["ed"], created.json()["id"], created.headers["etag"])
+    published = _publish(client, auth["rev"], created.json()["id"], etag)
+    assert published.status_code == 200 and published.json()["number"] == 2
+    latest = client.get(ARTICLE).json()
+    assert _block(latest, "what-is-stem-cell-therapy", "treatment")["name"] == stem["name"]
+    again = client.get(ARTICLE, params={"version": 1, "locale": "en"})
+    assert again.content == pinned.content and again.headers["etag"] == pinned.headers["etag"]
