@@ -26,6 +26,7 @@ from api.store.schema import open_database
 from bench.servers import free_port
 from tests.conftest import LOCALES, ROOT, SLUG
 from tests.test_server import served
+from tests.web.test_workflow import revised_catalog
 
 PACKAGE = "partner_vetted_client"
 DROPPED = "callout"  # the block type the client was generated without
@@ -190,7 +191,7 @@ def test_generated_client_uploads_a_catalog_as_multipart(
     types = module(client_package, "types")
     token = next(tmp_path_factory.getbasetemp().glob("served*/token")).read_text()
     client = client_package.AuthenticatedClient(base_url=server, token=token)
-    catalog = (LOCALES / "fr" / "LC_MESSAGES" / "content.po").read_bytes()
+    catalog = revised_catalog(LOCALES / "fr" / "LC_MESSAGES" / "content.po")
     body = models.UploadCatalogFilesBody(
         catalog=types.File(payload=catalog, file_name="fr.po", mime_type="text/plain")
     )
