@@ -6,7 +6,10 @@ import msgspec
 import sqlite_utils
 
 from api.core.access import Principal
+from api.store.paging import Filter, exact, newest_first
 from api.store.versions import now
+
+_COLUMNS = ("id", "at", "actor", "role", "action", "target", "before_hash", "after_hash", "detail")
 
 __all__ = ["AuditEntry", "AuditPage", "list_audit", "record"]
 
@@ -60,37 +63,19 @@ def list_audit(
     target: str | None = None,
 ) -> AuditPage:
     """Entries newest first; filters match exactly, `target` also matches as a prefix."""
-    where: list[str] = ["1 = 1"]
-    params: list[object] = []
-    if before_id is not None:
-        where.append("id < ?")
-        params.append(before_id)
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if action:
-        where.append("action = ?")
-        params.append(action)
-    if target:
-        where.append("(target = ? OR substr(target, 1, length(?)) = ?)")
-        params.extend([target, target + "/", target + "/"])
-    rows = db.execute(
-        f"SELECT id, at, actor, role, action, target, before_hash, after_hash, detail "
-        f"FROM audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
-        [*params, limit + 1],
-    ).fetchall()
-    entries = tuple(
-        AuditEntry(
-            id=r[0],
-            at=r[1],
-            actor=r[2],
-            role=r[3],
-            action=r[4],
-            target=r[5],
-            before_hash=r[6],
-            after_hash=r[7],
-            detail=r[8],
-        )
-        for r in rows[:limit]
+    under = (
+        Filter("(target = ? OR substr(target, 1, length(?)) = ?)", (target, *[target + "/"] * 2))
+        if target
+        else None
     )
-    return AuditPage(entries=entries, next_before=entries[-1].id if len(rows) > limit else None)
+    rows, next_before = newest_first(
+        db,
+        "audit",
+        _COLUMNS,
+        [exact("actor", actor), exact("action", action), under],
+        limit=limit,
+        before_id=before_id,
+    )
+    return AuditPage(
+        entries=tuple(msgspec.convert(r, AuditEntry) for r in rows), next_before=next_before
+    )

@@ -27,6 +27,7 @@ from api.core.errors import NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, current_messages
 from api.core.review import ReviewTarget, check_review
 from api.store.audit import record
+from api.store.paging import exact, newest_first
 from api.store.rendering import render_documents
 from api.store.schema import transaction
 from api.store.translations import (
@@ -415,32 +416,33 @@ def reject_catalog(
         )
 
 
+_SIGNOFF_COLUMNS = (
+    "id",
+    "context",
+    "source_hash",
+    "translation_hash",
+    "decision",
+    "uploaded_by",
+    "reviewer",
+    "at",
+    "pending_etag",
+)
+
+
 def catalog_signoff(
     db: sqlite_utils.Database, locale: str, *, limit: int = 100, before_id: int | None = None
 ) -> SignoffPage:
     """A locale's sign-off records, newest first."""
-    rows = db.execute(
-        "SELECT id, context, source_hash, translation_hash, decision, uploaded_by, reviewer, "
-        "at, pending_etag FROM catalog_signoffs WHERE locale = ? AND id < ? "
-        "ORDER BY id DESC LIMIT ?",
-        [locale, before_id if before_id is not None else 2**63 - 1, limit + 1],
-    ).fetchall()
+    rows, next_before = newest_first(
+        db,
+        "catalog_signoffs",
+        _SIGNOFF_COLUMNS,
+        [exact("locale", locale)],
+        limit=limit,
+        before_id=before_id,
+    )
     entries = tuple(
-        SignoffEntry(
-            id=r[0],
-            context=r[1],
-            source_hash=r[2],
-            translation_hash=r[3],
-            decision=r[4],
-            uploaded_by=_names(r[5] or ""),
-            reviewer=r[6],
-            at=r[7],
-            pending_etag=r[8],
-        )
-        for r in rows[:limit]
+        msgspec.convert({**r, "uploaded_by": _names(r["uploaded_by"] or "")}, SignoffEntry)
+        for r in rows
     )
-    return SignoffPage(
-        locale=locale,
-        entries=entries,
-        next_before=entries[-1].id if len(rows) > limit else None,
-    )
+    return SignoffPage(locale=locale, entries=entries, next_before=next_before)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 import sqlite_utils
 
+from api.store.paging import exact, newest_first, prefix
 from api.store.schema import transaction
 from api.store.versions import now
 
@@ -102,7 +103,19 @@ def record_refusal(db: sqlite_utils.Database, refusal: Refusal) -> None:
         db.execute("DELETE FROM refusals WHERE id <= (SELECT max(id) FROM refusals) - ?", [KEPT])
 
 
-_COLUMNS = "id, at, actor, role, method, path, operation, status, problem, detail, repeats"
+_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "role",
+    "method",
+    "path",
+    "operation",
+    "status",
+    "problem",
+    "detail",
+    "repeats",
+)
 
 
 def list_refusals(
@@ -115,26 +128,14 @@ def list_refusals(
     path: str | None = None,
 ) -> RefusalPage:
     """Refusals newest first; `actor` and `status` match exactly, `path` as a prefix."""
-    where: list[str] = ["1 = 1"]
-    params: list[object] = []
-    if before_id is not None:
-        where.append("id < ?")
-        params.append(before_id)
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if status is not None:
-        where.append("status = ?")
-        params.append(status)
-    if path:
-        where.append("substr(path, 1, length(?)) = ?")
-        params.extend([path, path])
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM refusals WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
-        [*params, limit + 1],
-    ).fetchall()
-    names = _COLUMNS.split(", ")
-    entries = tuple(
-        msgspec.convert(dict(zip(names, r, strict=True)), RefusalEntry) for r in rows[:limit]
+    rows, next_before = newest_first(
+        db,
+        "refusals",
+        _COLUMNS,
+        [exact("actor", actor), exact("status", status), prefix("path", path)],
+        limit=limit,
+        before_id=before_id,
     )
-    return RefusalPage(entries=entries, next_before=entries[-1].id if len(rows) > limit else None)
+    return RefusalPage(
+        entries=tuple(msgspec.convert(r, RefusalEntry) for r in rows), next_before=next_before
+    )
