@@ -20,6 +20,7 @@ __all__ = [
     "RevisionOut",
     "field_changes",
     "locale_impact",
+    "outside_sections",
 ]
 
 
@@ -102,6 +103,21 @@ def field_changes(
                 FieldChange(field=key, change="changed", old=unit_text(was), new=unit_text(now))
             )
     return tuple(changes)
+
+
+def outside_sections(
+    old: Article,
+    new: Article,
+    old_treatments: TreatmentCatalog,
+    new_treatments: TreatmentCatalog,
+) -> tuple[FieldChange, ...]:
+    """What changed beside the sections: the title, the audience and the treatment records
+    each version was published with."""
+    return tuple(
+        change
+        for change in field_changes(old, new, old_treatments, new_treatments)
+        if change.field in ("title", "audience") or change.field.startswith("treatment")
+    )
 
 
 def locale_impact(

@@ -21,6 +21,7 @@ __all__ = [
     "published_versions",
     "save_treatments",
     "treatments_number",
+    "version_row",
 ]
 
 _article = msgspec.json.Decoder(Article)
@@ -72,6 +73,16 @@ def latest_version(db: sqlite_utils.Database, slug: str) -> VersionRow | None:
         f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1", [slug]
     ).fetchone()
     return _row(row) if row else None
+
+
+def version_row(db: sqlite_utils.Database, slug: str, number: int) -> VersionRow:
+    """One stored version's record."""
+    row = db.execute(
+        f"SELECT {_COLUMNS} FROM versions WHERE slug = ? AND number = ?", [slug, number]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"article {slug!r} has no version {number}")
+    return _row(row)
 
 
 def published_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]:

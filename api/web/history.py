@@ -10,10 +10,17 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response.base import ASGIResponse
 
+from api.core.changes import FieldChange, outside_sections
 from api.core.diff import SectionChange, diff_articles
 from api.core.errors import InvalidParameter, NotFound
 from api.store.reader import Reader
-from api.store.versions import VersionRow, load_article, published_versions
+from api.store.versions import (
+    VersionRow,
+    load_article,
+    load_treatments,
+    published_versions,
+    version_row,
+)
 from api.web import examples
 from api.web.problems import problem_responses
 from api.web.sending import NOT_MODIFIED, PINNED, send_bytes
@@ -31,6 +38,9 @@ class ArticleDiff(msgspec.Struct, frozen=True, kw_only=True):
     from_version: int
     to_version: int
     changes: tuple[SectionChange, ...]
+    fields: tuple[FieldChange, ...] = ()
+    """Changes beside the sections: `title`, `audience`, and `treatment:<id>` for each
+    treatment record that differs between the sets the two versions were published with."""
 
 
 class HistoryController(Controller):
@@ -89,12 +99,17 @@ class HistoryController(Controller):
         """What changed from `from` to `to` (both published), section by section."""
         if from_version == to_version:
             raise InvalidParameter("to", "must differ from `from`")
-        old = load_article(reader.db, slug, from_version)
-        new = load_article(reader.db, slug, to_version)
+        db = reader.db
+        old, new = load_article(db, slug, from_version), load_article(db, slug, to_version)
+        records = (
+            load_treatments(db, version_row(db, slug, number).treatments or 1)
+            for number in (from_version, to_version)
+        )
         body = ArticleDiff(
             slug=slug,
             from_version=from_version,
             to_version=to_version,
             changes=tuple(diff_articles(old, new)),
+            fields=outside_sections(old, new, *records),
         )
         return send_bytes(request, _encode(body), cache_control=PINNED)

@@ -78,6 +78,15 @@ def test_an_admin_who_rewrote_a_draft_cannot_publish_it_and_versions_name_every_
     assert published.status_code == 200, published.text
     (_, second) = client.get(f"{ARTICLE}/versions").json()
     assert second["authors"] == ["ed", "root"] and second["reviewer"] == "rev"
+    diff = client.get(f"{ARTICLE}/diff", params={"from": 1, "to": 2}).json()
+    assert diff["fields"] == [
+        {
+            "field": "title",
+            "change": "changed",
+            "old": "Stem cell therapy for hair loss",
+            "new": "The admin's title",
+        }
+    ]
 
 
 def test_a_reviewer_scoped_to_a_locale_reviews_no_source_text(
@@ -344,6 +353,9 @@ def test_article_text_and_a_treatment_record_are_corrected_in_one_review(
         ("treatments.publish", "rev"),
     ]
     assert client.get(HEAD, headers=auth["ed"]).headers["etag"] == f'"article-{SLUG}-v2-t2"'
+    public = client.get(f"{ARTICLE}/diff", params={"from": 1, "to": 2}).json()
+    assert [c["field"] for c in public["fields"]] == ["treatment:stem-cell-therapy"]
+    assert TYPICALLY in public["fields"][0]["new"]
 
 
 def test_a_treatment_record_changed_since_the_read_is_merged_not_undone(
