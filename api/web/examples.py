@@ -203,7 +203,7 @@ SEARCH: dict[str, Any] = {
             "locale": "es",
             "fallback": False,
             "snippet": "Los candidatos a la terapia con células madre para la pérdida de cabello "
-            "suelen ser personas con alopecia androgenética (pérdida de cabello de patrón…",
+            "suelen incluir a personas con alopecia androgenética (pérdida de cabello de…",
             "highlights": [{"start": 32, "end": 39}, {"start": 40, "end": 45}],
         }
     ],
