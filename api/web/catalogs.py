@@ -23,7 +23,8 @@ from api.core.messages import known_contexts
 from api.core.negotiation import normalize_locale
 from api.store.catalogs import PendingCatalog, approve_catalog, pending_catalog, stage_catalog
 from api.store.exporting import export_catalog, published_content
-from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
+from api.web.bodies import refuse_unreadable_po
 from api.web.examples import LocalePath
 from api.web.manage import IfMatch
 from api.web.problems import problem_responses
@@ -60,7 +61,7 @@ class CatalogsController(Controller):
     path = "/v1/manage/catalogs"
     tags = ["translation"]  # noqa: RUF012
     security = [{BEARER: []}]  # noqa: RUF012
-    guards = [require_token]  # noqa: RUF012
+    guards = [require_token, require_role]  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "writer": Provide(provide_writer),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -103,9 +104,11 @@ class CatalogsController(Controller):
     @put(
         "/{locale:str}",
         operation_id="uploadCatalog",
+        opt={"action": "catalog.upload"},
+        before_request=refuse_unreadable_po,
         status_code=202,
         sync_to_thread=True,
-        responses=problem_responses(400, 401, 403, 413, 422),
+        responses=problem_responses(400, 401, 403, 408, 413, 415, 422, 503),
     )
     def upload(
         self,
@@ -147,9 +150,10 @@ class CatalogsController(Controller):
     @post(
         "/{locale:str}/approve",
         operation_id="approveCatalog",
+        opt={"action": "catalog.review"},
         status_code=200,
         sync_to_thread=True,
-        responses=problem_responses(400, 401, 403, 404, 412, 428),
+        responses=problem_responses(400, 401, 403, 404, 412, 428, 503),
     )
     def approve(
         self,
@@ -170,6 +174,8 @@ def document_catalog_upload(schema: OpenAPI) -> None:
     if item is not None and item.put is not None:
         item.put.request_body = RequestBody(
             required=True,
-            description="The .po file, UTF-8, at most 5 MB.",
+            description="The .po file, UTF-8, at most 5 MB, not compressed (any "
+            "Content-Encoding is 415); Content-Type text/x-gettext-translation, text/x-po, "
+            "application/x-po, text/plain or none.",
             content={PO_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
         )
