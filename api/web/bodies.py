@@ -9,8 +9,8 @@ from typing import Any
 
 from litestar import Request
 from litestar.concurrency import sync_to_thread
-from litestar.exceptions import ClientException
 from litestar.enums import ScopeType
+from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from api.core.nesting import check_json_depth
