@@ -52,6 +52,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_log: bool = False
     hsts_max_age: int = 0
     shutdown_timeout: int = 30
+    body_timeout: int = 30
+    busy_timeout: int = 30
     debug: bool = False
 
 
@@ -166,6 +168,12 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
+def _timeout(text: str) -> int:
+    if _seconds(text) > 3600:
+        raise ValueError(f"{text!r} must be at most 3600 seconds")
+    return int(text)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "--db", "VETTED_DB", "vetted.db", "SQLite database file", _db),
     Setting("host", "--host", "VETTED_HOST", "127.0.0.1", "address to listen on", _host),
@@ -228,6 +236,22 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "seconds in-flight requests get to finish after SIGTERM before workers are killed",
         _seconds,
+    ),
+    Setting(
+        "body_timeout",
+        "--body-timeout",
+        "VETTED_BODY_TIMEOUT",
+        "30",
+        "seconds a client has to send a request body (else 408), 1-3600",
+        _timeout,
+    ),
+    Setting(
+        "busy_timeout",
+        "--busy-timeout",
+        "VETTED_BUSY_TIMEOUT",
+        "30",
+        "seconds a write waits for another write's lock before 503, 1-3600",
+        _timeout,
     ),
     Setting(
         "debug",

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,9 @@ from tests.conftest import ROOT, SLUG
 
 
 @contextmanager
-def served(tree: Path, db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def served(
+    tree: Path, db: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """`vetted serve` with one worker, ready to answer; stopped (if still running) after."""
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--workers", "1"],
@@ -32,6 +35,7 @@ def served(tree: Path, db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]
             "PYTHONPATH": str(ROOT),
             "VETTED_PORT": str(port),
             "VETTED_ACCESS_LOG": "on",
+            **(env or {}),
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -130,3 +134,71 @@ def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(tree: Path) -> No
     puts = [entry for entry in lines if entry.get("method") == "PUT"]
     assert puts and puts[0]["status"] == 200 and puts[0]["request_id"]
     assert secret.split("_", 2)[2] not in log
+
+
+def _token(db_path: Path, role: str) -> str:
+    db = open_database(db_path)
+    _, secret = create_token(db, name=role, role=role, locales=[])
+    db.conn.close()
+    return secret
+
+
+def test_healthz_answers_promptly_while_a_hostile_body_is_measured(tree: Path) -> None:
+    db_path = tree / "served.db"
+    secret = _token(db_path, "admin")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The finding's body (`[` x65, `"`, then escaped quotes) at the 5 MB limit: hours of
+    # regex backtracking on the event loop before; now measured in a thread in moments.
+    hostile = b"[" * 65 + b'"' + b'\\"' * ((5_000_000 - 66) // 2)
+    answers: list[httpx.Response] = []
+    with served(tree, db_path, port):
+        sender = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(
+                    f"{base}/v1/manage/articles/{SLUG}/drafts",
+                    content=hostile,
+                    headers={
+                        "Authorization": f"Bearer {secret}",
+                        "Content-Type": "application/json",
+                    },
+                    timeout=60,
+                )
+            )
+        )
+        sender.start()
+        waits = []
+        while sender.is_alive() or len(waits) < 5:
+            started = time.monotonic()
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+            waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+        sender.join()
+    assert max(waits) < 1, waits
+    assert answers[0].status_code == 422
+    assert answers[0].headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408(tree: Path) -> None:
+    db_path = tree / "served.db"
+    secret = _token(db_path, "editor")
+    port = free_port()
+    with served(tree, db_path, port, {"VETTED_BODY_TIMEOUT": "1"}):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                (
+                    f"POST /v1/manage/articles/{SLUG}/drafts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Authorization: Bearer {secret}\r\nContent-Type: application/json\r\n"
+                    'Content-Length: 1000\r\nConnection: close\r\n\r\n{"article":'
+                ).encode()
+            )
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert b"application/problem+json" in head.lower() and b"nosniff" in head.lower()
+        assert json.loads(body)["type"] == "/problems/request-timeout"
+        assert 0.9 < waited < 5

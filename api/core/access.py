@@ -8,7 +8,7 @@ import msgspec
 
 from api.core.errors import Forbidden
 
-__all__ = ["ROLES", "Action", "Principal", "Role", "authorize"]
+__all__ = ["ROLES", "Action", "Principal", "Role", "authorize", "authorize_role"]
 
 Role = Literal["admin", "editor", "reviewer", "translator"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "reviewer", "translator")
@@ -47,10 +47,15 @@ _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review
 _SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
 
 
-def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
-    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
+def authorize_role(principal: Principal, action: Action) -> None:
+    """Raise Forbidden unless `principal`'s role may perform `action` for some locale."""
     if principal.role not in _ALLOWED[action]:
         raise Forbidden(f"role {principal.role!r} may not {action}")
+
+
+def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
+    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
+    authorize_role(principal, action)
     if (
         action in _LOCALE_SCOPED
         and principal.role != "admin"

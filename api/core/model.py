@@ -56,14 +56,16 @@ Audience = Literal["men", "women"]
 FactKind = Literal["duration", "cost"]
 
 
-class Paragraph(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+class Paragraph(
+    msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """A paragraph of plain text."""
 
     id: BlockId
     text: Text
 
 
-class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A question with its answer."""
 
     id: BlockId
@@ -71,7 +73,7 @@ class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
     answer: Text
 
 
-class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Text that clients should set apart, such as a safety note."""
 
     id: BlockId
@@ -79,14 +81,23 @@ class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
     text: Text
 
 
-class TreatmentRef(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
+class TreatmentRef(
+    msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True, forbid_unknown_fields=True
+):
     """Points at a treatment record described by the enclosing section."""
 
     id: BlockId
     treatment: Slug
 
 
-class Fact(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=True):
+class Fact(
+    msgspec.Struct,
+    tag="fact",
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
+):
     """A structured figure stated in the text: a duration or a cost range."""
 
     id: BlockId
@@ -102,7 +113,9 @@ class Fact(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=
 Block = Paragraph | Faq | Callout | TreatmentRef | Fact
 
 
-class Section(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Section(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """A headed part of an article; ids of nested sections extend their parent's id."""
 
     id: SectionId
@@ -111,7 +124,9 @@ class Section(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sections: tuple[Section, ...] = ()
 
 
-class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Article(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """An article in its source locale."""
 
     slug: Slug
@@ -121,7 +136,9 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sections: tuple[Section, ...]
 
 
-class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Regulation(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """A regulatory status as the article states it, for some forms of a treatment."""
 
     status: RegulatoryStatus
@@ -129,7 +146,9 @@ class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     statement: Text
 
 
-class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Treatment(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """A treatment the article discusses, with what the text states about it."""
 
     id: Slug
@@ -143,7 +162,7 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     section: SectionId
 
 
-class TreatmentCatalog(msgspec.Struct, frozen=True, kw_only=True):
+class TreatmentCatalog(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """All treatments, as kept in `content/treatments.yaml`."""
 
     treatments: tuple[Treatment, ...]

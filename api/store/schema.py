@@ -13,9 +13,12 @@ import sqlite_utils
 __all__ = ["SCHEMA_VERSION", "migrate", "open_database", "snapshot", "transaction"]
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) a database in WAL mode with its schema up to date."""
-    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+def open_database(path: str | Path, *, busy_timeout: float = 30) -> sqlite_utils.Database:
+    """Open (creating if needed) a database in WAL mode with its schema up to date; a
+    write waits up to `busy_timeout` seconds for another's lock, then fails "locked"."""
+    conn = sqlite3.connect(
+        str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout
+    )
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     # FULL syncs the WAL at every commit: an answered publish survives a power cut too

@@ -21,6 +21,7 @@ from api.logs import configure_logging
 from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
+from api.web.bodies import BodyDeadline
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, finish_contract, merge_number_unions
 from api.web.cors import Cors
@@ -30,6 +31,7 @@ from api.web.head import HeadAsGet
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
+from api.web.parameters import refuse_loose_integers
 from api.web.problems import exception_handlers
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
@@ -52,6 +54,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     async def open_reader(app: Litestar) -> AsyncIterator[None]:
         app.state.reader = Reader(db_path)
         app.state.db_path = db_path
+        app.state.busy_timeout = settings.busy_timeout
         try:
             yield
         finally:
@@ -89,6 +92,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
+        before_request=refuse_loose_integers,
         openapi_config=OpenAPIConfig(
             title="Vetted",
             version=API_VERSION,
@@ -126,7 +130,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     app.state.auth_failures = SlidingWindow(rate) if rate else None
     app.asgi_handler = Tracing(
         SecurityHeaders(
-            Cors(HeadAsGet(app.asgi_handler), origins=settings.cors_origins),
+            Cors(
+                HeadAsGet(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout)),
+                origins=settings.cors_origins,
+            ),
             hsts_max_age=settings.hsts_max_age,
         ),
         access_log=settings.access_log,

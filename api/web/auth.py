@@ -14,14 +14,14 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
-from api.core.access import Principal
+from api.core.access import Action, Principal, authorize_role
 from api.core.errors import TooManyRequests, Unauthorized
 from api.core.limits import SlidingWindow
 from api.store.accounts import authenticate
 from api.store.reader import Reader
 from api.store.schema import open_database
 
-__all__ = ["BEARER", "provide_principal", "provide_writer", "require_token"]
+__all__ = ["BEARER", "provide_principal", "provide_writer", "require_role", "require_token"]
 
 BEARER = "BearerToken"
 
@@ -46,6 +46,16 @@ async def require_token(
     connection.state.principal = principal
 
 
+async def require_role(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Guard after `require_token`: the role the handler names in `opt["action"]`, checked
+    before a byte of the body is read (the handler checks the locale scope itself)."""
+    action: Action | None = handler.opt.get("action")
+    if action is not None:
+        authorize_role(connection.state.principal, action)
+
+
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The caller the guard authenticated."""
     principal: Principal = request.state.principal
@@ -54,7 +64,7 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 def provide_writer(state: State) -> Iterator[sqlite_utils.Database]:
     """A connection of its own for each management request (writes run in a thread)."""
-    db = open_database(state.db_path)
+    db = open_database(state.db_path, busy_timeout=state.busy_timeout)
     try:
         yield db
     finally:

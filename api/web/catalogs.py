@@ -41,7 +41,8 @@ from api.store.catalogs import (
     stage_catalog,
 )
 from api.store.exporting import export_catalog, published_content
-from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
+from api.web.bodies import refuse_unreadable_po
 from api.web.examples import LocalePath
 from api.web.manage import MAX_ID, Rejection
 from api.web.problems import problem_responses
@@ -103,7 +104,7 @@ class CatalogsController(Controller):
     path = "/v1/manage/catalogs"
     tags = ["translation"]  # noqa: RUF012
     security = [{BEARER: []}]  # noqa: RUF012
-    guards = [require_token]  # noqa: RUF012
+    guards = [require_token, require_role]  # noqa: RUF012
     dependencies = {  # noqa: RUF012
         "writer": Provide(provide_writer),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -148,8 +149,10 @@ class CatalogsController(Controller):
         "/{locale:str}",
         operation_id="uploadCatalog",
         summary="Upload a catalog for review",
+        opt={"action": "catalog.upload"},
+        before_request=refuse_unreadable_po,
         status_code=202,
-        responses=problem_responses(400, 401, 403, 413, 422),
+        responses=problem_responses(400, 401, 403, 408, 413, 415, 422, 503),
     )
     async def upload(
         self,
@@ -189,9 +192,10 @@ class CatalogsController(Controller):
         "/{locale:str}/approve",
         operation_id="approveCatalog",
         summary="Approve pending translations, all or the named entries",
+        opt={"action": "catalog.review"},
         status_code=200,
         sync_to_thread=True,
-        responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428, 503),
     )
     def approve(
         self,
@@ -295,9 +299,10 @@ def document_catalog_upload(schema: OpenAPI) -> None:
     if item is not None and item.put is not None:
         item.put.request_body = RequestBody(
             required=True,
-            description="The .po file, UTF-8, at most 5 MB: the whole body as "
-            f"`{PO_MEDIA_TYPE}`, or the part `{UPLOAD_FIELD}` of a `{MULTIPART}` form. The "
-            "two are the same upload.",
+            description="The .po file, UTF-8, at most 5 MB, not compressed (any "
+            "Content-Encoding is 415): the whole body as "
+            f"`{PO_MEDIA_TYPE}` (or text/x-po, application/x-po, text/plain, none), or the "
+            f"part `{UPLOAD_FIELD}` of a `{MULTIPART}` form. The two are the same upload.",
             content={
                 PO_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
                 MULTIPART: OpenAPIMediaType(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import sqlite_utils
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -16,7 +16,6 @@ from api.core.changes import DraftDiff
 from api.core.content import check_article, check_references
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article, TreatmentCatalog
-from api.core.nesting import check_json_depth
 from api.store.drafts import (
     Draft,
     article_etag,
@@ -41,7 +40,8 @@ from api.store.versions import (
     load_treatments,
     treatments_number,
 )
-from api.web.auth import BEARER, provide_principal, provide_writer, require_token
+from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
+from api.web.bodies import refuse_unreadable_json
 from api.web.examples import SlugPath
 from api.web.problems import problem_responses
 
@@ -64,7 +64,7 @@ IfMatch = Annotated[
 ]
 
 
-class DraftInput(msgspec.Struct, frozen=True, kw_only=True):
+class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A whole article as proposed, and why."""
 
     article: Article
@@ -77,19 +77,19 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True):
     Send the head's number once you have resolved the conflicts the draft's diff shows."""
 
 
-class Withdrawal(msgspec.Struct, frozen=True, kw_only=True):
+class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Why a draft is taken out of the workflow."""
 
     comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
-class Rejection(msgspec.Struct, frozen=True, kw_only=True):
+class Rejection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Why a reviewer sends a draft back."""
 
     comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
-class RollbackInput(msgspec.Struct, frozen=True, kw_only=True):
+class RollbackInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which earlier version to publish again."""
 
     to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
@@ -130,13 +130,6 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     """The treatment records as published now; a draft may propose changes to them."""
 
 
-async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
-    """Measure a JSON body's nesting before the decoder recurses into it (else a few KB
-    of `[[[[` end in RecursionError)."""
-    if request.method in {"POST", "PUT"}:
-        check_json_depth(await request.body())
-
-
 def _out(
     draft: Draft, article: Article | None = None, treatments: TreatmentCatalog | None = None
 ) -> Response[DraftOut]:
@@ -161,8 +154,8 @@ def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput])
     return data.article
 
 
-_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428)
-_BODY_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
+_WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 503)
+_BODY_WRITE = problem_responses(400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 428, 503)
 
 
 class DraftsController(Controller):
@@ -171,8 +164,9 @@ class DraftsController(Controller):
     path = "/v1/manage"
     tags = ["management"]  # noqa: RUF012
     security = [{BEARER: []}]  # noqa: RUF012
-    guards = [require_token]  # noqa: RUF012
-    before_request = staticmethod(refuse_deep_json)
+    # The role is checked before the body is read; the handlers check the rest.
+    guards = [require_token, require_role]  # noqa: RUF012
+    before_request = staticmethod(refuse_unreadable_json)
     dependencies = {  # noqa: RUF012
         "writer": Provide(provide_writer),
         "principal": Provide(provide_principal, sync_to_thread=False),
@@ -227,6 +221,7 @@ class DraftsController(Controller):
         "/articles/{slug:str}/drafts",
         operation_id="createDraft",
         summary="Start a draft of an article",
+        opt={"action": "draft.write"},
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -271,6 +266,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:int}",
         operation_id="updateDraft",
         summary="Replace the content of a draft",
+        opt={"action": "draft.write"},
         sync_to_thread=True,
         responses=_BODY_WRITE,
     )
@@ -303,6 +299,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:int}/submit",
         operation_id="submitDraft",
         summary="Send a draft to review",
+        opt={"action": "draft.write"},
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -322,6 +319,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:int}/reject",
         operation_id="rejectDraft",
         summary="Send a draft back to its author",
+        opt={"action": "draft.review"},
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -342,6 +340,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:int}/publish",
         operation_id="publishDraft",
         summary="Approve and publish a draft",
+        opt={"action": "draft.review"},
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -394,6 +393,7 @@ class DraftsController(Controller):
         "/articles/{slug:str}/rollback",
         operation_id="rollbackArticle",
         summary="Request a rollback to an earlier version, for review",
+        opt={"action": "article.rollback"},
         status_code=201,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -418,6 +418,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:int}/withdraw",
         operation_id="withdrawDraft",
         summary="Withdraw a draft for good",
+        opt={"action": "draft.write"},
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,

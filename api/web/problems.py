@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
 import msgspec
@@ -87,9 +88,14 @@ _HTTP_TYPES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     413: "too-large",
+    415: "unsupported-media-type",
     429: "too-many-requests",
+    503: "busy",
 }
+# How long a client should wait before retrying a write that found the database locked.
+BUSY_RETRY_AFTER = 2
 
 
 # Every `type` this server sends, with its status and when; the contract lists them as the
@@ -123,6 +129,16 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
         429,
         "Too many requests or failed authentications from this "
         "address; wait `Retry-After` seconds.",
+    ),
+    "request-timeout": (408, "The request body did not arrive within the body timeout."),
+    "unsupported-media-type": (
+        415,
+        "The body's Content-Type or Content-Encoding is not one this route takes.",
+    ),
+    "busy": (
+        503,
+        "The database was busy with another write for too long; nothing was changed: "
+        "retry after `Retry-After` seconds.",
     ),
     "server-error": (500, "An unexpected error; the server logged it with the request id."),
 }
@@ -249,6 +265,32 @@ def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
     return key
 
 
+def _database_error(
+    request: Request[Any, Any, Any], exc: sqlite3.OperationalError
+) -> Response[bytes]:
+    # Another writer held SQLite's one write lock for longer than the busy timeout: the
+    # request did nothing (its transaction never began or was rolled back); try again.
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        return _unexpected(request, exc)
+    log.warning(
+        "database locked on %s %s",
+        request.method,
+        request.url.path,
+        extra={"fields": {"request_id": request_id.get()}},
+    )
+    return _send(
+        Problem(
+            type=_problem_type("busy"),
+            title="Busy",
+            status=503,
+            detail="the database is busy with another write; nothing was changed, "
+            f"try again in {BUSY_RETRY_AFTER} seconds",
+        ),
+        request,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Never a stack trace in a response: it goes to the log with the request path.
     log.exception(
@@ -272,6 +314,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
 exception_handlers: ExceptionHandlersMap = {
     VettedError: _domain_error,
     HTTPException: _http_error,
+    sqlite3.OperationalError: _database_error,
     Exception: _unexpected,
 }
 
@@ -318,7 +361,11 @@ def _example(
 _DESCRIPTIONS = {
     400: "A parameter has an invalid value; `errors` names it.",
     404: "No such article, section, version or treatment.",
+    408: "The request body did not arrive within the body timeout.",
     413: "The request body is larger than the limit (5 MB).",
+    415: "The body's Content-Type or Content-Encoding is not one this route takes.",
+    503: "The database was busy with another write for too long; nothing was changed. "
+    "Retry after `Retry-After` seconds.",
     422: "The body or upload failed validation; `errors` gives field or file:line.",
 }
 # The documented examples are answers the server really gives (a test sends the requests).
@@ -334,8 +381,8 @@ _EXAMPLES = {
     "invalid-parameter": _example(
         "invalid-parameter",
         400,
-        "version: Expected `int | null`, got `str`",
-        errors=(InvalidField(field="version", message="Expected `int | null`, got `str`"),),
+        "version: 'abc' is not a whole number in digits",
+        errors=(InvalidField(field="version", message="'abc' is not a whole number in digits"),),
     ),
     "not-found": _example(
         "not-found",

@@ -42,3 +42,47 @@ def test_shallow_or_malformed_json_is_left_to_the_decoder(data: bytes) -> None:
     started = time.perf_counter()
     check_json_depth(data)
     assert time.perf_counter() - started < 2
+
+
+LIMIT = 5_000_000
+
+
+def _fill(head: bytes, unit: bytes, tail: bytes = b"") -> bytes:
+    return head + unit * ((LIMIT - len(head) - len(tail)) // len(unit)) + tail
+
+
+@pytest.mark.parametrize(
+    ("data", "deep"),
+    [
+        (b"[" * 65 + b'"' + b'\\"' * 32_000, True),
+        (_fill(b"[" * 65 + b'"', b'\\"'), True),
+        (_fill(b'["', b'\\"', b'"]'), False),
+        (_fill(b"[", b'"'), False),
+        (_fill(b"", b"["), True),
+        (_fill(b"[", b"[],", b"[]]"), False),
+        (_fill(b"[", b"[" * 62 + b"]" * 62 + b",", b"1]"), False),
+        (_fill(b"[" * 60, b"[[[[1]]]],", b"1" + b"]" * 60), False),
+        (_fill(b"[" * 60, b"[[[[[1]]]]],", b"1" + b"]" * 60), True),
+        (_fill(b'["', b'\\"[', b'"]'), False),
+    ],
+    ids=[
+        "64KB-escaped-quotes",
+        "escaped-quotes",
+        "unterminated",
+        "quotes",
+        "open",
+        "wide-pairs",
+        "62-deep-groups",
+        "at-depth-64",
+        "at-depth-65",
+        "brackets-in-a-string",
+    ],
+)
+def test_the_measure_is_linear_at_the_size_limit(data: bytes, deep: bool) -> None:
+    started = time.perf_counter()
+    if deep:
+        with pytest.raises(ValidationFailed):
+            check_json_depth(data)
+    else:
+        check_json_depth(data)
+    assert time.perf_counter() - started < 1.5

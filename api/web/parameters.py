@@ -1,0 +1,44 @@
+"""Whole-number query parameters are written in digits: Litestar would also read `1e3`,
+`1.0` or ` 12` as numbers, and a cursor or a limit has one spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, get_args
+
+from litestar import Request
+from litestar.handlers.base import BaseRouteHandler
+
+from api.core.errors import InvalidParameter
+
+__all__ = ["refuse_loose_integers"]
+
+_DIGITS = re.compile(r"[0-9]{1,20}")
+_INTEGERS: dict[int, tuple[str, ...]] = {}
+
+
+def _integer_parameters(handler: BaseRouteHandler) -> tuple[str, ...]:
+    names = []
+    for key, field in handler.parsed_fn_signature.parameters.items():
+        kinds = get_args(field.annotation) or (field.annotation,)
+        kwarg = field.kwarg_definition
+        if int in kinds and bool not in kinds and getattr(kwarg, "header", None) is None:
+            names.append(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or key)
+    return tuple(names)
+
+
+async def refuse_loose_integers(request: Request[Any, Any, Any]) -> None:
+    """App-wide before_request: 400 naming the parameter unless it is plain digits."""
+    if not request.scope["query_string"]:
+        return
+    handler = request.route_handler
+    names = _INTEGERS.get(id(handler))
+    if names is None:
+        names = _INTEGERS[id(handler)] = _integer_parameters(handler)
+    params = request.query_params
+    for name in names:
+        if name in request.path_params:
+            continue
+        for value in params.getall(name, ()):
+            if not _DIGITS.fullmatch(value):
+                raise InvalidParameter(name, f"{value[:40]!r} is not a whole number in digits")
