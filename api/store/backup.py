@@ -21,6 +21,7 @@ from api.core.errors import BackupRejected, Conflict, NotFound
 from api.store.accounts import OPERATOR
 from api.store.audit import record
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
+from api.store.search import create_index_table
 
 __all__ = [
     "STEP_PAGES",
@@ -94,6 +95,13 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> BackupInfo:
             f"{path}: schema version {version} is newer than this program's "
             f"({SCHEMA_VERSION}); restore it with the version of vetted that wrote it"
         )
+    unexpected = _schema_differences(conn, version)
+    if unexpected:
+        raise BackupRejected(
+            f"{path}: its schema is not what schema version {version} creates "
+            f"({'; '.join(unexpected[:5])}): a changed trigger, table or index could "
+            "unlock the audit log or change what readers get"
+        )
     articles = conn.execute("SELECT count(*) FROM publications").fetchone()[0]
     return BackupInfo(
         path=str(path),
@@ -102,6 +110,42 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> BackupInfo:
         schema_version=version,
         articles=articles,
     )
+
+
+_OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+
+
+def _schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
+    """Every schema object (table, index, trigger, view) the file has that a database made
+    by this code at `version` would not have, or lacks, or has with other SQL; search index
+    tables are made by the code that makes them, for the locales the file indexes."""
+    found = {(row[0], row[1]): (row[2], row[3]) for row in conn.execute(_OBJECTS)}
+    fresh = sqlite_utils.Database(sqlite3.connect(":memory:", isolation_level=None))
+    try:
+        migrate(fresh, up_to=version)
+        for kind, name in found:
+            sql = found[(kind, name)][1] or ""
+            if kind == "table" and name.startswith("search_") and "VIRTUAL TABLE" in sql:
+                try:
+                    create_index_table(fresh, name)
+                except sqlite3.DatabaseError:
+                    continue  # not a name our code makes: reported below
+        expected = {(row[0], row[1]): (row[2], row[3]) for row in fresh.execute(_OBJECTS)}
+    finally:
+        fresh.conn.close()
+    return [
+        f"{kind} {name} "
+        + (
+            "is missing"
+            if key not in found
+            else "is not ours"
+            if key not in expected
+            else "differs"
+        )
+        for key in sorted({*found, *expected})
+        if found.get(key) != expected.get(key)
+        for kind, name in [key]
+    ]
 
 
 def _fsync(path: Path) -> None:

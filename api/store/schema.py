@@ -250,10 +250,11 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply the migrations this database has not seen yet; return the schema version."""
+def migrate(db: sqlite_utils.Database, up_to: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations this database has not seen yet (up to schema `up_to`); return
+    the schema version."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, step in enumerate(_MIGRATIONS[current:], start=current + 1):
+    for number, step in enumerate(_MIGRATIONS[current:up_to], start=current + 1):
         with transaction(db):
             if db.execute("PRAGMA user_version").fetchone()[0] < number:
                 step(db)

@@ -33,6 +33,7 @@ from api.core.search import (
 )
 
 __all__ = [
+    "create_index_table",
     "index_article",
     "index_table",
     "indexed_locales",
@@ -60,7 +61,8 @@ def index_table(locale: str) -> str:
     return f"search_{name}"
 
 
-def _create(db: sqlite_utils.Database, table: str) -> None:
+def create_index_table(db: sqlite_utils.Database, table: str) -> None:
+    """The FTS5 table of one locale's index, unless it exists."""
     exists = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
     ).fetchone()
@@ -88,7 +90,7 @@ def index_article(db: sqlite_utils.Database, rendered: ArticleOut) -> bool:
     ).fetchone()
     if row is not None and tuple(row[:2]) == (rendered.version, digest):
         return False
-    _create(db, table)
+    create_index_table(db, table)
     if row is not None:
         db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", [row[2], row[3]])
     last = db.execute(f"SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT 1").fetchone()

@@ -178,6 +178,43 @@ def _missing(path: Path) -> None:
     path.unlink()
 
 
+def _audit_unlocked(path: Path) -> None:
+    """The finding: the append-only triggers dropped, one that wipes the log put in."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+        "CREATE TRIGGER audit_wipe AFTER INSERT ON audit BEGIN DELETE FROM audit; END;"
+    )
+    conn.close()
+
+
+def _trigger_rewritten(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP TRIGGER audit_no_delete;"
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit WHEN 0 "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    )
+    conn.close()
+
+
+def _index_dropped(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    name = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL LIMIT 1"
+    ).fetchone()[0]
+    conn.execute(f"DROP INDEX {name}")
+    conn.close()
+
+
+def _search_index_changed(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP TABLE search_es; CREATE VIRTUAL TABLE search_es USING fts5(slug, body);"
+    )
+    conn.close()
+
+
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
@@ -188,6 +225,14 @@ def _missing(path: Path) -> None:
         (_newer, f"schema version {SCHEMA_VERSION + 1} is newer than this program's"),
         (_foreign, "is SQLite but holds no Vetted database"),
         (_missing, "b.db: no such file"),
+        (
+            _audit_unlocked,
+            "trigger audit_no_delete is missing; trigger audit_no_update is missing; "
+            "trigger audit_wipe is not ours",
+        ),
+        (_trigger_rewritten, "trigger audit_no_delete differs"),
+        (_index_dropped, "is missing"),
+        (_search_index_changed, "table search_es differs"),
     ],
 )
 def test_an_unusable_backup_is_refused_and_the_database_is_unchanged(
