@@ -20,6 +20,7 @@ __all__ = [
 ]
 
 CACHE_CONFIG = ROOT / "deploy" / "nginx-cache.conf"
+PROBLEM_HEADERS = ROOT / "deploy" / "nginx-problem-headers.conf"
 
 
 def cache_site(
@@ -32,6 +33,7 @@ def cache_site(
         .replace("@LISTEN@", f"127.0.0.1:{port}")
         .replace("@UPSTREAM@", f"127.0.0.1:{upstream_port}")
         .replace("@CACHE_DIR@", str(cache_dir))
+        .replace("@PROBLEM_HEADERS@", str(PROBLEM_HEADERS))
     )
     if freshness_s is not None:
         ignored = "proxy_ignore_headers Vary;"

@@ -4,8 +4,10 @@ reaching readers once the cached copy's freshness runs out."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +102,55 @@ def test_a_publish_reaches_readers_after_the_cached_copy_expires(
     assert freshness.seconds is not None, freshness.statuses
     revalidated = httpx.get(cache.url + ARTICLE, headers={**PLAIN, "If-None-Match": new})
     assert revalidated.status_code == 304
+
+
+def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes no HTTP client library would send; the status, headers and body back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "problem"),
+    [
+        (b"GARBAGE\r\n\r\n", 400, "bad-request"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "bad-request"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+            431,
+            "bad-request",
+        ),
+        (
+            b"PUT /v1/manage/catalogs/es HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Length: 6000000\r\n\r\n",
+            413,
+            "too-large",
+        ),
+    ],
+    ids=["garbage", "long-uri", "big-header", "big-body"],
+)
+def test_requests_refused_before_the_app_are_problems_with_security_headers(
+    cache: Server, request_bytes: bytes, status: int, problem: str
+) -> None:
+    got, headers, body = _raw(cache.port, request_bytes)
+    assert got == status
+    assert headers["content-type"] == "application/problem+json"
+    served = json.loads(body)
+    assert (served["status"], served["type"]) == (status, f"/problems/{problem}")
+    app = httpx.get(cache.url + "/v1/locales")
+    for name in ("x-content-type-options", "referrer-policy", "x-frame-options"):
+        assert headers[name] == app.headers[name], name
+    assert headers["content-security-policy"] == app.headers["content-security-policy"]
+
+
+def test_problems_from_the_app_pass_through_the_cache_untouched(cache: Server) -> None:
+    response = httpx.get(cache.url + "/v1/articles/no-such-article")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no published article 'no-such-article'"
