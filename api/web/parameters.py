@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any, get_args
 
 from litestar import Request
@@ -14,7 +15,11 @@ from api.core.errors import InvalidParameter
 __all__ = ["refuse_loose_integers"]
 
 _DIGITS = re.compile(r"[0-9]{1,20}")
-_INTEGERS: dict[int, tuple[str, ...]] = {}
+# Keyed by the handler itself (weakly): an id() would be reused by another app's handler
+# once the first is collected, as happens between test apps.
+_INTEGERS: weakref.WeakKeyDictionary[BaseRouteHandler, tuple[str, ...]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _integer_parameters(handler: BaseRouteHandler) -> tuple[str, ...]:
@@ -32,9 +37,9 @@ async def refuse_loose_integers(request: Request[Any, Any, Any]) -> None:
     if not request.scope["query_string"]:
         return
     handler = request.route_handler
-    names = _INTEGERS.get(id(handler))
+    names = _INTEGERS.get(handler)
     if names is None:
-        names = _INTEGERS[id(handler)] = _integer_parameters(handler)
+        names = _INTEGERS[handler] = _integer_parameters(handler)
     params = request.query_params
     for name in names:
         if name in request.path_params:
