@@ -11,6 +11,10 @@ from typing import Annotated, Literal
 import msgspec
 
 __all__ = [
+    "MAX_BLOCKS",
+    "MAX_FIGURE",
+    "MAX_SECTIONS",
+    "MAX_TREATMENTS",
     "Article",
     "Block",
     "Callout",
@@ -35,6 +39,20 @@ SectionId = Annotated[
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+LocaleCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,35}$")]
+Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
+MAX_FIGURE = 1_000_000_000_000
+"""The largest figure a fact may state: every locale's formatting handles it (Babel
+cannot format about 1e25 and up). Floats are finite by these bounds."""
+Figure = (
+    Annotated[int, msgspec.Meta(ge=0, le=MAX_FIGURE)]
+    | Annotated[float, msgspec.Meta(ge=0, le=MAX_FIGURE)]
+)
+MAX_SECTIONS = 200
+"""Sections per list of sections (an article's whole tree is bounded in `check_article`)."""
+MAX_BLOCKS = 500
+"""Blocks per section (an article's whole tree is bounded in `check_article`)."""
+MAX_TREATMENTS = 500
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 DurationUnit = Literal["minute", "hour", "day", "week", "month", "year"]
 CostBasis = Literal["plan", "appointment", "session"]
@@ -76,8 +94,8 @@ class Fact(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=
 
     id: BlockId
     kind: Literal["duration", "cost"]
-    min: int | float
-    max: int | float
+    min: Figure
+    max: Figure
     unit: DurationUnit | None = None
     currency: Currency | None = None
     per: CostBasis | None = None
@@ -92,25 +110,25 @@ class Section(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     id: SectionId
     heading: Text | None = None
-    blocks: tuple[Block, ...] = ()
-    sections: tuple[Section, ...] = ()
+    blocks: Annotated[tuple[Block, ...], msgspec.Meta(max_length=MAX_BLOCKS)] = ()
+    sections: Annotated[tuple[Section, ...], msgspec.Meta(max_length=MAX_SECTIONS)] = ()
 
 
 class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """An article in its source locale."""
 
     slug: Slug
-    locale: str = "en"
+    locale: LocaleCode = "en"
     title: Text
-    audience: tuple[str, ...] = ()
-    sections: tuple[Section, ...]
+    audience: Annotated[tuple[Audience, ...], msgspec.Meta(max_length=20)] = ()
+    sections: Annotated[tuple[Section, ...], msgspec.Meta(max_length=MAX_SECTIONS)]
 
 
 class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A regulatory status as the article states it, for some forms of a treatment."""
 
     status: Literal["fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"]
-    forms: tuple[Form, ...] = ()
+    forms: Annotated[tuple[Form, ...], msgspec.Meta(max_length=5)] = ()
     statement: Text
 
 
@@ -120,8 +138,8 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: Slug
     name: Text
     kind: Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
-    forms: tuple[Form, ...]
-    regulatory: tuple[Regulation, ...] = ()
+    forms: Annotated[tuple[Form, ...], msgspec.Meta(max_length=5)]
+    regulatory: Annotated[tuple[Regulation, ...], msgspec.Meta(max_length=20)] = ()
     audience: tuple[Literal["men", "women"], ...] = ()
     suitable_for: Text | None = None
     article: Slug
@@ -131,7 +149,7 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class TreatmentCatalog(msgspec.Struct, frozen=True, kw_only=True):
     """All treatments, as kept in `content/treatments.yaml`."""
 
-    treatments: tuple[Treatment, ...]
+    treatments: Annotated[tuple[Treatment, ...], msgspec.Meta(max_length=MAX_TREATMENTS)]
 
 
 _canonical = msgspec.json.Encoder(order="deterministic")

@@ -20,7 +20,7 @@ from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
 from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.messages import known_contexts
-from api.core.negotiation import normalize_locale
+from api.core.negotiation import canonical_locale
 from api.store.catalogs import PendingCatalog, approve_catalog, pending_catalog, stage_catalog
 from api.store.exporting import export_catalog, published_content
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
@@ -47,11 +47,13 @@ msgstr ""
 """
 
 
-def _locale(value: str, db: sqlite_utils.Database) -> str:
+def _locale(value: str) -> str:
+    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
+    does not know."""
     try:
-        return normalize_locale(value)
+        return canonical_locale(value)
     except ValueError as exc:
-        raise InvalidLocale("locale", value, ["any BCP 47 code, e.g. es, pt-BR"]) from exc
+        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 class CatalogsController(Controller):
@@ -92,7 +94,7 @@ class CatalogsController(Controller):
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
         authorize(principal, "catalog.read")
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         body = export_catalog(writer, tag, published_content(writer))
         return Response(
             body,
@@ -116,7 +118,7 @@ class CatalogsController(Controller):
     ) -> PendingCatalog:
         """Upload a .po: validated like `vetted import` (errors give file:line); stored as
         pending until a reviewer for the locale approves it."""
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         authorize(principal, "catalog.upload", tag)
         content = published_content(writer)
         contexts = known_contexts(list(content.articles), content.treatments)
@@ -141,7 +143,7 @@ class CatalogsController(Controller):
     ) -> Response[PendingCatalog]:
         """What awaits review; its ETag is what approval must send as If-Match."""
         authorize(principal, "catalog.read")
-        summary = pending_catalog(writer, _locale(locale, writer))
+        summary = pending_catalog(writer, _locale(locale))
         return Response(summary, headers={"ETag": summary.etag})
 
     @post(
@@ -159,7 +161,7 @@ class CatalogsController(Controller):
         if_match: IfMatch = None,
     ) -> PendingCatalog:
         """Approve the pending translations: they are served from now on."""
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
         return approve_catalog(writer, principal, tag, if_match)
 
