@@ -107,16 +107,13 @@ def _header_of(catalog: Catalog, text: str, file: str) -> CatalogHeader:
     header_text = written.group() if written else ""
     fields = tuple((str(k), str(v)) for k, v in catalog.mime_headers)
     charset = _declared_charset(header_text)
-    if charset != "utf-8":
-        where = text.find("Content-Type")
+    if charset not in (None, "utf-8"):
+        # (Without a charset, exports write Babel's header, which declares UTF-8.)
         raise ValidationFailed(
             f"the header declares charset {charset!r}; catalogs are UTF-8: write "
-            '"Content-Type: text/plain; charset=UTF-8\\n"'
-            if charset
-            else 'the header has no Content-Type; write "Content-Type: text/plain; '
-            'charset=UTF-8\\n"',
+            '"Content-Type: text/plain; charset=UTF-8\\n"',
             file=file,
-            line=text.count("\n", 0, where) + 1 if where >= 0 else 1,
+            line=text.count("\n", 0, text.find("Content-Type")) + 1,
         )
     # Header comments name people as `Name <email>`: that is not markup to refuse here.
     problem = text_problem(header_text, markup=False, newlines=True)

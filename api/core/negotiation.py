@@ -30,7 +30,10 @@ def normalize_locale(tag: str) -> str:
     """The canonical BCP 47 spelling of a locale code (`ES-mx` -> `es-MX`), or ValueError."""
     if not tag or len(tag) > _MAX_TAG or not tag.isascii():
         raise ValueError(f"{tag!r} is not a valid locale code")
-    parts = parse_locale(tag.replace("_", "-"), sep="-")
+    try:
+        parts = parse_locale(tag.replace("_", "-"), sep="-")
+    except ValueError:
+        parts = ("",)
     if not _LANGUAGE.match(parts[0]):
         raise ValueError(f"{tag!r} is not a valid locale code")
     return _to_bcp47(parts)
@@ -45,7 +48,8 @@ def canonical_locale(tag: str) -> str:
     is dropped (`de-DE` -> `de`, `pt-BR` -> `pt`, `zh-Hans` -> `zh`), so the catalog
     serves every reader whose fallback chain reaches it (`de`, `de-AT`, `de-CH`).
     A region that is not the likely one stays (`es-MX`, `pt-PT`): it serves only
-    readers of that region and its sub-locales.
+    readers of that region and its sub-locales. An alias is refused with CLDR's code
+    (`iw` -> use `he`, `zh-TW` -> use `zh-Hant-TW`).
     """
     code = normalize_locale(tag)
     if parse_locale(code, sep="-")[0] in ("und", "root"):
@@ -64,7 +68,12 @@ def canonical_locale(tag: str) -> str:
     code = _to_bcp47((lang, territory, script, variant))
     likely = parse_locale(get_global("likely_subtags").get(lang, lang))
     if variant is None and territory in (None, likely[1]) and script in (None, likely[2]):
-        return lang
+        code = lang
+    named = normalize_locale(tag)
+    if code not in _chain(named, ""):
+        # An alias (iw, zh-TW): stored under CLDR's code, readers asking for the alias
+        # would never reach it.
+        raise ValueError(f"{tag!r} is not a locale CLDR knows by that code: use {code!r}")
     return code
 
 
