@@ -459,8 +459,18 @@ def _set(path: str, value: Any) -> Any:
         (_set("fact", 1e25), ".sections[0].blocks[3].max", "<= 1000000000000"),
         (_set("huge", None), ".sections", "the limit is 200000"),
     ],
-    ids=["script", "rtl-override", "escape", "nul", "zwsp", "long-locale", "zzz", "audience"]
-    + ["1e25", "4.9MB"],
+    ids=[
+        "script",
+        "rtl-override",
+        "escape",
+        "nul",
+        "zwsp",
+        "long-locale",
+        "zzz",
+        "audience",
+        "1e25",
+        "4.9MB",
+    ],
 )
 def test_hostile_drafts_are_refused_naming_the_field_and_store_nothing(
     client: Client, admin: dict[str, str], db_path: Path, change: Any, field: str, message: str
