@@ -32,8 +32,8 @@ def normalize_locale(tag: str) -> str:
         raise ValueError(f"{tag!r} is not a valid locale code")
     try:
         parts = parse_locale(tag.replace("_", "-"), sep="-")
-    except ValueError:
-        parts = ("",)
+    except ValueError as exc:
+        raise ValueError(f"{tag!r} is not a valid locale code") from exc
     if not _LANGUAGE.match(parts[0]):
         raise ValueError(f"{tag!r} is not a valid locale code")
     return _to_bcp47(parts)

@@ -237,3 +237,37 @@ def test_a_shipped_catalog_as_exported_is_accepted_again(imported_db: Path, code
             known_contexts(list(content.articles), content.treatments),
         )
         assert parsed.entries
+
+
+def test_the_same_sentence_in_nfd_is_no_change_and_keeps_its_translation(
+    imported_db: Path,
+) -> None:
+    with database(imported_db) as db:
+        head = latest_version(db, SLUG)
+        assert head is not None
+        article = load_article(db, SLUG, head.number)
+        composed = msgspec.structs.replace(article, title="Café therapy")
+        publish_change(db, check_article(composed))
+        decomposed = msgspec.structs.replace(article, title="Cafe\u0301 therapy")
+        with pytest.raises(NothingChanged):
+            publish_change(db, check_article(decomposed))
+        # The title is stored in NFC: a translation keyed to either form is served.
+        content = published_content(db)
+        catalog = read_po(io.BytesIO(export_catalog(db, "es", content)))
+        title = next(m for m in catalog if m.context == f"{SLUG}/title")
+        catalog.delete(title.id, context=title.context)
+        catalog.add("Cafe\u0301 therapy", "Terapia café", context=f"{SLUG}/title")
+        out = io.BytesIO()
+        write_po(out, catalog, width=0)
+        po = out.getvalue()
+        parsed = parse_catalog(
+            po, "es.po", "es", known_contexts(list(content.articles), content.treatments)
+        )
+        stage_catalog(db, Principal(name="tr", role="translator", locales=("es",)), parsed)
+        reviewer = Principal(name="rv", role="reviewer", locales=("es",))
+        approve_catalog(db, reviewer, "es", pending_catalog(db, "es").etag)
+        number = latest_version(db, SLUG)
+        assert number is not None
+        document = get_document(db, article_key(SLUG, number.number, "es"))
+        assert document is not None
+        assert "Terapia café" in document.body.decode()
