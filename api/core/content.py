@@ -34,6 +34,7 @@ __all__ = [
     "MAX_ARTICLE_BLOCKS",
     "MAX_ARTICLE_CHARS",
     "MAX_ARTICLE_SECTIONS",
+    "MAX_TREATMENTS",
     "MAX_YAML_BYTES",
     "check_article",
     "check_references",
@@ -50,6 +51,9 @@ article we ship; the treatment records together have the same limit. Every versi
 rendered in every locale, so this bounds what one publication writes."""
 MAX_ARTICLE_BLOCKS = 2_000
 MAX_ARTICLE_SECTIONS = 500
+MAX_TREATMENTS = 500
+_MAX_LIST = 20
+"""Audiences of an article; forms and regulatory statements of a treatment."""
 _T = TypeVar("_T", bound=msgspec.Struct)
 _PATH_IN_ERROR = re.compile(r" - at `(\$[^`]*)`$")
 _CURRENCIES = frozenset(list_currencies())
@@ -84,6 +88,7 @@ def check_article(
         [
             (len(sections), MAX_ARTICLE_SECTIONS, "sections"),
             (sum(len(s.blocks) for s in sections), MAX_ARTICLE_BLOCKS, "blocks"),
+            (len(article.audience), _MAX_LIST, "audiences"),
         ],
     )
     article = _plain_text(article, prefix, file, known)
@@ -125,7 +130,17 @@ def check_treatments(
     size, the text policy, unique ids."""
     known = lines or {}
     chars = sum(len(m.source) for m in treatment_messages(catalog))
-    _check_size(chars, f"{prefix}.treatments", file, known, [])
+    lists = max((max(len(t.forms), len(t.regulatory)) for t in catalog.treatments), default=0)
+    _check_size(
+        chars,
+        f"{prefix}.treatments",
+        file,
+        known,
+        [
+            (len(catalog.treatments), MAX_TREATMENTS, "treatments"),
+            (lists, _MAX_LIST, "forms or regulatory statements in one treatment"),
+        ],
+    )
     catalog = _plain_text(catalog, prefix, file, known)
     ids: set[str] = set()
     for n, treatment in enumerate(catalog.treatments):

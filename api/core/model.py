@@ -11,10 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 __all__ = [
-    "MAX_BLOCKS",
     "MAX_FIGURE",
-    "MAX_SECTIONS",
-    "MAX_TREATMENTS",
     "Article",
     "Block",
     "Callout",
@@ -48,11 +45,6 @@ Figure = (
     Annotated[int, msgspec.Meta(ge=0, le=MAX_FIGURE)]
     | Annotated[float, msgspec.Meta(ge=0, le=MAX_FIGURE)]
 )
-MAX_SECTIONS = 200
-"""Sections per list of sections (an article's whole tree is bounded in `check_article`)."""
-MAX_BLOCKS = 500
-"""Blocks per section (an article's whole tree is bounded in `check_article`)."""
-MAX_TREATMENTS = 500
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 DurationUnit = Literal["minute", "hour", "day", "week", "month", "year"]
 CostBasis = Literal["plan", "appointment", "session"]
@@ -110,8 +102,8 @@ class Section(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     id: SectionId
     heading: Text | None = None
-    blocks: Annotated[tuple[Block, ...], msgspec.Meta(max_length=MAX_BLOCKS)] = ()
-    sections: Annotated[tuple[Section, ...], msgspec.Meta(max_length=MAX_SECTIONS)] = ()
+    blocks: tuple[Block, ...] = ()
+    sections: tuple[Section, ...] = ()
 
 
 class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -120,15 +112,15 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: Slug
     locale: LocaleCode = "en"
     title: Text
-    audience: Annotated[tuple[Audience, ...], msgspec.Meta(max_length=20)] = ()
-    sections: Annotated[tuple[Section, ...], msgspec.Meta(max_length=MAX_SECTIONS)]
+    audience: tuple[Audience, ...] = ()
+    sections: tuple[Section, ...]
 
 
 class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A regulatory status as the article states it, for some forms of a treatment."""
 
     status: Literal["fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"]
-    forms: Annotated[tuple[Form, ...], msgspec.Meta(max_length=5)] = ()
+    forms: tuple[Form, ...] = ()
     statement: Text
 
 
@@ -138,8 +130,8 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: Slug
     name: Text
     kind: Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
-    forms: Annotated[tuple[Form, ...], msgspec.Meta(max_length=5)]
-    regulatory: Annotated[tuple[Regulation, ...], msgspec.Meta(max_length=20)] = ()
+    forms: tuple[Form, ...]
+    regulatory: tuple[Regulation, ...] = ()
     audience: tuple[Literal["men", "women"], ...] = ()
     suitable_for: Text | None = None
     article: Slug
@@ -149,7 +141,7 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class TreatmentCatalog(msgspec.Struct, frozen=True, kw_only=True):
     """All treatments, as kept in `content/treatments.yaml`."""
 
-    treatments: Annotated[tuple[Treatment, ...], msgspec.Meta(max_length=MAX_TREATMENTS)]
+    treatments: tuple[Treatment, ...]
 
 
 _canonical = msgspec.json.Encoder(order="deterministic")

@@ -6,9 +6,15 @@ import time
 
 import pytest
 
-from api.core.content import MAX_ARTICLE_CHARS, dump_yaml, parse_article, parse_treatments
+from api.core.content import (
+    MAX_ARTICLE_BLOCKS,
+    MAX_ARTICLE_CHARS,
+    dump_yaml,
+    parse_article,
+    parse_treatments,
+)
 from api.core.errors import ValidationFailed
-from api.core.model import MAX_BLOCKS, Callout, Fact, Faq, Paragraph, content_hash, walk_sections
+from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
 from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
 
 
@@ -261,7 +267,7 @@ def _paragraphs(count: int, length: int) -> str:
     ("count", "length", "message"),
     [
         (MAX_ARTICLE_CHARS // 10_000 + 1, 10_000, "characters of text; the limit is 200000"),
-        (MAX_BLOCKS + 1, 1, f"Expected `array` of length <= {MAX_BLOCKS}"),
+        (MAX_ARTICLE_BLOCKS + 1, 1, f"blocks; the limit is {MAX_ARTICLE_BLOCKS}"),
     ],
 )
 def test_an_article_has_a_size_limit(count: int, length: int, message: str) -> None:
