@@ -65,6 +65,8 @@ def _read_warned(content_dir: Path, locales: Path) -> ContentSet:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate content and catalogs without storing anything."""
     content = _read_warned(args.content, args.locales)
+    for note in content.notes:
+        _say(f"note: {note}")
     _say(
         f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
         f"treatments, catalogs: {', '.join(c.locale for c in content.catalogs) or 'none'}"
@@ -85,6 +87,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     # the only reference, so the parsed files are freed before rendering starts (see
     # import_content).
     content = [_read_warned(args.content, args.locales)]
+    for note in content[0].notes:
+        _say(f"note: {note}")
     db = open_database(args.db)
     author = None
     if args.author is not None:

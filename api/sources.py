@@ -15,7 +15,7 @@ from api.core.content import check_references, parse_article, parse_treatments
 from api.core.errors import ImportRejected, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
-from api.core.negotiation import normalize_locale
+from api.core.negotiation import canonical_locale
 
 __all__ = [
     "CATALOG_DOMAIN",
@@ -39,6 +39,8 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     template_header: CatalogHeader | None = None
     article_files: dict[str, str] = msgspec.field(default_factory=dict)
     """slug -> the file it was read from, as messages name it."""
+    notes: tuple[str, ...] = ()
+    """What a person should know but that is no error (a catalog stored under another code)."""
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -80,15 +82,26 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
             errors.append(exc)
     contexts = known_contexts(articles, treatments)
     catalogs: list[ParsedCatalog] = []
+    files_of: dict[str, str] = {}
+    notes: list[str] = []
     for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CATALOG_DOMAIN}.po")):
         locale_dir = path.parent.parent.name
         try:
-            locale = normalize_locale(locale_dir)
+            locale = canonical_locale(locale_dir)
+            if locale in files_of:
+                raise ValidationFailed(
+                    f"{files_of[locale]} is the catalog of {locale!r} already", file=shown(path)
+                )
+            files_of[locale] = shown(path)
+            if locale.replace("-", "_") != locale_dir:
+                notes.append(
+                    f"{shown(path)} is stored as the catalog of {locale!r}: it serves readers "
+                    f"of {locale!r} and every locale that falls back to it; `vetted export` "
+                    f"writes it to {catalog_path(Path('locales'), locale)}"
+                )
             catalogs.append(parse_catalog(path.read_bytes(), shown(path), locale, contexts))
-        except ValueError:
-            errors.append(
-                ValidationFailed(f"{locale_dir!r} is not a locale code", file=shown(path))
-            )
+        except ValueError as exc:
+            errors.append(ValidationFailed(f"{exc}: not a catalog folder", file=shown(path)))
         except ValidationFailed as exc:
             errors.append(exc)
         except ImportRejected as exc:
@@ -108,6 +121,7 @@ def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None)
         catalogs=tuple(catalogs),
         template_header=header,
         article_files=article_files,
+        notes=tuple(notes),
     )
 
 

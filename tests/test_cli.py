@@ -16,9 +16,11 @@ from api.core.errors import Unauthorized
 from api.sources import catalog_path
 from api.store.accounts import authenticate
 from api.store.audit import list_audit
+from api.store.exporting import export_tree
 from api.store.schema import open_database
+from api.store.translations import catalog_header, store_header
 from api.store.versions import latest_version, load_article
-from tests.conftest import ROOT, SLUG
+from tests.conftest import ARTICLE_FILE, ROOT, SLUG
 from tests.editing import draft_in_review, publish_change
 
 VETTED = [sys.executable, "-m", "api.cli"]
@@ -287,3 +289,74 @@ def test_every_command_is_in_the_readme_command_list() -> None:
     assert commands is not None
     missing = [name for name in commands if f"vetted {name}" not in listing]
     assert missing == []
+
+
+def _replace_in(path: Path, old: str, new: str) -> int:
+    """Replace `old` in the file; the line it was on."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("es", 'msgstr "{range} por plan"', 'msgstr "{range} por plan {"', "format string"),
+        ("es", 'msgstr "{range} por plan"', 'msgstr "{{range}} por plan"', "placeholders differ"),
+        ("es", "charset=utf-8", "charset=x-bogus-42", "declares charset 'x-bogus-42'"),
+        ("es", "charset=utf-8", "charset=ISO-8859-1", "declares charset 'ISO-8859-1'"),
+        ("article", "title: Stem cell therapy", 'title: "Stem cell\\0 therapy', "U+0000"),
+        ("article", "title: Stem cell therapy", "title: <script>Stem cell therapy", "markup"),
+        ("article", "- patients", "- '<script>'", "audience"),
+    ],
+    ids=["stray-brace", "escaped-braces", "bogus-charset", "latin-1", "nul", "script", "audience"],
+)
+def test_check_and_import_refuse_with_file_and_line(
+    tree: Path, file: str, old: str, new: str, message: str
+) -> None:
+    """`vetted check` and `vetted import` run the validation the HTTP doors run."""
+    article = tree / ARTICLE_FILE.relative_to(ROOT)
+    path = catalog_path(tree / "locales", "es") if file == "es" else article
+    line = _replace_in(path, old, new)
+    if new.startswith('title: "'):
+        _replace_in(path, "therapy for hair loss\n", 'therapy for hair loss"\n')
+    shown = path.relative_to(tree)
+    for command in (["check"], ["import", "--db", "v.db"]):
+        result = run(*command, cwd=tree)
+        assert result.returncode == 1, result.stderr
+        assert f"{shown}:{line}: " in result.stderr and message in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tree / "v.db").exists()
+
+
+@pytest.mark.parametrize("code", ["zzz", "qaa", "und", "articles"])
+def test_token_scopes_are_locales_cldr_knows(tree: Path, code: str) -> None:
+    made = run(
+        "token", "create", "--name", "t", "--role", "translator", "--locales", code, "--db", "v.db",
+        cwd=tree,
+    )  # fmt: skip
+    assert made.returncode == 1
+    assert f"locales: {code!r} is not a" in made.stderr
+
+
+def test_a_regional_catalog_folder_is_checked_as_its_language_with_a_note(tree: Path) -> None:
+    (tree / "locales" / "es").rename(tree / "locales" / "es_ES")
+    result = run("check", cwd=tree)
+    assert result.returncode == 0, result.stderr
+    assert "locales/es_ES/LC_MESSAGES/content.po is stored as the catalog of 'es'" in result.stderr
+    shutil.copytree(tree / "locales" / "es_ES", tree / "locales" / "es")
+    twice = run("check", cwd=tree)
+    assert twice.returncode == 1
+    assert "is the catalog of 'es' already" in twice.stderr
+
+
+def test_export_declares_utf8_even_for_a_header_stored_before_the_rule(db_path: Path) -> None:
+    db = open_database(db_path)
+    header = catalog_header(db, "es")
+    assert header is not None and "charset=utf-8" in header.text
+    legacy = replace(header, text=header.text.replace("charset=utf-8", "charset=x-bogus-42"))
+    store_header(db, "es", "approved", replace(legacy, fields=(("Content-Type", "x"),)))
+    exported = export_tree(db).files["locales/es/LC_MESSAGES/content.po"]
+    assert b"charset=utf-8" in exported and b"x-bogus-42" not in exported
+    exported.decode("utf-8")

@@ -1,22 +1,28 @@
 """Validating gettext catalogs (.po) before anything of them is stored.
 
-A catalog is checked line by line for syntax, then parsed with Babel; every entry must
-name a known message context and keep the msgid's placeholders, and no translation may
-contain markup or control characters. Errors carry `file:line`.
+A catalog is UTF-8 and says so; it is checked line by line for syntax, then parsed with
+Babel. Every entry must name a known message context, once, and keep the msgid's
+placeholders (a phrase that is formatted must be a valid format string with exactly
+the msgid's fields); every text, header included, follows the text policy of
+`api.core.text` and is stored in NFC. Errors carry `file:line`.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
+import string
 from collections.abc import Collection, Iterator
 
 import msgspec
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, read_po, unescape
 
 from api.core.errors import ImportRejected, ValidationFailed
-from api.core.negotiation import normalize_locale
+from api.core.formatting import FORMATTED_CONTEXTS
+from api.core.negotiation import canonical_locale
+from api.core.text import nfc, text_problem
 
 __all__ = [
     "MAX_CATALOG_BYTES",
@@ -26,6 +32,7 @@ __all__ = [
     "CatalogEntry",
     "CatalogHeader",
     "ParsedCatalog",
+    "declares_utf8",
     "parse_catalog",
     "template_header",
 ]
@@ -48,10 +55,9 @@ _ESCAPE = re.compile(r"\\(.)")
 _WRITTEN_HEADER = re.compile(r'(?:#[^\n]*\n)*msgid ""\nmsgstr ""\n(?:"[^\n]*"\n)*')
 _VALID_ESCAPES = frozenset('\\"ntr')
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-# Embedding/override/isolate controls can reorder text on screen (spoofing); marks are fine.
-# Unicode category Cc (C0, DEL, C1) and the bidi embedding/override/isolate controls.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_KEYWORD_STRING = re.compile(r'^[a-z_]+\s+"((?:[^"\\]|\\.)*)"\s*$')
+_CONTINUATION = re.compile(r'^"((?:[^"\\]|\\.)*)"\s*$')
+_CHARSET = re.compile(r'^"Content-Type:[^"\n]*?charset=([^\s;"\\]+)', re.IGNORECASE | re.MULTILINE)
 
 
 class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -72,16 +78,56 @@ def template_header(data: bytes, file: str) -> CatalogHeader:
         template = read_po(io.BytesIO(data), abort_invalid=True)
     except (PoFileError, ValueError) as exc:
         raise ValidationFailed(f"template syntax: {exc}", file=file) from exc
-    return _header_of(template, data.decode("utf-8", errors="replace"))
+    return _header_of(template, data.decode("utf-8", errors="replace"), file)
 
 
-def _header_of(catalog: Catalog, text: str) -> CatalogHeader:
+def declares_utf8(header_text: str) -> bool:
+    """Whether a header, as written, declares the charset UTF-8 (the only one we use)."""
+    return _declared_charset(header_text) == "utf-8"
+
+
+def _declared_charset(header_text: str) -> str | None:
+    """The charset the header's Content-Type names, as written ("utf-8" for any spelling
+    of it); None without one. Read from the text, which exports splice verbatim (Babel's
+    parsed fields turn `charset=CHARSET` or no charset into utf-8)."""
+    match = _CHARSET.search(header_text)
+    if match is None:
+        return None
+    try:
+        utf8 = codecs.lookup(match.group(1)).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    return "utf-8" if utf8 else match.group(1)
+
+
+def _header_of(catalog: Catalog, text: str, file: str) -> CatalogHeader:
+    """The header of a parsed catalog, checked: it declares UTF-8, and its text (spliced
+    verbatim into exports) follows the text policy."""
     written = _WRITTEN_HEADER.match(text)
+    header_text = written.group() if written else ""
+    fields = tuple((str(k), str(v)) for k, v in catalog.mime_headers)
+    charset = _declared_charset(header_text)
+    if charset not in (None, "utf-8"):
+        # (Without a charset, exports write Babel's header, which declares UTF-8.)
+        raise ValidationFailed(
+            f"the header declares charset {charset!r}; catalogs are UTF-8: write "
+            '"Content-Type: text/plain; charset=UTF-8\\n"',
+            file=file,
+            line=text.count("\n", 0, text.find("Content-Type")) + 1,
+        )
+    # Header comments name people as `Name <email>`: that is not markup to refuse here.
+    problem = text_problem(header_text, markup=False, newlines=True)
+    if problem is not None:
+        raise ValidationFailed(
+            f"{problem.reason} in the header",
+            file=file,
+            line=header_text.count("\n", 0, problem.position) + 1,
+        )
     return CatalogHeader(
-        comment=catalog.header_comment,
-        fields=tuple((str(k), str(v)) for k, v in catalog.mime_headers),
+        comment=nfc(catalog.header_comment),
+        fields=tuple((nfc(k), nfc(v)) for k, v in fields),
         fuzzy=bool(catalog.fuzzy),
-        text=written.group() if written else "",
+        text=nfc(header_text),
     )
 
 
@@ -126,7 +172,7 @@ def parse_catalog(
     _check_syntax(text, file)
     header: CatalogHeader | None = None
     entries: list[CatalogEntry] = []
-    errors: list[ValidationFailed] = []
+    errors: list[ValidationFailed] = _duplicate_contexts(text, file)
     count = 0
     for offset, part in _parts(text):
         try:
@@ -135,7 +181,7 @@ def parse_catalog(
             raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
         if header is None:
             _check_language(catalog, file, locale)
-            header = _header_of(catalog, part)
+            header = _header_of(catalog, part, file)
         for message in catalog:
             if not message.id:
                 continue
@@ -150,6 +196,7 @@ def parse_catalog(
                 continue
             if entry is not None:
                 entries.append(entry)
+    errors.sort(key=lambda error: error.line or 0)
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -193,22 +240,30 @@ def _entry(
         )
     if not message.string:
         return None
+    previous = message.previous_id if isinstance(message.previous_id, str) else None
+    # The msgid and the old msgid come back in exports: they follow the policy too.
+    for name, value in (("msgid", message.id), ("previous msgid", previous or "")):
+        problem = text_problem(value)
+        if problem is not None:
+            raise ValidationFailed(f"{problem.reason} in {name}", file=file, line=line)
+    for comment in message.user_comments:
+        problem = text_problem(comment, markup=False)
+        if problem is not None:
+            raise ValidationFailed(f"{problem.reason} in a comment", file=file, line=line)
     try:
-        _check_translation(message.id, message.string, file, line)
+        _check_translation(context, message.id, message.string, file, line)
     except ValidationFailed as exc:
         # Errors point at the msgstr; finding its line is only worth doing for a bad entry.
         where = _msgstr_line(text, line)
         raise ValidationFailed(exc.detail, file=file, line=where, path=exc.path) from exc
     return CatalogEntry(
         context=context,
-        source=message.id,
-        text=message.string,
+        source=nfc(message.id),
+        text=nfc(message.string),
         fuzzy=message.fuzzy,
         line=line,
-        previous=message.previous_id
-        if isinstance(message.previous_id, str) and message.previous_id
-        else None,
-        comments=tuple(message.user_comments),
+        previous=nfc(previous) if previous else None,
+        comments=tuple(nfc(c) for c in message.user_comments),
     )
 
 
@@ -227,7 +282,7 @@ def _check_language(catalog: Catalog, file: str, locale: str) -> None:
     if not declared:
         return
     try:
-        same = normalize_locale(str(declared)) == normalize_locale(locale)
+        same = canonical_locale(str(declared)) == canonical_locale(locale)
     except ValueError:
         same = False
     if not same:
@@ -245,18 +300,17 @@ def _msgstr_line(text: str, msgid_line: int) -> int:
     return msgid_line
 
 
-def _check_translation(source: str, text: str, file: str, line: int) -> None:
+def _check_translation(context: str, source: str, text: str, file: str, line: int) -> None:
     if len(text) > MAX_TRANSLATION_CHARS:
         raise ValidationFailed(
             f"msgstr is longer than {MAX_TRANSLATION_CHARS} characters", file=file, line=line
         )
-    control = _CONTROL.search(text)
-    if control:
-        raise ValidationFailed(
-            f"control character U+{ord(control.group()):04X} in msgstr", file=file, line=line
-        )
-    if _MARKUP.search(text):
-        raise ValidationFailed("markup in msgstr: content is plain text", file=file, line=line)
+    problem = text_problem(text)
+    if problem is not None:
+        raise ValidationFailed(f"{problem.reason} in msgstr", file=file, line=line)
+    if context in FORMATTED_CONTEXTS:
+        _check_format(source, text, file, line)
+        return
     expected = sorted(_PLACEHOLDER.findall(source))
     found = sorted(_PLACEHOLDER.findall(text))
     if expected != found:
@@ -265,3 +319,86 @@ def _check_translation(source: str, text: str, file: str, line: int) -> None:
             file=file,
             line=line,
         )
+
+
+def _format_fields(text: str) -> list[str]:
+    """The named fields of a format string, sorted; ValueError for anything `str.format`
+    would not fill with named values alone (a stray brace, `{}`, `{0}`, `{a.b}`, `{a!r}`,
+    `{a:>9}`)."""
+    fields: list[str] = []
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"{{{name}}} is not a plain named field")
+        fields.append(name)
+    return sorted(fields)
+
+
+def _check_format(source: str, text: str, file: str, line: int) -> None:
+    """A phrase the server formats (`{range} per plan`) must format without error and
+    show every value: a valid format string with exactly the msgid's fields."""
+    try:
+        expected = _format_fields(source)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"msgid is not a valid format string: {exc}", file=file, line=line
+        ) from exc
+    try:
+        found = _format_fields(text)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"msgstr is not a valid format string ({exc}); keep {expected} and write a "
+            "literal brace as {{ or }}",
+            file=file,
+            line=line,
+        ) from exc
+    if found != expected:
+        raise ValidationFailed(
+            f"placeholders differ: msgid has {expected or 'none'}, msgstr has {found or 'none'}",
+            file=file,
+            line=line,
+        )
+
+
+def _duplicate_contexts(text: str, file: str) -> list[ValidationFailed]:
+    """An error for every message that appears again (obsolete `#~` entries aside): which
+    entry would win depends on where it sits in the file, so neither is taken. A message
+    is its msgctxt (one per block), or msgctxt and msgid in the contexts shared by several
+    phrases (`fact/per`)."""
+    first: dict[tuple[str, str], int] = {}
+    errors: list[ValidationFailed] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.startswith("msgctxt"):
+            continue
+        context, after = _string_at(lines, number - 1)
+        source = ""
+        if context in FORMATTED_CONTEXTS and after < len(lines):
+            source = _string_at(lines, after)[0]
+        key = (context, source)
+        if key in first:
+            what = f"msgctxt {context[:200]!r}" + (f" msgid {source[:200]!r}" if source else "")
+            errors.append(
+                ValidationFailed(
+                    f"{what} appears twice, at lines {first[key]} and {number}: keep one",
+                    file=file,
+                    line=number,
+                    path=context,
+                )
+            )
+        else:
+            first[key] = number
+    return errors
+
+
+def _string_at(lines: list[str], index: int) -> tuple[str, int]:
+    """The string of the keyword line at `index` with its continuation lines, and the
+    index of the line after them (the syntax check has passed: the lines are well formed)."""
+    match = _KEYWORD_STRING.match(lines[index])
+    parts = [match.group(1)] if match else []
+    index += 1
+    while index < len(lines) and (more := _CONTINUATION.match(lines[index])):
+        parts.append(more.group(1))
+        index += 1
+    return unescape('"' + "".join(parts) + '"'), index

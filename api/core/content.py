@@ -1,5 +1,10 @@
 """Reading and writing content YAML: safe parsing with line numbers, model validation,
-and the canonical serialisation that `vetted export` writes back."""
+and the canonical serialisation that `vetted export` writes back.
+
+`check_article` and `check_treatments` are the one validation of content on every path
+(files, `vetted check`, drafts over HTTP): size limits, the text policy of
+`api.core.text` on every string (they return the values in NFC), the rules the types
+cannot state."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import yaml
 from babel.numbers import list_currencies
 
 from api.core.errors import ValidationFailed
+from api.core.messages import article_messages, treatment_messages
 from api.core.model import (
     Article,
     Fact,
@@ -20,18 +26,34 @@ from api.core.model import (
     TreatmentRef,
     walk_sections,
 )
+from api.core.negotiation import DEFAULT_LOCALE, canonical_locale
 from api.core.nesting import MAX_DEPTH
+from api.core.text import nfc, text_problem
 
 __all__ = [
+    "MAX_ARTICLE_BLOCKS",
+    "MAX_ARTICLE_CHARS",
+    "MAX_ARTICLE_SECTIONS",
+    "MAX_TREATMENTS",
     "MAX_YAML_BYTES",
     "check_article",
     "check_references",
+    "check_treatments",
     "dump_yaml",
     "parse_article",
     "parse_treatments",
 ]
 
 MAX_YAML_BYTES = 2_000_000
+MAX_ARTICLE_CHARS = 200_000
+"""Characters of text in one article (title, headings, blocks), about 20 times the
+article we ship; the treatment records together have the same limit. Every version is
+rendered in every locale, so this bounds what one publication writes."""
+MAX_ARTICLE_BLOCKS = 2_000
+MAX_ARTICLE_SECTIONS = 500
+MAX_TREATMENTS = 500
+_MAX_LIST = 20
+"""Audiences of an article; forms and regulatory statements of a treatment."""
 _T = TypeVar("_T", bound=msgspec.Struct)
 _PATH_IN_ERROR = re.compile(r" - at `(\$[^`]*)`$")
 _CURRENCIES = frozenset(list_currencies())
@@ -44,38 +66,131 @@ _PLAIN_TAGS = frozenset(
 def parse_article(text: str | bytes, file: str) -> Article:
     """Parse and validate one article file; errors name `file:line`."""
     article, lines = _decode(text, file, Article)
-    check_article(article, file, lines)
-    return article
+    return check_article(article, file, lines)
 
 
 def check_article(
     article: Article, file: str = "", lines: dict[str, int] | None = None, prefix: str = "$"
-) -> None:
-    """The rules the type system cannot state: unique ids, nesting, sound facts.
+) -> Article:
+    """The article as it may be stored (its text in NFC), or ValidationFailed: size
+    limits, the text policy, a source locale we serve, unique ids, nesting, sound facts.
 
     Errors carry the JSON path of the offending field (below `prefix`), and `file:line`
     when the article came from a file.
     """
-    seen: set[str] = set()
     known = lines or {}
+    sections = walk_sections(article.sections)
+    _check_size(
+        sum(len(m.source) for m in article_messages(article)),
+        f"{prefix}.sections",
+        file,
+        known,
+        [
+            (len(sections), MAX_ARTICLE_SECTIONS, "sections"),
+            (sum(len(s.blocks) for s in sections), MAX_ARTICLE_BLOCKS, "blocks"),
+            (len(article.audience), _MAX_LIST, "audiences"),
+        ],
+    )
+    article = _plain_text(article, prefix, file, known)
+    try:
+        source = canonical_locale(article.locale)
+    except ValueError as exc:
+        raise _fail(str(exc), file, known, f"{prefix}.locale") from exc
+    if source != DEFAULT_LOCALE:
+        raise _fail(
+            f"the source locale is {DEFAULT_LOCALE!r} (readers get the source text as "
+            f"{DEFAULT_LOCALE!r}); translations come in catalogs",
+            file,
+            known,
+            f"{prefix}.locale",
+        )
+    seen: set[str] = set()
     for index, section in _indexed_sections(article.sections, f"{prefix}.sections"):
         if section.id in seen:
             raise _fail(f"duplicate section id {section.id!r}", file, known, index + ".id")
         seen.add(section.id)
         _check_section(section, index, file, known)
+    # msgspec omits a default by identity: the constant, not an equal string from Babel.
+    return msgspec.structs.replace(article, locale=DEFAULT_LOCALE)
 
 
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
     """Parse and validate the treatments file; errors name `file:line`."""
     catalog, lines = _decode(text, file, TreatmentCatalog)
+    return check_treatments(catalog, file, lines)
+
+
+def check_treatments(
+    catalog: TreatmentCatalog,
+    file: str = "",
+    lines: dict[str, int] | None = None,
+    prefix: str = "$",
+) -> TreatmentCatalog:
+    """The treatment records as they may be stored (text in NFC), or ValidationFailed:
+    size, the text policy, unique ids."""
+    known = lines or {}
+    chars = sum(len(m.source) for m in treatment_messages(catalog))
+    lists = max((max(len(t.forms), len(t.regulatory)) for t in catalog.treatments), default=0)
+    _check_size(
+        chars,
+        f"{prefix}.treatments",
+        file,
+        known,
+        [
+            (len(catalog.treatments), MAX_TREATMENTS, "treatments"),
+            (lists, _MAX_LIST, "forms or regulatory statements in one treatment"),
+        ],
+    )
+    catalog = _plain_text(catalog, prefix, file, known)
     ids: set[str] = set()
     for n, treatment in enumerate(catalog.treatments):
         if treatment.id in ids:
             raise _fail(
-                f"duplicate treatment id {treatment.id!r}", file, lines, f"$.treatments[{n}].id"
+                f"duplicate treatment id {treatment.id!r}",
+                file,
+                known,
+                f"{prefix}.treatments[{n}].id",
             )
         ids.add(treatment.id)
     return catalog
+
+
+def _check_size(
+    chars: int, path: str, file: str, lines: dict[str, int], counts: list[tuple[int, int, str]]
+) -> None:
+    if chars > MAX_ARTICLE_CHARS:
+        raise _fail(
+            f"{chars} characters of text; the limit is {MAX_ARTICLE_CHARS}", file, lines, path
+        )
+    for count, limit, what in counts:
+        if count > limit:
+            raise _fail(f"{count} {what}; the limit is {limit}", file, lines, path)
+
+
+def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
+    """`value` with every string in NFC, or ValidationFailed naming the first string that
+    breaks the text policy (ids and codes too: they have patterns, but one walk is simpler
+    than a list of the fields that hold text)."""
+
+    def walk(node: Any, path: str) -> Any:
+        if isinstance(node, str):
+            problem = text_problem(node)
+            if problem is not None:
+                raise _fail(f"{problem.reason} (at {path})", file, lines, path)
+            return nfc(node)
+        if isinstance(node, dict):
+            return {key: walk(item, f"{path}.{key}") for key, item in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(item, f"{path}[{n}]") for n, item in enumerate(node)]
+        return node
+
+    try:
+        return msgspec.convert(walk(msgspec.to_builtins(value), prefix), type(value))
+    except msgspec.ValidationError as exc:
+        # NFC lengthens a few texts (U+0958 is two characters in NFC): the limits still hold.
+        match = _PATH_IN_ERROR.search(str(exc))
+        path = prefix + match.group(1)[1:] if match else prefix
+        raise _fail(f"{_PATH_IN_ERROR.sub('', str(exc))} in NFC", file, lines, path) from exc
 
 
 def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) -> None:
@@ -143,8 +258,6 @@ def _check_fact(fact: Fact, where: str, file: str, lines: dict[str, int]) -> Non
             lines,
             where + ".min",
         )
-    if fact.min < 0:
-        raise _fail(f"fact {fact.id!r}: min must not be negative", file, lines, where + ".min")
     if fact.kind == "duration" and (fact.unit is None or fact.currency is not None):
         raise _fail(
             f"duration fact {fact.id!r} needs a unit and no currency", file, lines, where + ".unit"

@@ -11,7 +11,7 @@ from babel.numbers import NumberPattern, format_currency, format_decimal
 
 from api.core.model import Fact
 
-__all__ = ["Pgettext", "cost_basis_phrases", "format_fact"]
+__all__ = ["FORMATTED_CONTEXTS", "Pgettext", "cost_basis_phrases", "format_fact"]
 
 Pgettext = Callable[[str, str], str]
 _RANGE_DASH = "–"  # CLDR's range pattern "{0}–{1}" is the en dash in every locale we ship
@@ -30,6 +30,11 @@ def cost_basis_phrases(pgettext: Pgettext) -> dict[str, str]:
         # translators: {range} is a formatted money range
         "session": pgettext("fact/per", "{range} per session"),
     }
+
+
+# Below the phrases, so their line numbers (in every catalog's `#:` comments) stay put.
+FORMATTED_CONTEXTS = frozenset({"fact/per"})
+"""The msgctxt of messages that are format strings (`str.format` fills them in)."""
 
 
 def format_fact(fact: Fact, locale: Locale, per_phrases: dict[str, str]) -> str:

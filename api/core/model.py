@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 __all__ = [
+    "MAX_FIGURE",
     "Article",
     "Audience",
     "Block",
@@ -43,6 +44,15 @@ SectionId = Annotated[
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+LocaleCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,35}$")]
+ReaderGroup = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
+MAX_FIGURE = 1_000_000_000_000
+"""The largest figure a fact may state: every locale's formatting handles it (Babel
+cannot format about 1e25 and up). Floats are finite by these bounds."""
+Figure = (
+    Annotated[int, msgspec.Meta(ge=0, le=MAX_FIGURE)]
+    | Annotated[float, msgspec.Meta(ge=0, le=MAX_FIGURE)]
+)
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 DurationUnit = Literal["minute", "hour", "day", "week", "month", "year"]
 CostBasis = Literal["plan", "appointment", "session"]
@@ -102,8 +112,8 @@ class Fact(
 
     id: BlockId
     kind: FactKind
-    min: int | float
-    max: int | float
+    min: Figure
+    max: Figure
     unit: DurationUnit | None = None
     currency: Currency | None = None
     per: CostBasis | None = None
@@ -130,9 +140,9 @@ class Article(
     """An article in its source locale."""
 
     slug: Slug
-    locale: str = "en"
+    locale: LocaleCode = "en"
     title: Text
-    audience: tuple[str, ...] = ()
+    audience: tuple[ReaderGroup, ...] = ()
     sections: tuple[Section, ...]
 
 

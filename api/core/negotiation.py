@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from babel.core import get_global, parse_locale
+from babel.core import Locale, UnknownLocaleError, get_global, parse_locale
 
 from api.core.errors import InvalidLocale
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "canonical_locale",
     "locale_chain",
     "negotiate",
     "normalize_locale",
@@ -29,10 +30,51 @@ def normalize_locale(tag: str) -> str:
     """The canonical BCP 47 spelling of a locale code (`ES-mx` -> `es-MX`), or ValueError."""
     if not tag or len(tag) > _MAX_TAG or not tag.isascii():
         raise ValueError(f"{tag!r} is not a valid locale code")
-    parts = parse_locale(tag.replace("_", "-"), sep="-")
+    try:
+        parts = parse_locale(tag.replace("_", "-"), sep="-")
+    except ValueError as exc:
+        raise ValueError(f"{tag!r} is not a valid locale code") from exc
     if not _LANGUAGE.match(parts[0]):
         raise ValueError(f"{tag!r} is not a valid locale code")
     return _to_bcp47(parts)
+
+
+def canonical_locale(tag: str) -> str:
+    """The code under which translations for `tag` are stored and scoped, or ValueError.
+
+    The one check for every locale code that is kept (catalog uploads and files, token
+    scopes, an article's source locale): CLDR must know the locale (`zzz`, `qaa`,
+    `articles`, `und` are refused), and a region or script that CLDR takes for granted
+    is dropped (`de-DE` -> `de`, `pt-BR` -> `pt`, `zh-Hans` -> `zh`), so the catalog
+    serves every reader whose fallback chain reaches it (`de`, `de-AT`, `de-CH`).
+    A region that is not the likely one stays (`es-MX`, `pt-PT`): it serves only
+    readers of that region and its sub-locales. An alias is refused with CLDR's code
+    (`iw` -> use `he`, `zh-TW` -> use `zh-Hant-TW`).
+    """
+    code = normalize_locale(tag)
+    if parse_locale(code, sep="-")[0] in ("und", "root"):
+        raise ValueError(f"{tag!r} is not a locale CLDR knows")
+    try:
+        # Resolves CLDR's aliases too: zh-TW is zh-Hant-TW.
+        known = Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError(f"{tag!r} is not a locale CLDR knows") from exc
+    lang, territory, script, variant = (
+        known.language,
+        known.territory,
+        known.script,
+        known.variant,
+    )
+    code = _to_bcp47((lang, territory, script, variant))
+    likely = parse_locale(get_global("likely_subtags").get(lang, lang))
+    if variant is None and territory in (None, likely[1]) and script in (None, likely[2]):
+        code = lang
+    named = normalize_locale(tag)
+    if code not in _chain(named, ""):
+        # An alias (iw, zh-TW): stored under CLDR's code, readers asking for the alias
+        # would never reach it.
+        raise ValueError(f"{tag!r} is not a locale CLDR knows by that code: use {code!r}")
+    return code
 
 
 def locale_chain(tag: str, default: str = DEFAULT_LOCALE) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.pofile import write_po
 
-from api.core.catalog import CatalogEntry, CatalogHeader
+from api.core.catalog import CatalogEntry, CatalogHeader, declares_utf8
 from api.core.extract import extract_content
 
 __all__ = ["COMMENT_TAGS", "build_template", "render_catalog", "render_template"]
@@ -45,6 +45,8 @@ def _with_header(catalog: Catalog, header: CatalogHeader | None) -> Catalog:
         catalog.header_comment = header.comment
         catalog.mime_headers = list(header.fields)
         catalog.fuzzy = header.fuzzy
+    # Catalogs are UTF-8 in and out, whatever a header stored before that rule declared.
+    catalog.charset = "utf-8"
     return catalog
 
 
@@ -58,7 +60,7 @@ def _written(catalog: Catalog, header: CatalogHeader | None, previous: dict[str,
     out = io.BytesIO()
     write_po(out, _with_header(catalog, header), width=0, include_previous=False)
     text = out.getvalue().decode("utf-8")
-    if header is not None and header.text:
+    if header is not None and header.text and declares_utf8(header.text):
         text = header.text + text[text.index("\n\n") + 1 :]
     if previous:
         text = _with_previous(text, previous)

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from api.core.access import ROLES, Principal, Role
 from api.core.errors import Conflict, InvalidParameter, NotFound, Unauthorized
-from api.core.negotiation import normalize_locale
+from api.core.negotiation import canonical_locale
 from api.store.audit import record
 from api.store.schema import transaction
 from api.store.versions import now
@@ -55,7 +55,7 @@ def create_token(
     if role not in ROLES:
         raise InvalidParameter("role", f"one of {', '.join(ROLES)}")
     try:
-        scoped = tuple(sorted({normalize_locale(tag) for tag in locales if tag}))
+        scoped = tuple(sorted({canonical_locale(tag) for tag in locales if tag}))
     except ValueError as exc:
         raise InvalidParameter("locales", str(exc)) from exc
     if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():

@@ -27,7 +27,7 @@ from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
 from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.messages import known_contexts
-from api.core.negotiation import normalize_locale
+from api.core.negotiation import canonical_locale
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
@@ -91,11 +91,13 @@ PendingIfMatch = Annotated[
 ]
 
 
-def _locale(value: str, db: sqlite_utils.Database) -> str:
+def _locale(value: str) -> str:
+    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
+    does not know."""
     try:
-        return normalize_locale(value)
+        return canonical_locale(value)
     except ValueError as exc:
-        raise InvalidLocale("locale", value, ["any BCP 47 code, e.g. es, pt-BR"]) from exc
+        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 class CatalogsController(Controller):
@@ -137,7 +139,7 @@ class CatalogsController(Controller):
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
         authorize(principal, "catalog.read")
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         body = export_catalog(writer, tag, published_content(writer))
         return Response(
             body,
@@ -185,7 +187,7 @@ class CatalogsController(Controller):
         source, approved and proposed translation, uploaders and flags. Its ETag is what
         approval must send as If-Match."""
         authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale, writer))
+        review = pending_review(writer, _locale(locale))
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -208,7 +210,7 @@ class CatalogsController(Controller):
         """Approve the pending translations (or the named entries): they are served from
         now on and recorded in the locale's sign-off. The approver must not have uploaded
         any of them and must review this locale."""
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
         return approve_catalog(writer, principal, tag, if_match, named)
@@ -230,7 +232,7 @@ class CatalogsController(Controller):
         if_match: PendingIfMatch = None,
     ) -> CatalogRejection:
         """Discard the pending upload you reviewed; the comment goes to the audit log."""
-        tag = _locale(locale, writer)
+        tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
         return reject_catalog(writer, principal, tag, if_match, data.comment)
 
@@ -260,7 +262,7 @@ class CatalogsController(Controller):
         """Who approved which translation of which source text (hashes), when, and who
         uploaded it. Admins only."""
         authorize(principal, "audit.read")
-        return catalog_signoff(writer, _locale(locale, writer), limit=limit, before_id=before)
+        return catalog_signoff(writer, _locale(locale), limit=limit, before_id=before)
 
 
 async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
@@ -280,7 +282,7 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
 def _stage_upload(
     writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
 ) -> PendingCatalog:
-    tag = _locale(locale, writer)
+    tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
     content = published_content(writer)
     contexts = known_contexts(list(content.articles), content.treatments)

@@ -13,7 +13,7 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 
 from api.core.access import Principal, authorize
 from api.core.changes import DraftDiff
-from api.core.content import check_article, check_references
+from api.core.content import check_article, check_references, check_treatments
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article, TreatmentCatalog
 from api.store.drafts import (
@@ -139,19 +139,27 @@ def _out(
     return Response(body, headers={"ETag": draft.etag})
 
 
-def _validated(db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput]) -> Article:
+def _validated(
+    db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput]
+) -> tuple[Article, TreatmentCatalog | None]:
+    """The draft's content as it may be stored, checked like files are (`vetted check`)."""
     if data.article.slug != slug:
         raise ValidationFailed(
             f"article.slug {data.article.slug!r} does not match the path {slug!r}",
             path="$.article.slug",
         )
-    check_article(data.article, prefix="$.article")
+    article = check_article(data.article, prefix="$.article")
+    treatments = (
+        check_treatments(data.treatments, prefix="$.treatments")
+        if data.treatments is not None
+        else None
+    )
     # Treatments point into every published article, so the draft is checked in place of
     # its own published version among all the others (a new article adds to them).
     published = published_content(db)
     others = [a for a in published.articles if a.slug != slug]
-    check_references([*others, data.article], data.treatments or published.treatments)
-    return data.article
+    check_references([*others, article], treatments or published.treatments)
+    return article, treatments
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 503)
@@ -236,9 +244,9 @@ class DraftsController(Controller):
         """Start a draft of a whole article: a new one, or a change to the published version
         you read (send its ETag from the article head as If-Match; 428 without it)."""
         authorize(principal, "draft.write")
-        article = _validated(writer, slug, data)
+        article, treatments = _validated(writer, slug, data)
         draft = create_draft(
-            writer, principal, article, data.message, if_match, treatments=data.treatments
+            writer, principal, article, data.message, if_match, treatments=treatments
         )
         response = _out(draft)
         response.status_code = 201
@@ -281,7 +289,7 @@ class DraftsController(Controller):
         """Replace the draft's content with a new revision."""
         authorize(principal, "draft.write")
         draft, _ = get_draft(writer, draft_id)
-        article = _validated(writer, draft.slug, data)
+        article, treatments = _validated(writer, draft.slug, data)
         return _out(
             update_draft(
                 writer,
@@ -291,7 +299,7 @@ class DraftsController(Controller):
                 article,
                 data.message,
                 data.base_version,
-                data.treatments,
+                treatments,
             )
         )
 

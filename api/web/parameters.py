@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import weakref
 from typing import Any, get_args
 
 from litestar import Request
@@ -15,11 +14,9 @@ from api.core.errors import InvalidParameter
 __all__ = ["refuse_loose_integers"]
 
 _DIGITS = re.compile(r"[0-9]{1,20}")
-# Keyed by the handler itself (weakly): an id() would be reused by another app's handler
-# once the first is collected, as happens between test apps.
-_INTEGERS: weakref.WeakKeyDictionary[BaseRouteHandler, tuple[str, ...]] = (
-    weakref.WeakKeyDictionary()
-)
+# By id(), with the handler kept beside its names: an id alone can be reused by another
+# app's handler once the first is collected (handlers take no weak references).
+_INTEGERS: dict[int, tuple[BaseRouteHandler, tuple[str, ...]]] = {}
 
 
 def _integer_parameters(handler: BaseRouteHandler) -> tuple[str, ...]:
@@ -37,9 +34,10 @@ async def refuse_loose_integers(request: Request[Any, Any, Any]) -> None:
     if not request.scope["query_string"]:
         return
     handler = request.route_handler
-    names = _INTEGERS.get(handler)
-    if names is None:
-        names = _INTEGERS[handler] = _integer_parameters(handler)
+    known = _INTEGERS.get(id(handler))
+    if known is None or known[0] is not handler:
+        known = _INTEGERS[id(handler)] = (handler, _integer_parameters(handler))
+    names = known[1]
     params = request.query_params
     for name in names:
         if name in request.path_params:

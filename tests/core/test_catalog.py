@@ -29,7 +29,7 @@ msgctxt "demo/intro/p1"
 msgid "Hello."
 msgstr "Hola."
 """
-KNOWN = {"demo/intro/heading", "demo/intro/p1", "fact/per"}
+KNOWN = {"demo/intro/heading", "demo/intro/p1", "demo/intro/p2", "fact/per"}
 
 
 def test_valid_catalog_keeps_entries_with_lines_and_fuzzy_flag() -> None:
@@ -86,16 +86,16 @@ def _entry(context: str, source: str, text: str) -> str:
 @pytest.mark.parametrize(
     ("data", "line", "message"),
     [
-        ((PO + _entry("demo/intro/p1", "Bye.", "Adi\x07s")).encode(), 22, "U+0007"),
-        ((PO + _entry("demo/intro/p1", "Bye.", "Adi\\rs")).encode(), 22, "U+000D"),
-        ((PO + _entry("demo/intro/p1", "Bye.", "<script>x</script>")).encode(), 22, "markup"),
+        ((PO + _entry("demo/intro/p2", "Bye.", "Adi\x07s")).encode(), 22, "U+0007"),
+        ((PO + _entry("demo/intro/p2", "Bye.", "Adi\\rs")).encode(), 22, "U+000D"),
+        ((PO + _entry("demo/intro/p2", "Bye.", "<script>x</script>")).encode(), 22, "markup"),
         (
-            (PO + _entry("demo/intro/p1", "Bye.", "[link](javascript:x) &lt;")).encode(),
+            (PO + _entry("demo/intro/p2", "Bye.", "[link](javascript:x) &lt;")).encode(),
             22,
             "markup",
         ),
-        ((PO + _entry("demo/intro/p1", "Bye.", "a\u2066b")).encode(), 22, "U+2066"),
-        ((PO + _entry("demo/intro/p1", "Bye.", "x" * 10_001)).encode(), 22, "longer than"),
+        ((PO + _entry("demo/intro/p2", "Bye.", "a\u2066b")).encode(), 22, "U+2066"),
+        ((PO + _entry("demo/intro/p2", "Bye.", "x" * 10_001)).encode(), 22, "longer than"),
         (
             PO.encode().replace("Introducción".encode(), "Introducción".encode("latin-1")),
             9,
@@ -138,3 +138,137 @@ def test_thousands_of_unknown_contexts_are_refused_quickly_with_a_bounded_list()
     assert [e.line for e in errors[:2]] == [21, 25]
     assert "names no known block" in errors[0].detail
     assert errors[-1].detail == f"{19_990 - MAX_REPORTED_ERRORS} more errors not listed"
+
+
+# --- round two: format strings, charset, duplicates, one text policy, NFC ---
+
+
+@pytest.mark.parametrize(
+    ("msgstr", "message"),
+    [
+        ("{range} por plan {", "msgstr is not a valid format string"),
+        ("{range} por plan }", "msgstr is not a valid format string"),
+        ("{{range}} por plan", "placeholders differ: msgid has ['range'], msgstr has none"),
+        ("{} por plan", "{} is not a plain named field"),
+        ("{0} por plan", "{0} is not a plain named field"),
+        ("{range.real} por plan", "is not a plain named field"),
+        ("{range!r} por plan", "is not a plain named field"),
+        ("{range:>40} por plan", "is not a plain named field"),
+        ("{range} por plan {range}", "msgstr has ['range', 'range']"),
+        ("{range} por {plan}", "msgstr has ['plan', 'range']"),
+    ],
+)
+def test_a_formatted_phrase_must_be_a_format_string_with_the_msgids_fields(
+    msgstr: str, message: str
+) -> None:
+    data = PO.replace('msgstr "{range} por plan"', f'msgstr "{msgstr}"').encode()
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(data, "es.po", "es", KNOWN)
+    assert caught.value.line == 13
+    assert message in caught.value.detail
+
+
+@pytest.mark.parametrize("msgstr", ["por plan: {range}", "{range} por plan {{y más}}"])
+def test_a_valid_formatted_phrase_formats(msgstr: str) -> None:
+    data = PO.replace('msgstr "{range} por plan"', f'msgstr "{msgstr}"').encode()
+    entry = next(e for e in parse_catalog(data, "es.po", "es", KNOWN).entries if e.line == 12)
+    assert "$1–$2" in entry.text.format(range="$1–$2")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "message"),
+    [
+        ("text/plain; charset=x-bogus-42", "declares charset 'x-bogus-42'"),
+        ("text/plain; charset=ISO-8859-1", "declares charset 'ISO-8859-1'"),
+        ("text/plain; charset=CHARSET", "declares charset 'CHARSET'"),
+    ],
+)
+def test_a_catalog_must_declare_utf8(content_type: str, message: str) -> None:
+    data = PO.replace("text/plain; charset=UTF-8", content_type).encode()
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(data, "es.po", "es", KNOWN)
+    assert (caught.value.line, caught.value.file) == (4, "es.po")
+    assert message in caught.value.detail
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_utf8_is_accepted_however_spelled(charset: str) -> None:
+    data = PO.replace("charset=UTF-8", f"charset={charset}").encode()
+    assert parse_catalog(data, "es.po", "es", KNOWN).header.fields
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "message"),
+    [
+        ('# Spanish \u202etranslation\nmsgid ""', 1, "bidi control character U+202E"),
+        ('# Spanish\n# \x1b[2J\nmsgid ""', 2, "control character U+001B"),
+        ('# Sp\ue000anish\nmsgid ""', 1, "private-use character U+E000"),
+    ],
+)
+def test_the_header_text_exports_splice_follows_the_text_policy(
+    header: str, line: int, message: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(PO.replace('msgid ""', header, 1).encode(), "es.po", "es", KNOWN)
+    assert caught.value.line == line
+    assert message in caught.value.detail
+
+
+def test_a_header_naming_its_translator_is_fine() -> None:
+    data = PO.replace('msgid ""', '# Ana Pérez <ana@example.org>, 2024.\nmsgid ""', 1)
+    header = parse_catalog(data.encode(), "es.po", "es", KNOWN).header
+    assert header.text.startswith("# Ana Pérez <ana@example.org>, 2024.\n")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (_entry("demo/intro/heading", "Intro", "Otra"), "'demo/intro/heading' appears twice"),
+        (_entry("demo/intro/heading", "Old intro", "Otra"), "at lines 7 and 20"),
+        (_entry("fact/per", "{range} per plan", "{range} el plan"), "msgid '{range} per plan'"),
+    ],
+)
+def test_a_message_twice_is_refused_with_both_lines(extra: str, message: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog((PO + extra).encode(), "es.po", "es", KNOWN)
+    assert caught.value.line == 20
+    assert message in caught.value.detail
+
+
+def test_the_shared_phrase_context_takes_one_entry_per_msgid() -> None:
+    extra = _entry("fact/per", "{range} per session", "{range} por sesión")
+    parsed = parse_catalog((PO + extra).encode(), "es.po", "es", KNOWN)
+    assert [e.source for e in parsed.entries if e.context == "fact/per"] == [
+        "{range} per plan",
+        "{range} per session",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Adi\u200bós", "invisible format character U+200B"),
+        ("Adiós\U000e0041\U000e0042", "invisible format character U+E0041"),
+        ("Adiós\ue000", "private-use character U+E000"),
+        ("Adiós\uffff", "noncharacter U+FFFF"),
+    ],
+)
+def test_invisible_and_private_characters_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog((PO + _entry("demo/intro/p2", "Bye.", text)).encode(), "es.po", "es", KNOWN)
+    assert caught.value.line == 22
+    assert message in caught.value.detail
+
+
+def test_translations_and_their_msgids_are_stored_in_nfc() -> None:
+    decomposed = PO.replace("Introducción", "Introduccio\u0301n").replace(
+        'msgid "Hello."', 'msgid "He\u0301llo."'
+    )
+    entries = parse_catalog(decomposed.encode(), "es.po", "es", KNOWN).entries
+    assert entries[0].text == "Introducción"
+    assert entries[2].source == "Héllo."
+
+
+def test_a_regional_catalog_declaring_its_region_is_the_languages() -> None:
+    data = PO.replace("Language: es", "Language: es_ES").encode()
+    assert parse_catalog(data, "es.po", "es", KNOWN).locale == "es"

@@ -6,9 +6,15 @@ import time
 
 import pytest
 
-from api.core.content import dump_yaml, parse_article, parse_treatments
+from api.core.content import (
+    MAX_ARTICLE_BLOCKS,
+    MAX_ARTICLE_CHARS,
+    dump_yaml,
+    parse_article,
+    parse_treatments,
+)
 from api.core.errors import ValidationFailed
-from api.core.model import Callout, Fact, Faq, Paragraph, walk_sections
+from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
 from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
 
 
@@ -197,3 +203,75 @@ def test_hostile_yaml_is_refused_with_file_and_line(
     assert time.perf_counter() - started < 5, "refused quickly, not after expanding"
     assert (caught.value.file, caught.value.line) == ("content/articles/evil.yaml", line)
     assert message in caught.value.detail
+
+
+# --- one text policy, bounded numbers and sizes (the same checks as drafts over HTTP) ---
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("text: Hello.", "text: <script>alert(1)</script>", 8, "markup (at $.sections[0]"),
+        ("text: Hello.", 'text: "Hello\\u202e.olleH"', 8, "bidi control character U+202E"),
+        ("text: Hello.", 'text: "Hello\\e[31m"', 8, "control character U+001B"),
+        ("text: Hello.", 'text: "Hello\\0"', 8, "control character U+0000"),
+        ("text: Hello.", 'text: "Hel\\u200blo."', 8, "invisible format character U+200B"),
+        ("text: Hello.", 'text: "Hello\\U000E0041"', 8, "invisible format character U+E0041"),
+        ("text: Hello.", 'text: "Hello\\uE000"', 8, "private-use character U+E000"),
+        ("title: Demo", 'title: "Demo\\uFFFF"', 2, "noncharacter U+FFFF"),
+        ("heading: Costs", "heading: <b>Costs</b>", 10, "markup (at $.sections[1].heading)"),
+        ("title: Demo", "title: Demo\nlocale: " + "<script>" * 625, 3, "locale"),
+        ("title: Demo", "title: Demo\nlocale: zzz", 3, "'zzz' is not a locale CLDR knows"),
+        ("title: Demo", "title: Demo\nlocale: und", 3, "'und' is not a locale CLDR knows"),
+        ("title: Demo", "title: Demo\nlocale: fr", 3, "the source locale is 'en'"),
+        ("title: Demo", "title: Demo\naudience: ['<script>']", 3, "audience"),
+        ("max: 2", "max: 1.0e+25", 16, "<= 1000000000000"),
+        ("max: 2", "max: 10000000000000000000000000", 16, "<= 1000000000000"),
+        ("max: 2", "max: .inf", 16, "<= 1000000000000"),
+        ("max: 2", "max: .nan", 16, "max"),
+        ("min: 1", "min: -1", 15, ">= 0"),
+    ],
+)
+def test_hostile_content_names_file_and_line(old: str, new: str, line: int, message: str) -> None:
+    assert old in GOOD
+    with pytest.raises(ValidationFailed) as caught:
+        parse_article(GOOD.replace(old, new), "content/articles/demo.yaml")
+    assert (caught.value.file, caught.value.line) == ("content/articles/demo.yaml", line)
+    assert message in caught.value.detail
+
+
+def test_source_text_is_stored_in_nfc() -> None:
+    composed = parse_article(GOOD.replace("Hello.", "Introducción"), "a.yaml")
+    decomposed = parse_article(GOOD.replace("Hello.", "Introduccio\u0301n"), "a.yaml")
+    assert decomposed == composed
+    assert content_hash(decomposed) == content_hash(composed)
+
+
+def test_treatment_records_follow_the_text_policy() -> None:
+    text = (CONTENT / "treatments.yaml").read_text(encoding="utf-8")
+    assert "name: Minoxidil" in text
+    with pytest.raises(ValidationFailed) as caught:
+        parse_treatments(text.replace("name: Minoxidil", 'name: "Mino\\u202exidil"'), "t.yaml")
+    assert "bidi control character U+202E" in caught.value.detail
+    assert caught.value.line == text[: text.index("name: Minoxidil")].count("\n") + 1
+
+
+def _paragraphs(count: int, length: int) -> str:
+    blocks = "".join(
+        f"  - type: paragraph\n    id: p{n}\n    text: {'x' * length}\n" for n in range(count)
+    )
+    return f"slug: demo\ntitle: Demo\nsections:\n- id: intro\n  blocks:\n{blocks}"
+
+
+@pytest.mark.parametrize(
+    ("count", "length", "message"),
+    [
+        (MAX_ARTICLE_CHARS // 10_000 + 1, 10_000, "characters of text; the limit is 200000"),
+        (MAX_ARTICLE_BLOCKS + 1, 1, f"blocks; the limit is {MAX_ARTICLE_BLOCKS}"),
+    ],
+)
+def test_an_article_has_a_size_limit(count: int, length: int, message: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_article(_paragraphs(count, length), "demo.yaml")
+    assert message in caught.value.detail
+    assert parse_article(_paragraphs(MAX_ARTICLE_CHARS // 10_000 - 1, 10_000), "demo.yaml")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from api.core.formatting import cost_basis_phrases, format_fact
 from api.core.locales import babel_locale
-from api.core.model import Fact
+from api.core.model import MAX_FIGURE, Fact
 
 MONTHS = Fact(id="first-growth", kind="duration", min=3, max=6, unit="month")
 YEARISH = Fact(id="full-results", kind="duration", min=9, max=12, unit="month")
@@ -40,3 +41,39 @@ def test_display_strings(fact: Fact, locale: str, display: str) -> None:
 def test_cost_basis_comes_from_the_catalog() -> None:
     phrases = cost_basis_phrases(lambda context, source: source.replace("per plan", "por plan"))
     assert format_fact(PLAN, babel_locale("es"), phrases).endswith(" por plan")
+
+
+SHIPPED = ("en", "es", "fr", "ar")
+# Other digits, scripts, grouping and currency placement CLDR knows.
+CLDR_SAMPLE = ("de", "hi", "ja", "zh-Hant-TW", "he", "fa", "my", "th", "bn", "ru", "sw")
+BOUNDS = (0, 1, 0.5, 2.75, MAX_FIGURE, float(MAX_FIGURE), MAX_FIGURE - 0.25)
+
+
+@pytest.mark.parametrize("locale", SHIPPED + CLDR_SAMPLE)
+def test_every_figure_the_model_accepts_formats_in_every_locale(locale: str) -> None:
+    """MAX_FIGURE is where the model stops taking figures: formatting must hold to it."""
+    babel = babel_locale(locale)
+    phrases = cost_basis_phrases(identity)
+    units = ("minute", "hour", "day", "week", "month", "year")
+    for low in BOUNDS:
+        for high in BOUNDS:
+            if low > high:
+                continue
+            for unit in units:
+                fact = msgspec.convert(
+                    {"id": "f", "kind": "duration", "min": low, "max": high, "unit": unit}, Fact
+                )
+                assert format_fact(fact, babel, phrases)
+            for currency in ("USD", "EUR", "JPY", "KWD"):
+                fact = msgspec.convert(
+                    {"id": "f", "kind": "cost", "min": low, "max": high, "currency": currency}
+                    | {"per": "plan"},
+                    Fact,
+                )
+                assert format_fact(fact, babel, phrases)
+
+
+@pytest.mark.parametrize("value", [MAX_FIGURE + 1, 1e25, 10**25, float("inf"), float("nan"), -1])
+def test_figures_beyond_the_bounds_are_not_facts(value: float) -> None:
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"id": "f", "kind": "duration", "min": 0, "max": value}, Fact)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from api.core.errors import InvalidLocale
-from api.core.negotiation import locale_chain, negotiate, parse_accept_language
+from api.core.negotiation import (
+    canonical_locale,
+    locale_chain,
+    negotiate,
+    parse_accept_language,
+)
 
 AVAILABLE = frozenset({"en", "es", "fr", "ar"})
 
@@ -83,3 +88,43 @@ def test_invalid_explicit_locale_lists_available(explicit: str) -> None:
         negotiate(explicit, None, AVAILABLE)
     assert caught.value.parameter == "locale"
     assert caught.value.available == ["ar", "en", "es", "fr"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "stored"),
+    [
+        ("es", "es"),
+        ("de_DE", "de"),
+        ("de-DE", "de"),
+        ("de-AT", "de-AT"),
+        ("es-MX", "es-MX"),
+        ("pt-BR", "pt"),
+        ("pt_PT", "pt-PT"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
+        ("zh-Hans", "zh"),
+        ("zh-CN", "zh"),
+        ("ar-EG", "ar"),
+        ("en-US", "en"),
+        ("sr-RS", "sr"),
+    ],
+)
+def test_stored_locale_codes_are_cldr_codes_without_what_cldr_takes_for_granted(
+    tag: str, stored: str
+) -> None:
+    assert canonical_locale(tag) == stored
+    # The readers the catalog serves: every chain through its code reaches it.
+    assert stored in locale_chain(tag)
+
+
+@pytest.mark.parametrize(
+    "tag", ["zzz", "qaa", "articles", "und", "root", "x", "", "<script>", "e" * 5_000, "es\u202e"]
+)
+def test_codes_cldr_does_not_know_are_refused(tag: str) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        canonical_locale(tag)
+
+
+@pytest.mark.parametrize(("alias", "code"), [("iw", "he"), ("zh-TW", "zh-Hant-TW"), ("tl", "fil")])
+def test_an_alias_is_refused_with_cldrs_code(alias: str, code: str) -> None:
+    with pytest.raises(ValueError, match=f"use '{code}'"):
+        canonical_locale(alias)

@@ -13,6 +13,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
+from api.config import Settings
 from api.core.catalog import MAX_REPORTED_ERRORS
 from api.sources import ContentSet
 from api.store.accounts import create_token
@@ -39,7 +40,10 @@ def db_path(tmp_path_factory: pytest.TempPathFactory, content: ContentSet) -> Pa
 
 @pytest.fixture(scope="module")
 def client(db_path: Path) -> Iterator[Client]:
-    with TestClient(create_app(db_path)) as test_client:
+    # Hundreds of hostile requests from one address: the management rate limit (tested in
+    # test_security) would answer most of them with 429.
+    settings = Settings(db=str(db_path), rate_limit_manage=None)
+    with TestClient(create_app(db_path, settings)) as test_client:
         yield test_client
 
 
@@ -410,3 +414,200 @@ def test_garbage_if_match_is_412_and_stores_nothing(
     problem = assert_problem(response, 412, "stale-version")
     assert len(problem["detail"]) < 300, "the header is not echoed at any length"
     assert snapshot(db_path) == before
+
+
+# --- round two: one validation at the door, for drafts and catalogs alike ---------------
+
+
+def _draft_body(client: Client, admin: dict[str, str], change: Any) -> tuple[dict[str, Any], str]:
+    head = client.get(f"/v1/manage/articles/{SLUG}", headers=admin)
+    assert head.status_code == 200
+    article = head.json()["article"]
+    change(article)
+    return {"message": "hostile", "article": article}, head.headers["etag"]
+
+
+def _set(path: str, value: Any) -> Any:
+    def change(article: dict[str, Any]) -> None:
+        if path == "text":
+            article["sections"][0]["blocks"][0]["text"] = value
+        elif path == "fact":
+            article["sections"][0]["blocks"].append(
+                {"type": "fact", "id": "big", "kind": "cost", "currency": "USD"}
+                | {"min": 1, "max": value}
+            )
+        elif path == "huge":
+            article["sections"][0]["blocks"] = [
+                {"type": "paragraph", "id": f"p{n}", "text": "x" * 10_000} for n in range(490)
+            ]
+        else:
+            article[path] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (_set("text", "<script>alert(1)</script>"), ".sections[0].blocks[0].text", "markup"),
+        (_set("title", "Stem cell\u202e therapy"), ".title", "bidi control character U+202E"),
+        (_set("text", "Hello\x1b[31m"), ".sections[0].blocks[0].text", "U+001B"),
+        (_set("text", "Hello\x00"), ".sections[0].blocks[0].text", "U+0000"),
+        (_set("text", "Hel\u200blo"), ".sections[0].blocks[0].text", "U+200B"),
+        (_set("locale", "<script>" * 625), ".locale", ""),
+        (_set("locale", "zzz"), ".locale", "not a locale CLDR knows"),
+        (_set("audience", ["<script>"]), ".audience[0]", ""),
+        (_set("fact", 1e25), ".sections[0].blocks[3].max", "<= 1000000000000"),
+        (_set("huge", None), ".sections", "the limit is 200000"),
+    ],
+    ids=[
+        "script",
+        "rtl-override",
+        "escape",
+        "nul",
+        "zwsp",
+        "long-locale",
+        "zzz",
+        "audience",
+        "1e25",
+        "4.9MB",
+    ],
+)
+def test_hostile_drafts_are_refused_naming_the_field_and_store_nothing(
+    client: Client, admin: dict[str, str], db_path: Path, change: Any, field: str, message: str
+) -> None:
+    body, etag = _draft_body(client, admin, change)
+    before = snapshot(db_path)
+    response = client.post(DRAFTS, json=body, headers={**admin, "If-Match": etag})
+    problem = assert_problem(response, 422, "validation-failed")
+    assert message in problem["detail"]
+    # Decoding errors name `article.x`, the content checks `$.article.x`.
+    assert problem["errors"][0]["field"].removeprefix("$.").startswith("article" + field), problem
+    assert snapshot(db_path) == before
+
+
+def _phrase(client: Client, admin: dict[str, str], text: str) -> tuple[bytes, int]:
+    """The Spanish catalog with the "{range} per plan" msgstr replaced, and its line."""
+    catalog = read_po(io.BytesIO(client.get("/v1/manage/catalogs/es", headers=admin).content))
+    message = next(m for m in catalog if m.id == "{range} per plan")
+    message.string = text
+    out = io.BytesIO()
+    write_po(out, catalog, width=0)
+    data = out.getvalue()
+    lines = data.split(b"\n")
+    start = lines.index(b'msgid "{range} per plan"')
+    return data, start + 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{range} por plan {", "not a valid format string"),
+        ("{{range}} por plan", "placeholders differ"),
+        ("{0} por plan", "not a plain named field"),
+    ],
+)
+def test_a_phrase_that_would_not_format_is_refused_at_upload(
+    client: Client, admin: dict[str, str], db_path: Path, text: str, message: str
+) -> None:
+    data, line = _phrase(client, admin, text)
+    before = snapshot(db_path)
+    problem = assert_problem(client.put("/v1/manage/catalogs/es", content=data, headers=admin), 422)
+    assert (problem["errors"][0]["line"], message in problem["detail"]) == (line, True)
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Hola\u200b", "U+200B"),
+        ("Hola\U000e0041\U000e0042", "U+E0041"),
+        ("Hola\ue000", "U+E000"),
+        ("Hola\uffff", "U+FFFF"),
+    ],
+    ids=["zero-width", "tag-characters", "private-use", "noncharacter"],
+)
+def test_invisible_translations_name_the_line_and_store_nothing(
+    client: Client, admin: dict[str, str], db_path: Path, text: str, message: str
+) -> None:
+    data, line = _exported(client, admin, text)
+    before = snapshot(db_path)
+    problem = assert_problem(client.put("/v1/manage/catalogs/es", content=data, headers=admin), 422)
+    assert problem["errors"][0]["line"] == line and message in problem["detail"]
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("charset", ["x-bogus-42", "ISO-8859-1"])
+def test_a_catalog_declaring_another_charset_is_refused(
+    client: Client, admin: dict[str, str], db_path: Path, charset: str
+) -> None:
+    data, _ = _exported(client, admin, "Hola")
+    assert b"charset=utf-8" in data
+    hostile = data.replace(b"charset=utf-8", f"charset={charset}".encode())
+    line = hostile[: hostile.index(b"Content-Type")].count(b"\n") + 1
+    before = snapshot(db_path)
+    response = client.put("/v1/manage/catalogs/es", content=hostile, headers=admin)
+    problem = assert_problem(response, 422, "validation-failed")
+    assert problem["errors"][0]["line"] == line and "catalogs are UTF-8" in problem["detail"]
+    assert snapshot(db_path) == before
+
+
+def test_a_message_twice_is_refused_with_both_lines(
+    client: Client, admin: dict[str, str], db_path: Path
+) -> None:
+    data, _ = _exported(client, admin, "Hola")
+    text = data.decode()
+    start = text.index(f'msgctxt "{P1}"')
+    entry = text[start : text.index("\n\n", start) + 1]
+    first = text[:start].count("\n") + 1
+    hostile = (text + "\n" + entry.replace('msgstr "Hola"', 'msgstr "Adiós"')).encode()
+    before = snapshot(db_path)
+    problem = assert_problem(
+        client.put("/v1/manage/catalogs/es", content=hostile, headers=admin), 422
+    )
+    assert f"at lines {first} and " in problem["detail"]
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("code", ["zzz", "qaa", "articles", "und", "iw"])
+def test_locale_codes_cldr_does_not_know_are_400_everywhere(
+    client: Client, admin: dict[str, str], db_path: Path, code: str
+) -> None:
+    data, _ = _exported(client, admin, "Hola")
+    before = snapshot(db_path)
+    body = data.replace(b"Language: es", f"Language: {code}".encode())
+    assert_problem(client.put(f"/v1/manage/catalogs/{code}", content=body, headers=admin), 400)
+    assert_problem(client.get(f"/v1/manage/catalogs/{code}", headers=admin), 400)
+    assert_problem(client.post(f"/v1/manage/catalogs/{code}/approve", headers=admin), 400)
+    assert snapshot(db_path) == before
+
+
+def test_a_regional_catalog_is_stored_for_the_language_and_reaches_its_readers(
+    tmp_path: Path, imported_db: Path
+) -> None:
+    path = tmp_path / "vetted.db"
+    path.write_bytes(imported_db.read_bytes())
+    db = open_database(path)
+    _, translator = create_token(db, name="tr", role="translator", locales=["de-DE"])
+    _, reviewer = create_token(db, name="rv", role="reviewer", locales=["de"])
+    db.conn.close()
+    with TestClient(create_app(path)) as local:
+        tr = {"Authorization": f"Bearer {translator}"}
+        rv = {"Authorization": f"Bearer {reviewer}"}
+        catalog = read_po(io.BytesIO(local.get("/v1/manage/catalogs/de-DE", headers=tr).content))
+        next(m for m in catalog if m.context == f"{SLUG}/title").string = "Stammzelltherapie"
+        out = io.BytesIO()
+        write_po(out, catalog, width=0)
+        uploaded = local.put("/v1/manage/catalogs/de-DE", content=out.getvalue(), headers=tr)
+        assert uploaded.status_code == 202, uploaded.text
+        assert uploaded.json()["locale"] == "de"
+        etag = uploaded.json()["etag"]
+        approved = local.post("/v1/manage/catalogs/de/approve", headers={**rv, "If-Match": etag})
+        assert approved.status_code == 200, approved.text
+        for reader in ("de", "de-DE", "de-AT", "de-CH"):
+            article = local.get(ARTICLE, headers={"Accept-Language": reader}).json()
+            assert article["title"] == {
+                "text": "Stammzelltherapie",
+                "locale": "de",
+                "fallback": False,
+            }
