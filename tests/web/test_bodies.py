@@ -233,3 +233,17 @@ def test_a_write_that_waits_too_long_for_the_lock_is_503_with_retry_after(
         DRAFTS, json=body, headers={**tokens["root"], "If-Match": read.headers["etag"]}
     )
     assert again.status_code == 201, again.text
+
+
+def test_a_wide_body_of_the_wrong_shape_is_refused_without_decoding_it_all(
+    client: Client, tokens: dict[str, dict[str, str]]
+) -> None:
+    """5 MB of `[],[],…` where the article goes: Litestar would decode 1.6 million lists
+    before converting them; the typed decode stops at the first `[`."""
+    body = b'{"message":"m","article":[' + b"[]," * 1_600_000 + b"[]]}"
+    started = time.perf_counter()
+    response = client.post(DRAFTS, content=body, headers={**tokens["root"], **JSON})
+    elapsed = time.perf_counter() - started
+    problem = assert_problem(response, 422, "validation-failed")
+    assert problem["errors"] == [{"field": "article", "message": "Expected `object`, got `array`"}]
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
