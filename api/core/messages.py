@@ -17,10 +17,12 @@ from api.core.model import (
     Section,
     Treatment,
     TreatmentCatalog,
+    is_safety,
     walk_sections,
 )
 
 __all__ = [
+    "SAFETY_COMMENT",
     "Message",
     "article_messages",
     "block_fields",
@@ -29,6 +31,7 @@ __all__ = [
     "section_context",
     "treatment_fields",
     "treatment_messages",
+    "treatment_safety_fields",
 ]
 
 
@@ -38,6 +41,12 @@ class Message(NamedTuple):
     context: str
     source: str
     comment: str
+    safety: bool = False
+    """Part of a safety-bearing text: translators do these first (see `SAFETY_COMMENT`)."""
+
+
+SAFETY_COMMENT = "safety: translate first"
+"""The extracted comment on every safety-bearing message in the template and catalogs."""
 
 
 def section_context(article: Article, section: Section) -> str:
@@ -66,6 +75,15 @@ def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
     return fields
 
 
+def treatment_safety_fields(treatment: Treatment) -> list[tuple[str, str]]:
+    """The fields of a treatment record that state a risk, status or eligibility: a record
+    is served whole from the locale that translates all of them."""
+    return [
+        (f"treatment/{treatment.id}/regulatory/{n}", r.statement)
+        for n, r in enumerate(treatment.regulatory)
+    ]
+
+
 def article_messages(article: Article) -> list[Message]:
     """Every message of an article, in document order."""
     out = [Message(f"{article.slug}/title", article.title, "Article title")]
@@ -79,17 +97,32 @@ def article_messages(article: Article) -> list[Message]:
             for suffix, text in block_fields(block):
                 part = suffix.partition("/")[2]
                 label = f"{kind} {part}" if part else str(kind)
-                out.append(Message(f"{prefix}/{suffix}", text, f"Section: {where} ({label})"))
+                out.append(
+                    Message(
+                        f"{prefix}/{suffix}",
+                        text,
+                        f"Section: {where} ({label})",
+                        safety=is_safety(block),
+                    )
+                )
     return out
 
 
 def treatment_messages(catalog: TreatmentCatalog) -> list[Message]:
     """Every message of the treatment records."""
-    return [
-        Message(context, text, f"Treatment {t.id}: {context.split('/', 2)[2]}")
-        for t in catalog.treatments
-        for context, text in treatment_fields(t)
-    ]
+    out: list[Message] = []
+    for t in catalog.treatments:
+        safety = {context for context, _ in treatment_safety_fields(t)}
+        out.extend(
+            Message(
+                context,
+                text,
+                f"Treatment {t.id}: {context.split('/', 2)[2]}",
+                safety=context in safety,
+            )
+            for context, text in treatment_fields(t)
+        )
+    return out
 
 
 def known_contexts(articles: list[Article], treatments: TreatmentCatalog) -> frozenset[str]:

@@ -25,12 +25,14 @@ __all__ = [
     "Paragraph",
     "Regulation",
     "RegulatoryStatus",
+    "Safety",
     "Section",
     "Treatment",
     "TreatmentCatalog",
     "TreatmentKind",
     "TreatmentRef",
     "content_hash",
+    "is_safety",
     "walk_sections",
 ]
 
@@ -54,27 +56,37 @@ RegulatoryStatus = Literal[
 ]
 Audience = Literal["men", "women"]
 FactKind = Literal["duration", "cost"]
+Safety = Annotated[
+    bool,
+    msgspec.Meta(
+        description="The block states a risk, a regulatory status, an uncertainty or who the "
+        "treatment is (not) for: it is served in no other locale than the rest of its section."
+    ),
+]
 
 
-class Paragraph(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+class Paragraph(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, omit_defaults=True):
     """A paragraph of plain text."""
 
     id: BlockId
+    safety: Safety = False
     text: Text
 
 
-class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True, omit_defaults=True):
     """A question with its answer."""
 
     id: BlockId
+    safety: Safety = False
     question: Text
     answer: Text
 
 
-class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True, omit_defaults=True):
     """Text that clients should set apart, such as a safety note."""
 
     id: BlockId
+    safety: Safety = False
     kind: CalloutKind
     text: Text
 
@@ -100,6 +112,12 @@ class Fact(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=
 
 
 Block = Paragraph | Faq | Callout | TreatmentRef | Fact
+TextBlock = Paragraph | Faq | Callout
+
+
+def is_safety(block: Block) -> bool:
+    """Whether a block is marked safety-bearing (only text blocks can be)."""
+    return isinstance(block, TextBlock) and block.safety
 
 
 class Section(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
