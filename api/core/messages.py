@@ -64,23 +64,45 @@ def block_fields(block: Block) -> list[tuple[str, str]]:
 
 
 def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
-    """(context, source text) of each translatable field of a treatment."""
+    """(context, source text) of each translatable field of a treatment, in the record's
+    order: its name, then each claim's words (`…/evidence` for the quote behind a typed claim
+    such as a form; a quoted statement is its own evidence)."""
     base = f"treatment/{treatment.id}"
     fields = [(f"{base}/name", treatment.name)]
-    if treatment.suitable_for:
-        fields.append((f"{base}/suitable_for", treatment.suitable_for))
+    fields.append((f"{base}/kind/evidence", treatment.kind.evidence.quote))
+    for form in treatment.forms:
+        at = f"{base}/forms/{form.form}"
+        if form.qualifier:
+            fields.append((f"{at}/qualifier", form.qualifier))
+        if form.condition:
+            fields.append((f"{at}/condition", form.condition))
+        fields.append((f"{at}/evidence", form.evidence.quote))
     fields.extend(
         (f"{base}/regulatory/{n}", r.statement) for n, r in enumerate(treatment.regulatory)
+    )
+    fields.extend(
+        (f"{base}/audience/{a.audience}/evidence", a.evidence.quote) for a in treatment.audience
+    )
+    if treatment.suitable_for:
+        fields.append((f"{base}/suitable_for", treatment.suitable_for.text))
+    for n, caution in enumerate(treatment.cautions):
+        fields.append((f"{base}/cautions/{n}", caution.statement))
+        if caution.reason:
+            fields.append((f"{base}/cautions/{n}/reason", caution.reason))
+    fields.extend(
+        (f"{base}/requirements/{n}", r.text) for n, r in enumerate(treatment.requirements)
     )
     return fields
 
 
 def treatment_safety_fields(treatment: Treatment) -> list[tuple[str, str]]:
-    """The fields of a treatment record that state a risk, status or eligibility: a record
-    is served whole from the locale that translates all of them."""
+    """The fields of a treatment record that state a regulatory status or a caution: a
+    record is served whole from the locale that translates all of them."""
+    base = f"treatment/{treatment.id}"
     return [
-        (f"treatment/{treatment.id}/regulatory/{n}", r.statement)
-        for n, r in enumerate(treatment.regulatory)
+        (context, text)
+        for context, text in treatment_fields(treatment)
+        if context.startswith((f"{base}/regulatory/", f"{base}/cautions/"))
     ]
 
 

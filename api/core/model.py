@@ -13,20 +13,26 @@ import msgspec
 __all__ = [
     "Article",
     "Audience",
+    "AudienceClaim",
     "Block",
     "Callout",
     "CalloutKind",
+    "Caution",
     "CostBasis",
     "DurationUnit",
+    "Evidence",
     "Fact",
     "FactKind",
     "Faq",
     "Form",
+    "FormClaim",
+    "KindClaim",
     "Paragraph",
     "Regulation",
     "RegulatoryStatus",
     "Safety",
     "Section",
+    "Statement",
     "Treatment",
     "TreatmentCatalog",
     "TreatmentKind",
@@ -41,6 +47,14 @@ SectionId = Annotated[
     str,
     msgspec.Meta(
         pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$", max_length=200
+    ),
+]
+BlockPath = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+$",
+        max_length=261,
+        description="A block of an article: `<section id>/<block id>`.",
     ),
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
@@ -139,24 +153,78 @@ class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sections: tuple[Section, ...]
 
 
+class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the article states a claim: a block of the record's article (`<section>/<block>`)
+    and the exact words, which must stand in it verbatim."""
+
+    block: BlockPath
+    quote: Text
+
+
+class KindClaim(msgspec.Struct, frozen=True, kw_only=True):
+    """What sort of treatment the text says it is."""
+
+    value: TreatmentKind
+    evidence: Evidence
+
+
+class FormClaim(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A form the treatment comes in, with how (`qualifier`) and for whom (`condition`) when
+    the text says so; both are words of the quote."""
+
+    form: Form
+    qualifier: Text | None = None
+    condition: Text | None = None
+    evidence: Evidence
+
+
+class AudienceClaim(msgspec.Struct, frozen=True, kw_only=True):
+    """A group the text says the treatment is for."""
+
+    audience: Audience
+    evidence: Evidence
+
+
 class Regulation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A regulatory status as the article states it, for some forms of a treatment."""
+    """A regulatory status as the article states it, for some forms of a treatment; the
+    statement is quoted verbatim from its `source` block."""
 
     status: RegulatoryStatus
     forms: tuple[Form, ...] = ()
     statement: Text
+    source: BlockPath
+
+
+class Statement(msgspec.Struct, frozen=True, kw_only=True):
+    """Words of the article, quoted verbatim from their `source` block."""
+
+    text: Text
+    source: BlockPath
+
+
+class Caution(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A caution as the text states it, for whom it holds and its reason (words of the
+    statement), quoted verbatim from its `source` block."""
+
+    statement: Text
+    audience: tuple[Audience, ...] = ()
+    reason: Text | None = None
+    source: BlockPath
 
 
 class Treatment(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A treatment the article discusses, with what the text states about it."""
+    """A treatment the article discusses, with what the text states about it: every claim
+    carries its evidence (see api/core/evidence.py)."""
 
     id: Slug
     name: Text
-    kind: TreatmentKind
-    forms: tuple[Form, ...]
+    kind: KindClaim
+    forms: tuple[FormClaim, ...]
     regulatory: tuple[Regulation, ...] = ()
-    audience: tuple[Audience, ...] = ()
-    suitable_for: Text | None = None
+    audience: tuple[AudienceClaim, ...] = ()
+    suitable_for: Statement | None = None
+    cautions: tuple[Caution, ...] = ()
+    requirements: tuple[Statement, ...] = ()
     article: Slug
     section: SectionId
 

@@ -16,13 +16,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
 from api.core.locales import TextDirection, babel_locale, text_direction
 from api.core.messages import (
     article_messages,
     block_fields,
     section_context,
-    treatment_fields,
     treatment_safety_fields,
 )
 from api.core.model import (
@@ -218,14 +218,48 @@ class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
     statement: LocalizedText
 
 
+class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A form with how (`qualifier`) and for whom (`condition`) the text says it is used."""
+
+    form: Form
+    qualifier: LocalizedText | None = None
+    condition: LocalizedText | None = None
+
+
+class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    statement: LocalizedText
+    audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
+    reason: LocalizedText | None = None
+
+
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The article's words behind one claim of a record."""
+
+    claim: Annotated[
+        str,
+        msgspec.Meta(
+            description="The claim: `kind`, `forms/<form>`, `audience/<audience>`, "
+            "`regulatory/<n>`, `suitable_for`, `cautions/<n>` or `requirements/<n>`."
+        ),
+    ]
+    block: Annotated[
+        str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
+    ]
+    quote: LocalizedText
+
+
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: str
     name: LocalizedText
     kind: TreatmentKind
     forms: tuple[Form, ...]
+    form_details: tuple[FormOut, ...] = msgspec.field(default_factory=tuple)
     regulatory: tuple[RegulationOut, ...] = msgspec.field(default_factory=tuple)
     audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     suitable_for: LocalizedText | None = None
+    cautions: tuple[CautionOut, ...] = msgspec.field(default_factory=tuple)
+    requirements: tuple[LocalizedText, ...] = msgspec.field(default_factory=tuple)
+    evidence: tuple[EvidenceOut, ...]
     article: str
     section: str
     fallback_reason: FallbackReason | None = None
@@ -359,20 +393,31 @@ def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
 
 
 def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> TreatmentOut:
-    """One treatment record in `locale`: whole from the fallback locale when its
-    regulatory statements are not all translated in `locale`."""
+    """One treatment record in `locale`, each claim with its evidence: whole from the
+    fallback locale when its regulatory statements or cautions are not all translated in
+    `locale`."""
     resolver = _Resolver(locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
         resolver = resolver.starting_at(safe_from)
-    fields = dict(treatment_fields(treatment))
     base = f"treatment/{treatment.id}"
-    suitable = f"{base}/suitable_for"
+
+    def text(suffix: str, source: str | None) -> LocalizedText | None:
+        return resolver.text(f"{base}/{suffix}", source) if source else None
+
     return TreatmentOut(
         id=treatment.id,
         name=resolver.text(f"{base}/name", treatment.name),
-        kind=treatment.kind,
-        forms=treatment.forms,
+        kind=treatment.kind.value,
+        forms=tuple(f.form for f in treatment.forms),
+        form_details=tuple(
+            FormOut(
+                form=f.form,
+                qualifier=text(f"forms/{f.form}/qualifier", f.qualifier),
+                condition=text(f"forms/{f.form}/condition", f.condition),
+            )
+            for f in treatment.forms
+        ),
         regulatory=tuple(
             RegulationOut(
                 status=r.status,
@@ -381,8 +426,30 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
             )
             for n, r in enumerate(treatment.regulatory)
         ),
-        audience=treatment.audience,
-        suitable_for=resolver.text(suitable, fields[suitable]) if suitable in fields else None,
+        audience=tuple(a.audience for a in treatment.audience),
+        suitable_for=text("suitable_for", treatment.suitable_for.text)
+        if treatment.suitable_for
+        else None,
+        cautions=tuple(
+            CautionOut(
+                statement=resolver.text(f"{base}/cautions/{n}", c.statement),
+                audience=c.audience,
+                reason=text(f"cautions/{n}/reason", c.reason),
+            )
+            for n, c in enumerate(treatment.cautions)
+        ),
+        requirements=tuple(
+            resolver.text(f"{base}/requirements/{n}", r.text)
+            for n, r in enumerate(treatment.requirements)
+        ),
+        evidence=tuple(
+            EvidenceOut(
+                claim=claim.field,
+                block=claim.block,
+                quote=resolver.text(claim.context, claim.quote),
+            )
+            for claim in claims(treatment)
+        ),
         article=treatment.article,
         section=treatment.section,
         fallback_reason="safety-text-untranslated" if safe_from is not None else None,

@@ -142,6 +142,38 @@ TREATMENT: dict[str, Any] = {
         }
     ],
     "audience": ["men", "women"],
+    "form_details": [
+        {"form": "topical"},
+        {
+            "form": "oral",
+            "condition": {
+                "text": "may be recommended for those unresponsive to the topical version",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+    ],
+    "evidence": [
+        {
+            "claim": "regulatory/0",
+            "block": "alternatives/minoxidil/p2",
+            "quote": {
+                "text": "FDA-approved for androgenetic alopecia in both men and women",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+        {
+            "claim": "forms/oral",
+            "block": "alternatives/minoxidil/p2",
+            "quote": {
+                "text": "oral minoxidil may be recommended for those unresponsive to the "
+                "topical version",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+    ],
     "article": _SLUG,
     "section": "alternatives/minoxidil",
 }
