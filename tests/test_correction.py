@@ -26,8 +26,9 @@ P1 = f"{SLUG}/introduction/p1"
 WRONG = "Stem cell therapy for hair loss is a revolutionary approach"
 RIGHT = "Stem cell therapy for hair loss is an experimental approach"
 SUITABLE = (
-    "typically individuals with androgenetic alopecia (male or female pattern hair loss) or "
-    "early-stage hair thinning and those who have not responded to traditional treatments"
+    "typically include individuals with androgenetic alopecia (male or female pattern hair "
+    "loss) or early-stage hair thinning and those who have not responded to traditional "
+    "treatments"
 )
 FIXED_ES = "La terapia con células madre para la pérdida de cabello es un enfoque experimental"
 PEOPLE = {
@@ -88,7 +89,7 @@ def test_a_correction_reaches_every_reader_through_review(tree: Path) -> None:
         )
         records = copy.deepcopy(head["treatments"])
         stem = next(t for t in records["treatments"] if t["id"] == "stem-cell-therapy")
-        stem["suitable_for"] = SUITABLE
+        stem["suitable_for"] = {"text": SUITABLE, "source": "candidates/p1"}
         draft = _ok(
             http.post(
                 f"/v1/manage/articles/{SLUG}/drafts",

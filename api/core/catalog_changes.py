@@ -124,7 +124,7 @@ def pending_entries(
         history[entry.context].append(entry)
     offered = {(e.context, e.source): e for e in proposed}
     out: list[PendingEntry] = []
-    for context, source, _ in current:
+    for context, source, *_ in current:
         served = _served(by_key.get((context, source)))
         text = _served(offered.get((context, source)))
         if served == text:

@@ -8,6 +8,7 @@ from typing import Literal
 
 import msgspec
 
+from api.core.evidence import StaleClaim
 from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
@@ -71,6 +72,10 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     against_head: tuple[FieldChange, ...]
     """What publishing now would change for readers: the merged result against the head."""
     conflicts: tuple[MergeConflict, ...]
+    stale_claims: tuple[StaleClaim, ...]
+    """Claims of the treatment records that would be published beside the result whose
+    quote the result's article no longer has word for word: publishing is refused until
+    the draft updates those records."""
     impact: tuple[LocaleImpact, ...]
     etag: str
     """What publish must send as If-Match: it names this exact state."""

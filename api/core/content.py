@@ -17,6 +17,7 @@ import yaml
 from babel.numbers import list_currencies
 
 from api.core.errors import ValidationFailed
+from api.core.evidence import stale_claims
 from api.core.messages import article_messages, treatment_messages
 from api.core.model import (
     Article,
@@ -193,11 +194,30 @@ def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
         raise _fail(f"{_PATH_IN_ERROR.sub('', str(exc))} in NFC", file, lines, path) from exc
 
 
-def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) -> None:
-    """Cross-file checks: every reference between articles and treatments resolves."""
+def check_references(
+    articles: Iterable[Article], treatments: TreatmentCatalog, *, evidence: bool = True
+) -> None:
+    """Cross-file checks: every reference between articles and treatments resolves, and
+    (unless `evidence` is False) every claim of a record quotes its cited block of the
+    given version of its article word for word.
+
+    `evidence=False` is for a draft that proposes no records: the published records beside
+    it are not the author's to refuse; what the draft's article breaks in them is shown as
+    stale in its diff and stops its publication instead.
+    """
+    articles = list(articles)
     sections = {(a.slug, s.id) for a in articles for s in walk_sections(a.sections)}
     known = {t.id for t in treatments.treatments}
     for treatment in treatments.treatments:
+        for kind, values in (
+            ("form", [f.form for f in treatment.forms]),
+            ("audience", [a.audience for a in treatment.audience]),
+        ):
+            if len(set(values)) != len(values):
+                raise ValidationFailed(
+                    f"treatment {treatment.id!r} names a {kind} twice",
+                    path=f"treatments/{treatment.id}",
+                )
         if (treatment.article, treatment.section) not in sections:
             raise ValidationFailed(
                 f"treatment {treatment.id!r} names unknown section "
@@ -213,6 +233,13 @@ def check_references(articles: Iterable[Article], treatments: TreatmentCatalog) 
                         f"block {section.id}/{block.id} names unknown treatment {ref!r}",
                         path=f"{article.slug}/{section.id}/{block.id}",
                     )
+    unsupported = stale_claims(articles, treatments) if evidence else ()
+    if unsupported:
+        first = unsupported[0]
+        more = f" (and {len(unsupported) - 1} more)" if len(unsupported) > 1 else ""
+        raise ValidationFailed(
+            first.sentence() + more, path=f"treatments/{first.treatment}/{first.field}"
+        )
 
 
 def dump_yaml(value: Article | TreatmentCatalog) -> str:

@@ -1,7 +1,9 @@
 """The Babel extractor for `content/**.yaml`, registered as `vetted_content`.
 
 `pybabel extract -F babel.cfg` calls it with each content file; it yields every
-message with its msgctxt and a comment that tells the translator where it stands.
+message with its msgctxt and a comment that tells the translator where it stands, plus
+`safety: translate first` on safety-bearing text (a section is served in the reader's
+language only once all of its safety text is).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import IO, Any
 import yaml
 
 from api.core.content import parse_article, parse_treatments
-from api.core.messages import Message, article_messages, treatment_messages
+from api.core.messages import SAFETY_COMMENT, Message, article_messages, treatment_messages
 
 __all__ = ["content_messages", "extract_content"]
 
@@ -43,4 +45,5 @@ def extract_content(
         if found >= 0:
             cursor = found
         lineno = decoded.count("\n", 0, cursor) + 1
-        yield lineno, "pgettext", (message.context, message.source), [message.comment]
+        comments = [message.comment, SAFETY_COMMENT] if message.safety else [message.comment]
+        yield lineno, "pgettext", (message.context, message.source), comments

@@ -29,6 +29,9 @@ class LocaleInfo(msgspec.Struct, frozen=True, kw_only=True):
     dir: TextDirection
     fallback: tuple[str, ...]
     completeness: dict[str, float] = msgspec.field(default_factory=dict)
+    safety_coverage: dict[str, float] = msgspec.field(default_factory=dict)
+    """Per article, the share of its safety-bearing messages translated in this locale: a
+    section reaches readers in this locale only once all of its safety text is."""
 
 
 def babel_locale(code: str) -> Locale:
@@ -41,8 +44,11 @@ def text_direction(code: str) -> TextDirection:
     return "rtl" if babel_locale(code).text_direction == "rtl" else "ltr"
 
 
-def describe_locale(code: str, completeness: dict[str, float]) -> LocaleInfo:
-    """CLDR facts about `code` plus its translation completeness per article."""
+def describe_locale(
+    code: str, completeness: dict[str, float], safety_coverage: dict[str, float] | None = None
+) -> LocaleInfo:
+    """CLDR facts about `code` plus its translation completeness and safety coverage per
+    article."""
     locale = babel_locale(code)
     return LocaleInfo(
         code=code,
@@ -51,4 +57,5 @@ def describe_locale(code: str, completeness: dict[str, float]) -> LocaleInfo:
         dir=text_direction(code),
         fallback=locale_chain(code)[1:],
         completeness=completeness,
+        safety_coverage=safety_coverage or {},
     )

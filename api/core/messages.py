@@ -17,10 +17,12 @@ from api.core.model import (
     Section,
     Treatment,
     TreatmentCatalog,
+    is_safety,
     walk_sections,
 )
 
 __all__ = [
+    "SAFETY_COMMENT",
     "Message",
     "article_messages",
     "block_fields",
@@ -29,6 +31,7 @@ __all__ = [
     "section_context",
     "treatment_fields",
     "treatment_messages",
+    "treatment_safety_fields",
 ]
 
 
@@ -38,6 +41,12 @@ class Message(NamedTuple):
     context: str
     source: str
     comment: str
+    safety: bool = False
+    """Part of a safety-bearing text: translators do these first (see `SAFETY_COMMENT`)."""
+
+
+SAFETY_COMMENT = "safety: translate first"
+"""The extracted comment on every safety-bearing message in the template and catalogs."""
 
 
 def section_context(article: Article, section: Section) -> str:
@@ -55,15 +64,46 @@ def block_fields(block: Block) -> list[tuple[str, str]]:
 
 
 def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
-    """(context, source text) of each translatable field of a treatment."""
+    """(context, source text) of each translatable field of a treatment, in the record's
+    order: its name, then each claim's words (`…/evidence` for the quote behind a typed claim
+    such as a form; a quoted statement is its own evidence)."""
     base = f"treatment/{treatment.id}"
     fields = [(f"{base}/name", treatment.name)]
-    if treatment.suitable_for:
-        fields.append((f"{base}/suitable_for", treatment.suitable_for))
+    fields.append((f"{base}/kind/evidence", treatment.kind.evidence.quote))
+    for form in treatment.forms:
+        at = f"{base}/forms/{form.form}"
+        if form.qualifier:
+            fields.append((f"{at}/qualifier", form.qualifier))
+        if form.condition:
+            fields.append((f"{at}/condition", form.condition))
+        fields.append((f"{at}/evidence", form.evidence.quote))
     fields.extend(
         (f"{base}/regulatory/{n}", r.statement) for n, r in enumerate(treatment.regulatory)
     )
+    fields.extend(
+        (f"{base}/audience/{a.audience}/evidence", a.evidence.quote) for a in treatment.audience
+    )
+    if treatment.suitable_for:
+        fields.append((f"{base}/suitable_for", treatment.suitable_for.text))
+    for n, caution in enumerate(treatment.cautions):
+        fields.append((f"{base}/cautions/{n}", caution.statement))
+        if caution.reason:
+            fields.append((f"{base}/cautions/{n}/reason", caution.reason))
+    fields.extend(
+        (f"{base}/requirements/{n}", r.text) for n, r in enumerate(treatment.requirements)
+    )
     return fields
+
+
+def treatment_safety_fields(treatment: Treatment) -> list[tuple[str, str]]:
+    """The fields of a treatment record that state a regulatory status or a caution: a
+    record is served whole from the locale that translates all of them."""
+    base = f"treatment/{treatment.id}"
+    return [
+        (context, text)
+        for context, text in treatment_fields(treatment)
+        if context.startswith((f"{base}/regulatory/", f"{base}/cautions/"))
+    ]
 
 
 def article_messages(article: Article) -> list[Message]:
@@ -79,17 +119,32 @@ def article_messages(article: Article) -> list[Message]:
             for suffix, text in block_fields(block):
                 part = suffix.partition("/")[2]
                 label = f"{kind} {part}" if part else str(kind)
-                out.append(Message(f"{prefix}/{suffix}", text, f"Section: {where} ({label})"))
+                out.append(
+                    Message(
+                        f"{prefix}/{suffix}",
+                        text,
+                        f"Section: {where} ({label})",
+                        safety=is_safety(block),
+                    )
+                )
     return out
 
 
 def treatment_messages(catalog: TreatmentCatalog) -> list[Message]:
     """Every message of the treatment records."""
-    return [
-        Message(context, text, f"Treatment {t.id}: {context.split('/', 2)[2]}")
-        for t in catalog.treatments
-        for context, text in treatment_fields(t)
-    ]
+    out: list[Message] = []
+    for t in catalog.treatments:
+        safety = {context for context, _ in treatment_safety_fields(t)}
+        out.extend(
+            Message(
+                context,
+                text,
+                f"Treatment {t.id}: {context.split('/', 2)[2]}",
+                safety=context in safety,
+            )
+            for context, text in treatment_fields(t)
+        )
+    return out
 
 
 def known_contexts(articles: list[Article], treatments: TreatmentCatalog) -> frozenset[str]:

@@ -14,24 +14,32 @@ __all__ = [
     "MAX_FIGURE",
     "Article",
     "Audience",
+    "AudienceClaim",
     "Block",
     "Callout",
     "CalloutKind",
+    "Caution",
     "CostBasis",
     "DurationUnit",
+    "Evidence",
     "Fact",
     "FactKind",
     "Faq",
     "Form",
+    "FormClaim",
+    "KindClaim",
     "Paragraph",
     "Regulation",
     "RegulatoryStatus",
+    "Safety",
     "Section",
+    "Statement",
     "Treatment",
     "TreatmentCatalog",
     "TreatmentKind",
     "TreatmentRef",
     "content_hash",
+    "is_safety",
     "walk_sections",
 ]
 
@@ -40,6 +48,14 @@ SectionId = Annotated[
     str,
     msgspec.Meta(
         pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$", max_length=200
+    ),
+]
+BlockPath = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+$",
+        max_length=261,
+        description="A block of an article: `<section id>/<block id>`.",
     ),
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
@@ -64,29 +80,58 @@ RegulatoryStatus = Literal[
 ]
 Audience = Literal["men", "women"]
 FactKind = Literal["duration", "cost"]
+Safety = Annotated[
+    bool,
+    msgspec.Meta(
+        description="The block states a risk, a regulatory status, an uncertainty or who the "
+        "treatment is (not) for: it is served in no other locale than the rest of its section."
+    ),
+]
 
 
 class Paragraph(
-    msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, forbid_unknown_fields=True
+    msgspec.Struct,
+    tag="paragraph",
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
 ):
     """A paragraph of plain text."""
 
     id: BlockId
+    safety: Safety = False
     text: Text
 
 
-class Faq(msgspec.Struct, tag="faq", frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Faq(
+    msgspec.Struct,
+    tag="faq",
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
+):
     """A question with its answer."""
 
     id: BlockId
+    safety: Safety = False
     question: Text
     answer: Text
 
 
-class Callout(msgspec.Struct, tag="callout", frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Callout(
+    msgspec.Struct,
+    tag="callout",
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
+):
     """Text that clients should set apart, such as a safety note."""
 
     id: BlockId
+    safety: Safety = False
     kind: CalloutKind
     text: Text
 
@@ -121,6 +166,12 @@ class Fact(
 
 
 Block = Paragraph | Faq | Callout | TreatmentRef | Fact
+TextBlock = Paragraph | Faq | Callout
+
+
+def is_safety(block: Block) -> bool:
+    """Whether a block is marked safety-bearing (only text blocks can be)."""
+    return isinstance(block, TextBlock) and block.safety
 
 
 class Section(
@@ -146,28 +197,84 @@ class Article(
     sections: tuple[Section, ...]
 
 
+class Evidence(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where the article states a claim: a block of the record's article (`<section>/<block>`)
+    and the exact words, which must stand in it verbatim."""
+
+    block: BlockPath
+    quote: Text
+
+
+class KindClaim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What sort of treatment the text says it is."""
+
+    value: TreatmentKind
+    evidence: Evidence
+
+
+class FormClaim(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
+    """A form the treatment comes in, with how (`qualifier`) and for whom (`condition`) when
+    the text says so; both are words of the quote."""
+
+    form: Form
+    qualifier: Text | None = None
+    condition: Text | None = None
+    evidence: Evidence
+
+
+class AudienceClaim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A group the text says the treatment is for."""
+
+    audience: Audience
+    evidence: Evidence
+
+
 class Regulation(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
-    """A regulatory status as the article states it, for some forms of a treatment."""
+    """A regulatory status as the article states it, for some forms of a treatment; the
+    statement is quoted verbatim from its `source` block."""
 
     status: RegulatoryStatus
     forms: tuple[Form, ...] = ()
     statement: Text
+    source: BlockPath
+
+
+class Statement(msgspec.Struct, frozen=True, kw_only=True):
+    """Words of the article, quoted verbatim from their `source` block."""
+
+    text: Text
+    source: BlockPath
+
+
+class Caution(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A caution as the text states it, for whom it holds and its reason (words of the
+    statement), quoted verbatim from its `source` block."""
+
+    statement: Text
+    audience: tuple[Audience, ...] = ()
+    reason: Text | None = None
+    source: BlockPath
 
 
 class Treatment(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
-    """A treatment the article discusses, with what the text states about it."""
+    """A treatment the article discusses, with what the text states about it: every claim
+    carries its evidence (see api/core/evidence.py)."""
 
     id: Slug
     name: Text
-    kind: TreatmentKind
-    forms: tuple[Form, ...]
+    kind: KindClaim
+    forms: tuple[FormClaim, ...]
     regulatory: tuple[Regulation, ...] = ()
-    audience: tuple[Audience, ...] = ()
-    suitable_for: Text | None = None
+    audience: tuple[AudienceClaim, ...] = ()
+    suitable_for: Statement | None = None
+    cautions: tuple[Caution, ...] = ()
+    requirements: tuple[Statement, ...] = ()
     article: Slug
     section: SectionId
 

@@ -2,19 +2,29 @@
 
 Each block is served whole from the first locale in the CLDR chain whose catalog has a
 current translation of every field of the block; otherwise in the source language with
-`fallback: true`. Rendering happens at import/publish time, never per request.
+`fallback: true`. Safety comes first: a section whose safety-bearing blocks are not all
+translated in the reader's locale is served whole from the first locale that translates
+them (`fallback_reason: safety-text-untranslated`), so no reader gets a section's benefits
+in their language and its warnings in another; a treatment record likewise with its
+regulatory statements. Rendering happens at import/publish time, never per request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
+from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
 from api.core.locales import TextDirection, babel_locale, text_direction
-from api.core.messages import article_messages, block_fields, section_context, treatment_fields
+from api.core.messages import (
+    article_messages,
+    block_fields,
+    section_context,
+    treatment_safety_fields,
+)
 from api.core.model import (
     Article,
     Audience,
@@ -34,6 +44,7 @@ from api.core.model import (
     TreatmentCatalog,
     TreatmentKind,
     TreatmentRef,
+    is_safety,
 )
 from api.core.negotiation import DEFAULT_LOCALE, locale_chain
 
@@ -43,6 +54,7 @@ __all__ = [
     "BlockOut",
     "Catalogs",
     "Completeness",
+    "FallbackReason",
     "LocalizedText",
     "SectionDocument",
     "SectionOut",
@@ -51,6 +63,7 @@ __all__ = [
     "completeness",
     "render_article",
     "render_treatment",
+    "safety_coverage",
     "section_documents",
     "summarize",
 ]
@@ -69,6 +82,22 @@ Fallback = Annotated[
     ),
 ]
 
+FallbackReason = Annotated[
+    Literal["safety-text-untranslated"],
+    msgspec.Meta(
+        description="Why this whole section (or treatment record) is served in a fallback "
+        "locale: its safety-bearing text has no current, reviewed translation in the response "
+        "locale, and warnings are never served in another language than the rest."
+    ),
+]
+SafetyFlag = Annotated[
+    bool,
+    msgspec.Meta(
+        description="The block states a risk, a regulatory status, an uncertainty or "
+        "eligibility; it is never served in another locale than the rest of its section."
+    ),
+]
+
 
 class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
     """A text outside a block, with the locale it is in."""
@@ -81,6 +110,7 @@ class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
 class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
     id: str
     text: str
+    safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
 
@@ -89,6 +119,7 @@ class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
     id: str
     question: str
     answer: str
+    safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
 
@@ -97,6 +128,7 @@ class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
     id: str
     kind: CalloutKind
     text: str
+    safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
 
@@ -131,6 +163,7 @@ class SectionOut(msgspec.Struct, frozen=True, kw_only=True):
     heading: LocalizedText | None
     blocks: tuple[BlockOut, ...]
     sections: tuple[SectionOut, ...]
+    fallback_reason: FallbackReason | None
 
 
 class Completeness(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,6 +188,7 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
     title: LocalizedText
     audience: tuple[str, ...]
     completeness: Completeness
+    safety_coverage: Completeness
     sections: tuple[SectionOut, ...]
 
 
@@ -175,6 +209,7 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
     locale: str
     title: LocalizedText
     completeness: Completeness
+    safety_coverage: Completeness
 
 
 class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -183,16 +218,51 @@ class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
     statement: LocalizedText
 
 
+class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A form with how (`qualifier`) and for whom (`condition`) the text says it is used."""
+
+    form: Form
+    qualifier: LocalizedText | None = None
+    condition: LocalizedText | None = None
+
+
+class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    statement: LocalizedText
+    audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
+    reason: LocalizedText | None = None
+
+
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The article's words behind one claim of a record."""
+
+    claim: Annotated[
+        str,
+        msgspec.Meta(
+            description="The claim: `kind`, `forms/<form>`, `audience/<audience>`, "
+            "`regulatory/<n>`, `suitable_for`, `cautions/<n>` or `requirements/<n>`."
+        ),
+    ]
+    block: Annotated[
+        str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
+    ]
+    quote: LocalizedText
+
+
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: str
     name: LocalizedText
     kind: TreatmentKind
     forms: tuple[Form, ...]
+    form_details: tuple[FormOut, ...] = msgspec.field(default_factory=tuple)
     regulatory: tuple[RegulationOut, ...] = msgspec.field(default_factory=tuple)
     audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     suitable_for: LocalizedText | None = None
+    cautions: tuple[CautionOut, ...] = msgspec.field(default_factory=tuple)
+    requirements: tuple[LocalizedText, ...] = msgspec.field(default_factory=tuple)
+    evidence: tuple[EvidenceOut, ...]
     article: str
     section: str
+    fallback_reason: FallbackReason | None = None
 
 
 class _Resolver:
@@ -200,6 +270,8 @@ class _Resolver:
 
     def __init__(self, locale: str, catalogs: Catalogs) -> None:
         self.locale = locale
+        self.home = locale
+        """Where text needing no catalog (CLDR-formatted figures) is served from."""
         self.chain = [
             (tag, catalogs[tag])
             for tag in locale_chain(locale)
@@ -213,6 +285,24 @@ class _Resolver:
                 return [t for t in texts if t], tag
         return [source for _, source in fields], DEFAULT_LOCALE
 
+    def covering(self, fields: list[tuple[str, str]]) -> str | None:
+        """The first locale of the chain that translates every one of `fields`, when that is
+        not the reader's best locale (None when it is, or when nothing is translated)."""
+        if not self.chain or not fields:
+            return None
+        for tag, lookup in self.chain:
+            if all(lookup.get(field) for field in fields):
+                return None if tag == self.chain[0][0] else tag
+        return DEFAULT_LOCALE
+
+    def starting_at(self, tag: str) -> _Resolver:
+        """The same reader, served from `tag` on down the chain."""
+        trimmed = _Resolver(self.locale, {})
+        tags = [t for t, _ in self.chain]
+        trimmed.chain = self.chain[tags.index(tag) :] if tag in tags else []
+        trimmed.home = tag
+        return trimmed
+
     def text(self, context: str, source: str) -> LocalizedText:
         (text,), tag = self.pick([(context, source)])
         return LocalizedText(text=text, locale=tag, fallback=tag != self.locale)
@@ -221,6 +311,19 @@ class _Resolver:
 def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
     """How many of the article's messages have a current translation in `locale` itself."""
     messages = article_messages(article)
+    if locale == DEFAULT_LOCALE:
+        done = len(messages)
+    else:
+        lookup = catalogs.get(locale, {})
+        done = sum(1 for m in messages if lookup.get((m.context, m.source)))
+    total = len(messages)
+    return Completeness(translated=done, total=total, ratio=round(done / total, 4) if total else 1)
+
+
+def safety_coverage(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
+    """How many of the article's safety-bearing messages have a current translation in
+    `locale` itself: what decides whether its sections reach readers in their language."""
+    messages = [m for m in article_messages(article) if m.safety]
     if locale == DEFAULT_LOCALE:
         done = len(messages)
     else:
@@ -250,6 +353,7 @@ def render_article(
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
         completeness=completeness(article, locale, catalogs),
+        safety_coverage=safety_coverage(article, locale, catalogs),
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
     )
 
@@ -264,6 +368,7 @@ def summarize(rendered: ArticleOut) -> ArticleSummary:
         locale=rendered.locale,
         title=rendered.title,
         completeness=rendered.completeness,
+        safety_coverage=rendered.safety_coverage,
     )
 
 
@@ -288,16 +393,31 @@ def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
 
 
 def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> TreatmentOut:
-    """One treatment record in `locale`."""
+    """One treatment record in `locale`, each claim with its evidence: whole from the
+    fallback locale when its regulatory statements or cautions are not all translated in
+    `locale`."""
     resolver = _Resolver(locale, catalogs)
-    fields = dict(treatment_fields(treatment))
+    safe_from = resolver.covering(treatment_safety_fields(treatment))
+    if safe_from is not None:
+        resolver = resolver.starting_at(safe_from)
     base = f"treatment/{treatment.id}"
-    suitable = f"{base}/suitable_for"
+
+    def text(suffix: str, source: str | None) -> LocalizedText | None:
+        return resolver.text(f"{base}/{suffix}", source) if source else None
+
     return TreatmentOut(
         id=treatment.id,
         name=resolver.text(f"{base}/name", treatment.name),
-        kind=treatment.kind,
-        forms=treatment.forms,
+        kind=treatment.kind.value,
+        forms=tuple(f.form for f in treatment.forms),
+        form_details=tuple(
+            FormOut(
+                form=f.form,
+                qualifier=text(f"forms/{f.form}/qualifier", f.qualifier),
+                condition=text(f"forms/{f.form}/condition", f.condition),
+            )
+            for f in treatment.forms
+        ),
         regulatory=tuple(
             RegulationOut(
                 status=r.status,
@@ -306,10 +426,33 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
             )
             for n, r in enumerate(treatment.regulatory)
         ),
-        audience=treatment.audience,
-        suitable_for=resolver.text(suitable, fields[suitable]) if suitable in fields else None,
+        audience=tuple(a.audience for a in treatment.audience),
+        suitable_for=text("suitable_for", treatment.suitable_for.text)
+        if treatment.suitable_for
+        else None,
+        cautions=tuple(
+            CautionOut(
+                statement=resolver.text(f"{base}/cautions/{n}", c.statement),
+                audience=c.audience,
+                reason=text(f"cautions/{n}/reason", c.reason),
+            )
+            for n, c in enumerate(treatment.cautions)
+        ),
+        requirements=tuple(
+            resolver.text(f"{base}/requirements/{n}", r.text)
+            for n, r in enumerate(treatment.requirements)
+        ),
+        evidence=tuple(
+            EvidenceOut(
+                claim=claim.field,
+                block=claim.block,
+                quote=resolver.text(claim.context, claim.quote),
+            )
+            for claim in claims(treatment)
+        ),
         article=treatment.article,
         section=treatment.section,
+        fallback_reason="safety-text-untranslated" if safe_from is not None else None,
     )
 
 
@@ -317,18 +460,28 @@ def _section(
     article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
 ) -> SectionOut:
     prefix = section_context(article, section)
+    safety = [
+        (f"{prefix}/{suffix}", text)
+        for block in section.blocks
+        if is_safety(block)
+        for suffix, text in block_fields(block)
+    ]
+    safe_from = resolver.covering(safety)
+    own = resolver.starting_at(safe_from) if safe_from is not None else resolver
     return SectionOut(
         id=section.id,
-        heading=resolver.text(f"{prefix}/heading", section.heading) if section.heading else None,
-        blocks=tuple(_block(prefix, b, resolver, treatments) for b in section.blocks),
+        heading=own.text(f"{prefix}/heading", section.heading) if section.heading else None,
+        blocks=tuple(_block(prefix, b, own, treatments) for b in section.blocks),
+        # Children decide for themselves: each is a section with its own safety text.
         sections=tuple(_section(article, s, resolver, treatments) for s in section.sections),
+        fallback_reason="safety-text-untranslated" if safe_from is not None else None,
     )
 
 
 def _fact(block: Fact, resolver: _Resolver) -> FactOut:
     """A fact is served whole from one locale: its display template (the cost-basis
     phrase, when it has one) and its number formatting come from the same locale."""
-    tag = resolver.locale
+    tag = resolver.home
     phrases: dict[str, str] = {}
     if block.currency is not None and block.per is not None:
         # gettext's own key: msgctxt, EOT, msgid.
@@ -371,11 +524,23 @@ def _block(
     fallback = tag != resolver.locale
     if isinstance(block, Faq):
         return FaqOut(
-            id=block.id, question=texts[0], answer=texts[1], locale=tag, fallback=fallback
+            id=block.id,
+            question=texts[0],
+            answer=texts[1],
+            safety=block.safety,
+            locale=tag,
+            fallback=fallback,
         )
     if isinstance(block, Callout):
         return CalloutOut(
-            id=block.id, kind=block.kind, text=texts[0], locale=tag, fallback=fallback
+            id=block.id,
+            kind=block.kind,
+            text=texts[0],
+            safety=block.safety,
+            locale=tag,
+            fallback=fallback,
         )
     assert isinstance(block, Paragraph)
-    return ParagraphOut(id=block.id, text=texts[0], locale=tag, fallback=fallback)
+    return ParagraphOut(
+        id=block.id, text=texts[0], safety=block.safety, locale=tag, fallback=fallback
+    )

@@ -12,6 +12,7 @@ from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_references
 from api.core.errors import Conflict, NotFound, NothingChanged
+from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
@@ -453,6 +454,13 @@ def publish_draft(
                 f"version {draft.base_version}, and both changed {units}: the author must "
                 "resolve the conflicts (see the draft's diff) before it can be published"
             )
+        stale = _stale(db, merged.article, merged.treatments)
+        if stale:
+            raise Conflict(
+                "the article no longer states what these treatment records quote: "
+                + "; ".join(s.sentence() for s in stale)
+                + ". Update the records (or their evidence) in this draft before publishing"
+            )
         head = latest_version(db, draft.slug)
         current_records = load_treatments(db)
         records = merged.treatments
@@ -511,6 +519,14 @@ def publish_draft(
         )
         render_documents(db, slugs={draft.slug})
         return row
+
+
+def _stale(
+    db: sqlite_utils.Database, article: Article, proposed: TreatmentCatalog | None
+) -> tuple[StaleClaim, ...]:
+    """Claims of the records that would stand beside `article` (the draft's, else the
+    published ones) that `article` no longer supports word for word."""
+    return stale_claims([article], proposed if proposed is not None else load_treatments(db))
 
 
 def request_rollback(
@@ -575,6 +591,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             if merged.article is not None
             else (),
             conflicts=merged.conflicts,
+            stale_claims=_stale(db, result, merged.treatments if merged.article else proposed),
             impact=locale_impact(head, result, locales, catalogs),
             etag=draft.etag,
         )

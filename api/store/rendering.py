@@ -52,6 +52,7 @@ def render_documents(
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
     ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
+    safety: dict[str, dict[str, float]] = {locale: {} for locale in locales}
     # Publishing one article leaves the others as they were rendered: their summaries come
     # from the stored lists instead of rendering every article again in every locale.
     before = _stored_summaries(db, locales) if slugs is not None else {}
@@ -61,6 +62,7 @@ def render_documents(
             for locale, summary in kept.items():
                 latest[locale][slug] = summary
                 ratios[locale][slug] = summary.completeness.ratio
+                safety[locale][slug] = summary.safety_coverage.ratio
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
         for row in published_versions(db, slug):
@@ -78,6 +80,7 @@ def render_documents(
                 if row.number == current:
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
+                    safety[locale][slug] = rendered.safety_coverage.ratio
                     index_article(db, rendered)
                 if slugs is not None and slug not in slugs:
                     continue
@@ -88,7 +91,7 @@ def render_documents(
                     )
         if progress:
             progress(slug)
-    written += _render_shared(db, locales, shared, treatments, latest, ratios)
+    written += _render_shared(db, locales, shared, treatments, latest, (ratios, safety))
     if track_changes(db, locales):
         written += render_bundles(db, locales)
     return written
@@ -111,7 +114,10 @@ def _stored_summaries(
     out: dict[str, dict[str, ArticleSummary]] = {}
     for locale in locales:
         document = get_document(db, f"articles/{locale}")
-        summaries = _summaries.decode(document.body) if document else []
+        try:
+            summaries = _summaries.decode(document.body) if document else []
+        except msgspec.ValidationError:
+            summaries = []  # rendered by an older release: render those articles again
         out[locale] = {summary.slug: summary for summary in summaries}
     return out
 
@@ -122,8 +128,9 @@ def _render_shared(
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
     latest: dict[str, dict[str, ArticleSummary]],
-    ratios: dict[str, dict[str, float]],
+    figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
 ) -> int:
+    ratios, safety = figures
     written = 0
     for locale in locales:
         written += put_document(db, f"articles/{locale}", list(latest[locale].values()))
@@ -132,6 +139,6 @@ def _render_shared(
         for treatment in rendered:
             written += put_document(db, f"treatment/{treatment.id}/{locale}", treatment)
     written += put_document(
-        db, "locales", [describe_locale(code, ratios[code]) for code in locales]
+        db, "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
     )
     return written

@@ -50,16 +50,29 @@ _TITLE = {
     "fallback": False,
 }
 _COMPLETENESS = {"translated": 106, "total": 106, "ratio": 1.0}
+_SAFETY = {"translated": 31, "total": 31, "ratio": 1.0}
+# A section whose safety text has no Spanish translation yet: served whole in English.
 _SECTION = {
     "id": "process/treatment-procedure",
-    "heading": {"text": "El procedimiento del tratamiento", "locale": "es", "fallback": False},
+    "heading": {"text": "The Treatment Procedure", "locale": "en", "fallback": True},
     "blocks": [
+        {
+            "type": "paragraph",
+            "id": "p3",
+            "text": "A small sample will be drawn from the pelvic region if stem cells are "
+            "sourced from bone marrow. This can be slightly more involved but yields cells "
+            "rich in regenerative potential.",
+            "safety": True,
+            "locale": "en",
+            "fallback": True,
+        },
         {
             "type": "paragraph",
             "id": "p5",
             "text": "The number of injections can vary, and care is taken to distribute cells "
             "evenly. The entire session, including the collection, processing, and "
             "application stages, can last from 1 to 3 hours.",
+            "safety": False,
             "locale": "en",
             "fallback": True,
         },
@@ -71,12 +84,13 @@ _SECTION = {
             "max": 3,
             "unit": "hour",
             "treatment": "stem-cell-therapy",
-            "display": "1–3 horas",
-            "locale": "es",
-            "fallback": False,
+            "display": "1–3 hours",
+            "locale": "en",
+            "fallback": True,
         },
     ],
     "sections": [],
+    "fallback_reason": "safety-text-untranslated",
 }
 ARTICLE: dict[str, Any] = {
     "slug": _SLUG,
@@ -88,6 +102,7 @@ ARTICLE: dict[str, Any] = {
     "title": _TITLE,
     "audience": ["patients"],
     "completeness": _COMPLETENESS,
+    "safety_coverage": _SAFETY,
     "sections": [_SECTION],
 }
 SECTION: dict[str, Any] = {
@@ -107,6 +122,7 @@ SUMMARIES: list[dict[str, Any]] = [
         "locale": "es",
         "title": _TITLE,
         "completeness": _COMPLETENESS,
+        "safety_coverage": _SAFETY,
     }
 ]
 TREATMENT: dict[str, Any] = {
@@ -126,6 +142,38 @@ TREATMENT: dict[str, Any] = {
         }
     ],
     "audience": ["men", "women"],
+    "form_details": [
+        {"form": "topical"},
+        {
+            "form": "oral",
+            "condition": {
+                "text": "may be recommended for those unresponsive to the topical version",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+    ],
+    "evidence": [
+        {
+            "claim": "regulatory/0",
+            "block": "alternatives/minoxidil/p2",
+            "quote": {
+                "text": "FDA-approved for androgenetic alopecia in both men and women",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+        {
+            "claim": "forms/oral",
+            "block": "alternatives/minoxidil/p2",
+            "quote": {
+                "text": "oral minoxidil may be recommended for those unresponsive to the "
+                "topical version",
+                "locale": "en",
+                "fallback": False,
+            },
+        },
+    ],
     "article": _SLUG,
     "section": "alternatives/minoxidil",
 }
@@ -137,6 +185,7 @@ LOCALES: list[dict[str, Any]] = [
         "dir": "rtl",
         "fallback": ["en"],
         "completeness": {_SLUG: 0.4},
+        "safety_coverage": {_SLUG: 0.25},
     }
 ]
 

@@ -14,6 +14,7 @@ from api.core.content import (
     parse_treatments,
 )
 from api.core.errors import ValidationFailed
+from api.core.messages import treatment_fields
 from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
 from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
 
@@ -49,8 +50,8 @@ def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
     assert article.title in source
     treatments = parse_treatments((CONTENT / "treatments.yaml").read_bytes(), "treatments.yaml")
     quoted = [t.name for t in treatments.treatments]
-    quoted += [t.suitable_for for t in treatments.treatments if t.suitable_for]
-    quoted += [r.statement for t in treatments.treatments for r in t.regulatory]
+    quoted += [text for t in treatments.treatments for _, text in treatment_fields(t)]
+    assert len(quoted) > 60
     assert [q for q in quoted if q not in source] == []
     assert len(treatments.treatments) == 8
 

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from api.core.content import parse_article
 from api.core.extract import extract_content
+from api.core.messages import SAFETY_COMMENT, block_fields
+from api.core.model import is_safety, walk_sections
 from tests.conftest import ARTICLE_FILE, CONTENT, ROOT, SLUG
 
 
@@ -22,9 +25,45 @@ def test_extractor_protocol_on_an_article() -> None:
     assert context == f"{SLUG}/introduction/p1"
     assert source.startswith("Stem cell therapy for hair loss is a revolutionary approach")
     assert data.decode().splitlines()[lineno - 1].strip().startswith("text: Stem cell therapy")
-    faq = [r for r in results if "/faq/q1/" in r[2][0]]
+    faq = [r for r in results if "/faq/q3/" in r[2][0]]
     assert [r[2][0].rsplit("/", 1)[1] for r in faq] == ["question", "answer"]
     assert faq[0][3] == ["Section: Frequently Asked Questions (faq question)"]
+
+
+def test_safety_bearing_messages_carry_the_translate_first_comment() -> None:
+    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    safety = {
+        f"{SLUG}/{section.id}/{suffix}"
+        for section in walk_sections(article.sections)
+        for block in section.blocks
+        if is_safety(block)
+        for suffix, _ in block_fields(block)
+    }
+    assert f"{SLUG}/safety-and-efficacy/p1" in safety and f"{SLUG}/candidates/p1" in safety
+    results = list(extract_content(io.BytesIO(ARTICLE_FILE.read_bytes()), {}, [], {}))
+    marked = {context for _, _, (context, _), comments in results if SAFETY_COMMENT in comments}
+    assert marked == safety
+    assert f"{SLUG}/introduction/p1" not in marked
+    records = (CONTENT / "treatments.yaml").read_bytes()
+    regulatory = {
+        context
+        for _, _, (context, _), comments in extract_content(io.BytesIO(records), {}, [], {})
+        if SAFETY_COMMENT in comments
+    }
+    assert "treatment/dutasteride/regulatory/0" in regulatory
+    assert not any(context.endswith("/name") for context in regulatory)
+
+
+def test_committed_template_and_catalogs_mark_safety_text() -> None:
+    template = read_po((ROOT / "locales" / "messages.pot").open("rb"))
+    marked = {m.context for m in template if m.id and SAFETY_COMMENT in m.auto_comments}
+    assert f"{SLUG}/safety-and-efficacy/p1" in marked
+    for locale in ("es", "fr", "ar"):
+        path = ROOT / "locales" / locale / "LC_MESSAGES" / "content.po"
+        catalog = read_po(path.open("rb"))
+        assert {m.context for m in catalog if m.id and SAFETY_COMMENT in m.auto_comments} == (
+            marked
+        ), locale
 
 
 def test_extractor_on_treatments() -> None:

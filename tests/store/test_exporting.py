@@ -35,9 +35,10 @@ def _imported(tree: Path) -> Path:
 def test_an_export_keeps_a_header_written_by_another_babel_release(tree: Path) -> None:
     catalog = tree / ES
     original = catalog.read_bytes()
-    older = original.replace(
-        b'"Generated-By: Babel 2.18.0\\n"\n',
-        b'"Generated-By: Babel 2.12.1\\n"\n"X-Generator: Poedit 3.4.2\\n"\n',
+    older = re.sub(
+        rb'"Generated-By: Babel [0-9.]+\\n"\n',
+        lambda _: b'"Generated-By: Babel 2.12.1\\n"\n"X-Generator: Poedit 3.4.2\\n"\n',
+        original,
     )
     assert older != original, "the shipped header names the release that wrote it"
     catalog.write_bytes(older)

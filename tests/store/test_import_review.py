@@ -39,6 +39,10 @@ def _seeded(tree: Path) -> sqlite_utils.Database:
     return db
 
 
+# A name must appear in the record's section (evidence rule): the article's own spelling.
+RENAMED = "minoxidil"
+
+
 def _edit(tree: Path, relative: str, old: str, new: str) -> None:
     path = tree / relative
     text = path.read_text()
@@ -127,22 +131,22 @@ def test_a_changed_catalog_becomes_a_pending_upload_by_its_author(tree: Path) ->
 def test_changed_treatments_go_to_review_beside_the_changed_article(tree: Path) -> None:
     db = _seeded(tree)
     _edit(tree, ARTICLE, SENTENCE, "Results differ.")
-    _edit(tree, "content/treatments.yaml", "Minoxidil", "Minoxidil (Rogaine)")
+    _edit(tree, "content/treatments.yaml", "name: Minoxidil", f"name: {RENAMED}")
     report = import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
     (draft_id,) = report.drafts.values()
     draft = get_draft(db, draft_id)[0]
     proposed = draft_treatments(db, draft)
-    assert proposed is not None and proposed.treatments[1].name == "Minoxidil (Rogaine)"
+    assert proposed is not None and proposed.treatments[1].name == RENAMED
     assert load_treatments(db).treatments[1].name == "Minoxidil", "nothing published yet"
     publish_draft(db, REVIEWER, draft_id, draft.etag)
-    assert load_treatments(db).treatments[1].name == "Minoxidil (Rogaine)"
+    assert load_treatments(db).treatments[1].name == RENAMED
     actions = [e.action for e in list_audit(db).entries[:3]]
     assert actions == ["article.publish", "treatments.publish", "draft.publish"]
 
 
 def test_changed_treatments_alone_go_to_review_with_their_article(tree: Path) -> None:
     db = _seeded(tree)
-    _edit(tree, "content/treatments.yaml", "Minoxidil", "Minoxidil (Rogaine)")
+    _edit(tree, "content/treatments.yaml", "name: Minoxidil", f"name: {RENAMED}")
     report = import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
     draft = get_draft(db, report.drafts[SLUG])[0]
     assert draft.status == "in_review"
@@ -155,7 +159,7 @@ def test_changed_treatments_alone_go_to_review_with_their_article(tree: Path) ->
 def test_treatments_equal_to_an_earlier_set_store_nothing(tree: Path) -> None:
     db = _seeded(tree)
     old = (tree / "content/treatments.yaml").read_text()
-    _edit(tree, "content/treatments.yaml", "Minoxidil", "Minoxidil (Rogaine)")
+    _edit(tree, "content/treatments.yaml", "name: Minoxidil", f"name: {RENAMED}")
     report = import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
     draft = get_draft(db, report.drafts[SLUG])[0]
     publish_draft(db, REVIEWER, draft.id, draft.etag)

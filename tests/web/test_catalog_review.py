@@ -35,15 +35,21 @@ ROLES = {
 }
 INTRO = f"{SLUG}/introduction/p1"
 P2 = f"{SLUG}/introduction/p2"
-P5 = f"{SLUG}/safety-and-efficacy/p5"
-P6 = f"{SLUG}/safety-and-efficacy/p6"
-P7 = f"{SLUG}/safety-and-efficacy/p7"
+# Not safety-bearing: their section is served in Spanish however these three fare.
+P5 = f"{SLUG}/how-it-works/p4"
+P6 = f"{SLUG}/how-it-works/p5"
+P7 = f"{SLUG}/how-it-works/p6"
 OLD_INTRO = (
     "Stem cell therapy for hair loss is a revolutionary approach that taps into the body’s "
     "natural regenerative abilities to restore thinning hair and revitalize dormant follicles."
 )
 NEW_INTRO = OLD_INTRO.replace("a revolutionary approach", "an approach")
-OLD_P5 = "Not everyone experiences the same degree of transformation."
+OLD_P5 = (
+    "Additionally, the growth factors secreted by MSCs help encourage blood vessel formation, "
+    "which brings more nutrients and oxygen to the follicles. This better circulation may "
+    "extend the anagen (growth) phase, resulting in more sustained growth and fewer strands "
+    "shedding prematurely."
+)
 NEW_P5 = "Not everyone sees the same change."
 
 

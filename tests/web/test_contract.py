@@ -159,7 +159,7 @@ def test_the_example_check_rejects_a_wrong_example() -> None:
     for breaking in (
         lambda v: v.pop("locales"),
         lambda v: v["articles"][0].update(published_at="yesterday"),
-        lambda v: v["articles"][0]["sections"][0]["blocks"][1].update(unit="fortnight"),
+        lambda v: v["articles"][0]["sections"][0]["blocks"][2].update(unit="fortnight"),
         lambda v: v["articles"][0].update(dir="up"),
     ):
         wrong = copy.deepcopy(value)

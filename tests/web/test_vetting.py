@@ -308,13 +308,14 @@ def test_only_writers_withdraw(client: Client, auth: dict[str, dict[str, str]], 
 def _with_suitability(head: dict[str, Any], text: str) -> list[dict[str, Any]]:
     records = copy.deepcopy(head["treatments"]["treatments"])
     stem = next(r for r in records if r["id"] == "stem-cell-therapy")
-    stem["suitable_for"] = text
+    stem["suitable_for"] = {"text": text, "source": "candidates/p1"}  # quoted word for word
     return records
 
 
 TYPICALLY = (
-    "typically individuals with androgenetic alopecia (male or female pattern hair loss) or "
-    "early-stage hair thinning and those who have not responded to traditional treatments"
+    "typically include individuals with androgenetic alopecia (male or female pattern hair "
+    "loss) or early-stage hair thinning and those who have not responded to traditional "
+    "treatments"
 )
 
 
@@ -379,7 +380,10 @@ def test_a_treatment_record_changed_since_the_read_is_merged_not_undone(
     # ed2 changes another record from the copy read before.
     records = copy.deepcopy(stale["treatments"]["treatments"])
     prp = next(r for r in records if r["id"] == "prp")
-    prp["suitable_for"] = "those experiencing thinning or early-stage hair loss, as stated"
+    prp["suitable_for"] = {
+        "text": "suitable for those experiencing thinning or early-stage hair loss",
+        "source": "alternatives/prp/p2",
+    }
     late = client.post(
         DRAFTS,
         json={
@@ -394,7 +398,7 @@ def test_a_treatment_record_changed_since_the_read_is_merged_not_undone(
     assert _publish(client, auth["rev"], late.json()["id"], etag).status_code == 200
     served = {t["id"]: t for t in client.get("/v1/treatments").json()}
     assert served["stem-cell-therapy"]["suitable_for"]["text"] == TYPICALLY
-    assert served["prp"]["suitable_for"]["text"].endswith("as stated")
+    assert served["prp"]["suitable_for"]["text"].startswith("suitable for")
 
 
 def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
@@ -405,7 +409,7 @@ def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
     read = client.get(HEAD, headers=auth["ed"])
     records = copy.deepcopy(read.json()["treatments"])
     stem = next(r for r in records["treatments"] if r["id"] == "stem-cell-therapy")
-    stem["name"] = "Stem cell therapy (experimental)"
+    stem["name"] = "Stem Cell Therapy"  # as the section's heading has it
     created = client.post(
         DRAFTS,
         json={"article": read.json()["article"], "treatments": records, "message": "name"},
@@ -418,3 +422,77 @@ def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
     assert _block(latest, "what-is-stem-cell-therapy", "treatment")["name"] == stem["name"]
     again = client.get(ARTICLE, params={"version": 1, "locale": "en"})
     assert again.content == pinned.content and again.headers["etag"] == pinned.headers["etag"]
+
+
+CAUTION = "generally not recommended for men due to potential feminizing effects"
+
+
+def test_changing_a_quoted_sentence_makes_the_record_stale_and_blocks_publishing(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    read = client.get(HEAD, headers=auth["ed"])
+    head = read.json()
+    article = copy.deepcopy(head["article"])
+    alternatives = next(s for s in article["sections"] if s["id"] == "alternatives")
+    p2 = _block(alternatives, "alternatives/spironolactone", "p2")
+    assert CAUTION in p2["text"]
+    p2["text"] = p2["text"].replace("generally not", "not")
+    created = _create(client, auth["ed"], article, read.headers["etag"], "Firmer wording")
+    draft = created.json()["id"]
+    diff = client.get(f"/v1/manage/drafts/{draft}/diff", headers=auth["rev"]).json()
+    assert [(s["treatment"], s["field"], s["block"], s["quote"]) for s in diff["stale_claims"]] == [
+        ("spironolactone", "cautions/0", "alternatives/spironolactone/p2", CAUTION)
+    ]
+    etag = _submit(client, auth["ed"], draft, created.headers["etag"])
+    refused = _publish(client, auth["rev"], draft, etag)
+    assert refused.status_code == 409, refused.text
+    assert (
+        "'spironolactone' cautions/0 (block alternatives/spironolactone/p2)"
+        in (refused.json()["detail"])
+    )
+    assert client.get(ARTICLE).json()["version"] == 1, "nothing reached readers"
+    served = client.get("/v1/treatments/spironolactone").json()
+    assert served["cautions"][0]["statement"]["text"] == CAUTION
+
+    # The author updates the record in the same draft: its quote follows the new sentence.
+    records = copy.deepcopy(head["treatments"])
+    spiro = next(r for r in records["treatments"] if r["id"] == "spironolactone")
+    spiro["cautions"][0]["statement"] = CAUTION.replace("generally not", "not")
+    wrong = copy.deepcopy(records)
+    next(r for r in wrong["treatments"] if r["id"] == "spironolactone")["cautions"][0][
+        "statement"
+    ] = CAUTION  # a record the draft's own article does not support is refused at the door
+    body = {"article": article, "treatments": wrong, "message": "Caution follows"}
+    door = client.put(
+        f"/v1/manage/drafts/{draft}", json=body, headers={**auth["ed"], "If-Match": etag}
+    )
+    assert door.status_code == 422 and "cautions/0" in door.json()["detail"]
+    body["treatments"] = records
+    updated = client.put(
+        f"/v1/manage/drafts/{draft}", json=body, headers={**auth["ed"], "If-Match": etag}
+    )
+    assert updated.status_code == 200, updated.text
+    assert (
+        client.get(f"/v1/manage/drafts/{draft}/diff", headers=auth["rev"]).json()["stale_claims"]
+        == []
+    )
+    etag = _submit(client, auth["ed"], draft, updated.headers["etag"])
+    assert _publish(client, auth["rev"], draft, etag).status_code == 200
+    served = client.get("/v1/treatments/spironolactone").json()
+    assert served["cautions"][0]["statement"]["text"] == CAUTION.replace("generally not", "not")
+    (evidence,) = [e for e in served["evidence"] if e["claim"] == "cautions/0"]
+    assert evidence["block"] == "alternatives/spironolactone/p2"
+
+
+def test_delivery_exposes_each_claims_evidence_in_the_response_locale(client: Client) -> None:
+    record = client.get("/v1/treatments/finasteride", params={"locale": "es"}).json()
+    claims = {e["claim"]: e for e in record["evidence"]}
+    assert set(claims) == {"kind", "forms/oral", "forms/topical", "regulatory/0", "regulatory/1"}
+    fda = claims["regulatory/0"]
+    assert fda["block"] == "alternatives/finasteride/p2"
+    assert fda["quote"]["locale"] == "es" and not fda["quote"]["fallback"]
+    assert fda["quote"] == record["regulatory"][0]["statement"]
+    assert claims["forms/topical"]["quote"]["locale"] == "en"  # not translated yet: marked
+    assert claims["forms/topical"]["quote"]["fallback"] is True
+    (topical,) = [f for f in record["form_details"] if f["form"] == "topical"]
+    assert topical["condition"]["text"] == "for those who want to avoid systemic effects"
