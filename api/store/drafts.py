@@ -517,7 +517,7 @@ def publish_draft(
             detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
             + merged_note,
         )
-        render_documents(db, slugs={draft.slug})
+        render_documents(db, slugs={draft.slug}, latest_only=True)
         return row
 
 

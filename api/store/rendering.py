@@ -40,9 +40,16 @@ def render_documents(
     db: sqlite_utils.Database,
     slugs: set[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    latest_only: bool = False,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, plus the
     lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
+
+    `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
+    cannot have changed: their content is immutable, they name the treatment records they
+    were published beside, and a publish changes no translation; so only the new one is
+    rendered (a catalog approval, which changes translations, renders them all).
     """
     published = published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
@@ -66,7 +73,7 @@ def render_documents(
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
         for row in published_versions(db, slug):
-            if slugs is not None and slug not in slugs and row.number != current:
+            if row.number != current and (latest_only or (slugs is not None and slug not in slugs)):
                 continue
             article = load_article(db, slug, row.number)
             info = VersionInfo(
