@@ -42,7 +42,7 @@ def test_import_reports_progress_and_is_idempotent(tree: Path) -> None:
     first = run("import", "--db", "v.db", cwd=tree)
     assert first.returncode == 0, first.stderr
     assert "stem-cell-therapy-for-hair-loss: version 1" in first.stderr
-    assert "catalog es: 142 translations" in first.stderr
+    assert "catalog es: 163 translations" in first.stderr
     second = run("import", "--db", "v.db", cwd=tree)
     assert "new versions: none" in second.stderr
 

@@ -64,10 +64,10 @@ def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
         "\u200f3,000\xa0US$–\u200f10,000\xa0US$ لكل خطة",
         "ar",
     )
-    # Its section's safety text has no Arabic translation yet: the figure follows the
-    # section into English, as a whole (see tests/web/test_safety.py).
+    # Its section's safety text is translated, so the figure is Arabic too (a section
+    # whose safety text is not follows it into English whole: tests/web/test_safety.py).
     months = next(b for b in blocks(body) if b.get("id") == "first-growth")
-    assert (months["display"], months["locale"]) == ("3–6 months", "en")
+    assert (months["display"], months["locale"]) == ("3–6 أشهر", "ar")
 
 
 @pytest.mark.parametrize(
@@ -102,10 +102,10 @@ def test_treatments_are_translated(client: Client) -> None:
     body = client.get("/v1/treatments/finasteride", params={"locale": "es"}).json()
     assert body["name"] == {"text": "Finasterida", "locale": "es", "fallback": False}
     assert "fallback_reason" not in body
-    # Its caution has no Spanish translation yet: the record comes whole in English.
-    held = client.get("/v1/treatments/spironolactone", params={"locale": "es"}).json()
-    assert held["name"] == {"text": "Spironolactone", "locale": "en", "fallback": True}
-    assert held["fallback_reason"] == "safety-text-untranslated"
+    # Its caution and the reason are translated too, so the record is served in Spanish.
+    caution = client.get("/v1/treatments/spironolactone", params={"locale": "es"}).json()
+    assert caution["name"] == {"text": "Espironolactona", "locale": "es", "fallback": False}
+    assert "fallback_reason" not in caution
 
 
 def test_locales_metadata(client: Client) -> None:
@@ -115,7 +115,7 @@ def test_locales_metadata(client: Client) -> None:
     assert locales["es"]["english_name"] == "Spanish" and locales["es"]["fallback"] == ["en"]
     assert locales["es"]["completeness"][SLUG] == 1.0
     assert 0.5 <= locales["fr"]["completeness"][SLUG] < 1
-    assert 0.33 <= locales["ar"]["completeness"][SLUG] < 0.5
+    assert 0.33 <= locales["ar"]["completeness"][SLUG] < 1
 
 
 SENTENCE = (

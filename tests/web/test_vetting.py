@@ -492,7 +492,7 @@ def test_delivery_exposes_each_claims_evidence_in_the_response_locale(client: Cl
     assert fda["block"] == "alternatives/finasteride/p2"
     assert fda["quote"]["locale"] == "es" and not fda["quote"]["fallback"]
     assert fda["quote"] == record["regulatory"][0]["statement"]
-    assert claims["forms/topical"]["quote"]["locale"] == "en"  # not translated yet: marked
-    assert claims["forms/topical"]["quote"]["fallback"] is True
+    assert claims["forms/topical"]["quote"]["locale"] == "es"
+    assert claims["forms/topical"]["quote"]["fallback"] is False
     (topical,) = [f for f in record["form_details"] if f["form"] == "topical"]
-    assert topical["condition"]["text"] == "for those who want to avoid systemic effects"
+    assert topical["condition"]["text"] == "para quienes desean evitar los efectos sistémicos"
