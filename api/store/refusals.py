@@ -8,11 +8,13 @@ log of writes, which is append-only).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import sqlite_utils
 
 from api.store.paging import exact, newest_first, prefix
-from api.store.schema import transaction
+from api.store.schema import open_database, transaction
 from api.store.versions import now
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "RefusalPage",
     "list_refusals",
     "record_refusal",
+    "record_refusal_at",
 ]
 
 ITEMIZED_PER_MINUTE = 30
@@ -66,6 +69,18 @@ class RefusalPage(msgspec.Struct, frozen=True, kw_only=True):
 
     entries: tuple[RefusalEntry, ...]
     next_before: int | None
+
+
+def record_refusal_at(db_path: str | Path, refusal: Refusal) -> None:
+    """Keep one refusal on a connection of its own (the request's may be mid-transaction,
+    or rolled back), without syncing to disk: a refusal lost in a power cut is acceptable,
+    an fsync for each 401 of a flood is not."""
+    db = open_database(db_path)
+    try:
+        db.execute("PRAGMA synchronous=NORMAL")
+        record_refusal(db, refusal)
+    finally:
+        db.conn.close()
 
 
 def record_refusal(db: sqlite_utils.Database, refusal: Refusal) -> None:

@@ -124,7 +124,10 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
         "The write would change nothing (a draft equal to what it is based on, a revision "
         "equal to the last, an upload equal to what is stored); nothing was recorded.",
     ),
-    "precondition-required": (428, "`If-Match` is missing: send the ETag you last read."),
+    "precondition-required": (
+        428,
+        "`If-Match` is missing, or `*`: send the exact ETag you last read (and reviewed).",
+    ),
     "too-many-requests": (
         429,
         "Too many requests or failed authentications from this "

@@ -15,8 +15,7 @@ from litestar.background_tasks import BackgroundTask
 
 from api.core.errors import VettedError
 from api.logs import request_id
-from api.store.refusals import Refusal, record_refusal
-from api.store.schema import open_database
+from api.store.refusals import Refusal, record_refusal_at
 from api.web.cors import MANAGEMENT_PREFIX
 
 __all__ = ["REFUSED_STATUSES", "refusal_trace"]
@@ -35,18 +34,9 @@ def _redacted(text: str, limit: int) -> str:
 
 def _store(db_path: str | Path, refusal: Refusal, rid: str | None) -> None:
     try:
-        db = open_database(db_path)
-    except sqlite3.Error:
-        log.exception("could not open the database to record a refusal")
-        return
-    try:
-        # A refusal lost in a power cut is acceptable; an fsync per 401 of a flood is not.
-        db.execute("PRAGMA synchronous=NORMAL")
-        record_refusal(db, refusal)
+        record_refusal_at(db_path, refusal)
     except sqlite3.Error:
         log.exception("could not record a refusal", extra={"fields": {"request_id": rid}})
-    finally:
-        db.conn.close()
 
 
 def refusal_trace(
