@@ -220,7 +220,7 @@ def test_problem_types_are_listed_for_clients_to_switch_on() -> None:
     schemas = CONTRACT["components"]["schemas"]
     listed = schemas["ProblemType"]["enum"]
     assert listed == [f"/problems/{name}" for name in problems.PROBLEM_TYPES]
-    emitted = {name for _, _, name, _ in problems._TYPES} | set(problems._HTTP_TYPES.values())
+    emitted = {name for _, name in problems._ERRORS} | set(problems._BY_STATUS.values())
     assert emitted | {"bad-request", "server-error"} == set(problems.PROBLEM_TYPES)
     assert {"$ref": "#/components/schemas/ProblemType"} in schemas["Problem"]["properties"]["type"][
         "anyOf"
