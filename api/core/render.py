@@ -20,6 +20,7 @@ from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
 from api.core.locales import TextDirection, babel_locale, text_direction
 from api.core.messages import (
+    Message,
     article_messages,
     block_fields,
     section_context,
@@ -310,20 +311,16 @@ class _Resolver:
 
 def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
     """How many of the article's messages have a current translation in `locale` itself."""
-    messages = article_messages(article)
-    if locale == DEFAULT_LOCALE:
-        done = len(messages)
-    else:
-        lookup = catalogs.get(locale, {})
-        done = sum(1 for m in messages if lookup.get((m.context, m.source)))
-    total = len(messages)
-    return Completeness(translated=done, total=total, ratio=round(done / total, 4) if total else 1)
+    return _coverage(article_messages(article), locale, catalogs)
 
 
 def safety_coverage(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
     """How many of the article's safety-bearing messages have a current translation in
     `locale` itself: what decides whether its sections reach readers in their language."""
-    messages = [m for m in article_messages(article) if m.safety]
+    return _coverage([m for m in article_messages(article) if m.safety], locale, catalogs)
+
+
+def _coverage(messages: list[Message], locale: str, catalogs: Catalogs) -> Completeness:
     if locale == DEFAULT_LOCALE:
         done = len(messages)
     else:
