@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from api.core import model, sync
 from api.core.locales import TextDirection
-from api.core.render import BlockOut
+from api.core.output import BlockOut
 from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 
 __all__ = [

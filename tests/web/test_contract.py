@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from api.core.render import BlockOut
+from api.core.output import BlockOut
 from api.web import problems
 from api.web.contract import UNKNOWN_BLOCK
 from tests.conftest import ROOT, SLUG
