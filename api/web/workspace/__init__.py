@@ -9,9 +9,12 @@ from __future__ import annotations
 from litestar import Router
 from litestar.types import ControllerRouterHandler
 
+from api.web.workspace.admin import AdminController
+from api.web.workspace.article import ArticlesController
 from api.web.workspace.assets import static_asset
 from api.web.workspace.dashboard import DashboardController
 from api.web.workspace.errors import workspace_exception_handlers
+from api.web.workspace.history import HistoryController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
@@ -21,6 +24,9 @@ __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router
 CONTROLLERS: list[ControllerRouterHandler] = [
     SignInController,
     DashboardController,
+    ArticlesController,
+    HistoryController,
+    AdminController,
 ]
 
 
