@@ -33,7 +33,7 @@ from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
 from api.web.problems import exception_handlers
-from api.web.root import root
+from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
@@ -149,6 +149,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     document_catalog_upload(app.openapi_schema)
     merge_number_unions(app.openapi_schema)
     document_rate_limits(app.openapi_schema)
+    document_index_page(app.openapi_schema)
     finish_contract(app)
     return app
 

@@ -176,3 +176,17 @@ def test_only_a_hash_of_the_session_id_is_stored(
     stored = [r[0] for r in db.execute("SELECT id_hash FROM sessions")]
     db.conn.close()
     assert len(stored) == 1 and session not in stored[0] and len(stored[0]) == 64
+
+
+def test_signing_in_clears_expired_sessions(db_path: Path, tokens: dict[str, str]) -> None:
+    settings = Settings(db=str(db_path), session_idle_timeout=1)
+    app = create_app(db_path, settings)
+    with TestClient(app) as first:
+        sign_in(first, tokens["editor"])
+        time.sleep(1.1)  # the first browser's session expires unseen
+        first.cookies.clear()
+        sign_in(first, tokens["reviewer"])
+    db = open_database(db_path)
+    names = [r[0] for r in db.execute("SELECT token_name FROM sessions")]
+    db.conn.close()
+    assert names == ["ben"]
