@@ -59,6 +59,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
+        app.state.https_only = settings.hsts_max_age > 0
         try:
             yield
         finally:

@@ -190,3 +190,12 @@ def test_signing_in_clears_expired_sessions(db_path: Path, tokens: dict[str, str
     names = [r[0] for r in db.execute("SELECT token_name FROM sessions")]
     db.conn.close()
     assert names == ["ben"]
+
+
+def test_the_cookie_is_secure_behind_a_tls_proxy_that_hsts_announces(
+    db_path: Path, tokens: dict[str, str]
+) -> None:
+    settings = Settings(db=str(db_path), hsts_max_age=31536000)
+    with TestClient(create_app(db_path, settings)) as client:
+        form = client.get("/workspace/")
+        assert "secure" in _cookie_header(form, "vetted_signin").lower()
