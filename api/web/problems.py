@@ -37,6 +37,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "PROBLEM_TYPES",
     "Problem",
+    "domain_status",
     "exception_handlers",
     "problem_responses",
 ]
@@ -231,6 +232,13 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     if isinstance(exc, NothingChanged):
         return tuple(f for e in exc.notes for f in _fields(e))
     return ()
+
+
+def domain_status(exc: VettedError) -> tuple[int, str, str]:
+    """The status, problem type and title every answer to `exc` has (API or workspace)."""
+    name = next((name for kind, name in _ERRORS if isinstance(exc, kind)), "server-error")
+    kind = PROBLEM_TYPES[name]
+    return kind.status, f"/problems/{name}", kind.title
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response[bytes]:
