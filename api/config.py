@@ -54,6 +54,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: int = 30
     body_timeout: int = 30
     busy_timeout: int = 30
+    response_cache_mb: int = 64
     debug: bool = False
 
 
@@ -168,6 +169,12 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
+def _megabytes(text: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", text.strip()):
+        raise ValueError(f"{text!r} is not a whole number of megabytes (0-99999)")
+    return int(text)
+
+
 def _timeout(text: str) -> int:
     if _seconds(text) > 3600:
         raise ValueError(f"{text!r} must be at most 3600 seconds")
@@ -252,6 +259,14 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "seconds a write waits for another write's lock before 503, 1-3600",
         _timeout,
+    ),
+    Setting(
+        "response_cache_mb",
+        "--response-cache-mb",
+        "VETTED_RESPONSE_CACHE_MB",
+        "64",
+        "megabytes of delivery responses each worker replays until the next commit (0: off)",
+        _megabytes,
     ),
     Setting(
         "debug",

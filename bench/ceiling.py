@@ -1,20 +1,23 @@
-"""The framework ceiling: a minimal Litestar app that answers the article route with the
-bytes and headers our server sent, held in a constant, and 304 for its ETag.
+"""The two limits our server is measured against, both answering the article route with
+the bytes and headers our server sent, held in a constant, and 304 for its ETag: the
+framework ceiling (a minimal Litestar app) and the Python limit (a bare ASGI callable, no
+framework at all), each under the same server and workers as ours.
 
-Whatever our server does beyond this (negotiation, lookup, validation) is the gap
-between the two rows. The recorded response is read once from `$BENCH_CEILING`
-(a JSON file written by `record`)."""
+Whatever our server does beyond these (routing, negotiation, lookup, headers) is the gap
+between the rows. The recorded response is read once from `$BENCH_CEILING` (a JSON file
+written by `record`)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get
 
-__all__ = ["CEILING_ENV", "Recorded", "create_app", "record"]
+__all__ = ["CEILING_ENV", "Recorded", "create_app", "create_asgi_app", "record"]
 
 CEILING_ENV = "BENCH_CEILING"
 
@@ -36,9 +39,13 @@ def record(path: Path, body: bytes, headers: dict[str, str]) -> Recorded:
     return recorded
 
 
+def _recorded() -> Recorded:
+    return msgspec.json.decode(Path(os.environ[CEILING_ENV]).read_bytes(), type=Recorded)
+
+
 def create_app() -> Litestar:
     """The ceiling app, serving the response recorded in `$BENCH_CEILING`."""
-    recorded = msgspec.json.decode(Path(os.environ[CEILING_ENV]).read_bytes(), type=Recorded)
+    recorded = _recorded()
     body = recorded.body
     etag = recorded.headers["etag"]
     media_type = recorded.headers.get("content-type", "application/json")
@@ -51,3 +58,38 @@ def create_app() -> Litestar:
         return Response(body, media_type=media_type, headers=headers)
 
     return Litestar(route_handlers=[article], openapi_config=None)
+
+
+def create_asgi_app() -> Any:
+    """The Python limit: a bare ASGI callable serving the response recorded in
+    `$BENCH_CEILING` (200, or 304 when If-None-Match is its ETag)."""
+    recorded = _recorded()
+    etag = recorded.headers["etag"].encode()
+    fixed = [
+        (name.encode(), value.encode("latin-1"))
+        for name, value in recorded.headers.items()
+        if name != "content-type"
+    ]
+    media_type = recorded.headers.get("content-type", "application/json").encode()
+    ok = [(b"content-type", media_type), (b"content-length", str(len(recorded.body)).encode())]
+    ok += fixed
+    body = recorded.body
+
+    async def app(
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if any(k == b"if-none-match" and v == etag for k, v in scope["headers"]):
+            await send({"type": "http.response.start", "status": 304, "headers": fixed})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": ok})
+        await send({"type": "http.response.body", "body": body})
+
+    return app

@@ -35,11 +35,18 @@ class Reader:
         self._locales: frozenset[str] = frozenset()
 
     def _fresh(self) -> None:
-        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        # On the connection itself: sqlite-utils' wrapper adds a third to this per-request check.
+        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
             self._documents.clear()
             self._locales = frozenset(available_locales(self.db))
+
+    def generation(self) -> int:
+        """A number that changes whenever another connection has committed (a publish, a
+        rollback, an approval, in any process): what caches of responses are keyed on."""
+        self._fresh()
+        return self._data_version
 
     def locales(self) -> frozenset[str]:
         """Locales that can be served."""

@@ -8,9 +8,9 @@ string or any header, so no secret can reach it."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +28,8 @@ def sane_request_id(value: str | None) -> str:
     """The caller's request id if it is safe to echo and log, else a fresh one."""
     if value and _SANE.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    # 128 random bits in hex, as uuid4().hex gives, without building a UUID (a few µs).
+    return os.urandom(16).hex()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -60,11 +61,16 @@ class Tracing:
             nonlocal status, locale
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", ()))
-                locale = next(
-                    (v.decode("latin-1") for k, v in headers if k.lower() == b"content-language"),
-                    None,
-                )
+                headers = message.get("headers", ())
+                if self.access_log:
+                    locale = next(
+                        (
+                            v.decode("latin-1")
+                            for k, v in headers
+                            if k.lower() == b"content-language"
+                        ),
+                        None,
+                    )
                 message["headers"] = [*headers, (b"x-request-id", rid_bytes)]
             await send(message)
 
