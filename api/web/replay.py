@@ -104,6 +104,7 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 16
         self.size = 0
+        self.hits = 0
         self.seen_generation: int | None = None
         self.entries: OrderedDict[_Key, _Entry] = OrderedDict()
 
@@ -156,6 +157,7 @@ class ResponseCache:
         entry = self.entries.get(key)
         if entry is not None:
             self.entries.move_to_end(key)
+            self.hits += 1
             status, headers, body, _ = entry
             await send({"type": "http.response.start", "status": status, "headers": [*headers]})
             await send({"type": "http.response.body", "body": body, "more_body": False})
