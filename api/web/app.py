@@ -56,9 +56,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.reader = Reader(db_path)
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
+        replay.generation = app.state.reader.generation  # (`replay` is made below)
         try:
             yield
         finally:
+            replay.generation = None
             app.state.reader.close()
 
     def provide_reader(state: State) -> Reader:
@@ -139,7 +141,6 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     replay = ResponseCache(
         answer,
         roots=delivery_roots(app),
-        generation=lambda: app.state.reader.generation(),
         max_bytes=settings.response_cache_mb * 1_000_000,
     )
     app.asgi_handler = Tracing(replay, access_log=settings.access_log)

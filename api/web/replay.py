@@ -88,19 +88,13 @@ def delivery_roots(app: Litestar) -> frozenset[str]:
 class ResponseCache:
     """ASGI middleware replaying stored delivery responses; at most `max_bytes` of them
     (least recently used dropped first; one response over a sixteenth of that is never
-    stored). `generation` returns a number that changes whenever the database does."""
+    stored). While the app runs, `generation` returns a number that changes whenever the
+    database does (the reader's); without it every request goes to the app."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        roots: frozenset[str],
-        generation: Callable[[], int],
-        max_bytes: int,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, roots: frozenset[str], max_bytes: int) -> None:
         self.app = app
         self.roots = roots
-        self.generation = generation
+        self.generation: Callable[[], int] | None = None
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 16
         self.size = 0
@@ -134,6 +128,8 @@ class ResponseCache:
         return (method, path, scope["query_string"], found[0], found[1], found[2], found[3])
 
     def _generation(self) -> int | None:
+        if self.generation is None:
+            return None
         try:
             return self.generation()
         except sqlite3.Error:
