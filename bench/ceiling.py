@@ -27,14 +27,22 @@ class Recorded(msgspec.Struct, frozen=True, kw_only=True):
 
     body: bytes
     headers: dict[str, str]
+    """The representation headers (what the framework ceiling sends)."""
+    wire_headers: dict[str, str] = {}
+    """Every header but those the server adds or computes (what the raw callable sends)."""
 
 
 _KEPT = ("etag", "cache-control", "vary", "content-language", "content-type")
+_SERVER_MADE = ("server", "date", "content-length", "transfer-encoding")
 
 
 def record(path: Path, body: bytes, headers: dict[str, str]) -> Recorded:
-    """Keep the representation headers of a response and write it for `create_app`."""
-    recorded = Recorded(body=body, headers={k: v for k, v in headers.items() if k in _KEPT})
+    """Keep the headers of a response and write it for `create_app`."""
+    recorded = Recorded(
+        body=body,
+        headers={k: v for k, v in headers.items() if k in _KEPT},
+        wire_headers={k: v for k, v in headers.items() if k not in _SERVER_MADE},
+    )
     path.write_bytes(msgspec.json.encode(recorded))
     return recorded
 
@@ -62,17 +70,13 @@ def create_app() -> Litestar:
 
 def create_asgi_app() -> Any:
     """The Python limit: a bare ASGI callable serving the response recorded in
-    `$BENCH_CEILING` (200, or 304 when If-None-Match is its ETag)."""
+    `$BENCH_CEILING` with every header our server sent (its request id as a constant),
+    200, or 304 when If-None-Match is its ETag."""
     recorded = _recorded()
     etag = recorded.headers["etag"].encode()
-    fixed = [
-        (name.encode(), value.encode("latin-1"))
-        for name, value in recorded.headers.items()
-        if name != "content-type"
-    ]
-    media_type = recorded.headers.get("content-type", "application/json").encode()
-    ok = [(b"content-type", media_type), (b"content-length", str(len(recorded.body)).encode())]
-    ok += fixed
+    wire = [(k.encode(), v.encode("latin-1")) for k, v in recorded.wire_headers.items()]
+    ok = [(b"content-length", str(len(recorded.body)).encode()), *wire]
+    fixed = [(k, v) for k, v in wire if k not in (b"content-type", b"content-encoding")]
     body = recorded.body
 
     async def app(
