@@ -75,10 +75,13 @@ fuzz: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/vetted openapi --output openapi.yaml
 
-# Re-extract the template and merge it into every catalog (translators' round trip).
+# Re-extract the templates and merge them into every catalog (translators' round trip): the
+# content (domain `content`) and the workspace's own words (domain `workspace`).
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap -c translators: --project Vetted --copyright-holder Vetted .
 	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-workspace.cfg -o locales/workspace.pot --no-wrap -k N_ -c translators: --project "Vetted workspace" --copyright-holder Vetted .
+	$(BIN)/pybabel update -D workspace -i locales/workspace.pot -d locales --no-wrap --ignore-obsolete
 
 # Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
 # BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.

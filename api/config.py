@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: int = 30
     body_timeout: int = 30
     busy_timeout: int = 30
+    session_idle_timeout: int = 1800
+    session_max_age: int = 43200
     debug: bool = False
 
 
@@ -168,10 +170,14 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
-def _timeout(text: str) -> int:
-    if _seconds(text) > 3600:
-        raise ValueError(f"{text!r} must be at most 3600 seconds")
+def _bounded(text: str, most: int) -> int:
+    if _seconds(text) > most:
+        raise ValueError(f"{text!r} must be at most {most} seconds")
     return int(text)
+
+
+def _timeout(text: str) -> int:
+    return _bounded(text, 3600)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -252,6 +258,22 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "seconds a write waits for another write's lock before 503, 1-3600",
         _timeout,
+    ),
+    Setting(
+        "session_idle_timeout",
+        "--session-idle-timeout",
+        "VETTED_SESSION_IDLE_TIMEOUT",
+        "1800",
+        "seconds a workspace session lasts without a request, 1-86400",
+        lambda text: _bounded(text, 86400),
+    ),
+    Setting(
+        "session_max_age",
+        "--session-max-age",
+        "VETTED_SESSION_MAX_AGE",
+        "43200",
+        "seconds a workspace session lasts at most after sign-in, 1-604800",
+        lambda text: _bounded(text, 604800),
     ),
     Setting(
         "debug",

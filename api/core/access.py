@@ -8,7 +8,15 @@ import msgspec
 
 from api.core.errors import Forbidden
 
-__all__ = ["ROLES", "Action", "Principal", "Role", "authorize", "authorize_role"]
+__all__ = [
+    "ROLES",
+    "Action",
+    "Principal",
+    "Role",
+    "access_refusal",
+    "authorize",
+    "authorize_role",
+]
 
 Role = Literal["admin", "editor", "reviewer", "translator"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "reviewer", "translator")
@@ -21,6 +29,7 @@ Action = Literal[
     "catalog.upload",
     "catalog.review",
     "audit.read",
+    "token.manage",
 ]
 
 
@@ -41,27 +50,42 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
+    "token.manage": frozenset({"admin"}),
 }
 _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
 # Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.
 _SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
 
 
-def authorize_role(principal: Principal, action: Action) -> None:
-    """Raise Forbidden unless `principal`'s role may perform `action` for some locale."""
+def _role_refusal(principal: Principal, action: Action) -> str | None:
     if principal.role not in _ALLOWED[action]:
-        raise Forbidden(f"role {principal.role!r} may not {action}")
+        return f"role {principal.role!r} may not {action}"
+    return None
 
 
-def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
-    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
-    authorize_role(principal, action)
+def access_refusal(principal: Principal, action: Action, locale: str | None = None) -> str | None:
+    """Why `principal` may not perform `action` (for `locale`), or None if they may."""
+    if reason := _role_refusal(principal, action):
+        return reason
     if (
         action in _LOCALE_SCOPED
         and principal.role != "admin"
         and (locale is None or locale not in principal.locales)
     ):
-        raise Forbidden(f"{principal.name!r} is not scoped to locale {locale!r}")
+        return f"{principal.name!r} is not scoped to locale {locale!r}"
     if action in _SOURCE and principal.role == "reviewer" and principal.locales:
         scope = ", ".join(principal.locales)
-        raise Forbidden(f"you review translations into {scope}, not source text")
+        return f"you review translations into {scope}, not source text"
+    return None
+
+
+def authorize_role(principal: Principal, action: Action) -> None:
+    """Raise Forbidden unless `principal`'s role may perform `action` for some locale."""
+    if reason := _role_refusal(principal, action):
+        raise Forbidden(reason)
+
+
+def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
+    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
+    if reason := access_refusal(principal, action, locale):
+        raise Forbidden(reason)

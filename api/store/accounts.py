@@ -14,6 +14,7 @@ from api.core.errors import Conflict, InvalidParameter, NotFound, Unauthorized
 from api.core.negotiation import canonical_locale
 from api.store.audit import record
 from api.store.schema import transaction
+from api.store.sessions import end_sessions_of
 from api.store.versions import now
 
 # Tokens are managed from the command line by whoever runs the service.
@@ -47,9 +48,15 @@ def _hash(secret: str) -> str:
 
 
 def create_token(
-    db: sqlite_utils.Database, *, name: str, role: str, locales: list[str]
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    role: str,
+    locales: list[str],
+    actor: Principal = OPERATOR,
 ) -> tuple[TokenInfo, str]:
-    """Create a token; returns its record and the secret, which is never stored."""
+    """Create a token; returns its record and the secret, which is never stored. `actor`
+    is who the audit log names (the operator at the command line, or an admin)."""
     if not _NAME.match(name):
         raise InvalidParameter("name", "letters, digits and . _ @ - only, at most 64")
     if role not in ROLES:
@@ -58,16 +65,19 @@ def create_token(
         scoped = tuple(sorted({canonical_locale(tag) for tag in locales if tag}))
     except ValueError as exc:
         raise InvalidParameter("locales", str(exc)) from exc
-    if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():
-        raise Conflict(f"a token named {name!r} exists")
     secret = secrets.token_urlsafe(32)
     stamp = now()
-    cursor = db.execute(
-        "INSERT INTO tokens (name, role, locales, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-        [name, role, ",".join(scoped), _hash(secret), stamp],
-    )
-    token_id = int(cursor.lastrowid or 0)
-    record(db, OPERATOR, "token.create", f"tokens/{name}", detail=f"{role} {','.join(scoped)}")
+    with transaction(db):
+        if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():
+            raise Conflict(f"a token named {name!r} exists")
+        cursor = db.execute(
+            "INSERT INTO tokens (name, role, locales, secret_hash, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [name, role, ",".join(scoped), _hash(secret), stamp],
+        )
+        token_id = int(cursor.lastrowid or 0)
+        detail = f"{role} {','.join(scoped)}"
+        record(db, actor, "token.create", f"tokens/{name}", detail=detail)
     role_value: Role = role
     info = TokenInfo(id=token_id, name=name, role=role_value, locales=scoped, created_at=stamp)
     return info, f"vt_{token_id}_{secret}"
@@ -118,17 +128,18 @@ def list_tokens(db: sqlite_utils.Database) -> list[TokenInfo]:
     ]
 
 
-def revoke_token(db: sqlite_utils.Database, name: str) -> None:
+def revoke_token(db: sqlite_utils.Database, name: str, *, actor: Principal = OPERATOR) -> None:
     """Revoke a token by name (in one transaction with its audit entry); it stops working
-    at once."""
+    at once, and the workspace sessions it opened end."""
     with transaction(db):
-        _revoke(db, name)
+        _revoke(db, name, actor)
 
 
-def _revoke(db: sqlite_utils.Database, name: str) -> None:
+def _revoke(db: sqlite_utils.Database, name: str, actor: Principal) -> None:
     cursor = db.execute(
         "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [now(), name]
     )
     if cursor.rowcount == 0:
         raise NotFound(f"no active token named {name!r}")
-    record(db, OPERATOR, "token.revoke", f"tokens/{name}")
+    end_sessions_of(db, name)
+    record(db, actor, "token.revoke", f"tokens/{name}")

@@ -238,6 +238,24 @@ def _v7_signoff(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v9_sessions(db: sqlite_utils.Database) -> None:
+    """Workspace sessions: a token sign-in exchanged for a cookie. Only a hash of the
+    session id is kept; the token's name ties the session to a token that must stay
+    unrevoked (see `api.store.sessions`)."""
+    db.table("sessions").create(
+        {
+            "id_hash": str,
+            "token_name": str,
+            "csrf": str,
+            "created_at": int,
+            "seen_at": int,
+        },
+        pk="id_hash",
+        not_null={"token_name", "csrf", "created_at", "seen_at"},
+    )
+    db.table("sessions").create_index(["token_name"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -246,6 +264,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5_vetting,
     _v6_refusals,
     _v7_signoff,
+    _v9_sessions,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -33,12 +33,15 @@ from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
 from api.web.problems import exception_handlers
+from api.web.root import root
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.tracing import Tracing
+from api.web.workspace import template_config, workspace_router
+from api.web.workspace.session import session_limits
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
@@ -55,6 +58,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.reader = Reader(db_path)
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
+        app.state.session_limits = session_limits(settings)
         try:
             yield
         finally:
@@ -88,7 +92,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             docs_page,
             docs_asset,
             old_docs_page,
+            root,
+            workspace_router(),
         ],
+        template_config=template_config(),
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
         exception_handlers=exception_handlers,

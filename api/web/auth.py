@@ -21,16 +21,25 @@ from api.store.accounts import authenticate
 from api.store.reader import Reader
 from api.store.schema import open_database
 
-__all__ = ["BEARER", "provide_principal", "provide_writer", "require_role", "require_token"]
+__all__ = [
+    "BEARER",
+    "authenticate_client",
+    "provide_principal",
+    "provide_writer",
+    "require_role",
+    "require_token",
+]
 
 BEARER = "BearerToken"
 
 
-async def require_token(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard: the caller must present a valid, unrevoked token (else 401), and an address
-    that failed too often lately is not heard at all (429) until its window frees a place."""
+def authenticate_client(
+    connection: ASGIConnection[Any, Any, Any, Any], authorization: str | None
+) -> Principal:
+    """The principal of `authorization` (`Bearer <token>`), under the failed-authentication
+    limit of the client's address: one that failed too often lately is not heard at all
+    (429) until its window frees a place, and each failure counts (401). The API's guard
+    and the workspace's sign-in both come here."""
     reader: Reader = connection.app.state.reader
     failures: SlidingWindow | None = connection.app.state.auth_failures
     client = connection.client.host if connection.client else "unknown"
@@ -38,11 +47,19 @@ async def require_token(
     if failures is not None and (wait := failures.retry_after(client, now)):
         raise TooManyRequests("too many failed authentications from this address", wait)
     try:
-        principal = authenticate(reader.db, connection.headers.get("authorization"))
+        return authenticate(reader.db, authorization)
     except Unauthorized:
         if failures is not None:
             failures.record(client, now)
         raise
+
+
+async def require_token(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: the caller must present a valid, unrevoked token (else 401), under the
+    failed-authentication limit (429)."""
+    principal = authenticate_client(connection, connection.headers.get("authorization"))
     connection.state.principal = principal
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "PROBLEM_TYPES",
     "Problem",
+    "domain_status",
     "exception_handlers",
     "problem_responses",
 ]
@@ -183,6 +184,14 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     if isinstance(exc, NothingChanged):
         return tuple(f for e in exc.notes for f in _fields(e))
     return ()
+
+
+def domain_status(exc: VettedError) -> tuple[int, str, str]:
+    """The status, problem type and title every answer to `exc` has (API or workspace)."""
+    for kind, status, name, title in _TYPES:
+        if isinstance(exc, kind):
+            return status, _problem_type(name), title
+    return 500, _problem_type("server-error"), "Server error"
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response[bytes]:

@@ -1,6 +1,6 @@
-"""Refused management requests leave a trace for admins: written after the answer is
-sent, on a connection of its own, so the refused write's rolled-back transaction and the
-event loop are never involved."""
+"""Refused management requests (API or workspace) leave a trace for admins: written after
+the answer is sent, on a connection of its own, so the refused write's rolled-back
+transaction and the event loop are never involved."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from api.web.cors import MANAGEMENT_PREFIX
 __all__ = ["REFUSED_STATUSES", "refusal_trace"]
 
 REFUSED_STATUSES = frozenset({401, 403, 409, 412, 428})
+# The management API and the workspace, whose forms make the same writes.
+_RECORDED = (MANAGEMENT_PREFIX, "/workspace")
 # Whatever a caller sends, a token-shaped string is never kept (paths and details echo
 # input, such as an If-Match header).
 _TOKEN = re.compile(r"vt_\d+_[A-Za-z0-9_-]+")
@@ -47,7 +49,7 @@ def refusal_trace(
     path = request.url.path
     if status not in REFUSED_STATUSES or db_path is None:
         return None
-    if path != MANAGEMENT_PREFIX and not path.startswith(MANAGEMENT_PREFIX + "/"):
+    if not any(path == prefix or path.startswith(prefix + "/") for prefix in _RECORDED):
         return None
     principal = getattr(request.state, "principal", None)
     operation = getattr(request.scope.get("route_handler"), "operation_id", None)

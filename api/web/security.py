@@ -2,21 +2,30 @@
 
 JSON needs no scripts, styles or frames, so its policy forbids everything; the API
 reference at `/docs` gets scripts, styles and images from our own origin only (its
-stylesheet's icons are `data:` images) and may fetch the contract, nothing else."""
+stylesheet's icons are `data:` images) and may fetch the contract, nothing else; the
+workspace and the root page get everything from our own origin only, and post forms only
+to it."""
 
 from __future__ import annotations
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DOCS_CSP", "STRICT_CSP", "SecurityHeaders"]
+__all__ = ["DOCS_CSP", "PAGE_CSP", "STRICT_CSP", "SecurityHeaders"]
 
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+# Pages people use in a browser (the workspace, the root page): everything from our own
+# origin, forms posted only to it, never framed.
+PAGE_CSP = (
+    "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
 _DOCS_PATH = "/docs"
+_PAGE_PATHS = ("/workspace",)
 
 
 class SecurityHeaders:
@@ -27,23 +36,34 @@ class SecurityHeaders:
         self.app = app
         fixed = [
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
             (b"x-frame-options", b"DENY"),
         ]
         if hsts_max_age > 0:
             hsts = f"max-age={hsts_max_age}; includeSubDomains".encode()
             fixed.append((b"strict-transport-security", hsts))
         # Built once: a response only appends these (no route sets them itself).
-        self.strict = [*fixed, (b"content-security-policy", STRICT_CSP.encode())]
-        self.docs = [*fixed, (b"content-security-policy", DOCS_CSP.encode())]
+        no_referrer = (b"referrer-policy", b"no-referrer")
+        self.strict = [*fixed, no_referrer, (b"content-security-policy", STRICT_CSP.encode())]
+        self.docs = [*fixed, no_referrer, (b"content-security-policy", DOCS_CSP.encode())]
+        # Pages with forms send their origin to themselves (browsers send `Origin: null`
+        # under no-referrer, and the CSRF check wants the real one); never to others.
+        self.pages = [
+            *fixed,
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", PAGE_CSP.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        docs = path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/")
-        extra = self.docs if docs else self.strict
+        if path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/"):
+            extra = self.docs
+        elif path == "/" or any(path == p or path.startswith(p + "/") for p in _PAGE_PATHS):
+            extra = self.pages
+        else:
+            extra = self.strict
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

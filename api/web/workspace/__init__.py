@@ -1,0 +1,34 @@
+"""The editorial workspace: server-rendered pages at /workspace/ on the same core, store
+and review rule as the API.
+
+To add pages: write a `WorkspaceController` subclass (see `base.py`) and append it to
+`CONTROLLERS`; add a navigation link to `layout.NAV_EXTENSIONS` if it needs one."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.types import ControllerRouterHandler
+
+from api.web.workspace.assets import static_asset
+from api.web.workspace.dashboard import DashboardController
+from api.web.workspace.errors import workspace_exception_handlers
+from api.web.workspace.session import WORKSPACE_PATH
+from api.web.workspace.signin import SignInController
+from api.web.workspace.templates import template_config
+
+__all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router"]
+
+CONTROLLERS: list[ControllerRouterHandler] = [
+    SignInController,
+    DashboardController,
+]
+
+
+def workspace_router() -> Router:
+    """Every workspace route under /workspace, outside the OpenAPI contract."""
+    return Router(
+        path=WORKSPACE_PATH,
+        route_handlers=[static_asset, *CONTROLLERS],
+        include_in_schema=False,
+        exception_handlers=workspace_exception_handlers,
+    )

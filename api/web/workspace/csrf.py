@@ -1,0 +1,70 @@
+"""CSRF protection for every workspace form: an unsafe request must come from our own
+origin (`Origin` and `Sec-Fetch-Site`, when the browser sends them) and carry the form
+field `_csrf_token` equal, in constant time, to its session's token.
+
+Why not Litestar's CSRFConfig: it is a double-submit cookie with a server secret, which
+every worker would have to share; a token kept in the server-side session needs no
+secret, dies with the session and is checked where the session is. The sign-in form, which
+has no session yet, uses a double-submit cookie of its own (`SIGNIN_COOKIE`)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.handlers.base import BaseRouteHandler
+
+from api.store.sessions import Session
+from api.web.workspace.session import WORKSPACE_PATH, is_https
+
+__all__ = ["CSRF_FIELD", "SIGNIN_COOKIE", "CsrfRefused", "check_csrf", "signin_cookie"]
+
+CSRF_FIELD = "_csrf_token"
+SIGNIN_COOKIE = "vetted_signin"
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfRefused(Exception):
+    """An unsafe request that did not prove it came from one of our own forms."""
+
+
+def signin_cookie(connection: ASGIConnection[Any, Any, Any, Any], value: str | None) -> Cookie:
+    """The sign-in form's CSRF cookie: a new random value, or the one the browser has."""
+    return Cookie(
+        key=SIGNIN_COOKIE,
+        value=value or secrets.token_urlsafe(32),
+        path=WORKSPACE_PATH,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(connection),
+    )
+
+
+def _same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    site = connection.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    own = f"{connection.url.scheme}://{connection.url.netloc}"
+    return origin == own
+
+
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard (after the session guard, if any): refuse an unsafe request without the form's
+    token."""
+    if not isinstance(connection, Request) or connection.method in _SAFE:
+        return
+    if not _same_origin(connection):
+        raise CsrfRefused("the form was sent from another site")
+    sent = (await connection.form()).get(CSRF_FIELD)
+    session: Session | None = connection.state.get("session")
+    expected = session.csrf if session else connection.cookies.get(SIGNIN_COOKIE)
+    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfRefused("the form's security token is missing or out of date")

@@ -1,0 +1,125 @@
+"""The dashboard: my drafts, the review queue, catalogs awaiting review per locale,
+translation health per locale, and recent activity — each shown as the rule allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import sqlite_utils
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from api.core.access import Principal, access_refusal
+from api.core.health import TranslationHealth
+from api.core.review import ReviewTarget, review_refusal
+from api.store.audit import AuditEntry, list_audit
+from api.store.drafts import Draft, draft_authors, list_drafts
+from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
+from api.store.schema import snapshot
+from api.store.versions import VersionRow
+from api.web.workspace.base import WorkspaceController
+from api.web.workspace.layout import render, ui
+
+__all__ = ["DashboardController", "DashboardPage"]
+
+_OPEN = ("draft", "in_review", "rejected")
+
+
+class QueuedDraft(msgspec.Struct, frozen=True, kw_only=True):
+    """A draft waiting for review, who wrote it, and why this reviewer may not publish it."""
+
+    draft: Draft
+    authors: tuple[str, ...]
+    refusal: str | None
+
+
+class PendingCatalog(msgspec.Struct, frozen=True, kw_only=True):
+    """A locale's catalog awaiting review, and why this person may not approve it."""
+
+    pending: PendingLocale
+    refusal: str | None
+
+
+class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything on the dashboard; a `*_refusal` says why a part is not shown."""
+
+    drafts_refusal: str | None
+    my_drafts: tuple[Draft, ...]
+    queue_refusal: str | None
+    queue: tuple[QueuedDraft, ...]
+    pending: tuple[PendingCatalog, ...]
+    health: tuple[TranslationHealth, ...]
+    recent: tuple[VersionRow, ...]
+    audit_refusal: str | None
+    audit: tuple[AuditEntry, ...]
+
+
+def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft, ...]:
+    out = []
+    for draft in list_drafts(db, "in_review"):
+        authors = draft_authors(db, draft.id)
+        target = ReviewTarget.source(authors, "this draft")
+        out.append(
+            QueuedDraft(
+                draft=draft, authors=authors, refusal=review_refusal(principal, "publish", target)
+            )
+        )
+    return tuple(out)
+
+
+def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCatalog, ...]:
+    out = []
+    for pending in pending_locales(db):
+        target = ReviewTarget.translation(pending.locale, pending.uploaded_by)
+        refusal = access_refusal(principal, "catalog.review", pending.locale) or review_refusal(
+            principal, "approve", target
+        )
+        out.append(PendingCatalog(pending=pending, refusal=refusal))
+    return tuple(out)
+
+
+def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> DashboardPage:
+    """The dashboard of `principal`, read in one snapshot."""
+    drafts_refusal = access_refusal(principal, "draft.read")
+    queue_refusal = access_refusal(principal, "draft.review")
+    audit_refusal = access_refusal(principal, "audit.read")
+    with snapshot(db):
+        mine = (
+            tuple(
+                d
+                for d in list_drafts(db)
+                if d.status in _OPEN and principal.name in draft_authors(db, d.id)
+            )
+            if drafts_refusal is None
+            else ()
+        )
+        return DashboardPage(
+            drafts_refusal=drafts_refusal,
+            my_drafts=mine,
+            queue_refusal=queue_refusal,
+            queue=_queue(db, principal) if queue_refusal is None else (),
+            pending=_pending(db, principal),
+            health=tuple(locale_health(db)),
+            recent=tuple(recent_versions(db, 8)),
+            audit_refusal=audit_refusal,
+            audit=list_audit(db, limit=8).entries if audit_refusal is None else (),
+        )
+
+
+class DashboardController(WorkspaceController):
+    """The first page after sign-in."""
+
+    path = "/dashboard"
+
+    @get("/", sync_to_thread=True)
+    def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+    ) -> Template:
+        """What needs doing, and how each locale stands."""
+        page = dashboard_page(writer, principal)
+        return render(request, "dashboard.html", page, title=ui(request).gettext("Dashboard"))

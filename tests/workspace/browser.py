@@ -1,0 +1,87 @@
+"""The browser side of the workspace tests: a page that records every request and
+console message, signs in through the form, runs axe-core inside the page and keeps a
+screenshot of each page it checks (in tests/artifacts/, not committed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+from tests.conftest import ROOT
+
+__all__ = ["ARTIFACTS", "AXE", "Visit"]
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "contract" / "node_modules" / "axe-core" / "axe.min.js"
+_SERIOUS = frozenset({"serious", "critical"})
+
+
+class Visit:
+    """A page of one browser context against the live server, and what it saw."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
+        self.requests: list[str] = []
+        self.console: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+
+    def goto(self, path: str) -> None:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None
+
+    def sign_in(self, secret: str, next_path: str = "") -> None:
+        """Sign in through the form, as a person would."""
+        self.goto("/workspace/" + (f"?next={next_path}" if next_path else ""))
+        self.page.get_by_label("API token").fill(secret)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_url("**/workspace/**")
+        assert "/workspace/dashboard" in self.page.url or next_path in self.page.url
+
+    def foreign_requests(self) -> list[str]:
+        """Requests to any other origin (a kiosk has no internet: there must be none)."""
+        return [
+            url
+            for url in self.requests
+            if not url.startswith(self.origin + "/") and not url.startswith("data:")
+        ]
+
+    def csp_violations(self) -> list[str]:
+        return [line for line in self.console if "Content Security Policy" in line]
+
+    def axe_violations(self) -> list[dict[str, Any]]:
+        """Serious and critical axe-core violations of the page as it is now.
+
+        axe is evaluated through the DevTools protocol (`page.evaluate`), which the page's
+        CSP does not govern, so the page keeps its real policy: no `bypass_csp`."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+        result = self.page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => JSON.stringify(r.violations))"
+        )
+        violations: list[dict[str, Any]] = json.loads(result)
+        return [v for v in violations if v.get("impact") in _SERIOUS]
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def check(self, name: str) -> None:
+        """What every page must be: accessible (axe), self-contained, within its CSP;
+        and a screenshot of it."""
+        self.screenshot(name)
+        serious = self.axe_violations()
+        assert not serious, json.dumps(
+            [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in serious], indent=1
+        )
+        assert not self.foreign_requests(), self.foreign_requests()
+        assert not self.csp_violations(), self.csp_violations()

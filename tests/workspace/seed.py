@@ -1,0 +1,69 @@
+"""Work waiting in the live server's database, made through the same store functions as
+the API: a draft in review by the editor, and a Spanish catalog uploaded by the translator."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+from msgspec.structs import replace
+
+from api.core.access import Principal
+from api.core.catalog import parse_catalog
+from api.core.messages import known_contexts
+from api.core.model import Paragraph
+from api.core.workflow import article_etag
+from api.sources import catalog_path
+from api.store.catalogs import stage_catalog
+from api.store.drafts import create_draft, submit_draft
+from api.store.schema import open_database
+from api.store.versions import latest_version, load_article, load_treatments, treatments_number
+from tests.conftest import LOCALES, SLUG
+from tests.workspace.people import PEOPLE
+
+__all__ = ["EDITED_P1", "person", "seed_work"]
+
+EDITED_P1 = "Stem cell therapy for hair loss is an experimental approach"
+REVISED_P2 = " (revisado)."
+
+
+def person(part: str) -> Principal:
+    """The Principal of one of the test's people."""
+    name, role, locales = PEOPLE[part]
+    return Principal(name=name, role=role, locales=tuple(locales))  # type: ignore[arg-type]
+
+
+def seed_work(db_path: Path) -> None:
+    """A draft in review (the introduction's first paragraph reworded) and a pending
+    Spanish catalog (the introduction's second paragraph revised)."""
+    db = open_database(db_path)
+    try:
+        head = latest_version(db, SLUG)
+        assert head is not None
+        article = load_article(db, SLUG, head.number)
+        intro = article.sections[0]
+        first = intro.blocks[0]
+        assert isinstance(first, Paragraph)
+        edited = replace(first, text=EDITED_P1 + first.text[first.text.index(" that ") :])
+        changed = replace(
+            article,
+            sections=(replace(intro, blocks=(edited, *intro.blocks[1:])), *article.sections[1:]),
+        )
+        editor = person("editor")
+        etag = article_etag(SLUG, head.number, treatments_number(db))
+        draft = create_draft(db, editor, changed, "Say experimental", etag)
+        submit_draft(db, editor, draft.id, draft.etag)
+
+        po = read_po(catalog_path(LOCALES, "es").open("rb"))
+        for message in po:
+            if message.context == f"{SLUG}/introduction/p2" and message.string:
+                message.string = str(message.string).rstrip(".") + REVISED_P2
+        out = io.BytesIO()
+        write_po(out, po, width=0)
+        contexts = known_contexts([article], load_treatments(db))
+        stage_catalog(
+            db, person("translator"), parse_catalog(out.getvalue(), "es.po", "es", contexts)
+        )
+    finally:
+        db.conn.close()
