@@ -10,17 +10,27 @@ from litestar import Router
 from litestar.types import ControllerRouterHandler
 
 from api.web.workspace.assets import static_asset
+from api.web.workspace.catalog_review import CatalogReviewController
+from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
+from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
+from api.web.workspace.review import ReviewController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
+from api.web.workspace.translator import TranslatorController
 
 __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router"]
 
 CONTROLLERS: list[ControllerRouterHandler] = [
     SignInController,
     DashboardController,
+    EditorController,
+    ConflictsController,
+    ReviewController,
+    CatalogReviewController,
+    TranslatorController,
 ]
 
 
