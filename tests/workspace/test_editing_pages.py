@@ -287,3 +287,15 @@ def test_conflicts_are_resolved_block_by_block(people: People, db_path: Path) ->
     assert (draft.base_version, draft.revision) == (2, 2)
     texts = [b.text for b in article.sections[0].blocks[:2]]  # type: ignore[union-attr]
     assert texts == ["Mine: the first paragraph.", "Theirs: the second paragraph."]
+
+
+def test_the_editor_speaks_spanish_around_english_content(people: People) -> None:
+    client, _ = people["editor"]
+    page = client.get(SECTION_URL, headers={"Accept-Language": "es"})
+    assert page.status_code == 200
+    assert '<html lang="es" dir="ltr">' in page.text
+    assert ">Guardar</button>" in page.text and "Qué cambió y por qué" in page.text
+    # The article's own text stays marked as the English it is.
+    assert re.search(
+        r'<textarea id="f-block-0-text" name="block-0-text" rows="5" lang="en"', page.text
+    )

@@ -60,12 +60,22 @@ from api.web.manage import DraftInput, validated_content
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.i18n import UiText
-from api.web.workspace.layout import flash, render, ui
+from api.web.workspace.layout import N_, flash, render, ui
 
 __all__ = ["EditorController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-_EDITABLE = ("draft", "in_review", "rejected")
+# Words the templates translate from data: block types and kinds of change.
+_SHOWN = (
+    N_("paragraph"),
+    N_("faq"),
+    N_("callout"),
+    N_("fact"),
+    N_("treatment_ref"),
+    N_("added"),
+    N_("removed"),
+    N_("changed"),
+)
 
 
 @dataclass(frozen=True)
