@@ -16,6 +16,7 @@ __all__ = [
     "access_refusal",
     "authorize",
     "authorize_role",
+    "role_refusal",
 ]
 
 Role = Literal["admin", "editor", "reviewer", "translator"]
@@ -57,7 +58,8 @@ _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review
 _SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
 
 
-def _role_refusal(principal: Principal, action: Action) -> str | None:
+def role_refusal(principal: Principal, action: Action) -> str | None:
+    """Why `principal`'s role may not perform `action` in any locale, or None."""
     if principal.role not in _ALLOWED[action]:
         return f"role {principal.role!r} may not {action}"
     return None
@@ -65,7 +67,7 @@ def _role_refusal(principal: Principal, action: Action) -> str | None:
 
 def access_refusal(principal: Principal, action: Action, locale: str | None = None) -> str | None:
     """Why `principal` may not perform `action` (for `locale`), or None if they may."""
-    if reason := _role_refusal(principal, action):
+    if reason := role_refusal(principal, action):
         return reason
     if (
         action in _LOCALE_SCOPED
@@ -81,7 +83,7 @@ def access_refusal(principal: Principal, action: Action, locale: str | None = No
 
 def authorize_role(principal: Principal, action: Action) -> None:
     """Raise Forbidden unless `principal`'s role may perform `action` for some locale."""
-    if reason := _role_refusal(principal, action):
+    if reason := role_refusal(principal, action):
         raise Forbidden(reason)
 
 

@@ -7,12 +7,12 @@ import unicodedata
 
 import pytest
 
-from api.core.worddiff import MAX_COMPARED_TOKENS, Span, word_diff, words
+from api.core.worddiff import MAX_COMPARED_TOKENS, WordRun, word_diff, words
 
 
-def _sides(spans: tuple[Span, ...]) -> tuple[str, str]:
-    old = "".join(s.text for s in spans if s.op != "insert")
-    new = "".join(s.text for s in spans if s.op != "delete")
+def _sides(runs: tuple[WordRun, ...]) -> tuple[str, str]:
+    old = "".join(r.text for r in runs if r.kind != "added")
+    new = "".join(r.text for r in runs if r.kind != "removed")
     return old, new
 
 
@@ -23,44 +23,65 @@ def _sides(spans: tuple[Span, ...]) -> tuple[str, str]:
             "Stem cell therapy is a revolutionary approach.",
             "Stem cell therapy is an experimental approach.",
             [
-                ("equal", "Stem cell therapy is "),
-                ("delete", "a revolutionary"),
-                ("insert", "an experimental"),
-                ("equal", " approach."),
+                ("same", "Stem cell therapy is "),
+                ("removed", "a revolutionary"),
+                ("added", "an experimental"),
+                ("same", " approach."),
             ],
         ),
         (
             "The first growth shows.",
             "The first growth shows!",
             [
-                ("equal", "The first growth shows"),
-                ("delete", "."),
-                ("insert", "!"),
+                ("same", "The first growth shows"),
+                ("removed", "."),
+                ("added", "!"),
             ],
         ),
-        ("same", "same", [("equal", "same")]),
-        ("", "added text", [("insert", "added text")]),
-        ("removed text", "", [("delete", "removed text")]),
+        ("same", "same", [("same", "same")]),
+        ("a b c", "a b c", [("same", "a b c")]),
+        ("", "", []),
+        ("", "added text", [("added", "added text")]),
+        ("removed text", "", [("removed", "removed text")]),
         (
             "يستغرق العلاج عادةً من ساعة إلى ثلاث ساعات",
             "يستغرق العلاج عادةً من ساعتين إلى ثلاث ساعات",
             [
-                ("equal", "يستغرق العلاج عادةً من "),
-                ("delete", "ساعة"),
-                ("insert", "ساعتين"),
-                ("equal", " إلى ثلاث ساعات"),
+                ("same", "يستغرق العلاج عادةً من "),
+                ("removed", "ساعة"),
+                ("added", "ساعتين"),
+                ("same", " إلى ثلاث ساعات"),
             ],
         ),
     ],
 )
 def test_changed_words_are_marked(old: str, new: str, expected: list[tuple[str, str]]) -> None:
-    assert [(s.op, s.text) for s in word_diff(old, new)] == expected
+    assert [(r.kind, r.text) for r in word_diff(old, new)] == expected
+
+
+@pytest.mark.parametrize(("old", "new"), [(None, "new text"), ("old text", None)])
+def test_a_missing_side_is_all_added_or_all_removed(old: str | None, new: str | None) -> None:
+    (run,) = word_diff(old, new)
+    assert (run.kind, run.text) == (("added", new) if old is None else ("removed", old))
+
+
+def test_markup_is_just_text() -> None:
+    # Escaping is the template's (autoescape); the diff never interprets anything.
+    assert word_diff("<b>x</b>", "<i>x</i>") == (
+        WordRun("same", "<"),
+        WordRun("removed", "b"),
+        WordRun("added", "i"),
+        WordRun("same", ">x</"),
+        WordRun("removed", "b"),
+        WordRun("added", "i"),
+        WordRun("same", ">"),
+    )
 
 
 def test_the_same_text_in_nfd_is_unchanged() -> None:
     text = "La terapia con células madre está en investigación"
     spans = word_diff(text, unicodedata.normalize("NFD", text))
-    assert [s.op for s in spans] == ["equal"]
+    assert [r.kind for r in spans] == ["same"]
     assert spans[0].text == text
 
 
@@ -84,5 +105,5 @@ def test_work_is_bounded_on_huge_texts() -> None:
     started = time.perf_counter()
     spans = word_diff("Start " + old + " end.", "Start " + new + " end.")
     assert time.perf_counter() - started < 1.0
-    assert [s.op for s in spans] == ["equal", "delete", "insert", "equal"]
+    assert [r.kind for r in spans] == ["same", "removed", "added", "same"]
     assert _sides(spans) == ("Start " + old + " end.", "Start " + new + " end.")

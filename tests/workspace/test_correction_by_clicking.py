@@ -138,9 +138,9 @@ def test_a_correction_made_entirely_by_clicking(
     page.locator("section[aria-labelledby=queue]").get_by_role("link", name="Review").click()
     page.wait_for_url("**/drafts/1/review")
     change = page.locator("#changes ~ ol .change").filter(has_text="treatment-procedure › p5")
-    # Each run is labelled for screen readers ("[deleted: 3]"), not by colour alone.
-    assert change.locator("del").inner_text().split() == ["[deleted:", "3", "]"]
-    assert change.locator("ins").inner_text().split() == ["[inserted:", "4", "]"]
+    # Each run is labelled for screen readers ("[removed: 3]"), not by colour alone.
+    assert change.locator("del").inner_text().split() == ["[removed:", "3", "]"]
+    assert change.locator("ins").inner_text().split() == ["[added:", "4", "]"]
     fact = page.locator("#changes ~ ol .change").filter(has_text="session-duration")
     assert fact.locator("ins").count() >= 1
     spanish = page.locator("#impact-es")
@@ -164,7 +164,7 @@ def test_a_correction_made_entirely_by_clicking(
     page.get_by_role("link", name="Translations").click()
     page.get_by_role("link", name="es", exact=True).click()
     stale = page.locator("tr").filter(has_text="process/treatment-procedure/p5")
-    assert stale.locator("ins").inner_text().split() == ["[inserted:", "4", "]"]
+    assert stale.locator("ins").inner_text().split() == ["[added:", "4", "]"]
     assert stale.locator("td[lang=es]").inner_text().endswith(OLD_ES)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download es.po").click()
@@ -194,9 +194,10 @@ def test_a_correction_made_entirely_by_clicking(
     # The audit page shows every step, by whom.
     root = person("admin")
     page = root.page
-    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Audit log").first.click()
     _picture(root, "audit")
-    rows = page.locator("table.audit tbody tr").all_inner_texts()
+    rows = page.locator("main table tbody tr").all_inner_texts()
     steps = [
         (cells.split("\t")[1].split(" ")[0], cells.split("\t")[2].strip())
         for cells in reversed(rows)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from litestar import Router
 from litestar.types import ControllerRouterHandler
 
+from api.web.workspace.admin import AdminController
+from api.web.workspace.article import ArticlesController
 from api.web.workspace.assets import static_asset
-from api.web.workspace.audit import AuditController
 from api.web.workspace.catalog_review import CatalogReviewController
 from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
 from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
+from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
 from api.web.workspace.review import ReviewController
 from api.web.workspace.session import WORKSPACE_PATH
@@ -28,19 +30,20 @@ __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router
 CONTROLLERS: list[ControllerRouterHandler] = [
     SignInController,
     DashboardController,
+    ArticlesController,
+    HistoryController,
+    AdminController,
     EditorController,
     ConflictsController,
     ReviewController,
     CatalogReviewController,
     TranslatorController,
-    AuditController,
 ]
 NAV_EXTENSIONS.extend(
     [
         (N_("Drafts"), "/drafts", "draft.read"),
         (N_("Review"), "/review", "draft.review"),
         (N_("Translations"), "/catalogs", "catalog.read"),
-        (N_("Audit log"), "/audit", "audit.read"),
     ]
 )
 

@@ -20,7 +20,7 @@ from api.core.errors import InvalidLocale
 from api.core.locales import text_direction
 from api.core.negotiation import canonical_locale
 from api.core.review import ReviewTarget, review_refusal
-from api.core.worddiff import Span, word_diff
+from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingReview, approve_catalog, pending_review, reject_catalog
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
@@ -46,9 +46,9 @@ class EntryView:
 
     entry: PendingEntry
     number: int
-    spans: tuple[Span, ...]
+    spans: tuple[WordRun, ...]
     """The approved translation turned into the proposed one, word by word."""
-    source_spans: tuple[Span, ...]
+    source_spans: tuple[WordRun, ...]
     """With a changed source: the earlier source turned into the current one."""
     flags: tuple[str, ...]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.core.changes import FieldChange
-from api.core.worddiff import Span, word_diff
+from api.core.worddiff import WordRun, word_diff
 
 __all__ = ["Action", "ChangeView", "action", "change_views", "field_label"]
 
@@ -19,7 +19,7 @@ class ChangeView:
     field: str
     label: str
     change: str
-    spans: tuple[Span, ...]
+    spans: tuple[WordRun, ...]
 
 
 @dataclass(frozen=True)

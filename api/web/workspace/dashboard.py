@@ -11,10 +11,11 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal
+from api.core.access import Principal, access_refusal, role_refusal
 from api.core.health import TranslationHealth
 from api.core.review import ReviewTarget, review_refusal
 from api.store.audit import AuditEntry, list_audit
+from api.store.catalogs import pending_review
 from api.store.drafts import Draft, draft_authors, list_drafts
 from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
 from api.store.schema import snapshot
@@ -39,6 +40,8 @@ class PendingCatalog(msgspec.Struct, frozen=True, kw_only=True):
     """A locale's catalog awaiting review, and why this person may not approve it."""
 
     pending: PendingLocale
+    to_review: int
+    """Entries whose translation readers get would change."""
     refusal: str | None
 
 
@@ -61,11 +64,10 @@ def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft
     for draft in list_drafts(db, "in_review"):
         authors = draft_authors(db, draft.id)
         target = ReviewTarget.source(authors, "this draft")
-        out.append(
-            QueuedDraft(
-                draft=draft, authors=authors, refusal=review_refusal(principal, "publish", target)
-            )
+        refusal = access_refusal(principal, "draft.review") or review_refusal(
+            principal, "publish", target
         )
+        out.append(QueuedDraft(draft=draft, authors=authors, refusal=refusal))
     return tuple(out)
 
 
@@ -76,14 +78,16 @@ def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCa
         refusal = access_refusal(principal, "catalog.review", pending.locale) or review_refusal(
             principal, "approve", target
         )
-        out.append(PendingCatalog(pending=pending, refusal=refusal))
+        to_review = len(pending_review(db, pending.locale).entries)
+        out.append(PendingCatalog(pending=pending, to_review=to_review, refusal=refusal))
     return tuple(out)
 
 
 def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> DashboardPage:
     """The dashboard of `principal`, read in one snapshot."""
     drafts_refusal = access_refusal(principal, "draft.read")
-    queue_refusal = access_refusal(principal, "draft.review")
+    # The queue is for reviewing roles; within it, each draft says whether this one may.
+    queue_refusal = role_refusal(principal, "draft.review")
     audit_refusal = access_refusal(principal, "audit.read")
     with snapshot(db):
         mine = (

@@ -54,6 +54,10 @@ _WORDS = (
     N_("published"),
     N_("rejected"),
     N_("withdrawn"),
+    N_("added"),
+    N_("removed"),
+    N_("changed"),
+    N_("moved"),
 )
 
 NAV_EXTENSIONS: list[tuple[str, str, Action | None]] = []

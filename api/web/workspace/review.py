@@ -22,7 +22,7 @@ from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
 from api.core.merge import MergeConflict
 from api.core.review import ReviewTarget, review_refusal
-from api.core.worddiff import Span, word_diff
+from api.core.worddiff import WordRun, word_diff
 from api.store.drafts import draft_diff, get_draft, list_drafts, publish_draft, reject_draft
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
@@ -56,8 +56,8 @@ class ImpactView:
 class ConflictView:
     unit: str
     label: str
-    mine: tuple[Span, ...]
-    theirs: tuple[Span, ...]
+    mine: tuple[WordRun, ...]
+    theirs: tuple[WordRun, ...]
     conflict: MergeConflict
 
 

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
+from api.core.worddiff import word_diff
 from api.web.workspace import urls
 from api.web.workspace.assets import static_url
 
@@ -27,6 +28,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = static_url
+    env.globals["word_diff"] = word_diff
     env.globals.update({name: getattr(urls, name) for name in urls.__all__})
     return env
 

@@ -21,7 +21,7 @@ from api.core.errors import ImportRejected, NothingChanged, ValidationFailed
 from api.core.health import TranslationHealth, translation_health
 from api.core.locales import text_direction
 from api.core.negotiation import DEFAULT_LOCALE
-from api.core.worddiff import Span, word_diff
+from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingCatalog
 from api.store.exporting import export_catalog, published_content
 from api.store.overview import current_source_messages, pending_locales
@@ -58,7 +58,7 @@ class StaleView:
     source: str
     previous: str
     translation: str
-    spans: tuple[Span, ...]
+    spans: tuple[WordRun, ...]
     """The earlier source turned into the current one, word by word."""
 
 

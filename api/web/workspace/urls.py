@@ -15,6 +15,7 @@ __all__ = [
     "draft_url",
     "history_url",
     "review_url",
+    "rollback_url",
 ]
 
 
@@ -30,6 +31,10 @@ def article_url(slug: str, version: int | None = None, locale: str | None = None
 
 def history_url(slug: str) -> str:
     return f"{WORKSPACE_PATH}/articles/{quote(slug)}/history"
+
+
+def rollback_url(slug: str) -> str:
+    return f"{WORKSPACE_PATH}/articles/{quote(slug)}/rollback"
 
 
 def draft_url(draft_id: int) -> str:
