@@ -22,6 +22,7 @@ from api.core.negotiation import canonical_locale
 from api.core.review import ReviewTarget, review_refusal
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingReview, approve_catalog, pending_review, reject_catalog
+from api.store.translations import catalog_entries
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.layout import N_, flash, render, ui
@@ -51,6 +52,11 @@ class EntryView:
     source_spans: tuple[WordRun, ...]
     """With a changed source: the earlier source turned into the current one."""
     flags: tuple[str, ...]
+    earlier: str | None = None
+    """With no approved translation of the current source: the approved translation of an
+    earlier source text of the message, which `spans` compares the proposal with."""
+    earlier_source: tuple[WordRun, ...] = ()
+    """That earlier source turned into the current one."""
 
 
 @dataclass(frozen=True)
@@ -93,20 +99,34 @@ def catalog_review_page(
         "approve",
         ReviewTarget.translation(locale, authors, f"these {locale} entries"),
     ) or access_refusal(principal, "catalog.review", locale)
+    # A correction's entry has no approved translation of its new source; the one of the
+    # source it replaced is what the reviewer compares the proposal with.
+    earlier = {
+        e.context: e
+        for e in catalog_entries(writer, locale)
+        if e.text and not e.fuzzy and e.context in {p.context for p in review.entries}
+    }
+    views = []
+    for n, e in enumerate(review.entries):
+        before = earlier.get(e.context) if e.approved is None else None
+        if before is not None and before.source == e.source:
+            before = None
+        views.append(
+            EntryView(
+                entry=e,
+                number=n,
+                spans=word_diff(e.approved or (before.text if before else None), e.proposed),
+                source_spans=word_diff(e.translated_from, e.source) if e.translated_from else (),
+                flags=_flags(e),
+                earlier=before.text if before else None,
+                earlier_source=word_diff(before.source, e.source) if before else (),
+            )
+        )
     return CatalogReviewPage(
         locale=locale,
         dir=text_direction(locale),
         review=review,
-        entries=tuple(
-            EntryView(
-                entry=e,
-                number=n,
-                spans=word_diff(e.approved, e.proposed),
-                source_spans=word_diff(e.translated_from, e.source) if e.translated_from else (),
-                flags=_flags(e),
-            )
-            for n, e in enumerate(review.entries)
-        ),
+        entries=tuple(views),
         approve=action(refusal),
         reject=action(
             review_refusal(principal, "approve", ReviewTarget.translation(locale, ()))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
 from api.core.changes import FieldChange
+from api.core.model import Block, Fact
 from api.core.worddiff import WordRun, word_diff
 
-__all__ = ["Action", "ChangeView", "action", "change_views", "field_label"]
+__all__ = ["Action", "ChangeView", "action", "change_views", "field_label", "readable"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,27 @@ def field_label(field: str) -> str:
     return kind
 
 
+_block = msgspec.json.Decoder(Block)
+
+
+def readable(field: str, text: str | None) -> str | None:
+    """A changed unit's text as a reviewer reads it: a fact's figures as words
+    (`duration: 1 to 3 hour`), not the JSON the change carries."""
+    if text is None or not field.startswith("block:") or not text.startswith('{"type":"fact"'):
+        return text
+    try:
+        fact = _block.decode(text)
+    except msgspec.DecodeError:
+        return text
+    if not isinstance(fact, Fact):
+        return text
+    measure = " ".join(
+        part for part in (fact.currency, fact.unit, f"per {fact.per}" if fact.per else "") if part
+    )
+    about = f" ({fact.treatment})" if fact.treatment else ""
+    return f"{fact.kind}: {fact.min} to {fact.max} {measure}{about}"
+
+
 def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
     """The word diffs of `changes` (a diff is bounded in work, whatever the text)."""
     return tuple(
@@ -50,7 +74,7 @@ def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
             field=c.field,
             label=field_label(c.field),
             change=c.change,
-            spans=word_diff(c.old, c.new),
+            spans=word_diff(readable(c.field, c.old), readable(c.field, c.new)),
         )
         for c in changes
     )

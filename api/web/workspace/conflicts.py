@@ -20,7 +20,7 @@ from api.core.worddiff import word_diff
 from api.store.drafts import get_draft, merged_content, update_draft
 from api.web.manage import validated_content
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.changes_view import field_label
+from api.web.workspace.changes_view import field_label, readable
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.review import ConflictView
 
@@ -66,8 +66,8 @@ class ConflictsController(WorkspaceController):
                 ConflictView(
                     unit=c.unit,
                     label=field_label(c.unit),
-                    mine=word_diff(c.base, c.draft),
-                    theirs=word_diff(c.base, c.head),
+                    mine=word_diff(readable(c.unit, c.base), readable(c.unit, c.draft)),
+                    theirs=word_diff(readable(c.unit, c.base), readable(c.unit, c.head)),
                     conflict=c,
                 )
                 for c in merged.conflicts

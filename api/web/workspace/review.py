@@ -26,7 +26,14 @@ from api.core.worddiff import WordRun, word_diff
 from api.store.drafts import draft_diff, get_draft, list_drafts, publish_draft, reject_draft
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.changes_view import Action, ChangeView, action, change_views, field_label
+from api.web.workspace.changes_view import (
+    Action,
+    ChangeView,
+    action,
+    change_views,
+    field_label,
+    readable,
+)
 from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
@@ -143,8 +150,8 @@ def review_page(
             ConflictView(
                 unit=c.unit,
                 label=field_label(c.unit),
-                mine=word_diff(c.base, c.draft),
-                theirs=word_diff(c.base, c.head),
+                mine=word_diff(readable(c.unit, c.base), readable(c.unit, c.draft)),
+                theirs=word_diff(readable(c.unit, c.base), readable(c.unit, c.head)),
                 conflict=c,
             )
             for c in diff.conflicts
