@@ -47,11 +47,23 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def open_session(db: sqlite_utils.Database, principal: Principal, *, now: int) -> str:
+def open_session(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    *,
+    now: int,
+    limits: SessionLimits,
+    replacing: str | None = None,
+) -> str:
     """Open a session for `principal` (whose token was just verified); returns the new
-    session id, which is never stored."""
+    session id, which is never stored. The browser's previous session (`replacing`) and
+    every expired session are deleted."""
     session_id = secrets.token_urlsafe(32)
     with transaction(db):
+        db.execute(
+            "DELETE FROM sessions WHERE seen_at <= ? OR created_at <= ? OR id_hash = ?",
+            [now - limits.idle, now - limits.lifetime, _hash(replacing or "")],
+        )
         db.execute(
             "INSERT INTO sessions (id_hash, token_name, csrf, created_at, seen_at) "
             "VALUES (?, ?, ?, ?, ?)",

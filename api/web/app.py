@@ -33,7 +33,7 @@ from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
 from api.web.problems import exception_handlers
-from api.web.root import root
+from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
@@ -59,6 +59,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
+        app.state.https_only = settings.hsts_max_age > 0
         try:
             yield
         finally:
@@ -149,6 +150,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     document_catalog_upload(app.openapi_schema)
     merge_number_unions(app.openapi_schema)
     document_rate_limits(app.openapi_schema)
+    document_index_page(app.openapi_schema)
     finish_contract(app)
     return app
 

@@ -1,5 +1,5 @@
 """`/`: what this server is, with links to the API reference, the contract, the workspace
-and health — a small page for browsers, a JSON index for `Accept: application/json`."""
+and health — a JSON index, or a small page for browsers (`Accept: text/html`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,19 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import (
+    Example,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+)
 from litestar.response import Template
 
 from api.web.workspace.i18n import ui_text
 
-__all__ = ["ServiceIndex", "root"]
+__all__ = ["ServiceIndex", "document_index_page", "root"]
 
 
 class IndexLink(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,9 +57,19 @@ _LINKS = (
 _EXAMPLE = ServiceIndex(name="Vetted", description=_DESCRIPTION, api_version="1.0.0", links=_LINKS)
 
 
-def _wants_json(request: Request[Any, Any, Any]) -> bool:
-    best = request.accept.best_match(["text/html", "application/json"], default="text/html")
-    return best == "application/json"
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    # Browsers ask for text/html by name; anything else (curl's */*, clients) gets JSON.
+    best = request.accept.best_match(["application/json", "text/html"], default="application/json")
+    return best == "text/html"
+
+
+def document_index_page(schema: OpenAPI) -> None:
+    """The index's other form: the same as a small HTML page for browsers."""
+    item = (schema.paths or {}).get("/")
+    operation = item.get if item is not None else None
+    ok = (operation.responses or {}).get("200") if operation is not None else None
+    if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+        ok.content["text/html"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
 
 
 @get(
@@ -65,8 +82,8 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
         200: ResponseSpec(
             data_container=ServiceIndex,
             generate_examples=False,
-            description="The index, as JSON when `Accept` prefers `application/json`; "
-            "otherwise (a browser) the same as an HTML page.",
+            description="The index as JSON; as a small HTML page when `Accept` prefers "
+            "`text/html` (a browser).",
             examples=[Example(summary="example", value=msgspec.to_builtins(_EXAMPLE))],
         )
     },
@@ -80,7 +97,7 @@ async def root(request: Request[Any, Any, Any]) -> Response[Any]:
         links=_LINKS,
     )
     headers = {"Vary": "Accept, Accept-Language", "Cache-Control": "no-cache"}
-    if _wants_json(request):
+    if not _wants_html(request):
         return Response(index, headers=headers)
     text = ui_text(request.headers.get("accept-language"))
     return Template(

@@ -25,7 +25,7 @@ PAGE_CSP = (
     "object-src 'none'"
 )
 _DOCS_PATH = "/docs"
-_PAGE_PATHS = ("/workspace",)
+_WORKSPACE_PATH = "/workspace"
 
 
 class SecurityHeaders:
@@ -60,7 +60,7 @@ class SecurityHeaders:
         path: str = scope["path"]
         if path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/"):
             extra = self.docs
-        elif path == "/" or any(path == p or path.startswith(p + "/") for p in _PAGE_PATHS):
+        elif path == "/" or path.startswith(_WORKSPACE_PATH):
             extra = self.pages
         else:
             extra = self.strict

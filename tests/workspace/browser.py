@@ -5,6 +5,8 @@ screenshot of each page it checks (in tests/artifacts/, not committed)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,9 +15,17 @@ from playwright.sync_api import Page
 
 from tests.conftest import ROOT
 
-__all__ = ["ARTIFACTS", "AXE", "Visit"]
+__all__ = ["ARTIFACTS", "AXE", "README_SHOTS", "Visit"]
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The screenshots the README shows: page name -> file in docs/workspace/, written there too
+# when VETTED_README_SCREENSHOTS=1 (`VETTED_README_SCREENSHOTS=1 pytest tests/workspace`).
+README_SHOTS = {
+    "dashboard-reviewer": "dashboard.png",
+    "correction-review": "review.png",
+    "correction-catalog-review": "catalog-review.png",
+}
+README_DIR = ROOT / "docs" / "workspace"
 AXE = ROOT / "contract" / "node_modules" / "axe-core" / "axe.min.js"
 _SERIOUS = frozenset({"serious", "critical"})
 
@@ -73,6 +83,9 @@ class Visit:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if name in README_SHOTS and os.environ.get("VETTED_README_SCREENSHOTS") == "1":
+            README_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, README_DIR / README_SHOTS[name])
         return path
 
     def check(self, name: str) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.conftest import SLUG
 from tests.workspace.conftest import LiveServer
 from tests.workspace.seed import CHANGED
@@ -131,3 +133,22 @@ def test_admin_audit_log_with_filters_and_refused_attempts(visit: Any, live: Liv
     visit.check("admin-audit")
     visit.goto("/workspace/admin/refusals")
     visit.check("admin-refusals")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{ARTICLE}?locale=ar",
+        f"{ARTICLE}/history?from=1&to=2",
+        "/workspace/admin",
+        "/workspace/admin/audit",
+        "/workspace/admin/refusals",
+    ],
+)
+def test_pages_fit_360_pixels(visit: Any, live: LiveServer, path: str) -> None:
+    visit.page.set_viewport_size({"width": 360, "height": 740})
+    visit.sign_in(live.tokens["admin"])
+    visit.goto(path)
+    assert visit.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    name = path.strip("/").split("?")[0].replace("/", "-").replace(SLUG, "article")
+    visit.check(f"{name}-360")

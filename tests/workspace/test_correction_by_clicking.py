@@ -3,13 +3,12 @@ an editor corrects a sentence and its fact and submits; a reviewer finds the dra
 dashboard, reads its diff and the Spanish impact and approves; readers get the new version;
 a translator downloads, fixes and uploads the Spanish catalog; the Spanish reviewer approves
 that entry; the audit page shows every step. Each page is checked with axe-core, for other
-origins and for CSP violations, and photographed (`VETTED_SCREENSHOTS=docs/workspace`
-also writes the README's pictures)."""
+origins and for CSP violations, and photographed (`VETTED_README_SCREENSHOTS=1` also
+writes the README's pictures of the review and catalog review pages)."""
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from tests.conftest import ROOT, SLUG
+from tests.conftest import SLUG
 from tests.workspace.conftest import LiveServer
 from tests.workspace.people import make_tokens
 
@@ -67,17 +66,11 @@ def person(browser: Any, fresh: LiveServer) -> Iterator[Any]:
         context.close()
 
 
-README_PICTURES = frozenset({"dashboard", "review", "catalog-review"})
-
-
 def _picture(visit: Any, name: str) -> None:
-    """The page checked (axe, origins, CSP, an artifact), and a README picture on request."""
-    visit.check(name)
-    folder = os.environ.get("VETTED_SCREENSHOTS")
-    if folder and name in README_PICTURES:
-        target = ROOT / folder
-        target.mkdir(parents=True, exist_ok=True)
-        visit.page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    """The page checked (axe, origins, CSP) and photographed: `correction-<name>` in the
+    artifacts, and the README's picture of it with VETTED_README_SCREENSHOTS=1 (see
+    `tests.workspace.browser.README_SHOTS`)."""
+    visit.check(f"correction-{name}")
 
 
 def _block(page: Any, block_id: str) -> Any:
@@ -221,11 +214,21 @@ def test_a_correction_made_entirely_by_clicking(
     ]
 
 
-def test_the_review_page_is_usable_at_360_pixels(person: Any, fresh: LiveServer) -> None:
-    ben = person("reviewer", width=360)
-    page = ben.page
-    ben.goto("/workspace/drafts/1/review")
-    assert page.get_by_role("heading", name=re.compile("Review draft 1")).is_visible()
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/workspace/drafts/1/review",
+        f"/workspace/articles/{SLUG}/edit/{PROCEDURE}",
+        "/workspace/drafts/1",
+        "/workspace/drafts",
+        "/workspace/catalogs/es",
+    ],
+)
+def test_the_editing_pages_fit_360_pixels(person: Any, fresh: LiveServer, path: str) -> None:
+    root = person("admin", width=360)
+    root.goto(path)
+    assert root.page.locator("h1").is_visible()
+    width = root.page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, width
-    ben.check("review-360")
+    name = path.strip("/").replace("/", "-").replace(SLUG, "article")
+    root.check(f"correction-{name}-360")

@@ -71,7 +71,7 @@ def test_every_template_parses_and_autoescape_is_on() -> None:
 def test_pages_carry_the_workspace_security_policy(ws: Client, tokens: dict[str, str]) -> None:
     sign_in(ws, tokens["editor"])
     for path in ("/workspace/", "/workspace/dashboard", "/"):
-        response = ws.get(path)
+        response = ws.get(path, headers={"Accept": "text/html"})
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "form-action 'self'" in csp, path
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp, path
@@ -83,7 +83,7 @@ def test_pages_carry_the_workspace_security_policy(ws: Client, tokens: dict[str,
 
 def test_pages_hold_no_inline_script_or_style(ws: Client, tokens: dict[str, str]) -> None:
     assert_no_inline_code(ws.get("/workspace/").text)
-    assert_no_inline_code(ws.get("/").text)
+    assert_no_inline_code(ws.get("/", headers={"Accept": "text/html"}).text)
     sign_in(ws, tokens["admin"])
     assert_no_inline_code(ws.get("/workspace/dashboard").text)
 
@@ -154,5 +154,6 @@ def test_the_root_page_says_what_this_server_is(ws: Client) -> None:
     assert body["name"] == "Vetted"
     assert {link["rel"]: link["href"] for link in body["links"]}["workspace"] == "/workspace/"
     assert "Accept" in index.headers["vary"]
-    spanish = ws.get("/", headers={"Accept-Language": "es"})
+    assert ws.get("/", headers={"Accept": "*/*"}).json() == body  # curl gets JSON
+    spanish = ws.get("/", headers={"Accept-Language": "es", "Accept": "text/html"})
     assert '<html lang="es" dir="ltr">' in spanish.text

@@ -176,3 +176,26 @@ def test_only_a_hash_of_the_session_id_is_stored(
     stored = [r[0] for r in db.execute("SELECT id_hash FROM sessions")]
     db.conn.close()
     assert len(stored) == 1 and session not in stored[0] and len(stored[0]) == 64
+
+
+def test_signing_in_clears_expired_sessions(db_path: Path, tokens: dict[str, str]) -> None:
+    settings = Settings(db=str(db_path), session_idle_timeout=1)
+    app = create_app(db_path, settings)
+    with TestClient(app) as first:
+        sign_in(first, tokens["editor"])
+        time.sleep(1.1)  # the first browser's session expires unseen
+        first.cookies.clear()
+        sign_in(first, tokens["reviewer"])
+    db = open_database(db_path)
+    names = [r[0] for r in db.execute("SELECT token_name FROM sessions")]
+    db.conn.close()
+    assert names == ["ben"]
+
+
+def test_the_cookie_is_secure_behind_a_tls_proxy_that_hsts_announces(
+    db_path: Path, tokens: dict[str, str]
+) -> None:
+    settings = Settings(db=str(db_path), hsts_max_age=31536000)
+    with TestClient(create_app(db_path, settings)) as client:
+        form = client.get("/workspace/")
+        assert "secure" in _cookie_header(form, "vetted_signin").lower()

@@ -40,8 +40,9 @@ def session_limits(settings: Settings) -> SessionLimits:
 
 
 def is_https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """Whether this request came over HTTPS (then cookies are Secure)."""
-    return connection.url.scheme == "https"
+    """Whether this request came over HTTPS, or the server was told it is served over
+    HTTPS (`--hsts-max-age`, for TLS ended by a proxy in front): then cookies are Secure."""
+    return connection.url.scheme == "https" or connection.app.state.get("https_only", False)
 
 
 def session_cookie(

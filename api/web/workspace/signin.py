@@ -81,7 +81,13 @@ def _open(request: Request[Any, Any, Any], principal: Principal) -> str:
     state = request.app.state
     db = open_database(state.db_path, busy_timeout=state.busy_timeout)
     try:
-        return open_session(db, principal, now=int(time.time()))
+        return open_session(
+            db,
+            principal,
+            now=int(time.time()),
+            limits=state.session_limits,
+            replacing=request.cookies.get(SESSION_COOKIE),
+        )
     finally:
         db.conn.close()
 
