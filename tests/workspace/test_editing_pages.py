@@ -299,3 +299,42 @@ def test_the_editor_speaks_spanish_around_english_content(people: People) -> Non
     assert re.search(
         r'<textarea id="f-block-0-text" name="block-0-text" rows="5" lang="en"', page.text
     )
+
+
+def test_a_treatment_record_is_edited_field_by_field(people: People, db_path: Path) -> None:
+    from api.store.drafts import draft_treatments
+
+    client, csrf = people["editor"]
+    article = client.get(f"/workspace/articles/{SLUG}/edit")
+    link = re.search(r'href="(/workspace/articles/[^"]+/records/minoxidil[^"]*)"', article.text)
+    assert link is not None
+    url = unescape(link.group(1))
+    page = client.get(url)
+    assert page.status_code == 200
+    read = re.search(r'name="read" value="([^"]+)"', page.text)
+    assert read is not None
+    base = {"_csrf_token": csrf, "read": unescape(read.group(1)), "message": "Fix the record"}
+    post_to = url.split("?")[0]
+
+    wrong = client.post(post_to, data={**base, "kind.value": "potion"})
+    assert wrong.status_code == 422
+    assert 'id="e-kind.value"' in wrong.text and "Invalid enum value" in wrong.text
+
+    unquoted = client.post(post_to, data={**base, "kind.evidence.quote": "Words not in the text"})
+    assert unquoted.status_code == 422 and "word for word" in unescape(unquoted.text)
+
+    renamed = client.post(post_to, data={**base, "name": "Minoxidil (Rogaine)"})
+    assert renamed.status_code == 422 and "appears nowhere in section" in unescape(renamed.text)
+
+    saved = client.post(
+        post_to,
+        data={**base, "kind.evidence.quote": "oral minoxidil products"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    db = open_database(db_path)
+    (draft,) = list_drafts(db)
+    records = draft_treatments(db, draft)
+    assert records is not None
+    minoxidil = next(t for t in records.treatments if t.id == "minoxidil")
+    assert minoxidil.kind.evidence.quote == "oral minoxidil products"

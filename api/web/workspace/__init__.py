@@ -19,6 +19,7 @@ from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
@@ -35,6 +36,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     AdminController,
     EditorController,
     ConflictsController,
+    RecordsController,
     ReviewController,
     CatalogReviewController,
     TranslatorController,

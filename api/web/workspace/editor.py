@@ -27,6 +27,7 @@ from api.core.model import (
     DurationUnit,
     FactKind,
     Section,
+    Treatment,
     TreatmentCatalog,
     walk_sections,
 )
@@ -62,7 +63,7 @@ from api.web.workspace.changes_view import Action, action
 from api.web.workspace.i18n import UiText
 from api.web.workspace.layout import N_, flash, render, ui
 
-__all__ = ["EditorController"]
+__all__ = ["EditorController", "published_read", "read_numbers"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # Words the templates translate from data: block types and kinds of change.
@@ -127,6 +128,8 @@ class ArticlePage:
     sections: tuple[SectionLink, ...]
     write: Action
     drafts: tuple[Draft, ...]
+    records: tuple[SectionLink, ...] = ()
+    """The treatment records this article describes, each with the link that edits it."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class DraftPage:
     withdraw: Action
     behind: bool
     """A version was published after the one the draft was based on."""
+    records: tuple[SectionLink, ...] = ()
 
 
 def _sections(article: Article, url: str) -> tuple[SectionLink, ...]:
@@ -177,6 +181,16 @@ def _sections(article: Article, url: str) -> tuple[SectionLink, ...]:
         return out
 
     return tuple(visit(article.sections, 0))
+
+
+def _record_links(
+    records: tuple[Treatment, ...], slug: str, url: str, query: str = ""
+) -> tuple[SectionLink, ...]:
+    return tuple(
+        SectionLink(id=t.id, heading=t.name, depth=0, edit_url=f"{url}/{t.id}{query}")
+        for t in records
+        if t.article == slug
+    )
 
 
 def _find_section(article: Article, section_id: str) -> Section:
@@ -266,6 +280,12 @@ class EditorController(WorkspaceController):
             sections=links,
             write=action(access_refusal(principal, "draft.write")),
             drafts=tuple(d for d in list_drafts(writer) if d.slug == slug),
+            records=_record_links(
+                load_treatments(writer, records).treatments,
+                slug,
+                f"/workspace/articles/{slug}/records",
+                f"?version={head.number}&records={records}",
+            ),
         )
         return render(request, "article_edit.html", page, title=article.title)
 
@@ -294,6 +314,14 @@ class EditorController(WorkspaceController):
             submit=action(write or _status_refusal(draft, "submit")),
             withdraw=action(write or _status_refusal(draft, "withdraw")),
             behind=draft.base_version not in (0, draft.head_version),
+            records=_record_links(
+                (
+                    draft_treatments(writer, draft)
+                    or load_treatments(writer, draft.treatments_base)
+                ).treatments,
+                draft.slug,
+                f"/workspace/drafts/{draft_id}/records",
+            ),
         )
         text = ui(request)
         return render(request, "draft.html", page, title=text.gettext("Draft %(id)s", id=draft_id))
@@ -364,13 +392,8 @@ class EditorController(WorkspaceController):
         version: int | None,
         records: int | None,
     ) -> tuple[Article, str]:
-        head = latest_version(writer, slug)
-        if head is None:
-            raise NotFound(f"no published article {slug!r}")
-        number = version if version is not None and 1 <= version <= head.number else head.number
-        current = treatments_number(writer)
-        records_read = records if records is not None and 0 <= records <= current else current
-        return load_article(writer, slug, number), article_etag(slug, number, records_read)
+        article, read, _ = published_read(writer, slug, version, records)
+        return article, read
 
     @post("/articles/{slug:str}/edit/{section_id:path}", sync_to_thread=True)
     def save_new_draft(
@@ -385,7 +408,7 @@ class EditorController(WorkspaceController):
         authorize(principal, "draft.write")
         fields = _fields(data)
         read = fields.get("read", "")
-        version, records = _numbers(read, slug)
+        version, records = read_numbers(read, slug)
         article, read = self._read(writer, slug, version, records)
         section = _find_section(article, section_id.strip("/"))
         page_args: dict[str, Any] = {
@@ -626,6 +649,24 @@ class EditorController(WorkspaceController):
         )
 
 
+def published_read(
+    writer: sqlite_utils.Database, slug: str, version: int | None, records: int | None
+) -> tuple[Article, str, int]:
+    """The published version a new draft starts from (the one named, else the head), the
+    ETag that names it with the treatment records read, and that set of records."""
+    head = latest_version(writer, slug)
+    if head is None:
+        raise NotFound(f"no published article {slug!r}")
+    number = version if version is not None and 1 <= version <= head.number else head.number
+    current = treatments_number(writer)
+    records_read = records if records is not None and 0 <= records <= current else current
+    return (
+        load_article(writer, slug, number),
+        article_etag(slug, number, records_read),
+        records_read,
+    )
+
+
 def _status_refusal(draft: Draft, step: str) -> str | None:
     try:
         next_status(draft.status, step)  # type: ignore[arg-type]
@@ -634,7 +675,7 @@ def _status_refusal(draft: Draft, step: str) -> str | None:
     return None
 
 
-def _numbers(read: str, slug: str) -> tuple[int | None, int | None]:
+def read_numbers(read: str, slug: str) -> tuple[int | None, int | None]:
     prefix = f'"article-{slug}-v'
     if not read.startswith(prefix) or not read.endswith('"'):
         return None, None
