@@ -66,8 +66,9 @@ def test_a_signed_in_browser_skips_the_form_and_goes_where_it_was_sent(
     sign_in(ws, tokens["editor"])
     again = ws.get("/workspace/?next=/workspace/dashboard", follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"] == "/workspace/dashboard"
-    elsewhere = ws.get("/workspace/?next=https://evil.example/", follow_redirects=False)
-    assert elsewhere.headers["location"] == "/workspace/dashboard"
+    for target in ("https://evil.example/", "//evil.example/x", "/workspace/../v1/x", "/v1/x"):
+        elsewhere = ws.get("/workspace/", params={"next": target}, follow_redirects=False)
+        assert elsewhere.headers["location"] == "/workspace/dashboard", target
 
 
 def test_without_a_session_pages_send_the_browser_to_sign_in(ws: Client) -> None:

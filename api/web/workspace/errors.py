@@ -44,17 +44,25 @@ _TITLES = (
 class ErrorPage:
     """What an error page says."""
 
-    def __init__(self, status: int, heading: str, detail: str) -> None:
+    def __init__(
+        self, status: int, heading: str, detail: str, detail_lang: str | None = None
+    ) -> None:
         self.status = status
         self.heading = heading
         self.detail = detail
+        self.detail_lang = detail_lang
+        """The language of `detail` when it is not the interface's (the domain's English)."""
 
 
-def _page(request: Request[Any, Any, Any], status: int, heading: str, detail: str) -> Template:
-    response = render(
-        request, "error.html", ErrorPage(status, heading, detail), title=heading, status_code=status
-    )
-    return response
+def _page(
+    request: Request[Any, Any, Any],
+    status: int,
+    heading: str,
+    detail: str,
+    detail_lang: str | None = None,
+) -> Template:
+    page = ErrorPage(status, heading, detail, detail_lang)
+    return render(request, "error.html", page, title=heading, status_code=status)
 
 
 def _sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
@@ -81,7 +89,7 @@ def _csrf(request: Request[Any, Any, Any], exc: CsrfRefused) -> Template:
 
 def _domain(request: Request[Any, Any, Any], exc: VettedError) -> Template:
     status, problem, title = domain_status(exc)
-    response = _page(request, status, ui(request).gettext(title), str(exc))
+    response = _page(request, status, ui(request).gettext(title), str(exc), "en")
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     response.background = refusal_trace(request, exc, status, problem)
@@ -91,8 +99,14 @@ def _domain(request: Request[Any, Any, Any], exc: VettedError) -> Template:
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
     status = exc.status_code if exc.status_code < 500 else 500
     text = ui(request)
-    detail = str(exc.detail) if status < 500 else text.gettext("Something went wrong.")
-    return _page(request, status, text.gettext("This page cannot be shown"), detail)
+    if status >= 500:
+        return _page(
+            request,
+            status,
+            text.gettext("This page cannot be shown"),
+            text.gettext("Something went wrong."),
+        )
+    return _page(request, status, text.gettext("This page cannot be shown"), str(exc.detail), "en")
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Template:

@@ -8,11 +8,13 @@ never serves words older than its own .po files and nothing generated is kept.""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -65,6 +67,19 @@ class UiText:
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """The translation of a message with a count (`%(num)d` is `n`)."""
         return self._t.ngettext(singular, plural, n) % {"num": n, **values}
+
+    def when(self, stamp: str | None) -> str:
+        """An RFC 3339 UTC time as people of this language write it (in UTC)."""
+        if not stamp:
+            return ""
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            return stamp
+        written: str = format_datetime(
+            moment, "medium", tzinfo=moment.tzinfo, locale=self.locale.replace("-", "_")
+        )
+        return f"{written} UTC"
 
 
 def ui_text(accept_language: str | None) -> UiText:

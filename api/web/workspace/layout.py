@@ -149,6 +149,7 @@ def render(
             "title": title,
             "_": text.gettext,
             "ngettext": text.ngettext,
+            "when": text.when,
         },
         status_code=status_code,
         cookies=out,

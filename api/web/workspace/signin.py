@@ -56,7 +56,13 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return _HOME
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(WORKSPACE_PATH + "/"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not parts.path.startswith(WORKSPACE_PATH + "/")
+        or ".." in parts.path.split("/")
+        or "\\" in target
+    ):
         return _HOME
     return target
 
