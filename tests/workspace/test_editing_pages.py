@@ -193,7 +193,7 @@ def test_an_admin_who_wrote_part_of_a_draft_cannot_approve_it(
     )
     review = admin.get(f"/workspace/drafts/{draft_id}/review")
     reason = "you wrote part of this draft: a second person must review it"
-    assert f'<span class="reason" id="publish-why">{reason}</span>' in review.text
+    assert f'<span class="reason" id="publish-why" lang="en">{reason}</span>' in review.text
     assert 'id="reject-why"' in review.text
     forced = admin.post(
         f"/workspace/drafts/{draft_id}/publish",

@@ -695,7 +695,7 @@ def _newer_revision(writer: sqlite_utils.Database, draft: Draft, read: str, text
         "changes are below and were not saved: open the section again and make them there.",
         author=latest.author,
         n=latest.revision,
-        time=latest.created_at,
+        time=text.when(latest.created_at),
     )
 
 
