@@ -157,3 +157,25 @@ def test_a_rejection_needs_a_comment_and_discards_the_upload(people: People, db_
         "SELECT actor, detail FROM audit WHERE action = 'catalog.reject'"
     ).fetchone()
     assert tuple(detail) == ("marta", "Keep 'revolucionario' out")
+
+
+def test_arabic_translations_are_reviewed_right_to_left(people: People) -> None:
+    root, csrf = people["admin"]
+    catalog = root.get("/workspace/catalogs/ar/download").content
+    revised = _revised(catalog, text="يعد العلاج بالخلايا الجذعية لتساقط الشعر نهجا تجريبيا.")
+    uploaded = root.post(
+        "/workspace/catalogs/ar/upload",
+        data={"_csrf_token": csrf},
+        files={"catalog": ("ar.po", revised, "text/x-gettext-translation")},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    # The admin uploaded it: the review page says why they may not approve it themselves.
+    review = root.get("/workspace/catalogs/ar/review")
+    row = re.search(r'<tr id="entry-0">.*?</tr>', review.text, re.S)
+    assert row is not None
+    assert row.group(0).count('lang="ar" dir="rtl"') == 2  # approved and proposed
+    assert 'lang="en" dir="ltr"' in row.group(0)  # the source stays left to right
+    assert "you wrote part of these ar entries: a second person must review it" in unescape(
+        review.text
+    )
+    assert '<html lang="en" dir="ltr">' in review.text
