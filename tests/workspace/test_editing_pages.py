@@ -338,3 +338,22 @@ def test_a_treatment_record_is_edited_field_by_field(people: People, db_path: Pa
     assert records is not None
     minoxidil = next(t for t in records.treatments if t.id == "minoxidil")
     assert minoxidil.kind.evidence.quote == "oral minoxidil products"
+
+
+def test_withdrawing_asks_first(people: People, db_path: Path) -> None:
+    editor, csrf = people["editor"]
+    draft_id = _start_draft(editor)
+    page = editor.get(f"/workspace/drafts/{draft_id}")
+    assert f'href="/workspace/drafts/{draft_id}/withdraw"' in page.text
+    assert 'action="/workspace/drafts/1/withdraw"' not in page.text
+    confirm = editor.get(f"/workspace/drafts/{draft_id}/withdraw")
+    assert confirm.status_code == 200 and "for good?" in confirm.text
+    done = editor.post(
+        f"/workspace/drafts/{draft_id}/withdraw",
+        data={"_csrf_token": csrf, "etag": _etag(confirm.text), "comment": "Not needed"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert get_draft(open_database(db_path), draft_id)[0].status == "withdrawn"
+    again = editor.get(f"/workspace/drafts/{draft_id}/withdraw")
+    assert again.status_code == 409

@@ -142,6 +142,13 @@ class DraftsPage:
 
 
 @dataclass(frozen=True)
+class WithdrawPage:
+    """The question before a draft is withdrawn for good."""
+
+    draft: Draft
+
+
+@dataclass(frozen=True)
 class RevisionLine:
     revision: int
     author: str
@@ -626,6 +633,26 @@ class EditorController(WorkspaceController):
             f"/workspace/drafts/{draft_id}",
             status_code=303,
             cookies=[flash(request, text.gettext("Sent to review."))],
+        )
+
+    @get("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)
+    def confirm_withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+    ) -> Template:
+        """Withdrawing is for good: a page asks first."""
+        authorize(principal, "draft.write")
+        draft, _ = get_draft(writer, draft_id)
+        next_status(draft.status, "withdraw")
+        text = ui(request)
+        return render(
+            request,
+            "withdraw.html",
+            WithdrawPage(draft=draft),
+            title=text.gettext("Withdraw draft %(id)s for good?", id=draft_id),
         )
 
     @post("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)
