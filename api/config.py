@@ -56,6 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     busy_timeout: int = 30
     session_idle_timeout: int = 1800
     session_max_age: int = 43200
+    response_cache_mb: int = 64
     debug: bool = False
 
 
@@ -170,6 +171,12 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
+def _megabytes(text: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", text.strip()):
+        raise ValueError(f"{text!r} is not a whole number of megabytes (0-99999)")
+    return int(text)
+
+
 def _bounded(text: str, most: int) -> int:
     if _seconds(text) > most:
         raise ValueError(f"{text!r} must be at most {most} seconds")
@@ -274,6 +281,14 @@ SETTINGS: tuple[Setting, ...] = (
         "43200",
         "seconds a workspace session lasts at most after sign-in, 1-604800",
         lambda text: _bounded(text, 604800),
+    ),
+    Setting(
+        "response_cache_mb",
+        "--response-cache-mb",
+        "VETTED_RESPONSE_CACHE_MB",
+        "64",
+        "megabytes of delivery responses each worker replays until the next commit (0: off)",
+        _megabytes,
     ),
     Setting(
         "debug",

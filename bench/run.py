@@ -1,5 +1,6 @@
-"""`make bench`: our server, the framework ceiling, nginx static, the nginx cache, uvicorn and
-the synthetic corpus, measured side by side in one run on 127.0.0.1.
+"""`make bench`: our server, the Python limit (a bare ASGI callable), the framework ceiling,
+nginx static, the nginx cache, uvicorn and the synthetic corpus, measured side by side in
+one run on 127.0.0.1.
 
 All servers run at once and the rows are measured in rounds, round-robin, each row keeping
 its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
@@ -36,6 +37,7 @@ from bench.report import (
     NGINX_CACHE,
     NGINX_STATIC,
     OURS,
+    RAW_ASGI,
     ImportFigures,
     Row,
     markdown_table,
@@ -194,6 +196,11 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         env = {CEILING_ENV: str(work / "ceiling.json")}
         ceiling = stack.enter_context(running(command, port, work / "ceiling.log", env=env))
 
+        _say("starting: the Python limit (a bare ASGI callable, granian)")
+        port = free_port()
+        command = granian_command("bench.ceiling:create_asgi_app", port)
+        raw = stack.enter_context(running(command, port, work / "raw.log", env=env))
+
         _say("starting: nginx serving the same bytes as a static file")
         file = work / "static" / ARTICLE.split("?")[0].lstrip("/")
         file.parent.mkdir(parents=True)
@@ -225,6 +232,7 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             ),
         ]
         for server, name, base, tag in (
+            (RAW_ASGI, "raw ASGI", raw.url, etag),
             (CEILING, "ceiling", ceiling.url, etag),
             (NGINX_STATIC, "nginx static", static.url, static_etag),
             (NGINX_CACHE, "nginx cache", cache.url, etag),

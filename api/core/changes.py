@@ -12,7 +12,8 @@ from api.core.evidence import StaleClaim
 from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
-from api.core.render import Catalogs, Completeness, completeness
+from api.core.output import Completeness
+from api.core.render import Catalogs, completeness
 
 __all__ = [
     "DraftDiff",

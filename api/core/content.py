@@ -35,6 +35,7 @@ __all__ = [
     "MAX_ARTICLE_BLOCKS",
     "MAX_ARTICLE_CHARS",
     "MAX_ARTICLE_SECTIONS",
+    "MAX_SECTION_DEPTH",
     "MAX_TREATMENTS",
     "MAX_YAML_BYTES",
     "check_article",
@@ -52,6 +53,9 @@ article we ship; the treatment records together have the same limit. Every versi
 rendered in every locale, so this bounds what one publication writes."""
 MAX_ARTICLE_BLOCKS = 2_000
 MAX_ARTICLE_SECTIONS = 500
+MAX_SECTION_DEPTH = 6
+"""Levels of sections (HTML's six heading levels; the shipped article uses two). A section
+document holds its subsections, so each level stores its text once more: this bounds that."""
 MAX_TREATMENTS = 500
 _MAX_LIST = 20
 """Audiences of an article; forms and regulatory statements of a treatment."""
@@ -110,6 +114,13 @@ def check_article(
         if section.id in seen:
             raise _fail(f"duplicate section id {section.id!r}", file, known, index + ".id")
         seen.add(section.id)
+        if index.count(".sections[") > MAX_SECTION_DEPTH:
+            raise _fail(
+                f"sections nest at most {MAX_SECTION_DEPTH} levels deep",
+                file,
+                known,
+                index,
+            )
         _check_section(section, index, file, known)
     # msgspec omits a default by identity: the constant, not an equal string from Babel.
     return msgspec.structs.replace(article, locale=DEFAULT_LOCALE)

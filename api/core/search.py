@@ -15,14 +15,7 @@ from typing import Annotated
 import msgspec
 
 from api.core.errors import InvalidParameter
-from api.core.render import (
-    ArticleOut,
-    BlockOut,
-    CalloutOut,
-    FaqOut,
-    ParagraphOut,
-    SectionOut,
-)
+from api.core.output import ArticleOut, BlockOut, CalloutOut, FaqOut, ParagraphOut, SectionOut
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -8,7 +8,7 @@ from typing import Literal
 import msgspec
 
 from api.core.locales import LocaleInfo
-from api.core.render import ArticleOut, TreatmentOut
+from api.core.output import ArticleOut, TreatmentOut
 
 __all__ = ["Bundle", "Changes", "ItemKind", "Removed"]
 

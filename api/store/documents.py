@@ -1,7 +1,9 @@
 """Pre-rendered response documents: final JSON bytes with their ETag and compressed forms.
 
 Documents are written at import/publish time (see `rendering`) and only read on the
-request path.
+request path. Bytes are stored once per content, as a blob keyed by their strong ETag;
+a document key points at its blob, so identical documents share one copy (and one
+compression), and a blob goes when the last key pointing at it moves on.
 """
 
 from __future__ import annotations
@@ -54,18 +56,31 @@ def put_document(db: sqlite_utils.Database, key: str, value: object) -> bool:
 
 
 def put_bytes(db: sqlite_utils.Database, key: str, body: bytes) -> bool:
-    """Store final response bytes and their compressed forms unless already there."""
+    """Point `key` at these final response bytes, storing and compressing them only when
+    no document holds them yet; return False when `key` already had them."""
     etag = strong_etag(body)
     row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
     if row and row[0] == etag:
         return False
-    document = compressed(body, etag)
+    if db.execute("SELECT 1 FROM blobs WHERE etag = ?", [etag]).fetchone() is None:
+        document = compressed(body, etag)
+        db.execute(
+            "INSERT INTO blobs (etag, body, gzip, br) VALUES (?, ?, ?, ?)",
+            [etag, document.body, document.gzip, document.br],
+        )
     db.execute(
-        "INSERT INTO documents (key, etag, body, gzip, br) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
-        "gzip = excluded.gzip, br = excluded.br",
-        [key, document.etag, document.body, document.gzip, document.br],
+        "INSERT INTO documents (key, etag) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag",
+        [key, etag],
     )
+    if row:
+        # The bytes this key held are garbage once no other key holds them; checked here,
+        # by index, so replacing a document never leaves its old bytes behind.
+        db.execute(
+            "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS "
+            "(SELECT 1 FROM documents WHERE etag = ?)",
+            [row[0], row[0]],
+        )
     return True
 
 
@@ -84,7 +99,11 @@ def compressed(body: bytes, etag: str | None = None) -> Document:
 
 def get_document(db: sqlite_utils.Database, key: str) -> Document | None:
     """A stored document by key."""
-    row = db.execute("SELECT etag, body, gzip, br FROM documents WHERE key = ?", [key]).fetchone()
+    row = db.execute(
+        "SELECT b.etag, b.body, b.gzip, b.br FROM documents d JOIN blobs b ON b.etag = d.etag "
+        "WHERE d.key = ?",
+        [key],
+    ).fetchone()
     return Document(*row) if row else None
 
 
@@ -95,8 +114,9 @@ def get_latest_article(
     suffix = f"/{section}" if section else ""
     kind = "section" if section else "article"
     row = db.execute(
-        "SELECT d.etag, d.body, d.gzip, d.br FROM publications p JOIN documents d "
-        "ON d.key = ? || '/' || p.slug || '/' || p.number || '/' || ? || ? WHERE p.slug = ?",
+        "SELECT b.etag, b.body, b.gzip, b.br FROM publications p JOIN documents d "
+        "ON d.key = ? || '/' || p.slug || '/' || p.number || '/' || ? || ? "
+        "JOIN blobs b ON b.etag = d.etag WHERE p.slug = ?",
         [kind, locale, suffix, slug],
     ).fetchone()
     return Document(*row) if row else None

@@ -10,15 +10,8 @@ import sqlite_utils
 
 from api.core.locales import describe_locale
 from api.core.model import TreatmentCatalog
-from api.core.render import (
-    ArticleSummary,
-    Catalogs,
-    VersionInfo,
-    render_article,
-    render_treatment,
-    section_documents,
-    summarize,
-)
+from api.core.output import ArticleSummary, VersionInfo
+from api.core.render import Catalogs, render_article, render_treatment, section_documents, summarize
 from api.store.documents import article_key, get_document, put_document
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes

@@ -238,6 +238,32 @@ def _v7_signoff(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v8_blobs(db: sqlite_utils.Database) -> None:
+    """Rendered bytes stored once per content (`blobs`, keyed by their strong ETag) and
+    each document key pointing at its bytes, so identical documents share one copy and
+    one compression. Existing documents move over in this migration's transaction."""
+    db.table("blobs").create(
+        {"etag": str, "body": bytes, "gzip": bytes, "br": bytes},
+        pk="etag",
+        not_null={"etag", "body"},
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO blobs (etag, body, gzip, br) "
+        "SELECT etag, body, gzip, br FROM documents"
+    )
+    db.execute("ALTER TABLE documents RENAME TO documents_v7")
+    db.table("documents").create(
+        {"key": str, "etag": str},
+        pk="key",
+        not_null={"etag"},
+        foreign_keys=[("etag", "blobs", "etag")],
+    )
+    db.execute("INSERT INTO documents (key, etag) SELECT key, etag FROM documents_v7")
+    db.execute("DROP TABLE documents_v7")
+    # Finding whether a blob is still referenced (before deleting it) must not scan.
+    db.table("documents").create_index(["etag"])
+
+
 def _v9_sessions(db: sqlite_utils.Database) -> None:
     """Workspace sessions: a token sign-in exchanged for a cookie. Only a hash of the
     session id is kept; the token's name ties the session to a token that must stay
@@ -264,6 +290,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5_vetting,
     _v6_refusals,
     _v7_signoff,
+    _v8_blobs,
     _v9_sessions,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)

@@ -19,7 +19,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.errors import InvalidParameter
-from api.core.render import ArticleOut
+from api.core.output import ArticleOut
 from api.core.search import (
     ELLIPSIS,
     MARK_CLOSE,

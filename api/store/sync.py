@@ -104,7 +104,9 @@ def track_changes(db: sqlite_utils.Database, locales: Iterable[str]) -> bool:
 
 
 def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
-    row = db.execute("SELECT body FROM documents WHERE key = ?", [key]).fetchone()
+    row = db.execute(
+        "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = ?", [key]
+    ).fetchone()
     return msgspec.Raw(row[0] if row else b"null")
 
 
@@ -117,7 +119,8 @@ def render_bundles(db: sqlite_utils.Database, locales: Iterable[str]) -> int:
         articles = [
             msgspec.Raw(body)
             for (body,) in db.execute(
-                "SELECT d.body FROM sync_items s JOIN documents d ON d.key = s.doc_key "
+                "SELECT b.body FROM sync_items s JOIN documents d ON d.key = s.doc_key "
+                "JOIN blobs b ON b.etag = d.etag "
                 "WHERE s.kind = 'article' AND s.locale = ? ORDER BY s.item",
                 [locale],
             )
@@ -146,8 +149,9 @@ def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:
     removed: list[Removed] = []
     locales: msgspec.Raw | None = None
     rows = db.execute(
-        "SELECT s.kind, s.item, d.body FROM sync_items s LEFT JOIN documents d "
-        "ON d.key = s.doc_key WHERE s.seq > ? AND (s.locale = ? OR s.locale IS NULL) "
+        "SELECT s.kind, s.item, b.body FROM sync_items s LEFT JOIN documents d "
+        "ON d.key = s.doc_key LEFT JOIN blobs b ON b.etag = d.etag "
+        "WHERE s.seq > ? AND (s.locale = ? OR s.locale IS NULL) "
         "ORDER BY s.kind, s.item",
         [since, locale],
     )

@@ -33,6 +33,7 @@ from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
 from api.web.problems import exception_handlers
+from api.web.replay import ResponseCache, delivery_roots
 from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
@@ -60,9 +61,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
         app.state.https_only = settings.hsts_max_age > 0
+        replay.generation = app.state.reader.generation  # (`replay` is made below)
         try:
             yield
         finally:
+            replay.generation = None
             app.state.reader.close()
 
     def provide_reader(state: State) -> Reader:
@@ -136,16 +139,19 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     )
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
-    app.asgi_handler = Tracing(
-        SecurityHeaders(
-            Cors(
-                HeadAsGet(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout)),
-                origins=settings.cors_origins,
-            ),
-            hsts_max_age=settings.hsts_max_age,
+    answer = SecurityHeaders(
+        Cors(
+            HeadAsGet(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout)),
+            origins=settings.cors_origins,
         ),
-        access_log=settings.access_log,
+        hsts_max_age=settings.hsts_max_age,
     )
+    replay = ResponseCache(
+        answer,
+        roots=delivery_roots(app),
+        max_bytes=settings.response_cache_mb * 1_000_000,
+    )
+    app.asgi_handler = Tracing(replay, access_log=settings.access_log)
     document_delivery_headers(app.openapi_schema)
     document_catalog_upload(app.openapi_schema)
     merge_number_unions(app.openapi_schema)

@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from api.core import model, sync
 from api.core.locales import TextDirection
-from api.core.render import BlockOut
+from api.core.output import BlockOut
 from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 
 __all__ = [
@@ -239,7 +239,8 @@ def _timestamp(node: dict[str, Any]) -> None:
 
 def _problem_types(schemas: dict[str, Any]) -> None:
     listed = "\n".join(
-        f"- `/problems/{name}` ({status}): {text}" for name, (status, text) in PROBLEM_TYPES.items()
+        f"- `/problems/{name}` ({kind.status}): {kind.meaning}"
+        for name, kind in PROBLEM_TYPES.items()
     )
     schemas["ProblemType"] = {
         "title": "ProblemType",

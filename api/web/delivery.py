@@ -13,7 +13,7 @@ from litestar.response.base import ASGIResponse
 from api.core.errors import NotFound
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE, negotiate
-from api.core.render import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
+from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.store.documents import article_key
 from api.store.reader import Reader
 from api.web import examples

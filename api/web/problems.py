@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Request, Response
@@ -67,91 +67,139 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     available: tuple[str, ...] = msgspec.field(default_factory=tuple)
 
 
-_TYPES: list[tuple[type[VettedError], int, str, str]] = [
-    (InvalidLocale, 400, "invalid-locale", "Invalid locale"),
-    (InvalidParameter, 400, "invalid-parameter", "Invalid parameter"),
-    (ValidationFailed, 422, "validation-failed", "Validation failed"),
-    (ImportRejected, 422, "validation-failed", "Validation failed"),
-    (NothingChanged, 422, "nothing-changed", "Nothing changed"),
-    (Unauthorized, 401, "unauthorized", "Unauthorized"),
-    (Forbidden, 403, "forbidden", "Forbidden"),
-    (NotFound, 404, "not-found", "Not found"),
-    (Conflict, 409, "conflict", "Conflict"),
-    (StaleVersion, 412, "stale-version", "Precondition failed"),
-    (PreconditionRequired, 428, "precondition-required", "Precondition required"),
-    (TooManyRequests, 429, "too-many-requests", "Too many requests"),
-]
-_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
-_HTTP_TYPES = {
-    422: "validation-failed",
+class ProblemType(NamedTuple):
+    """One `type` this server sends: its status, title and what it means (for clients)."""
+
+    status: int
+    title: str
+    meaning: str
+
+
+# Every `type` this server sends; the contract lists them as the ProblemType enum so clients
+# can switch on them, and documents each route's answers from the same text. A name missing
+# here fails at once.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    "bad-request": ProblemType(
+        400, "Bad request", "The request could not be read (a malformed body or header)."
+    ),
+    "invalid-locale": ProblemType(
+        400, "Invalid locale", "`locale` is not a locale code; `available` lists those served."
+    ),
+    "invalid-parameter": ProblemType(
+        400, "Invalid parameter", "A parameter has an invalid value; `errors[].field` names it."
+    ),
+    "unauthorized": ProblemType(
+        401, "Unauthorized", "No bearer token, or an unknown or revoked one."
+    ),
+    "forbidden": ProblemType(
+        403, "Forbidden", "The token's role or locales do not allow this action."
+    ),
+    "not-found": ProblemType(
+        404,
+        "Not found",
+        "No such article, section, version, treatment, draft or catalog.",
+    ),
+    "method-not-allowed": ProblemType(
+        405, "Method not allowed", "The route does not answer this HTTP method."
+    ),
+    "request-timeout": ProblemType(
+        408, "Request timeout", "The request body did not arrive within the body timeout."
+    ),
+    "conflict": ProblemType(
+        409,
+        "Conflict",
+        "The action does not fit the current state (e.g. publishing a draft "
+        "that is not in review).",
+    ),
+    "stale-version": ProblemType(
+        412,
+        "Precondition failed",
+        "`If-Match` names an older ETag: read again, then retry.",
+    ),
+    "too-large": ProblemType(413, "Too large", "The request body is larger than the limit (5 MB)."),
+    "unsupported-media-type": ProblemType(
+        415,
+        "Unsupported media type",
+        "The body's Content-Type or Content-Encoding is not one this route takes.",
+    ),
+    "validation-failed": ProblemType(
+        422,
+        "Validation failed",
+        "The body or upload is invalid; `errors` gives the field or file and line.",
+    ),
+    "nothing-changed": ProblemType(
+        422,
+        "Nothing changed",
+        "The write would change nothing (a draft equal to what it is based on, a revision "
+        "equal to the last, an upload equal to what is stored); nothing was recorded.",
+    ),
+    "precondition-required": ProblemType(
+        428,
+        "Precondition required",
+        "`If-Match` is missing, or `*`: send the exact ETag you last read (and reviewed).",
+    ),
+    "too-many-requests": ProblemType(
+        429,
+        "Too many requests",
+        "Too many requests or failed authentications from this "
+        "address; wait `Retry-After` seconds.",
+    ),
+    "server-error": ProblemType(
+        500, "Server error", "An unexpected error; the server logged it with the request id."
+    ),
+    "busy": ProblemType(
+        503,
+        "Busy",
+        "The database was busy with another write for too long; nothing was changed: "
+        "retry after `Retry-After` seconds.",
+    ),
+}
+# The problem each domain error is (the first class that matches).
+_ERRORS: tuple[tuple[type[VettedError], str], ...] = (
+    (InvalidLocale, "invalid-locale"),
+    (InvalidParameter, "invalid-parameter"),
+    (ValidationFailed, "validation-failed"),
+    (ImportRejected, "validation-failed"),
+    (NothingChanged, "nothing-changed"),
+    (Unauthorized, "unauthorized"),
+    (Forbidden, "forbidden"),
+    (NotFound, "not-found"),
+    (Conflict, "conflict"),
+    (StaleVersion, "stale-version"),
+    (PreconditionRequired, "precondition-required"),
+    (TooManyRequests, "too-many-requests"),
+)
+# The problem an HTTP error raised by Litestar itself is, by status (and what a route's
+# documented answer for that status is called).
+_BY_STATUS = {
     400: "invalid-parameter",
     401: "unauthorized",
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     408: "request-timeout",
+    409: "conflict",
+    412: "stale-version",
     413: "too-large",
     415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
     429: "too-many-requests",
     503: "busy",
 }
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
 # How long a client should wait before retrying a write that found the database locked.
 BUSY_RETRY_AFTER = 2
 
 
-# Every `type` this server sends, with its status and when; the contract lists them as the
-# ProblemType enum so clients can switch on them. A name missing here fails at once.
-PROBLEM_TYPES: dict[str, tuple[int, str]] = {
-    "bad-request": (400, "The request could not be read (a malformed body or header)."),
-    "invalid-locale": (400, "`locale` is not a locale code; `available` lists those served."),
-    "invalid-parameter": (400, "A parameter has an invalid value; `errors[].field` names it."),
-    "unauthorized": (401, "No bearer token, or an unknown or revoked one."),
-    "forbidden": (403, "The token's role or locales do not allow this action."),
-    "not-found": (404, "No such article, section, version, treatment, draft or catalog."),
-    "method-not-allowed": (405, "The route does not answer this HTTP method."),
-    "conflict": (
-        409,
-        "The action does not fit the current state (e.g. publishing a draft "
-        "that is not in review).",
-    ),
-    "stale-version": (412, "`If-Match` names an older ETag: read again, then retry."),
-    "too-large": (413, "The request body is larger than the limit (5 MB)."),
-    "validation-failed": (
-        422,
-        "The body or upload is invalid; `errors` gives the field or file and line.",
-    ),
-    "nothing-changed": (
-        422,
-        "The write would change nothing (a draft equal to what it is based on, a revision "
-        "equal to the last, an upload equal to what is stored); nothing was recorded.",
-    ),
-    "precondition-required": (
-        428,
-        "`If-Match` is missing, or `*`: send the exact ETag you last read (and reviewed).",
-    ),
-    "too-many-requests": (
-        429,
-        "Too many requests or failed authentications from this "
-        "address; wait `Retry-After` seconds.",
-    ),
-    "request-timeout": (408, "The request body did not arrive within the body timeout."),
-    "unsupported-media-type": (
-        415,
-        "The body's Content-Type or Content-Encoding is not one this route takes.",
-    ),
-    "busy": (
-        503,
-        "The database was busy with another write for too long; nothing was changed: "
-        "retry after `Retry-After` seconds.",
-    ),
-    "server-error": (500, "An unexpected error; the server logged it with the request id."),
-}
-
-
-def _problem_type(name: str) -> str:
+def _problem(name: str, detail: str, **fields: Any) -> Problem:
+    """The problem document of type `name` (which must be listed in PROBLEM_TYPES)."""
     if name not in PROBLEM_TYPES:
         raise KeyError(f"problem type {name!r} is not listed in PROBLEM_TYPES")
-    return f"/problems/{name}"
+    kind = PROBLEM_TYPES[name]
+    return Problem(
+        type=f"/problems/{name}", title=kind.title, status=kind.status, detail=detail, **fields
+    )
 
 
 def _send(
@@ -188,34 +236,27 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
 
 def domain_status(exc: VettedError) -> tuple[int, str, str]:
     """The status, problem type and title every answer to `exc` has (API or workspace)."""
-    for kind, status, name, title in _TYPES:
-        if isinstance(exc, kind):
-            return status, _problem_type(name), title
-    return 500, _problem_type("server-error"), "Server error"
+    name = next((name for kind, name in _ERRORS if isinstance(exc, kind)), "server-error")
+    kind = PROBLEM_TYPES[name]
+    return kind.status, f"/problems/{name}", kind.title
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response[bytes]:
-    for kind, status, name, title in _TYPES:
-        if isinstance(exc, kind):
-            available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
-            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-            if isinstance(exc, TooManyRequests):
-                headers = {"Retry-After": str(exc.retry_after)}
-            return _send(
-                Problem(
-                    type=_problem_type(name),
-                    title=title,
-                    status=status,
-                    detail=str(exc),
-                    errors=_fields(exc),
-                    available=available,
-                ),
-                request,
-                headers,
-                # Refused management requests are kept for admins (api.web.refusals).
-                refusal_trace(request, exc, status, _problem_type(name)),
-            )
-    return _unexpected(request, exc)
+    name = next((name for kind, name in _ERRORS if isinstance(exc, kind)), None)
+    if name is None:
+        return _unexpected(request, exc)
+    available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    problem = _problem(name, str(exc), errors=_fields(exc), available=available)
+    return _send(
+        problem,
+        request,
+        headers,
+        # Refused management requests are kept for admins (api.web.refusals).
+        refusal_trace(request, exc, problem.status, problem.type),
+    )
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -244,7 +285,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         detail = f"the request body is larger than the limit of {limit} bytes"
     if errors:
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-    name = _HTTP_TYPES.get(status, "server-error" if status >= 500 else "bad-request")
+    name = _BY_STATUS.get(status, "server-error" if status >= 500 else "bad-request")
     if status == 400 and not errors:
         name = "bad-request"
     headers = dict(exc.headers or {})
@@ -253,17 +294,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         reset = headers.get("RateLimit-Reset", "1")
         headers["Retry-After"] = str(max(1, int(reset))) if reset.isdigit() else "1"
         detail = "too many management requests from this address"
-    return _send(
-        Problem(
-            type=_problem_type(name),
-            title=name.replace("-", " ").capitalize(),
-            status=status,
-            detail=detail,
-            errors=errors,
-        ),
-        request,
-        headers=headers,
-    )
+    return _send(_problem(name, detail, errors=errors), request, headers=headers)
 
 
 def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
@@ -291,11 +322,9 @@ def _database_error(
         extra={"fields": {"request_id": request_id.get()}},
     )
     return _send(
-        Problem(
-            type=_problem_type("busy"),
-            title="Busy",
-            status=503,
-            detail="the database is busy with another write; nothing was changed, "
+        _problem(
+            "busy",
+            "the database is busy with another write; nothing was changed, "
             f"try again in {BUSY_RETRY_AFTER} seconds",
         ),
         request,
@@ -312,15 +341,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
         exc_info=exc,
         extra={"fields": {"request_id": request_id.get()}},
     )
-    return _send(
-        Problem(
-            type=_problem_type("server-error"),
-            title="Server error",
-            status=500,
-            detail="The server could not answer this request.",
-        ),
-        request,
-    )
+    return _send(_problem("server-error", "The server could not answer this request."), request)
 
 
 exception_handlers: ExceptionHandlersMap = {
@@ -336,15 +357,15 @@ def problem_responses(*statuses: int, locale: bool = False) -> dict[int, Respons
     route takes a locale (its 400 may then be `invalid-locale`)."""
     out: dict[int, ResponseSpec] = {}
     for status in statuses:
-        name = _HTTP_TYPES.get(status) or next(n for _, s, n, _ in _TYPES if s == status)
-        problems = [_EXAMPLES.get(name) or _example(name, status, name)]
+        name = _BY_STATUS[status]
+        problems = [_EXAMPLES.get(name) or _example(name, name)]
         if status == 400 and locale:
             problems.insert(0, _EXAMPLES["invalid-locale"])
         out[status] = ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
-            description=_DESCRIPTIONS.get(status, PROBLEM_TYPES[name][1]),
+            description=PROBLEM_TYPES[name].meaning,
             examples=[
                 Example(summary=p.type.rsplit("/", 1)[-1], value=msgspec.to_builtins(p))
                 for p in problems
@@ -355,50 +376,29 @@ def problem_responses(*statuses: int, locale: bool = False) -> dict[int, Respons
 
 def _example(
     name: str,
-    status: int,
     detail: str,
     instance: str = "/v1/articles/stem-cell-therapy-for-hair-loss",
     **fields: Any,
 ) -> Problem:
-    return Problem(
-        type=_problem_type(name),
-        title=next((t for _, _, n, t in _TYPES if n == name), name.replace("-", " ").capitalize()),
-        status=status,
-        detail=detail,
-        instance=instance,
-        **fields,
-    )
+    return _problem(name, detail, instance=instance, **fields)
 
 
-_DESCRIPTIONS = {
-    400: "A parameter has an invalid value; `errors` names it.",
-    404: "No such article, section, version or treatment.",
-    408: "The request body did not arrive within the body timeout.",
-    413: "The request body is larger than the limit (5 MB).",
-    415: "The body's Content-Type or Content-Encoding is not one this route takes.",
-    503: "The database was busy with another write for too long; nothing was changed. "
-    "Retry after `Retry-After` seconds.",
-    422: "The body or upload failed validation; `errors` gives field or file:line.",
-}
 # The documented examples are answers the server really gives (a test sends the requests).
 _LOCALE_DETAIL = "'e$' is not a valid locale code; available: ar, en, es, fr"
 _EXAMPLES = {
     "invalid-locale": _example(
         "invalid-locale",
-        400,
         f"locale: {_LOCALE_DETAIL}",
         errors=(InvalidField(field="locale", message=_LOCALE_DETAIL),),
         available=("ar", "en", "es", "fr"),
     ),
     "invalid-parameter": _example(
         "invalid-parameter",
-        400,
         "version: 'abc' is not a whole number in digits",
         errors=(InvalidField(field="version", message="'abc' is not a whole number in digits"),),
     ),
     "not-found": _example(
         "not-found",
-        404,
         "no published article 'hair-growth-pills'",
         "/v1/articles/hair-growth-pills",
     ),

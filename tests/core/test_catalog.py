@@ -272,3 +272,35 @@ def test_translations_and_their_msgids_are_stored_in_nfc() -> None:
 def test_a_regional_catalog_declaring_its_region_is_the_languages() -> None:
     data = PO.replace("Language: es", "Language: es_ES").encode()
     assert parse_catalog(data, "es.po", "es", KNOWN).locale == "es"
+
+
+# A catalog of several parts (the checks read a large file in runs of 2,000 entries).
+MANY = [f"demo/many/p{n}" for n in range(4500)]
+LONG_PO = PO + "".join(_entry(context, f"Text {n}", f"Texto {n}") for n, context in enumerate(MANY))
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.rindex(needle)].count("\n") + 1
+
+
+def test_a_large_catalog_parses_with_the_lines_of_the_whole_file() -> None:
+    parsed = parse_catalog(LONG_PO.encode(), "es.po", "es", {*KNOWN, *MANY})
+    last = parsed.entries[-1]
+    assert last.context == MANY[-1]
+    assert last.line == _line_of(LONG_PO, f'msgid "Text {len(MANY) - 1}"')  # its msgid line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('msgstr "Texto 4321"', "msgstr Texto 4321", "not a valid PO line"),
+        ('msgstr "Texto 3210"', 'msgstr "Texto\\q"', "invalid escape"),
+        ('msgctxt "demo/many/p4400"', 'msgctxt "demo/many/p7"', "at lines"),
+    ],
+)
+def test_an_error_deep_in_a_large_catalog_names_its_line(old: str, new: str, message: str) -> None:
+    text = LONG_PO.replace(old, new)
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(text.encode(), "es.po", "es", {*KNOWN, *MANY})
+    assert message in caught.value.detail
+    assert caught.value.line == _line_of(text, new)

@@ -9,6 +9,7 @@ import pytest
 from api.core.content import (
     MAX_ARTICLE_BLOCKS,
     MAX_ARTICLE_CHARS,
+    MAX_SECTION_DEPTH,
     dump_yaml,
     parse_article,
     parse_treatments,
@@ -276,3 +277,26 @@ def test_an_article_has_a_size_limit(count: int, length: int, message: str) -> N
         parse_article(_paragraphs(count, length), "demo.yaml")
     assert message in caught.value.detail
     assert parse_article(_paragraphs(MAX_ARTICLE_CHARS // 10_000 - 1, 10_000), "demo.yaml")
+
+
+def _nested(levels: int) -> str:
+    """An article whose sections nest `levels` deep, one paragraph in the deepest."""
+    out, ids = "slug: demo\ntitle: Demo\nsections:\n", "s"
+    for level in range(levels):
+        pad = "  " * (2 * level)
+        out += f"{pad}- id: {ids}\n{pad}  sections:\n" if level < levels - 1 else ""
+        if level < levels - 1:
+            ids += "/s"
+    pad = "  " * (2 * (levels - 1))
+    return out + f"{pad}- id: {ids}\n{pad}  blocks:\n{pad}  - {{type: paragraph, id: p, text: x}}\n"
+
+
+def test_sections_nest_at_most_six_levels_deep() -> None:
+    deepest = parse_article(_nested(MAX_SECTION_DEPTH), "demo.yaml")
+    assert max(s.id.count("/") for s in walk_sections(deepest.sections)) == MAX_SECTION_DEPTH - 1
+    text = _nested(MAX_SECTION_DEPTH + 1)
+    with pytest.raises(ValidationFailed) as caught:
+        parse_article(text, "demo.yaml")
+    assert caught.value.detail == f"sections nest at most {MAX_SECTION_DEPTH} levels deep"
+    assert caught.value.path == "$.sections[0]" + ".sections[0]" * MAX_SECTION_DEPTH
+    assert caught.value.line == text.count("\n") - 2

@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from api.core.render import BlockOut
+from api.core.output import BlockOut
 from api.web import problems
 from api.web.contract import UNKNOWN_BLOCK
 from tests.conftest import ROOT, SLUG
@@ -220,7 +220,7 @@ def test_problem_types_are_listed_for_clients_to_switch_on() -> None:
     schemas = CONTRACT["components"]["schemas"]
     listed = schemas["ProblemType"]["enum"]
     assert listed == [f"/problems/{name}" for name in problems.PROBLEM_TYPES]
-    emitted = {name for _, _, name, _ in problems._TYPES} | set(problems._HTTP_TYPES.values())
+    emitted = {name for _, name in problems._ERRORS} | set(problems._BY_STATUS.values())
     assert emitted | {"bad-request", "server-error"} == set(problems.PROBLEM_TYPES)
     assert {"$ref": "#/components/schemas/ProblemType"} in schemas["Problem"]["properties"]["type"][
         "anyOf"

@@ -1,0 +1,241 @@
+"""What readers get: the shapes of rendered articles, sections, lists and treatment records.
+
+These Structs are the delivery contract (`openapi.yaml` is generated from them); `render`
+fills them at publish time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from api.core.locales import TextDirection
+from api.core.model import (
+    Audience,
+    CalloutKind,
+    CostBasis,
+    DurationUnit,
+    FactKind,
+    Form,
+    RegulatoryStatus,
+    TreatmentKind,
+)
+
+__all__ = [
+    "ArticleOut",
+    "ArticleSummary",
+    "BlockOut",
+    "CalloutOut",
+    "CautionOut",
+    "Completeness",
+    "EvidenceOut",
+    "FactOut",
+    "Fallback",
+    "FallbackReason",
+    "FaqOut",
+    "FormOut",
+    "LocalizedText",
+    "ParagraphOut",
+    "RegulationOut",
+    "SafetyFlag",
+    "SectionDocument",
+    "SectionOut",
+    "TextLocale",
+    "TreatmentOut",
+    "TreatmentRefOut",
+    "VersionInfo",
+]
+
+TextLocale = Annotated[
+    str, msgspec.Meta(description="The locale this text is actually in (BCP 47).")
+]
+Fallback = Annotated[
+    bool,
+    msgspec.Meta(
+        description="True when no current, reviewed translation exists for the response "
+        "locale and this text comes from a fallback locale."
+    ),
+]
+
+FallbackReason = Annotated[
+    Literal["safety-text-untranslated"],
+    msgspec.Meta(
+        description="Why this whole section (or treatment record) is served in a fallback "
+        "locale: its safety-bearing text has no current, reviewed translation in the response "
+        "locale, and warnings are never served in another language than the rest."
+    ),
+]
+SafetyFlag = Annotated[
+    bool,
+    msgspec.Meta(
+        description="The block states a risk, a regulatory status, an uncertainty or "
+        "eligibility; it is never served in another locale than the rest of its section."
+    ),
+]
+
+
+class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
+    """A text outside a block, with the locale it is in."""
+
+    text: str
+    locale: TextLocale
+    fallback: Fallback
+
+
+class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+    id: str
+    text: str
+    safety: SafetyFlag
+    locale: TextLocale
+    fallback: Fallback
+
+
+class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+    id: str
+    question: str
+    answer: str
+    safety: SafetyFlag
+    locale: TextLocale
+    fallback: Fallback
+
+
+class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+    id: str
+    kind: CalloutKind
+    text: str
+    safety: SafetyFlag
+    locale: TextLocale
+    fallback: Fallback
+
+
+class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
+    id: str
+    treatment: str
+    name: str
+    locale: TextLocale
+    fallback: Fallback
+
+
+class FactOut(msgspec.Struct, tag="fact", frozen=True, kw_only=True, omit_defaults=True):
+    id: str
+    kind: FactKind
+    min: int | float
+    max: int | float
+    unit: DurationUnit | None = None
+    currency: str | None = None
+    per: CostBasis | None = None
+    treatment: str | None = None
+    display: str
+    locale: TextLocale
+    fallback: Fallback
+
+
+BlockOut = ParagraphOut | FaqOut | CalloutOut | TreatmentRefOut | FactOut
+
+
+class SectionOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    heading: LocalizedText | None
+    blocks: tuple[BlockOut, ...]
+    sections: tuple[SectionOut, ...]
+    fallback_reason: FallbackReason | None
+
+
+class Completeness(msgspec.Struct, frozen=True, kw_only=True):
+    translated: int
+    total: int
+    ratio: float
+
+
+class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    number: int
+    content_hash: str
+    published_at: str
+
+
+class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    published_at: str
+    locale: str
+    dir: TextDirection
+    title: LocalizedText
+    audience: tuple[str, ...]
+    completeness: Completeness
+    safety_coverage: Completeness
+    sections: tuple[SectionOut, ...]
+
+
+class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    locale: str
+    dir: TextDirection
+    section: SectionOut
+
+
+class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    version: int
+    content_hash: str
+    published_at: str
+    locale: str
+    title: LocalizedText
+    completeness: Completeness
+    safety_coverage: Completeness
+
+
+class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
+    status: RegulatoryStatus
+    forms: tuple[Form, ...]
+    statement: LocalizedText
+
+
+class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A form with how (`qualifier`) and for whom (`condition`) the text says it is used."""
+
+    form: Form
+    qualifier: LocalizedText | None = None
+    condition: LocalizedText | None = None
+
+
+class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    statement: LocalizedText
+    audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
+    reason: LocalizedText | None = None
+
+
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The article's words behind one claim of a record."""
+
+    claim: Annotated[
+        str,
+        msgspec.Meta(
+            description="The claim: `kind`, `forms/<form>`, `audience/<audience>`, "
+            "`regulatory/<n>`, `suitable_for`, `cautions/<n>` or `requirements/<n>`."
+        ),
+    ]
+    block: Annotated[
+        str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
+    ]
+    quote: LocalizedText
+
+
+class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    id: str
+    name: LocalizedText
+    kind: TreatmentKind
+    forms: tuple[Form, ...]
+    form_details: tuple[FormOut, ...] = msgspec.field(default_factory=tuple)
+    regulatory: tuple[RegulationOut, ...] = msgspec.field(default_factory=tuple)
+    audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
+    suitable_for: LocalizedText | None = None
+    cautions: tuple[CautionOut, ...] = msgspec.field(default_factory=tuple)
+    requirements: tuple[LocalizedText, ...] = msgspec.field(default_factory=tuple)
+    evidence: tuple[EvidenceOut, ...]
+    article: str
+    section: str
+    fallback_reason: FallbackReason | None = None

@@ -1,0 +1,137 @@
+"""Rendered bytes are stored once per content: keys point at blobs, identical bytes share
+one blob and one compression, and bytes no key holds any more are deleted."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import sqlite_utils
+from msgspec.structs import replace
+
+from api.core.model import Paragraph
+from api.sources import catalog_path, read_content
+from api.store.catalogs import approve_catalog, pending_review
+from api.store.documents import COMPRESS_MIN_BYTES, get_document, put_bytes, strong_etag
+from api.store.importer import import_content
+from api.store.schema import open_database, transaction
+from api.store.versions import latest_version, load_article
+from tests.conftest import EDITOR, REVIEWER, SLUG
+from tests.editing import publish_change, roll_back
+
+BIG = b'{"text":"' + b"x" * COMPRESS_MIN_BYTES + b'"}'
+
+
+@contextmanager
+def compressions() -> Iterator[list[int]]:
+    """Counts calls of `compressed`, the expensive part of storing a document."""
+    calls: list[int] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        code = frame.f_code
+        if event == "call" and code.co_name == "compressed" and "documents" in code.co_filename:
+            calls.append(1)
+
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(None)
+
+
+def _keys(db: sqlite_utils.Database) -> dict[str, str]:
+    return dict(db.execute("SELECT key, etag FROM documents").fetchall())
+
+
+def _blobs(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT etag, rowid FROM blobs").fetchall())
+
+
+def _assert_no_orphans(db: sqlite_utils.Database) -> None:
+    assert set(_blobs(db)) == set(_keys(db).values())
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_identical_bytes_under_two_keys_are_stored_and_compressed_once(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "v.db")
+    with transaction(db), compressions() as calls:
+        assert put_bytes(db, "a", BIG) and put_bytes(db, "b", BIG)
+        assert not put_bytes(db, "a", BIG)  # already there: nothing written
+    assert len(calls) == 1
+    assert _keys(db) == {"a": strong_etag(BIG), "b": strong_etag(BIG)}
+    assert len(_blobs(db)) == 1
+    first, second = get_document(db, "a"), get_document(db, "b")
+    assert first == second and first is not None and first.br is not None
+    assert first.body == BIG
+
+
+def test_a_blob_goes_with_the_last_key_that_holds_it(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "v.db")
+    other = BIG.replace(b"x", b"y")
+    with transaction(db):
+        put_bytes(db, "a", BIG)
+        put_bytes(db, "b", BIG)
+        put_bytes(db, "a", other)
+    # "b" still holds the old bytes: they stay.
+    assert set(_blobs(db)) == {strong_etag(BIG), strong_etag(other)}
+    with transaction(db):
+        put_bytes(db, "b", other)
+    assert set(_blobs(db)) == {strong_etag(other)}
+    _assert_no_orphans(db)
+
+
+def test_publishes_and_rollbacks_leave_no_bytes_behind(db_path: Path) -> None:
+    db = open_database(db_path)
+    _assert_no_orphans(db)
+    blobs = len(_blobs(db))
+    article = load_article(db, SLUG, 1)
+    for n in range(3):
+        publish_change(db, replace(article, title=f"{article.title} ({n})"))
+    roll_back(db, SLUG, 1)
+    # Every publish replaces the lists, the locale metadata and the four bundles; what they
+    # held before is gone, so the store grows by the new versions' own documents only.
+    _assert_no_orphans(db)
+    head = latest_version(db, SLUG)
+    assert head is not None and head.number == 5
+    per_version = sum(1 for key in _keys(db) if key.startswith(f"article/{SLUG}/1/")) + sum(
+        1 for key in _keys(db) if key.startswith(f"section/{SLUG}/1/")
+    )
+    assert len(_blobs(db)) == blobs + 4 * per_version
+
+
+def test_a_catalog_approval_stores_and_compresses_only_what_it_changes(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    po = catalog_path(tree / "locales", "es")
+    po.write_text(po.read_text().replace("Las células madre", "Las celulas madre", 1))
+    import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
+    # A second version, so the approval renders two versions of the article again.
+    article = load_article(db, SLUG, 1)
+    section = article.sections[0]
+    first = section.blocks[0]
+    assert isinstance(first, Paragraph)
+    changed = replace(first, text=first.text.replace("a revolutionary", "an"))
+    blocks = (changed, *section.blocks[1:])
+    publish_change(
+        db, replace(article, sections=(replace(section, blocks=blocks), *article.sections[1:]))
+    )
+    keys, blobs = _keys(db), _blobs(db)
+
+    with compressions() as calls:
+        approve_catalog(db, replace(REVIEWER, locales=("es",)), "es", pending_review(db, "es").etag)
+
+    after = _keys(db)
+    moved = {key for key in after if keys.get(key) != after[key]}
+    # Both versions are rendered again; only Spanish documents (and what lists them) change.
+    assert any(key.startswith(f"section/{SLUG}/1/es/") for key in moved)
+    assert any(key.startswith(f"section/{SLUG}/2/es/") for key in moved)
+    assert not any("/en/" in key or "/fr/" in key or "/ar/" in key for key in moved)
+    new = {after[key] for key in moved} - set(blobs)
+    assert len(calls) == len(new)
+    # Every unchanged document still points at the very row it did: nothing rewritten.
+    kept = _blobs(db)
+    assert all(kept[etag] == blobs[etag] for key, etag in after.items() if key not in moved)
+    _assert_no_orphans(db)
