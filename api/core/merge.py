@@ -9,7 +9,8 @@ author resolves it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import msgspec
 
@@ -19,6 +20,7 @@ from api.core.model import Article, Block, Section, TreatmentCatalog, walk_secti
 __all__ = [
     "MergeConflict",
     "MergeResult",
+    "Side",
     "merge_articles",
     "merge_treatments",
     "treatment_units",
@@ -28,6 +30,8 @@ __all__ = [
 
 _MISSING: Any = None
 Unit = Any
+Side = Literal["draft", "head"]
+"""How the author resolves a conflicting unit: keep their draft's, or take the head's."""
 
 
 class MergeConflict(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,11 +93,15 @@ def treatment_units(catalog: TreatmentCatalog) -> dict[str, Unit]:
 
 
 def merge_treatments(
-    base: TreatmentCatalog, draft: TreatmentCatalog, head: TreatmentCatalog
+    base: TreatmentCatalog,
+    draft: TreatmentCatalog,
+    head: TreatmentCatalog,
+    take: Mapping[str, Side] | None = None,
 ) -> tuple[TreatmentCatalog | None, tuple[MergeConflict, ...]]:
-    """`draft`'s record changes (made from `base`) applied on top of `head`, record by record."""
+    """`draft`'s record changes (made from `base`) applied on top of `head`, record by record
+    (a conflicting record named in `take` resolved to that side)."""
     merged, conflicts = _merge_units(
-        treatment_units(base), treatment_units(draft), treatment_units(head)
+        treatment_units(base), treatment_units(draft), treatment_units(head), take or {}
     )
     if conflicts:
         return None, conflicts
@@ -104,7 +112,7 @@ def merge_treatments(
 
 
 def _merge_units(
-    b: dict[str, Unit], d: dict[str, Unit], h: dict[str, Unit]
+    b: dict[str, Unit], d: dict[str, Unit], h: dict[str, Unit], take: Mapping[str, Side]
 ) -> tuple[dict[str, Unit], tuple[MergeConflict, ...]]:
     merged: dict[str, Unit] = {}
     conflicts: list[MergeConflict] = []
@@ -114,6 +122,8 @@ def _merge_units(
             value = theirs
         elif theirs in (old, ours):
             value = ours
+        elif key in take:
+            value = ours if take[key] == "draft" else theirs
         else:
             conflicts.append(
                 MergeConflict(
@@ -126,9 +136,12 @@ def _merge_units(
     return merged, tuple(conflicts)
 
 
-def merge_articles(base: Article, draft: Article, head: Article) -> MergeResult:
-    """`draft` (made from `base`) applied on top of `head`."""
-    merged, conflicts = _merge_units(units(base), units(draft), units(head))
+def merge_articles(
+    base: Article, draft: Article, head: Article, take: Mapping[str, Side] | None = None
+) -> MergeResult:
+    """`draft` (made from `base`) applied on top of `head`; a conflicting unit named in
+    `take` is resolved to that side (how an author resolves conflicts block by block)."""
+    merged, conflicts = _merge_units(units(base), units(draft), units(head), take or {})
     if conflicts:
         return MergeResult(article=None, conflicts=conflicts)
     article = _rebuild(draft, merged)

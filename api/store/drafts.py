@@ -5,6 +5,8 @@ Each public function here is one write transaction with its audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 import sqlite_utils
 
@@ -13,7 +15,7 @@ from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impac
 from api.core.content import check_references
 from api.core.errors import Conflict, NotFound, NothingChanged
 from api.core.evidence import StaleClaim, stale_claims
-from api.core.merge import MergeConflict, MergeResult, merge_articles, merge_treatments
+from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.review import ReviewTarget, check_review
@@ -406,23 +408,26 @@ class Merged(msgspec.Struct, frozen=True, kw_only=True):
     conflicts: tuple[MergeConflict, ...]
 
 
-def merged_content(db: sqlite_utils.Database, draft: Draft) -> tuple[Article, Merged]:
+def merged_content(
+    db: sqlite_utils.Database, draft: Draft, take: Mapping[str, Side] | None = None
+) -> tuple[Article, Merged]:
     """The draft's article, and what publishing it now would publish: the draft itself when
     it is based on the head, else its changes merged onto the head block by block (and the
-    treatment records record by record)."""
+    treatment records record by record). `take` resolves conflicting units to a side, as
+    the author chooses them."""
     _, article = get_draft(db, draft.id)
     if draft.base_version in (0, draft.head_version):
         result = MergeResult(article=article, conflicts=())
     else:
         base = load_article(db, draft.slug, draft.base_version)
         head = load_article(db, draft.slug, draft.head_version)
-        result = merge_articles(base, article, head)
+        result = merge_articles(base, article, head, take)
     proposed = draft_treatments(db, draft)
     records: TreatmentCatalog | None = proposed
     record_conflicts: tuple[MergeConflict, ...] = ()
     if proposed is not None and draft.treatments_base != draft.treatments_head:
         records, record_conflicts = merge_treatments(
-            load_treatments(db, draft.treatments_base), proposed, load_treatments(db)
+            load_treatments(db, draft.treatments_base), proposed, load_treatments(db), take
         )
     conflicts = (*result.conflicts, *record_conflicts)
     return article, Merged(

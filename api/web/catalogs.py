@@ -47,7 +47,7 @@ from api.web.examples import LocalePath
 from api.web.manage import MAX_ID, Rejection
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "document_catalog_upload"]
+__all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
 
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 MULTIPART = "multipart/form-data"
@@ -168,7 +168,7 @@ class CatalogsController(Controller):
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(_stage_upload, writer, principal, locale, body)
+        return await sync_to_thread(stage_upload, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -279,9 +279,11 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
 
 
-def _stage_upload(
+def stage_upload(
     writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
 ) -> PendingCatalog:
+    """An uploaded .po checked and staged for review: the one path of every upload, from
+    the API or the workspace's form."""
     tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
     content = published_content(writer)

@@ -45,7 +45,7 @@ from api.web.bodies import refuse_unreadable_json
 from api.web.examples import SlugPath
 from api.web.problems import problem_responses
 
-__all__ = ["MAX_ID", "DraftsController"]
+__all__ = ["MAX_ID", "DraftsController", "validated_content"]
 
 # SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
 MAX_ID = 2**63 - 1
@@ -139,19 +139,25 @@ def _out(
     return Response(body, headers={"ETag": draft.etag})
 
 
-def _validated(
-    db: sqlite_utils.Database, slug: str, data: JSONBody[DraftInput]
+def validated_content(
+    db: sqlite_utils.Database,
+    slug: str,
+    article: Article,
+    treatments: TreatmentCatalog | None,
+    prefix: str = "$",
 ) -> tuple[Article, TreatmentCatalog | None]:
-    """The draft's content as it may be stored, checked like files are (`vetted check`)."""
-    if data.article.slug != slug:
+    """A draft's content as it may be stored, checked like files are (`vetted check`): the
+    one check of every draft, from the API's JSON or the workspace's forms. Errors name the
+    field below `prefix` (`$.article`, `$.treatments` for the API's body)."""
+    if article.slug != slug:
         raise ValidationFailed(
-            f"article.slug {data.article.slug!r} does not match the path {slug!r}",
-            path="$.article.slug",
+            f"article.slug {article.slug!r} does not match the path {slug!r}",
+            path=f"{prefix}.article.slug",
         )
-    article = check_article(data.article, prefix="$.article")
+    article = check_article(article, prefix=f"{prefix}.article")
     treatments = (
-        check_treatments(data.treatments, prefix="$.treatments")
-        if data.treatments is not None
+        check_treatments(treatments, prefix=f"{prefix}.treatments")
+        if treatments is not None
         else None
     )
     # Treatments point into every published article, so the draft is checked in place of
@@ -250,7 +256,7 @@ class DraftsController(Controller):
         """Start a draft of a whole article: a new one, or a change to the published version
         you read (send its ETag from the article head as If-Match; 428 without it)."""
         authorize(principal, "draft.write")
-        article, treatments = _validated(writer, slug, data)
+        article, treatments = validated_content(writer, slug, data.article, data.treatments)
         draft = create_draft(
             writer, principal, article, data.message, if_match, treatments=treatments
         )
@@ -295,7 +301,7 @@ class DraftsController(Controller):
         """Replace the draft's content with a new revision."""
         authorize(principal, "draft.write")
         draft, _ = get_draft(writer, draft_id)
-        article, treatments = _validated(writer, draft.slug, data)
+        article, treatments = validated_content(writer, draft.slug, data.article, data.treatments)
         return _out(
             update_draft(
                 writer,

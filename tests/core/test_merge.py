@@ -88,3 +88,13 @@ def test_sections_survive_the_round_trip(content: ContentSet) -> None:
     assert merge_articles(article, article, article).article == article
     nested = next(s for s in article.sections if s.sections)
     assert isinstance(nested, Section)
+
+
+def test_the_author_resolves_conflicts_block_by_block(content: ContentSet) -> None:
+    base = content.articles[0]
+    draft = _edit(_edit(base, 0, 0, "Mine."), 0, 1, "Mine too.")
+    head = _edit(_edit(base, 0, 0, "Theirs."), 0, 1, "Theirs too.")
+    first, second = (f"block:{base.sections[0].id}/{b.id}" for b in base.sections[0].blocks[:2])
+    assert len(merge_articles(base, draft, head, {first: "draft"}).conflicts) == 1
+    resolved = merge_articles(base, draft, head, {first: "draft", second: "head"}).article
+    assert resolved == _edit(_edit(base, 0, 0, "Mine."), 0, 1, "Theirs too.")

@@ -22,6 +22,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 # when VETTED_README_SCREENSHOTS=1 (`VETTED_README_SCREENSHOTS=1 pytest tests/workspace`).
 README_SHOTS = {
     "dashboard-reviewer": "dashboard.png",
+    "correction-review": "review.png",
+    "correction-catalog-review": "catalog-review.png",
 }
 README_DIR = ROOT / "docs" / "workspace"
 AXE = ROOT / "contract" / "node_modules" / "axe-core" / "axe.min.js"

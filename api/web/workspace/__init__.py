@@ -12,12 +12,19 @@ from litestar.types import ControllerRouterHandler
 from api.web.workspace.admin import AdminController
 from api.web.workspace.article import ArticlesController
 from api.web.workspace.assets import static_asset
+from api.web.workspace.catalog_review import CatalogReviewController
+from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
+from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
+from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.records import RecordsController
+from api.web.workspace.review import ReviewController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
+from api.web.workspace.translator import TranslatorController
 
 __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router"]
 
@@ -27,7 +34,20 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ArticlesController,
     HistoryController,
     AdminController,
+    EditorController,
+    ConflictsController,
+    RecordsController,
+    ReviewController,
+    CatalogReviewController,
+    TranslatorController,
 ]
+NAV_EXTENSIONS.extend(
+    [
+        (N_("Drafts"), "/drafts", "draft.read"),
+        (N_("Review"), "/review", "draft.review"),
+        (N_("Translations"), "/catalogs", "catalog.read"),
+    ]
+)
 
 
 def workspace_router() -> Router:

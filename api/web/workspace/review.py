@@ -1,0 +1,257 @@
+"""Reviewing a draft: its changes word by word, its message, authors and revisions, the
+translations it leaves stale per locale, and approve (publish) or reject with a comment.
+
+Who may is the review rule's (`api.core.review`): the buttons say its reason when it
+refuses, and the same store functions refuse a posted form anyway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import sqlite_utils
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from api.core.access import Principal, access_refusal, authorize
+from api.core.changes import DraftDiff, LocaleImpact
+from api.core.errors import ValidationFailed
+from api.core.locales import text_direction
+from api.core.merge import MergeConflict
+from api.core.review import ReviewTarget, review_refusal
+from api.core.worddiff import WordRun, word_diff
+from api.store.drafts import draft_diff, get_draft, list_drafts, publish_draft, reject_draft
+from api.store.translations import article_catalogs
+from api.web.workspace.base import WorkspaceController
+from api.web.workspace.changes_view import (
+    Action,
+    ChangeView,
+    action,
+    change_views,
+    field_label,
+    readable,
+)
+from api.web.workspace.layout import flash, render, ui
+
+__all__ = ["ReviewController"]
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+_MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class StaleMessage:
+    """A translation the draft leaves stale: readers of the locale get the source text
+    (marked as a fallback) until a translator catches up."""
+
+    context: str
+    translation: str
+
+
+@dataclass(frozen=True)
+class ImpactView:
+    locale: str
+    dir: str
+    impact: LocaleImpact
+    stale: tuple[StaleMessage, ...]
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    unit: str
+    label: str
+    mine: tuple[WordRun, ...]
+    theirs: tuple[WordRun, ...]
+    conflict: MergeConflict
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """What a reviewer must see before publishing, and what they may do."""
+
+    diff: DraftDiff
+    slug: str
+    changes: tuple[ChangeView, ...]
+    against_head: tuple[ChangeView, ...]
+    impact: tuple[ImpactView, ...]
+    conflicts: tuple[ConflictView, ...]
+    publish: Action
+    reject: Action
+    comment: str
+    comment_error: str | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """Drafts waiting for a reviewer."""
+
+    drafts: tuple[Any, ...]
+
+
+def _review_refusal(
+    principal: Principal, diff: DraftDiff, step: str, status_ok: bool
+) -> str | None:
+    # The review rule first: it says in a person's words why a role or an author may not.
+    return (
+        review_refusal(principal, "publish", ReviewTarget.source(diff.authors))
+        or access_refusal(principal, "draft.review")
+        or (None if status_ok else f"cannot {step} a draft that is {diff.status}")
+    )
+
+
+def _impact(writer: sqlite_utils.Database, slug: str, diff: DraftDiff) -> tuple[ImpactView, ...]:
+    catalogs = article_catalogs(writer, slug, [i.locale for i in diff.impact])
+    out = []
+    for impact in diff.impact:
+        lookup = catalogs.get(impact.locale, {})
+        by_context = {context: text for (context, _), text in lookup.items() if text}
+        out.append(
+            ImpactView(
+                locale=impact.locale,
+                dir=text_direction(impact.locale),
+                impact=impact,
+                stale=tuple(
+                    StaleMessage(context=c, translation=by_context.get(c, ""))
+                    for c in impact.loses_translation
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def review_page(
+    writer: sqlite_utils.Database,
+    principal: Principal,
+    draft_id: int,
+    comment: str = "",
+    comment_error: str | None = None,
+) -> ReviewPage:
+    """The review page of a draft for `principal`."""
+    diff = draft_diff(writer, draft_id)
+    draft, _ = get_draft(writer, draft_id)
+    in_review = diff.status == "in_review"
+    publish = _review_refusal(principal, diff, "publish", in_review)
+    if publish is None and diff.conflicts:
+        publish = "the draft conflicts with a newer version: its author must resolve that first"
+    if publish is None and diff.stale_claims:
+        publish = "the treatment records quote words this draft removes: update them first"
+    return ReviewPage(
+        diff=diff,
+        slug=draft.slug,
+        changes=change_views(diff.against_base),
+        against_head=change_views(diff.against_head)
+        if diff.base_version not in (0, diff.head_version)
+        else (),
+        impact=_impact(writer, draft.slug, diff),
+        conflicts=tuple(
+            ConflictView(
+                unit=c.unit,
+                label=field_label(c.unit),
+                mine=word_diff(readable(c.unit, c.base), readable(c.unit, c.draft)),
+                theirs=word_diff(readable(c.unit, c.base), readable(c.unit, c.head)),
+                conflict=c,
+            )
+            for c in diff.conflicts
+        ),
+        publish=action(publish),
+        reject=action(_review_refusal(principal, diff, "reject", in_review)),
+        comment=comment,
+        comment_error=comment_error,
+    )
+
+
+class ReviewController(WorkspaceController):
+    """The review queue, a draft's review page, approve and reject."""
+
+    path = "/"
+
+    @get("/review", sync_to_thread=True)
+    def queue(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+    ) -> Template:
+        authorize(principal, "draft.read")
+        page = QueuePage(drafts=tuple(list_drafts(writer, "in_review")))
+        return render(request, "review_queue.html", page, title=ui(request).gettext("Review"))
+
+    @get("/drafts/{draft_id:int}/review", sync_to_thread=True)
+    def review(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+    ) -> Template:
+        authorize(principal, "draft.read")
+        page = review_page(writer, principal, draft_id)
+        text = ui(request)
+        return render(
+            request, "review.html", page, title=text.gettext("Review draft %(id)s", id=draft_id)
+        )
+
+    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True)
+    def publish(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        data: FormData,
+    ) -> Redirect:
+        # The same checks, in the same order, as POST /v1/manage/drafts/{id}/publish.
+        authorize(principal, "draft.review")
+        etag = data.get("etag")
+        row = publish_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None)
+        text = ui(request)
+        return Redirect(
+            f"/workspace/drafts/{draft_id}/review",
+            status_code=303,
+            cookies=[
+                flash(
+                    request,
+                    text.gettext(
+                        "Published: version %(n)s of %(slug)s is what readers get now.",
+                        n=row.number,
+                        slug=row.slug,
+                    ),
+                )
+            ],
+        )
+
+    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True)
+    def reject(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        draft_id: FromPath[int],
+        data: FormData,
+    ) -> Template | Redirect:
+        authorize(principal, "draft.review")
+        comment = str(data.get("comment") or "").strip()
+        text = ui(request)
+        if not comment or len(comment) > _MAX_COMMENT:
+            error = ValidationFailed(
+                text.gettext("Say why: the author reads this comment (at most 2000 characters)."),
+                path="comment",
+            )
+            page = review_page(writer, principal, draft_id, comment, error.detail)
+            return render(
+                request,
+                "review.html",
+                page,
+                title=text.gettext("Review draft %(id)s", id=draft_id),
+                status_code=422,
+            )
+        etag = data.get("etag")
+        reject_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None, comment)
+        return Redirect(
+            f"/workspace/drafts/{draft_id}/review",
+            status_code=303,
+            cookies=[flash(request, text.gettext("Sent back to its author with your comment."))],
+        )
