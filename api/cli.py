@@ -20,7 +20,7 @@ from api.core.errors import (
     InvalidSetting,
     VettedError,
 )
-from api.core.messages import Message, current_messages
+from api.core.messages import current_messages
 from api.sources import ContentReader, ContentSet, catalog_path
 
 __all__ = ["main"]
@@ -54,12 +54,12 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
     """The files, read and validated (the catalogs one at a time, as the reader is read),
     naming every catalog entry that translates a source text readers no longer get: it
     is never served (its block falls back), which a translator should hear about."""
-    current: list[Message] = []
     read: list[ContentSet] = []  # (not the reader itself: no cycle keeps it alive)
 
     def warn(catalog: ParsedCatalog) -> None:
-        if not current:
-            current.extend(current_messages(list(read[0].articles), read[0].treatments))
+        # Made again for each catalog (~0.5 s for 1,000 articles) rather than held while
+        # the next one is parsed (~30 MB).
+        current = current_messages(list(read[0].articles), read[0].treatments)
         file = catalog_path(locales, catalog.locale).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")

@@ -165,7 +165,7 @@ class ContentReader:
     def read_catalogs(self, each: Callable[[ParsedCatalog], None]) -> None:
         """Parse and validate every catalog in turn, calling `each` with it while no error
         has been found (the parsed catalog is dropped before the next is read); then raise
-        ImportRejected listing every error, if any."""
+        ImportRejected listing every error, if any. Called once per reader."""
         errors = self.errors
         for found in self._catalogs:
             if isinstance(found, ValidationFailed):
