@@ -6,6 +6,7 @@ Reads every file into validated core values, collecting every error with its fil
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -20,6 +21,7 @@ from api.core.negotiation import canonical_locale
 __all__ = [
     "CATALOG_DOMAIN",
     "TEMPLATE_FILE",
+    "ContentReader",
     "ContentSet",
     "catalog_path",
     "read_content",
@@ -48,81 +50,156 @@ def catalog_path(locales_dir: Path, locale: str) -> Path:
     return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
 
 
+class ContentReader:
+    """The content of record read in two steps, so that at most one parsed catalog is held
+    at a time (a 1,000-article catalog is ~45 MB on disk and ~70 MB parsed).
+
+    Constructing it reads and validates the articles, the treatments and the template, and
+    finds the catalogs; `content` holds them (with no catalogs). `read_catalogs` then
+    parses and validates each catalog in turn and hands it over while nothing invalid has
+    been found; once all are read it raises ImportRejected listing every error, of the
+    articles and treatments as of the catalogs. The validation is the same as
+    `read_content`'s: that function is this reader keeping every catalog.
+    """
+
+    def __init__(
+        self,
+        content_dir: Path,
+        locales_dir: Path,
+        root: Path | None = None,
+        *,
+        seen: Callable[[ParsedCatalog], None] | None = None,
+    ) -> None:
+        """`seen` is called with each valid catalog before it is handed over, while
+        nothing invalid has been found (the CLI names stale entries)."""
+        self.errors: list[ValidationFailed] = []
+        self._seen = seen
+        self._base = root or content_dir.parent
+        errors = self.errors
+        shown = self._shown
+        articles: list[Article] = []
+        article_files: dict[str, str] = {}
+        for path in sorted((content_dir / "articles").glob("*.yaml")):
+            try:
+                articles.append(parse_article(path.read_bytes(), shown(path)))
+                article_files.setdefault(articles[-1].slug, shown(path))
+            except ValidationFailed as exc:
+                errors.append(exc)
+        treatments = TreatmentCatalog(treatments=())
+        treatments_path = content_dir / "treatments.yaml"
+        try:
+            treatments = parse_treatments(treatments_path.read_bytes(), shown(treatments_path))
+        except ValidationFailed as exc:
+            errors.append(exc)
+        except FileNotFoundError:
+            errors.append(ValidationFailed("missing treatments file", file=shown(treatments_path)))
+        slugs = [a.slug for a in articles]
+        if len(set(slugs)) != len(slugs):
+            errors.append(
+                ValidationFailed("two article files share a slug", file="content/articles")
+            )
+        if not errors:
+            try:
+                check_references(articles, treatments)
+            except ValidationFailed as exc:
+                errors.append(exc)
+        self._contexts = known_contexts(articles, treatments)
+        # Catalog files are only located here; each is parsed when `read_catalogs` reaches
+        # it, and errors are listed in the order of the files, as they are found.
+        self._catalogs: list[tuple[Path, str] | ValidationFailed] = []
+        files_of: dict[str, str] = {}
+        notes: list[str] = []
+        for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CATALOG_DOMAIN}.po")):
+            locale_dir = path.parent.parent.name
+            try:
+                locale = canonical_locale(locale_dir)
+                if locale in files_of:
+                    raise ValidationFailed(
+                        f"{files_of[locale]} is the catalog of {locale!r} already", file=shown(path)
+                    )
+                files_of[locale] = shown(path)
+                if locale.replace("-", "_") != locale_dir:
+                    notes.append(
+                        f"{shown(path)} is stored as the catalog of {locale!r}: it serves readers "
+                        f"of {locale!r} and every locale that falls back to it; `vetted export` "
+                        f"writes it to {catalog_path(Path('locales'), locale)}"
+                    )
+                self._catalogs.append((path, locale))
+            except ValueError as exc:
+                self._catalogs.append(
+                    ValidationFailed(f"{exc}: not a catalog folder", file=shown(path))
+                )
+            except ValidationFailed as exc:
+                self._catalogs.append(exc)
+        header: CatalogHeader | None = None
+        self._template_error: ValidationFailed | None = None
+        template_path = locales_dir / TEMPLATE_FILE
+        if template_path.exists():
+            try:
+                header = template_header(template_path.read_bytes(), shown(template_path))
+            except ValidationFailed as exc:
+                self._template_error = exc
+        self.content = ContentSet(
+            articles=tuple(articles),
+            treatments=treatments,
+            catalogs=(),
+            template_header=header,
+            article_files=article_files,
+            notes=tuple(notes),
+        )
+
+    def _shown(self, path: Path) -> str:
+        return str(path.relative_to(self._base)) if path.is_relative_to(self._base) else path.name
+
+    @property
+    def valid(self) -> bool:
+        """Nothing invalid found so far (the catalogs not yet read aside)."""
+        found = (f for f in self._catalogs if isinstance(f, ValidationFailed))
+        return not self.errors and self._template_error is None and next(found, None) is None
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """The locales of the catalogs found, in the order `read_catalogs` reads them."""
+        return tuple(found[1] for found in self._catalogs if isinstance(found, tuple))
+
+    def read_catalogs(self, each: Callable[[ParsedCatalog], None]) -> None:
+        """Parse and validate every catalog in turn, calling `each` with it while no error
+        has been found (the parsed catalog is dropped before the next is read); then raise
+        ImportRejected listing every error, if any. Called once per reader."""
+        errors = self.errors
+        for found in self._catalogs:
+            if isinstance(found, ValidationFailed):
+                errors.append(found)
+                continue
+            path, locale = found
+            file = self._shown(path)
+            try:
+                parsed = parse_catalog(path.read_bytes(), file, locale, self._contexts)
+            except ValidationFailed as exc:
+                errors.append(exc)
+                continue
+            except ImportRejected as exc:
+                errors.extend(exc.errors)
+                continue
+            if not errors and self._template_error is None:
+                if self._seen is not None:
+                    self._seen(parsed)
+                each(parsed)
+            del parsed  # not held while the next catalog is parsed
+        if self._template_error is not None:
+            errors.append(self._template_error)
+        if errors:
+            raise ImportRejected(errors)
+
+
 def read_content(content_dir: Path, locales_dir: Path, root: Path | None = None) -> ContentSet:
-    """Read and validate all content and catalogs; raise ImportRejected listing every error."""
-    errors: list[ValidationFailed] = []
-    base = root or content_dir.parent
-
-    def shown(path: Path) -> str:
-        return str(path.relative_to(base)) if path.is_relative_to(base) else path.name
-
-    articles: list[Article] = []
-    article_files: dict[str, str] = {}
-    for path in sorted((content_dir / "articles").glob("*.yaml")):
-        try:
-            articles.append(parse_article(path.read_bytes(), shown(path)))
-            article_files.setdefault(articles[-1].slug, shown(path))
-        except ValidationFailed as exc:
-            errors.append(exc)
-    treatments = TreatmentCatalog(treatments=())
-    treatments_path = content_dir / "treatments.yaml"
-    try:
-        treatments = parse_treatments(treatments_path.read_bytes(), shown(treatments_path))
-    except ValidationFailed as exc:
-        errors.append(exc)
-    except FileNotFoundError:
-        errors.append(ValidationFailed("missing treatments file", file=shown(treatments_path)))
-    slugs = [a.slug for a in articles]
-    if len(set(slugs)) != len(slugs):
-        errors.append(ValidationFailed("two article files share a slug", file="content/articles"))
-    if not errors:
-        try:
-            check_references(articles, treatments)
-        except ValidationFailed as exc:
-            errors.append(exc)
-    contexts = known_contexts(articles, treatments)
+    """Read and validate all content and catalogs, holding every catalog; raise
+    ImportRejected listing every error. (An import of a large tree reads through a
+    ContentReader instead, one catalog at a time.)"""
+    reader = ContentReader(content_dir, locales_dir, root)
     catalogs: list[ParsedCatalog] = []
-    files_of: dict[str, str] = {}
-    notes: list[str] = []
-    for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CATALOG_DOMAIN}.po")):
-        locale_dir = path.parent.parent.name
-        try:
-            locale = canonical_locale(locale_dir)
-            if locale in files_of:
-                raise ValidationFailed(
-                    f"{files_of[locale]} is the catalog of {locale!r} already", file=shown(path)
-                )
-            files_of[locale] = shown(path)
-            if locale.replace("-", "_") != locale_dir:
-                notes.append(
-                    f"{shown(path)} is stored as the catalog of {locale!r}: it serves readers "
-                    f"of {locale!r} and every locale that falls back to it; `vetted export` "
-                    f"writes it to {catalog_path(Path('locales'), locale)}"
-                )
-            catalogs.append(parse_catalog(path.read_bytes(), shown(path), locale, contexts))
-        except ValueError as exc:
-            errors.append(ValidationFailed(f"{exc}: not a catalog folder", file=shown(path)))
-        except ValidationFailed as exc:
-            errors.append(exc)
-        except ImportRejected as exc:
-            errors.extend(exc.errors)
-    header: CatalogHeader | None = None
-    template_path = locales_dir / TEMPLATE_FILE
-    if template_path.exists():
-        try:
-            header = template_header(template_path.read_bytes(), shown(template_path))
-        except ValidationFailed as exc:
-            errors.append(exc)
-    if errors:
-        raise ImportRejected(errors)
-    return ContentSet(
-        articles=tuple(articles),
-        treatments=treatments,
-        catalogs=tuple(catalogs),
-        template_header=header,
-        article_files=article_files,
-        notes=tuple(notes),
-    )
+    reader.read_catalogs(catalogs.append)
+    return msgspec.structs.replace(reader.content, catalogs=tuple(catalogs))
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:

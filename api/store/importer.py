@@ -17,11 +17,12 @@ import msgspec
 import sqlite_utils
 
 from api.core.access import Principal
-from api.core.errors import AuthorRequired, Conflict, ImportRefused
+from api.core.catalog import ParsedCatalog
+from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
 from api.core.workflow import article_etag
-from api.sources import ContentSet, catalog_path
+from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
 from api.store.catalogs import stage_catalog
 from api.store.drafts import create_draft, submit_draft
@@ -100,9 +101,14 @@ def _should_import(
     raise Conflict(_both_changed(key))
 
 
+Catalogs = Callable[[Callable[[ParsedCatalog], None]], None]
+"""Calls its argument with each catalog in turn, then raises ImportRejected if any file was
+invalid (ContentReader.read_catalogs)."""
+
+
 def import_content(
     db: sqlite_utils.Database,
-    content: ContentSet,
+    content: ContentSet | ContentReader,
     progress: Callable[[str], None] | None = None,
     author: Principal | None = None,
 ) -> ImportReport:
@@ -117,17 +123,42 @@ def import_content(
     upload by `author`. Refused, with nothing stored: a file behind what readers get (an
     old checkout), a changed treatments file, a file and database that both changed since
     they last agreed, and changes without an `author` (AuthorRequired).
+
+    From a ContentReader, each catalog is validated and stored before the next is parsed,
+    so one parsed catalog is held at a time; an invalid file found after something was
+    stored raises ImportRejected inside the transaction, which rolls it all back.
+    Progress about catalogs is told once every file has been read, so what is said is
+    the same as when everything was validated first.
     """
     say = progress or (lambda _: None)
+    files, catalogs = _split(content)
+    # The caller's reference aside, the parsed files are now only `files` (and `catalogs`).
+    del content
     with transaction(db):
         if published_slugs(db):
-            return _propose(db, content, author, say)
-        report = _store(db, content, say)
+            return _propose(db, files, catalogs, author, say)
+        report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go
         # first (a caller that passes them inline frees a third of a large import's memory).
-        del content
+        del files, catalogs
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
     return msgspec.structs.replace(report, documents_written=written)
+
+
+def _split(content: ContentSet | ContentReader) -> tuple[ContentSet, Catalogs]:
+    """The articles, treatments and template, and how to go through the catalogs; a reader
+    that found an invalid article or treatments file raises ImportRejected here, listing
+    the catalogs' errors too, before anything is written."""
+    if isinstance(content, ContentReader):
+        if not content.valid:
+            content.read_catalogs(lambda _: None)
+        return content.content, content.read_catalogs
+
+    def held(each: Callable[[ParsedCatalog], None]) -> None:
+        for catalog in content.catalogs:
+            each(catalog)
+
+    return content, held
 
 
 def _history(db: sqlite_utils.Database, slug: str) -> list[tuple[int, Article]]:
@@ -185,11 +216,15 @@ def _treatments_hash(db: sqlite_utils.Database) -> str | None:
 def _propose(
     db: sqlite_utils.Database,
     content: ContentSet,
+    catalogs: Catalogs,
     author: Principal | None,
     say: Callable[[str], None],
 ) -> ImportReport:
     """Turn the files' changes into drafts and pending catalogs (inside the import's
-    transaction); every refusal is decided before anything is written."""
+    transaction). A changed catalog is staged as soon as it is read while nothing is
+    refused; a refusal, an invalid file or a missing author found later raises, and the
+    transaction rolls back whatever was staged. Drafts are made last, once nothing can be
+    refused any more."""
     refusals: list[str] = []
     unchanged: list[str] = []
     awaiting: list[str] = []
@@ -233,30 +268,46 @@ def _propose(
             awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
         else:
             records = content.treatments
-    catalogs = []
-    for catalog in content.catalogs:
+    pending: list[str] = []
+    staged: list[str] = []
+    unstaged: list[NothingChanged] = []
+
+    def propose(catalog: ParsedCatalog) -> None:
         file = _catalog_file(catalog.locale)
         digest = catalog_hash(catalog.entries)
         key = f"catalog/{catalog.locale}"
         current = catalog_hash(catalog_entries(db, catalog.locale))
         if digest == current:
             mark_synced(db, key, digest, digest)
-            continue
+            return
         if (when := _approved_before(db, catalog.locale).get(digest)) is not None:
             refusals.append(
                 f"{file} holds the {catalog.locale} translations approved at {when}; the "
                 "database has approved newer ones since: nothing stored"
             )
-            continue
+            return
         if _sync_conflict(db, key, digest, current):
             refusals.append(_both_changed(key))
-            continue
+            return
         if catalog_hash(catalog_entries(db, catalog.locale, "pending")) == digest:
             awaiting.append(f"{file}: already pending review")
-            continue
-        catalogs.append(catalog)
+            return
+        pending.append(catalog.locale)
+        if author is not None and not refusals and not unstaged:
+            try:
+                stage_catalog(db, author, catalog)
+            except NothingChanged as exc:
+                unstaged.append(exc)  # told once nothing is refused, as before
+                return
+            staged.append(
+                f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review"
+            )
+
+    catalogs(propose)
     if refusals:
         raise ImportRefused(refusals)
+    if unstaged:
+        raise unstaged[0]
     if records is not None and not articles:
         # The records go to review beside the article they describe, unchanged itself.
         slug = records.treatments[0].article if records.treatments else None
@@ -264,10 +315,10 @@ def _propose(
         if slug and head is not None:
             articles.append(load_article(db, slug, head.number))
     drafts: dict[str, int] = {}
-    if articles or catalogs:
+    if articles or pending:
         if author is None:
             changed = [content.article_files.get(a.slug, a.slug) for a in articles]
-            changed += [_catalog_file(c.locale) for c in catalogs]
+            changed += [_catalog_file(locale) for locale in pending]
             raise AuthorRequired(
                 "--author",
                 "the database has published content, so changed files become drafts and "
@@ -285,9 +336,8 @@ def _propose(
             submit_draft(db, author, draft.id, draft.etag)
             drafts[article.slug] = draft.id
             say(f"article {article.slug}: draft {draft.id}, in review")
-        for catalog in catalogs:
-            stage_catalog(db, author, catalog)
-            say(f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review")
+        for line in staged:
+            say(line)
     if content.template_header is not None:
         store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
     return ImportReport(
@@ -297,7 +347,7 @@ def _propose(
         translations={},
         documents_written=0,
         drafts=drafts,
-        pending=[c.locale for c in catalogs],
+        pending=pending,
         awaiting=awaiting,
     )
 
@@ -308,17 +358,45 @@ def _catalog_file(locale: str) -> str:
 
 
 def _store(
-    db: sqlite_utils.Database, content: ContentSet, say: Callable[[str], None]
+    db: sqlite_utils.Database,
+    content: ContentSet,
+    catalogs: Catalogs,
+    say: Callable[[str], None],
 ) -> ImportReport:
-    """Store the articles, treatments and catalogs (inside the import's transaction); the
-    report's documents_written is filled in once rendering has run."""
+    """Store the treatments, catalogs and articles (inside the import's transaction); the
+    report's documents_written is filled in once rendering has run. The catalogs come
+    first, so that every file has been read and found valid before the articles are
+    stored and told about."""
     new_versions: dict[str, int] = {}
     unchanged: list[str] = []
     translations: dict[str, int] = {}
+    told: list[str] = []
     # The records first: each version names the set of records it was published beside.
     treatments_changed = save_treatments(db, content.treatments)
     records_digest = content_hash(content.treatments)
     mark_synced(db, "treatments", records_digest, records_digest)
+
+    def store(catalog: ParsedCatalog) -> None:
+        digest = catalog_hash(catalog.entries)
+        stored = catalog_entries(db, catalog.locale)
+        key = f"catalog/{catalog.locale}"
+        if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
+            return
+        translations[catalog.locale] = replace_catalog(
+            db, catalog, status="approved", author=IMPORTER.name
+        )
+        mark_synced(db, key, digest, digest)
+        record(
+            db,
+            IMPORTER,
+            "catalog.import",
+            f"catalogs/{catalog.locale}",
+            after=digest,
+            detail=f"{len(catalog.entries)} entries",
+        )
+        told.append(f"catalog {catalog.locale}: {translations[catalog.locale]} translations")
+
+    catalogs(store)
     for article in content.articles:
         digest = content_hash(article)
         head = latest_version(db, article.slug)
@@ -345,25 +423,8 @@ def _store(
         )
         new_versions[article.slug] = row.number
         say(f"article {article.slug}: version {row.number}")
-    for catalog in content.catalogs:
-        digest = catalog_hash(catalog.entries)
-        stored = catalog_entries(db, catalog.locale)
-        key = f"catalog/{catalog.locale}"
-        if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
-            continue
-        translations[catalog.locale] = replace_catalog(
-            db, catalog, status="approved", author=IMPORTER.name
-        )
-        mark_synced(db, key, digest, digest)
-        record(
-            db,
-            IMPORTER,
-            "catalog.import",
-            f"catalogs/{catalog.locale}",
-            after=digest,
-            detail=f"{len(catalog.entries)} entries",
-        )
-        say(f"catalog {catalog.locale}: {translations[catalog.locale]} translations")
+    for line in told:
+        say(line)
     if content.template_header is not None:
         store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
     return ImportReport(

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-__all__ = ["SCHEMA_VERSION", "migrate", "open_database", "snapshot", "transaction"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "migrate",
+    "open_database",
+    "remove_database",
+    "snapshot",
+    "transaction",
+]
 
 
 def open_database(path: str | Path, *, busy_timeout: float = 30) -> sqlite_utils.Database:
@@ -27,6 +34,15 @@ def open_database(path: str | Path, *, busy_timeout: float = 30) -> sqlite_utils
     db.execute("PRAGMA foreign_keys=ON")
     migrate(db)
     return db
+
+
+def remove_database(db: sqlite_utils.Database, path: str | Path) -> None:
+    """Close `db` and delete its files (the database, its WAL and shared memory): for a
+    database this process created and then stored nothing in (an import found an invalid
+    file), so a rejected import leaves no database behind."""
+    db.conn.close()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _v1(db: sqlite_utils.Database) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.core.errors import ImportRejected
-from api.sources import read_content
+from api.sources import ContentReader, catalog_path, read_content
 from api.store.importer import import_content
 from api.store.schema import SCHEMA_VERSION, migrate, open_database
 from api.store.versions import latest_version, load_article, published_versions
@@ -56,6 +56,22 @@ def test_invalid_file_stores_nothing(tree: Path) -> None:
     error = caught.value.errors[0]
     assert error.file == f"content/articles/{SLUG}.yaml" and error.line
     assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+
+
+def test_a_bad_catalog_read_after_others_were_stored_stores_nothing(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    # Catalogs are read in folder order: ar and es are stored before fr is found invalid.
+    fr = catalog_path(tree / "locales", "fr")
+    fr.write_text(
+        fr.read_text(encoding="utf-8") + '\nmsgctxt "no/such/block"\nmsgid "a"\nmsgstr "b"\n'
+    )
+    told: list[str] = []
+    with pytest.raises(ImportRejected) as caught:
+        import_content(db, ContentReader(tree / "content", tree / "locales"), progress=told.append)
+    assert [e.file for e in caught.value.errors] == ["locales/fr/LC_MESSAGES/content.po"]
+    assert told == []  # nothing was said to be stored
+    for table in ("versions", "treatment_sets", "translations", "documents", "audit"):
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 
 
 def test_failure_half_way_rolls_everything_back(tree: Path) -> None:

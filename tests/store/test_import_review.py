@@ -9,9 +9,9 @@ import pytest
 import sqlite_utils
 from msgspec.structs import replace
 
-from api.core.errors import AuthorRequired, ImportRefused, NotFound
+from api.core.errors import AuthorRequired, ImportRefused, ImportRejected, NotFound
 from api.core.model import Paragraph
-from api.sources import catalog_path, read_content
+from api.sources import ContentReader, catalog_path, read_content
 from api.store.audit import list_audit
 from api.store.catalogs import approve_catalog, pending_review
 from api.store.drafts import (
@@ -107,6 +107,20 @@ def test_unchanged_files_need_no_author(tree: Path) -> None:
     report = import_content(db, read_content(tree / "content", tree / "locales"))
     assert report.unchanged == [SLUG] and report.drafts == {} and report.pending == []
     assert _state(db) == before
+
+
+def test_a_catalog_staged_before_a_bad_one_is_found_is_rolled_back(tree: Path) -> None:
+    db = _seeded(tree)
+    po = catalog_path(tree / "locales", "es")
+    _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
+    fr = catalog_path(tree / "locales", "fr")
+    fr.write_text(
+        fr.read_text(encoding="utf-8") + '\nmsgctxt "no/such/block"\nmsgid "a"\nmsgstr "b"\n'
+    )
+    with pytest.raises(ImportRejected):
+        import_content(db, ContentReader(tree / "content", tree / "locales"), author=EDITOR)
+    assert catalog_entries(db, "es", "pending") == []
+    assert [e.action for e in list_audit(db).entries if e.action == "catalog.upload"] == []
 
 
 def test_a_changed_catalog_becomes_a_pending_upload_by_its_author(tree: Path) -> None:
