@@ -23,7 +23,7 @@ from api.web.audit import AuditController
 from api.web.auth import BEARER
 from api.web.bodies import BodyDeadline
 from api.web.catalogs import CatalogsController, document_catalog_upload
-from api.web.contract import PlainYamlRenderPlugin, finish_contract, merge_number_unions
+from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
 from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.docs import docs_asset, docs_page, old_docs_page
@@ -152,12 +152,14 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         max_bytes=settings.response_cache_mb * 1_000_000,
     )
     app.asgi_handler = Tracing(replay, access_log=settings.access_log)
-    document_delivery_headers(app.openapi_schema)
-    document_catalog_upload(app.openapi_schema)
-    merge_number_unions(app.openapi_schema)
-    document_rate_limits(app.openapi_schema)
-    document_index_page(app.openapi_schema)
-    finish_contract(app)
+    build_contract(
+        app,
+        document_delivery_headers,
+        document_catalog_upload,
+        merge_number_unions,
+        document_rate_limits,
+        document_index_page,
+    )
     return app
 
 

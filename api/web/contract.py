@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 __all__ = [
     "UNKNOWN_BLOCK",
     "PlainYamlRenderPlugin",
+    "build_contract",
     "finish_contract",
     "merge_number_unions",
     "served_openapi_yaml",
@@ -96,6 +97,30 @@ def _merge(node: Any) -> None:
         node.items,
     ):
         _merge(child)
+
+
+# Finished contracts by the routes they describe. The contract is a function of the code
+# (routes and models), not of settings; building it is most of what creating an app costs,
+# so a process that creates many apps (the test suite) builds each shape once.
+_BUILT: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[Any, dict[str, Any]]] = {}
+
+
+def build_contract(app: Litestar, *steps: Callable[[OpenAPI], None]) -> None:
+    """Build the app's contract: Litestar's OpenAPI object, each of `steps` applied to it,
+    then the served document finished (`finish_contract`); once per route shape."""
+    plugin: Any = app.plugins.get("OpenAPIPlugin")
+    shape = tuple(
+        sorted((route.path, tuple(sorted(getattr(route, "methods", ())))) for route in app.routes)
+    )
+    if shape in _BUILT:
+        # Litestar's plugin keeps what it built in these two attributes (a pinned release).
+        plugin._openapi, plugin._openapi_schema = _BUILT[shape]
+        return
+    schema = app.openapi_schema
+    for step in steps:
+        step(schema)
+    finish_contract(app)
+    _BUILT[shape] = (plugin._openapi, plugin._openapi_schema)
 
 
 def finish_contract(app: Litestar) -> None:
