@@ -19,7 +19,8 @@ from api.core.merge import Side
 from api.store.drafts import get_draft, merged_content, update_draft
 from api.web.manage import validated_content
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.layout import flash, render, ui
+from api.web.workspace.drafting import to_draft
+from api.web.workspace.layout import render, ui
 from api.web.workspace.review import ConflictView, conflict_view
 
 __all__ = ["ConflictsController"]
@@ -120,17 +121,9 @@ class ConflictsController(WorkspaceController):
             base_version=draft.head_version,
             treatments=records,
         )
-        return Redirect(
-            f"/workspace/drafts/{draft_id}",
-            status_code=303,
-            cookies=[
-                flash(
-                    request,
-                    text.gettext(
-                        "Conflicts resolved: revision %(n)s is based on version %(v)s.",
-                        n=saved.revision,
-                        v=saved.base_version,
-                    ),
-                )
-            ],
+        said = text.gettext(
+            "Conflicts resolved: revision %(n)s is based on version %(v)s.",
+            n=saved.revision,
+            v=saved.base_version,
         )
+        return to_draft(request, draft_id, said)
