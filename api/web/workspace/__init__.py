@@ -15,6 +15,7 @@ from api.web.workspace.assets import static_asset
 from api.web.workspace.catalog_review import CatalogReviewController
 from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
+from api.web.workspace.drafts import DraftsController
 from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
@@ -34,6 +35,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ArticlesController,
     HistoryController,
     AdminController,
+    DraftsController,
     EditorController,
     ConflictsController,
     RecordsController,

@@ -16,13 +16,12 @@ from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
 from api.core.merge import Side
-from api.core.worddiff import word_diff
 from api.store.drafts import get_draft, merged_content, update_draft
 from api.web.manage import validated_content
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.changes_view import field_label, readable
-from api.web.workspace.layout import flash, render, ui
-from api.web.workspace.review import ConflictView
+from api.web.workspace.drafting import to_draft
+from api.web.workspace.layout import render, ui
+from api.web.workspace.review import ConflictView, conflict_view
 
 __all__ = ["ConflictsController"]
 
@@ -62,16 +61,7 @@ class ConflictsController(WorkspaceController):
             etag=draft.etag,
             base_version=draft.base_version,
             head_version=draft.head_version,
-            conflicts=tuple(
-                ConflictView(
-                    unit=c.unit,
-                    label=field_label(c.unit),
-                    mine=word_diff(readable(c.unit, c.base), readable(c.unit, c.draft)),
-                    theirs=word_diff(readable(c.unit, c.base), readable(c.unit, c.head)),
-                    conflict=c,
-                )
-                for c in merged.conflicts
-            ),
+            conflicts=tuple(conflict_view(c) for c in merged.conflicts),
             unresolved=unresolved,
             message=message,
         )
@@ -131,17 +121,9 @@ class ConflictsController(WorkspaceController):
             base_version=draft.head_version,
             treatments=records,
         )
-        return Redirect(
-            f"/workspace/drafts/{draft_id}",
-            status_code=303,
-            cookies=[
-                flash(
-                    request,
-                    text.gettext(
-                        "Conflicts resolved: revision %(n)s is based on version %(v)s.",
-                        n=saved.revision,
-                        v=saved.base_version,
-                    ),
-                )
-            ],
+        said = text.gettext(
+            "Conflicts resolved: revision %(n)s is based on version %(v)s.",
+            n=saved.revision,
+            v=saved.base_version,
         )
+        return to_draft(request, draft_id, said)

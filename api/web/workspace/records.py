@@ -6,14 +6,13 @@ with the article, through the API's `DraftInput`, `validated_content`, `create_d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 import sqlite_utils
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
@@ -26,17 +25,21 @@ from api.core.record_form import (
     record_from_fields,
     replace_record,
 )
-from api.core.workflow import next_status
 from api.store.drafts import create_draft, draft_treatments, get_draft, update_draft
 from api.store.versions import load_treatments
 from api.web.manage import DraftInput, validated_content
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.editor import published_read, read_numbers
-from api.web.workspace.layout import flash, render, ui
+from api.web.workspace.drafting import (
+    FormData,
+    load_draft_for,
+    published_read,
+    read_numbers,
+    revision_saved,
+    started,
+)
+from api.web.workspace.layout import render, ui
 
 __all__ = ["RecordsController"]
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 @dataclass(frozen=True)
@@ -194,12 +197,7 @@ class RecordsController(WorkspaceController):
             draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
-        text = ui(request)
-        return Redirect(
-            f"/workspace/drafts/{draft.id}",
-            status_code=303,
-            cookies=[flash(request, text.gettext("Draft %(id)s started.", id=draft.id))],
-        )
+        return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
     def draft_record(
@@ -210,9 +208,7 @@ class RecordsController(WorkspaceController):
         draft_id: FromPath[int],
         treatment_id: FromPath[str],
     ) -> Template:
-        authorize(principal, "draft.write")
-        draft, _ = get_draft(writer, draft_id)
-        next_status(draft.status, "update")
+        draft, _ = load_draft_for(writer, principal, draft_id, "update")
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         stored = _record(catalog, treatment_id)
         return self._render(request, self._page(draft.slug, stored, draft_id, draft.etag))
@@ -252,9 +248,4 @@ class RecordsController(WorkspaceController):
                 replace(page, page_errors=(str(exc),)),
                 422,
             )
-        text = ui(request)
-        return Redirect(
-            f"/workspace/drafts/{draft_id}",
-            status_code=303,
-            cookies=[flash(request, text.gettext("Revision %(n)s saved.", n=saved.revision))],
-        )
+        return revision_saved(request, draft_id, saved.revision)

@@ -68,6 +68,18 @@ class ConflictView:
     conflict: MergeConflict
 
 
+def conflict_view(conflict: MergeConflict) -> ConflictView:
+    """A unit both sides changed: the author's change and the published one, word by word."""
+    unit, base = conflict.unit, readable(conflict.unit, conflict.base)
+    return ConflictView(
+        unit=unit,
+        label=field_label(unit),
+        mine=word_diff(base, readable(unit, conflict.draft)),
+        theirs=word_diff(base, readable(unit, conflict.head)),
+        conflict=conflict,
+    )
+
+
 @dataclass(frozen=True)
 class ReviewPage:
     """What a reviewer must see before publishing, and what they may do."""
@@ -146,16 +158,7 @@ def review_page(
         if diff.base_version not in (0, diff.head_version)
         else (),
         impact=_impact(writer, draft.slug, diff),
-        conflicts=tuple(
-            ConflictView(
-                unit=c.unit,
-                label=field_label(c.unit),
-                mine=word_diff(readable(c.unit, c.base), readable(c.unit, c.draft)),
-                theirs=word_diff(readable(c.unit, c.base), readable(c.unit, c.head)),
-                conflict=c,
-            )
-            for c in diff.conflicts
-        ),
+        conflicts=tuple(conflict_view(c) for c in diff.conflicts),
         publish=action(publish),
         reject=action(_review_refusal(principal, diff, "reject", in_review)),
         comment=comment,
