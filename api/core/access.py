@@ -17,6 +17,7 @@ __all__ = [
     "authorize",
     "authorize_role",
     "role_refusal",
+    "stored_principal",
 ]
 
 Role = Literal["admin", "editor", "reviewer", "translator"]
@@ -40,6 +41,11 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     role: Role
     locales: tuple[str, ...] = ()
+
+
+def stored_principal(name: str, role: Role, locales: str) -> Principal:
+    """The Principal of a token as it is stored: its locale scope comma-separated."""
+    return Principal(name=name, role=role, locales=tuple(filter(None, locales.split(","))))
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {

@@ -9,7 +9,7 @@ import secrets
 
 import sqlite_utils
 
-from api.core.access import ROLES, Principal, Role
+from api.core.access import ROLES, Principal, Role, stored_principal
 from api.core.errors import Conflict, InvalidParameter, NotFound, Unauthorized
 from api.core.negotiation import canonical_locale
 from api.store.audit import record
@@ -97,7 +97,7 @@ def authenticate(db: sqlite_utils.Database, authorization: str | None) -> Princi
     valid = hmac.compare_digest(_hash(match.group(2)), expected)
     if row is None or not valid or row[4]:
         raise Unauthorized("invalid or revoked token")
-    return Principal(name=row[0], role=row[1], locales=tuple(filter(None, row[2].split(","))))
+    return stored_principal(row[0], row[1], row[2])
 
 
 def principal_named(db: sqlite_utils.Database, name: str) -> Principal:
@@ -107,7 +107,7 @@ def principal_named(db: sqlite_utils.Database, name: str) -> Principal:
     ).fetchone()
     if row is None:
         raise NotFound(f"no active token named {name!r}")
-    return Principal(name=row[0], role=row[1], locales=tuple(filter(None, row[2].split(","))))
+    return stored_principal(row[0], row[1], row[2])
 
 
 def list_tokens(db: sqlite_utils.Database) -> list[TokenInfo]:

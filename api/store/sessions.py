@@ -12,7 +12,7 @@ import secrets
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, stored_principal
 from api.store.schema import transaction
 
 __all__ = [
@@ -94,7 +94,7 @@ def find_session(
                 "UPDATE sessions SET seen_at = ? WHERE id_hash = ?", [now, _hash(session_id)]
             )
         seen_at = now
-    principal = Principal(name=name, role=role, locales=tuple(filter(None, locales.split(","))))
+    principal = stored_principal(name, role, locales)
     expires_at = min(seen_at + limits.idle, created_at + limits.lifetime)
     return Session(principal=principal, csrf=csrf, expires_at=expires_at)
 
