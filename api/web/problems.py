@@ -234,15 +234,19 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     return ()
 
 
+def _error_name(exc: VettedError) -> str | None:
+    return next((name for kind, name in _ERRORS if isinstance(exc, kind)), None)
+
+
 def domain_status(exc: VettedError) -> tuple[int, str, str]:
     """The status, problem type and title every answer to `exc` has (API or workspace)."""
-    name = next((name for kind, name in _ERRORS if isinstance(exc, kind)), "server-error")
+    name = _error_name(exc) or "server-error"
     kind = PROBLEM_TYPES[name]
     return kind.status, f"/problems/{name}", kind.title
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response[bytes]:
-    name = next((name for kind, name in _ERRORS if isinstance(exc, kind)), None)
+    name = _error_name(exc)
     if name is None:
         return _unexpected(request, exc)
     available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
