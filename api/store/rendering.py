@@ -12,7 +12,7 @@ from api.core.locales import describe_locale
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
 from api.core.render import Catalogs, render_article, render_treatment, section_documents, summarize
-from api.store.documents import article_key, get_document, put_document
+from api.store.documents import DocumentWriter, article_key, get_document
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
 from api.store.translations import article_catalogs, available_locales, shared_catalogs
@@ -44,6 +44,17 @@ def render_documents(
     were published beside, and a publish changes no translation; so only the new one is
     rendered (a catalog approval, which changes translations, renders them all).
     """
+    with DocumentWriter(db) as out:
+        return _render(db, slugs, progress, latest_only, out)
+
+
+def _render(
+    db: sqlite_utils.Database,
+    slugs: set[str] | None,
+    progress: Callable[[str], None] | None,
+    latest_only: bool,
+    out: DocumentWriter,
+) -> int:
     published = published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
     shared = shared_catalogs(db, {slug for slug, _ in published})
@@ -84,16 +95,17 @@ def render_documents(
                     index_article(db, rendered)
                 if slugs is not None and slug not in slugs:
                     continue
-                written += put_document(db, article_key(slug, row.number, locale), rendered)
+                written += out.put(article_key(slug, row.number, locale), rendered)
                 for doc in section_documents(rendered):
-                    written += put_document(
-                        db, f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
+                    written += out.put(
+                        f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
                     )
         if progress:
             progress(slug)
-    written += _render_shared(db, locales, shared, treatments, latest, (ratios, safety))
+    written += _render_shared(out, locales, shared, treatments, latest, (ratios, safety))
+    out.flush()  # the change feed and the bundles read the stored documents
     if track_changes(db, locales):
-        written += render_bundles(db, locales)
+        written += render_bundles(db, locales, out)
     return written
 
 
@@ -123,7 +135,7 @@ def _stored_summaries(
 
 
 def _render_shared(
-    db: sqlite_utils.Database,
+    out: DocumentWriter,
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
@@ -133,12 +145,12 @@ def _render_shared(
     ratios, safety = figures
     written = 0
     for locale in locales:
-        written += put_document(db, f"articles/{locale}", list(latest[locale].values()))
+        written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [render_treatment(t, locale, catalogs) for t in treatments.treatments]
-        written += put_document(db, f"treatments/{locale}", rendered)
+        written += out.put(f"treatments/{locale}", rendered)
         for treatment in rendered:
-            written += put_document(db, f"treatment/{treatment.id}/{locale}", treatment)
-    written += put_document(
-        db, "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
+            written += out.put(f"treatment/{treatment.id}/{locale}", treatment)
+    written += out.put(
+        "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
     )
     return written

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
-from api.store.documents import article_key, put_bytes
+from api.store.documents import DocumentWriter, article_key
 from api.store.versions import load_treatments, published_slugs
 
 __all__ = ["bundle_key", "changes_since", "current_cursor", "render_bundles", "track_changes"]
@@ -110,15 +110,15 @@ def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
     return msgspec.Raw(row[0] if row else b"null")
 
 
-def render_bundles(db: sqlite_utils.Database, locales: Iterable[str]) -> int:
+def render_bundles(db: sqlite_utils.Database, locales: Iterable[str], out: DocumentWriter) -> int:
     """Assemble each locale's bundle from stored documents (inside the rendering
-    transaction); return the number of bundle documents written."""
+    transaction) and put it to `out`; return the number of bundle documents written."""
     cursor = current_cursor(db)
     written = 0
     for locale in locales:
         # The articles' bodies are let go once encoded, before the bundle is compressed
         # and stored (a 1,000-article bundle is ~30 MB; they are as much again).
-        written += put_bytes(db, bundle_key(locale), _bundle(db, locale, cursor))
+        written += out.put_bytes(bundle_key(locale), _bundle(db, locale, cursor))
     return written
 
 

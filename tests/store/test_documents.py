@@ -4,18 +4,26 @@ one blob and one compression, and bytes no key holds any more are deleted."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+import pytest
 import sqlite_utils
 from msgspec.structs import replace
 
 from api.core.model import Paragraph
 from api.sources import catalog_path, read_content
 from api.store.catalogs import approve_catalog, pending_review
-from api.store.documents import COMPRESS_MIN_BYTES, get_document, put_bytes, strong_etag
+from api.store.documents import (
+    COMPRESS_MIN_BYTES,
+    DocumentWriter,
+    get_document,
+    put_bytes,
+    strong_etag,
+)
 from api.store.importer import import_content
 from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
@@ -27,19 +35,22 @@ BIG = b'{"text":"' + b"x" * COMPRESS_MIN_BYTES + b'"}'
 
 @contextmanager
 def compressions() -> Iterator[list[int]]:
-    """Counts calls of `compressed`, the expensive part of storing a document."""
+    """Counts brotli compressions of a body, the expensive part of storing a document (in
+    this thread and the writer's compression threads)."""
     calls: list[int] = []
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
         code = frame.f_code
-        if event == "call" and code.co_name == "compressed" and "documents" in code.co_filename:
+        if event == "call" and code.co_name == "_brotli" and "documents" in code.co_filename:
             calls.append(1)
 
     sys.setprofile(profile)
+    threading.setprofile(profile)
     try:
         yield calls
     finally:
         sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
 
 
 def _keys(db: sqlite_utils.Database) -> dict[str, str]:
@@ -135,3 +146,41 @@ def test_a_catalog_approval_stores_and_compresses_only_what_it_changes(tree: Pat
     kept = _blobs(db)
     assert all(kept[etag] == blobs[etag] for key, etag in after.items() if key not in moved)
     _assert_no_orphans(db)
+
+
+def _big(n: int) -> bytes:
+    return BIG.replace(b"x", str(n % 10).encode()) + b" " * n
+
+
+def test_a_writer_stores_what_one_put_at_a_time_stores(tmp_path: Path) -> None:
+    """The writer compresses on threads and writes later; the result must be the same as
+    storing each document in turn, including bytes a key gives up while another key,
+    still pending, takes them."""
+    one, many = open_database(tmp_path / "one.db"), open_database(tmp_path / "many.db")
+    steps = [
+        [("a", BIG), ("b", _big(1))],
+        # "a" gives up BIG, which "c" takes in the same pass (it is stored: not compressed).
+        [("a", _big(2)), ("c", BIG), ("b", _big(1)), ("d", _big(2)), ("e", b"{}")],
+        # A key pending twice in one pass, and bytes only a pending document holds.
+        [("c", _big(3)), ("c", _big(4)), ("f", _big(3)), ("a", BIG)],
+    ]
+    for step in steps:
+        with transaction(one):
+            expected = [put_bytes(one, key, body) for key, body in step]
+        # A window of one document: writes happen while later ones are still compressing.
+        with transaction(many), compressions() as calls, DocumentWriter(many, window=1) as out:
+            assert [out.put_bytes(key, body) for key, body in step] == expected
+        stored = {etag for etag in _keys(many).values()}
+        assert len(calls) <= len(stored)
+        assert _keys(many) == _keys(one)
+        for key in _keys(one):
+            assert get_document(many, key) == get_document(one, key)
+        _assert_no_orphans(many)
+
+
+def test_a_writer_that_fails_stores_nothing(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "v.db")
+    with pytest.raises(RuntimeError), transaction(db), DocumentWriter(db) as out:
+        out.put_bytes("a", _big(5))
+        raise RuntimeError("rendering failed")
+    assert _keys(db) == {} and _blobs(db) == {}
