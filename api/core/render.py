@@ -117,15 +117,22 @@ class _Resolver:
         return LocalizedText(text=text, locale=tag, fallback=tag != self.locale)
 
 
-def completeness(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
-    """How many of the article's messages have a current translation in `locale` itself."""
-    return _coverage(article_messages(article), locale, catalogs)
+def completeness(
+    article: Article, locale: str, catalogs: Catalogs, messages: list[Message] | None = None
+) -> Completeness:
+    """How many of the article's messages have a current translation in `locale` itself
+    (`messages`: the article's, when the caller has them already)."""
+    every = article_messages(article) if messages is None else messages
+    return _coverage(every, locale, catalogs)
 
 
-def safety_coverage(article: Article, locale: str, catalogs: Catalogs) -> Completeness:
+def safety_coverage(
+    article: Article, locale: str, catalogs: Catalogs, messages: list[Message] | None = None
+) -> Completeness:
     """How many of the article's safety-bearing messages have a current translation in
     `locale` itself: what decides whether its sections reach readers in their language."""
-    return _coverage([m for m in article_messages(article) if m.safety], locale, catalogs)
+    every = article_messages(article) if messages is None else messages
+    return _coverage([m for m in every if m.safety], locale, catalogs)
 
 
 def _coverage(messages: list[Message], locale: str, catalogs: Catalogs) -> Completeness:
@@ -144,9 +151,13 @@ def render_article(
     locale: str,
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
+    messages: list[Message] | None = None,
 ) -> ArticleOut:
-    """The whole article in `locale`, ready to encode."""
+    """The whole article in `locale`, ready to encode (`messages`: the article's, when the
+    caller renders it in several locales and has them already)."""
     resolver = _Resolver(locale, catalogs)
+    if messages is None:
+        messages = article_messages(article)
     names = {t.id: t for t in treatments.treatments}
     return ArticleOut(
         slug=article.slug,
@@ -157,8 +168,8 @@ def render_article(
         dir=text_direction(locale),
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
-        completeness=completeness(article, locale, catalogs),
-        safety_coverage=safety_coverage(article, locale, catalogs),
+        completeness=completeness(article, locale, catalogs, messages),
+        safety_coverage=safety_coverage(article, locale, catalogs, messages),
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
     )
 

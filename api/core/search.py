@@ -9,13 +9,13 @@ dropped as punctuation.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated
 
 import msgspec
 
 from api.core.errors import InvalidParameter
 from api.core.output import ArticleOut, BlockOut, CalloutOut, FaqOut, ParagraphOut, SectionOut
+from api.core.text import nfc
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -51,9 +51,7 @@ ELLIPSIS = "…"
 # word separators (`يُحدث` would index as `ي` + `حدث`), so they are removed before indexing
 # and from queries alike. Letters (hamza forms, ta marbuta) are kept: folding them would
 # change the spelling readers see in snippets.
-_DROP = dict.fromkeys(
-    [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640, 0xE000, 0xE001]
-)
+_DROP = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\ue000\ue001]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -124,7 +122,9 @@ class SectionText(msgspec.Struct, frozen=True, kw_only=True):
 
 def fold(text: str) -> str:
     """Text as the index and queries see it: NFC, without Arabic diacritics or markers."""
-    return unicodedata.normalize("NFC", text).translate(_DROP)
+    if text.isascii():
+        return text  # nothing to drop, and already NFC
+    return _DROP.sub("", nfc(text))
 
 
 def _block_text(block: BlockOut) -> str | None:

@@ -9,6 +9,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.locales import describe_locale
+from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
 from api.core.render import Catalogs, render_article, render_treatment, section_documents, summarize
@@ -86,8 +87,9 @@ def _render(
                 published_at=row.published_at or row.created_at,
             )
             beside = _records(db, row.treatments, treatments)
+            messages = article_messages(article)
             for locale in locales:
-                rendered = render_article(article, info, locale, catalogs, beside)
+                rendered = render_article(article, info, locale, catalogs, beside, messages)
                 if row.number == current:
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from api.core.errors import InvalidParameter
@@ -56,6 +58,14 @@ def test_fold_removes_arabic_marks_and_markers_only() -> None:
     assert fold("ce\u0301lulas") == "células"  # composed, accents kept for display
     assert fold(f"a{MARK_OPEN}b{MARK_CLOSE}") == "ab"
     assert fold("أسنان ة ى") == "أسنان ة ى"
+
+
+def test_fold_drops_exactly_the_arabic_marks_tatweel_and_markers() -> None:
+    dropped = {*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640, 0xE000, 0xE001}
+    for code in [*range(0x0000, 0x2000), *range(0xE000, 0xE100), 0xFB50, 0x1F600]:
+        text = f"a{chr(code)}b"
+        expected = "ab" if code in dropped else unicodedata.normalize("NFC", text)
+        assert fold(text) == expected, hex(code)
 
 
 def test_parse_snippet_gives_plain_text_and_offsets() -> None:
