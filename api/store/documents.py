@@ -72,6 +72,8 @@ def put_bytes(db: sqlite_utils.Database, key: str, body: bytes) -> bool:
 class _Pending(NamedTuple):
     key: str
     etag: str
+    old: str | None
+    """The etag `key` holds when this is written (the database's, or an earlier pending's)."""
     body: bytes
     gzip: Future[bytes] | None
     br: Future[bytes] | None
@@ -82,9 +84,9 @@ class DocumentWriter:
     """Stores the documents of one rendering pass, compressing them on worker threads
     while the caller renders the next ones (zlib and brotli let go of the GIL, so
     compression runs on another core). Every write happens in the caller's thread, in the
-    order the documents were put, inside the caller's transaction; `flush` writes all
-    that is pending, and leaving the `with` block flushes (or, on an error, drops what
-    was pending, which the transaction's rollback would undo anyway).
+    order the documents were put, inside the caller's transaction, a batch of statements
+    at a time; `flush` writes all that is pending, and leaving the `with` block flushes
+    (or, on an error, drops what was pending, which the transaction's rollback undoes).
 
     The same rules as one `put_bytes` at a time: bytes already stored are neither stored
     nor compressed again, and a key's old blob is deleted once nothing points at it, nor
@@ -111,8 +113,8 @@ class DocumentWriter:
         self._pending_etags: Counter[str] = Counter()
         self._pending_keys: dict[str, _Pending] = {}
         """key -> its latest pending document."""
-        self._compressing: dict[str, _Pending] = {}
-        """etag -> the pending document whose compression makes that blob."""
+        self._compressing: set[str] = set()
+        """Etags of the blobs a pending document is being compressed for."""
 
     def __enter__(self) -> DocumentWriter:
         return self
@@ -136,24 +138,26 @@ class DocumentWriter:
 
     def put_bytes(self, key: str, body: bytes) -> bool:
         """Point `key` at these bytes; return False when `key` already has them."""
+        db = self._db
         etag = strong_etag(body)
         latest = self._pending_keys.get(key)
-        held = latest.etag if latest else None
-        if latest is None:
-            row = self._db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
+        held: str | None
+        if latest is not None:
+            held = latest.etag
+        else:
+            row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
             held = row[0] if row else None
         if held == etag:
             return False
         stored = etag in self._compressing or (
-            self._db.execute("SELECT 1 FROM blobs WHERE etag = ?", [etag]).fetchone() is not None
+            db.execute("SELECT 1 FROM blobs WHERE etag = ?", [etag]).fetchone() is not None
         )
         if stored or len(body) < COMPRESS_MIN_BYTES:
-            pending = _Pending(key, etag, body, None, None)
+            pending = _Pending(key, etag, held, body, None, None)
         else:
-            pending = _Pending(
-                key, etag, body, self._submit(_gzip, body), self._submit(_brotli, body)
-            )
-            self._compressing[etag] = pending
+            gz, br = self._submit(_gzip, body), self._submit(_brotli, body)
+            pending = _Pending(key, etag, held, body, gz, br)
+            self._compressing.add(etag)
         self._pending.append(pending)
         self._pending_bytes += len(body)
         self._pending_etags[etag] += 1
@@ -163,8 +167,7 @@ class DocumentWriter:
 
     def flush(self) -> None:
         """Write every pending document."""
-        while self._pending:
-            self._write(self._pending.popleft())
+        self._write([self._pending.popleft() for _ in range(len(self._pending))])
 
     def _submit(self, compress: Callable[[bytes], bytes], body: bytes) -> Future[bytes]:
         if self._pool is not None:
@@ -175,51 +178,65 @@ class DocumentWriter:
 
     def _write_ready(self) -> None:
         """Write the pending documents at the front whose compression is done, and more
-        while over the window."""
-        while self._pending:
-            first = self._pending[0]
+        while over the window; in batches (a statement per document and table kept the
+        writing thread waiting for the GIL each time)."""
+        pending = self._pending
+        if len(pending) < _BATCH and self._pending_bytes <= self._window_bytes:
+            return
+        batch: list[_Pending] = []
+        held = self._pending_bytes
+        while pending:
+            first = pending[0]
             ready = all(f is None or f.done() for f in (first.gzip, first.br))
-            full = len(self._pending) > self._window or self._pending_bytes > self._window_bytes
+            full = len(pending) > self._window or held > self._window_bytes
             if not ready and not full:
-                return
-            self._write(self._pending.popleft())
+                break
+            batch.append(pending.popleft())
+            held -= len(first.body)
+        self._write(batch)
 
-    def _write(self, pending: _Pending) -> None:
-        db = self._db
-        self._pending_bytes -= len(pending.body)
-        key, etag = pending.key, pending.etag
-        if pending.gzip is not None and pending.br is not None:
-            db.execute(
-                "INSERT INTO blobs (etag, body, gzip, br) VALUES (?, ?, ?, ?)",
-                [etag, pending.body, pending.gzip.result(), pending.br.result()],
-            )
-            del self._compressing[etag]
-        elif db.execute("SELECT 1 FROM blobs WHERE etag = ?", [etag]).fetchone() is None:
-            # Too small to compress, or compressed for a key written just before this one.
-            db.execute(
-                "INSERT INTO blobs (etag, body, gzip, br) VALUES (?, ?, NULL, NULL)",
-                [etag, pending.body],
-            )
-        row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
-        db.execute(
+    def _write(self, batch: list[_Pending]) -> None:
+        if not batch:
+            return
+        conn = self._db.conn
+        # In put order: a blob compressed for one key is inserted before a later key that
+        # shares it is written; bytes already stored are ignored (too small to compress).
+        conn.executemany(
+            "INSERT OR IGNORE INTO blobs (etag, body, gzip, br) VALUES (?, ?, ?, ?)",
+            [
+                (p.etag, p.body, p.gzip.result(), p.br.result())
+                if p.gzip is not None and p.br is not None
+                else (p.etag, p.body, None, None)
+                for p in batch
+                if p.gzip is not None or len(p.body) < COMPRESS_MIN_BYTES
+            ],
+        )
+        conn.executemany(
             "INSERT INTO documents (key, etag) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag",
-            [key, etag],
+            [(p.key, p.etag) for p in batch],
         )
-        self._pending_etags[etag] -= 1
-        if not self._pending_etags[etag]:
-            del self._pending_etags[etag]
-        if self._pending_keys.get(key) is pending:
-            del self._pending_keys[key]
-        old = row[0] if row else None
-        if old is not None and old != etag and old not in self._pending_etags:
-            # The bytes this key held are garbage once no other key holds them; checked
-            # here, by index, so replacing a document never leaves its old bytes behind.
-            db.execute(
-                "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS "
-                "(SELECT 1 FROM documents WHERE etag = ?)",
-                [old, old],
-            )
+        for p in batch:
+            self._pending_bytes -= len(p.body)
+            if p.gzip is not None:
+                self._compressing.discard(p.etag)
+            self._pending_etags[p.etag] -= 1
+            if not self._pending_etags[p.etag]:
+                del self._pending_etags[p.etag]
+            if self._pending_keys.get(p.key) is p:
+                del self._pending_keys[p.key]
+        # The bytes a key held are garbage once no key holds them nor will (a pending
+        # document may); checked here, by index, so no old bytes are left behind.
+        gone = {p.old for p in batch if p.old is not None and p.old != p.etag}
+        conn.executemany(
+            "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS "
+            "(SELECT 1 FROM documents WHERE etag = ?)",
+            [(old, old) for old in gone if old not in self._pending_etags],
+        )
+
+
+_BATCH = 64
+"""Pending documents before a batch is written."""
 
 
 def _cores() -> int:
