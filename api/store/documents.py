@@ -92,7 +92,7 @@ class DocumentWriter:
     nor compressed again, and a key's old blob is deleted once nothing points at it, nor
     will (a pending document may hold the same bytes). At most `window` documents, and
     about `window_bytes` of their bodies, wait to be written, which bounds the memory held
-    (a 1,000-article bundle is ~30 MB).
+    (a 1,000-article bundle is ~30 MB); writing starts once `batch` documents wait.
     """
 
     def __init__(
@@ -101,8 +101,10 @@ class DocumentWriter:
         threads: int | None = None,
         window: int = 256,
         window_bytes: int = 32_000_000,
+        batch: int = 64,
     ) -> None:
         self._db = db
+        self._batch = batch
         if threads is None:
             threads = min(4, _cores())
         self._pool = ThreadPoolExecutor(threads, "compress") if threads > 0 else None
@@ -181,7 +183,7 @@ class DocumentWriter:
         while over the window; in batches (a statement per document and table kept the
         writing thread waiting for the GIL each time)."""
         pending = self._pending
-        if len(pending) < _BATCH and self._pending_bytes <= self._window_bytes:
+        if len(pending) < self._batch and self._pending_bytes <= self._window_bytes:
             return
         batch: list[_Pending] = []
         held = self._pending_bytes
@@ -233,10 +235,6 @@ class DocumentWriter:
             "(SELECT 1 FROM documents WHERE etag = ?)",
             [(old, old) for old in gone if old not in self._pending_etags],
         )
-
-
-_BATCH = 64
-"""Pending documents before a batch is written."""
 
 
 def _cores() -> int:

@@ -3,6 +3,7 @@ one blob and one compression, and bytes no key holds any more are deleted."""
 
 from __future__ import annotations
 
+import random
 import sys
 import threading
 from collections.abc import Iterator
@@ -148,30 +149,36 @@ def test_a_catalog_approval_stores_and_compresses_only_what_it_changes(tree: Pat
     _assert_no_orphans(db)
 
 
+SLOW = b'{"text":"' + random.Random(7).randbytes(200_000).hex().encode() + b'"}'
+
+
 def _big(n: int) -> bytes:
     return BIG.replace(b"x", str(n % 10).encode()) + b" " * n
 
 
-def test_a_writer_stores_what_one_put_at_a_time_stores(tmp_path: Path) -> None:
-    """The writer compresses on threads and writes later; the result must be the same as
-    storing each document in turn, including bytes a key gives up while another key,
-    still pending, takes them."""
+@pytest.mark.parametrize(("window", "batch"), [(1, 1), (256, 3), (256, 64)])
+def test_a_writer_stores_what_one_put_at_a_time_stores(
+    tmp_path: Path, window: int, batch: int
+) -> None:
+    """The writer compresses on threads and writes later, in batches; the result must be
+    the same as storing each document in turn, including bytes a key gives up in one batch
+    while another key, still pending, takes them in a later one."""
     one, many = open_database(tmp_path / "one.db"), open_database(tmp_path / "many.db")
     steps = [
         [("a", BIG), ("b", _big(1))],
-        # "a" gives up BIG, which "c" takes in the same pass (it is stored: not compressed).
-        [("a", _big(2)), ("c", BIG), ("b", _big(1)), ("d", _big(2)), ("e", b"{}")],
+        # "a" gives up BIG; "c" takes it (stored: not compressed) behind "d", which takes
+        # a while to compress, so "a" is written in a batch before "c" is.
+        [("a", b"{}"), ("d", SLOW), ("c", BIG), ("b", _big(1)), ("e", _big(2))],
         # A key pending twice in one pass, and bytes only a pending document holds.
         [("c", _big(3)), ("c", _big(4)), ("f", _big(3)), ("a", BIG)],
     ]
     for step in steps:
         with transaction(one):
             expected = [put_bytes(one, key, body) for key, body in step]
-        # A window of one document: writes happen while later ones are still compressing.
-        with transaction(many), compressions() as calls, DocumentWriter(many, window=1) as out:
+        writer = DocumentWriter(many, window=window, batch=batch)
+        with transaction(many), compressions() as calls, writer as out:
             assert [out.put_bytes(key, body) for key, body in step] == expected
-        stored = {etag for etag in _keys(many).values()}
-        assert len(calls) <= len(stored)
+        assert len(calls) <= len(set(_keys(many).values()))
         assert _keys(many) == _keys(one)
         for key in _keys(one):
             assert get_document(many, key) == get_document(one, key)
