@@ -12,10 +12,10 @@ import gzip
 import hashlib
 import os
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import brotli
 import msgspec
@@ -140,32 +140,58 @@ class DocumentWriter:
 
     def put_bytes(self, key: str, body: bytes) -> bool:
         """Point `key` at these bytes; return False when `key` already has them."""
-        db = self._db
-        etag = strong_etag(body)
-        latest = self._pending_keys.get(key)
-        held: str | None
-        if latest is not None:
-            held = latest.etag
-        else:
-            row = db.execute("SELECT etag FROM documents WHERE key = ?", [key]).fetchone()
-            held = row[0] if row else None
-        if held == etag:
-            return False
-        stored = etag in self._compressing or (
-            db.execute("SELECT 1 FROM blobs WHERE etag = ?", [etag]).fetchone() is not None
-        )
-        if stored or len(body) < COMPRESS_MIN_BYTES:
-            pending = _Pending(key, etag, held, body, None, None)
-        else:
-            gz, br = self._submit(_gzip, body), self._submit(_brotli, body)
-            pending = _Pending(key, etag, held, body, gz, br)
-            self._compressing.add(etag)
-        self._pending.append(pending)
-        self._pending_bytes += len(body)
-        self._pending_etags[etag] += 1
-        self._pending_keys[key] = pending
+        return bool(self.put_all_bytes([(key, body)]))
+
+    def put_all(self, documents: Iterable[tuple[str, object]]) -> int:
+        """Encode and store several documents (see put_all_bytes)."""
+        return self.put_all_bytes([(key, _encode(value)) for key, value in documents])
+
+    def put_all_bytes(self, documents: list[tuple[str, bytes]]) -> int:
+        """Point each key at its bytes, in order, as that many `put_bytes` would; return
+        how many keys did not have their bytes yet. What the keys hold and which bytes are
+        stored is asked in one statement each, not two per document."""
+        etags = [strong_etag(body) for _, body in documents]
+        held = self._held([key for key, _ in documents if key not in self._pending_keys])
+        stored = self._stored(etags)
+        written = 0
+        for (key, body), etag in zip(documents, etags, strict=True):
+            latest = self._pending_keys.get(key)
+            old = latest.etag if latest is not None else held.get(key)
+            if old == etag:
+                continue
+            if etag in self._compressing or etag in stored or len(body) < COMPRESS_MIN_BYTES:
+                pending = _Pending(key, etag, old, body, None, None)
+            else:
+                gz, br = self._submit(_gzip, body), self._submit(_brotli, body)
+                pending = _Pending(key, etag, old, body, gz, br)
+                self._compressing.add(etag)
+            self._pending.append(pending)
+            self._pending_bytes += len(body)
+            self._pending_etags[etag] += 1
+            self._pending_keys[key] = pending
+            written += 1
+        # Only now, with every one of them pending: a write deletes no bytes that one of
+        # them was found to share.
         self._write_ready()
-        return True
+        return written
+
+    def _held(self, keys: list[str]) -> dict[str, str]:
+        return {
+            key: etag
+            for key, etag in self._in("SELECT key, etag FROM documents WHERE key IN", keys)
+        }
+
+    def _stored(self, etags: list[str]) -> set[str]:
+        return {etag for (etag,) in self._in("SELECT etag FROM blobs WHERE etag IN", etags)}
+
+    def _in(self, select: str, values: list[str]) -> list[Any]:
+        found: list[Any] = []
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), _MAX_VARIABLES):
+            chunk = unique[start : start + _MAX_VARIABLES]
+            marks = ", ".join("?" for _ in chunk)
+            found.extend(self._db.execute(f"{select} ({marks})", chunk).fetchall())
+        return found
 
     def flush(self) -> None:
         """Write every pending document."""
@@ -235,6 +261,10 @@ class DocumentWriter:
             "(SELECT 1 FROM documents WHERE etag = ?)",
             [(old, old) for old in gone if old not in self._pending_etags],
         )
+
+
+_MAX_VARIABLES = 500
+"""Values bound in one `IN (...)` lookup."""
 
 
 def _cores() -> int:

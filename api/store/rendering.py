@@ -97,11 +97,13 @@ def _render(
                     index_article(db, rendered)
                 if slugs is not None and slug not in slugs:
                     continue
-                written += out.put(article_key(slug, row.number, locale), rendered)
-                for doc in section_documents(rendered):
-                    written += out.put(
-                        f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc
-                    )
+                sections = [
+                    (f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc)
+                    for doc in section_documents(rendered)
+                ]
+                written += out.put_all(
+                    [(article_key(slug, row.number, locale), rendered), *sections]
+                )
         if progress:
             progress(slug)
     written += _render_shared(out, locales, shared, treatments, latest, (ratios, safety))

@@ -156,9 +156,10 @@ def _big(n: int) -> bytes:
     return BIG.replace(b"x", str(n % 10).encode()) + b" " * n
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "put_all"])
 @pytest.mark.parametrize(("window", "batch"), [(1, 1), (256, 3), (256, 64)])
 def test_a_writer_stores_what_one_put_at_a_time_stores(
-    tmp_path: Path, window: int, batch: int
+    tmp_path: Path, window: int, batch: int, together: bool
 ) -> None:
     """The writer compresses on threads and writes later, in batches; the result must be
     the same as storing each document in turn, including bytes a key gives up in one batch
@@ -177,7 +178,10 @@ def test_a_writer_stores_what_one_put_at_a_time_stores(
             expected = [put_bytes(one, key, body) for key, body in step]
         writer = DocumentWriter(many, window=window, batch=batch)
         with transaction(many), compressions() as calls, writer as out:
-            assert [out.put_bytes(key, body) for key, body in step] == expected
+            if together:
+                assert out.put_all_bytes(step) == sum(expected)
+            else:
+                assert [out.put_bytes(key, body) for key, body in step] == expected
         assert len(calls) <= len(set(_keys(many).values()))
         assert _keys(many) == _keys(one)
         for key in _keys(one):
