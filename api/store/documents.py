@@ -106,7 +106,9 @@ class DocumentWriter:
         self._db = db
         self._batch = batch
         if threads is None:
-            threads = min(4, _cores())
+            # The caller keeps a core busy itself; more threads than cores only queue up
+            # for the GIL that the caller needs between its statements.
+            threads = min(3, max(1, _cores() - 1))
         self._pool = ThreadPoolExecutor(threads, "compress") if threads > 0 else None
         self._window = window
         self._window_bytes = window_bytes
