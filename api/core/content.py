@@ -355,6 +355,25 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
                 file=file,
                 line=data.count(b"\n", 0, exc.start) + 1,
             ) from exc
+    # A file is read in one pass unless it has something to refuse: then the reference
+    # reader reads it again and names the problem and its line.
+    read = _read_plain(text)
+    value, lines = read if read is not None else _read_refusing(text, file)
+    try:
+        return msgspec.convert(value, model), lines
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = _PATH_IN_ERROR.search(message)
+        path = match.group(1) if match else "$"
+        detail = _PATH_IN_ERROR.sub("", message)
+        raise ValidationFailed(
+            f"{detail} (at {path})", file=file, line=_line_of(path, lines), path=path
+        ) from exc
+
+
+def _read_refusing(text: str, file: str) -> tuple[Any, dict[str, int]]:
+    """The plain value of `text` and the line of every path, or ValidationFailed saying
+    what is refused and where: the reference reader, which `_read_plain` must agree with."""
     try:
         _refuse_anchors_and_depth(text, file)
         node = yaml.compose(text, Loader=_LOADER)
@@ -371,17 +390,7 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
     if node is None:
         raise ValidationFailed("file is empty", file=file, line=1)
     lines: dict[str, int] = {}
-    value = _to_python(node, "$", _Reader(lines, file, yaml.SafeLoader("")))
-    try:
-        return msgspec.convert(value, model), lines
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        match = _PATH_IN_ERROR.search(message)
-        path = match.group(1) if match else "$"
-        detail = _PATH_IN_ERROR.sub("", message)
-        raise ValidationFailed(
-            f"{detail} (at {path})", file=file, line=_line_of(path, lines), path=path
-        ) from exc
+    return _to_python(node, "$", _Reader(lines, file, yaml.SafeLoader(""))), lines
 
 
 def _refuse_anchors_and_depth(text: str, file: str) -> None:
@@ -432,3 +441,111 @@ def _to_python(node: yaml.Node, path: str, reader: _Reader) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, f"{path}[{n}]", reader) for n, item in enumerate(node.value)]
     return reader.scalars.construct_object(node)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = _PLAIN_TAGS - {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
+_SCALARS = yaml.SafeLoader("")
+"""Builds implicit ints, floats, timestamps…: their constructors keep no state."""
+_NOTHING = object()
+
+
+def _read_plain(text: str) -> tuple[Any, dict[str, int]] | None:
+    """What `_read_refusing` returns, in one pass over libyaml's events instead of a
+    parse, a compose and a walk; None when the text has anything that reader refuses (or
+    that this one leaves to it: explicit tags, constructor errors), so that it names the
+    problem with its line.
+
+    Iterative (a stack of open collections), so depth costs no recursion.
+    """
+    loader = _LOADER(text)
+    try:
+        # get_event gives None after the end of the stream.
+        return _build(iter(loader.get_event, None))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:
+    lines: dict[str, int] = {}
+    root: Any = _NOTHING
+    documents = 0
+    # The innermost open collection (None at the top), its path, whether it is a mapping,
+    # and in a mapping the key whose value comes next (_NOTHING while a key is awaited);
+    # the stack keeps the same for the collections around it.
+    top: Any = None
+    where = ""
+    in_map = False
+    key: Any = _NOTHING
+    stack: list[tuple[Any, str, bool, Any]] = []
+    scalar, mapping, sequence = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    implicit = _LOADER.yaml_implicit_resolvers
+    for event in events:
+        kind = type(event)
+        if kind is scalar:
+            if event.anchor is not None:
+                return None
+            value = event.value
+            if in_map and key is _NOTHING:
+                # A key is its text, whatever its tag (as `_to_python` reads it).
+                if value in top:
+                    return None
+                key = value
+                continue
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _implicit_tag(implicit, value) if event.implicit[0] else _STR_TAG
+            if tag != _STR_TAG:
+                if tag not in _SCALAR_TAGS:
+                    return None
+                try:
+                    value = _CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, value))
+                except Exception:  # the reference reader raises it again
+                    return None
+        elif kind is mapping or kind is sequence:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                return None
+            if in_map and key is _NOTHING:
+                return None
+            value = {} if kind is mapping else []
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            top, where, in_map, key = stack.pop()
+            continue
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                return None
+            continue
+        elif kind is yaml.AliasEvent:
+            return None
+        else:
+            continue
+        if in_map:
+            path = f"{where}.{key}"
+            top[key] = value
+            key = _NOTHING
+        elif top is not None:
+            path = f"{where}[{len(top)}]"
+            top.append(value)
+        else:
+            path = "$"
+            root = value
+        lines[path] = event.start_mark.line + 1
+        if kind is not scalar:
+            stack.append((top, where, in_map, key))
+            if len(stack) > MAX_DEPTH:
+                return None
+            top, where, in_map = value, path, kind is mapping
+    return None if root is _NOTHING else (root, lines)
+
+
+def _implicit_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], value: str) -> str:
+    """The tag of a plain scalar without one, as the loader's resolver gives it: the first
+    whose pattern for the scalar's first character (or for any) matches, else a string."""
+    for tag, pattern in resolvers.get(value[:1], []) + resolvers.get(None, []):
+        if pattern.match(value):
+            return tag
+    return _STR_TAG
