@@ -196,13 +196,34 @@ def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
             return [walk(item, f"{path}[{n}]") for n, item in enumerate(node)]
         return node
 
+    data = msgspec.to_builtins(value)
+    # Most values break no rule and are in NFC already: then the walk, and the path it
+    # builds for every node, would change nothing. (The conversion back still checks the
+    # value, as it does when NFC lengthens a text.)
+    if not all(text_problem(text) is None and nfc(text) == text for text in _strings(data)):
+        data = walk(data, prefix)
     try:
-        return msgspec.convert(walk(msgspec.to_builtins(value), prefix), type(value))
+        return msgspec.convert(data, type(value))
     except msgspec.ValidationError as exc:
         # NFC lengthens a few texts (U+0958 is two characters in NFC): the limits still hold.
         match = _PATH_IN_ERROR.search(str(exc))
         path = prefix + match.group(1)[1:] if match else prefix
         raise _fail(f"{_PATH_IN_ERROR.sub('', str(exc))} in NFC", file, lines, path) from exc
+
+
+def _strings(data: Any) -> list[str]:
+    """The strings among plain values (not the keys), in no particular order."""
+    out: list[str] = []
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, list | tuple):
+            todo.extend(node)
+    return out
 
 
 def check_references(
