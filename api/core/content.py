@@ -518,7 +518,9 @@ def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:
                 continue
             tag = event.tag
             if tag is None or tag == "!":
-                tag = _implicit_tag(implicit, value) if event.implicit[0] else _STR_TAG
+                tag = _STR_TAG
+                if event.implicit[0] and (value[:1] in implicit or None in implicit):
+                    tag = _implicit_tag(implicit, value)
             if tag != _STR_TAG:
                 if tag not in _SCALAR_TAGS:
                     return None
@@ -566,7 +568,8 @@ def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:
 def _implicit_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], value: str) -> str:
     """The tag of a plain scalar without one, as the loader's resolver gives it: the first
     whose pattern for the scalar's first character (or for any) matches, else a string."""
-    for tag, pattern in resolvers.get(value[:1], []) + resolvers.get(None, []):
-        if pattern.match(value):
-            return tag
+    for first in (value[:1], None):
+        for tag, pattern in resolvers.get(first, ()):
+            if pattern.match(value):
+                return tag
     return _STR_TAG
