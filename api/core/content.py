@@ -71,7 +71,7 @@ _PLAIN_TAGS = frozenset(
 def parse_article(text: str | bytes, file: str) -> Article:
     """Parse and validate one article file; errors name `file:line`."""
     article, lines = _decode(text, file, Article)
-    return check_article(article, file, lines)
+    return _check_article(article, file, lines, "$", decoded=True)
 
 
 def check_article(
@@ -83,7 +83,12 @@ def check_article(
     Errors carry the JSON path of the offending field (below `prefix`), and `file:line`
     when the article came from a file.
     """
-    known = lines or {}
+    return _check_article(article, file, lines or {}, prefix, decoded=False)
+
+
+def _check_article(
+    article: Article, file: str, known: dict[str, int], prefix: str, *, decoded: bool
+) -> Article:
     sections = walk_sections(article.sections)
     _check_size(
         sum(len(m.source) for m in article_messages(article)),
@@ -96,7 +101,7 @@ def check_article(
             (len(article.audience), _MAX_LIST, "audiences"),
         ],
     )
-    article = _plain_text(article, prefix, file, known)
+    article = _plain_text(article, prefix, file, known, decoded=decoded)
     try:
         source = canonical_locale(article.locale)
     except ValueError as exc:
@@ -129,7 +134,7 @@ def check_article(
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
     """Parse and validate the treatments file; errors name `file:line`."""
     catalog, lines = _decode(text, file, TreatmentCatalog)
-    return check_treatments(catalog, file, lines)
+    return _check_treatments(catalog, file, lines, "$", decoded=True)
 
 
 def check_treatments(
@@ -140,7 +145,12 @@ def check_treatments(
 ) -> TreatmentCatalog:
     """The treatment records as they may be stored (text in NFC), or ValidationFailed:
     size, the text policy, unique ids."""
-    known = lines or {}
+    return _check_treatments(catalog, file, lines or {}, prefix, decoded=False)
+
+
+def _check_treatments(
+    catalog: TreatmentCatalog, file: str, known: dict[str, int], prefix: str, *, decoded: bool
+) -> TreatmentCatalog:
     chars = sum(len(m.source) for m in treatment_messages(catalog))
     lists = max((max(len(t.forms), len(t.regulatory)) for t in catalog.treatments), default=0)
     _check_size(
@@ -153,7 +163,7 @@ def check_treatments(
             (lists, _MAX_LIST, "forms or regulatory statements in one treatment"),
         ],
     )
-    catalog = _plain_text(catalog, prefix, file, known)
+    catalog = _plain_text(catalog, prefix, file, known, decoded=decoded)
     ids: set[str] = set()
     for n, treatment in enumerate(catalog.treatments):
         if treatment.id in ids:
@@ -179,10 +189,16 @@ def _check_size(
             raise _fail(f"{count} {what}; the limit is {limit}", file, lines, path)
 
 
-def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
+def _plain_text(
+    value: _T, prefix: str, file: str, lines: dict[str, int], *, decoded: bool = False
+) -> _T:
     """`value` with every string in NFC, or ValidationFailed naming the first string that
     breaks the text policy (ids and codes too: they have patterns, but one walk is simpler
-    than a list of the fields that hold text)."""
+    than a list of the fields that hold text).
+
+    `decoded`: msgspec has just made `value` from plain data, so it holds the constraints
+    of its type and needs no second conversion unless NFC changed a string.
+    """
 
     def walk(node: Any, path: str) -> Any:
         if isinstance(node, str):
@@ -198,10 +214,12 @@ def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
 
     data = msgspec.to_builtins(value)
     # Most values break no rule and are in NFC already: then the walk, and the path it
-    # builds for every node, would change nothing. (The conversion back still checks the
-    # value, as it does when NFC lengthens a text.)
+    # builds for every node, would change nothing. (The conversion back still checks a
+    # value made in code, as it checks one whose text NFC lengthened.)
     if not all(text_problem(text) is None and nfc(text) == text for text in _strings(data)):
         data = walk(data, prefix)
+    elif decoded:
+        return value
     try:
         return msgspec.convert(data, type(value))
     except msgspec.ValidationError as exc:
