@@ -493,8 +493,8 @@ _NOTHING = object()
 def _read_plain(text: str) -> tuple[Any, dict[str, int]] | None:
     """What `_read_refusing` returns, in one pass over libyaml's events instead of a
     parse, a compose and a walk; None when the text has anything that reader refuses (or
-    that this one leaves to it: explicit tags, constructor errors), so that it names the
-    problem with its line.
+    that this one leaves to it: tags on collections, constructor errors), so that it names
+    the problem with its line.
 
     Iterative (a stack of open collections), so depth costs no recursion.
     """
