@@ -71,7 +71,7 @@ _PLAIN_TAGS = frozenset(
 def parse_article(text: str | bytes, file: str) -> Article:
     """Parse and validate one article file; errors name `file:line`."""
     article, lines = _decode(text, file, Article)
-    return check_article(article, file, lines)
+    return _check_article(article, file, lines, "$", decoded=True)
 
 
 def check_article(
@@ -83,7 +83,12 @@ def check_article(
     Errors carry the JSON path of the offending field (below `prefix`), and `file:line`
     when the article came from a file.
     """
-    known = lines or {}
+    return _check_article(article, file, lines or {}, prefix, decoded=False)
+
+
+def _check_article(
+    article: Article, file: str, known: dict[str, int], prefix: str, *, decoded: bool
+) -> Article:
     sections = walk_sections(article.sections)
     _check_size(
         sum(len(m.source) for m in article_messages(article)),
@@ -96,7 +101,7 @@ def check_article(
             (len(article.audience), _MAX_LIST, "audiences"),
         ],
     )
-    article = _plain_text(article, prefix, file, known)
+    article = _plain_text(article, prefix, file, known, decoded=decoded)
     try:
         source = canonical_locale(article.locale)
     except ValueError as exc:
@@ -129,7 +134,7 @@ def check_article(
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
     """Parse and validate the treatments file; errors name `file:line`."""
     catalog, lines = _decode(text, file, TreatmentCatalog)
-    return check_treatments(catalog, file, lines)
+    return _check_treatments(catalog, file, lines, "$", decoded=True)
 
 
 def check_treatments(
@@ -140,7 +145,12 @@ def check_treatments(
 ) -> TreatmentCatalog:
     """The treatment records as they may be stored (text in NFC), or ValidationFailed:
     size, the text policy, unique ids."""
-    known = lines or {}
+    return _check_treatments(catalog, file, lines or {}, prefix, decoded=False)
+
+
+def _check_treatments(
+    catalog: TreatmentCatalog, file: str, known: dict[str, int], prefix: str, *, decoded: bool
+) -> TreatmentCatalog:
     chars = sum(len(m.source) for m in treatment_messages(catalog))
     lists = max((max(len(t.forms), len(t.regulatory)) for t in catalog.treatments), default=0)
     _check_size(
@@ -153,7 +163,7 @@ def check_treatments(
             (lists, _MAX_LIST, "forms or regulatory statements in one treatment"),
         ],
     )
-    catalog = _plain_text(catalog, prefix, file, known)
+    catalog = _plain_text(catalog, prefix, file, known, decoded=decoded)
     ids: set[str] = set()
     for n, treatment in enumerate(catalog.treatments):
         if treatment.id in ids:
@@ -179,10 +189,16 @@ def _check_size(
             raise _fail(f"{count} {what}; the limit is {limit}", file, lines, path)
 
 
-def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
+def _plain_text(
+    value: _T, prefix: str, file: str, lines: dict[str, int], *, decoded: bool = False
+) -> _T:
     """`value` with every string in NFC, or ValidationFailed naming the first string that
     breaks the text policy (ids and codes too: they have patterns, but one walk is simpler
-    than a list of the fields that hold text)."""
+    than a list of the fields that hold text).
+
+    `decoded`: msgspec has just made `value` from plain data, so it holds the constraints
+    of its type and needs no second conversion unless NFC changed a string.
+    """
 
     def walk(node: Any, path: str) -> Any:
         if isinstance(node, str):
@@ -196,13 +212,36 @@ def _plain_text(value: _T, prefix: str, file: str, lines: dict[str, int]) -> _T:
             return [walk(item, f"{path}[{n}]") for n, item in enumerate(node)]
         return node
 
+    data = msgspec.to_builtins(value)
+    # Most values break no rule and are in NFC already: then the walk, and the path it
+    # builds for every node, would change nothing. (The conversion back still checks a
+    # value made in code, as it checks one whose text NFC lengthened.)
+    if not all(text_problem(text) is None and nfc(text) == text for text in _strings(data)):
+        data = walk(data, prefix)
+    elif decoded:
+        return value
     try:
-        return msgspec.convert(walk(msgspec.to_builtins(value), prefix), type(value))
+        return msgspec.convert(data, type(value))
     except msgspec.ValidationError as exc:
         # NFC lengthens a few texts (U+0958 is two characters in NFC): the limits still hold.
         match = _PATH_IN_ERROR.search(str(exc))
         path = prefix + match.group(1)[1:] if match else prefix
         raise _fail(f"{_PATH_IN_ERROR.sub('', str(exc))} in NFC", file, lines, path) from exc
+
+
+def _strings(data: Any) -> list[str]:
+    """The strings among plain values (not the keys), in no particular order."""
+    out: list[str] = []
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, list | tuple):
+            todo.extend(node)
+    return out
 
 
 def check_references(
@@ -355,6 +394,25 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
                 file=file,
                 line=data.count(b"\n", 0, exc.start) + 1,
             ) from exc
+    # A file is read in one pass unless it has something to refuse: then the reference
+    # reader reads it again and names the problem and its line.
+    read = _read_plain(text)
+    value, lines = read if read is not None else _read_refusing(text, file)
+    try:
+        return msgspec.convert(value, model), lines
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = _PATH_IN_ERROR.search(message)
+        path = match.group(1) if match else "$"
+        detail = _PATH_IN_ERROR.sub("", message)
+        raise ValidationFailed(
+            f"{detail} (at {path})", file=file, line=_line_of(path, lines), path=path
+        ) from exc
+
+
+def _read_refusing(text: str, file: str) -> tuple[Any, dict[str, int]]:
+    """The plain value of `text` and the line of every path, or ValidationFailed saying
+    what is refused and where: the reference reader, which `_read_plain` must agree with."""
     try:
         _refuse_anchors_and_depth(text, file)
         node = yaml.compose(text, Loader=_LOADER)
@@ -371,17 +429,7 @@ def _decode(text: str | bytes, file: str, model: type[_T]) -> tuple[_T, dict[str
     if node is None:
         raise ValidationFailed("file is empty", file=file, line=1)
     lines: dict[str, int] = {}
-    value = _to_python(node, "$", _Reader(lines, file, yaml.SafeLoader("")))
-    try:
-        return msgspec.convert(value, model), lines
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        match = _PATH_IN_ERROR.search(message)
-        path = match.group(1) if match else "$"
-        detail = _PATH_IN_ERROR.sub("", message)
-        raise ValidationFailed(
-            f"{detail} (at {path})", file=file, line=_line_of(path, lines), path=path
-        ) from exc
+    return _to_python(node, "$", _Reader(lines, file, yaml.SafeLoader(""))), lines
 
 
 def _refuse_anchors_and_depth(text: str, file: str) -> None:
@@ -432,3 +480,114 @@ def _to_python(node: yaml.Node, path: str, reader: _Reader) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, f"{path}[{n}]", reader) for n, item in enumerate(node.value)]
     return reader.scalars.construct_object(node)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = _PLAIN_TAGS - {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
+_SCALARS = yaml.SafeLoader("")
+"""Builds implicit ints, floats, timestamps…: their constructors keep no state."""
+_NOTHING = object()
+
+
+def _read_plain(text: str) -> tuple[Any, dict[str, int]] | None:
+    """What `_read_refusing` returns, in one pass over libyaml's events instead of a
+    parse, a compose and a walk; None when the text has anything that reader refuses (or
+    that this one leaves to it: tags on collections, constructor errors), so that it names
+    the problem with its line.
+
+    Iterative (a stack of open collections), so depth costs no recursion.
+    """
+    loader = _LOADER(text)
+    try:
+        # get_event gives None after the end of the stream.
+        return _build(iter(loader.get_event, None))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:
+    lines: dict[str, int] = {}
+    root: Any = _NOTHING
+    documents = 0
+    # The innermost open collection (None at the top), its path, whether it is a mapping,
+    # and in a mapping the key whose value comes next (_NOTHING while a key is awaited);
+    # the stack keeps the same for the collections around it.
+    top: Any = None
+    where = ""
+    in_map = False
+    key: Any = _NOTHING
+    stack: list[tuple[Any, str, bool, Any]] = []
+    scalar, mapping, sequence = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    implicit = _LOADER.yaml_implicit_resolvers
+    for event in events:
+        kind = type(event)
+        if kind is scalar:
+            if event.anchor is not None:
+                return None
+            value = event.value
+            if in_map and key is _NOTHING:
+                # A key is its text, whatever its tag (as `_to_python` reads it).
+                if value in top:
+                    return None
+                key = value
+                continue
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _STR_TAG
+                if event.implicit[0] and (value[:1] in implicit or None in implicit):
+                    tag = _implicit_tag(implicit, value)
+            if tag != _STR_TAG:
+                if tag not in _SCALAR_TAGS:
+                    return None
+                try:
+                    value = _CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, value))
+                except Exception:  # the reference reader raises it again
+                    return None
+        elif kind is mapping or kind is sequence:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                return None
+            if in_map and key is _NOTHING:
+                return None
+            value = {} if kind is mapping else []
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            top, where, in_map, key = stack.pop()
+            continue
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                return None
+            continue
+        elif kind is yaml.AliasEvent:
+            return None
+        else:
+            continue
+        if in_map:
+            path = f"{where}.{key}"
+            top[key] = value
+            key = _NOTHING
+        elif top is not None:
+            path = f"{where}[{len(top)}]"
+            top.append(value)
+        else:
+            path = "$"
+            root = value
+        lines[path] = event.start_mark.line + 1
+        if kind is not scalar:
+            stack.append((top, where, in_map, key))
+            if len(stack) > MAX_DEPTH:
+                return None
+            top, where, in_map = value, path, kind is mapping
+    return None if root is _NOTHING else (root, lines)
+
+
+def _implicit_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], value: str) -> str:
+    """The tag of a plain scalar without one, as the loader's resolver gives it: the first
+    whose pattern for the scalar's first character (or for any) matches, else a string."""
+    for first in (value[:1], None):
+        for tag, pattern in resolvers.get(first, ()):
+            if pattern.match(value):
+                return tag
+    return _STR_TAG

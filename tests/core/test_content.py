@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+import msgspec
 import pytest
 
 from api.core.content import (
     MAX_ARTICLE_BLOCKS,
     MAX_ARTICLE_CHARS,
     MAX_SECTION_DEPTH,
+    check_article,
     dump_yaml,
     parse_article,
     parse_treatments,
@@ -300,3 +302,14 @@ def test_sections_nest_at_most_six_levels_deep() -> None:
     assert caught.value.detail == f"sections nest at most {MAX_SECTION_DEPTH} levels deep"
     assert caught.value.path == "$.sections[0]" + ".sections[0]" * MAX_SECTION_DEPTH
     assert caught.value.line == text.count("\n") - 2
+
+
+def test_an_article_made_in_code_is_still_checked_against_its_type() -> None:
+    """A file's article was just converted by msgspec; one made in code (a merged draft)
+    may break its type's constraints, and check_article still refuses it."""
+    article = parse_article(GOOD, "demo.yaml")
+    too_long = msgspec.structs.replace(article, title="x" * 10_001)
+    with pytest.raises(ValidationFailed) as caught:
+        check_article(too_long)
+    assert caught.value.path == "$.title"
+    assert "length <= 10000" in caught.value.detail
