@@ -269,11 +269,13 @@ def _entry(
         return None
     previous = message.previous_id if isinstance(message.previous_id, str) else None
     # The msgid and the old msgid come back in exports: they follow the policy too.
-    for name, value in (("msgid", message.id), ("previous msgid", previous or "")):
-        problem = text_problem(value)
-        if problem is not None:
-            raise ValidationFailed(f"{problem.reason} in {name}", file=file, line=line)
-    for comment in message.user_comments:
+    problem = text_problem(message.id)
+    if problem is not None:
+        raise ValidationFailed(f"{problem.reason} in msgid", file=file, line=line)
+    if previous and (problem := text_problem(previous)) is not None:
+        raise ValidationFailed(f"{problem.reason} in previous msgid", file=file, line=line)
+    comments = message.user_comments
+    for comment in comments:
         problem = text_problem(comment, markup=False)
         if problem is not None:
             raise ValidationFailed(f"{problem.reason} in a comment", file=file, line=line)
@@ -290,7 +292,7 @@ def _entry(
         fuzzy=message.fuzzy,
         line=line,
         previous=nfc(previous) if previous else None,
-        comments=tuple(nfc(c) for c in message.user_comments),
+        comments=tuple(nfc(c) for c in comments) if comments else (),
     )
 
 
@@ -362,14 +364,19 @@ def _check_translation(context: str, source: str, text: str, file: str, line: in
     if context in FORMATTED_CONTEXTS:
         _check_format(source, text, file, line)
         return
-    expected = sorted(_PLACEHOLDER.findall(source))
-    found = sorted(_PLACEHOLDER.findall(text))
+    expected = _placeholders(source)
+    found = _placeholders(text)
     if expected != found:
         raise ValidationFailed(
             f"placeholders differ: msgid has {expected or 'none'}, msgstr has {found or 'none'}",
             file=file,
             line=line,
         )
+
+
+def _placeholders(text: str) -> list[str]:
+    """The placeholders of `text`, sorted (each begins with `{` or `%`)."""
+    return sorted(_PLACEHOLDER.findall(text)) if "{" in text or "%" in text else []
 
 
 def _format_fields(text: str) -> list[str]:
