@@ -7,7 +7,15 @@ import unicodedata
 
 import pytest
 
-from api.core.text import _REFUSED, ALLOWED_FORMAT, _kind, nfc, text_problem
+from api.core.text import (
+    _REFUSED,
+    _SUSPECT,
+    ALLOWED_FORMAT,
+    _kind,
+    _problem,
+    nfc,
+    text_problem,
+)
 
 
 def test_the_written_out_class_is_what_the_unicode_categories_say() -> None:
@@ -87,3 +95,101 @@ def test_header_text_may_span_lines_and_name_people_with_angle_brackets() -> Non
 def test_nfc() -> None:
     assert nfc("Introduccio\u0301n") == "Introducción"
     assert nfc("Introducción") == "Introducción"
+
+
+def test_every_character_a_rule_starts_at_is_suspect() -> None:
+    """text_problem answers None when _SUSPECT finds nothing: no rule may start elsewhere.
+    A refused character or U+000A is a problem alone; a variation run and markup start at
+    a variation selector, `<` or `&`."""
+    missed = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if not _SUSPECT.match(chr(code))
+        and (
+            _problem(chr(code), markup=True, newlines=False) is not None
+            or _problem(chr(code) * 2, markup=True, newlines=False) is not None
+            or chr(code) in "<&"
+        )
+    ]
+    assert missed == []
+
+
+_HOSTILE = [
+    "",
+    "plain text",
+    "Introducción a la terapia",
+    "a\nb",
+    "a\n\x00b",
+    "a\x00\nb",
+    "\x00",
+    "tab\there",
+    "a\r\nb",
+    "x\u2028y\u2029",
+    "\u0085",
+    "\ud800",
+    "\udfff",
+    "\u202a\u202e\u2066\u2069",
+    "\u200b",
+    "\u200c\u200d\u200e\u200f\u061c",
+    "\u00ad",
+    "\u180e",
+    "\u2060\u2064",
+    "\ufeff",
+    "\ufff9\ufffb",
+    "\ue000\uf8ff",
+    "\ufdd0\ufdef\ufffe\uffff",
+    "\U0001fffe\U0010ffff",
+    "\U000f0000\U0010fffd",
+    "\U00013430\U00013438",
+    "\U0001bca0",
+    "\U0001d173\U0001d17a",
+    "\U000e0001\U000e0020\U000e007f",
+    "\U000e0080",
+    "\U0001f600 smile",
+    "\U0001f468\u200d\U0001f469",
+    "\U00020000 CJK B",
+    "\U000e0100",
+    "\U000e0100\U000e0101",
+    "e\ufe0f",
+    "e\ufe0f\ufe0f",
+    "e\ufe0f\U000e0100",
+    "e\ufe0f x \ufe0f",
+    "\u115f\u1160\u3164\uffa0\u2800",
+    "<b>bold</b>",
+    "a < b > c",
+    "<",
+    "&",
+    "Fish & chips",
+    "&amp;",
+    "&#60;",
+    "&#x3C;",
+    "&x3C;",
+    "&;",
+    "<!-- c -->",
+    "<?xml?>",
+    "< b>",
+    "Name <email@example.org>",
+    "<b>\n",
+    "\n<b>",
+    "<b>\x00",
+    "e\ufe0f\ufe0f<b>",
+    "<b>e\ufe0f\ufe0f",
+    "\u2028<b>",
+    "{range} per plan",
+    "%(count)d items",
+    "\u0600\u0661",
+    "Prix\u00a0: 3\u202f000",
+]
+
+
+@pytest.mark.parametrize("text", _HOSTILE)
+@pytest.mark.parametrize("markup", [True, False])
+@pytest.mark.parametrize("newlines", [True, False])
+def test_the_quick_answer_is_the_rule_by_rule_answer(
+    text: str, markup: bool, newlines: bool
+) -> None:
+    expected = _problem(text, markup=markup, newlines=newlines)
+    assert text_problem(text, markup=markup, newlines=newlines) == expected
+    padded = "clean words " + text + " more words"
+    expected = _problem(padded, markup=markup, newlines=newlines)
+    assert text_problem(padded, markup=markup, newlines=newlines) == expected
