@@ -11,9 +11,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import queue
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, NamedTuple
 
@@ -106,10 +108,10 @@ class DocumentWriter:
         self._db = db
         self._batch = batch
         if threads is None:
-            # The caller keeps a core busy itself; more threads than cores only queue up
-            # for the GIL that the caller needs between its statements.
-            threads = min(3, max(1, _cores() - 1))
-        self._pool = ThreadPoolExecutor(threads, "compress") if threads > 0 else None
+            # The caller keeps a core busy itself (and compresses while it waits); more
+            # threads than cores only queue up for the GIL it needs between statements.
+            threads = min(3, _cores() - 1)
+        self._compressor = _Compressor(threads)
         self._window = window
         self._window_bytes = window_bytes
         self._pending_bytes = 0
@@ -133,8 +135,7 @@ class DocumentWriter:
             if kind is None:
                 self.flush()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._compressor.close()
 
     def put(self, key: str, value: object) -> bool:
         """Encode `value` and store it under `key` (see put_bytes)."""
@@ -164,7 +165,10 @@ class DocumentWriter:
             if etag in self._compressing or etag in stored or len(body) < COMPRESS_MIN_BYTES:
                 pending = _Pending(key, etag, old, body, None, None)
             else:
-                gz, br = self._submit(_gzip, body), self._submit(_brotli, body)
+                gz, br = (
+                    self._compressor.submit(_gzip, body),
+                    self._compressor.submit(_brotli, body),
+                )
                 pending = _Pending(key, etag, old, body, gz, br)
                 self._compressing.add(etag)
             self._pending.append(pending)
@@ -199,13 +203,6 @@ class DocumentWriter:
         """Write every pending document."""
         self._write([self._pending.popleft() for _ in range(len(self._pending))])
 
-    def _submit(self, compress: Callable[[bytes], bytes], body: bytes) -> Future[bytes]:
-        if self._pool is not None:
-            return self._pool.submit(compress, body)
-        done: Future[bytes] = Future()
-        done.set_result(compress(body))
-        return done
-
     def _write_ready(self) -> None:
         """Write the pending documents at the front whose compression is done, and more
         while over the window; in batches (a statement per document and table kept the
@@ -234,7 +231,7 @@ class DocumentWriter:
         conn.executemany(
             "INSERT OR IGNORE INTO blobs (etag, body, gzip, br) VALUES (?, ?, ?, ?)",
             [
-                (p.etag, p.body, p.gzip.result(), p.br.result())
+                (p.etag, p.body, self._compressor.result(p.gzip), self._compressor.result(p.br))
                 if p.gzip is not None and p.br is not None
                 else (p.etag, p.body, None, None)
                 for p in batch
@@ -263,6 +260,68 @@ class DocumentWriter:
             "(SELECT 1 FROM documents WHERE etag = ?)",
             [(old, old) for old in gone if old not in self._pending_etags],
         )
+
+
+class _Compressor:
+    """Compression jobs, run by worker threads and by the writer itself while it waits for
+    one to finish (so the writer's core does not idle while the workers catch up);
+    `threads=0` compresses at once, in the caller's thread."""
+
+    def __init__(self, threads: int) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name="compress", daemon=True)
+            for _ in range(max(0, threads))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, compress: Callable[[bytes], bytes], body: bytes) -> Future[bytes]:
+        job = _Job(compress, body, Future())
+        if self._threads:
+            self._jobs.put(job)
+        else:
+            job.run()
+        return job.future
+
+    def result(self, future: Future[bytes]) -> bytes:
+        """The bytes of `future`, running queued jobs meanwhile."""
+        while not future.done():
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job.run()
+        return future.result()
+
+    def close(self) -> None:
+        """Drop the jobs not started and stop the threads."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job.run()
+
+
+class _Job(NamedTuple):
+    compress: Callable[[bytes], bytes]
+    body: bytes
+    future: Future[bytes]
+
+    def run(self) -> None:
+        try:
+            self.future.set_result(self.compress(self.body))
+        except BaseException as exc:  # handed to whoever waits for the bytes
+            self.future.set_exception(exc)
 
 
 _MAX_VARIABLES = 500
