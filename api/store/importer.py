@@ -142,6 +142,7 @@ def import_content(
         # first (a caller that passes them inline frees a third of a large import's memory).
         del files, catalogs
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
+        say(f"committing {written} documents")
     return msgspec.structs.replace(report, documents_written=written)
 
 
