@@ -32,7 +32,6 @@ __all__ = [
     "get_document",
     "get_latest_article",
     "put_bytes",
-    "put_document",
     "strong_etag",
 ]
 
@@ -59,11 +58,6 @@ def article_key(slug: str, number: int, locale: str) -> str:
 def strong_etag(body: Body) -> str:
     """The strong validator of exact bytes."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def put_document(db: sqlite_utils.Database, key: str, value: object) -> bool:
-    """Encode and store a document unless identical bytes are already there."""
-    return put_bytes(db, key, _encode(value))
 
 
 def put_bytes(db: sqlite_utils.Database, key: str, body: Body) -> bool:
