@@ -115,9 +115,8 @@ def render_bundles(db: sqlite_utils.Database, locales: Iterable[str], out: Docum
     cursor = current_cursor(db)
     written = 0
     for locale in locales:
-        # The articles' bodies are let go once encoded, before the bundle is compressed
-        # and stored (a 1,000-article bundle is ~30 MB; they are as much again); and each
-        # bundle is stored before the next is put together, so one is held at a time.
+        # Each bundle (~30 MB for 1,000 articles) is built body by body and stored before
+        # the next is put together, so one is held at a time.
         written += out.put_bytes(bundle_key(locale), _bundle(db, locale, cursor))
         out.flush()
     return written
