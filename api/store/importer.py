@@ -27,7 +27,7 @@ from api.store.audit import record
 from api.store.catalogs import stage_catalog
 from api.store.drafts import create_draft, submit_draft
 from api.store.rendering import render_documents
-from api.store.schema import transaction
+from api.store.schema import no_other_readers_journal, transaction
 from api.store.translations import (
     TEMPLATE_LOCALE,
     catalog_entries,
@@ -134,8 +134,12 @@ def import_content(
     files, catalogs = _split(content)
     # The caller's reference aside, the parsed files are now only `files` (and `catalogs`).
     del content
-    with transaction(db):
-        if published_slugs(db):
+    if published_slugs(db):
+        with transaction(db):
+            return _propose(db, files, catalogs, author, say)
+    # A seed writes every rendered document: written once, not through the WAL.
+    with no_other_readers_journal(db), transaction(db):
+        if published_slugs(db):  # published by someone else meanwhile
             return _propose(db, files, catalogs, author, say)
         report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go

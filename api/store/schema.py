@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlite_utils
@@ -13,6 +13,7 @@ import sqlite_utils
 __all__ = [
     "SCHEMA_VERSION",
     "migrate",
+    "no_other_readers_journal",
     "open_database",
     "remove_database",
     "snapshot",
@@ -325,6 +326,34 @@ def migrate(db: sqlite_utils.Database, up_to: int = SCHEMA_VERSION) -> int:
 
 
 _SAVEPOINTS = itertools.count(1)
+
+
+@contextmanager
+def no_other_readers_journal(db: sqlite_utils.Database) -> Iterator[bool]:
+    """For a large write into a database no other connection has read: the rollback
+    journal instead of the WAL, in WAL mode again afterwards. Yields whether it switched.
+
+    In WAL mode every page a transaction writes goes to the WAL, and the checkpoint then
+    copies it into the database: a 1,000-article seed (1.2 GB) is written twice, and its
+    commit waits for both. With the rollback journal, pages new to the file are written
+    once and need no journal. SQLite leaves WAL mode only while no other connection has
+    read the database; when one has (a server already running), nothing changes. Nobody
+    loses a read either way: the database had nothing to read."""
+    timeout = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute("PRAGMA busy_timeout = 0")  # another connection: stay in WAL mode, at once
+    try:
+        switched = db.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    except sqlite3.OperationalError:
+        switched = False
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    try:
+        yield switched
+    finally:
+        # A reader that opened meanwhile may hold a lock: open_database switches back.
+        if switched:
+            with suppress(sqlite3.OperationalError):
+                db.execute("PRAGMA journal_mode=WAL")
 
 
 @contextmanager

@@ -25,6 +25,39 @@ def test_first_import_creates_version_one(tree: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def _wal_bytes(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_seed_is_written_once_through_the_rollback_journal_then_wal_again(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    assert _wal_bytes(tree / "v.db") > 0  # the schema went through the WAL
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    # Through the WAL, every page would be in it as well as in the database.
+    assert _wal_bytes(tree / "v.db") == 0
+    assert not (tree / "v.db-journal").exists()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    # Later writes go through the WAL again.
+    article_file = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article_file.write_text(article_file.read_text().replace(SENTENCE, "Results differ."))
+    assert publish_files(db, tree).drafts
+    assert _wal_bytes(tree / "v.db") > 0
+
+
+def test_a_seed_beside_a_connection_that_read_stays_in_wal_mode(tree: Path) -> None:
+    db = open_database(tree / "v.db")
+    reader = open_database(tree / "v.db")
+    assert reader.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+    report = import_content(db, read_content(tree / "content", tree / "locales"))
+    assert report.new_versions == {SLUG: 1}
+    assert _wal_bytes(tree / "v.db") > 0
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    assert reader.execute("SELECT count(*) FROM versions").fetchone()[0] == 1
+
+
 def test_reimport_without_change_creates_no_version(tree: Path) -> None:
     db = open_database(tree / "v.db")
     import_content(db, read_content(tree / "content", tree / "locales"))
@@ -72,6 +105,7 @@ def test_a_bad_catalog_read_after_others_were_stored_stores_nothing(tree: Path) 
     assert told == []  # nothing was said to be stored
     for table in ("versions", "treatment_sets", "translations", "documents", "audit"):
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_failure_half_way_rolls_everything_back(tree: Path) -> None:
@@ -86,6 +120,7 @@ def test_failure_half_way_rolls_everything_back(tree: Path) -> None:
         import_content(db, content, progress=explode)
     for table in ("versions", "treatment_sets", "translations", "documents", "publications"):
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_migration_is_idempotent(tmp_path: Path) -> None:
