@@ -6,28 +6,36 @@ read lock (tens of microseconds here), so the connection is asked only when the 
 of the WAL-index has changed: every commit rewrites it (its `iChange` counter, last
 frame and checksums; "WAL-Index Format" in SQLite's file format), and reading it from
 shared memory costs no system call.
+
+What is cached is bounded in bytes (least recently used dropped first). Queries whose cost
+grows with the corpus (a search ranking every section a common word is in, the changes
+since an old cursor: 80 ms to seconds on 1,000 articles) run on the reader's own thread
+and connection, so a worker's event loop goes on answering meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import mmap
 import os
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar, cast
 
 import sqlite_utils
 
 from api.store.documents import Document, compressed, get_document, get_latest_article
-from api.store.schema import SCHEMA_VERSION, open_database
+from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
 from api.store.sync import changes_since
 from api.store.translations import available_locales
 
 __all__ = ["Reader"]
 
-_MAX_CACHED = 4096
+_ENTRY_OVERHEAD = 200  # bytes for an entry's key and tuples
 _WAL_INDEX_HEADER = 48  # bytes: the first of the header's two copies
 _Found = TypeVar("_Found", bound=Document | None)
 
@@ -35,11 +43,17 @@ _Found = TypeVar("_Found", bound=Document | None)
 class Reader:
     """Read-only access to rendered documents for one process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_bytes: int = 64_000_000) -> None:
+        """`max_bytes`: most bytes of documents kept (bodies and compressed forms)."""
         self.db: sqlite_utils.Database = open_database(path)
         self._path = Path(path)
         self._data_version = -1
-        self._documents: dict[tuple[str, ...], Document | None] = {}
+        self._documents: OrderedDict[tuple[str, ...], Document | None] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.cached_bytes = 0
+        # One thread: a flood of slow queries queues there, never on the event loop.
+        self._slow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
+        self._slow_db: sqlite_utils.Database | None = None
         self._locales: frozenset[str] = frozenset()
         self._wal_index: mmap.mmap | None = None
         self._wal_index_tried = False
@@ -57,6 +71,7 @@ class Reader:
         if version != self._data_version:
             self._data_version = version
             self._documents.clear()
+            self.cached_bytes = 0
             self._locales = frozenset(available_locales(self.db))
         if not self._wal_index_tried:
             self._wal_index_tried = True
@@ -105,31 +120,68 @@ class Reader:
             lambda: get_latest_article(self.db, slug, locale, section),
         )
 
-    def changes(self, since: int, locale: str) -> Document:
+    async def changes(self, since: int, locale: str) -> Document:
         """What a client of `locale` holding cursor `since` must apply (spliced from stored
-        documents once per publish, then served from memory)."""
-        return self._cached(
-            ("changes", str(since), locale),
-            lambda: compressed(changes_since(self.db, since, locale)),
+        documents once per publish, off the event loop, then served from memory)."""
+        return await self._computed(
+            ("changes", str(since), locale), lambda db: changes_since(db, since, locale)
         )
 
-    def search(self, query: str, locale: str, limit: int) -> Document:
+    async def search(self, query: str, locale: str, limit: int) -> Document:
         """The answer to a query, kept until the next publish (repeated queries, such as a
-        kiosk's suggested topics, cost one FTS5 ranking per publish)."""
-        return self._cached(
+        kiosk's suggested topics, cost one FTS5 ranking per publish, off the event loop)."""
+        return await self._computed(
             ("search", locale, str(limit), query),
-            lambda: compressed(search_results(self.db, query, locale, limit)),
+            lambda db: search_results(db, query, locale, limit),
         )
+
+    def _kept(self, key: tuple[str, ...]) -> bool:
+        """Whether `key` is kept for the current generation (now the most recently used)."""
+        self._fresh()
+        if key not in self._documents:
+            return False
+        self._documents.move_to_end(key)
+        return True
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], _Found]) -> _Found:
-        self._fresh()
-        if key in self._documents:
+        if self._kept(key):
             return cast(_Found, self._documents[key])
         value = load()
-        if len(self._documents) >= _MAX_CACHED:
-            self._documents.clear()
-        self._documents[key] = value
+        self._keep(key, value)
         return value
+
+    async def _computed(
+        self, key: tuple[str, ...], compute: Callable[[sqlite_utils.Database], bytes]
+    ) -> Document:
+        """A document made by `compute` on the reader's thread (in one snapshot of its own
+        connection), kept only if nothing was committed meanwhile: then it is the answer
+        for the generation it is kept under."""
+        if self._kept(key):
+            return cast(Document, self._documents[key])
+        before = self._data_version
+        loop = asyncio.get_running_loop()
+        document = await loop.run_in_executor(self._slow, self._compute, compute)
+        if self.generation() == before:
+            self._keep(key, document)
+        return document
+
+    def _compute(self, compute: Callable[[sqlite_utils.Database], bytes]) -> Document:
+        """On the reader's thread: its own connection, opened at first use."""
+        if self._slow_db is None:
+            self._slow_db = open_database(self._path)
+        with snapshot(self._slow_db) as db:
+            body = compute(db)
+        return compressed(body)
+
+    def _keep(self, key: tuple[str, ...], value: Document | None) -> None:
+        size = _size(value)
+        if size > self.max_bytes:
+            return
+        while self.cached_bytes + size > self.max_bytes:
+            _, dropped = self._documents.popitem(last=False)
+            self.cached_bytes -= _size(dropped)
+        self._documents[key] = value
+        self.cached_bytes += size
 
     def ready(self) -> bool:
         """True once the schema is current and at least one article is published; False
@@ -144,8 +196,20 @@ class Reader:
         return bool(row[0] > 0)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections, once the reader's thread has finished its query."""
+        self._slow.shutdown(wait=True)
+        if self._slow_db is not None:
+            self._slow_db.conn.close()
+            self._slow_db = None
         if self._wal_index is not None:
             self._wal_index.close()
             self._wal_index = None
         self.db.conn.close()
+
+
+def _size(document: Document | None) -> int:
+    """What keeping `document` costs, in bytes."""
+    if document is None:
+        return _ENTRY_OVERHEAD
+    compressed_forms = len(document.gzip or b"") + len(document.br or b"")
+    return _ENTRY_OVERHEAD + len(document.body) + compressed_forms

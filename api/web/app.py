@@ -56,7 +56,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
 
     @asynccontextmanager
     async def open_reader(app: Litestar) -> AsyncIterator[None]:
-        app.state.reader = Reader(db_path)
+        app.state.reader = Reader(db_path, max_bytes=settings.response_cache_mb * 1_000_000)
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)

@@ -73,4 +73,4 @@ class SearchController(Controller):
         ] = DEFAULT_LIMIT,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
-        return send_document(request, reader.search(q, tag, limit), locale=tag)
+        return send_document(request, await reader.search(q, tag, limit), locale=tag)

@@ -92,4 +92,4 @@ class SyncController(Controller):
         accept_language: AcceptLanguage = None,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
-        return send_document(request, reader.changes(since, tag), locale=tag)
+        return send_document(request, await reader.changes(since, tag), locale=tag)

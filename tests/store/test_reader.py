@@ -1,17 +1,20 @@
 """The reader sees every commit of another connection or process at its next look, while
-it asks SQLite only when the WAL-index says something was committed."""
+it asks SQLite only when the WAL-index says something was committed; what it keeps is
+bounded in bytes, and slow queries run on its own thread, off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from api.store.reader import Reader
 from api.store.schema import open_database
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SLUG
 
 
 def _commit_elsewhere(db: Path, n: int) -> None:
@@ -63,3 +66,73 @@ def test_a_closed_reader_fails_instead_of_answering(db_path: Path) -> None:
     reader.close()
     with pytest.raises(Exception, match="closed"):
         reader.generation()
+
+
+def test_what_is_kept_stays_within_its_bytes_least_recently_used_dropped_first(
+    db_path: Path,
+) -> None:
+    keys = [row[0] for row in open_database(db_path).execute("SELECT key FROM documents")]
+    reader = Reader(db_path, max_bytes=200_000)
+    try:
+        first = reader.document(keys[0])
+        assert first is not None
+        total = 0
+        for key in keys[1:]:
+            reader.document(keys[0])  # used again and again: never the one dropped
+            document = reader.document(key)
+            assert document is not None
+            total += len(document.body)
+            assert 0 < reader.cached_bytes <= 200_000
+        assert total > 200_000  # more than the bound went through
+        assert reader.document(keys[0]) is first
+        # A document larger than the bound is answered, not kept.
+        small = Reader(db_path, max_bytes=1_000)
+        assert small.document(keys[0]) == first and small.cached_bytes == 0
+        small.close()
+    finally:
+        reader.close()
+
+
+def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Path) -> None:
+    reader = Reader(db_path)
+    busy = threading.Event()
+
+    async def look() -> None:
+        reader._slow.submit(busy.wait)  # the reader's thread is busy with an earlier query
+        search = asyncio.create_task(reader.search("stem", "en", 5))
+        await asyncio.sleep(0.05)
+        assert not search.done()  # waiting for that thread, not run on the event loop
+        assert reader.latest_article(SLUG, "en") is not None  # the loop answers meanwhile
+        busy.set()
+        found = await search
+        assert b'"slug"' in found.body
+        assert await reader.search("stem", "en", 5) is found  # kept until the next commit
+
+    try:
+        asyncio.run(look())
+    finally:
+        busy.set()
+        reader.close()
+
+
+def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: Path) -> None:
+    reader = Reader(db_path)
+    busy = threading.Event()
+
+    async def look() -> None:
+        reader.generation()
+        reader._slow.submit(busy.wait)
+        changes = asyncio.create_task(reader.changes(0, "en"))
+        await asyncio.sleep(0.05)
+        _commit_elsewhere(db_path, 1)  # made after this, the answer may be of either state
+        busy.set()
+        await changes
+        assert reader.cached_bytes == 0
+        again = await reader.changes(0, "en")
+        assert reader.cached_bytes > len(again.body)  # kept now: nothing committed meanwhile
+
+    try:
+        asyncio.run(look())
+    finally:
+        busy.set()
+        reader.close()
