@@ -14,6 +14,7 @@ from api.core.catalog import (
     _check_line,
     _check_syntax,
     _duplicate_contexts,
+    _MsgstrLines,
 )
 from api.core.errors import ValidationFailed
 from api.core.formatting import FORMATTED_CONTEXTS
@@ -183,3 +184,33 @@ def test_the_duplicate_check_finds_what_each_line_in_turn_finds() -> None:
     everything = "\n".join(BLOCKS * 3)
     assert _duplicates(everything) == _duplicates_line_by_line(everything)
     assert len(_duplicates(everything)) > 20
+
+
+def _msgstr_line_by_line(text: str, msgid_line: int) -> int:
+    """The definition: the first line from `msgid_line` on that starts with msgstr."""
+    lines = text.splitlines()
+    for number in range(msgid_line, len(lines) + 1):
+        if lines[number - 1].startswith("msgstr"):
+            return number
+    return msgid_line
+
+
+MSGSTR_TEXTS = [
+    "",
+    "msgstr",
+    'msgid "a"\nmsgstr "b"\n',
+    'msgid "a"\nmsgstr "b"',
+    'msgid "a"\r\nmsgstr "b"\r\n\r\nmsgid "c"\r\nmsgstr "d"\r\n',
+    'msgid "a"\rmsgstr "b"\rmsgid "c"\n\rmsgstr "d"',
+    'msgid "a"\u2028msgstr "b"\x85msgstr\x0bmsgstr\x0c\x1cmsgstr\x1d\x1emsgstr\u2029msgstr',
+    ' msgstr "indented"\n#msgstr\n"msgstr"\nmsgstrx\n\n\nmsgstr[0] "x"\n',
+    'msgid "a"\n\n\n\nmsgid "b"\n',
+    "\n".join(f'msgctxt "c{i}"\nmsgid "s{i}"\nmsgstr "t{i}"\n' for i in range(50)),
+]
+
+
+@pytest.mark.parametrize("text", MSGSTR_TEXTS)
+def test_msgstr_lines_found_at_once_are_those_found_line_by_line(text: str) -> None:
+    found = _MsgstrLines(text)
+    for msgid_line in range(1, len(text.splitlines()) + 3):
+        assert found.after(msgid_line) == _msgstr_line_by_line(text, msgid_line), msgid_line
