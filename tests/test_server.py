@@ -202,3 +202,22 @@ def test_a_body_that_does_not_arrive_in_time_is_408(tree: Path) -> None:
         assert b"application/problem+json" in head.lower() and b"nosniff" in head.lower()
         assert json.loads(body)["type"] == "/problems/request-timeout"
         assert 0.9 < waited < 5
+
+
+def test_a_server_workers_startup_objects_are_out_of_the_collectors_walks(db_path: Path) -> None:
+    # What granian calls in each worker, in a fresh interpreter as a worker is.
+    script = (
+        "import gc; from api.web.app import create_app_from_env; "
+        "app = create_app_from_env(); print(gc.get_freeze_count(), len(gc.get_objects()))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VETTED_DB": str(db_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    frozen, walked = map(int, found.stdout.split())
+    # A full collection walks only what came after: a small part of the worker's objects.
+    assert frozen > 50_000 and walked < frozen / 10, (frozen, walked)
