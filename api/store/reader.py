@@ -54,6 +54,7 @@ class Reader:
         # One thread: a flood of slow queries queues there, never on the event loop.
         self._slow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
         self._slow_db: sqlite_utils.Database | None = None
+        self._making: dict[tuple[int | str, ...], asyncio.Future[Document]] = {}
         self._locales: frozenset[str] = frozenset()
         self._wal_index: mmap.mmap | None = None
         self._wal_index_tried = False
@@ -155,15 +156,26 @@ class Reader:
     ) -> Document:
         """A document made by `compute` on the reader's thread (in one snapshot of its own
         connection), kept only if nothing was committed meanwhile: then it is the answer
-        for the generation it is kept under."""
+        for the generation it is kept under. Identical requests of one generation while it
+        is made wait for the same answer instead of each making it again; a request after
+        a commit never waits for an answer begun before it."""
         if self._kept(key):
             return cast(Document, self._documents[key])
-        before = self._data_version
-        loop = asyncio.get_running_loop()
-        document = await loop.run_in_executor(self._slow, self._compute, compute)
-        if self.generation() == before:
-            self._keep(key, document)
-        return document
+        generation = self._data_version
+        making = self._making.get((generation, *key))
+        if making is None:
+            making = asyncio.get_running_loop().run_in_executor(self._slow, self._compute, compute)
+            self._making[(generation, *key)] = making
+            making.add_done_callback(lambda _: self._made(generation, key, making))
+        # Shielded: a client that goes away cancels its wait, not the others'.
+        return await asyncio.shield(making)
+
+    def _made(self, generation: int, key: tuple[str, ...], made: asyncio.Future[Document]) -> None:
+        """On the event loop, once a document is made: kept if nothing was committed since
+        it was begun."""
+        del self._making[(generation, *key)]
+        if not made.cancelled() and made.exception() is None and self.generation() == generation:
+            self._keep(key, made.result())
 
     def _compute(self, compute: Callable[[sqlite_utils.Database], bytes]) -> Document:
         """On the reader's thread: its own connection, opened at first use."""

@@ -136,3 +136,35 @@ def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: 
     finally:
         busy.set()
         reader.close()
+
+
+def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_path: Path) -> None:
+    reader = Reader(db_path)
+    busy = threading.Event()
+
+    async def look() -> None:
+        reader.generation()
+        reader._slow.submit(busy.wait)
+        first, second = (asyncio.create_task(reader.search("stem", "en", 5)) for _ in "ab")
+        await asyncio.sleep(0.05)
+        _commit_elsewhere(db_path, 1)
+        reader.generation()  # the commit is seen: what is asked now is asked again
+        third = asyncio.create_task(reader.search("stem", "en", 5))
+        await asyncio.sleep(0.05)
+        busy.set()
+        assert await first is await second  # made once for both
+        assert await third is not await first  # made again, from after the commit
+        # A client that goes away does not cancel the answer another one waits for.
+        reader._slow.submit(busy.clear)
+        reader._slow.submit(busy.wait)
+        leaving, staying = (asyncio.create_task(reader.search("cells", "en", 5)) for _ in "ab")
+        await asyncio.sleep(0.05)
+        leaving.cancel()
+        busy.set()
+        assert b'"query":"cells"' in (await staying).body
+
+    try:
+        asyncio.run(look())
+    finally:
+        busy.set()
+        reader.close()
