@@ -8,6 +8,7 @@ import asyncio
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,17 @@ def test_what_is_kept_stays_within_its_bytes_least_recently_used_dropped_first(
         reader.close()
 
 
+def _run(
+    look: Callable[[], Coroutine[None, None, None]], busy: threading.Event, reader: Reader
+) -> None:
+    """Run `look`; then free the reader's thread (whatever happened) and close it."""
+    try:
+        asyncio.run(look())
+    finally:
+        busy.set()
+        reader.close()
+
+
 def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Path) -> None:
     reader = Reader(db_path)
     busy = threading.Event()
@@ -108,11 +120,7 @@ def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Pat
         assert b'"slug"' in found.body
         assert await reader.search("stem", "en", 5) is found  # kept until the next commit
 
-    try:
-        asyncio.run(look())
-    finally:
-        busy.set()
-        reader.close()
+    _run(look, busy, reader)
 
 
 def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: Path) -> None:
@@ -131,11 +139,7 @@ def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: 
         again = await reader.changes(0, "en")
         assert reader.cached_bytes > len(again.body)  # kept now: nothing committed meanwhile
 
-    try:
-        asyncio.run(look())
-    finally:
-        busy.set()
-        reader.close()
+    _run(look, busy, reader)
 
 
 def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_path: Path) -> None:
@@ -163,8 +167,4 @@ def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_pat
         busy.set()
         assert b'"query":"cells"' in (await staying).body
 
-    try:
-        asyncio.run(look())
-    finally:
-        busy.set()
-        reader.close()
+    _run(look, busy, reader)
