@@ -65,8 +65,14 @@ lint-contract: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -c "import json, sys; t = json.load(open('$(VENV)/redocly.json'))['totals']; \
 		sys.exit(f'redocly: {t}' if t['errors'] or t['warnings'] else 0)"
 
+# The suite runs on every core (pytest-xdist): PYTEST_WORKERS=0 runs it in this process, one
+# test at a time. A file's tests stay together on one worker (--dist loadfile), in file
+# order, as when run by hand: a module-scoped server (the workspace's browser tests, the
+# crash tests) is started once, and tests that continue each other's work stay together.
+PYTEST_WORKERS ?= auto
+
 test: lint typecheck lint-contract
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # The contract fuzz test with ten times the examples `make test` uses (a minute or two).
 fuzz: $(STAMP)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from _pytest.nodeid import NodeId
 from litestar.testing import TestClient
 
 from api.sources import ContentSet, read_content
@@ -22,6 +24,22 @@ CONTENT = ROOT / "content"
 LOCALES = ROOT / "locales"
 SLUG = "stem-cell-therapy-for-hair-loss"
 ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test has its own node id, the one its name says.
+
+    Schemathesis names each operation's test `test_x[GET /path]` (tests/web/test_fuzz.py),
+    but under pytest 9.2 every one of them gets the node id of the bare function. pytest-xdist
+    schedules and reports by node id, so 34 operations became one test, run once: the rest
+    were dropped without a word. Here such an item gets the id its name says, and a
+    collection with any id twice is refused rather than run in part."""
+    for item in items:
+        if item.parent is not None and item.nodeid.rpartition("::")[2] != item.name:
+            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+    twice = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
+    if twice:
+        raise pytest.UsageError(f"tests collected under the same node id: {twice}")
 
 
 def publish_files(db: sqlite_utils.Database, root: Path) -> ImportReport:
