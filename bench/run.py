@@ -89,6 +89,18 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     note: str = ""  # why the row cannot be measured (then there is no url)
 
 
+_SETTLE_S = 2.0
+"""Seconds of rest after a row of large answers, before the next row starts."""
+
+
+def _settle(plan: Plan) -> None:
+    """After the bundle rows, rest: wrk stops with fifty 30 MB answers of the corpus in
+    flight, and the server goes on writing them for about half a second, which the next
+    row's p99 measured (480 ms for the corpus search; 5.6 ms after a pause)."""
+    if plan.kind == "bundle":
+        time.sleep(_SETTLE_S)
+
+
 class Bench:
     """One run: the settings, the rows measured so far and where files go."""
 
@@ -106,11 +118,13 @@ class Bench:
         warm_up = WrkSettings(seconds=1)
         for plan in live:
             run_wrk(plan.url, warm_up, headers=plan.headers)
+            _settle(plan)
         runs: dict[str, list[WrkResult]] = {plan.label: [] for plan in live}
         for round_number in range(1, self.rounds + 1):
             _say(f"  round {round_number}/{self.rounds}")
             for plan in live:
                 runs[plan.label].append(run_wrk(plan.url, self.settings, headers=plan.headers))
+                _settle(plan)
         for plan in plans:
             result = median_result(runs[plan.label]) if not plan.note else None
             row = Row(server=plan.server, kind=plan.kind, label=plan.label, result=result)
