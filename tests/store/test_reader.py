@@ -97,12 +97,26 @@ def test_what_is_kept_stays_within_its_bytes_least_recently_used_dropped_first(
 def _run(
     look: Callable[[], Coroutine[None, None, None]], busy: threading.Event, reader: Reader
 ) -> None:
-    """Run `look`; then free the reader's thread (whatever happened) and close it."""
-    try:
-        asyncio.run(look())
-    finally:
-        busy.set()
-        reader.close()
+    """Run `look` on an event loop of its own thread (this one may have one running
+    already: Playwright's, in a process that ran the browser tests); then free the reader's
+    thread, whatever happened, and close the reader."""
+    failed: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(look())
+        except BaseException as exc:
+            failed.append(exc)
+
+    loop_thread = threading.Thread(target=main)
+    loop_thread.start()
+    loop_thread.join(timeout=60)
+    busy.set()
+    loop_thread.join(timeout=10)
+    reader.close()
+    assert not loop_thread.is_alive()
+    if failed:
+        raise failed[0]
 
 
 def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Path) -> None:
