@@ -11,6 +11,7 @@ behind what readers get (an old checkout) stores nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import msgspec
@@ -134,12 +135,11 @@ def import_content(
     files, catalogs = _split(content)
     # The caller's reference aside, the parsed files are now only `files` (and `catalogs`).
     del content
-    if published_slugs(db):
-        with transaction(db):
-            return _propose(db, files, catalogs, author, say)
-    # A seed writes every rendered document: written once, not through the WAL.
-    with no_other_readers_journal(db), transaction(db):
-        if published_slugs(db):  # published by someone else meanwhile
+    # A seed writes every rendered document: written once, not through the WAL. (Checked
+    # again inside the transaction: someone may publish meanwhile.)
+    journal = nullcontext() if published_slugs(db) else no_other_readers_journal(db)
+    with journal, transaction(db):
+        if published_slugs(db):
             return _propose(db, files, catalogs, author, say)
         report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go
