@@ -330,6 +330,7 @@ def main() -> int:
     """Run the benchmark, print the tables and write the results."""
     signal.signal(signal.SIGTERM, _stop_on_term)
     started = time.monotonic()
+    _say(f"interpreter: {_interpreter()}")
     with tempfile.TemporaryDirectory(prefix="vetted-bench-") as folder:
         bench = Bench(Path(folder))
         checks, freshness, figures = speed(bench)
@@ -353,7 +354,7 @@ def main() -> int:
     results.update(
         {
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+            "machine": {"cores": os.cpu_count(), "python": _interpreter()},
             "wrk": msgspec.to_builtins(bench.settings),
             "rounds": bench.rounds,
             "server_workers": workers(),
@@ -370,6 +371,16 @@ def main() -> int:
     RESULTS.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
     print(f"wrote {RESULTS.relative_to(ROOT)} in {results['run_seconds']} s")
     return 0
+
+
+def _interpreter() -> str:
+    """The interpreter every Python row runs on, and how it holds libpython: a shared
+    libpython built without profile-guided optimisation ran our code up to 2.5 times as
+    slowly as the distribution's static, optimised build (Makefile, PYTHON)."""
+    maps = Path("/proc/self/maps")
+    shared = maps.exists() and "libpython" in maps.read_text()
+    how = "a shared libpython" if shared else "libpython linked in"
+    return f"{platform.python_implementation()} {platform.python_version()}, {how}"
 
 
 def _previous() -> dict[str, Any]:
