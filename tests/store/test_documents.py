@@ -3,6 +3,7 @@ one blob and one compression, and bytes no key holds any more are deleted."""
 
 from __future__ import annotations
 
+import gzip
 import random
 import sys
 import threading
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+import brotli
 import pytest
 import sqlite_utils
 from msgspec.structs import replace
@@ -19,8 +21,10 @@ from api.core.model import Paragraph
 from api.sources import catalog_path, read_content
 from api.store.catalogs import approve_catalog, pending_review
 from api.store.documents import (
+    BROTLI_MIN_BYTES,
     COMPRESS_MIN_BYTES,
     DocumentWriter,
+    compressed,
     get_document,
     put_bytes,
     strong_etag,
@@ -31,18 +35,18 @@ from api.store.versions import latest_version, load_article
 from tests.conftest import EDITOR, REVIEWER, SLUG
 from tests.editing import publish_change, roll_back
 
-BIG = b'{"text":"' + b"x" * COMPRESS_MIN_BYTES + b'"}'
+BIG = b'{"text":"' + b"x" * BROTLI_MIN_BYTES + b'"}'
 
 
 @contextmanager
 def compressions() -> Iterator[list[int]]:
-    """Counts brotli compressions of a body, the expensive part of storing a document (in
-    this thread and the writer's compression threads)."""
+    """Counts gzip compressions of a body (every compressed blob has a gzip form), the
+    expensive part of storing a document (in this thread and the writer's threads)."""
     calls: list[int] = []
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
         code = frame.f_code
-        if event == "call" and code.co_name == "_brotli" and "documents" in code.co_filename:
+        if event == "call" and code.co_name == "_gzip" and "documents" in code.co_filename:
             calls.append(1)
 
     sys.setprofile(profile)
@@ -78,6 +82,29 @@ def test_identical_bytes_under_two_keys_are_stored_and_compressed_once(tmp_path:
     first, second = get_document(db, "a"), get_document(db, "b")
     assert first == second and first is not None and first.br is not None
     assert first.body == BIG
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_each_body_gets_the_forms_its_size_gains_from(tmp_path: Path, threads: int) -> None:
+    db = open_database(tmp_path / "v.db")
+    sizes = {
+        "tiny": COMPRESS_MIN_BYTES - 1,
+        "small": COMPRESS_MIN_BYTES,
+        "medium": BROTLI_MIN_BYTES - 1,
+        "large": BROTLI_MIN_BYTES,
+    }
+    bodies = {key: b'"' + b"a" * (size - 2) + b'"' for key, size in sizes.items()}
+    with transaction(db), DocumentWriter(db, threads=threads) as out:
+        out.put_all_bytes(list(bodies.items()))
+    for key, body in bodies.items():
+        document = get_document(db, key)
+        assert document is not None and len(document.body) == sizes[key]
+        # The same rule for responses compressed when asked for (search, changes).
+        assert compressed(body) == document
+        big, bigger = sizes[key] >= COMPRESS_MIN_BYTES, sizes[key] >= BROTLI_MIN_BYTES
+        assert (document.gzip is not None, document.br is not None) == (big, bigger), key
+        assert document.gzip is None or gzip.decompress(document.gzip) == body
+        assert document.br is None or brotli.decompress(document.br) == body
 
 
 def test_a_blob_goes_with_the_last_key_that_holds_it(tmp_path: Path) -> None:

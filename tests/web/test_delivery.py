@@ -9,6 +9,7 @@ import brotli
 import pytest
 from litestar.testing import TestClient
 
+from api.store.documents import BROTLI_MIN_BYTES, COMPRESS_MIN_BYTES
 from tests.conftest import SLUG
 
 Client = TestClient[Any]
@@ -93,6 +94,23 @@ def test_compressed_variants(client: Client, encoding: str, decode: Any) -> None
     for held in (plain.headers["etag"], raw.headers["etag"]):
         again = client.get(ARTICLE, headers={"Accept-Encoding": encoding, "If-None-Match": held})
         assert again.status_code == 304 and again.headers["etag"] == raw.headers["etag"]
+
+
+def test_brotli_only_for_bodies_large_enough_to_gain(client: Client) -> None:
+    section = f"{ARTICLE}/sections/faq"
+    plain = client.get(section, headers={"Accept-Encoding": "identity"}).content
+    assert COMPRESS_MIN_BYTES <= len(plain) < BROTLI_MIN_BYTES
+    # The section has a gzip form and no brotli one: a client taking both gets gzip, and
+    # one taking brotli alone gets the plain bytes.
+    both = client.get(section, headers={"Accept-Encoding": "br, gzip"})
+    assert both.headers["content-encoding"] == "gzip" and both.content == plain
+    only_br = client.get(section, headers={"Accept-Encoding": "br"})
+    assert "content-encoding" not in only_br.headers and only_br.content == plain
+    assert only_br.headers["etag"] == client.get(section).headers["etag"].replace("-gzip", "")
+    # The article is large enough for brotli.
+    article = client.get(ARTICLE, headers={"Accept-Encoding": "br, gzip"})
+    assert article.headers["content-encoding"] == "br"
+    assert len(article.content) >= BROTLI_MIN_BYTES
 
 
 @pytest.mark.parametrize(
