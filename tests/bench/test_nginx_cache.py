@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ARTICLE = f"/v1/articles/{SLUG}?locale=es"
+SECTION = f"/v1/articles/{SLUG}/sections/faq?locale=es"
 FRESHNESS_S = 4
 # Each content-coding has its own ETag: compare the plain representation throughout.
 PLAIN = {"Accept-Encoding": "identity"}
@@ -81,6 +82,30 @@ def test_each_negotiated_variant_is_cached_apart(cache: Server) -> None:
         named_again = client.get(whole + "?locale=fr", headers={"Accept-Language": "ar"})
         assert named.headers["content-language"] == "fr"
         assert status(named_again) == "HIT", "with ?locale= the header is not in the key"
+
+
+@pytest.mark.parametrize(
+    ("accept", "article", "section"),
+    [
+        ("gzip, deflate, br", "br", "gzip"),
+        ("br;q=1, gzip;q=0.5", "br", "gzip"),
+        ("br", "br", None),
+        ("br, gzip;q=0", "br", None),
+        ("gzip", "gzip", "gzip"),
+        ("identity, br;q=0", None, None),
+    ],
+)
+def test_the_cache_asks_for_every_coding_the_client_takes(
+    cache: Server, accept: str, article: str | None, section: str | None
+) -> None:
+    """A section is too small for a brotli form: a client taking gzip too gets gzip from
+    the cache, never the plain bytes, and no one gets a coding they did not accept."""
+    with httpx.Client(base_url=cache.url) as client:
+        plain = client.get(SECTION, headers=PLAIN)
+        for path, coding in ((ARTICLE, article), (SECTION, section), (SECTION, section)):
+            response = client.get(path, headers={"Accept-Encoding": accept})
+            assert response.headers.get("content-encoding") == coding, (path, accept)
+        assert status(response) == "HIT" and response.content == plain.content
 
 
 def test_a_publish_reaches_readers_after_the_cached_copy_expires(
