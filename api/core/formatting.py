@@ -54,22 +54,29 @@ def format_fact(fact: Fact, locale: Locale, per_phrases: dict[str, str]) -> str:
 @lru_cache(maxsize=4096, typed=True)
 def _format_duration(low: float, high: float, unit: str, locale: Locale) -> str:
     numbers = format_decimal(high, locale=locale)
-    if low != high:
+    single = low == high
+    if not single:
         numbers = format_decimal(low, locale=locale) + _RANGE_DASH + numbers
     # CLDR's plural ranges resolve to the category of the upper bound for our locales.
-    return _unit_pattern(locale, f"duration-{unit}", locale.plural_form(high)).format(numbers)
+    plural = locale.plural_form(high)
+    return _unit_pattern(locale, f"duration-{unit}", plural, single).format(numbers)
 
 
 @cache
-def _unit_pattern(locale: Locale, unit: str, plural: str) -> str:
+def _unit_pattern(locale: Locale, unit: str, plural: str, single: bool) -> str:
     # Babel has no public API for a unit pattern with a pre-formatted range, and some
     # locales (e.g. ar) only carry the short form of a unit, so fall through lengths.
+    # Arabic's "one" and "two" forms carry no number ("شهر", a month; "شهران", two
+    # months): right for one figure, while a range takes the same length's "other" form.
     patterns = locale._data["unit_patterns"][unit]
     for length in ("long", "short", "narrow"):
         forms = patterns.get(length, {})
         pattern = forms.get(plural) or forms.get("other")
-        if pattern and "{0}" in pattern:
+        if pattern and ("{0}" in pattern or single):
             return str(pattern)
+        other = forms.get("other")
+        if other and "{0}" in other:
+            return str(other)
     return "{0} " + unit.removeprefix("duration-")
 
 

@@ -38,6 +38,28 @@ def test_display_strings(fact: Fact, locale: str, display: str) -> None:
     assert format_fact(fact, babel_locale(locale), cost_basis_phrases(identity)) == display
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "display"),
+    [(1, 1, "شهر"), (2, 2, "شهران"), (1, 2, "1–2 شهر"), (0, 1, "0–1 شهر"), (3, 3, "3 أشهر")],
+)
+def test_arabic_forms_without_a_number_are_used_for_one_figure_only(
+    low: float, high: float, display: str
+) -> None:
+    """CLDR's Arabic "one" and "two" month forms have no number; a range keeps its figures
+    through the "other" form, and no English unit name is ever left in the text."""
+    fact = Fact(id="wait", kind="duration", min=low, max=high, unit="month")
+    assert format_fact(fact, babel_locale("ar"), cost_basis_phrases(identity)) == display
+
+
+def test_no_english_unit_name_in_arabic() -> None:
+    phrases = cost_basis_phrases(identity)
+    for unit in ("minute", "hour", "day", "week", "month", "year"):
+        for low, high in ((0, 0), (1, 1), (2, 2), (1, 2), (3, 10), (11, 11), (0.5, 100)):
+            fact = Fact(id="wait", kind="duration", min=low, max=high, unit=unit)
+            text = format_fact(fact, babel_locale("ar"), phrases)
+            assert not any("a" <= c.lower() <= "z" for c in text), (low, high, text)
+
+
 def test_cost_basis_comes_from_the_catalog() -> None:
     phrases = cost_basis_phrases(lambda context, source: source.replace("per plan", "por plan"))
     assert format_fact(PLAN, babel_locale("es"), phrases).endswith(" por plan")
