@@ -93,6 +93,15 @@ class TooManyRequests(VettedError):
         self.retry_after = retry_after
 
 
+class Busy(VettedError):
+    """The server cannot take this request now and did nothing; the caller may try again
+    after `retry_after` seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class InvalidSetting(VettedError):
     """A server setting (flag or environment variable) has a value we cannot use."""
 

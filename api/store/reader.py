@@ -27,6 +27,7 @@ from typing import TypeVar, cast
 
 import sqlite_utils
 
+from api.core.errors import Busy
 from api.store.documents import Document, compressed, get_document, get_latest_article
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
@@ -36,6 +37,12 @@ from api.store.translations import available_locales
 __all__ = ["Reader"]
 
 _ENTRY_OVERHEAD = 200  # bytes for an entry's key and tuples
+MAX_WAITING = 32
+"""Distinct answers waiting for or running on a worker's reader thread: up to a few
+seconds of work on a 1,000-article corpus. More are refused (503 with Retry-After) rather
+than queued without end, so a flood of distinct searches cannot hold a worker's memory
+or make every later search wait for it."""
+BUSY_RETRY_AFTER = 1
 _WAL_INDEX_HEADER = 48  # bytes: the first of the header's two copies
 _Found = TypeVar("_Found", bound=Document | None)
 
@@ -43,14 +50,18 @@ _Found = TypeVar("_Found", bound=Document | None)
 class Reader:
     """Read-only access to rendered documents for one process."""
 
-    def __init__(self, path: str | Path, *, max_bytes: int = 64_000_000) -> None:
-        """`max_bytes`: most bytes of documents kept (bodies and compressed forms)."""
+    def __init__(
+        self, path: str | Path, *, max_bytes: int = 64_000_000, max_waiting: int = MAX_WAITING
+    ) -> None:
+        """`max_bytes`: most bytes of documents kept (bodies and compressed forms);
+        `max_waiting`: most distinct answers queued or made on the reader's thread."""
         self.db: sqlite_utils.Database = open_database(path)
         self._path = Path(path)
         self._data_version = -1
         self._documents: OrderedDict[tuple[str, ...], Document | None] = OrderedDict()
         self.max_bytes = max_bytes
         self.cached_bytes = 0
+        self.max_waiting = max_waiting
         # One thread: a flood of slow queries queues there, never on the event loop.
         self._slow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
         self._slow_db: sqlite_utils.Database | None = None
@@ -158,12 +169,19 @@ class Reader:
         connection), kept only if nothing was committed meanwhile: then it is the answer
         for the generation it is kept under. Identical requests of one generation while it
         is made wait for the same answer instead of each making it again; a request after
-        a commit never waits for an answer begun before it."""
+        a commit never waits for an answer begun before it. Busy when `max_waiting`
+        other answers are queued or being made."""
         if self._kept(key):
             return cast(Document, self._documents[key])
         generation = self._data_version
         making = self._making.get((generation, *key))
         if making is None:
+            if len(self._making) >= self.max_waiting:
+                raise Busy(
+                    f"{len(self._making)} searches or change lists are being answered; "
+                    f"try again in {BUSY_RETRY_AFTER} second",
+                    retry_after=BUSY_RETRY_AFTER,
+                )
             making = asyncio.get_running_loop().run_in_executor(self._slow, self._compute, compute)
             self._making[(generation, *key)] = making
             making.add_done_callback(lambda _: self._made(generation, key, making))

@@ -33,7 +33,7 @@ from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
-from api.web.problems import exception_handlers
+from api.web.problems import document_retry_after, exception_handlers
 from api.web.replay import ResponseCache, delivery_roots
 from api.web.root import document_index_page, root
 from api.web.search import SearchController
@@ -159,6 +159,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         document_catalog_upload,
         merge_number_unions,
         document_rate_limits,
+        document_retry_after,
         document_index_page,
     )
     return app

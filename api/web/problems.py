@@ -12,10 +12,18 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import (
+    Example,
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+)
 from litestar.types import ExceptionHandlersMap
 
 from api.core.errors import (
+    Busy,
     Conflict,
     Forbidden,
     ImportRejected,
@@ -150,8 +158,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "busy": ProblemType(
         503,
         "Busy",
-        "The database was busy with another write for too long; nothing was changed: "
-        "retry after `Retry-After` seconds.",
+        "The server was busy (the database with another write for too long, or a worker "
+        "with as many searches and change lists as it queues); nothing was changed: retry "
+        "after `Retry-After` seconds.",
     ),
 }
 # The problem each domain error is (the first class that matches).
@@ -168,6 +177,7 @@ _ERRORS: tuple[tuple[type[VettedError], str], ...] = (
     (StaleVersion, "stale-version"),
     (PreconditionRequired, "precondition-required"),
     (TooManyRequests, "too-many-requests"),
+    (Busy, "busy"),
 )
 # The problem an HTTP error raised by Litestar itself is, by status (and what a route's
 # documented answer for that status is called).
@@ -251,7 +261,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
         return _unexpected(request, exc)
     available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | Busy):
         headers = {"Retry-After": str(exc.retry_after)}
     problem = _problem(name, str(exc), errors=_fields(exc), available=available)
     return _send(
@@ -356,15 +366,20 @@ exception_handlers: ExceptionHandlersMap = {
 }
 
 
-def problem_responses(*statuses: int, locale: bool = False) -> dict[int, ResponseSpec]:
+def problem_responses(
+    *statuses: int, locale: bool = False, queued: bool = False
+) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the problem answers a route can give; `locale` when the
-    route takes a locale (its 400 may then be `invalid-locale`)."""
+    route takes a locale (its 400 may then be `invalid-locale`), `queued` when it waits for
+    the reader's thread (its 503 may then say that thread has no place left)."""
     out: dict[int, ResponseSpec] = {}
     for status in statuses:
         name = _BY_STATUS[status]
         problems = [_EXAMPLES.get(name) or _example(name, name)]
         if status == 400 and locale:
             problems.insert(0, _EXAMPLES["invalid-locale"])
+        if status == 503 and queued:
+            problems.append(_EXAMPLES["busy-queue"])
         out[status] = ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
@@ -406,4 +421,32 @@ _EXAMPLES = {
         "no published article 'hair-growth-pills'",
         "/v1/articles/hair-growth-pills",
     ),
+    "busy": _example(
+        "busy",
+        "the database is busy with another write; nothing was changed, "
+        f"try again in {BUSY_RETRY_AFTER} seconds",
+    ),
+    "busy-queue": _example(
+        "busy",
+        "32 searches or change lists are being answered; try again in 1 second",
+        "/v1/search",
+    ),
 }
+
+
+def document_retry_after(schema: OpenAPI) -> None:
+    """Name the `Retry-After` header on every `busy` answer (429s get it with the rate
+    limit's other headers)."""
+    for item in (schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(item, method)
+            response = (operation.responses or {}).get("503") if operation else None
+            busy = PROBLEM_TYPES["busy"].meaning
+            if isinstance(response, OpenAPIResponse) and response.description == busy:
+                response.headers = {
+                    "Retry-After": OpenAPIHeader(
+                        schema=Schema(type=OpenAPIType.INTEGER),
+                        description="Seconds to wait before trying again.",
+                        required=True,
+                    )
+                }

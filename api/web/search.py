@@ -47,7 +47,7 @@ class SearchController(Controller):
                 SearchResults, examples.SEARCH, "Matching sections, best first (maybe none)."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, locale=True),
+            **problem_responses(400, 503, locale=True, queued=True),
         },
     )
     async def search(

@@ -77,7 +77,7 @@ class SyncController(Controller):
         responses={
             200: examples.ok(Changes, examples.CHANGES, "Changes since the cursor."),
             **NOT_MODIFIED,
-            **problem_responses(400, locale=True),
+            **problem_responses(400, 503, locale=True, queued=True),
         },
     )
     async def list_changes(

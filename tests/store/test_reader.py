@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from api.core.errors import Busy
 from api.store.reader import Reader
 from api.store.schema import open_database
 from tests.conftest import ROOT, SLUG
@@ -180,5 +181,26 @@ def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_pat
         leaving.cancel()
         busy.set()
         assert b'"query":"cells"' in (await staying).body
+
+    _run(look, busy, reader)
+
+
+def test_answers_beyond_the_bound_are_refused_not_queued(db_path: Path) -> None:
+    reader = Reader(db_path, max_waiting=2)
+    busy = threading.Event()
+
+    async def look() -> None:
+        reader._slow.submit(busy.wait)
+        waiting = [asyncio.create_task(reader.search(q, "en", 5)) for q in ("stem", "cells")]
+        again = asyncio.create_task(reader.search("stem", "en", 5))  # shares one: no place
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy) as refused:
+            await reader.changes(0, "en")
+        assert refused.value.retry_after >= 1
+        assert not any(task.done() for task in (*waiting, again))  # nothing else refused
+        busy.set()
+        first, second, third = await asyncio.gather(*waiting, again)
+        assert first is third and b'"query":"cells"' in second.body
+        assert b'"cursor"' in (await reader.changes(0, "en")).body  # places free again
 
     _run(look, busy, reader)

@@ -158,3 +158,18 @@ def test_republished_text_is_found_at_once(tree: Path) -> None:
         assert search(client, q="transformation")["results"] == []
         (hit,) = search(client, q="quintessential", locale="es")["results"]
         assert (hit["version"], hit["block_id"], hit["fallback"]) == (2, "p5", True)
+
+
+@pytest.mark.parametrize("path", ["/v1/search?q=growth", "/v1/changes?since=0"])
+def test_a_worker_with_no_place_for_another_answer_says_so(client: Client, path: str) -> None:
+    reader = client.app.state.reader
+    reader.max_waiting = 0  # every place on the reader's thread is taken
+    try:
+        refused = client.get(path)
+    finally:
+        reader.max_waiting = 32
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/busy"
+    assert refused.headers["retry-after"] == "1"
+    assert client.get(path).status_code == 200  # nothing was kept of the refusal
