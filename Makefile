@@ -2,8 +2,8 @@
 # The interpreter .venv is made from: the distribution's CPython 3.11 where there is one
 # (Debian's, linked statically and optimised with profiling), else `python3`. A CPython
 # built as a shared library without those optimisations (a version manager's default)
-# took 1.25 times as long for the 1,000-article import and up to 2.5 times as long for
-# plain Python code; see README, Performance. Any CPython >= 3.11: `make PYTHON=python3.12`
+# took 1.2 times as long for the 1,000-article import and up to twice as long for plain
+# Python code; see README, Performance. Any CPython >= 3.11: `make PYTHON=python3.12`
 # (after `make clean`, which removes .venv).
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv

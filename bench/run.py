@@ -375,8 +375,8 @@ def main() -> int:
 
 def _interpreter() -> str:
     """The interpreter every Python row runs on, and how it holds libpython: a shared
-    libpython built without profile-guided optimisation ran our code up to 2.5 times as
-    slowly as the distribution's static, optimised build (Makefile, PYTHON)."""
+    libpython built without profile-guided optimisation ran plain Python code up to twice
+    as slowly as the distribution's static, optimised build (Makefile, PYTHON)."""
     maps = Path("/proc/self/maps")
     shared = maps.exists() and "libpython" in maps.read_text()
     how = "a shared libpython" if shared else "libpython linked in"

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AuthorRequired",
     "BackupRejected",
+    "Busy",
     "Conflict",
     "Forbidden",
     "ImportRefused",
@@ -15,6 +16,7 @@ __all__ = [
     "NotFound",
     "NothingChanged",
     "PreconditionRequired",
+    "RetryLater",
     "StaleVersion",
     "TooManyRequests",
     "Unauthorized",
@@ -85,21 +87,20 @@ class Forbidden(VettedError):
     """The credentials do not allow this action."""
 
 
-class TooManyRequests(VettedError):
-    """The caller has used up a rate limit; it may try again after `retry_after` seconds."""
+class RetryLater(VettedError):
+    """Nothing was done; the caller may try again after `retry_after` seconds."""
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 
 
-class Busy(VettedError):
-    """The server cannot take this request now and did nothing; the caller may try again
-    after `retry_after` seconds."""
+class TooManyRequests(RetryLater):
+    """The caller has used up a rate limit."""
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+
+class Busy(RetryLater):
+    """The server cannot take this request now."""
 
 
 class InvalidSetting(VettedError):

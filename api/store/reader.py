@@ -42,7 +42,7 @@ MAX_WAITING = 32
 seconds of work on a 1,000-article corpus. More are refused (503 with Retry-After) rather
 than queued without end, so a flood of distinct searches cannot hold a worker's memory
 or make every later search wait for it."""
-BUSY_RETRY_AFTER = 1
+_RETRY_AFTER = 1  # seconds: a search takes milliseconds to a few hundred
 _WAL_INDEX_HEADER = 48  # bytes: the first of the header's two copies
 _Found = TypeVar("_Found", bound=Document | None)
 
@@ -179,8 +179,8 @@ class Reader:
             if len(self._making) >= self.max_waiting:
                 raise Busy(
                     f"{len(self._making)} searches or change lists are being answered; "
-                    f"try again in {BUSY_RETRY_AFTER} second",
-                    retry_after=BUSY_RETRY_AFTER,
+                    f"try again in {_RETRY_AFTER} second",
+                    retry_after=_RETRY_AFTER,
                 )
             making = asyncio.get_running_loop().run_in_executor(self._slow, self._compute, compute)
             self._making[(generation, *key)] = making

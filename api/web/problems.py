@@ -32,6 +32,7 @@ from api.core.errors import (
     NotFound,
     NothingChanged,
     PreconditionRequired,
+    RetryLater,
     StaleVersion,
     TooManyRequests,
     Unauthorized,
@@ -39,6 +40,7 @@ from api.core.errors import (
     VettedError,
 )
 from api.logs import request_id
+from api.store.reader import MAX_WAITING
 from api.web.refusals import refusal_trace
 
 __all__ = [
@@ -261,7 +263,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
         return _unexpected(request, exc)
     available = tuple(exc.available) if isinstance(exc, InvalidLocale) else ()
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    if isinstance(exc, TooManyRequests | Busy):
+    if isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
     problem = _problem(name, str(exc), errors=_fields(exc), available=available)
     return _send(
@@ -428,7 +430,7 @@ _EXAMPLES = {
     ),
     "busy-queue": _example(
         "busy",
-        "32 searches or change lists are being answered; try again in 1 second",
+        f"{MAX_WAITING} searches or change lists are being answered; try again in 1 second",
         "/v1/search",
     ),
 }

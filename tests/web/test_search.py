@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from api.sources import ContentSet, read_content
 from api.store.importer import import_content
+from api.store.reader import MAX_WAITING
 from api.store.schema import open_database
 from api.web.app import create_app
 from tests.conftest import SLUG, publish_files
@@ -167,7 +168,7 @@ def test_a_worker_with_no_place_for_another_answer_says_so(client: Client, path:
     try:
         refused = client.get(path)
     finally:
-        reader.max_waiting = 32
+        reader.max_waiting = MAX_WAITING
     assert refused.status_code == 503
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["type"] == "/problems/busy"
