@@ -1,11 +1,14 @@
 # Vetted: `make serve` and `make test` are all a fresh machine needs.
 # The interpreter .venv is made from: the distribution's CPython 3.11 where there is one
-# (Debian's, linked statically and optimised with profiling), else `python3`. A CPython
-# built as a shared library without those optimisations (a version manager's default)
-# took 1.2 times as long for the 1,000-article import and up to twice as long for plain
-# Python code; see README, Performance. Any CPython >= 3.11: `make PYTHON=python3.12`
-# (after `make clean`, which removes .venv).
-PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
+# that can make a venv (Debian's, linked statically and optimised with profiling; its venv
+# module is the python3.11-venv package), else `python3`. A CPython built as a shared
+# library without those optimisations (a version manager's default) took 1.2 times as
+# long for the 1,000-article import and up to twice as long for plain Python code; see
+# README, Performance. Any CPython >= 3.11: `make PYTHON=python3.12` (after `make clean`,
+# which removes .venv).
+DISTRIBUTION_PYTHON := /usr/bin/python3.11
+PYTHON ?= $(or $(shell $(DISTRIBUTION_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 \
+	&& echo $(DISTRIBUTION_PYTHON)),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
