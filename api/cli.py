@@ -191,6 +191,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.config import SETTINGS_ENV
     from api.logs import configure_logging, granian_log_config
     from api.store.importer import import_content
+    from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
     from api.store.versions import published_slugs
 
@@ -205,6 +206,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not published_slugs(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
+    # Review statuses that moved on while the server was down reach readers before it serves.
+    moved = sweep_review_status(db)
+    if moved:
+        log.info(f"review status changed for {len(moved)} article(s): {', '.join(moved)}")
     db.conn.close()
     os.environ[SETTINGS_ENV] = encode_settings(settings)
     log.info(

@@ -53,6 +53,7 @@ from api.core.output import (
     LocalizedText,
     ParagraphOut,
     RegulationOut,
+    ReviewOut,
     SectionDocument,
     SectionOut,
     TreatmentOut,
@@ -65,6 +66,7 @@ __all__ = [
     "Lookup",
     "completeness",
     "render_article",
+    "render_conditions",
     "render_treatment",
     "safety_coverage",
     "section_documents",
@@ -166,6 +168,7 @@ def render_article(
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
     messages: list[Message] | None = None,
+    review: ReviewOut | None = None,
 ) -> ArticleOut:
     """The whole article in `locale`, ready to encode (`messages`: the article's, when the
     caller renders it in several locales and has them already)."""
@@ -184,7 +187,18 @@ def render_article(
         audience=article.audience,
         completeness=completeness(article, locale, catalogs, messages),
         safety_coverage=safety_coverage(article, locale, catalogs, messages, treatments),
+        review=review,
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
+    )
+
+
+def render_conditions(
+    article: Article, locale: str, catalogs: Catalogs
+) -> tuple[LocalizedText, ...]:
+    """The names of the conditions the article is about, in `locale` where translated."""
+    resolver = _Resolver(locale, catalogs)
+    return tuple(
+        resolver.text(f"{article.slug}/about-{n}", c.name) for n, c in enumerate(article.about)
     )
 
 
@@ -199,6 +213,7 @@ def summarize(rendered: ArticleOut) -> ArticleSummary:
         title=rendered.title,
         completeness=rendered.completeness,
         safety_coverage=rendered.safety_coverage,
+        review=rendered.review,
     )
 
 

@@ -299,6 +299,22 @@ def _v9_sessions(db: sqlite_utils.Database) -> None:
     db.table("sessions").create_index(["token_name"])
 
 
+def _v10_reviews(db: sqlite_utils.Database) -> None:
+    """Medical reviews of a published version that found it still accurate (no new version):
+    who, when, with what note. Append-only, like the audit log."""
+    db.table("article_reviews").create(
+        {"id": int, "slug": str, "number": int, "reviewer": str, "at": str, "note": str},
+        pk="id",
+        not_null={"slug", "number", "reviewer", "at"},
+    )
+    db.table("article_reviews").create_index(["slug", "number"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER article_reviews_no_{event.lower()} BEFORE {event} "
+            "ON article_reviews BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END"
+        )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -309,6 +325,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_signoff,
     _v8_blobs,
     _v9_sessions,
+    _v10_reviews,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -39,6 +40,7 @@ from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
+from api.web.sweeper import daily_review_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.tracing import Tracing
@@ -63,9 +65,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.session_limits = session_limits(settings)
         app.state.https_only = settings.hsts_max_age > 0
         replay.generation = app.state.reader.generation  # (`replay` is made below)
+        sweeper = asyncio.create_task(daily_review_sweep(db_path, settings.busy_timeout))
         try:
             yield
         finally:
+            sweeper.cancel()
             replay.generation = None
             app.state.reader.close()
 

@@ -16,6 +16,7 @@ from api.core.changes import DraftDiff
 from api.core.content import check_article, check_references, check_treatments
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article, TreatmentCatalog
+from api.core.output import ReviewOut
 from api.store.drafts import (
     Draft,
     article_etag,
@@ -32,6 +33,7 @@ from api.store.drafts import (
     withdraw_draft,
 )
 from api.store.exporting import published_content
+from api.store.reviews import confirm_review
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -114,6 +116,23 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
     article: Article | None = None
     treatments: TreatmentCatalog | None = None
+
+
+class ReviewInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A review that found the published version still accurate."""
+
+    note: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=2000,
+                description="What was checked, e.g. the sources re-read.",
+                examples=["Re-checked against the current FDA labels; no change needed."],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -408,6 +427,31 @@ class DraftsController(Controller):
                 treatments=load_treatments(writer),
             )
         return Response(head, headers={"ETag": etag})
+
+    @post(
+        "/articles/{slug:str}/reviews",
+        operation_id="confirmArticleReview",
+        summary="Record a review that found the published version still accurate",
+        opt={"action": "draft.review"},
+        status_code=201,
+        sync_to_thread=True,
+        responses=_BODY_WRITE,
+    )
+    def confirm_review(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: SlugPath,
+        data: JSONBody[ReviewInput],
+        if_match: IfMatch = None,
+    ) -> Response[ReviewOut]:
+        """A medical reviewer re-read the published version (If-Match: the ETag of
+        `GET /v1/manage/articles/{slug}`) and finds it still accurate: its review dates
+        start again from today, without a new version. The review rule applies: never by
+        anyone who wrote that version. Readers get the new dates at once."""
+        authorize(principal, "draft.review")
+        review = confirm_review(writer, principal, slug, if_match, data.note)
+        return Response(review, status_code=201)
 
     @post(
         "/articles/{slug:str}/rollback",

@@ -19,6 +19,7 @@ from api.core.diff import SectionChange, diff_articles
 from api.core.errors import InvalidParameter, NotFound
 from api.core.workflow import article_etag
 from api.store.drafts import request_rollback
+from api.store.reviews import confirm_review
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -30,7 +31,7 @@ from api.store.versions import (
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.forms import Form, FormBody
 from api.web.workspace.layout import flash, render, ui
-from api.web.workspace.urls import history_url
+from api.web.workspace.urls import article_url, history_url
 
 __all__ = ["HistoryController", "HistoryPage"]
 
@@ -60,6 +61,13 @@ class RollbackForm(Form, frozen=True, kw_only=True):
 
     to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
     etag: Annotated[str, msgspec.Meta(max_length=300)]
+
+
+class ReviewForm(Form, frozen=True, kw_only=True):
+    """The "still accurate" form: the version read, and what was checked."""
+
+    etag: Annotated[str, msgspec.Meta(max_length=300)]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
 def compare_versions(
@@ -135,6 +143,24 @@ class HistoryController(WorkspaceController):
             page,
             title=ui(request).gettext("History of %(slug)s", slug=slug),
         )
+
+    @post("/review", sync_to_thread=True)
+    def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, PathParameter()],
+        data: FormBody[ReviewForm],
+    ) -> Redirect:
+        """A reviewer finds the current version still accurate: its review dates start again,
+        without a new version (the review rule applies)."""
+        authorize(principal, "draft.review")
+        review = confirm_review(writer, principal, slug, data.etag, data.note.strip() or None)
+        message = ui(request).gettext(
+            "Review recorded: next review due %(due)s.", due=review.next_review_due
+        )
+        return Redirect(article_url(slug), status_code=303, cookies=[flash(request, message)])
 
     @post("/rollback", sync_to_thread=True)
     def rollback(
