@@ -18,6 +18,7 @@ from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
+from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.workflow import (
     DraftAction,
@@ -179,6 +180,7 @@ def _add_revision(
     actor: str,
     message: str,
     treatments: TreatmentCatalog | None,
+    safety_reason: str | None = None,
 ) -> str:
     digest = _content_digest(article, treatments)
     db.table("draft_revisions").insert(
@@ -191,6 +193,7 @@ def _add_revision(
             "author": actor,
             "message": message,
             "created_at": now(),
+            "safety_reason": safety_reason,
         }
     )
     return digest
@@ -233,6 +236,7 @@ def create_draft(
     *,
     treatments: TreatmentCatalog | None = None,
     status: str = "draft",
+    safety_reason: str | None = None,
 ) -> Draft:
     """Start a draft of `article` (and, if given, of all the treatment records): a new
     article, or a change to the published version the author read, which If-Match names
@@ -244,13 +248,11 @@ def create_draft(
             read_version(if_match, article.slug, head.number, records) if head else (0, records)
         )
         if base:
+            read = load_article(db, article.slug, base)
             _unchanged(
-                article,
-                treatments,
-                load_article(db, article.slug, base),
-                load_treatments(db, records_base),
-                f"version {base}",
+                article, treatments, read, load_treatments(db, records_base), f"version {base}"
             )
+            check_safety_reason(read, article, safety_reason)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
@@ -258,7 +260,9 @@ def create_draft(
             [article.slug, base, records_base, status, actor.name, stamp, stamp],
         )
         draft_id = int(cursor.lastrowid or 0)
-        digest = _add_revision(db, draft_id, 1, article, actor.name, message, treatments)
+        digest = _add_revision(
+            db, draft_id, 1, article, actor.name, message, treatments, safety_reason
+        )
         db.execute("UPDATE drafts SET content_hash = ? WHERE id = ?", [digest, draft_id])
         record(
             db,
@@ -288,6 +292,7 @@ def update_draft(
     message: str,
     base_version: int | None = None,
     treatments: TreatmentCatalog | None = None,
+    safety_reason: str | None = None,
 ) -> Draft:
     """Add a revision to a draft (If-Match must name its current revision).
 
@@ -312,8 +317,12 @@ def update_draft(
             raise NothingChanged(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
+        if base:
+            check_safety_reason(load_article(db, draft.slug, base), article, safety_reason)
         revision = draft.revision + 1
-        _add_revision(db, draft_id, revision, article, actor.name, message, treatments)
+        _add_revision(
+            db, draft_id, revision, article, actor.name, message, treatments, safety_reason
+        )
         # Resolving against the head is resolving against the records beside it too.
         records_base = draft.treatments_head if base != draft.base_version else None
         db.execute(
@@ -551,13 +560,17 @@ def request_rollback(
     if not 1 <= to_version < head.number:
         raise Conflict(f"version {to_version} is not an earlier version of {slug}")
     article = load_article(db, slug, to_version)
+    message = f"Roll back to version {to_version}"
     return create_draft(
         db,
         actor,
         article,
-        f"Roll back to version {to_version}",
+        message,
         article_etag(slug, head.number, records),
         status="in_review",
+        # Asking for an earlier version back is the reason; the reviewer still sees any
+        # safety mark it removes called out.
+        safety_reason=message,
     )
 
 
@@ -598,5 +611,9 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             conflicts=merged.conflicts,
             stale_claims=_stale(db, result, merged.treatments if merged.article else proposed),
             impact=locale_impact(head, result, locales, catalogs),
+            safety_reason=db.execute(
+                "SELECT safety_reason FROM draft_revisions WHERE draft_id = ? AND revision = ?",
+                [draft_id, draft.revision],
+            ).fetchone()[0],
             etag=draft.etag,
         )

@@ -10,7 +10,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.jsonld import medical_web_page
-from api.core.locales import describe_locale
+from api.core.locales import describe_locale, regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
@@ -26,7 +26,7 @@ from api.store.documents import DocumentWriter, article_key, get_document, jsonl
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
-from api.store.translations import article_catalogs, available_locales, shared_catalogs
+from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
     load_article,
     load_treatments,
@@ -74,7 +74,7 @@ def _render(
     published = published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
     shared = shared_catalogs(db, {slug for slug, _ in published})
-    locales = available_locales(db)
+    locales = rendered_locales(db)
     treatments = load_treatments(db)
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
@@ -92,7 +92,9 @@ def _render(
                 safety[locale][slug] = summary.safety_coverage.ratio
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
-        signoffs = {code: translation_signoff(db, slug, code) for code in locales}
+        signoffs = {
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+        }
         rows = published_versions(db, slug)
         replaced = max((r.number for r in rows if r.number < current), default=0)
         for row in rows:

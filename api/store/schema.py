@@ -301,13 +301,16 @@ def _v9_sessions(db: sqlite_utils.Database) -> None:
 
 def _v10_reviews(db: sqlite_utils.Database) -> None:
     """Medical reviews of a published version that found it still accurate (no new version):
-    who, when, with what note. Append-only, like the audit log."""
+    who, when, with what note. Append-only, like the audit log. And the reason a draft's
+    revision gives for removing a safety mark."""
     db.table("article_reviews").create(
         {"id": int, "slug": str, "number": int, "reviewer": str, "at": str, "note": str},
         pk="id",
         not_null={"slug", "number", "reviewer", "at"},
     )
     db.table("article_reviews").create_index(["slug", "number"])
+    # Why a revision removes a safety mark (see api.core.properties.check_safety_reason).
+    db.table("draft_revisions").add_column("safety_reason", str)
     for event in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER article_reviews_no_{event.lower()} BEFORE {event} "

@@ -77,6 +77,9 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     """Only when saving a revision: the published version this content was made against.
     Send the head's number once you have resolved the conflicts the draft's diff shows."""
+    safety_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    """Required when the draft removes a safety mark (or a safety-bearing block) from the
+    version it was made from: why. The reviewer sees the downgrade and this reason."""
 
 
 class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -277,7 +280,13 @@ class DraftsController(Controller):
         authorize(principal, "draft.write")
         article, treatments = validated_content(writer, slug, data.article, data.treatments)
         draft = create_draft(
-            writer, principal, article, data.message, if_match, treatments=treatments
+            writer,
+            principal,
+            article,
+            data.message,
+            if_match,
+            treatments=treatments,
+            safety_reason=data.safety_reason,
         )
         response = _out(draft)
         response.status_code = 201
@@ -331,6 +340,7 @@ class DraftsController(Controller):
                 data.message,
                 data.base_version,
                 treatments,
+                data.safety_reason,
             )
         )
 
