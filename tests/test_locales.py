@@ -20,8 +20,8 @@ from api.sources import catalog_path
 from tests.conftest import LOCALES, SLUG
 
 # Spanish translates every message of the catalog: the article's (`/v1/locales` completeness
-# 1.0, see the README table) and the treatment records' evidence quotes, form qualifiers and
-# conditions, cautions, requirements and statements.
+# 1.0, see the table in docs/translators/index.md) and the treatment records' evidence
+# quotes, form qualifiers and conditions, cautions, requirements and statements.
 SHIPPED = {"es": 1.0, "fr": 0.45, "ar": 0.3}
 
 
@@ -78,8 +78,9 @@ def test_served_text_is_what_gettext_reads_from_the_compiled_mo(
 
 
 def _readme_completeness() -> dict[str, tuple[str, str]]:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("### Completeness: three figures") :]
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "docs" / "translators" / "index.md").read_text()
+    section = readme[readme.index("## Completeness: three figures") :]
     rows = re.findall(r"^\| (\w+)[^|]* \| (\d+ of \d+) \| (\d+ of \d+) \(", section, re.M)
     return {locale: (catalog, article) for locale, catalog, article in rows}
 

@@ -1,0 +1,1 @@
+"""Project tools that are not the server: the documentation site's build hooks."""
