@@ -1,1 +1,2 @@
-"""Project tools that are not the server: the documentation site's build hooks."""
+"""Developer tools: files of the repository regenerated from their sources, and the
+documentation site's build hooks."""
