@@ -16,7 +16,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock upgrade serve test fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean docs docs-build
+.PHONY: install lock upgrade serve test test-fast fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean docs docs-build
 
 # Every dependency, transitive ones, the installer (uv) and the build backend included, is
 # pinned with hashes in requirements.lock; the install is exactly the lock, never a fresh
@@ -95,6 +95,18 @@ docs: $(STAMP)
 
 docs-build: $(STAMP)
 	$(MKDOCS) build --strict --quiet
+
+# The inner loop: every test that needs no browser, no process of its own and no long
+# in-process run (markers in pyproject.toml, put on by tests/conftest.py), on every core;
+# no lint, type-check or contract lint. It prints its wall time (target: under a minute).
+FAST_MARKERS := not browser and not process and not slow
+
+test-fast: $(STAMP)
+	@start=$$(date +%s%N); \
+	VETTED_TEST_FAST=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "$(FAST_MARKERS)" \
+		$(PYTEST_ARGS); status=$$?; \
+	echo "make test-fast: $$(( ($$(date +%s%N) - start) / 1000000 )) ms wall time"; \
+	exit $$status
 
 # The contract fuzz test with ten times the examples `make test` uses (a minute or two).
 fuzz: $(STAMP)

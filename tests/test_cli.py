@@ -23,6 +23,9 @@ from api.store.versions import latest_version, load_article
 from tests.conftest import ARTICLE_FILE, ROOT, SLUG
 from tests.editing import draft_in_review, publish_change
 
+# Out of the fast loop (`make test-fast`): every test runs `vetted` as a process.
+pytestmark = pytest.mark.process
+
 VETTED = [sys.executable, "-m", "api.cli"]
 
 
