@@ -1,10 +1,11 @@
 """Request bodies before any handler sees them: a deadline for receiving them, the media
-types and codings each route takes, and the JSON nesting measured off the event loop."""
+types and codings each route takes, the JSON nesting measured off the event loop, and
+what becomes of the connection when an answer is sent before the body was read."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -13,11 +14,19 @@ from litestar.concurrency import sync_to_thread
 from litestar.enums import ScopeType
 from litestar.exceptions import ClientException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from api.core.nesting import check_json_depth
 
-__all__ = ["BodyDeadline", "BodyTimeout", "refuse_unreadable_json", "refuse_unreadable_po"]
+__all__ = [
+    "DRAIN_BYTES",
+    "DRAIN_SECONDS",
+    "BodyDeadline",
+    "BodyTimeout",
+    "UnreadBodies",
+    "refuse_unreadable_json",
+    "refuse_unreadable_po",
+]
 
 JSON_TYPES = frozenset({"application/json"})
 # A raw upload may come without a type (curl -T); a .po is text by any other name.
@@ -78,6 +87,83 @@ class BodyDeadline:
             return message
 
         return timed_receive
+
+
+# A body an answer was sent before reading (a refusal by a guard, a 413) is read to its
+# end and dropped when it is announced at no more than this many bytes and has arrived
+# within DRAIN_SECONDS: the connection then serves the client's next request. Any other
+# such answer says `Connection: close`, and the server closes the connection after it.
+DRAIN_BYTES = 65_536
+DRAIN_SECONDS = 1.0
+
+
+class UnreadBodies:
+    """ASGI layer: an answer sent before its request's body was read to the end. granian
+    cannot reuse such a connection: it closed it after the answer without a word, and a
+    client's next request on it (which a client does not retry when it is a POST) failed.
+    A small body is read and dropped; otherwise the answer says `Connection: close`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        announced = _announced(scope["headers"])
+        if announced == 0:
+            await self.app(scope, receive, send)
+            return
+        received = 0
+        done = False
+
+        async def reading() -> ReceiveMessage:
+            nonlocal received, done
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                done = not message.get("more_body", False)
+            else:
+                done = True  # the client is gone: nothing more to read
+            return message
+
+        async def drained() -> bool:
+            if announced is None or announced > DRAIN_BYTES:
+                return False
+            try:
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    while not done and received <= announced:
+                        await reading()
+            except TimeoutError:
+                return False
+            return done and received <= announced
+
+        async def answering(message: Message) -> None:
+            if message["type"] == "http.response.start" and not done and not await drained():
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", ())
+                    if name.lower() != b"connection"
+                ]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, reading, answering)
+
+
+def _announced(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
+    """The body length a request announces: 0 for none, None when it is chunked (or its
+    length is not a number)."""
+    length = 0
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return None
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                return None
+    return length
 
 
 def _has_body(request: Request[Any, Any, Any]) -> bool:
