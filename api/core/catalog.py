@@ -142,8 +142,8 @@ def _header_of(catalog: Catalog, text: str, file: str) -> CatalogHeader:
             file=file,
             line=text.count("\n", 0, text.find("Content-Type")) + 1,
         )
-    # Header comments name people as `Name <email>`: that is not markup to refuse here.
-    problem = text_problem(header_text, markup=False, newlines=True)
+    # Header comments name people as `Name <email>`: the one tag-like text allowed here.
+    problem = text_problem(header_text, emails=True, newlines=True)
     if problem is not None:
         raise ValidationFailed(
             f"{problem.reason} in the header",
@@ -286,7 +286,7 @@ def _entry(
         raise ValidationFailed(f"{problem.reason} in previous msgid", file=file, line=line)
     comments = message.user_comments
     for comment in comments:
-        problem = text_problem(comment, markup=False)
+        problem = text_problem(comment)
         if problem is not None:
             raise ValidationFailed(f"{problem.reason} in a comment", file=file, line=line)
     try:
