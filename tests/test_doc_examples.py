@@ -11,30 +11,34 @@ shown may be sent too). Commands and output of other fences (`sh`, `text`, `json
 run: use them for what cannot run here (the two make commands, a tokens' set-up).
 
 Each page is run in order, in a folder of its own laid out like a checkout (`content/`,
-`locales/`, `openapi.yaml`, `.venv`), with `vetted.db` a copy of the seeded database and, when
-the page sends requests, `vetted serve` on a free port (every `127.0.0.1:8000` and
-`localhost:8000` becomes that port). Shell variables a command sets in lower case
-(`etag=$(curl …)`) are there for the commands after it. The tokens `$ANA` (editor), `$BEN`
-and `$CARA` (reviewers), `$LUCIA` (translator, es), `$MARTA` (reviewer, es) and `$ROOT`
-(admin) exist."""
+`locales/`, `openapi.yaml`, `.venv`), with `vetted.db` a copy of the seeded database and,
+when the page sends requests, the server `make serve` starts, on that database and a free
+port (every `127.0.0.1:8000` and `localhost:8000` becomes that port). Shell variables a
+command sets in lower case (`etag=$(curl …)`) are there for the commands after it. The
+tokens `$ANA` (editor), `$BEN` and `$CARA` (reviewers), `$LUCIA` (translator, es), `$MARTA`
+(reviewer, es) and `$ROOT` (admin) exist."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.store.accounts import create_token
 from api.store.schema import open_database
 from bench.servers import free_port
 from tests.conftest import LOCALES, ROOT
-from tests.test_server import served
 
 CONTENT = ROOT / "content"
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -159,6 +163,37 @@ def _checkout(folder: Path, template: Path) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def make_serve(folder: Path, port: int) -> Iterator[None]:
+    """The server as the pages say to start it: `make serve`, here with the page's database
+    and port and one worker; stopped after."""
+    server = subprocess.Popen(
+        ["make", "-s", "-C", str(ROOT), "serve", f"DB={folder / 'vetted.db'}", f"PORT={port}"],
+        env={**os.environ, "VETTED_WORKERS": "1", "VETTED_ACCESS_LOG": "off"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "make serve did not become ready"
+            time.sleep(0.2)
+        yield
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        if server.stdout:
+            server.stdout.close()
+
+
 def run_page(page: Path, folder: Path, template: Path) -> list[str]:
     """Run the page's transcript; one message per step whose output differs."""
     env = _checkout(folder, template)
@@ -188,7 +223,7 @@ def run_page(page: Path, folder: Path, template: Path) -> list[str]:
                 )
 
     if any(PORT.search(step.command) for step in todo):
-        with served(folder, folder / "vetted.db", port, env={"VETTED_ACCESS_LOG": "off"}):
+        with make_serve(folder, port):
             run_all()
     else:
         run_all()
