@@ -163,13 +163,21 @@ def _checkout(folder: Path, template: Path) -> dict[str, str]:
     return env
 
 
+# When the suite itself runs under `make test`, the server's make is not a sub-make of it.
+_PARENT_MAKE = frozenset({"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"})
+
+
 @contextmanager
 def make_serve(folder: Path, port: int) -> Iterator[None]:
     """The server as the pages say to start it: `make serve`, here with the page's database
     and port and one worker; stopped after."""
     server = subprocess.Popen(
         ["make", "-s", "-C", str(ROOT), "serve", f"DB={folder / 'vetted.db'}", f"PORT={port}"],
-        env={**os.environ, "VETTED_WORKERS": "1", "VETTED_ACCESS_LOG": "off"},
+        env={
+            **{k: v for k, v in os.environ.items() if k not in _PARENT_MAKE},
+            "VETTED_WORKERS": "1",
+            "VETTED_ACCESS_LOG": "off",
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
