@@ -10,6 +10,7 @@ import ctypes
 import gc
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from api.config import SETTINGS, encode_settings, load_settings, parse_bool
@@ -249,17 +250,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    """Create an API token; the secret is printed once and never stored."""
+    """Create an API token (for a new person, or with --person another token of an
+    existing one); the secret is printed once and never stored."""
+    from api.core.errors import InvalidParameter
     from api.store.accounts import create_token
     from api.store.schema import open_database, transaction
 
+    if args.person is None and args.role is None:
+        raise InvalidParameter("--role", "required for a new person (or name one with --person)")
     db = open_database(args.db)
     with transaction(db):
         info, secret = create_token(
-            db, name=args.name, role=args.role, locales=(args.locales or "").split(",")
+            db,
+            name=args.name,
+            role=args.role,
+            locales=(args.locales or "").split(","),
+            person=args.person,
         )
     scope = f" for {', '.join(info.locales)}" if info.locales else ""
-    _say(f"created {info.role} token {info.name!r}{scope}; it is shown only this once:")
+    whose = "new person" if info.person == info.name else f"person {info.person!r}"
+    _say(f"created {info.role} token {info.name!r}{scope} of {whose}; it is shown only this once:")
     print(secret)
     return 0
 
@@ -271,7 +281,10 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
     for info in list_tokens(open_database(args.db)):
         state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
-        print(f"{info.name}\t{info.role}\t{','.join(info.locales) or '-'}\t{state}")
+        print(
+            f"{info.name}\t{info.role}\t{','.join(info.locales) or '-'}\t{state}\t"
+            f"person {info.person}, created by {info.created_by}"
+        )
     return 0
 
 
@@ -282,6 +295,72 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
     revoke_token(open_database(args.db), args.name)
     _say(f"revoked {args.name!r}")
+    return 0
+
+
+def cmd_review_status(args: argparse.Namespace) -> int:
+    """List every published article's review state, most urgent first."""
+    from api.store.reviews import review_overview
+    from api.store.schema import open_database
+
+    for entry in review_overview(open_database(args.db), on=args.on):
+        review = entry.review
+        print(
+            f"{entry.slug}\tv{entry.version}\t{review.review_status}\t"
+            f"due {review.next_review_due}\treviewed {review.last_reviewed} "
+            f"by {review.reviewed_by.name}"
+        )
+    return 0
+
+
+def cmd_review_sweep(args: argparse.Namespace) -> int:
+    """Re-render the articles whose review status changed (due soon, overdue) since their
+    documents were rendered; `vetted serve` runs this at start and daily."""
+    from api.store.reviews import sweep_review_status
+    from api.store.schema import open_database
+
+    moved = sweep_review_status(open_database(args.db), on=args.on)
+    _say(
+        f"review status changed for {len(moved)} article(s)"
+        + (": " + ", ".join(moved) if moved else "")
+    )
+    return 0
+
+
+def cmd_review_confirm(args: argparse.Namespace) -> int:
+    """Record that --reviewer reviewed the published version of SLUG and found it still
+    accurate (no new version); the review rule applies."""
+    from api.core.errors import NotFound
+    from api.core.workflow import article_etag
+    from api.store.accounts import principal_named
+    from api.store.reviews import confirm_review
+    from api.store.schema import open_database
+    from api.store.versions import latest_version, treatments_number
+
+    db = open_database(args.db)
+    try:
+        reviewer = principal_named(db, args.reviewer)
+    except NotFound as exc:
+        raise AuthorRequired("--reviewer", str(exc)) from exc
+    head = latest_version(db, args.slug)
+    if head is None:
+        raise NotFound(f"no published article {args.slug!r}")
+    etag = article_etag(args.slug, head.number, treatments_number(db))
+    review = confirm_review(db, reviewer, args.slug, etag, args.note)
+    _say(
+        f"{args.slug} v{head.number} reviewed by {reviewer.name}: next review due "
+        f"{review.next_review_due}"
+    )
+    return 0
+
+
+def cmd_review_credentials(args: argparse.Namespace) -> int:
+    """Record the professional credentials readers see beside a reviewer's name."""
+    from api.store.reviews import set_credentials
+    from api.store.schema import open_database
+
+    set_credentials(open_database(args.db), args.person, args.credentials)
+    _say(f"{args.person}: credentials recorded")
     return 0
 
 
@@ -371,9 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help=cmd_token_create.__doc__)
-    create.add_argument("--name", required=True)
+    create.add_argument("--name", required=True, help="the token's name")
     create.add_argument(
-        "--role", required=True, choices=["admin", "editor", "reviewer", "translator"]
+        "--person",
+        help="an existing person this token is for (it carries their role and scope); "
+        "without it, a new person named --name",
+    )
+    create.add_argument(
+        "--role",
+        choices=["admin", "editor", "reviewer", "translator"],
+        help="the new person's role (required without --person)",
     )
     create.add_argument("--locales", help="comma-separated locale scope, e.g. es,fr")
     _db(create)
@@ -385,6 +471,29 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     _db(revoke)
     revoke.set_defaults(run=cmd_token_revoke)
+
+    review = sub.add_parser("review", help="medical review dates of published articles")
+    review_sub = review.add_subparsers(dest="review_command", required=True)
+    status = review_sub.add_parser("status", help=cmd_review_status.__doc__)
+    sweep = review_sub.add_parser("sweep", help=cmd_review_sweep.__doc__)
+    for command in (status, sweep):
+        command.add_argument(
+            "--on", type=date.fromisoformat, help="the date to judge (YYYY-MM-DD; default today)"
+        )
+        _db(command)
+    status.set_defaults(run=cmd_review_status)
+    sweep.set_defaults(run=cmd_review_sweep)
+    confirm = review_sub.add_parser("confirm", help=cmd_review_confirm.__doc__)
+    confirm.add_argument("slug")
+    confirm.add_argument("--reviewer", required=True, help="an active reviewer token's name")
+    confirm.add_argument("--note", help="what was checked")
+    _db(confirm)
+    confirm.set_defaults(run=cmd_review_confirm)
+    credentials = review_sub.add_parser("credentials", help=cmd_review_credentials.__doc__)
+    credentials.add_argument("person", help="the reviewer (a person's name)")
+    credentials.add_argument("credentials", help='e.g. "MD, dermatology"')
+    _db(credentials)
+    credentials.set_defaults(run=cmd_review_credentials)
 
     backup = sub.add_parser("backup", help=cmd_backup.__doc__)
     backup.add_argument("path", type=Path, help="the backup file to write")

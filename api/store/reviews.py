@@ -25,6 +25,7 @@ from api.core.review import ReviewTarget, check_review
 from api.core.schedule import ReviewPolicy, ReviewStatus, next_review_due, review_status
 from api.core.text import text_problem
 from api.core.workflow import article_etag, check_if_match
+from api.store.accounts import OPERATOR
 from api.store.audit import record
 from api.store.documents import get_document
 from api.store.schema import transaction
@@ -45,6 +46,7 @@ __all__ = [
     "confirm_review",
     "review_overview",
     "reviewer_profile",
+    "set_credentials",
     "sweep_review_status",
     "today",
     "translation_signoff",
@@ -80,10 +82,34 @@ def _day(stamp: str) -> date:
 
 
 def reviewer_profile(db: sqlite_utils.Database, name: str) -> ReviewerOut:
-    """How a reviewer is shown to readers: their name, role and credentials as the
-    accounts record them."""
-    row = db.execute("SELECT role FROM tokens WHERE name = ?", [name]).fetchone()
-    return ReviewerOut(name=name, role=row[0] if row else None, credentials=None)
+    """How a reviewer is shown to readers: the person's name (their display name when set),
+    role and credentials as their account records them."""
+    row = db.execute(
+        "SELECT display_name, role, credentials FROM people WHERE name = ?", [name]
+    ).fetchone()
+    if row is None:
+        return ReviewerOut(name=name)
+    return ReviewerOut(name=row[0] or name, role=row[1], credentials=row[2] or None)
+
+
+def set_credentials(
+    db: sqlite_utils.Database, person: str, credentials: str, actor: Principal = OPERATOR
+) -> None:
+    """Record a person's professional credentials (e.g. `MD, dermatology`), shown to readers
+    with every review they made; the documents naming them are rendered again."""
+    from api.store.rendering import render_documents
+
+    credentials = credentials.strip()
+    if not credentials or len(credentials) > 200:
+        raise ValidationFailed("credentials: 1 to 200 characters", path="credentials")
+    if (problem := text_problem(credentials)) is not None:
+        raise ValidationFailed(f"credentials: {problem.reason}", path="credentials")
+    with transaction(db):
+        if db.execute("SELECT 1 FROM people WHERE name = ?", [person]).fetchone() is None:
+            raise NotFound(f"no person named {person!r}")
+        db.execute("UPDATE people SET credentials = ? WHERE name = ?", [credentials, person])
+        record(db, actor, "person.credentials", f"people/{person}", detail=credentials)
+        render_documents(db, slugs={slug for slug, _ in published_slugs(db)}, latest_only=True)
 
 
 def last_review(db: sqlite_utils.Database, row: VersionRow) -> ReviewEvent:

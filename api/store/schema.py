@@ -299,10 +299,47 @@ def _v9_sessions(db: sqlite_utils.Database) -> None:
     db.table("sessions").create_index(["token_name"])
 
 
-def _v10_reviews(db: sqlite_utils.Database) -> None:
+def _v10_people(db: sqlite_utils.Database) -> None:
+    """Accounts are people: a person has a role, a locale scope and one or more tokens, and
+    the review rule compares people. Who created each person and each token is kept, since
+    whoever created a token has seen its secret (see `api.store.accounts`). Each existing
+    token becomes a person of the same name, created by whoever the audit log says created
+    the token (the operator when it says nothing); the audit log names the token used."""
+    db.table("people").create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "locales": str,
+            "created_by": str,
+            "created_at": str,
+            "display_name": str,
+        },
+        pk="id",
+        not_null={"name", "role", "locales", "created_by", "created_at"},
+    )
+    db.table("people").create_index(["name"], unique=True)
+    db.table("people").create_index(["created_by"])
+    creator = (
+        "coalesce((SELECT a.actor FROM audit a WHERE a.action = 'token.create' "
+        "AND a.target = 'tokens/' || tokens.name ORDER BY a.id LIMIT 1), 'operator')"
+    )
+    db.execute(
+        "INSERT INTO people (name, role, locales, created_by, created_at) "
+        f"SELECT name, role, coalesce(locales, ''), {creator}, created_at "
+        "FROM tokens ORDER BY id"
+    )
+    db.table("tokens").add_column("person", str)
+    db.table("tokens").add_column("created_by", str)
+    db.execute(f"UPDATE tokens SET person = name, created_by = {creator}")
+    db.table("tokens").create_index(["person"])
+    db.table("audit").add_column("token", str)
+
+
+def _v11_reviews(db: sqlite_utils.Database) -> None:
     """Medical reviews of a published version that found it still accurate (no new version):
     who, when, with what note. Append-only, like the audit log. And the reason a draft's
-    revision gives for removing a safety mark."""
+    revision gives for removing a safety mark, and the credentials a reviewer is shown with."""
     db.table("article_reviews").create(
         {"id": int, "slug": str, "number": int, "reviewer": str, "at": str, "note": str},
         pk="id",
@@ -311,6 +348,7 @@ def _v10_reviews(db: sqlite_utils.Database) -> None:
     db.table("article_reviews").create_index(["slug", "number"])
     # Why a revision removes a safety mark (see api.core.properties.check_safety_reason).
     db.table("draft_revisions").add_column("safety_reason", str)
+    db.table("people").add_column("credentials", str)
     for event in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER article_reviews_no_{event.lower()} BEFORE {event} "
@@ -328,7 +366,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_signoff,
     _v8_blobs,
     _v9_sessions,
-    _v10_reviews,
+    _v10_people,
+    _v11_reviews,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

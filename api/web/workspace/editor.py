@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
-from api.core.errors import NothingChanged, StaleVersion
+from api.core.errors import NothingChanged, StaleVersion, ValidationFailed
 from api.core.section_form import form_from_fields, form_from_section
 from api.store.drafts import (
     Draft,
@@ -36,6 +36,7 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import SECTION_FORM, bounds
 from api.web.workspace.i18n import UiText
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.section_page import (
@@ -92,7 +93,11 @@ class EditorController(WorkspaceController):
         )
         return render(request, "section_edit.html", page, title=page.heading)
 
-    @post("/articles/{slug:str}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt=bounds(SECTION_FORM),
+    )
     def save_new_draft(
         self,
         request: Request[Any, Any, Any],
@@ -122,7 +127,7 @@ class EditorController(WorkspaceController):
         proposed, message, _ = outcome
         try:
             draft = create_draft(writer, principal, proposed.article, message, read)
-        except NothingChanged as exc:
+        except (NothingChanged, ValidationFailed) as exc:
             return form_response(
                 request,
                 section_page(
@@ -130,7 +135,7 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(exc.detail,),
+                    **_refused(exc),
                 ),
             )
         return started(request, draft)
@@ -158,7 +163,11 @@ class EditorController(WorkspaceController):
         )
         return render(request, "section_edit.html", page, title=page.heading)
 
-    @post("/drafts/{draft_id:int}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt=bounds(SECTION_FORM),
+    )
     def save_draft_section(
         self,
         request: Request[Any, Any, Any],
@@ -197,11 +206,11 @@ class EditorController(WorkspaceController):
                 message,
                 treatments=proposed.treatments,
             )
-        except (StaleVersion, NothingChanged) as exc:
-            reason = (
-                _newer_revision(writer, draft, read, ui(request))
+        except (StaleVersion, NothingChanged, ValidationFailed) as exc:
+            refused = (
+                {"page_errors": (_newer_revision(writer, draft, read, ui(request)),)}
                 if isinstance(exc, StaleVersion)
-                else exc.detail
+                else _refused(exc)
             )
             return form_response(
                 request,
@@ -210,10 +219,18 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(reason,),
+                    **refused,
                 ),
             )
         return revision_saved(request, draft_id, saved.revision)
+
+
+def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
+    """Where the section page shows a refused save: a message that breaks the text policy
+    beside its field, anything else at the top."""
+    if isinstance(exc, ValidationFailed) and exc.path == "$.message":
+        return {"errors": {"message": exc.detail}}
+    return {"page_errors": (exc.detail,)}
 
 
 def _newer_revision(writer: sqlite_utils.Database, draft: Draft, read: str, text: UiText) -> str:

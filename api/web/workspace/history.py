@@ -29,7 +29,7 @@ from api.store.versions import (
     treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.forms import Form, FormBody
+from api.web.workspace.forms import ACTION_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.urls import article_url, history_url
 
@@ -144,7 +144,7 @@ class HistoryController(WorkspaceController):
             title=ui(request).gettext("History of %(slug)s", slug=slug),
         )
 
-    @post("/review", sync_to_thread=True)
+    @post("/review", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def confirm(
         self,
         request: Request[Any, Any, Any],
@@ -162,7 +162,7 @@ class HistoryController(WorkspaceController):
         )
         return Redirect(article_url(slug), status_code=303, cookies=[flash(request, message)])
 
-    @post("/rollback", sync_to_thread=True)
+    @post("/rollback", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def rollback(
         self,
         request: Request[Any, Any, Any],

@@ -37,6 +37,7 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import RECORD_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["RecordsController"]
@@ -168,7 +169,11 @@ class RecordsController(WorkspaceController):
             page_errors=(),
         )
 
-    @post("/articles/{slug:str}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt=bounds(RECORD_FORM),
+    )
     def save_new_draft_record(
         self,
         request: Request[Any, Any, Any],
@@ -197,6 +202,8 @@ class RecordsController(WorkspaceController):
             draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
@@ -213,7 +220,11 @@ class RecordsController(WorkspaceController):
         stored = _record(catalog, treatment_id)
         return self._render(request, self._page(draft.slug, stored, draft_id, draft.etag))
 
-    @post("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt=bounds(RECORD_FORM),
+    )
     def save_draft_record(
         self,
         request: Request[Any, Any, Any],
@@ -248,4 +259,6 @@ class RecordsController(WorkspaceController):
                 replace(page, page_errors=(str(exc),)),
                 422,
             )
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return revision_saved(request, draft_id, saved.revision)

@@ -34,6 +34,7 @@ from api.web.workspace.changes_view import (
     field_label,
     readable,
 )
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
@@ -200,7 +201,7 @@ class ReviewController(WorkspaceController):
             request, "review.html", page, title=text.gettext("Review draft %(id)s", id=draft_id)
         )
 
-    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def publish(
         self,
         request: Request[Any, Any, Any],
@@ -229,7 +230,7 @@ class ReviewController(WorkspaceController):
             ],
         )
 
-    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def reject(
         self,
         request: Request[Any, Any, Any],
@@ -255,7 +256,19 @@ class ReviewController(WorkspaceController):
                 status_code=422,
             )
         etag = data.get("etag")
-        reject_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None, comment)
+        try:
+            reject_draft(
+                writer, principal, draft_id, etag if isinstance(etag, str) else None, comment
+            )
+        except ValidationFailed as exc:  # the comment breaks the text policy
+            page = review_page(writer, principal, draft_id, comment, exc.detail)
+            return render(
+                request,
+                "review.html",
+                page,
+                title=text.gettext("Review draft %(id)s", id=draft_id),
+                status_code=422,
+            )
         return Redirect(
             f"/workspace/drafts/{draft_id}/review",
             status_code=303,
