@@ -125,8 +125,11 @@ class EditorController(WorkspaceController):
         if isinstance(outcome, SectionEditPage):
             return form_response(request, outcome)
         proposed, message, _ = outcome
+        reason = fields.get("safety_reason", "").strip() or None
         try:
-            draft = create_draft(writer, principal, proposed.article, message, read)
+            draft = create_draft(
+                writer, principal, proposed.article, message, read, safety_reason=reason
+            )
         except (NothingChanged, ValidationFailed) as exc:
             return form_response(
                 request,
@@ -135,6 +138,7 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
+                    safety_reason=reason or "",
                     **_refused(exc),
                 ),
             )
@@ -205,6 +209,7 @@ class EditorController(WorkspaceController):
                 proposed.article,
                 message,
                 treatments=proposed.treatments,
+                safety_reason=fields.get("safety_reason", "").strip() or None,
             )
         except (StaleVersion, NothingChanged, ValidationFailed) as exc:
             refused = (
@@ -228,8 +233,8 @@ class EditorController(WorkspaceController):
 def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
     """Where the section page shows a refused save: a message that breaks the text policy
     beside its field, anything else at the top."""
-    if isinstance(exc, ValidationFailed) and exc.path == "$.message":
-        return {"errors": {"message": exc.detail}}
+    if isinstance(exc, ValidationFailed) and exc.path in ("$.message", "$.safety_reason"):
+        return {"errors": {exc.path.removeprefix("$."): exc.detail}}
     return {"page_errors": (exc.detail,)}
 
 
