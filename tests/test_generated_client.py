@@ -110,7 +110,7 @@ def test_generated_client_reads_articles_sections_search_and_sync(
         SLUG, client=client, accept_language="es-MX,es;q=0.9", x_request_id="partner-1"
     )
     assert spanish.status_code == 200
-    assert spanish.headers["content-language"] == "es"
+    assert spanish.headers["content-language"] == "es-MX"
     assert spanish.headers["x-request-id"] == "partner-1"
     article = spanish.parsed
     assert isinstance(article, models.ArticleOut)

@@ -6,7 +6,7 @@ does not translate is a JSON-LD value object tagged with the language it is real
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -18,6 +18,7 @@ __all__ = [
     "SCHEMA_ORG",
     "CreativeWorkLd",
     "MedicalWebPageLd",
+    "citations",
     "medical_web_page",
 ]
 
@@ -79,6 +80,21 @@ class AudienceLd(
     audienceType: str
 
 
+class OrganizationLd(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="@type", tag="Organization"
+):
+    name: str
+
+
+class PropertyValueLd(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="@type", tag="PropertyValue"
+):
+    """An identifier of a reference, such as its DOI."""
+
+    propertyID: str
+    value: str
+
+
 class CreativeWorkLd(
     msgspec.Struct,
     frozen=True,
@@ -91,8 +107,9 @@ class CreativeWorkLd(
 
     name: str
     url: str | None = None
-    author: str | None = None
-    publisher: str | None = None
+    identifier: PropertyValueLd | None = None
+    author: tuple[PersonLd, ...] = ()
+    publisher: OrganizationLd | None = None
     datePublished: str | None = None
 
 
@@ -130,11 +147,26 @@ def _person(reviewer: ReviewerOut) -> PersonLd:
     return PersonLd(name=reviewer.name, jobTitle=reviewer.role, hasCredential=credential)
 
 
+def citations(references: tuple[Any, ...]) -> tuple[CreativeWorkLd, ...]:
+    """The article's reference list (title, authors or publisher, URL and/or DOI, date) as
+    schema.org `citation`s."""
+    return tuple(
+        CreativeWorkLd(
+            name=r.title,
+            url=r.url or (f"https://doi.org/{r.doi}" if r.doi else None),
+            identifier=PropertyValueLd(propertyID="DOI", value=r.doi) if r.doi else None,
+            author=tuple(PersonLd(name=name) for name in r.authors),
+            publisher=OrganizationLd(name=r.publisher) if r.publisher else None,
+            datePublished=r.published,
+        )
+        for r in references
+    )
+
+
 def medical_web_page(
     article: Article,
     rendered: ArticleOut,
     conditions: tuple[LocalizedText, ...],
-    citations: tuple[CreativeWorkLd, ...] = (),
 ) -> MedicalWebPageLd:
     """The `MedicalWebPage` of `rendered` (the article in one locale); `conditions`: the
     names of what it is about, in that locale (see `render_conditions`)."""
@@ -157,5 +189,7 @@ def medical_web_page(
             for c, name in zip(article.about, conditions, strict=True)
         ),
         audience=tuple(AudienceLd(audienceType=group) for group in article.audience),
-        citation=citations,
+        # The reference list arrives with the references model (issue 24, point 3); an
+        # article from before it has none.
+        citation=citations(getattr(article, "references", ())),
     )

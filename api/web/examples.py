@@ -149,7 +149,7 @@ JSONLD: dict[str, Any] = {
             "@type": "CreativeWork",
             "name": "Minoxidil topical solution: drug label",
             "url": "https://dailymed.nlm.nih.gov/dailymed/",
-            "publisher": "U.S. National Library of Medicine",
+            "publisher": {"@type": "Organization", "name": "U.S. National Library of Medicine"},
             "datePublished": "2024-05-01",
         }
     ],

@@ -13,11 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
 from litestar.testing import TestClient
 from pyld import jsonld
 
+from api.core.jsonld import citations
 from api.sources import read_content
 from api.store.importer import import_content
 from api.store.schema import open_database
@@ -149,6 +151,10 @@ def _range_problems(prop: str, value: dict[str, Any], vocab: Vocabulary) -> Iter
         if not ok:
             yield f"{prop}: literal {value} is not in its range"
         return
+    if set(value) == {"@id"}:  # an IRI (the context types `url` as `@id`)
+        if SCHEMA + "URL" not in allowed:
+            yield f"{prop}: an IRI is not in its range"
+        return
     kinds = vocab.ancestry(set(value.get("@type", [])))
     if not kinds & vocab.ranges[prop]:
         yield f"{prop}: {sorted(value.get('@type', []))} is not in its range"
@@ -261,3 +267,48 @@ def test_an_unknown_article_is_a_problem(client: Client) -> None:
     response = client.get("/v1/articles/no-such-article/jsonld")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+class _Reference(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of an article's reference (issue 24, point 3) that citations read."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    publisher: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    published: str | None = None
+
+
+def test_references_become_valid_citations() -> None:
+    references = (
+        _Reference(
+            title="Minoxidil topical solution 5%: label",
+            publisher="U.S. Food and Drug Administration",
+            url="https://www.accessdata.fda.gov/",
+            published="2021-03",
+        ),
+        _Reference(
+            title="Oral minoxidil for hair loss: a review",
+            authors=("A. Author", "B. Author"),
+            doi="10.1000/example.123",
+            published="2023",
+        ),
+    )
+    cited = citations(references)
+    page = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": "x",
+        "citation": json.loads(msgspec.json.encode(cited)),
+    }
+    expanded = check(page)[0]
+    first, second = expanded[SCHEMA + "citation"]
+    assert first[SCHEMA + "publisher"][0][SCHEMA + "name"] == [
+        {"@value": "U.S. Food and Drug Administration"}
+    ]
+    assert second[SCHEMA + "url"] == [{"@id": "https://doi.org/10.1000/example.123"}]
+    assert [a[SCHEMA + "name"][0]["@value"] for a in second[SCHEMA + "author"]] == [
+        "A. Author",
+        "B. Author",
+    ]

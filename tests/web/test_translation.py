@@ -31,8 +31,9 @@ def blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_accept_language_es_mx_serves_the_whole_article_in_spanish(client: Client) -> None:
+    # Mexican Spanish: the Spanish text, Mexico's figures (RV-3, test_regional_formats.py).
     response = client.get(ARTICLE, headers={"Accept-Language": "es-MX,es;q=0.9"})
-    assert response.headers["content-language"] == "es"
+    assert response.headers["content-language"] == "es-MX"
     assert "Accept-Language" in response.headers["vary"]
     body = response.json()
     assert body["title"] == {
@@ -73,7 +74,8 @@ def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
 @pytest.mark.parametrize(
     ("params", "headers", "language"),
     [
-        ({"locale": "es-MX"}, {}, "es"),
+        ({"locale": "es-MX"}, {}, "es-MX"),
+        ({"locale": "es-AR"}, {}, "es"),
         ({"locale": "fr"}, {"Accept-Language": "es"}, "fr"),
         ({}, {"Accept-Language": "de, fr;q=0.5"}, "fr"),
         ({}, {"Accept-Language": "pt-BR"}, "en"),
