@@ -46,7 +46,8 @@ def test_accept_language_es_mx_serves_the_whole_article_in_spanish(client: Clien
     assert body["completeness"]["ratio"] == 1.0
     facts = {b["id"]: b["display"] for b in blocks(body) if b["type"] == "fact"}
     assert facts["first-growth"] == "3–6 meses"
-    assert facts["prp-appointment-cost"] == "500\xa0US$–2.500\xa0US$ por cita"
+    # Mexico's figures (CLDR es-MX), never Spain's "500 US$–2.500 US$" (RV-3).
+    assert facts["prp-appointment-cost"] == "USD500–USD2,500 por cita"
 
 
 def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
@@ -112,7 +113,9 @@ def test_treatments_are_translated(client: Client) -> None:
 
 def test_locales_metadata(client: Client) -> None:
     locales = {entry["code"]: entry for entry in client.get("/v1/locales").json()}
-    assert set(locales) == {"en", "es", "fr", "ar"}
+    # es-MX and fr-CA: the language's text with the region's figures (RV-3).
+    assert set(locales) == {"en", "es", "fr", "ar", "es-MX", "fr-CA"}
+    assert locales["es-MX"]["completeness"] == locales["es"]["completeness"]
     assert locales["ar"]["dir"] == "rtl" and locales["ar"]["native_name"] == "العربية"
     assert locales["es"]["english_name"] == "Spanish" and locales["es"]["fallback"] == ["en"]
     assert locales["es"]["completeness"][SLUG] == 1.0
