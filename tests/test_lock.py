@@ -75,9 +75,9 @@ def lock() -> dict[str, Pin]:
 
 def test_the_lock_reader_understands_the_lock(lock: dict[str, Pin]) -> None:
     assert len(lock) > 20
-    assert lock["babel"].via == {PROJECT}
+    assert PROJECT in lock["babel"].via
     assert "litestar" in lock["anyio"].via
-    assert lock["colorama"].marker == "sys_platform == 'win32'"
+    assert lock["librt"].marker == "platform_python_implementation != 'PyPy'"
 
 
 def test_every_pin_carries_hashes(lock: dict[str, Pin]) -> None:

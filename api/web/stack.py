@@ -12,7 +12,10 @@ place. From the outside in:
    preflight answer gets them too. `Origin` is part of the replay key.
 5. `HeadAsGet`: a HEAD request runs its GET route and loses the body on the way out;
    inside Cors, which answers HEAD as the GET it stands for.
-6. `BodyDeadline`: a request body must arrive within the configured time, before any
+6. `UnreadBodies`: an answer sent before its request body was read to the end reads a
+   small rest and drops it, or says `Connection: close` (granian cannot reuse such a
+   connection); outside the deadline, so it also sees the deadline's 408.
+7. `BodyDeadline`: a request body must arrive within the configured time, before any
    handler reads it; innermost, nearest the handlers that read bodies.
 
 Litestar's `middleware=` would put layers inside its routing and exception handling;
@@ -27,7 +30,7 @@ from litestar import Litestar
 from litestar.types import ASGIApp
 
 from api.config import Settings
-from api.web.bodies import BodyDeadline
+from api.web.bodies import BodyDeadline, UnreadBodies
 from api.web.cors import Cors
 from api.web.head import HeadAsGet
 from api.web.litestar_private import asgi_handler, set_asgi_handler
@@ -38,7 +41,15 @@ from api.web.tracing import Tracing
 __all__ = ["LAYERS", "layer", "layers", "wrap"]
 
 # The chain, outermost first (tests/web/test_stack.py holds the app to it).
-LAYERS: tuple[type, ...] = (Tracing, ResponseCache, SecurityHeaders, Cors, HeadAsGet, BodyDeadline)
+LAYERS: tuple[type, ...] = (
+    Tracing,
+    ResponseCache,
+    SecurityHeaders,
+    Cors,
+    HeadAsGet,
+    UnreadBodies,
+    BodyDeadline,
+)
 
 Layer = TypeVar("Layer")
 
@@ -46,6 +57,7 @@ Layer = TypeVar("Layer")
 def wrap(app: Litestar, settings: Settings) -> None:
     """Put the chain around the app's own handler (once, when the app is made)."""
     handler: ASGIApp = BodyDeadline(asgi_handler(app), seconds=settings.body_timeout)
+    handler = UnreadBodies(handler)
     handler = HeadAsGet(handler)
     handler = Cors(handler, origins=settings.cors_origins)
     handler = SecurityHeaders(handler, hsts_max_age=settings.hsts_max_age)

@@ -9,7 +9,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from api.web.app import create_app
-from api.web.bodies import BodyDeadline
+from api.web.bodies import BodyDeadline, UnreadBodies
 from api.web.cors import Cors
 from api.web.head import HeadAsGet
 from api.web.litestar_private import asgi_handler
@@ -29,6 +29,7 @@ def test_the_layers_are_in_their_documented_order(db_path: Path) -> None:
         SecurityHeaders,
         Cors,
         HeadAsGet,
+        UnreadBodies,
         BodyDeadline,
     ]
     assert tuple(type(each) for each in found) == LAYERS
