@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -10,7 +11,7 @@ import yaml
 from api.cli import build_parser
 from api.config import SETTINGS
 from api.web.problems import PROBLEM_TYPES
-from bench.run import RESULTS, history_path
+from bench.run import RESULTS, history_path, write_results
 from tests.conftest import ROOT
 from tools.docs_hooks import GENERATORS, bench_runs, generate
 
@@ -63,6 +64,19 @@ def test_the_latest_results_are_kept_in_the_history() -> None:
     kept = json.loads(history_path(latest["date"]).read_text(encoding="utf-8"))
     kept.pop("recorded_in", None)
     assert kept == latest
+
+
+def test_a_new_run_is_written_as_the_latest_and_kept_beside_the_others(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "2026-11-27T2132Z.json").write_text("{}")
+    latest = tmp_path / "results.json"
+    run = {"date": "2026-12-07 19:30 UTC", "rows": [], "soak": {"date": "2026-11-25 15:32 UTC"}}
+    kept = write_results(run, latest, history)
+    assert kept == history / "2026-12-07T1930Z.json"
+    assert json.loads(latest.read_text()) == run
+    assert json.loads(kept.read_text()) == {"date": "2026-12-07 19:30 UTC", "rows": []}
+    assert sorted(p.name for p in history.iterdir()) == ["2026-11-27T2132Z.json", kept.name]
 
 
 def test_an_unknown_generated_part_fails_the_build() -> None:
