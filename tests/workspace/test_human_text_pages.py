@@ -14,7 +14,6 @@ from api.store.drafts import get_draft, list_drafts
 from api.store.schema import open_database
 from tests.conftest import SLUG
 from tests.workspace.pages import People, block_index, form_values, signed_in, unescape
-from tests.workspace.seed import seed_work
 
 SECTION_URL = f"/workspace/articles/{SLUG}/edit/process/treatment-procedure"
 SVG = "x\"'><svg onload=alert(1)>"
@@ -51,9 +50,8 @@ def test_a_draft_message_breaking_the_policy_is_shown_beside_its_field(
 
 
 def test_a_reject_comment_with_markup_is_refused_and_the_draft_stays_in_review(
-    people: People, db_path: Path
+    seeded: Path, people: People, db_path: Path
 ) -> None:
-    seed_work(db_path)
     (draft,) = [d for d in list_drafts(open_database(db_path)) if d.status == "in_review"]
     reviewer, csrf = people["reviewer"]
     url = f"/workspace/drafts/{draft.id}"
@@ -65,9 +63,8 @@ def test_a_reject_comment_with_markup_is_refused_and_the_draft_stays_in_review(
 
 
 def test_a_catalog_reject_comment_with_markup_is_refused_and_the_upload_stays(
-    people: People, db_path: Path
+    seeded: Path, people: People, db_path: Path
 ) -> None:
-    seed_work(db_path)
     marta, csrf = people["es-reviewer"]
     data = {"_csrf_token": csrf, "etag": _etag(marta.get("/workspace/catalogs/es/review").text)}
     refused = marta.post("/workspace/catalogs/es/reject", data={**data, "comment": SVG})

@@ -15,18 +15,11 @@ from api.store.drafts import list_drafts
 from api.store.schema import open_database
 from tests.conftest import SLUG
 from tests.workspace.people import csrf_of, sign_in
-from tests.workspace.seed import CHANGED, seed_work
+from tests.workspace.seed import CHANGED
 
 Client = TestClient[Any]
 ARTICLE = f"/workspace/articles/{SLUG}"
 HISTORY = f"{ARTICLE}/history"
-
-
-@pytest.fixture()
-def seeded(db_path: Path, tokens: dict[str, str]) -> Path:
-    """Version 2 published, a draft in review, a pending Spanish catalog."""
-    seed_work(db_path)
-    return db_path
 
 
 def _drafts(db_path: Path) -> list[Any]:
