@@ -6,6 +6,7 @@ kept, and kept forms expire."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,3 +239,27 @@ def test_kept_forms_expire_and_keepers_are_forgotten(db_path: Path) -> None:
     remember_sign_in(db, "other", "ben", now=2_030 + KEEP_SECONDS + 100, window=100)
     rows = db.execute("SELECT browser_hash, person, fields FROM kept_forms").fetchall()
     assert [(person, kept) for _, person, kept in rows] == [("ben", None)]
+
+
+def test_a_record_sent_after_the_session_ended_is_shown_again(
+    browser: Client, tokens: dict[str, str]
+) -> None:
+    _sign_in(browser, tokens["editor"])
+    url = f"/workspace/articles/{SLUG}/records/minoxidil"
+    page = browser.get(url)
+    read = re.search(r'name="read" value="([^"]+)"', page.text)
+    assert read is not None
+    csrf = csrf_of(page.text)
+    typed = {
+        "_csrf_token": csrf,
+        "read": unescape(read.group(1)),
+        "kind.evidence.quote": "oral minoxidil products",
+        "message": "Quote the oral products",
+    }
+    browser.post("/workspace/sign-out", data={"_csrf_token": csrf})
+    sent = browser.post(url, data=typed, follow_redirects=False)
+    assert parse_qs(urlsplit(sent.headers["location"]).query)["next"][0] == url
+    _sign_in(browser, tokens["editor"], url)
+    shown = unescape(browser.get(url).text)
+    assert NOTICE in shown
+    assert 'value="oral minoxidil products"' in shown and 'value="Quote the oral products"' in shown
