@@ -298,3 +298,14 @@ def test_a_rejection_comment_sent_after_the_session_ended_is_shown_again(
     db = open_database(db_path)
     (draft,) = list_drafts(db)
     assert draft.status == "in_review"  # shown again, not sent
+
+
+def test_signing_out_of_an_ended_session_says_nothing_of_forms(
+    browser: Client, tokens: dict[str, str]
+) -> None:
+    _sign_in(browser, tokens["editor"])
+    csrf = csrf_of(browser.get("/workspace/dashboard").text)
+    time.sleep(2.2)  # the idle timeout
+    out = browser.post("/workspace/sign-out", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert out.headers["location"] == "/workspace/?next=/workspace/dashboard"
+    assert "not saved" not in unescape(browser.get("/workspace/").text)
