@@ -22,6 +22,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlite_utils
 from litestar import Request
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
@@ -171,24 +172,18 @@ async def signed_in(
         raise
 
 
-def _take(request: Request[Any, Any, Any], browser_id: str, person: str) -> dict[str, str] | None:
-    state = request.app.state
-    db = open_database(state.db_path, busy_timeout=state.busy_timeout)
-    try:
-        return take_kept_form(
-            db, browser_id, person=person, path=request.url.path, now=int(time.time())
-        )
-    finally:
-        db.conn.close()
-
-
-def kept_fields(request: Request[Any, Any, Any], principal: Principal) -> dict[str, str] | None:
-    """On an editor's page (in its worker thread): the form this person sent to this page
-    when their session had ended on this browser, once; None when there is none."""
+def kept_fields(
+    request: Request[Any, Any, Any], db: sqlite_utils.Database, principal: Principal
+) -> dict[str, str] | None:
+    """On a keeping route's page (in its worker thread, with its connection): the form
+    this person sent for this page when their session had ended on this browser, once;
+    None when there is none."""
     browser_id = request.cookies.get(KEEP_COOKIE)
     if not browser_id or len(browser_id) > 100:
         return None
-    return _take(request, browser_id, principal.name)
+    return take_kept_form(
+        db, browser_id, person=principal.name, path=request.url.path, now=int(time.time())
+    )
 
 
 def kept_notice(request: Request[Any, Any, Any]) -> str:

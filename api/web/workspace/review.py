@@ -194,7 +194,7 @@ class ReviewController(WorkspaceController):
     ) -> Template:
         authorize(principal, "draft.read")
         # A rejection comment sent after the session had ended (see `keeping`), kept.
-        kept = kept_fields(request, principal)
+        kept = kept_fields(request, writer, principal)
         comment = kept.get("comment", "") if kept else ""
         page = review_page(writer, principal, draft_id, comment)
         text = ui(request)
