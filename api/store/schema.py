@@ -336,7 +336,26 @@ def _v10_people(db: sqlite_utils.Database) -> None:
     db.table("audit").add_column("token", str)
 
 
-def _v11_reviews(db: sqlite_utils.Database) -> None:
+def _v11_kept_forms(db: sqlite_utils.Database) -> None:
+    """Forms sent when their session had ended, kept for the person who was signed in on
+    that browser until they sign in again (see `api.store.kept_forms`). Only a hash of the
+    browser's id is kept."""
+    db.table("kept_forms").create(
+        {
+            "browser_hash": str,
+            "person": str,
+            "signed_in_at": int,
+            "path": str,
+            "fields": str,
+            "kept_at": int,
+        },
+        pk=("browser_hash", "person"),
+        not_null={"browser_hash", "person", "signed_in_at"},
+    )
+    db.table("kept_forms").create_index(["signed_in_at"])
+
+
+def _v12_reviews(db: sqlite_utils.Database) -> None:
     """Medical reviews of a published version that found it still accurate (no new version):
     who, when, with what note. Append-only, like the audit log. And the reason a draft's
     revision gives for removing a safety mark, and the credentials a reviewer is shown with."""
@@ -367,7 +386,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_blobs,
     _v9_sessions,
     _v10_people,
-    _v11_reviews,
+    _v11_kept_forms,
+    _v12_reviews,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
