@@ -299,6 +299,12 @@ def _v9_sessions(db: sqlite_utils.Database) -> None:
     db.table("sessions").create_index(["token_name"])
 
 
+def _v10_rollbacks(db: sqlite_utils.Database) -> None:
+    """A rollback draft names the version it brings back, so its review can list the
+    published changes it undoes (see `api.store.rollback`)."""
+    db.table("drafts").add_column("rollback_to", int)
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -309,6 +315,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_signoff,
     _v8_blobs,
     _v9_sessions,
+    _v10_rollbacks,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -29,10 +29,12 @@ from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
     Action,
     ChangeView,
+    RevertedView,
     action,
     change_views,
     field_label,
     readable,
+    reverted_views,
 )
 from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import flash, render, ui
@@ -95,6 +97,8 @@ class ReviewPage:
     reject: Action
     comment: str
     comment_error: str | None
+    reverts: tuple[RevertedView, ...] = ()
+    """For a rollback: the published versions it undoes."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ def review_page(
         reject=action(_review_refusal(principal, diff, "reject", in_review)),
         comment=comment,
         comment_error=comment_error,
+        reverts=reverted_views(diff.reverts),
     )
 
 
