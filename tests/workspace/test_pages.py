@@ -87,25 +87,61 @@ def test_history_lists_authors_and_reviewers_and_diffs_any_two(
     assert ws.get(HISTORY, params={"from": 2, "to": 2}).status_code == 400
 
 
-def test_a_rollback_request_opens_a_review(
+ROLLBACK = f"{ARTICLE}/rollback"
+
+
+def _rollback_form(ws: Client) -> tuple[str, str]:
+    """The rollback page to version 1: its text, and the head's ETag its form sends."""
+    page = ws.get(ROLLBACK, params={"to": 1})
+    assert page.status_code == 200, page.text
+    etag = re.search(r'name="etag" value="([^"]+)"', page.text)
+    assert etag is not None
+    return page.text, etag.group(1).replace("&#34;", '"')
+
+
+def test_a_rollback_request_shows_what_it_reverts_asks_why_and_opens_a_review(
     seeded: Path, ws: Client, tokens: dict[str, str], db_path: Path
 ) -> None:
     csrf = sign_in(ws, tokens["editor"])
-    page = ws.get(HISTORY).text
-    etag = re.search(r'name="etag" value="([^"]+)"', page)
-    assert etag is not None
+    assert f'href="{ROLLBACK}?to=1"' in ws.get(HISTORY).text
+    page, etag = _rollback_form(ws)
+    # Before the button: the version it undoes (its message, who wrote and reviewed it) and
+    # the word diff against the head.
+    reverted = page[
+        page.index('id="reverts-2"') : page.index("</li>", page.index('id="reverts-2"'))
+    ]
+    assert "ana" in reverted and "ben" in reverted and " › ".join(CHANGED) in reverted
+    assert page.index('id="reverts-2"') < page.index("Request the rollback</button>")
+    assert re.search(r"<del><span class=\"visually-hidden\">\[removed: </span>is unlike", page)
+    before = len(_drafts(db_path))
+    for reason in ("", "   "):
+        refused = ws.post(
+            ROLLBACK,
+            data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": reason},
+        )
+        assert refused.status_code == 422
+        assert 'aria-invalid="true" aria-describedby="reason-error"' in refused.text
+        assert "Say why you roll back" in refused.text
+    policy = ws.post(
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "x\u202ey"},
+    )
+    assert policy.status_code == 422 and "bidi control character U+202E" in policy.text
+    assert ">x\u202ey</textarea>" in policy.text, "what was typed is kept"
+    assert len(_drafts(db_path)) == before
     response = ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": etag.group(1).replace("&#34;", '"')},
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "Wrong wording"},
     )
     assert response.status_code == 200 and "Rollback to version 1 requested" in response.text
+    assert "Published versions it undoes" in response.text, "the review lists them too"
     newest = _drafts(db_path)[0]
     assert (newest.status, newest.author, newest.base_version) == ("in_review", "ana", 2)
-    # The same form again is stale: the head it names is the one ana read, still v2, but
-    # nothing would change twice over — and a stale head is refused with a 412 page.
+    assert newest.rollback_to == 1
+    # A form naming a head that is not the current one is refused with a 412 page.
     stale = ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": '"article-x-v1-t1"'},
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": '"article-x-v1-t1"', "reason": "x"},
     )
     assert stale.status_code == 412
 
@@ -136,12 +172,10 @@ def test_the_author_of_a_rollback_may_not_publish_it(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     csrf = sign_in(ws, tokens["admin"])
-    page = ws.get(HISTORY).text
-    etag = re.search(r'name="etag" value="([^"]+)"', page)
-    assert etag is not None
+    _, etag = _rollback_form(ws)
     ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": etag.group(1).replace("&#34;", '"')},
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "Undo"},
     )
     dashboard = ws.get("/workspace/dashboard").text
     assert "you wrote part of this draft: a second person must review it" in dashboard
