@@ -59,8 +59,8 @@ serve: $(STAMP)
 	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests bench
-	$(BIN)/ruff format --check api tests bench
+	$(BIN)/ruff check api tests bench tools
+	$(BIN)/ruff format --check api tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

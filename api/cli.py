@@ -309,7 +309,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database's content with a checked backup (safe while serving)."""
     from api.store.backup import restore_database
 
-    report = restore_database(args.path, args.db, progress=_Percent())
+    report = restore_database(args.path, args.db, progress=_Percent(), check_only=args.check)
+    for change in report.changes:
+        _say(f"{'would change' if args.check else 'changed'}: {change}")
+    if args.check:
+        _say(
+            f"{args.path} is a verified backup ({report.backup.articles} article(s), schema "
+            f"version {report.backup.schema_version}); {args.db} was not changed"
+        )
+        return 0
     _say(
         f"restored {args.db} from {args.path}: {report.backup.articles} article(s), "
         f"schema version {report.backup.schema_version}"
@@ -381,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     restoring = sub.add_parser("restore", help=cmd_restore.__doc__)
     restoring.add_argument("path", type=Path, help="a file written by `vetted backup`")
+    restoring.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the backup and list what a restore would change, changing nothing",
+    )
     _db(restoring)
     restoring.set_defaults(run=cmd_restore)
 

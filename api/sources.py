@@ -1,18 +1,29 @@
 """The content of record on disk: `content/**.yaml` and `locales/<locale>/LC_MESSAGES/*.po`.
 
 Reads every file into validated core values, collecting every error with its file:line.
+The tree holds regular files only: a symbolic link (to /dev/zero, /etc/passwd or another
+file of the tree alike), a FIFO, a device or a socket is refused by name before it is
+opened, and no file is read past its size limit (limit + 1 bytes at most, so the parser
+names the limit). Git keeps symbolic links, so a contributed change can carry them.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
 
-from api.core.catalog import CatalogHeader, ParsedCatalog, parse_catalog, template_header
-from api.core.content import check_references, parse_article, parse_treatments
+from api.core.catalog import (
+    CatalogHeader,
+    ParsedCatalog,
+    catalog_byte_limit,
+    parse_catalog,
+    template_header,
+)
+from api.core.content import MAX_YAML_BYTES, check_references, parse_article, parse_treatments
 from api.core.errors import ImportRejected, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
@@ -45,6 +56,45 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     """What a person should know but that is no error (a catalog stored under another code)."""
 
 
+def read_tree_file(path: Path, base: Path, limit: int, file: str) -> bytes:
+    """The bytes of `path`, a regular file below the folder `base`, at most `limit` + 1 of
+    them; ValidationFailed naming `file` for anything else. FileNotFoundError when there
+    is no such file.
+
+    lstat, not stat: a symbolic link is refused, wherever it points, and so is a path
+    through a linked folder (its real path is not the path below `base`). The file is
+    opened without following a link and without blocking (a FIFO swapped in after the
+    check would otherwise wait for a writer), and checked again once open.
+    """
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        raise ValidationFailed(
+            "a symbolic link: the tree holds regular files only (copy the file in)", file=file
+        )
+    if not stat.S_ISREG(status.st_mode):
+        raise ValidationFailed(
+            "not a regular file (a folder, FIFO, device or socket): the tree holds regular "
+            "files only",
+            file=file,
+        )
+    if os.path.realpath(path) != os.path.join(os.path.realpath(base), os.path.relpath(path, base)):
+        raise ValidationFailed(
+            "reached through a symbolic link to a folder: the tree holds regular files only",
+            file=file,
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        raise ValidationFailed(f"cannot be read: {exc.strerror}", file=file) from exc
+    with open(descriptor, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+            raise ValidationFailed(
+                "not a regular file: the tree holds regular files only", file=file
+            )
+        return opened.read(limit + 1)
+
+
 def catalog_path(locales_dir: Path, locale: str) -> Path:
     """Where the catalog of `locale` lives (gettext layout, Babel's `_` spelling)."""
     return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
@@ -75,20 +125,25 @@ class ContentReader:
         self.errors: list[ValidationFailed] = []
         self._seen = seen
         self._base = root or content_dir.parent
+        self._locales_dir = locales_dir
         errors = self.errors
         shown = self._shown
         articles: list[Article] = []
         article_files: dict[str, str] = {}
         for path in sorted((content_dir / "articles").glob("*.yaml")):
             try:
-                articles.append(parse_article(path.read_bytes(), shown(path)))
+                data = read_tree_file(path, content_dir, MAX_YAML_BYTES, shown(path))
+                articles.append(parse_article(data, shown(path)))
                 article_files.setdefault(articles[-1].slug, shown(path))
             except ValidationFailed as exc:
                 errors.append(exc)
         treatments = TreatmentCatalog(treatments=())
         treatments_path = content_dir / "treatments.yaml"
         try:
-            treatments = parse_treatments(treatments_path.read_bytes(), shown(treatments_path))
+            data = read_tree_file(
+                treatments_path, content_dir, MAX_YAML_BYTES, shown(treatments_path)
+            )
+            treatments = parse_treatments(data, shown(treatments_path))
         except ValidationFailed as exc:
             errors.append(exc)
         except FileNotFoundError:
@@ -134,9 +189,15 @@ class ContentReader:
         header: CatalogHeader | None = None
         self._template_error: ValidationFailed | None = None
         template_path = locales_dir / TEMPLATE_FILE
-        if template_path.exists():
+        if template_path.exists() or template_path.is_symlink():
             try:
-                header = template_header(template_path.read_bytes(), shown(template_path))
+                limit = catalog_byte_limit(self._contexts)
+                data = read_tree_file(template_path, locales_dir, limit, shown(template_path))
+                if len(data) > limit:
+                    raise ValidationFailed(
+                        f"template is larger than {limit} bytes", file=shown(template_path)
+                    )
+                header = template_header(data, shown(template_path))
             except ValidationFailed as exc:
                 self._template_error = exc
         self.content = ContentSet(
@@ -174,7 +235,14 @@ class ContentReader:
             path, locale = found
             file = self._shown(path)
             try:
-                parsed = parse_catalog(path.read_bytes(), file, locale, self._contexts)
+                limit = catalog_byte_limit(self._contexts)
+                # The bytes inline: parse_catalog frees them once decoded.
+                parsed = parse_catalog(
+                    read_tree_file(path, self._locales_dir, limit, file),
+                    file,
+                    locale,
+                    self._contexts,
+                )
             except ValidationFailed as exc:
                 errors.append(exc)
                 continue

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.core.access import Principal, access_refusal, authorize
 from api.core.catalog_changes import PendingEntry
-from api.core.errors import InvalidLocale
+from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.locales import text_direction
 from api.core.negotiation import canonical_locale
 from api.core.review import ReviewTarget, review_refusal
@@ -245,7 +245,10 @@ class CatalogReviewController(WorkspaceController):
                 ),
             )
         etag = data.get("etag")
-        reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
+        try:
+            reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
+        except ValidationFailed as exc:  # the comment breaks the text policy
+            return self._again(request, writer, principal, tag, comment, exc.detail)
         return Redirect(
             "/workspace/catalogs",
             status_code=303,

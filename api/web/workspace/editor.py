@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
-from api.core.errors import NothingChanged, StaleVersion
+from api.core.errors import NothingChanged, StaleVersion, ValidationFailed
 from api.core.section_form import form_from_fields, form_from_section
 from api.store.drafts import (
     Draft,
@@ -122,7 +122,7 @@ class EditorController(WorkspaceController):
         proposed, message, _ = outcome
         try:
             draft = create_draft(writer, principal, proposed.article, message, read)
-        except NothingChanged as exc:
+        except (NothingChanged, ValidationFailed) as exc:
             return form_response(
                 request,
                 section_page(
@@ -130,7 +130,7 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(exc.detail,),
+                    **_refused(exc),
                 ),
             )
         return started(request, draft)
@@ -197,11 +197,11 @@ class EditorController(WorkspaceController):
                 message,
                 treatments=proposed.treatments,
             )
-        except (StaleVersion, NothingChanged) as exc:
-            reason = (
-                _newer_revision(writer, draft, read, ui(request))
+        except (StaleVersion, NothingChanged, ValidationFailed) as exc:
+            refused = (
+                {"page_errors": (_newer_revision(writer, draft, read, ui(request)),)}
                 if isinstance(exc, StaleVersion)
-                else exc.detail
+                else _refused(exc)
             )
             return form_response(
                 request,
@@ -210,10 +210,18 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(reason,),
+                    **refused,
                 ),
             )
         return revision_saved(request, draft_id, saved.revision)
+
+
+def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
+    """Where the section page shows a refused save: a message that breaks the text policy
+    beside its field, anything else at the top."""
+    if isinstance(exc, ValidationFailed) and exc.path == "$.message":
+        return {"errors": {"message": exc.detail}}
+    return {"page_errors": (exc.detail,)}
 
 
 def _newer_revision(writer: sqlite_utils.Database, draft: Draft, read: str, text: UiText) -> str:

@@ -197,6 +197,8 @@ class RecordsController(WorkspaceController):
             draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
@@ -248,4 +250,6 @@ class RecordsController(WorkspaceController):
                 replace(page, page_errors=(str(exc),)),
                 422,
             )
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return revision_saved(request, draft_id, saved.revision)

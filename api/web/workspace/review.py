@@ -252,7 +252,19 @@ class ReviewController(WorkspaceController):
                 status_code=422,
             )
         etag = data.get("etag")
-        reject_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None, comment)
+        try:
+            reject_draft(
+                writer, principal, draft_id, etag if isinstance(etag, str) else None, comment
+            )
+        except ValidationFailed as exc:  # the comment breaks the text policy
+            page = review_page(writer, principal, draft_id, comment, exc.detail)
+            return render(
+                request,
+                "review.html",
+                page,
+                title=text.gettext("Review draft %(id)s", id=draft_id),
+                status_code=422,
+            )
         return Redirect(
             f"/workspace/drafts/{draft_id}/review",
             status_code=303,

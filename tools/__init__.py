@@ -1,0 +1,1 @@
+"""Developer tools that regenerate files of the repository."""
