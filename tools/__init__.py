@@ -1,1 +1,2 @@
-"""Developer tools that regenerate files of the repository."""
+"""Developer tools: files of the repository regenerated from their sources, and the
+documentation site's build hooks."""

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from api.core.access import Principal
 from api.core.catalog import ParsedCatalog
+from api.core.catalog_changes import as_stored
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
@@ -279,9 +280,11 @@ def _propose(
 
     def propose(catalog: ParsedCatalog) -> None:
         file = _catalog_file(catalog.locale)
-        digest = catalog_hash(catalog.entries)
+        approved = catalog_entries(db, catalog.locale)
+        # Stale translations as an export writes them are what is stored (D8).
+        digest = catalog_hash(as_stored(catalog.entries, approved))
         key = f"catalog/{catalog.locale}"
-        current = catalog_hash(catalog_entries(db, catalog.locale))
+        current = catalog_hash(approved)
         if digest == current:
             mark_synced(db, key, digest, digest)
             return

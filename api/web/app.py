@@ -22,7 +22,7 @@ from api.logs import configure_logging
 from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
-from api.web.bodies import BodyDeadline
+from api.web.bodies import MAX_BODY_BYTES, BodyDeadline, UnreadBodies
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
 from api.web.cors import Cors
@@ -49,7 +49,6 @@ from api.web.workspace.session import session_limits
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
-MAX_BODY_BYTES = 5_000_000
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
@@ -144,7 +143,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     app.state.delivery_queries = delivery_queries(app)
     answer = SecurityHeaders(
         Cors(
-            HeadAsGet(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout)),
+            HeadAsGet(UnreadBodies(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout))),
             origins=settings.cors_origins,
         ),
         hsts_max_age=settings.hsts_max_age,

@@ -22,7 +22,7 @@ from api.store.audit import AuditPage, list_audit
 from api.store.refusals import RefusalPage, list_refusals
 from api.web.problems import domain_status
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.forms import Form, FormBody
+from api.web.workspace.forms import ACTION_FORM, NEW_TOKEN_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.session import WORKSPACE_PATH
 
@@ -108,7 +108,7 @@ class AdminController(WorkspaceController):
         authorize(principal, "token.manage")
         return _tokens_page(request, TokensPage(tokens=tuple(list_tokens(writer)), roles=ROLES))
 
-    @post("/tokens", sync_to_thread=True)
+    @post("/tokens", sync_to_thread=True, opt=bounds(NEW_TOKEN_FORM))
     def create(
         self,
         request: Request[Any, Any, Any],
@@ -155,7 +155,7 @@ class AdminController(WorkspaceController):
             title=text.gettext("Revoke %(name)s", name=name),
         )
 
-    @post("/tokens/{name:str}/revoke", sync_to_thread=True)
+    @post("/tokens/{name:str}/revoke", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def revoke(
         self,
         request: Request[Any, Any, Any],

@@ -25,6 +25,7 @@ from api.store.catalogs import PendingReview, approve_catalog, pending_review, r
 from api.store.translations import catalog_entries
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
+from api.web.workspace.forms import APPROVAL_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import N_, flash, render, ui
 
 __all__ = ["CatalogReviewController", "workspace_locale"]
@@ -186,7 +187,7 @@ class CatalogReviewController(WorkspaceController):
             status_code=422,
         )
 
-    @post("/approve", sync_to_thread=True)
+    @post("/approve", sync_to_thread=True, opt=bounds(APPROVAL_FORM))
     def approve(
         self,
         request: Request[Any, Any, Any],
@@ -220,7 +221,7 @@ class CatalogReviewController(WorkspaceController):
         target = f"/workspace/catalogs/{tag}/review" if done.remaining else "/workspace/catalogs"
         return Redirect(target, status_code=303, cookies=[flash(request, message)])
 
-    @post("/reject", sync_to_thread=True)
+    @post("/reject", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def reject(
         self,
         request: Request[Any, Any, Any],

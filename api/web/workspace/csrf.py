@@ -1,6 +1,8 @@
 """CSRF protection for every workspace form: an unsafe request must come from our own
 origin (`Origin` and `Sec-Fetch-Site`, when the browser sends them) and carry the form
-field `_csrf_token` equal, in constant time, to its session's token.
+field `_csrf_token` equal, in constant time, to its session's token. The origin is
+checked before the body is read, and the body is parsed only within its route's bounds
+(`api.web.bodies.bounded_form`).
 
 Why not Litestar's CSRFConfig: it is a double-submit cookie with a server secret, which
 every worker would have to share; a token kept in the server-side session needs no
@@ -19,6 +21,7 @@ from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 
 from api.store.sessions import Session
+from api.web.bodies import bounded_form
 from api.web.proxy import public_origin
 from api.web.workspace.session import workspace_cookie
 
@@ -56,7 +59,8 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
         return
     if not _same_origin(connection):
         raise CsrfRefused("the form was sent from another site")
-    sent = (await connection.form()).get(CSRF_FIELD)
+    # Bounded before it is parsed (413 otherwise): the route's FormBounds.
+    sent = (await bounded_form(connection)).get(CSRF_FIELD)
     session: Session | None = connection.state.get("session")
     expected = session.csrf if session else connection.cookies.get(SIGNIN_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):

@@ -36,6 +36,7 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import SECTION_FORM, bounds
 from api.web.workspace.i18n import UiText
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.section_page import (
@@ -92,7 +93,11 @@ class EditorController(WorkspaceController):
         )
         return render(request, "section_edit.html", page, title=page.heading)
 
-    @post("/articles/{slug:str}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt=bounds(SECTION_FORM),
+    )
     def save_new_draft(
         self,
         request: Request[Any, Any, Any],
@@ -158,7 +163,11 @@ class EditorController(WorkspaceController):
         )
         return render(request, "section_edit.html", page, title=page.heading)
 
-    @post("/drafts/{draft_id:int}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt=bounds(SECTION_FORM),
+    )
     def save_draft_section(
         self,
         request: Request[Any, Any, Any],

@@ -37,6 +37,7 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import RECORD_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["RecordsController"]
@@ -168,7 +169,11 @@ class RecordsController(WorkspaceController):
             page_errors=(),
         )
 
-    @post("/articles/{slug:str}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt=bounds(RECORD_FORM),
+    )
     def save_new_draft_record(
         self,
         request: Request[Any, Any, Any],
@@ -215,7 +220,11 @@ class RecordsController(WorkspaceController):
         stored = _record(catalog, treatment_id)
         return self._render(request, self._page(draft.slug, stored, draft_id, draft.etag))
 
-    @post("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt=bounds(RECORD_FORM),
+    )
     def save_draft_record(
         self,
         request: Request[Any, Any, Any],

@@ -34,6 +34,7 @@ from api.web.workspace.changes_view import (
     field_label,
     readable,
 )
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
@@ -197,7 +198,7 @@ class ReviewController(WorkspaceController):
             request, "review.html", page, title=text.gettext("Review draft %(id)s", id=draft_id)
         )
 
-    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def publish(
         self,
         request: Request[Any, Any, Any],
@@ -226,7 +227,7 @@ class ReviewController(WorkspaceController):
             ],
         )
 
-    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def reject(
         self,
         request: Request[Any, Any, Any],
