@@ -126,7 +126,30 @@ class ContentReader:
         self._seen = seen
         self._base = root or content_dir.parent
         self._locales_dir = locales_dir
-        errors = self.errors
+        articles, article_files = self._read_articles(content_dir)
+        treatments = self._read_treatments(content_dir)
+        slugs = [a.slug for a in articles]
+        if len(set(slugs)) != len(slugs):
+            self.errors.append(
+                ValidationFailed("two article files share a slug", file="content/articles")
+            )
+        if not self.errors:
+            try:
+                check_references(articles, treatments)
+            except ValidationFailed as exc:
+                self.errors.append(exc)
+        self._contexts = known_contexts(articles, treatments)
+        notes = self._find_catalogs(locales_dir)
+        self.content = ContentSet(
+            articles=tuple(articles),
+            treatments=treatments,
+            catalogs=(),
+            template_header=self._read_template(locales_dir),
+            article_files=article_files,
+            notes=tuple(notes),
+        )
+
+    def _read_articles(self, content_dir: Path) -> tuple[list[Article], dict[str, str]]:
         shown = self._shown
         articles: list[Article] = []
         article_files: dict[str, str] = {}
@@ -136,31 +159,24 @@ class ContentReader:
                 articles.append(parse_article(data, shown(path)))
                 article_files.setdefault(articles[-1].slug, shown(path))
             except ValidationFailed as exc:
-                errors.append(exc)
-        treatments = TreatmentCatalog(treatments=())
-        treatments_path = content_dir / "treatments.yaml"
+                self.errors.append(exc)
+        return articles, article_files
+
+    def _read_treatments(self, content_dir: Path) -> TreatmentCatalog:
+        path = content_dir / "treatments.yaml"
         try:
-            data = read_tree_file(
-                treatments_path, content_dir, MAX_YAML_BYTES, shown(treatments_path)
-            )
-            treatments = parse_treatments(data, shown(treatments_path))
+            data = read_tree_file(path, content_dir, MAX_YAML_BYTES, self._shown(path))
+            return parse_treatments(data, self._shown(path))
         except ValidationFailed as exc:
-            errors.append(exc)
+            self.errors.append(exc)
         except FileNotFoundError:
-            errors.append(ValidationFailed("missing treatments file", file=shown(treatments_path)))
-        slugs = [a.slug for a in articles]
-        if len(set(slugs)) != len(slugs):
-            errors.append(
-                ValidationFailed("two article files share a slug", file="content/articles")
-            )
-        if not errors:
-            try:
-                check_references(articles, treatments)
-            except ValidationFailed as exc:
-                errors.append(exc)
-        self._contexts = known_contexts(articles, treatments)
-        # Catalog files are only located here; each is parsed when `read_catalogs` reaches
-        # it, and errors are listed in the order of the files, as they are found.
+            self.errors.append(ValidationFailed("missing treatments file", file=self._shown(path)))
+        return TreatmentCatalog(treatments=())
+
+    def _find_catalogs(self, locales_dir: Path) -> list[str]:
+        """Locate the catalog files (each is parsed when `read_catalogs` reaches it; errors
+        are listed in the order of the files, as they are found); the notes to tell."""
+        shown = self._shown
         self._catalogs: list[tuple[Path, str] | ValidationFailed] = []
         files_of: dict[str, str] = {}
         notes: list[str] = []
@@ -186,28 +202,23 @@ class ContentReader:
                 )
             except ValidationFailed as exc:
                 self._catalogs.append(exc)
-        header: CatalogHeader | None = None
+        return notes
+
+    def _read_template(self, locales_dir: Path) -> CatalogHeader | None:
         self._template_error: ValidationFailed | None = None
         template_path = locales_dir / TEMPLATE_FILE
-        if template_path.exists() or template_path.is_symlink():
-            try:
-                limit = catalog_byte_limit(self._contexts)
-                data = read_tree_file(template_path, locales_dir, limit, shown(template_path))
-                if len(data) > limit:
-                    raise ValidationFailed(
-                        f"template is larger than {limit} bytes", file=shown(template_path)
-                    )
-                header = template_header(data, shown(template_path))
-            except ValidationFailed as exc:
-                self._template_error = exc
-        self.content = ContentSet(
-            articles=tuple(articles),
-            treatments=treatments,
-            catalogs=(),
-            template_header=header,
-            article_files=article_files,
-            notes=tuple(notes),
-        )
+        if not (template_path.exists() or template_path.is_symlink()):
+            return None
+        try:
+            limit = catalog_byte_limit(self._contexts)
+            shown = self._shown(template_path)
+            data = read_tree_file(template_path, locales_dir, limit, shown)
+            if len(data) > limit:
+                raise ValidationFailed(f"template is larger than {limit} bytes", file=shown)
+            return template_header(data, shown)
+        except ValidationFailed as exc:
+            self._template_error = exc
+            return None
 
     def _shown(self, path: Path) -> str:
         return str(path.relative_to(self._base)) if path.is_relative_to(self._base) else path.name

@@ -59,7 +59,7 @@ from bench.servers import (
 )
 from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
-__all__ = ["HISTORY", "RESULTS", "history_path", "main"]
+__all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
 
 RESULTS = ROOT / "bench" / "results.json"
 HISTORY = ROOT / "bench" / "history"
@@ -371,19 +371,26 @@ def main() -> int:
             "run_seconds": round(time.monotonic() - started),
         }
     )
-    RESULTS.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
-    kept = history_path(results["date"])
-    run = {key: value for key, value in results.items() if key != "soak"}
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_bytes(msgspec.json.format(msgspec.json.encode(run)) + b"\n")
+    kept = write_results(results)
     print(f"wrote {RESULTS.relative_to(ROOT)} and {kept.relative_to(ROOT)}")
     return 0
 
 
-def history_path(date: str) -> Path:
+def write_results(results: dict[str, Any], latest: Path = RESULTS, history: Path = HISTORY) -> Path:
+    """Write the run as the latest results (with the soak kept there) and keep it in the
+    history, one file per run, without the soak (a run of its own); the history file."""
+    latest.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
+    kept = history_path(results["date"], history)
+    run = {key: value for key, value in results.items() if key != "soak"}
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(msgspec.json.format(msgspec.json.encode(run)) + b"\n")
+    return kept
+
+
+def history_path(date: str, history: Path = HISTORY) -> Path:
     """Where the run of `date` ("2026-11-27 21:32 UTC") is kept: one file per run."""
     moment = datetime.datetime.strptime(date, "%Y-%m-%d %H:%M UTC")
-    return HISTORY / f"{moment:%Y-%m-%dT%H%MZ}.json"
+    return history / f"{moment:%Y-%m-%dT%H%MZ}.json"
 
 
 def _interpreter() -> str:

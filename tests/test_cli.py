@@ -247,7 +247,7 @@ def test_token_create_list_revoke(tree: Path) -> None:
     db = open_database(tree / "v.db")
     assert secret.split("_", 2)[2] not in "".join(db.conn.iterdump())  # only the hash is kept
     assert authenticate(db, f"Bearer {secret}") == Principal(
-        name="ana", role="translator", locales=("es",)
+        name="ana", role="translator", locales=("es",), token="ana", token_created_by="operator"
     )
     listed = run("token", "list", "--db", "v.db", cwd=tree)
     assert listed.stdout.split("\n")[0].split("\t")[:4] == ["ana", "translator", "es", "active"]

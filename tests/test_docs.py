@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -10,7 +12,7 @@ import yaml
 from api.cli import build_parser
 from api.config import SETTINGS
 from api.web.problems import PROBLEM_TYPES
-from bench.run import RESULTS, history_path
+from bench.run import RESULTS, history_path, write_results
 from tests.conftest import ROOT
 from tools.docs_hooks import GENERATORS, bench_runs, generate
 
@@ -65,6 +67,19 @@ def test_the_latest_results_are_kept_in_the_history() -> None:
     assert kept == latest
 
 
+def test_a_new_run_is_written_as_the_latest_and_kept_beside_the_others(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "2026-11-27T2132Z.json").write_text("{}")
+    latest = tmp_path / "results.json"
+    run = {"date": "2026-12-07 19:30 UTC", "rows": [], "soak": {"date": "2026-11-25 15:32 UTC"}}
+    kept = write_results(run, latest, history)
+    assert kept == history / "2026-12-07T1930Z.json"
+    assert json.loads(latest.read_text()) == run
+    assert json.loads(kept.read_text()) == {"date": "2026-12-07 19:30 UTC", "rows": []}
+    assert sorted(p.name for p in history.iterdir()) == ["2026-11-27T2132Z.json", kept.name]
+
+
 def test_an_unknown_generated_part_fails_the_build() -> None:
     assert generate("a\n<!-- generated: settings -->\nb").startswith("a\n| flag |")
     with pytest.raises(ValueError, match="unknown generated part 'nope'"):
@@ -75,3 +90,14 @@ def test_the_navigation_is_built_from_the_folders() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert "\nnav:" not in config
     assert "awesome-nav" in config
+
+
+def test_every_link_of_the_readme_and_the_changelog_names_a_file_that_exists() -> None:
+    """The site's build checks the links of docs/; these two files live outside it."""
+    missing = []
+    for name in ("README.md", "CHANGELOG.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" not in target and not (ROOT / target).exists():
+                missing.append(f"{name}: {target}")
+    assert missing == []

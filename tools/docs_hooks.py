@@ -186,11 +186,7 @@ def performance_reference() -> str:
             f"database {imported['db_mb']} MB.",
             "",
         ]
-    labels: list[str] = []
-    for run in runs:
-        for row in run.get("rows", []):
-            if row["label"] not in labels:
-                labels.append(row["label"])
+    labels = list(dict.fromkeys(row["label"] for run in runs for row in run.get("rows", [])))
     lines += [
         "### Each row across runs: requests/s (p99 ms)",
         "",
@@ -227,11 +223,7 @@ def performance_reference() -> str:
             )
     lines += _soak()
     lines += ["", "### Each target across runs", ""]
-    names: list[str] = []
-    for run in runs:
-        for target in run.get("targets", []):
-            if target["name"] not in names:
-                names.append(target["name"])
+    names = list(dict.fromkeys(t["name"] for run in runs for t in run.get("targets", [])))
     for name in names:
         found = [(run, t) for run in runs for t in run.get("targets", []) if t["name"] == name]
         bound = found[-1][1]

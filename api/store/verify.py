@@ -7,9 +7,9 @@ This module proves what the rows themselves can prove:
   forms decode to those bytes (readers get exactly what was rendered, under its ETag);
 - every article version and set of treatment records hashes to its `content_hash`;
 - every document points at stored bytes (foreign keys);
-- every account (person and token) is what the backup's own audit log says was created,
-  with that role and scope, and revoked when it says so; a token that also exists in the
-  live database keeps its secret (tokens are never re-keyed).
+- every person and token is what the backup's own audit log says was created, with that
+  role and scope, by that creator, for that person, and revoked when it says so; a token
+  that also exists in the live database keeps its secret (tokens are never re-keyed).
 
 A file that fails any of these is refused. A file that passes can still differ from the
 live database: `differences` says how, in sentences an operator reads before and after a
@@ -125,44 +125,75 @@ def _foreign_keys(conn: sqlite3.Connection) -> list[str]:
 class _Account(msgspec.Struct, frozen=True):
     role: str
     locales: str
-    revoked: bool
+    created_by: str
+    person: str = ""
+    revoked: bool = False
 
 
-def _audited_tokens(conn: sqlite3.Connection) -> dict[str, _Account]:
-    """Each token as the audit log says it was made and revoked."""
-    out: dict[str, _Account] = {}
-    for action, target, detail in conn.execute(
-        "SELECT action, target, detail FROM audit WHERE action IN "
-        "('token.create', 'token.revoke') AND target LIKE 'tokens/%' ORDER BY id"
+def _audited(conn: sqlite3.Connection) -> tuple[dict[str, _Account], dict[str, _Account]]:
+    """Each person and each token as the audit log says it was made (and revoked). A
+    person from before people were recorded apart is made with their first token."""
+    people: dict[str, _Account] = {}
+    tokens: dict[str, _Account] = {}
+    for actor, action, target, detail in conn.execute(
+        "SELECT actor, action, target, detail FROM audit WHERE action IN "
+        "('person.create', 'token.create', 'token.revoke') ORDER BY id"
     ):
-        name = target.removeprefix("tokens/")
-        if action == "token.create":
-            role, _, locales = (detail or "").partition(" ")
-            out[name] = _Account(role, locales.strip(), revoked=False)
-        elif name in out:
-            out[name] = msgspec.structs.replace(out[name], revoked=True)
-    return out
+        kind, _, name = target.partition("/")
+        words = (detail or "").split(" ")
+        role, locales = words[0], words[1] if len(words) > 1 else ""
+        if action == "person.create" and kind == "people":
+            people[name] = _Account(role, locales, actor)
+        elif action == "token.create" and kind == "tokens":
+            person = words[3] if len(words) > 3 and words[2] == "person" else name
+            tokens[name] = _Account(role, locales, actor, person)
+            if person == name and name not in people:
+                people[name] = _Account(role, locales, actor)
+        elif action == "token.revoke" and name in tokens:
+            tokens[name] = msgspec.structs.replace(tokens[name], revoked=True)
+    return people, tokens
+
+
+def _scoped(account: _Account) -> str:
+    return account.role + (f" for {account.locales}" if account.locales else "")
+
+
+def _unexplained(kind: str, name: str, stored: _Account, said: _Account | None) -> str | None:
+    if said is None:
+        return f"{kind} {name!r} ({stored.role}) was never created according to the audit log"
+    if (said.role, said.locales) != (stored.role, stored.locales):
+        return (
+            f"{kind} {name!r} is {_scoped(stored)}, but the audit log says it was created "
+            f"{_scoped(said)} and never changed"
+        )
+    if said.created_by != stored.created_by:
+        return (
+            f"{kind} {name!r} was created by {stored.created_by}, but the audit log says "
+            f"by {said.created_by}"
+        )
+    if said.person != stored.person:
+        return f"{kind} {name!r} belongs to {stored.person}, but the audit log says {said.person}"
+    if said.revoked and not stored.revoked:
+        return f"{kind} {name!r} is active, but the audit log says it was revoked"
+    return None
 
 
 def _accounts(conn: sqlite3.Connection) -> list[str]:
-    audited = _audited_tokens(conn)
+    people, tokens = _audited(conn)
     out: list[str] = []
-    for name, role, locales, revoked in conn.execute(
-        "SELECT name, role, locales, revoked_at IS NOT NULL FROM tokens ORDER BY id"
+    for name, role, locales, created_by in conn.execute(
+        "SELECT name, role, locales, created_by FROM people ORDER BY id"
     ):
-        stored = _Account(role, locales or "", bool(revoked))
-        said = audited.get(name)
-        if said is None:
-            out.append(f"token {name!r} ({role}) was never created according to the audit log")
-        elif said.role != stored.role or said.locales != stored.locales:
-            scope = f" for {said.locales}" if said.locales else ""
-            now_scope = f" for {stored.locales}" if stored.locales else ""
-            out.append(
-                f"token {name!r} is {stored.role}{now_scope}, but the audit log says it was "
-                f"created {said.role}{scope} and never changed"
-            )
-        elif said.revoked and not stored.revoked:
-            out.append(f"token {name!r} is active, but the audit log says it was revoked")
+        stored = _Account(role, locales or "", created_by)
+        if reason := _unexplained("person", name, stored, people.get(name)):
+            out.append(reason)
+    for name, role, locales, created_by, person, revoked in conn.execute(
+        "SELECT name, role, locales, created_by, person, revoked_at IS NOT NULL FROM tokens "
+        "ORDER BY id"
+    ):
+        stored = _Account(role, locales or "", created_by, person, bool(revoked))
+        if reason := _unexplained("token", name, stored, tokens.get(name)):
+            out.append(reason)
     return out
 
 
@@ -179,31 +210,29 @@ def secret_changes(backup: sqlite3.Connection, live: sqlite3.Connection) -> list
     ]
 
 
-def _tokens(conn: sqlite3.Connection) -> dict[str, tuple[str, str, bool]]:
-    return {
-        r[0]: (r[1], r[2] or "", bool(r[3]))
-        for r in conn.execute(
-            "SELECT name, role, locales, revoked_at IS NOT NULL FROM tokens ORDER BY id"
-        )
+def _accounts_of(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each person and token, described as the summary shows them."""
+    out = {
+        f"person {r[0]!r}": r[1] + (f" for {r[2]}" if r[2] else "") + f", created by {r[3]}"
+        for r in conn.execute("SELECT name, role, locales, created_by FROM people")
     }
-
-
-def _describe(role: str, locales: str, revoked: bool) -> str:
-    return role + (f" for {locales}" if locales else "") + (" (revoked)" if revoked else "")
+    out |= {
+        f"token {r[0]!r}": ("revoked" if r[3] else "active") + f", of {r[1]}, created by {r[2]}"
+        for r in conn.execute("SELECT name, person, created_by, revoked_at IS NOT NULL FROM tokens")
+    }
+    return out
 
 
 def _account_changes(backup: sqlite3.Connection, live: sqlite3.Connection) -> list[str]:
-    theirs, ours = _tokens(backup), _tokens(live)
+    theirs, ours = _accounts_of(backup), _accounts_of(live)
     out = []
     for name in sorted({*theirs, *ours}):
         if name not in ours:
-            out.append(f"account {name!r}: added, {_describe(*theirs[name])}")
+            out.append(f"{name}: added, {theirs[name]}")
         elif name not in theirs:
-            out.append(f"account {name!r}: removed (was {_describe(*ours[name])})")
+            out.append(f"{name}: removed (was {ours[name]})")
         elif theirs[name] != ours[name]:
-            out.append(
-                f"account {name!r}: {_describe(*ours[name])} becomes {_describe(*theirs[name])}"
-            )
+            out.append(f"{name}: was {ours[name]}; becomes {theirs[name]}")
     return out
 
 

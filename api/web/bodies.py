@@ -18,6 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from api.core.nesting import check_json_depth
+from api.web.litestar_private import handler_parameters
 
 __all__ = [
     "DRAIN_BYTES",
@@ -287,8 +288,8 @@ def _decoder(handler: BaseRouteHandler) -> msgspec.json.Decoder[Any] | None:
     an id alone can be reused by another app's handler)."""
     known = _DECODERS.get(id(handler))
     if known is None or known[0] is not handler:
-        field = handler.parsed_fn_signature.parameters.get("data")
-        decoder = msgspec.json.Decoder(field.annotation) if field is not None else None
+        data = handler_parameters(handler).get("data")
+        decoder = msgspec.json.Decoder(data.annotation) if data is not None else None
         known = _DECODERS[id(handler)] = (handler, decoder)
     return known[1]
 

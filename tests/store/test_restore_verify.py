@@ -17,7 +17,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.core.errors import BackupRejected
-from api.store.accounts import create_token, revoke_token
+from api.store.accounts import create_token, principal_named, revoke_token
 from api.store.backup import backup_database, restore_database
 from api.store.schema import open_database
 from api.web.app import create_app
@@ -155,10 +155,10 @@ def test_a_role_change_explained_by_an_added_audit_entry_is_shown(
     backup_database(db_path, backup)
     conn = sqlite3.connect(backup)
     with conn:
-        conn.execute("UPDATE tokens SET role='admin', locales='' WHERE name='lucia'")
+        conn.execute("UPDATE people SET role='admin', locales='' WHERE name='lucia'")
         conn.execute(
             "INSERT INTO audit (at, actor, role, action, target, detail) VALUES "
-            "('2026-12-07T00:00:00Z', 'operator', 'admin', 'token.create', 'tokens/lucia', "
+            "('2026-12-07T00:00:00Z', 'operator', 'admin', 'person.create', 'people/lucia', "
             "'admin ')"
         )
     conn.close()
@@ -167,15 +167,19 @@ def test_a_role_change_explained_by_an_added_audit_entry_is_shown(
     check = vetted("restore", "--check", str(backup), "--db", str(db_path))
 
     assert check.returncode == 0, check.stderr
-    assert "would change: account 'lucia': translator for es becomes admin" in check.stderr
-    assert "the backup has 1 entries this database never had: token.create tokens/lucia" in (
+    becomes = (
+        "person 'lucia': was translator for es, created by operator; "
+        "becomes admin, created by operator"
+    )
+    assert f"would change: {becomes}" in check.stderr
+    assert "the backup has 1 entries this database never had: person.create people/lucia" in (
         check.stderr
     )
     assert "was not changed" in check.stderr
     assert dump(db_path) == before
     result = vetted("restore", str(backup), "--db", str(db_path))
     assert result.returncode == 0, result.stderr
-    assert "changed: account 'lucia': translator for es becomes admin" in result.stderr
+    assert f"changed: {becomes}" in result.stderr
 
 
 def test_a_restore_lists_what_it_undoes(db_path: Path, tmp_path: Path) -> None:
@@ -191,15 +195,17 @@ def test_a_restore_lists_what_it_undoes(db_path: Path, tmp_path: Path) -> None:
     report = restore_database(backup, db_path, check_only=True)
 
     assert not report.restored
-    assert report.changes[:3] == (
-        "account 'ben': removed (was reviewer)",
-        "account 'lucia': translator for es (revoked) becomes translator for es",
+    assert report.changes[:4] == (
+        "person 'ben': removed (was reviewer, created by operator)",
+        "token 'ben': removed (was active, of ben, created by operator)",
+        "token 'lucia': was revoked, of lucia, created by operator; "
+        "becomes active, of lucia, created by operator",
         f"article {SLUG}: readers get version 1 instead of 2 (1 stored instead of 2)",
     )
     assert re.fullmatch(
         r"audit log: the backup is this database's history up to entry \d+; "
-        r"the 6 later entries are undone",
-        report.changes[3],
+        r"the 7 later entries are undone",
+        report.changes[4],
     )
 
 
@@ -223,9 +229,41 @@ def test_a_token_the_audit_log_never_created_is_refused(db_path: Path, tmp_path:
     conn = sqlite3.connect(backup)
     with conn:
         conn.execute(
-            "INSERT INTO tokens (name, role, locales, secret_hash, created_at) "
-            "VALUES ('mallory', 'admin', '', 'x', '2026-12-07T00:00:00Z')"
+            "INSERT INTO people (name, role, locales, created_by, created_at) "
+            "VALUES ('mallory', 'admin', '', 'operator', '2026-12-07T00:00:00Z')"
+        )
+        conn.execute(
+            "INSERT INTO tokens (name, role, locales, secret_hash, created_at, person, "
+            "created_by) VALUES ('mallory', 'admin', '', 'x', '2026-12-07T00:00:00Z', "
+            "'mallory', 'operator')"
         )
     conn.close()
-    with pytest.raises(BackupRejected, match="'mallory' \\(admin\\) was never created"):
+    with pytest.raises(BackupRejected) as refused:
         restore_database(backup, db_path)
+    assert "person 'mallory' (admin) was never created according to the audit log" in str(
+        refused.value
+    )
+    assert "token 'mallory' (admin) was never created" in str(refused.value)
+
+
+def test_a_token_made_to_look_created_by_the_operator_is_refused(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """Who created a token decides whose work it may review (D3): it is proven too."""
+    _with_accounts(db_path)
+    backup = tmp_path / "b.db"
+    db = open_database(db_path)
+    admin = principal_named(db, "root")
+    create_token(db, name="root.alt2", role="admin", actor=admin)
+    db.conn.close()
+    backup_database(db_path, backup)
+    conn = sqlite3.connect(backup)
+    with conn:
+        conn.execute("UPDATE tokens SET created_by = 'operator' WHERE name = 'root.alt2'")
+        conn.execute("UPDATE people SET created_by = 'operator' WHERE name = 'root.alt2'")
+    conn.close()
+    with pytest.raises(BackupRejected) as refused:
+        restore_database(backup, db_path)
+    assert "person 'root.alt2' was created by operator, but the audit log says by root" in str(
+        refused.value
+    )

@@ -28,6 +28,7 @@ from api.store.schema import open_database
 from api.store.versions import load_article
 from api.web.app import create_app
 from api.web.replay import MAX_KEYED_HEADER, MAX_KEYED_TARGET, ResponseCache
+from api.web.stack import layer
 from tests.conftest import SLUG
 from tests.editing import publish_change, roll_back
 
@@ -125,9 +126,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], bool]] = [
 
 
 def _cache(app: Litestar) -> ResponseCache:
-    cache = app.asgi_handler.app  # type: ignore[attr-defined]  # Tracing's inner app
-    assert isinstance(cache, ResponseCache)
-    return cache
+    return layer(app, ResponseCache)
 
 
 def _client(db: Path, megabytes: int) -> Client:

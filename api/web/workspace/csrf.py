@@ -25,7 +25,14 @@ from api.web.bodies import bounded_form
 from api.web.proxy import public_origin
 from api.web.workspace.session import workspace_cookie
 
-__all__ = ["CSRF_FIELD", "SIGNIN_COOKIE", "CsrfRefused", "check_csrf", "signin_cookie"]
+__all__ = [
+    "CSRF_FIELD",
+    "SIGNIN_COOKIE",
+    "CsrfRefused",
+    "check_csrf",
+    "same_origin",
+    "signin_cookie",
+]
 
 CSRF_FIELD = "_csrf_token"
 SIGNIN_COOKIE = "vetted_signin"
@@ -65,3 +72,9 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
     expected = session.csrf if session else connection.cookies.get(SIGNIN_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("the form's security token is missing or out of date")
+
+
+def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether an unsafe request says it came from our own origin: the check's first half,
+    which a form kept after its session ended must pass too (`keeping`)."""
+    return _same_origin(connection)
