@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,14 @@ def test_the_navigation_is_built_from_the_folders() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert "\nnav:" not in config
     assert "awesome-nav" in config
+
+
+def test_every_link_of_the_readme_and_the_changelog_names_a_file_that_exists() -> None:
+    """The site's build checks the links of docs/; these two files live outside it."""
+    missing = []
+    for name in ("README.md", "CHANGELOG.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" not in target and not (ROOT / target).exists():
+                missing.append(f"{name}: {target}")
+    assert missing == []

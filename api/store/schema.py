@@ -336,6 +336,25 @@ def _v10_people(db: sqlite_utils.Database) -> None:
     db.table("audit").add_column("token", str)
 
 
+def _v11_kept_forms(db: sqlite_utils.Database) -> None:
+    """Forms sent when their session had ended, kept for the person who was signed in on
+    that browser until they sign in again (see `api.store.kept_forms`). Only a hash of the
+    browser's id is kept."""
+    db.table("kept_forms").create(
+        {
+            "browser_hash": str,
+            "person": str,
+            "signed_in_at": int,
+            "path": str,
+            "fields": str,
+            "kept_at": int,
+        },
+        pk=("browser_hash", "person"),
+        not_null={"browser_hash", "person", "signed_in_at"},
+    )
+    db.table("kept_forms").create_index(["signed_in_at"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -347,6 +366,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_blobs,
     _v9_sessions,
     _v10_people,
+    _v11_kept_forms,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

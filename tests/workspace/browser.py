@@ -25,6 +25,7 @@ README_SHOTS = {
     "dashboard-reviewer": "dashboard.png",
     "correction-review": "review.png",
     "correction-catalog-review": "catalog-review.png",
+    "session-kept-form": "session-kept.png",
 }
 README_DIR = ROOT / "docs" / "workspace"
 AXE = ROOT / "contract" / "node_modules" / "axe-core" / "axe.min.js"

@@ -24,7 +24,14 @@ from api.store.sessions import Session
 from api.web.bodies import bounded_form
 from api.web.workspace.session import WORKSPACE_PATH, is_https
 
-__all__ = ["CSRF_FIELD", "SIGNIN_COOKIE", "CsrfRefused", "check_csrf", "signin_cookie"]
+__all__ = [
+    "CSRF_FIELD",
+    "SIGNIN_COOKIE",
+    "CsrfRefused",
+    "check_csrf",
+    "same_origin",
+    "signin_cookie",
+]
 
 CSRF_FIELD = "_csrf_token"
 SIGNIN_COOKIE = "vetted_signin"
@@ -72,3 +79,9 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
     expected = session.csrf if session else connection.cookies.get(SIGNIN_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("the form's security token is missing or out of date")
+
+
+def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether an unsafe request says it came from our own origin: the check's first half,
+    which a form kept after its session ended must pass too (`keeping`)."""
+    return _same_origin(connection)

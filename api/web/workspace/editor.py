@@ -7,6 +7,7 @@ Every save decodes into the API's own `DraftInput`, is checked by the API's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
@@ -38,6 +39,7 @@ from api.web.workspace.drafting import (
 )
 from api.web.workspace.forms import SECTION_FORM, bounds
 from api.web.workspace.i18n import UiText
+from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.section_page import (
     SectionEditPage,
@@ -79,6 +81,9 @@ class EditorController(WorkspaceController):
         records: FromQuery[int | None] = None,
     ) -> Template:
         authorize(principal, "draft.write")
+        kept = kept_fields(request, writer, principal)
+        if kept is not None:  # the version it was typed on, not the head
+            version, records = read_numbers(kept.get("read", ""), slug)
         article, read, _ = published_read(writer, slug, version, records)
         section = find_section(article, section_id.strip("/"))
         page = section_page(
@@ -91,12 +96,12 @@ class EditorController(WorkspaceController):
             draft_id=None,
             form=form_from_section(section),
         )
-        return render(request, "section_edit.html", page, title=page.heading)
+        return _shown(request, page, kept)
 
     @post(
         "/articles/{slug:str}/edit/{section_id:path}",
         sync_to_thread=True,
-        opt=bounds(SECTION_FORM),
+        opt={**bounds(SECTION_FORM), **keeps()},
     )
     def save_new_draft(
         self,
@@ -151,22 +156,25 @@ class EditorController(WorkspaceController):
     ) -> Template:
         draft, article = load_draft_for(writer, principal, draft_id, "update")
         section = find_section(article, section_id.strip("/"))
+        kept = kept_fields(request, writer, principal)
         page = section_page(
             writer,
             slug=draft.slug,
             section=section,
             action_url=f"/workspace/drafts/{draft_id}/edit/{section.id}",
             back_url=f"/workspace/drafts/{draft_id}",
-            read=draft.etag,
+            # A kept form names the revision it was typed on: a save after another's is
+            # refused as any stale save is, saying who saved.
+            read=kept.get("read", draft.etag) if kept else draft.etag,
             draft_id=draft_id,
             form=form_from_section(section),
         )
-        return render(request, "section_edit.html", page, title=page.heading)
+        return _shown(request, page, kept)
 
     @post(
         "/drafts/{draft_id:int}/edit/{section_id:path}",
         sync_to_thread=True,
-        opt=bounds(SECTION_FORM),
+        opt={**bounds(SECTION_FORM), **keeps()},
     )
     def save_draft_section(
         self,
@@ -223,6 +231,26 @@ class EditorController(WorkspaceController):
                 ),
             )
         return revision_saved(request, draft_id, saved.revision)
+
+
+def _shown(
+    request: Request[Any, Any, Any], page: SectionEditPage, kept: dict[str, str] | None
+) -> Template:
+    """The section's form: as stored, or as typed when it was sent after the session had
+    ended (kept: see `keeping`), saying so; the person checks it and sends it again."""
+    if kept is None:
+        return render(request, "section_edit.html", page, title=page.heading)
+    try:
+        typed = replace(page, form=form_from_fields(kept), message=kept.get("message", ""))
+    except ValidationFailed as exc:
+        typed = replace(page, message=kept.get("message", ""), page_errors=(exc.detail,))
+    return render(
+        request,
+        "section_edit.html",
+        typed,
+        title=page.heading,
+        notice=kept_notice(request),
+    )
 
 
 def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:

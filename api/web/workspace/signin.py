@@ -23,6 +23,7 @@ from api.web.auth import authenticate_client, provide_writer, refuse_limited_cli
 from api.web.refusals import refusal_trace
 from api.web.workspace.csrf import SIGNIN_COOKIE, check_csrf, signin_cookie
 from api.web.workspace.forms import ACTION_FORM, SIGN_IN_FORM, Form, FormBody, bounds
+from api.web.workspace.keeping import browser_cookie, remember_browser
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.session import (
     SESSION_COOKIE,
@@ -153,12 +154,16 @@ class SignInController(Controller):
             page.background = refusal_trace(request, exc, 401, "/problems/unauthorized")
             return page
         session_id = await sync_to_thread(_open, request, principal)
+        # What this browser sends once the session has ended is kept for this person.
+        browser = browser_cookie(request)
+        await sync_to_thread(remember_browser, request, browser, principal.name)
         limits = request.app.state.session_limits
         return Redirect(
             target,
             status_code=303,
             cookies=[
                 session_cookie(request, session_id, limits.lifetime),
+                browser,
                 Cookie(key=SIGNIN_COOKIE, value="", path=WORKSPACE_PATH, max_age=0),
             ],
         )
