@@ -84,17 +84,18 @@ def take_kept_form(
     """The form `person` sent to `path` from this browser when their session had ended
     (each field's last value), if it was kept less than `KEEP_SECONDS` ago; it is then
     forgotten, so it is shown once."""
+    where = "browser_hash = ? AND person = ? AND path = ? AND kept_at > ?"
+    args = [_hash(browser_id), person, path, now - KEEP_SECONDS]
+    # Read first, without the write lock: an editor's page asks on every visit.
+    if db.execute(f"SELECT 1 FROM kept_forms WHERE {where}", args).fetchone() is None:
+        return None
     with transaction(db):
-        row = db.execute(
-            "SELECT fields FROM kept_forms WHERE browser_hash = ? AND person = ? AND path = ? "
-            "AND kept_at > ?",
-            [_hash(browser_id), person, path, now - KEEP_SECONDS],
-        ).fetchone()
-        if row is None:
+        row = db.execute(f"SELECT fields FROM kept_forms WHERE {where}", args).fetchone()
+        if row is None:  # shown meanwhile by another request
             return None
         db.execute(
             "UPDATE kept_forms SET path = NULL, fields = NULL, kept_at = NULL "
             "WHERE browser_hash = ? AND person = ?",
-            [_hash(browser_id), person],
+            args[:2],
         )
     return dict(_FIELDS.decode(row[0]))

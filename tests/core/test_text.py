@@ -24,6 +24,7 @@ from api.core.text import (
 from api.core.unicode_tables import COMBINING_MARKS, DEFAULT_IGNORABLE, UNICODE_VERSION
 
 
+@pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_the_written_out_class_is_what_the_unicode_categories_say() -> None:
     """The regex is written out for speed; this keeps it equal to the rule it states."""
     differ = [

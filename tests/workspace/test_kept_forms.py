@@ -263,3 +263,49 @@ def test_a_record_sent_after_the_session_ended_is_shown_again(
     shown = unescape(browser.get(url).text)
     assert NOTICE in shown
     assert 'value="oral minoxidil products"' in shown and 'value="Quote the oral products"' in shown
+
+
+def test_a_rejection_comment_sent_after_the_session_ended_is_shown_again(
+    browser: Client, tokens: dict[str, str], db_path: Path
+) -> None:
+    with TestClient(create_app(db_path)) as editor:
+        _sign_in(editor, tokens["editor"])
+        saved = editor.post(EDITOR, data=_typed(editor), follow_redirects=False)
+        draft_id = int(saved.headers["location"].rsplit("/", 1)[1])
+        page = editor.get(f"/workspace/drafts/{draft_id}")
+        etag = re.search(r'name="etag" value="([^"]+)"', page.text)
+        assert etag is not None
+        sent = editor.post(
+            f"/workspace/drafts/{draft_id}/submit",
+            data={"_csrf_token": csrf_of(page.text), "etag": unescape(etag.group(1))},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+    review = f"/workspace/drafts/{draft_id}/review"
+    _sign_in(browser, tokens["reviewer"])
+    csrf = csrf_of(browser.get(review).text)
+    browser.post("/workspace/sign-out", data={"_csrf_token": csrf})
+    comment = "Cite the pregnancy guidance you relied on; the caution needs a source."
+    rejected = browser.post(
+        f"/workspace/drafts/{draft_id}/reject",
+        data={"_csrf_token": csrf, "comment": comment},
+        follow_redirects=False,
+    )
+    assert parse_qs(urlsplit(rejected.headers["location"]).query)["next"][0] == review
+    _sign_in(browser, tokens["reviewer"], review)
+    shown = unescape(browser.get(review).text)
+    assert NOTICE in shown and f">{comment}</textarea>" in shown
+    db = open_database(db_path)
+    (draft,) = list_drafts(db)
+    assert draft.status == "in_review"  # shown again, not sent
+
+
+def test_signing_out_of_an_ended_session_says_nothing_of_forms(
+    browser: Client, tokens: dict[str, str]
+) -> None:
+    _sign_in(browser, tokens["editor"])
+    csrf = csrf_of(browser.get("/workspace/dashboard").text)
+    time.sleep(2.2)  # the idle timeout
+    out = browser.post("/workspace/sign-out", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert out.headers["location"] == "/workspace/?next=/workspace/dashboard"
+    assert "not saved" not in unescape(browser.get("/workspace/").text)

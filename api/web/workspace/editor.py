@@ -81,7 +81,7 @@ class EditorController(WorkspaceController):
         records: FromQuery[int | None] = None,
     ) -> Template:
         authorize(principal, "draft.write")
-        kept = kept_fields(request, principal)
+        kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
         article, read, _ = published_read(writer, slug, version, records)
@@ -156,7 +156,7 @@ class EditorController(WorkspaceController):
     ) -> Template:
         draft, article = load_draft_for(writer, principal, draft_id, "update")
         section = find_section(article, section_id.strip("/"))
-        kept = kept_fields(request, principal)
+        kept = kept_fields(request, writer, principal)
         page = section_page(
             writer,
             slug=draft.slug,

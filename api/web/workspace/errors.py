@@ -67,7 +67,7 @@ def _page(
 
 def _sign_in(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     text = ui(request)
-    if request.method != "GET":
+    if exc.page is not None:
         # A form sent after the session ended: back to the page it was sent from, saying
         # whether what was typed is kept (see `keeping`).
         target = exc.page or WORKSPACE_PATH + "/dashboard"
@@ -85,7 +85,7 @@ def _sign_in(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[A
             cookies=[flash(request, said)],
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not target.startswith(WORKSPACE_PATH + "/"):
+    if request.method != "GET" or not target.startswith(WORKSPACE_PATH + "/"):
         target = WORKSPACE_PATH + "/dashboard"
     return Redirect(f"{WORKSPACE_PATH}/?next={quote(target)}", status_code=303)
 

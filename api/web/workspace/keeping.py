@@ -4,7 +4,8 @@ was signed in on that browser, and the sign-in page leads back to the page being
 which shows the form again as it was typed for that person to check and send again.
 
 What is kept, and what is not:
-- only forms of routes that say so (`keeps()`: the section and record editors), only from
+- only forms of routes that say so (`keeps()`: the section and record editors, a
+  reviewer's comment when rejecting), only from
   our own origin (the same `Origin`/`Sec-Fetch-Site` rule as the CSRF check), and only
   within the route's own bounds (`bounded_form`), so a kept form is never larger than the
   form that route takes;
@@ -21,6 +22,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlite_utils
 from litestar import Request
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
@@ -33,7 +35,12 @@ from api.store.schema import open_database
 from api.web.bodies import FormTooLarge, bounded_form
 from api.web.workspace.csrf import CSRF_FIELD, same_origin
 from api.web.workspace.layout import ui
-from api.web.workspace.session import WORKSPACE_PATH, SignInRequired, is_https, require_session
+from api.web.workspace.session import (
+    WORKSPACE_PATH,
+    SignInRequired,
+    require_session,
+    workspace_cookie,
+)
 
 __all__ = [
     "KEEP_COOKIE",
@@ -50,10 +57,21 @@ _KEEPS = "keeps_typed_form"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def keeps() -> dict[str, Any]:
+def keeps(page: str = "") -> dict[str, Any]:
     """A form route's `opt` (with its `bounds(...)`): its form is kept when it arrives
-    after the session ended, and its GET page shows it again (`kept_fields`)."""
-    return {_KEEPS: True}
+    after the session ended, for the page that shows it again (`kept_fields`): the route's
+    own address, or `page` (under /workspace, with the route's path parameters, e.g.
+    "/drafts/{draft_id}/review")."""
+    return {_KEEPS: page}
+
+
+def _kept_page(request: Request[Any, Any, Any]) -> str | None:
+    """The page a keeping route's form is shown again on; None for other routes."""
+    opt = request.route_handler.opt
+    if _KEEPS not in opt:
+        return None
+    page: str = opt[_KEEPS]
+    return WORKSPACE_PATH + page.format(**request.path_params) if page else request.url.path
 
 
 def _window(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
@@ -68,15 +86,7 @@ def browser_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> Cookie:
     value = connection.cookies.get(KEEP_COOKIE)
     if not value or len(value) > 100:
         value = secrets.token_urlsafe(32)
-    return Cookie(
-        key=KEEP_COOKIE,
-        value=value,
-        path=WORKSPACE_PATH,
-        max_age=_window(connection),
-        httponly=True,
-        samesite="strict",
-        secure=is_https(connection),
-    )
+    return workspace_cookie(connection, KEEP_COOKIE, value, _window(connection))
 
 
 def remember_browser(
@@ -94,14 +104,16 @@ def remember_browser(
         db.conn.close()
 
 
-def _keep(request: Request[Any, Any, Any], browser_id: str, fields: list[tuple[str, str]]) -> bool:
+def _keep(
+    request: Request[Any, Any, Any], page: str, browser_id: str, fields: list[tuple[str, str]]
+) -> bool:
     state = request.app.state
     db = open_database(state.db_path, busy_timeout=state.busy_timeout)
     try:
         return keep_form(
             db,
             browser_id,
-            path=request.url.path,
+            path=page,
             fields=fields,
             now=int(time.time()),
             window=_window(request),
@@ -113,12 +125,8 @@ def _keep(request: Request[Any, Any, Any], browser_id: str, fields: list[tuple[s
 async def _kept(request: Request[Any, Any, Any]) -> bool:
     """Keep the form of a request that arrived without a live session, if it may be."""
     browser_id = request.cookies.get(KEEP_COOKIE)
-    if (
-        not request.route_handler.opt.get(_KEEPS)
-        or not browser_id
-        or len(browser_id) > 100
-        or not same_origin(request)
-    ):
+    page = _kept_page(request)
+    if page is None or not browser_id or len(browser_id) > 100 or not same_origin(request):
         return False
     try:
         form = await bounded_form(request)
@@ -129,18 +137,21 @@ async def _kept(request: Request[Any, Any, Any]) -> bool:
         for name, value in form.multi_items()
         if isinstance(value, str) and name != CSRF_FIELD
     ]
-    return await sync_to_thread(_keep, request, browser_id, fields)
+    return await sync_to_thread(_keep, request, page, browser_id, fields)
 
 
 def _editing(request: Request[Any, Any, Any]) -> str:
-    """The page the form was sent from (our own pages send their address), else the form's
-    own address when it is an editor's page, else the dashboard."""
+    """The page being edited: a keeping route's page (with the query it was opened with),
+    else the page the form was sent from (our own pages send their address), else the
+    dashboard. Only a path and query: the sign-in page's `next` rules apply to it."""
     referer = urlsplit(request.headers.get("referer", ""))
-    if same_origin(request) and referer.path.startswith(WORKSPACE_PATH + "/"):
-        # Only the path and query: the sign-in page's `next` rules apply to it as to any.
+    if not same_origin(request):
+        referer = urlsplit("")
+    page = _kept_page(request)
+    if page is not None:
+        return page + (f"?{referer.query}" if referer.path == page and referer.query else "")
+    if referer.path.startswith(WORKSPACE_PATH + "/"):
         return referer.path + (f"?{referer.query}" if referer.query else "")
-    if request.route_handler.opt.get(_KEEPS):
-        return request.url.path
     return WORKSPACE_PATH + "/dashboard"
 
 
@@ -158,24 +169,18 @@ async def signed_in(
         raise
 
 
-def _take(request: Request[Any, Any, Any], browser_id: str, person: str) -> dict[str, str] | None:
-    state = request.app.state
-    db = open_database(state.db_path, busy_timeout=state.busy_timeout)
-    try:
-        return take_kept_form(
-            db, browser_id, person=person, path=request.url.path, now=int(time.time())
-        )
-    finally:
-        db.conn.close()
-
-
-def kept_fields(request: Request[Any, Any, Any], principal: Principal) -> dict[str, str] | None:
-    """On an editor's page (in its worker thread): the form this person sent to this page
-    when their session had ended on this browser, once; None when there is none."""
+def kept_fields(
+    request: Request[Any, Any, Any], db: sqlite_utils.Database, principal: Principal
+) -> dict[str, str] | None:
+    """On a keeping route's page (in its worker thread, with its connection): the form
+    this person sent for this page when their session had ended on this browser, once;
+    None when there is none."""
     browser_id = request.cookies.get(KEEP_COOKIE)
     if not browser_id or len(browser_id) > 100:
         return None
-    return _take(request, browser_id, principal.name)
+    return take_kept_form(
+        db, browser_id, person=principal.name, path=request.url.path, now=int(time.time())
+    )
 
 
 def kept_notice(request: Request[Any, Any, Any]) -> str:

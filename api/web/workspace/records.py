@@ -170,7 +170,7 @@ class RecordsController(WorkspaceController):
         records: FromQuery[int | None] = None,
     ) -> Template:
         authorize(principal, "draft.write")
-        kept = kept_fields(request, principal)
+        kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
         _, read, records_read = published_read(writer, slug, version, records)
@@ -243,7 +243,7 @@ class RecordsController(WorkspaceController):
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         stored = _record(catalog, treatment_id)
         page = self._page(draft.slug, stored, draft_id, draft.etag)
-        return self._render(request, page, kept=kept_fields(request, principal))
+        return self._render(request, page, kept=kept_fields(request, writer, principal))
 
     @post(
         "/drafts/{draft_id:int}/records/{treatment_id:str}",

@@ -37,6 +37,7 @@ from api.web.workspace.changes_view import (
     reverted_views,
 )
 from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
+from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
@@ -197,10 +198,17 @@ class ReviewController(WorkspaceController):
         draft_id: FromPath[int],
     ) -> Template:
         authorize(principal, "draft.read")
-        page = review_page(writer, principal, draft_id)
+        # A rejection comment sent after the session had ended (see `keeping`), kept.
+        kept = kept_fields(request, writer, principal)
+        comment = kept.get("comment", "") if kept else ""
+        page = review_page(writer, principal, draft_id, comment)
         text = ui(request)
         return render(
-            request, "review.html", page, title=text.gettext("Review draft %(id)s", id=draft_id)
+            request,
+            "review.html",
+            page,
+            title=text.gettext("Review draft %(id)s", id=draft_id),
+            notice=kept_notice(request) if kept else None,
         )
 
     @post("/drafts/{draft_id:int}/publish", sync_to_thread=True, opt=bounds(ACTION_FORM))
@@ -232,7 +240,11 @@ class ReviewController(WorkspaceController):
             ],
         )
 
-    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True, opt=bounds(COMMENT_FORM))
+    @post(
+        "/drafts/{draft_id:int}/reject",
+        sync_to_thread=True,
+        opt={**bounds(COMMENT_FORM), **keeps("/drafts/{draft_id}/review")},
+    )
     def reject(
         self,
         request: Request[Any, Any, Any],
