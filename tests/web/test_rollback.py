@@ -123,6 +123,18 @@ def test_h2_a_rollback_past_a_removed_record_restores_it_and_publishes(
     assert client.get("/v1/treatments").json() == records_1
     assert _block(current, "introduction", "p1")["text"] == OLD
 
+    # Back to version 2 again: the record added since (by version 3) goes with its block.
+    again = _rollback(client, auth["ed"], {"to_version": 2, "reason": "Drop it after all"})
+    assert again.status_code == 201, again.text
+    removed = client.post(
+        f"/v1/manage/drafts/{again.json()['id']}/publish",
+        headers={**auth["rev"], "If-Match": again.headers["etag"]},
+    )
+    assert removed.status_code == 200, removed.text
+    assert "spironolactone" not in {t["id"] for t in client.get("/v1/treatments").json()}
+    version_4 = client.get(ARTICLE, params={"locale": "en"}).json()
+    assert version_4["sections"] == client.get(ARTICLE, params={"version": 2}).json()["sections"]
+
 
 def test_rollback_restores_a_corrected_record_and_lists_the_correction(
     client: Client, auth: dict[str, dict[str, str]]

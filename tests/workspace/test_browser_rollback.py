@@ -103,8 +103,8 @@ def person(browser: Any, corrected: LiveServer) -> Iterator[Any]:
 
     contexts = []
 
-    def open_as(part: str) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def open_as(part: str, width: int = 1280) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         visit = Visit(context.new_page(), corrected.url)
         visit.sign_in(corrected.tokens[part])
@@ -185,3 +185,15 @@ def test_a_rollback_of_a_correction_requested_by_one_person_published_by_another
     intro = next(s for s in article["sections"] if s["id"] == "introduction")
     assert OLD in next(b for b in intro["blocks"] if b["id"] == "p1")["text"]
     assert _suitable_for(corrected.url) != TYPICALLY
+
+
+def test_the_rollback_page_fits_360_pixels(person: Any, corrected: LiveServer) -> None:
+    ana = person("editor", width=360)
+    page = ana.page
+    page.get_by_role("link", name="Articles").click()
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Roll back to version 1…").click()
+    assert page.get_by_role("button", name="Request the rollback").is_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, width
+    ana.check("rollback-confirm-360")
