@@ -29,10 +29,12 @@ from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
     Action,
     ChangeView,
+    RevertedView,
     action,
     change_views,
     field_label,
     readable,
+    reverted_views,
 )
 from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.keeping import keeps, kept_fields, kept_notice
@@ -98,6 +100,8 @@ class ReviewPage:
     comment_error: str | None
     downgrades: tuple[str, ...] = ()
     """Blocks whose safety mark publishing would remove (against the published version)."""
+    reverts: tuple[RevertedView, ...] = ()
+    """For a rollback: the published versions it undoes."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,7 @@ def review_page(
         comment=comment,
         comment_error=comment_error,
         downgrades=safety_downgrades(diff.against_head or diff.against_base),
+        reverts=reverted_views(diff.reverts),
     )
 
 
