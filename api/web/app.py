@@ -30,6 +30,7 @@ from api.web.delivery import ArticlesController, LocalesController, TreatmentsCo
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
+from api.web.litestar_private import cache_signatures
 from api.web.manage import DraftsController
 from api.web.parameters import check_query, delivery_queries, document_query_rules
 from api.web.problems import document_retry_after, exception_handlers
@@ -48,6 +49,9 @@ from api.web.workspace.session import session_limits
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
+
+# Every app after the first reuses what Litestar derived from the handlers' signatures.
+cache_signatures()
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
