@@ -49,6 +49,44 @@ def test_openapi_file_equals_served_schema(client: TestClient[Any]) -> None:
     assert committed == served, "openapi.yaml is stale: run `make openapi`"
 
 
+# Values for every delivery operation's path parameters and required query parameters.
+PATH_VALUES = {
+    "slug": SLUG,
+    "section_id": "introduction",
+    "locale": "es",
+    "treatment_id": "minoxidil",
+}
+QUERIES = {
+    "/v1/search": {"q": "minoxidil"},
+    "/v1/changes": {"since": "0"},
+}
+# A diff needs two versions; the seeded article has one.
+NEEDS_TWO_VERSIONS = "/v1/articles/{slug}/diff"
+
+
+def test_every_delivery_answer_varies_as_the_contract_says(client: TestClient[Any]) -> None:
+    """Partner review L2: the contract said `Vary: Accept-Language, Accept-Encoding` on
+    every delivery answer while `/v1/locales` sent `Accept-Encoding`; the bundle, whose
+    locale the path names, sent `Accept-Language` and split caches for nothing. Each
+    delivery answer's `Vary` is now the contract's `const` for that operation."""
+    checked = {}
+    for name, operation in operations(CONTRACT):
+        if not name.startswith("GET ") or "delivery" not in operation.get("tags", []):
+            continue
+        path = name.removeprefix("GET ")
+        if path == NEEDS_TWO_VERSIONS:
+            continue
+        url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+        response = client.get(url, params=QUERIES.get(path, {}))
+        assert response.status_code == 200, (url, response.text)
+        promised = operation["responses"]["200"]["headers"]["Vary"]["schema"]["const"]
+        assert response.headers["vary"] == promised, url
+        checked[path] = promised
+    assert checked["/v1/locales"] == checked["/v1/bundles/{locale}"] == "Accept-Encoding"
+    assert checked["/v1/articles/{slug}"] == "Accept-Language, Accept-Encoding"
+    assert len(checked) >= 10
+
+
 def test_contract_passes_the_openapi_validator() -> None:
     validate(CONTRACT)
     broken = copy.deepcopy(CONTRACT)
