@@ -33,6 +33,32 @@ _EXPOSE = (
 MAX_AGE = "600"
 
 
+def describe_cors_and_head() -> str:
+    """What the contract says about HEAD and CORS (both served for every route, neither an
+    operation of its own), from the values the middleware uses."""
+    return (
+        "**HEAD:** every GET operation also answers HEAD, with the same status and headers "
+        "and no body.\n\n"
+        "**CORS:** delivery routes (everything outside "
+        f"`{MANAGEMENT_PREFIX}`) are open to every origin: a request with `Origin` gets "
+        "`Access-Control-Allow-Origin: *` and `Access-Control-Expose-Headers: "
+        f"{_EXPOSE}`; a preflight (`OPTIONS` with `Access-Control-Request-Method`) allows "
+        f"{', '.join(_OPEN_METHODS)} with the request headers {_OPEN_HEADERS}, cached "
+        f"{MAX_AGE} s. Management routes answer only the origins the operator allows "
+        "(`vetted serve --cors-origins`), with `Vary: Origin`; a partner page needs no "
+        "configuration."
+    )
+
+
+def delivery_cors_headers() -> dict[str, tuple[str, str]]:
+    """The CORS headers of a delivery answer: name -> (value, description)."""
+    sent = "Sent when the request has `Origin`."
+    return {
+        "Access-Control-Allow-Origin": ("*", sent + " Delivery is open to every origin."),
+        "Access-Control-Expose-Headers": (_EXPOSE, sent),
+    }
+
+
 def is_management(path: str) -> bool:
     """True for routes under /v1/manage."""
     return path == MANAGEMENT_PREFIX or path.startswith(MANAGEMENT_PREFIX + "/")

@@ -7,10 +7,18 @@ from typing import Any
 
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.response.base import ASGIResponse
 
 from api.store.documents import Document, strong_etag
+from api.web.cors import delivery_cors_headers
 
 __all__ = [
     "LATEST",
@@ -138,18 +146,21 @@ def document_delivery_headers(schema: OpenAPI) -> None:
         if operation is None or "delivery" not in (operation.tags or []):
             continue
         names = {getattr(p, "name", "") for p in operation.parameters or []}
-        localized = "locale" in names
-        vary = _vary(negotiated="Accept-Language" in names)
+        values = {"Vary": _vary(negotiated="Accept-Language" in names)}
+        described = {
+            k: v for k, v in _HEADERS.items() if "locale" in names or k != "Content-Language"
+        }
+        for name, (value, text) in delivery_cors_headers().items():
+            values[name], described[name] = value, text
         for status in ("200", "304"):
             response = (operation.responses or {}).get(status)
             if isinstance(response, OpenAPIResponse):
                 response.headers = {
-                    name: OpenAPIHeader(
-                        schema=Schema(type=OpenAPIType.STRING, const=vary)
-                        if name == "Vary"
-                        else Schema(type=OpenAPIType.STRING),
-                        description=text,
-                    )
-                    for name, text in _HEADERS.items()
-                    if localized or name != "Content-Language"
+                    name: _header(text, values.get(name)) for name, text in described.items()
                 }
+
+
+def _header(description: str, const: str | None) -> OpenAPIHeader | Reference:
+    return OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING, const=const), description=description
+    )
