@@ -19,6 +19,7 @@ __all__ = [
     "DraftDiff",
     "FieldChange",
     "LocaleImpact",
+    "RevertedVersion",
     "RevisionOut",
     "field_changes",
     "locale_impact",
@@ -56,6 +57,23 @@ class RevisionOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
 
 
+class RevertedVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """A published version whose changes a rollback undoes, and which of them."""
+
+    version: int
+    message: str
+    """Why it was published (the message of the draft it came from)."""
+    authors: tuple[str, ...]
+    reviewer: str | None
+    published_at: str | None
+    fields: tuple[str, ...]
+    """The units this version changed that the rollback brings back to the target's state,
+    named like `FieldChange.field`."""
+    safety: bool
+    """Among them a safety-bearing block (in either state) or a treatment record (its
+    regulatory status, cautions, audience): a correction a reviewer must not undo unseen."""
+
+
 class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     """A draft as a reviewer must see it before publishing."""
 
@@ -80,6 +98,11 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     impact: tuple[LocaleImpact, ...]
     etag: str
     """What publish must send as If-Match: it names this exact state."""
+    rollback_to: int | None = None
+    """For a rollback: the version whose article and treatment records it brings back."""
+    reverts: tuple[RevertedVersion, ...] = ()
+    """For a rollback: every published version after the target up to the head the
+    rollback was requested against, newest first, with the changes of it that it undoes."""
 
 
 def field_changes(

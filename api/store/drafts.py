@@ -13,7 +13,7 @@ import sqlite_utils
 from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_references
-from api.core.errors import Conflict, NotFound, NothingChanged
+from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
@@ -30,6 +30,7 @@ from api.core.workflow import (
 )
 from api.store.audit import record
 from api.store.rendering import render_documents
+from api.store.rollback import reverted_versions, rollback_content
 from api.store.schema import snapshot, transaction
 from api.store.translations import article_catalogs, available_locales
 from api.store.versions import (
@@ -69,7 +70,7 @@ _article = msgspec.json.Decoder(Article)
 _treatments = msgspec.json.Decoder(TreatmentCatalog)
 _COLUMNS = (
     "id, slug, base_version, status, author, revision, content_hash, comment, created_at, "
-    "updated_at, treatments_base"
+    "updated_at, treatments_base, rollback_to"
 )
 
 
@@ -92,6 +93,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """The published head now: a draft behind it is merged onto it when published."""
     treatments_head: int = 0
     """The current set of treatment records."""
+    rollback_to: int | None = None
+    """For a rollback: the version whose article and treatment records it brings back."""
 
     @property
     def etag(self) -> str:
@@ -229,6 +232,7 @@ def _unchanged(
 # policy of api.core.text applies to them on every path: API, workspace, import).
 MESSAGE = "$.message"
 COMMENT = "$.comment"
+REASON = "$.reason"
 
 
 def create_draft(
@@ -240,6 +244,7 @@ def create_draft(
     *,
     treatments: TreatmentCatalog | None = None,
     status: str = "draft",
+    rollback_to: int | None = None,
 ) -> Draft:
     """Start a draft of `article` (and, if given, of all the treatment records): a new
     article, or a change to the published version the author read, which If-Match names
@@ -262,8 +267,9 @@ def create_draft(
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
-            "content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, '', ?, ?)",
-            [article.slug, base, records_base, status, actor.name, stamp, stamp],
+            "content_hash, created_at, updated_at, rollback_to) "
+            "VALUES (?, ?, ?, ?, ?, 1, '', ?, ?, ?)",
+            [article.slug, base, records_base, status, actor.name, stamp, stamp, rollback_to],
         )
         draft_id = int(cursor.lastrowid or 0)
         digest = _add_revision(db, draft_id, 1, article, actor.name, message, treatments)
@@ -480,6 +486,7 @@ def publish_draft(
             )
         head = latest_version(db, draft.slug)
         current_records = load_treatments(db)
+        _check_still_holds(db, draft, merged.article, merged.treatments or current_records)
         records = merged.treatments
         if records is not None and content_hash(records) == content_hash(current_records):
             records = None
@@ -546,31 +553,60 @@ def _stale(
     return stale_claims([article], proposed if proposed is not None else load_treatments(db))
 
 
+def _check_still_holds(
+    db: sqlite_utils.Database, draft: Draft, article: Article, records: TreatmentCatalog
+) -> None:
+    """Refuse (409, naming it) to publish `article` beside `records` when a reference no
+    longer resolves: content published since the draft was saved (a record removed, a
+    section gone) can break what was valid when it was written."""
+    try:
+        check_references(
+            [*(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug), article],
+            records,
+            evidence=False,
+        )
+    except ValidationFailed as exc:
+        raise Conflict(
+            f"draft {draft.id} no longer fits what is published: {exc.detail}. Content "
+            "changed since it was written: its author must update it (or request the "
+            "rollback again) before it can be published"
+        ) from exc
+
+
 def request_rollback(
     db: sqlite_utils.Database,
     actor: Principal,
     slug: str,
     to_version: int,
     if_match: str | None,
+    reason: str,
 ) -> Draft:
-    """Open a review for bringing back an earlier version's content: a draft of it, based
-    on the head the requester read, submitted for a second person to publish."""
-    head = latest_version(db, slug)
-    if head is None:
-        raise NotFound(f"no published article {slug!r}")
-    records = treatments_number(db)
-    check_if_match(if_match, article_etag(slug, head.number, records))
-    if not 1 <= to_version < head.number:
-        raise Conflict(f"version {to_version} is not an earlier version of {slug}")
-    article = load_article(db, slug, to_version)
-    return create_draft(
-        db,
-        actor,
-        article,
-        f"Roll back to version {to_version}",
-        article_etag(slug, head.number, records),
-        status="in_review",
-    )
+    """Open a review for bringing back an earlier version: a draft of its article and of
+    the article's treatment records as published beside it, based on the head the
+    requester read, submitted for a second person to publish. `reason` is required (the
+    text policy applies); what it brings back is checked against what is published now
+    first (see `api.store.rollback.rollback_content`: 409 naming what no longer holds)."""
+    reason = checked_text(reason, REASON).strip()
+    if not reason:
+        raise ValidationFailed("say why: a rollback needs a reason", path=REASON)
+    with transaction(db):
+        head = latest_version(db, slug)
+        if head is None:
+            raise NotFound(f"no published article {slug!r}")
+        etag = article_etag(slug, head.number, treatments_number(db))
+        check_if_match(if_match, etag)
+        content = rollback_content(db, slug, to_version)
+        same_records = content_hash(content.treatments) == content_hash(load_treatments(db))
+        return create_draft(
+            db,
+            actor,
+            content.article,
+            f"Roll back to version {to_version}: {reason}",
+            etag,
+            treatments=None if same_records else content.treatments,
+            status="in_review",
+            rollback_to=to_version,
+        )
 
 
 def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
@@ -588,6 +624,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
         proposed = draft_treatments(db, draft)
         read_records = load_treatments(db, draft.treatments_base)
         current_records = load_treatments(db)
+        against_base = field_changes(base, article, read_records, proposed)
         return DraftDiff(
             draft=draft.id,
             status=draft.status,
@@ -603,7 +640,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             head_version=draft.head_version,
             treatments_base=draft.treatments_base,
             treatments_head=draft.treatments_head,
-            against_base=field_changes(base, article, read_records, proposed),
+            against_base=against_base,
             against_head=field_changes(head, result, current_records, merged.treatments)
             if merged.article is not None
             else (),
@@ -611,4 +648,10 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             stale_claims=_stale(db, result, merged.treatments if merged.article else proposed),
             impact=locale_impact(head, result, locales, catalogs),
             etag=draft.etag,
+            rollback_to=draft.rollback_to,
+            reverts=reverted_versions(
+                db, draft.slug, draft.rollback_to, draft.base_version, against_base
+            )
+            if draft.rollback_to
+            else (),
         )

@@ -355,6 +355,12 @@ def _v11_kept_forms(db: sqlite_utils.Database) -> None:
     db.table("kept_forms").create_index(["signed_in_at"])
 
 
+def _v12_rollbacks(db: sqlite_utils.Database) -> None:
+    """A rollback draft names the version it brings back, so its review can list the
+    published changes it undoes (see `api.store.rollback`)."""
+    db.table("drafts").add_column("rollback_to", int)
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -367,6 +373,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v9_sessions,
     _v10_people,
     _v11_kept_forms,
+    _v12_rollbacks,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -31,8 +31,9 @@ from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
-from api.web.parameters import refuse_loose_integers
+from api.web.parameters import check_query, delivery_queries, document_query_rules
 from api.web.problems import document_retry_after, exception_handlers
+from api.web.proxy import Proxy
 from api.web.replay import ResponseCache
 from api.web.root import document_index_page, root
 from api.web.search import SearchController
@@ -58,7 +59,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
-        app.state.https_only = settings.hsts_max_age > 0
+        app.state.proxy = Proxy.from_settings(settings)
         replay = layer(app, ResponseCache)
         replay.generation = app.state.reader.generation
         try:
@@ -102,7 +103,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
-        before_request=refuse_loose_integers,
+        before_request=check_query,
         openapi_config=OpenAPIConfig(
             title="Vetted",
             version=API_VERSION,
@@ -138,6 +139,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     )
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
+    app.state.delivery_queries = delivery_queries(app)
     wrap(app, settings)
     build_contract(
         app,
@@ -147,6 +149,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         document_rate_limits,
         document_retry_after,
         document_index_page,
+        document_query_rules,
     )
     return app
 

@@ -254,7 +254,7 @@ class LocalesController(Controller):
                 "completeness per article of every locale.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(404),
+            **problem_responses(400, 404),
         },
     )
     async def list_locales(

@@ -104,9 +104,20 @@ class Rejection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 class RollbackInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Which earlier version to publish again."""
+    """Which earlier version to publish again, and why."""
 
     to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=500,
+            description="Why roll back: one line of plain text under the text policy (no "
+            "markup, control, bidi or invisible characters). The reviewer reads it; it "
+            "becomes the message of the version published.",
+            examples=["The new dosage sentence cites the wrong label; restore the last one"],
+        ),
+    ]
 
 
 class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,6 +139,8 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
     article: Article | None = None
     treatments: TreatmentCatalog | None = None
+    rollback_to: int | None = None
+    """For a rollback: the version whose article and treatment records it brings back."""
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -440,10 +453,14 @@ class DraftsController(Controller):
         data: JSONBody[RollbackInput],
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
-        """Request a rollback: a draft with an earlier version's content, sent to review.
-        It is published only when a second person approves it."""
+        """Request a rollback: a draft with an earlier version's article and the article's
+        treatment records as published beside it, sent to review with your reason. It is
+        published only when a second person approves it; its diff (`against_base`, and
+        `reverts`: each published version it undoes, safety-bearing ones marked) shows
+        what it reverts. Refused with 409 when what it would bring back no longer holds
+        together with what is published now (the problem is named)."""
         authorize(principal, "article.rollback")
-        draft = request_rollback(writer, principal, slug, data.to_version, if_match)
+        draft = request_rollback(writer, principal, slug, data.to_version, if_match, data.reason)
         response = _out(draft)
         response.status_code = 201
         return response

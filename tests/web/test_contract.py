@@ -316,6 +316,7 @@ def test_problem_types_are_listed_for_clients_to_switch_on() -> None:
     [
         (f"/v1/articles/{SLUG}?locale=e$", 400, "invalid-locale"),
         (f"/v1/articles/{SLUG}?version=abc", 400, "invalid-parameter"),
+        (f"/v1/articles/{SLUG}?LOCALE=es", 400, "unknown-parameter"),
         ("/v1/articles/hair-growth-pills", 404, "not-found"),
     ],
 )

@@ -100,12 +100,14 @@ def test_a_reviewer_scoped_to_a_locale_reviews_no_source_text(
     assert refused.status_code == 403
     assert "not source text" in refused.json()["detail"]
     rollback = client.post(
-        f"{HEAD}/rollback", json={"to_version": 1}, headers=_read(client, auth["ed"])
+        f"{HEAD}/rollback",
+        json={"to_version": 1, "reason": "Undo the change"},
+        headers=_read(client, auth["ed"]),
     )
     assert rollback.status_code in (403, 409)
     scoped = client.post(
         f"{HEAD}/rollback",
-        json={"to_version": 1},
+        json={"to_version": 1, "reason": "Undo the change"},
         headers={**auth["es-rev"], "If-Match": f'"article-{SLUG}-v1-t1"'},
     )
     assert scoped.status_code == 403 and "not source text" in scoped.json()["detail"]
@@ -117,7 +119,9 @@ def test_a_rollback_is_a_review_not_a_publish(
 ) -> None:
     _published_correction(client, auth)
     requested = client.post(
-        f"{HEAD}/rollback", json={"to_version": 1}, headers=_read(client, auth["rev"])
+        f"{HEAD}/rollback",
+        json={"to_version": 1, "reason": "Undo the change"},
+        headers=_read(client, auth["rev"]),
     )
     assert requested.status_code == 201, requested.text
     draft = requested.json()

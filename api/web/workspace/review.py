@@ -29,10 +29,12 @@ from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
     Action,
     ChangeView,
+    RevertedView,
     action,
     change_views,
     field_label,
     readable,
+    reverted_views,
 )
 from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.keeping import keeps, kept_fields, kept_notice
@@ -96,6 +98,8 @@ class ReviewPage:
     reject: Action
     comment: str
     comment_error: str | None
+    reverts: tuple[RevertedView, ...] = ()
+    """For a rollback: the published versions it undoes."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def review_page(
         reject=action(_review_refusal(principal, diff, "reject", in_review)),
         comment=comment,
         comment_error=comment_error,
+        reverts=reverted_views(diff.reverts),
     )
 
 
