@@ -13,6 +13,7 @@ from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import Completeness
+from api.core.properties import PropertyChange, is_safety_downgrade, property_changes
 from api.core.render import Catalogs, completeness
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "field_changes",
     "locale_impact",
     "outside_sections",
+    "safety_downgrades",
 ]
 
 
@@ -36,6 +38,10 @@ class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     change: Literal["added", "removed", "changed"]
     old: str | None = None
     new: str | None = None
+    properties: tuple[PropertyChange, ...] = ()
+    """Its non-text fields that differ, by name (a safety mark, a type, a figure...)."""
+    safety_downgrade: bool = False
+    """A safety-bearing block loses its mark or goes: the draft must say why."""
 
 
 class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,6 +102,8 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     quote the result's article no longer has word for word: publishing is refused until
     the draft updates those records."""
     impact: tuple[LocaleImpact, ...]
+    safety_reason: str | None = None
+    """Why the draft removes a safety mark (see the changes' `safety_downgrade`)."""
     etag: str
     """What publish must send as If-Match: it names this exact state."""
     rollback_to: int | None = None
@@ -125,13 +133,34 @@ def field_changes(
             continue
         if was is None:
             changes.append(FieldChange(field=key, change="added", new=unit_text(now)))
-        elif now is None:
-            changes.append(FieldChange(field=key, change="removed", old=unit_text(was)))
-        else:
+            continue
+        downgrade = key.startswith("block:") and is_safety_downgrade(was, now)
+        if now is None:
             changes.append(
-                FieldChange(field=key, change="changed", old=unit_text(was), new=unit_text(now))
+                FieldChange(
+                    field=key, change="removed", old=unit_text(was), safety_downgrade=downgrade
+                )
             )
+            continue
+        properties: tuple[PropertyChange, ...] = ()
+        if isinstance(was, msgspec.Struct) and isinstance(now, msgspec.Struct):
+            properties = property_changes(was, now, block=key.startswith("block:"))
+        changes.append(
+            FieldChange(
+                field=key,
+                change="changed",
+                old=unit_text(was),
+                new=unit_text(now),
+                properties=properties,
+                safety_downgrade=downgrade,
+            )
+        )
     return tuple(changes)
+
+
+def safety_downgrades(changes: tuple[FieldChange, ...]) -> tuple[str, ...]:
+    """The blocks (`<section>/<block>`) whose safety mark a change removes."""
+    return tuple(c.field.removeprefix("block:") for c in changes if c.safety_downgrade)
 
 
 def outside_sections(

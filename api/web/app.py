@@ -3,6 +3,7 @@ layers every response passes through (api.web.stack)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -39,6 +40,7 @@ from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 from api.web.stack import layer, wrap
+from api.web.sweeper import daily_review_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.workspace import template_config, workspace_router
@@ -62,9 +64,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.proxy = Proxy.from_settings(settings)
         replay = layer(app, ResponseCache)
         replay.generation = app.state.reader.generation
+        sweeper = asyncio.create_task(daily_review_sweep(db_path, settings.busy_timeout))
         try:
             yield
         finally:
+            sweeper.cancel()
             replay.generation = None
             app.state.reader.close()
 

@@ -46,6 +46,7 @@ def send_document(
     cache_control: str = LATEST,
     locale: str | None = None,
     negotiated: bool = True,
+    media_type: str = "application/json",
 ) -> ASGIResponse:
     """The response for a stored document, honouring If-None-Match and Accept-Encoding.
 
@@ -74,7 +75,7 @@ def send_document(
     if coding:
         headers["Content-Encoding"] = coding
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
-    return ASGIResponse(body=body, media_type="application/json", headers=headers)
+    return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
 def _vary(*, negotiated: bool) -> str:
