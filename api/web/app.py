@@ -26,6 +26,7 @@ from api.web.auth import BEARER
 from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
+from api.web.cors import describe_cors_and_head
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
@@ -116,7 +117,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             version=API_VERSION,
             description="Vetted medical content, structured, versioned and translated. "
             "Delivery routes are public and cacheable; every error is "
-            "application/problem+json (RFC 9457).",
+            "application/problem+json (RFC 9457).\n\n" + describe_cors_and_head(),
             # The contract's terms are the partner agreement's; no open licence is granted.
             license=License(name="Proprietary", identifier="LicenseRef-Proprietary"),
             path="/schema",
