@@ -12,7 +12,13 @@ from pathlib import Path
 import msgspec
 
 from api.core.catalog import CatalogHeader, ParsedCatalog, parse_catalog, template_header
-from api.core.content import check_references, parse_article, parse_treatments
+from api.core.content import (
+    check_references,
+    line_of,
+    parse_article,
+    parse_treatments,
+    yaml_lines,
+)
 from api.core.errors import ImportRejected, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
@@ -102,6 +108,15 @@ class ContentReader:
             try:
                 check_references(articles, treatments)
             except ValidationFailed as exc:
+                if exc.path.startswith("$.treatments") and not exc.file:
+                    # A record's citation: named by the line of the treatments file.
+                    lines = yaml_lines(treatments_path.read_bytes())
+                    exc = ValidationFailed(
+                        exc.detail,
+                        file=shown(treatments_path),
+                        line=line_of(exc.path, lines),
+                        path=exc.path,
+                    )
                 errors.append(exc)
         self._contexts = known_contexts(articles, treatments)
         # Catalog files are only located here; each is parsed when `read_catalogs` reaches

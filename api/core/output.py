@@ -18,6 +18,7 @@ from api.core.model import (
     DurationUnit,
     FactKind,
     Form,
+    Reference,
     RegulatoryStatus,
     TreatmentKind,
 )
@@ -49,6 +50,13 @@ __all__ = [
 
 TextLocale = Annotated[
     str, msgspec.Meta(description="The locale this text is actually in (BCP 47).")
+]
+Cited = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Ids of the references this text or claim rests on (see the article's "
+        "or the record's `references`); absent when it cites none."
+    ),
 ]
 Fallback = Annotated[
     bool,
@@ -83,30 +91,33 @@ class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
     fallback: Fallback
 
 
-class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     question: str
     answer: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     kind: CalloutKind
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
 class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
@@ -154,7 +165,7 @@ class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
     published_at: str
 
 
-class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
+class ArticleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
@@ -166,15 +177,26 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
     completeness: Completeness
     safety_coverage: Completeness
     sections: tuple[SectionOut, ...]
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The sources the article rests on, which its blocks cite by id "
+            "(titles in the source's own language); absent when it lists none."
+        ),
+    ] = ()
 
 
-class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
+class SectionDocument(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
     locale: str
     dir: TextDirection
     section: SectionOut
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(description="The references the section's blocks cite; absent when none."),
+    ] = ()
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -188,10 +210,11 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
     safety_coverage: Completeness
 
 
-class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
+class RegulationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: RegulatoryStatus
     forms: tuple[Form, ...]
     statement: LocalizedText
+    cites: Cited = ()
 
 
 class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -200,15 +223,17 @@ class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     form: Form
     qualifier: LocalizedText | None = None
     condition: LocalizedText | None = None
+    cites: Cited = ()
 
 
 class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     statement: LocalizedText
     audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     reason: LocalizedText | None = None
+    cites: Cited = ()
 
 
-class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The article's words behind one claim of a record."""
 
     claim: Annotated[
@@ -222,6 +247,7 @@ class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
         str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
     ]
     quote: LocalizedText
+    cites: Cited = ()
 
 
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -239,3 +265,10 @@ class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     article: str
     section: str
     fallback_reason: FallbackReason | None = None
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The references of the record's article that its claims cite; "
+            "absent when they cite none."
+        ),
+    ] = msgspec.field(default_factory=tuple)
