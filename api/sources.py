@@ -16,10 +16,12 @@ from api.core.content import (
     check_references,
     line_of,
     parse_article,
+    parse_history_log,
     parse_treatments,
     yaml_lines,
 )
 from api.core.errors import ImportRejected, ValidationFailed
+from api.core.history import ArticleHistory, check_history
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
 from api.core.negotiation import canonical_locale
@@ -49,6 +51,9 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     """slug -> the file it was read from, as messages name it."""
     notes: tuple[str, ...] = ()
     """What a person should know but that is no error (a catalog stored under another code)."""
+    history: tuple[ArticleHistory, ...] = ()
+    """Articles whose earlier reviewed versions the repository keeps (`content/history/`):
+    an empty database publishes each of them in order before the current file."""
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -118,7 +123,14 @@ class ContentReader:
                         path=exc.path,
                     )
                 errors.append(exc)
-        self._contexts = known_contexts(articles, treatments)
+        histories = self._read_histories(content_dir, articles, treatments) if not errors else []
+        self._contexts = known_contexts(articles, treatments).union(
+            *(
+                known_contexts(list(h.articles), records)
+                for h in histories
+                for records in h.treatments
+            )
+        )
         # Catalog files are only located here; each is parsed when `read_catalogs` reaches
         # it, and errors are listed in the order of the files, as they are found.
         self._catalogs: list[tuple[Path, str] | ValidationFailed] = []
@@ -161,7 +173,55 @@ class ContentReader:
             template_header=header,
             article_files=article_files,
             notes=tuple(notes),
+            history=tuple(histories),
         )
+
+    def _read_histories(
+        self, content_dir: Path, articles: list[Article], treatments: TreatmentCatalog
+    ) -> list[ArticleHistory]:
+        """Every `content/history/<slug>/log.yaml` with the versions it lists: each earlier
+        one from `<n>/article.yaml` and `<n>/treatments.yaml`, the last the current files.
+        Errors are added to `self.errors`."""
+        current = {a.slug: a for a in articles}
+        out: list[ArticleHistory] = []
+        for path in sorted((content_dir / "history").glob("*/log.yaml")):
+            file = self._shown(path)
+            try:
+                log = parse_history_log(path.read_bytes(), file)
+                if log.history != path.parent.name or log.history not in current:
+                    raise ValidationFailed(
+                        f"the history of {log.history!r} must be in content/history/"
+                        f"{log.history}/ beside content/articles/{log.history}.yaml",
+                        file=file,
+                        path="$.history",
+                    )
+                kept: list[Article] = []
+                records: list[TreatmentCatalog] = []
+                for entry in log.versions[:-1]:
+                    folder = path.parent / str(entry.number)
+                    article_path = folder / "article.yaml"
+                    records_path = folder / "treatments.yaml"
+                    for needed in (article_path, records_path):
+                        if not needed.exists():
+                            raise ValidationFailed(
+                                f"version {entry.number} is missing: no {self._shown(needed)}",
+                                file=file,
+                            )
+                    kept.append(parse_article(article_path.read_bytes(), self._shown(article_path)))
+                    records.append(
+                        parse_treatments(records_path.read_bytes(), self._shown(records_path))
+                    )
+                    check_references([kept[-1]], records[-1])
+                history = ArticleHistory(
+                    log=log,
+                    articles=(*kept, current[log.history]),
+                    treatments=(*records, treatments),
+                )
+                check_history(history, file)
+                out.append(history)
+            except ValidationFailed as exc:
+                self.errors.append(exc)
+        return out
 
     def _shown(self, path: Path) -> str:
         return str(path.relative_to(self._base)) if path.is_relative_to(self._base) else path.name

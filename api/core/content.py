@@ -18,6 +18,7 @@ from babel.numbers import list_currencies
 
 from api.core.errors import ValidationFailed
 from api.core.evidence import stale_claims
+from api.core.history import HistoryLog
 from api.core.messages import article_messages, treatment_messages
 from api.core.model import (
     Article,
@@ -48,6 +49,7 @@ __all__ = [
     "dump_yaml",
     "line_of",
     "parse_article",
+    "parse_history_log",
     "parse_treatments",
     "unknown_citation",
     "yaml_lines",
@@ -139,6 +141,13 @@ def _check_article(
         _check_section(section, index, file, known, cited)
     # msgspec omits a default by identity: the constant, not an equal string from Babel.
     return msgspec.structs.replace(article, locale=DEFAULT_LOCALE)
+
+
+def parse_history_log(text: str | bytes, file: str) -> HistoryLog:
+    """Parse an article's history log (`content/history/<slug>/log.yaml`); errors name
+    `file:line`. Its rules against the versions it lists are `api.core.history`'s."""
+    log, lines = _decode(text, file, HistoryLog)
+    return _plain_text(log, "$", file, lines, decoded=True)
 
 
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:

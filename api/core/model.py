@@ -78,7 +78,7 @@ Form = Literal["topical", "oral", "injection", "device", "surgery"]
 CalloutKind = Literal["safety", "experimental", "info"]
 TreatmentKind = Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
 RegulatoryStatus = Literal[
-    "fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"
+    "fda-approved", "fda-cleared", "not-fda-approved", "off-label", "experimental", "prescription"
 ]
 Audience = Literal["men", "women"]
 FactKind = Literal["duration", "cost"]
