@@ -24,6 +24,11 @@ CONTENT = ROOT / "content"
 LOCALES = ROOT / "locales"
 SLUG = "stem-cell-therapy-for-hair-loss"
 ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+"""The latest reviewed version of the article."""
+HISTORY = CONTENT / "history" / SLUG
+VERSION_1_FILE = HISTORY / "1" / "article.yaml"
+"""Version 1: the content of record, verbatim, forever (docs/medical/content-history.md)."""
+VERSION_1_RECORDS = HISTORY / "1" / "treatments.yaml"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
