@@ -32,10 +32,10 @@ from api.store.documents import article_key, strong_etag
 from api.store.schema import open_database
 from api.store.versions import load_article, load_treatments, published_versions
 from tests.conftest import (
-    ARTICLE_FILE,
     HISTORY,
-    LOCALES,
     ROOT,
+    SHIPPED_ARTICLE,
+    SHIPPED_LOCALES,
     SLUG,
     VERSION_1_FILE,
     VERSION_1_RECORDS,
@@ -58,9 +58,9 @@ def _document(db: sqlite_utils.Database, key: str) -> tuple[str, bytes]:
 
 
 def test_every_version_1_document_is_byte_identical_to_before_version_2(
-    imported_db: Path,
+    shipped_db: Path,
 ) -> None:
-    db = open_database(imported_db)
+    db = open_database(shipped_db)
     (first, second) = published_versions(db, SLUG)
     assert (first.number, second.number) == (1, 2)
     stamp = f'"published_at":"{first.published_at}"'.encode()
@@ -82,26 +82,26 @@ def test_every_version_1_document_is_byte_identical_to_before_version_2(
 
 
 def test_readers_get_version_1_unchanged_with_version_2_as_the_latest(
-    imported_db: Path, client: TestClient[Any]
+    shipped_db: Path, shipped_client: TestClient[Any]
 ) -> None:
-    db = open_database(imported_db)
+    db = open_database(shipped_db)
     for locale in ("en", *TRANSLATED):
         etag, body = _document(db, article_key(SLUG, 1, locale))
-        pinned = client.get(
+        pinned = shipped_client.get(
             f"/v1/articles/{SLUG}?version=1&locale={locale}",
             headers={"Accept-Encoding": "identity"},
         )
         assert pinned.status_code == 200
         assert pinned.content == body
         assert pinned.headers["etag"] == etag
-        latest = client.get(f"/v1/articles/{SLUG}?locale={locale}").json()
+        latest = shipped_client.get(f"/v1/articles/{SLUG}?locale={locale}").json()
         assert latest["version"] == 2
 
 
-def test_version_1_in_a_fresh_database_is_the_content_of_record(imported_db: Path) -> None:
+def test_version_1_in_a_fresh_database_is_the_content_of_record(shipped_db: Path) -> None:
     """The fidelity tests (tests/core/test_content.py) read the history's version-1 file;
     this is that file, as published."""
-    db = open_database(imported_db)
+    db = open_database(shipped_db)
     v1 = parse_article(VERSION_1_FILE.read_bytes(), "v1")
     assert content_hash(load_article(db, SLUG, 1)) == content_hash(v1)
     (first, second) = published_versions(db, SLUG)
@@ -109,13 +109,13 @@ def test_version_1_in_a_fresh_database_is_the_content_of_record(imported_db: Pat
     stored = msgspec.json.decode(msgspec.json.encode(load_treatments(db, first.treatments)))
     assert stored == records
     assert content_hash(load_article(db, SLUG, 2)) == content_hash(
-        parse_article(ARTICLE_FILE.read_bytes(), "v2")
+        parse_article(SHIPPED_ARTICLE.read_bytes(), "v2")
     )
     assert second.treatments > first.treatments
 
 
-def test_each_version_names_its_author_and_a_different_reviewer(imported_db: Path) -> None:
-    db = open_database(imported_db)
+def test_each_version_names_its_author_and_a_different_reviewer(shipped_db: Path) -> None:
+    db = open_database(shipped_db)
     (first, second) = published_versions(db, SLUG)
     assert (first.authors, first.reviewer) == (("content-of-record",), "import")
     assert (second.authors, second.reviewer) == (("medical-content-editor",), "medical-reviewer")
@@ -128,9 +128,9 @@ def test_each_version_names_its_author_and_a_different_reviewer(imported_db: Pat
 
 
 def test_version_2_gives_every_changed_block_a_reason_and_a_citation(
-    content: ContentSet,
+    shipped_content: ContentSet,
 ) -> None:
-    (history,) = content.history
+    (history,) = shipped_content.history
     v1, v2 = history.articles
     entry = history.log.versions[1]
     references = {r.id: r for r in v2.references}
@@ -199,23 +199,23 @@ def _cites(article: Any, path: str) -> tuple[str, ...]:
     ],
 )
 def test_a_history_without_reasons_citations_or_a_second_person_is_refused(
-    tree: Path, edit: Any, problem: str
+    shipped_tree: Path, edit: Any, problem: str
 ) -> None:
-    log_file = tree / "content" / "history" / SLUG / "log.yaml"
+    log_file = shipped_tree / "content" / "history" / SLUG / "log.yaml"
     log = yaml.safe_load(log_file.read_text(encoding="utf-8"))
     edit(log)
     log_file.write_text(yaml.safe_dump(log, allow_unicode=True, sort_keys=False), "utf-8")
     with pytest.raises(ImportRejected) as caught:
-        read_content(tree / "content", tree / "locales", tree)
+        read_content(shipped_tree / "content", shipped_tree / "locales", shipped_tree)
     error = caught.value.errors[0]
     assert problem in error.detail
     assert error.file == f"content/history/{SLUG}/log.yaml"
 
 
-def test_an_import_of_the_history_publishes_nothing_when_it_is_refused(tree: Path) -> None:
+def test_an_import_of_the_history_publishes_nothing_when_it_is_refused(shipped_tree: Path) -> None:
     """The review rule holds on the import path: the seed refuses a version whose reviewer
     wrote it, and nothing is stored."""
-    log_file = tree / "content" / "history" / SLUG / "log.yaml"
+    log_file = shipped_tree / "content" / "history" / SLUG / "log.yaml"
     log_file.write_text(
         log_file.read_text(encoding="utf-8").replace(
             "reviewer: import", "reviewer: content-of-record"
@@ -223,17 +223,21 @@ def test_an_import_of_the_history_publishes_nothing_when_it_is_refused(tree: Pat
         "utf-8",
     )
     with pytest.raises(ImportRejected):
-        read_content(tree / "content", tree / "locales", tree)
+        read_content(shipped_tree / "content", shipped_tree / "locales", shipped_tree)
 
 
-def test_catalogs_keep_version_1_translations_beside_version_2s(content: ContentSet) -> None:
+def test_catalogs_keep_version_1_translations_beside_version_2s(
+    shipped_content: ContentSet,
+) -> None:
     """For every block version 2 changes, each catalog still holds the approved translation
     of version 1's words (so version 1 renders as before) and, for the new words, a
     translation marked fuzzy: it awaits a translation reviewer and is not served."""
-    (history,) = content.history
+    (history,) = shipped_content.history
     v1, v2 = history.articles
     for locale in TRANSLATED:
-        po = read_po(io.BytesIO((LOCALES / locale / "LC_MESSAGES" / "content.po").read_bytes()))
+        po = read_po(
+            io.BytesIO((SHIPPED_LOCALES / locale / "LC_MESSAGES" / "content.po").read_bytes())
+        )
         kept = new = 0
         for path in block_differences(v1, v2):
             if _text(v1, path) == _text(v2, path):

@@ -21,8 +21,8 @@ from api.core.errors import ValidationFailed
 from api.core.messages import treatment_fields
 from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
 from tests.conftest import (
-    ARTICLE_FILE,
-    CONTENT,
+    SHIPPED_ARTICLE,
+    SHIPPED_CONTENT,
     VERSION_1_FILE,
     VERSION_1_RECORDS,
     source_text_path,
@@ -51,7 +51,7 @@ def test_article_is_the_source_text_line_for_line() -> None:
 
 
 def test_vendored_source_copy_matches_the_content_of_record() -> None:
-    vendored = CONTENT.parent / "tests" / "data" / source_text_path().name
+    vendored = SHIPPED_CONTENT.parent / "tests" / "data" / source_text_path().name
     assert vendored.read_bytes() == source_text_path().read_bytes()
 
 
@@ -69,7 +69,7 @@ def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
 
 
 def test_nested_sections_and_faq() -> None:
-    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    article = parse_article(SHIPPED_ARTICLE.read_bytes(), "article.yaml")
     ids = [s.id for s in walk_sections(article.sections)]
     for expected in (
         "process/treatment-procedure",
@@ -110,7 +110,7 @@ def test_figures_are_typed_facts_beside_the_sentence_stating_them(
 
 def test_canonical_dump_reproduces_the_file_byte_for_byte() -> None:
     for file, records in (
-        (ARTICLE_FILE, CONTENT / "treatments.yaml"),
+        (SHIPPED_ARTICLE, SHIPPED_CONTENT / "treatments.yaml"),
         (VERSION_1_FILE, VERSION_1_RECORDS),
     ):
         text = file.read_text(encoding="utf-8")
@@ -265,7 +265,7 @@ def test_source_text_is_stored_in_nfc() -> None:
 
 
 def test_treatment_records_follow_the_text_policy() -> None:
-    text = (CONTENT / "treatments.yaml").read_text(encoding="utf-8")
+    text = (SHIPPED_CONTENT / "treatments.yaml").read_text(encoding="utf-8")
     assert "name: Minoxidil" in text
     with pytest.raises(ValidationFailed) as caught:
         parse_treatments(text.replace("name: Minoxidil", 'name: "Mino\\u202exidil"'), "t.yaml")

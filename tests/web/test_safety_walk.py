@@ -70,11 +70,11 @@ def _mixed(items: list[tuple[str, str, str]], reader: str) -> list[str]:
 
 @pytest.mark.parametrize("reader", READERS)
 def test_no_section_pairs_a_translated_benefit_with_an_english_risk(
-    client: Client, reader: str
+    shipped_client: Client, reader: str
 ) -> None:
     """The latest version (version 1 is kept byte for byte as it was served: the review's
     RV-1 is what version 2 corrects)."""
-    article = client.get(f"/v1/articles/{SLUG}?locale={reader}")
+    article = shipped_client.get(f"/v1/articles/{SLUG}?locale={reader}")
     assert article.status_code == 200
     assert article.json()["version"] == 2
     walked = 0
@@ -89,9 +89,9 @@ def test_no_section_pairs_a_translated_benefit_with_an_english_risk(
 
 @pytest.mark.parametrize("reader", READERS)
 def test_no_record_pairs_a_translated_claim_with_an_english_condition(
-    client: Client, reader: str
+    shipped_client: Client, reader: str
 ) -> None:
-    records = client.get(f"/v1/treatments?locale={reader}").json()
+    records = shipped_client.get(f"/v1/treatments?locale={reader}").json()
     assert len(records) == 8
     problems = []
     for record in records:
@@ -99,7 +99,7 @@ def test_no_record_pairs_a_translated_claim_with_an_english_condition(
     assert problems == [], "\n".join(problems)
 
 
-def test_the_walk_finds_the_mix_it_guards_against(client: Client) -> None:
+def test_the_walk_finds_the_mix_it_guards_against(shipped_client: Client) -> None:
     """The check is not vacuous: an English hedge beside French text is found."""
     items = [
         ("p1", "La douleur disparaît en quelques jours.", "fr"),
