@@ -18,8 +18,9 @@ from litestar.testing import TestClient
 
 from api.core.content import parse_article, parse_treatments
 from api.core.messages import current_messages
-from api.sources import ContentSet, read_content
+from api.sources import ContentSet, read_content, write_tree
 from api.store.drafts import get_draft, publish_draft
+from api.store.exporting import export_tree
 from api.store.importer import ImportReport, import_content
 from api.store.schema import open_database
 from api.web.app import create_app
@@ -62,6 +63,13 @@ def _version_1_tree() -> Path:
         out = io.BytesIO()
         write_po(out, catalog, width=None, ignore_obsolete=True)
         path.write_bytes(out.getvalue())
+    # As `vetted export` writes them, the form every file of record is kept in.
+    db = open_database(base / "export.db")
+    import_content(db, read_content(base / "content", base / "locales", base))
+    write_tree(base, export_tree(db).files)
+    db.conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{base / 'export.db'}{suffix}").unlink(missing_ok=True)
     return base
 
 

@@ -266,3 +266,88 @@ def test_the_history_round_trips_through_the_canonical_dump() -> None:
     from api.core.content import parse_history_log
 
     assert dump_yaml(parse_history_log(text, "log.yaml")) == text  # type: ignore[arg-type]
+
+
+def _records(shipped_content: ContentSet) -> dict[str, Any]:
+    return {t.id: t for t in shipped_content.treatments.treatments}
+
+
+def test_the_records_follow_version_2(shipped_content: ContentSet) -> None:
+    """E1, E2, E3, E5, E8, E9 in the records; TR-1 (no `suitable_for` for spironolactone),
+    TR-4 (stem-cell cautions and requirement), TR-5 (a regulatory statement that names forms
+    quotes the clause naming them)."""
+    records = _records(shipped_content)
+
+    def statuses(record: str) -> dict[str, tuple[str, ...]]:
+        return {r.status: r.forms for r in records[record].regulatory}
+
+    assert statuses("minoxidil") == {
+        "fda-approved": ("topical",),
+        "off-label": ("oral",),
+        "prescription": ("oral",),
+    }
+    for record in ("finasteride", "dutasteride"):
+        women = [c for c in records[record].cautions if "women" in c.audience]
+        assert women and "pregnant" in women[0].statement, record
+        assert any("give blood" in c.statement for c in records[record].cautions)
+    assert "fda-approved" not in statuses("finasteride") or statuses("finasteride")[
+        "fda-approved"
+    ] == ("oral",)
+    assert statuses("finasteride")["not-fda-approved"] == ("topical",)
+    spironolactone = records["spironolactone"]
+    assert "off-label" in statuses("spironolactone")
+    assert spironolactone.suitable_for is None  # TR-1
+    assert {a for c in spironolactone.cautions for a in c.audience} == {"women", "men"}
+    assert any("potassium" in c.statement for c in spironolactone.cautions)
+    stem_cells = records["stem-cell-therapy"]
+    assert "not-fda-approved" in statuses("stem-cell-therapy")
+    assert any("infection" in c.statement for c in stem_cells.cautions)  # TR-4
+    assert [r.text for r in stem_cells.requirements] == ["repeat sessions may be needed"]
+    assert statuses("lllt") == {"fda-cleared": ("device",)}
+    assert "off-label" in statuses("prp")
+    words = {
+        "topical": ("Topical", "topical"),
+        "oral": ("tablets", "Oral", "oral"),
+        "device": ("Laser caps and combs",),
+    }
+    for record in records.values():
+        for regulation in record.regulatory:
+            for form in regulation.forms:
+                if form in words:
+                    assert any(w in regulation.statement for w in words[form]), (record.id, form)
+    # Every claim that cites, cites a reference of its article.
+    (article,) = shipped_content.articles
+    known = {r.id for r in article.references}
+    cited = [ref for r in records.values() for reg in r.regulatory for ref in reg.cites]
+    assert cited and set(cited) <= known
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_the_shipped_catalogs_are_valid_in_sync_and_hold_their_reviews(locale: str) -> None:
+    """The shipped catalogs (version 1's messages and version 2's) are in sync with the
+    shipped template; Spanish translates every message; every translation that is not
+    approved is marked as awaiting a translation reviewer."""
+    template = read_po(io.BytesIO((SHIPPED_LOCALES / "messages.pot").read_bytes()))
+    catalog = read_po(
+        io.BytesIO((SHIPPED_LOCALES / locale / "LC_MESSAGES" / "content.po").read_bytes()),
+        locale=locale,
+    )
+    assert [problem for problem in catalog.check() if problem[1]] == []
+    keys = {(m.context, str(m.id)) for m in catalog if m.id}
+    assert keys == {(m.context, str(m.id)) for m in template if m.id}
+    for message in catalog:
+        if message.id and message.fuzzy:
+            assert any("needs review" in c for c in message.user_comments), message.context
+    if locale == "es":
+        assert [m.context for m in catalog if m.id and not m.string] == []
+
+
+def test_an_export_of_a_fresh_database_writes_the_shipped_files_back(shipped_db: Path) -> None:
+    """Import then export keeps every file of record byte for byte, the catalogs' version-1
+    translations included (the template holds every published version's messages)."""
+    from api.store.exporting import export_tree
+
+    files = export_tree(open_database(shipped_db)).files
+    assert set(files) >= {"content/treatments.yaml", "locales/es/LC_MESSAGES/content.po"}
+    for path, body in files.items():
+        assert (ROOT / path).read_bytes() == body, path
