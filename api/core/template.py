@@ -123,13 +123,18 @@ def render_catalog(
     current: dict[tuple[str, str], CatalogEntry] = {}
     stale: dict[str, CatalogEntry] = {}
     previous_of: dict[tuple[str, str], str] = {}
-    # A block keeps one message per published text (content/history): only an entry whose
-    # msgid no version has any more is stale, and offered to the block's current message.
+    # A block keeps one message per published text (content/history). An untranslated
+    # message is offered, fuzzy, a translation of the block's other words: one no version has
+    # any more (stale) first, else the approved translation of another version's words (how
+    # a translator meets a correction of a text they translated).
     published = {(m.context or "", str(m.id)) for m in template if m.id}
+    approved: dict[str, list[CatalogEntry]] = {}
     for entry in translations:
         current[(entry.context, entry.source)] = entry
         if (entry.context, entry.source) not in published:
             stale.setdefault(entry.context, entry)
+        elif entry.text and not entry.fuzzy:
+            approved.setdefault(entry.context, []).append(entry)
     for message in template:
         if not message.id:
             continue
@@ -138,9 +143,12 @@ def render_catalog(
         flags = set(message.flags)
         comments = list(message.auto_comments)
         previous = found.previous if found is not None and found.fuzzy else None
-        if found is None and context in stale:
-            found = stale[context]
-            previous = found.source
+        if found is None:
+            offered = stale.get(context) or next(
+                (e for e in approved.get(context, ()) if e.source != message.id), None
+            )
+            if offered is not None:
+                found, previous = offered, offered.source
         if (found is not None and found.fuzzy) or previous:
             flags.add("fuzzy")
         if previous and message.context:
