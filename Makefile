@@ -16,7 +16,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock upgrade serve test fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean
+.PHONY: install lock upgrade serve test test-fast fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean docs docs-build
 
 # Every dependency, transitive ones, the installer (uv) and the build backend included, is
 # pinned with hashes in requirements.lock; the install is exactly the lock, never a fresh
@@ -59,8 +59,8 @@ serve: $(STAMP)
 	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests bench
-	$(BIN)/ruff format --check api tests bench
+	$(BIN)/ruff check api tests bench tools
+	$(BIN)/ruff format --check api tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -80,8 +80,33 @@ lint-contract: $(STAMP) $(NODE_STAMP)
 # crash tests) is started once, and tests that continue each other's work stay together.
 PYTEST_WORKERS ?= auto
 
-test: lint typecheck lint-contract
+test: lint typecheck lint-contract docs-build
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The documentation site (docs/, mkdocs.yml): `make docs` serves it while you edit it, on
+# 127.0.0.1:8001 (`make serve` has 8000); `make docs-build` builds it into site/ and fails on
+# any warning (a broken link, a page missing from the navigation, an unknown generated part).
+DOCS_PORT ?= 8001
+
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+docs: $(STAMP)
+	$(MKDOCS) serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+docs-build: $(STAMP)
+	$(MKDOCS) build --strict --quiet
+
+# The inner loop: every test that needs no browser, no process of its own and no long
+# in-process run (markers in pyproject.toml, put on by tests/conftest.py), on every core;
+# no lint, type-check or contract lint. It prints its wall time (target: under a minute).
+FAST_MARKERS := not browser and not process and not slow
+
+test-fast: $(STAMP)
+	@start=$$(date +%s%N); \
+	VETTED_TEST_FAST=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "$(FAST_MARKERS)" \
+		$(PYTEST_ARGS); status=$$?; \
+	echo "make test-fast: $$(( ($$(date +%s%N) - start) / 1000000 )) ms wall time"; \
+	exit $$status
 
 # The contract fuzz test with ten times the examples `make test` uses (a minute or two).
 fuzz: $(STAMP)
@@ -113,4 +138,4 @@ bench-tools:
 	fi
 
 clean:
-	rm -rf $(VENV) contract/node_modules $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(VENV) contract/node_modules site $(DB) $(DB)-wal $(DB)-shm

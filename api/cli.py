@@ -249,17 +249,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    """Create an API token; the secret is printed once and never stored."""
+    """Create an API token (for a new person, or with --person another token of an
+    existing one); the secret is printed once and never stored."""
+    from api.core.errors import InvalidParameter
     from api.store.accounts import create_token
     from api.store.schema import open_database, transaction
 
+    if args.person is None and args.role is None:
+        raise InvalidParameter("--role", "required for a new person (or name one with --person)")
     db = open_database(args.db)
     with transaction(db):
         info, secret = create_token(
-            db, name=args.name, role=args.role, locales=(args.locales or "").split(",")
+            db,
+            name=args.name,
+            role=args.role,
+            locales=(args.locales or "").split(","),
+            person=args.person,
         )
     scope = f" for {', '.join(info.locales)}" if info.locales else ""
-    _say(f"created {info.role} token {info.name!r}{scope}; it is shown only this once:")
+    whose = "new person" if info.person == info.name else f"person {info.person!r}"
+    _say(f"created {info.role} token {info.name!r}{scope} of {whose}; it is shown only this once:")
     print(secret)
     return 0
 
@@ -271,7 +280,10 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
     for info in list_tokens(open_database(args.db)):
         state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
-        print(f"{info.name}\t{info.role}\t{','.join(info.locales) or '-'}\t{state}")
+        print(
+            f"{info.name}\t{info.role}\t{','.join(info.locales) or '-'}\t{state}\t"
+            f"person {info.person}, created by {info.created_by}"
+        )
     return 0
 
 
@@ -314,7 +326,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database's content with a checked backup (safe while serving)."""
     from api.store.backup import restore_database
 
-    report = restore_database(args.path, args.db, progress=_Percent())
+    report = restore_database(args.path, args.db, progress=_Percent(), check_only=args.check)
+    for change in report.changes:
+        _say(f"{'would change' if args.check else 'changed'}: {change}")
+    if args.check:
+        _say(
+            f"{args.path} is a verified backup ({report.backup.articles} article(s), schema "
+            f"version {report.backup.schema_version}); {args.db} was not changed"
+        )
+        return 0
     _say(
         f"restored {args.db} from {args.path}: {report.backup.articles} article(s), "
         f"schema version {report.backup.schema_version}"
@@ -363,9 +383,16 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help=cmd_token_create.__doc__)
-    create.add_argument("--name", required=True)
+    create.add_argument("--name", required=True, help="the token's name")
     create.add_argument(
-        "--role", required=True, choices=["admin", "editor", "reviewer", "translator"]
+        "--person",
+        help="an existing person this token is for (it carries their role and scope); "
+        "without it, a new person named --name",
+    )
+    create.add_argument(
+        "--role",
+        choices=["admin", "editor", "reviewer", "translator"],
+        help="the new person's role (required without --person)",
     )
     create.add_argument("--locales", help="comma-separated locale scope, e.g. es,fr")
     _db(create)
@@ -386,6 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     restoring = sub.add_parser("restore", help=cmd_restore.__doc__)
     restoring.add_argument("path", type=Path, help="a file written by `vetted backup`")
+    restoring.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the backup and list what a restore would change, changing nothing",
+    )
     _db(restoring)
     restoring.set_defaults(run=cmd_restore)
 

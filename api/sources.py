@@ -1,18 +1,30 @@
 """The content of record on disk: `content/**.yaml` and `locales/<locale>/LC_MESSAGES/*.po`.
 
 Reads every file into validated core values, collecting every error with its file:line.
+The tree holds regular files only: a symbolic link (to /dev/zero, /etc/passwd or another
+file of the tree alike), a FIFO, a device or a socket is refused by name before it is
+opened, and no file is read past its size limit (limit + 1 bytes at most, so the parser
+names the limit). Git keeps symbolic links, so a contributed change can carry them.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
 
-from api.core.catalog import CatalogHeader, ParsedCatalog, parse_catalog, template_header
+from api.core.catalog import (
+    CatalogHeader,
+    ParsedCatalog,
+    catalog_byte_limit,
+    parse_catalog,
+    template_header,
+)
 from api.core.content import (
+    MAX_YAML_BYTES,
     check_references,
     line_of,
     parse_article,
@@ -56,6 +68,45 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     an empty database publishes each of them in order before the current file."""
 
 
+def read_tree_file(path: Path, base: Path, limit: int, file: str) -> bytes:
+    """The bytes of `path`, a regular file below the folder `base`, at most `limit` + 1 of
+    them; ValidationFailed naming `file` for anything else. FileNotFoundError when there
+    is no such file.
+
+    lstat, not stat: a symbolic link is refused, wherever it points, and so is a path
+    through a linked folder (its real path is not the path below `base`). The file is
+    opened without following a link and without blocking (a FIFO swapped in after the
+    check would otherwise wait for a writer), and checked again once open.
+    """
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        raise ValidationFailed(
+            "a symbolic link: the tree holds regular files only (copy the file in)", file=file
+        )
+    if not stat.S_ISREG(status.st_mode):
+        raise ValidationFailed(
+            "not a regular file (a folder, FIFO, device or socket): the tree holds regular "
+            "files only",
+            file=file,
+        )
+    if os.path.realpath(path) != os.path.join(os.path.realpath(base), os.path.relpath(path, base)):
+        raise ValidationFailed(
+            "reached through a symbolic link to a folder: the tree holds regular files only",
+            file=file,
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        raise ValidationFailed(f"cannot be read: {exc.strerror}", file=file) from exc
+    with open(descriptor, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+            raise ValidationFailed(
+                "not a regular file: the tree holds regular files only", file=file
+            )
+        return opened.read(limit + 1)
+
+
 def catalog_path(locales_dir: Path, locale: str) -> Path:
     """Where the catalog of `locale` lives (gettext layout, Babel's `_` spelling)."""
     return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
@@ -86,44 +137,34 @@ class ContentReader:
         self.errors: list[ValidationFailed] = []
         self._seen = seen
         self._base = root or content_dir.parent
-        errors = self.errors
-        shown = self._shown
-        articles: list[Article] = []
-        article_files: dict[str, str] = {}
-        for path in sorted((content_dir / "articles").glob("*.yaml")):
-            try:
-                articles.append(parse_article(path.read_bytes(), shown(path)))
-                article_files.setdefault(articles[-1].slug, shown(path))
-            except ValidationFailed as exc:
-                errors.append(exc)
-        treatments = TreatmentCatalog(treatments=())
-        treatments_path = content_dir / "treatments.yaml"
-        try:
-            treatments = parse_treatments(treatments_path.read_bytes(), shown(treatments_path))
-        except ValidationFailed as exc:
-            errors.append(exc)
-        except FileNotFoundError:
-            errors.append(ValidationFailed("missing treatments file", file=shown(treatments_path)))
+        self._locales_dir = locales_dir
+        articles, article_files = self._read_articles(content_dir)
+        treatments = self._read_treatments(content_dir)
         slugs = [a.slug for a in articles]
         if len(set(slugs)) != len(slugs):
-            errors.append(
+            self.errors.append(
                 ValidationFailed("two article files share a slug", file="content/articles")
             )
-        if not errors:
+        treatments_path = content_dir / "treatments.yaml"
+        if not self.errors:
             try:
                 check_references(articles, treatments)
             except ValidationFailed as exc:
                 if exc.path.startswith("$.treatments") and not exc.file:
                     # A record's citation: named by the line of the treatments file.
-                    lines = yaml_lines(treatments_path.read_bytes())
+                    data = read_tree_file(
+                        treatments_path, content_dir, MAX_YAML_BYTES, self._shown(treatments_path)
+                    )
                     exc = ValidationFailed(
                         exc.detail,
-                        file=shown(treatments_path),
-                        line=line_of(exc.path, lines),
+                        file=self._shown(treatments_path),
+                        line=line_of(exc.path, yaml_lines(data)),
                         path=exc.path,
                     )
-                errors.append(exc)
-        histories = self._read_histories(content_dir, articles, treatments) if not errors else []
+                self.errors.append(exc)
+        histories = (
+            self._read_histories(content_dir, articles, treatments) if not self.errors else []
+        )
         self._contexts = known_contexts(articles, treatments).union(
             *(
                 known_contexts(list(h.articles), records)
@@ -131,8 +172,97 @@ class ContentReader:
                 for records in h.treatments
             )
         )
-        # Catalog files are only located here; each is parsed when `read_catalogs` reaches
-        # it, and errors are listed in the order of the files, as they are found.
+        notes = self._find_catalogs(locales_dir)
+        self.content = ContentSet(
+            articles=tuple(articles),
+            treatments=treatments,
+            catalogs=(),
+            template_header=self._read_template(locales_dir),
+            article_files=article_files,
+            notes=tuple(notes),
+            history=tuple(histories),
+        )
+
+    def _read_histories(
+        self, content_dir: Path, articles: list[Article], treatments: TreatmentCatalog
+    ) -> list[ArticleHistory]:
+        """Every `content/history/<slug>/log.yaml` with the versions it lists: each earlier
+        one from `<n>/article.yaml` and `<n>/treatments.yaml`, the last the current files.
+        Errors are added to `self.errors`."""
+        current = {a.slug: a for a in articles}
+        out: list[ArticleHistory] = []
+        for path in sorted((content_dir / "history").glob("*/log.yaml")):
+            file = self._shown(path)
+            try:
+                log = parse_history_log(
+                    read_tree_file(path, content_dir, MAX_YAML_BYTES, file), file
+                )
+                if log.history != path.parent.name or log.history not in current:
+                    raise ValidationFailed(
+                        f"the history of {log.history!r} must be in content/history/"
+                        f"{log.history}/ beside content/articles/{log.history}.yaml",
+                        file=file,
+                        path="$.history",
+                    )
+                kept: list[Article] = []
+                records: list[TreatmentCatalog] = []
+                for entry in log.versions[:-1]:
+                    folder = path.parent / str(entry.number)
+                    article_path = folder / "article.yaml"
+                    records_path = folder / "treatments.yaml"
+                    for needed in (article_path, records_path):
+                        if not needed.exists():
+                            raise ValidationFailed(
+                                f"version {entry.number} is missing: no {self._shown(needed)}",
+                                file=file,
+                            )
+                    for needed, parse in ((article_path, "article"), (records_path, "records")):
+                        shown_file = self._shown(needed)
+                        data = read_tree_file(needed, content_dir, MAX_YAML_BYTES, shown_file)
+                        if parse == "article":
+                            kept.append(parse_article(data, shown_file))
+                        else:
+                            records.append(parse_treatments(data, shown_file))
+                    check_references([kept[-1]], records[-1])
+                history = ArticleHistory(
+                    log=log,
+                    articles=(*kept, current[log.history]),
+                    treatments=(*records, treatments),
+                )
+                check_history(history, file)
+                out.append(history)
+            except ValidationFailed as exc:
+                self.errors.append(exc)
+        return out
+
+    def _read_articles(self, content_dir: Path) -> tuple[list[Article], dict[str, str]]:
+        shown = self._shown
+        articles: list[Article] = []
+        article_files: dict[str, str] = {}
+        for path in sorted((content_dir / "articles").glob("*.yaml")):
+            try:
+                data = read_tree_file(path, content_dir, MAX_YAML_BYTES, shown(path))
+                articles.append(parse_article(data, shown(path)))
+                article_files.setdefault(articles[-1].slug, shown(path))
+            except ValidationFailed as exc:
+                self.errors.append(exc)
+        return articles, article_files
+
+    def _read_treatments(self, content_dir: Path) -> TreatmentCatalog:
+        path = content_dir / "treatments.yaml"
+        try:
+            data = read_tree_file(path, content_dir, MAX_YAML_BYTES, self._shown(path))
+            return parse_treatments(data, self._shown(path))
+        except ValidationFailed as exc:
+            self.errors.append(exc)
+        except FileNotFoundError:
+            self.errors.append(ValidationFailed("missing treatments file", file=self._shown(path)))
+        return TreatmentCatalog(treatments=())
+
+    def _find_catalogs(self, locales_dir: Path) -> list[str]:
+        """Locate the catalog files (each is parsed when `read_catalogs` reaches it; errors
+        are listed in the order of the files, as they are found); the notes to tell."""
+        shown = self._shown
         self._catalogs: list[tuple[Path, str] | ValidationFailed] = []
         files_of: dict[str, str] = {}
         notes: list[str] = []
@@ -158,70 +288,23 @@ class ContentReader:
                 )
             except ValidationFailed as exc:
                 self._catalogs.append(exc)
-        header: CatalogHeader | None = None
+        return notes
+
+    def _read_template(self, locales_dir: Path) -> CatalogHeader | None:
         self._template_error: ValidationFailed | None = None
         template_path = locales_dir / TEMPLATE_FILE
-        if template_path.exists():
-            try:
-                header = template_header(template_path.read_bytes(), shown(template_path))
-            except ValidationFailed as exc:
-                self._template_error = exc
-        self.content = ContentSet(
-            articles=tuple(articles),
-            treatments=treatments,
-            catalogs=(),
-            template_header=header,
-            article_files=article_files,
-            notes=tuple(notes),
-            history=tuple(histories),
-        )
-
-    def _read_histories(
-        self, content_dir: Path, articles: list[Article], treatments: TreatmentCatalog
-    ) -> list[ArticleHistory]:
-        """Every `content/history/<slug>/log.yaml` with the versions it lists: each earlier
-        one from `<n>/article.yaml` and `<n>/treatments.yaml`, the last the current files.
-        Errors are added to `self.errors`."""
-        current = {a.slug: a for a in articles}
-        out: list[ArticleHistory] = []
-        for path in sorted((content_dir / "history").glob("*/log.yaml")):
-            file = self._shown(path)
-            try:
-                log = parse_history_log(path.read_bytes(), file)
-                if log.history != path.parent.name or log.history not in current:
-                    raise ValidationFailed(
-                        f"the history of {log.history!r} must be in content/history/"
-                        f"{log.history}/ beside content/articles/{log.history}.yaml",
-                        file=file,
-                        path="$.history",
-                    )
-                kept: list[Article] = []
-                records: list[TreatmentCatalog] = []
-                for entry in log.versions[:-1]:
-                    folder = path.parent / str(entry.number)
-                    article_path = folder / "article.yaml"
-                    records_path = folder / "treatments.yaml"
-                    for needed in (article_path, records_path):
-                        if not needed.exists():
-                            raise ValidationFailed(
-                                f"version {entry.number} is missing: no {self._shown(needed)}",
-                                file=file,
-                            )
-                    kept.append(parse_article(article_path.read_bytes(), self._shown(article_path)))
-                    records.append(
-                        parse_treatments(records_path.read_bytes(), self._shown(records_path))
-                    )
-                    check_references([kept[-1]], records[-1])
-                history = ArticleHistory(
-                    log=log,
-                    articles=(*kept, current[log.history]),
-                    treatments=(*records, treatments),
-                )
-                check_history(history, file)
-                out.append(history)
-            except ValidationFailed as exc:
-                self.errors.append(exc)
-        return out
+        if not (template_path.exists() or template_path.is_symlink()):
+            return None
+        try:
+            limit = catalog_byte_limit(self._contexts)
+            shown = self._shown(template_path)
+            data = read_tree_file(template_path, locales_dir, limit, shown)
+            if len(data) > limit:
+                raise ValidationFailed(f"template is larger than {limit} bytes", file=shown)
+            return template_header(data, shown)
+        except ValidationFailed as exc:
+            self._template_error = exc
+            return None
 
     def _shown(self, path: Path) -> str:
         return str(path.relative_to(self._base)) if path.is_relative_to(self._base) else path.name
@@ -249,7 +332,14 @@ class ContentReader:
             path, locale = found
             file = self._shown(path)
             try:
-                parsed = parse_catalog(path.read_bytes(), file, locale, self._contexts)
+                limit = catalog_byte_limit(self._contexts)
+                # The bytes inline: parse_catalog frees them once decoded.
+                parsed = parse_catalog(
+                    read_tree_file(path, self._locales_dir, limit, file),
+                    file,
+                    locale,
+                    self._contexts,
+                )
             except ValidationFailed as exc:
                 errors.append(exc)
                 continue

@@ -6,7 +6,9 @@ All servers run at once and the rows are measured in rounds, round-robin, each r
 its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
 BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000) and
 BENCH_IMPORT_TIMEOUT (seconds, default 420).
-Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key)."""
+Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key), and keeps
+the run in `bench/history/<date>.json` (without the soak, a run of its own), from which the
+documentation's performance page shows every run."""
 
 from __future__ import annotations
 
@@ -57,9 +59,10 @@ from bench.servers import (
 )
 from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
-__all__ = ["RESULTS", "main"]
+__all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
 
 RESULTS = ROOT / "bench" / "results.json"
+HISTORY = ROOT / "bench" / "history"
 MAX_AGE_S = 60  # what the origin sends for latest content
 
 
@@ -368,9 +371,26 @@ def main() -> int:
             "run_seconds": round(time.monotonic() - started),
         }
     )
-    RESULTS.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)} in {results['run_seconds']} s")
+    kept = write_results(results)
+    print(f"wrote {RESULTS.relative_to(ROOT)} and {kept.relative_to(ROOT)}")
     return 0
+
+
+def write_results(results: dict[str, Any], latest: Path = RESULTS, history: Path = HISTORY) -> Path:
+    """Write the run as the latest results (with the soak kept there) and keep it in the
+    history, one file per run, without the soak (a run of its own); the history file."""
+    latest.write_bytes(msgspec.json.format(msgspec.json.encode(results)) + b"\n")
+    kept = history_path(results["date"], history)
+    run = {key: value for key, value in results.items() if key != "soak"}
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(msgspec.json.format(msgspec.json.encode(run)) + b"\n")
+    return kept
+
+
+def history_path(date: str, history: Path = HISTORY) -> Path:
+    """Where the run of `date` ("2026-11-27 21:32 UTC") is kept: one file per run."""
+    moment = datetime.datetime.strptime(date, "%Y-%m-%d %H:%M UTC")
+    return history / f"{moment:%Y-%m-%dT%H%MZ}.json"
 
 
 def _interpreter() -> str:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import atexit
 import io
+import os
+import re
 import shutil
+import sys
 import tempfile
+import types
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -80,20 +86,137 @@ ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
 """Version 1 of the article, as the machinery tests' tree holds it."""
 
 
+# The fast loop (`make test-fast`) leaves out three kinds of test: `browser` (Playwright
+# and Chromium), `process` (real server, CLI, nginx or second-Python processes) and `slow`
+# (fuzzing, property tests, big imports). A test is marked by what it uses, so tests added
+# later are marked too: the browser fixtures make it `browser`; a test whose code, or the
+# code of a fixture or a tests helper it calls, names one of `_PROCESS_NAMES` is `process`;
+# Hypothesis makes it `slow`. A module can add `pytestmark = pytest.mark.slow`.
+FAST_ENV = "VETTED_TEST_FAST"
+KINDS = ("browser", "process", "slow")
+_BROWSER_FIXTURES = frozenset({"browser", "visit"})
+_PROCESS_NAMES = frozenset(
+    {"subprocess", "Popen", "create_subprocess_exec", "served", "serving", "free_port"}
+)
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _starts_processes(function: Any, seen: dict[types.CodeType, bool]) -> bool:
+    """Whether `function`, or a function of the tests it names, names a process starter."""
+    function = getattr(function, "__wrapped__", function)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    if code in seen:
+        return seen[code]
+    seen[code] = False  # while looking (a recursion ends here)
+    names = _code_names(code)
+    found = bool(names & _PROCESS_NAMES) or any(
+        _starts_processes(target, seen)
+        for name in names
+        if isinstance(target := function.__globals__.get(name), types.FunctionType)
+        and target.__module__.startswith("tests")
+    )
+    seen[code] = found
+    return found
+
+
+def _kinds(item: pytest.Item, seen: dict[types.CodeType, bool]) -> set[str]:
+    kinds: set[str] = set()
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & _BROWSER_FIXTURES:
+        kinds.add("browser")
+    function = getattr(item, "function", None)
+    if getattr(function, "is_hypothesis_test", False):
+        kinds.add("slow")
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    functions = [function, *(d.func for defs in definitions for d in defs)]
+    if any(_starts_processes(f, seen) for f in functions if f is not None):
+        kinds.add("process")
+    return kinds
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test has its own node id, the one its name says.
+    """Every test has its own node id, the one its name says, and the marks of what it uses.
 
     Schemathesis names each operation's test `test_x[GET /path]` (tests/web/test_fuzz.py),
     but under pytest 9.2 every one of them gets the node id of the bare function. pytest-xdist
     schedules and reports by node id, so 34 operations became one test, run once: the rest
     were dropped without a word. Here such an item gets the id its name says, and a
     collection with any id twice is refused rather than run in part."""
+    seen: dict[types.CodeType, bool] = {}
     for item in items:
         if item.parent is not None and item.nodeid.rpartition("::")[2] != item.name:
             item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+        for kind in sorted(_kinds(item, seen)):
+            item.add_marker(kind)
     twice = sorted(nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1)
     if twice:
         raise pytest.UsageError(f"tests collected under the same node id: {twice}")
+
+
+_MODULE_MARK = re.compile(r"^pytestmark = \[?\s*pytest\.mark\.(browser|process|slow)\b", re.M)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A module marked as a whole with a kind the mark expression leaves out (`make
+    test-fast`) is not even imported: collecting the fuzz tests alone costs seconds."""
+    expression = config.getoption("markexpr", "") or ""
+    if collection_path.suffix != ".py" or "not " not in expression:
+        return None
+    found = _MODULE_MARK.search(collection_path.read_text(encoding="utf-8"))
+    if found and f"not {found.group(1)}" in expression:
+        return True
+    return None
+
+
+# A test that starts a process without being marked for it is caught when it does: the
+# audit hook sees every subprocess. In the fast loop that fails the test (it would make
+# the loop slow); in `make test` it is a warning naming the mark to add.
+_running: list[pytest.Item] = []
+_unmarked_starts: dict[str, str] = {}
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event in ("subprocess.Popen", "os.posix_spawn", "os.system") and _running:
+        item = _running[-1]
+        if not any(item.get_closest_marker(kind) for kind in KINDS):
+            _unmarked_starts.setdefault(item.nodeid, f"{event} {str(args[:2])[:120]}")
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    started = _unmarked_starts.pop(item.nodeid, None)
+    if started is not None:
+        message = (
+            f"{item.nodeid} started a process ({started}) but is not marked: "
+            "add `@pytest.mark.process` (or `pytestmark` in its module)"
+        )
+        if os.environ.get(FAST_ENV) == "1":
+            pytest.fail(message)
+        warnings.warn(message, pytest.PytestWarning, stacklevel=1)
+    return result
 
 
 def publish_files(db: sqlite_utils.Database, root: Path) -> ImportReport:

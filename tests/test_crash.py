@@ -42,6 +42,9 @@ from tests.conftest import ROOT, VERSION_1_TREE
 from tests.editing import head_etag
 from tests.invariants import assert_consistent, integrity
 
+# Out of the fast loop (`make test-fast`): real processes killed with SIGKILL.
+pytestmark = pytest.mark.process
+
 CORPUS = 4
 LOCALES = ("en", "es", "fr", "ar")
 SECTIONS = ("what-is-stem-cell-therapy", "process/treatment-procedure", "alternatives/minoxidil")

@@ -28,6 +28,9 @@ from tests.conftest import LOCALES, ROOT, SLUG
 from tests.test_server import served
 from tests.web.test_workflow import revised_catalog
 
+# Out of the fast loop (`make test-fast`): a generated client against a real server.
+pytestmark = pytest.mark.process
+
 PACKAGE = "partner_vetted_client"
 DROPPED = "callout"  # the block type the client was generated without
 

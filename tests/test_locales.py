@@ -20,8 +20,8 @@ from api.sources import catalog_path
 from tests.conftest import LOCALES, SLUG
 
 # Spanish translates every message of the catalog: the article's (`/v1/locales` completeness
-# 1.0, see the README table) and the treatment records' evidence quotes, form qualifiers and
-# conditions, cautions, requirements and statements.
+# 1.0, see the table in docs/translators/index.md) and the treatment records' evidence
+# quotes, form qualifiers and conditions, cautions, requirements and statements.
 SHIPPED = {"es": 1.0, "fr": 0.45, "ar": 0.3}
 
 
@@ -77,11 +77,14 @@ def test_served_text_is_what_gettext_reads_from_the_compiled_mo(
     assert body["title"]["text"] == title
 
 
-def _readme_completeness() -> dict[str, tuple[str, str]]:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("### Completeness: three figures") :]
-    rows = re.findall(r"^\| (\w+)[^|]* \| (\d+ of \d+) \| (\d+ of \d+) \(", section, re.M)
-    return {locale: (catalog, article) for locale, catalog, article in rows}
+def _readme_completeness() -> dict[str, tuple[str, str, str]]:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "docs" / "translators" / "index.md").read_text()
+    section = readme[readme.index("## Completeness: three figures") :]
+    rows = re.findall(
+        r"^\| (\w+)[^|]* \| (\d+ of \d+) \| (\d+ of \d+) \([^|]*\| (\d+ of \d+) \(", section, re.M
+    )
+    return {locale: (catalog, article, safety) for locale, catalog, article, safety in rows}
 
 
 def test_the_readme_completeness_table_is_what_pybabel_and_the_api_count(
@@ -96,5 +99,10 @@ def test_the_readme_completeness_table_is_what_pybabel_and_the_api_count(
         article = client.get(f"/v1/articles/{SLUG}", params={"locale": locale}).json()
         done, total = article["completeness"]["translated"], article["completeness"]["total"]
         assert listed[locale]["completeness"][SLUG] == round(done / total, 4)
-        counted[locale] = (f"{translated} of {len(catalog)}", f"{done} of {total}")
+        safety = article["safety_coverage"]
+        counted[locale] = (
+            f"{translated} of {len(catalog)}",
+            f"{done} of {total}",
+            f"{safety['translated']} of {safety['total']}",
+        )
     assert _readme_completeness() == counted

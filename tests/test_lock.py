@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+import warnings
 from importlib import metadata
 
 import msgspec
@@ -12,7 +14,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import ROOT
+from tests.conftest import FAST_ENV, ROOT
 
 _PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^ ;\\]+)(?: ; ([^\\]+?))? \\$")
 _VIA_ONE = re.compile(r"^    # via ([^\s(]+)(?: \(.*\))?$")
@@ -73,9 +75,9 @@ def lock() -> dict[str, Pin]:
 
 def test_the_lock_reader_understands_the_lock(lock: dict[str, Pin]) -> None:
     assert len(lock) > 20
-    assert lock["babel"].via == {PROJECT}
+    assert PROJECT in lock["babel"].via
     assert "litestar" in lock["anyio"].via
-    assert lock["colorama"].marker == "sys_platform == 'win32'"
+    assert lock["librt"].marker == "platform_python_implementation != 'PyPy'"
 
 
 def test_every_pin_carries_hashes(lock: dict[str, Pin]) -> None:
@@ -105,7 +107,32 @@ def test_nothing_is_locked_that_nothing_requires(lock: dict[str, Pin]) -> None:
     assert problems == [], "run `make lock`"
 
 
+def lock_differences(
+    installed: dict[str, str], expected: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """What is wrong with the environment: (pins missing or at another version, packages
+    installed that the lock does not have)."""
+    wrong = [
+        f"{name}=={version} is locked but "
+        + (f"{installed[name]} is installed" if name in installed else "it is not installed")
+        for name, version in sorted(expected.items())
+        if installed.get(name) != version
+    ]
+    extra = [f"{name}=={installed[name]}" for name in sorted(set(installed) - set(expected))]
+    return wrong, extra
+
+
+def test_lock_differences_name_wrong_missing_and_extra_packages() -> None:
+    wrong, extra = lock_differences(
+        {"a": "1", "b": "2", "ipdb": "0.13"}, {"a": "1", "b": "3", "c": "4"}
+    )
+    assert wrong == ["b==3 is locked but 2 is installed", "c==4 is locked but it is not installed"]
+    assert extra == ["ipdb==0.13"]
+
+
 def test_the_environment_is_exactly_the_lock(lock: dict[str, Pin]) -> None:
+    """Every pin installed at its version, always. A package the lock does not have fails
+    in CI and `make test`; in the fast loop (a developer's debugger in .venv) it warns."""
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
     installed.pop(PROJECT, None)
     expected = {
@@ -113,4 +140,10 @@ def test_the_environment_is_exactly_the_lock(lock: dict[str, Pin]) -> None:
         for name, pin in lock.items()
         if pin.marker is None or Marker(pin.marker).evaluate()
     }
-    assert installed == expected
+    wrong, extra = lock_differences(installed, expected)
+    assert wrong == [], "run `make install`"
+    lenient = os.environ.get(FAST_ENV) == "1" and os.environ.get("CI") != "true"
+    if extra and lenient:
+        warnings.warn(f"installed but not locked: {', '.join(extra)}", stacklevel=1)
+        return
+    assert extra == [], "installed but not locked (run `make install` in a clean .venv)"

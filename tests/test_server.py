@@ -15,11 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.store.accounts import create_token
 from api.store.schema import open_database
 from bench.servers import free_port
 from tests.conftest import ROOT, SLUG
+
+# Out of the fast loop (`make test-fast`): the real server process.
+pytestmark = pytest.mark.process
 
 
 @contextmanager

@@ -36,16 +36,42 @@ Action = Literal[
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """An authenticated caller: the token's name, role and locale scope."""
+    """An authenticated caller: the person (whose name every record carries), their role
+    and locale scope, and the token they used."""
 
     name: str
+    """The person."""
     role: Role
     locales: tuple[str, ...] = ()
+    token: str = ""
+    """The token's name ("" outside a token: the operator, the importer)."""
+    token_created_by: str = ""
+    """Who created the token (and so has seen its secret)."""
+    tied: frozenset[str] = frozenset()
+    """The people whose work this caller may not review besides their own: the token's
+    creator and whoever could act as them, and every account and token any of those
+    created (see `api.store.accounts`). Empty for those who do not review."""
 
 
-def stored_principal(name: str, role: Role, locales: str) -> Principal:
-    """The Principal of a token as it is stored: its locale scope comma-separated."""
-    return Principal(name=name, role=role, locales=tuple(filter(None, locales.split(","))))
+def stored_principal(
+    name: str,
+    role: Role,
+    locales: str,
+    *,
+    token: str = "",
+    token_created_by: str = "",
+    tied: frozenset[str] = frozenset(),
+) -> Principal:
+    """The Principal of a person as they are stored (their locale scope comma-separated),
+    signed in with `token`."""
+    return Principal(
+        name=name,
+        role=role,
+        locales=tuple(filter(None, locales.split(","))),
+        token=token,
+        token_created_by=token_created_by,
+        tied=tied,
+    )
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {

@@ -34,6 +34,7 @@ __all__ = [
     "CatalogEntry",
     "CatalogHeader",
     "ParsedCatalog",
+    "catalog_byte_limit",
     "declares_utf8",
     "parse_catalog",
     "template_header",
@@ -142,8 +143,8 @@ def _header_of(catalog: Catalog, text: str, file: str) -> CatalogHeader:
             file=file,
             line=text.count("\n", 0, text.find("Content-Type")) + 1,
         )
-    # Header comments name people as `Name <email>`: that is not markup to refuse here.
-    problem = text_problem(header_text, markup=False, newlines=True)
+    # Header comments name people as `Name <email>`: the one tag-like text allowed here.
+    problem = text_problem(header_text, emails=True, newlines=True)
     if problem is not None:
         raise ValidationFailed(
             f"{problem.reason} in the header",
@@ -178,6 +179,11 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
+def catalog_byte_limit(known_contexts: Collection[str]) -> int:
+    """The most bytes a catalog of content with these message contexts may have."""
+    return max(MAX_CATALOG_BYTES, _BYTES_PER_MESSAGE * len(known_contexts))
+
+
 def parse_catalog(
     data: bytes, file: str, locale: str, known_contexts: Collection[str]
 ) -> ParsedCatalog:
@@ -187,7 +193,7 @@ def parse_catalog(
     Entries whose msgid differs from the current source are kept (they are stale and
     never served); entries with an unknown msgctxt are errors.
     """
-    max_bytes = max(MAX_CATALOG_BYTES, _BYTES_PER_MESSAGE * len(known_contexts))
+    max_bytes = catalog_byte_limit(known_contexts)
     max_entries = MAX_CATALOG_ENTRIES + len(known_contexts)
     if len(data) > max_bytes:
         raise ValidationFailed(f"catalog is larger than {max_bytes} bytes", file=file)
@@ -197,7 +203,7 @@ def parse_catalog(
         line = data.count(b"\n", 0, exc.start) + 1
         raise ValidationFailed("catalog is not valid UTF-8", file=file, line=line) from exc
     # The text is all that is read from here on: a caller that passes the bytes inline
-    # (`parse_catalog(path.read_bytes(), ...)`) frees them now, ~45 MB of a large catalog.
+    # (`parse_catalog(read_tree_file(...), ...)`) frees them now, ~45 MB of a large catalog.
     del data
     _check_syntax(text, file)
     header: CatalogHeader | None = None
@@ -286,7 +292,7 @@ def _entry(
         raise ValidationFailed(f"{problem.reason} in previous msgid", file=file, line=line)
     comments = message.user_comments
     for comment in comments:
-        problem = text_problem(comment, markup=False)
+        problem = text_problem(comment)
         if problem is not None:
             raise ValidationFailed(f"{problem.reason} in a comment", file=file, line=line)
     try:

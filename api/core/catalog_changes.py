@@ -22,6 +22,7 @@ from api.core.workflow import check_if_match
 __all__ = [
     "PendingEntry",
     "StaleEntry",
+    "as_stored",
     "check_pending_etag",
     "pending_entries",
     "pending_etag",
@@ -68,6 +69,28 @@ class StaleEntry(msgspec.Struct, frozen=True, kw_only=True):
     source: str | None
     """The current source text of that msgctxt (None when the msgctxt has several)."""
     message: str
+
+
+def as_stored(
+    entries: Iterable[CatalogEntry], approved: Iterable[CatalogEntry]
+) -> list[CatalogEntry]:
+    """`entries` with each one that only restates an approved translation of an earlier
+    source text as that approved entry. An export writes such a stale translation under
+    the current msgid, fuzzy (with the old msgid as `#| msgid`, which Babel does not read
+    back); read back, it is the approved entry again, not a change, so the round trip
+    export, import stays "unchanged". Fuzzy translations are never served either way."""
+    stored: dict[Key, CatalogEntry] = {}
+    earlier: dict[tuple[str, str], CatalogEntry] = {}
+    for entry in approved:
+        stored[(entry.context, entry.source)] = entry
+        earlier.setdefault((entry.context, entry.text), entry)
+    out: list[CatalogEntry] = []
+    for entry in entries:
+        restated = None
+        if entry.fuzzy and (entry.context, entry.source) not in stored:
+            restated = earlier.get((entry.context, entry.text))
+        out.append(restated or entry)
+    return out
 
 
 def text_hash(text: str) -> str:

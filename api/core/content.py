@@ -633,7 +633,9 @@ def _read_plain(text: str) -> tuple[Any, dict[str, int]] | None:
         loader.dispose()
 
 
-def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:
+# One loop over libyaml's events with the state in locals: a method per event kind would
+# cost a call per event on the import's hot path (docs/decisions/yaml-reader.md).
+def _build(events: Iterable[Any]) -> tuple[Any, dict[str, int]] | None:  # noqa: C901
     lines: dict[str, int] = {}
     root: Any = _NOTHING
     documents = 0

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from api.core.model import (
@@ -22,6 +23,7 @@ from api.core.model import (
 )
 
 __all__ = [
+    "GATED_FIELDS",
     "SAFETY_COMMENT",
     "Message",
     "article_messages",
@@ -95,15 +97,35 @@ def treatment_fields(treatment: Treatment) -> list[tuple[str, str]]:
     return fields
 
 
+GATED_FIELDS = (
+    "regulatory/*",
+    "cautions/*",
+    "cautions/*/reason",
+    "forms/*/condition",
+    "forms/*/qualifier",
+    "suitable_for",
+    "audience/*/evidence",
+    "requirements/*",
+)
+"""The fields of a treatment record (after `treatment/<id>/`) that state a regulatory status
+or a caution, or restrict or condition a claim: who it is for, in which form, on what
+condition, what it requires (SM-1)."""
+
+_GATED = re.compile(
+    "^(?:" + "|".join(re.escape(f).replace(r"\*", "[^/]+") for f in GATED_FIELDS) + ")$"
+)
+
+
 def treatment_safety_fields(treatment: Treatment) -> list[tuple[str, str]]:
-    """The fields of a treatment record that state a regulatory status or a caution: a
-    record is served whole from the locale that translates all of them."""
-    base = f"treatment/{treatment.id}"
-    return [
-        (context, text)
-        for context, text in treatment_fields(treatment)
-        if context.startswith((f"{base}/regulatory/", f"{base}/cautions/"))
-    ]
+    """The fields of a treatment record that the safety rule gates: a record is served
+    whole from the locale that translates all of them. These are the `GATED_FIELDS`, and
+    any other field whose English contains one of them (an evidence quote that is also a
+    regulatory statement, or that states a form's condition), so the same words carry the
+    same marking in every context of the record (SM-4)."""
+    base = f"treatment/{treatment.id}/"
+    fields = treatment_fields(treatment)
+    gated = {text for context, text in fields if _GATED.match(context.removeprefix(base))}
+    return [(context, text) for context, text in fields if any(words in text for words in gated)]
 
 
 def article_messages(article: Article) -> list[Message]:

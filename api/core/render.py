@@ -6,7 +6,8 @@ current translation of every field of the block; otherwise in the source languag
 translated in the reader's locale is served whole from the first locale that translates
 them (`fallback_reason: safety-text-untranslated`), so no reader gets a section's benefits
 in their language and its warnings in another; a treatment record likewise with its
-regulatory statements. Rendering happens at import/publish time, never per request.
+regulatory statements, cautions and the conditions on its claims. Rendering happens at
+import/publish time, never per request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from api.core.messages import (
     article_messages,
     block_fields,
     section_context,
+    treatment_messages,
     treatment_safety_fields,
 )
 from api.core.model import (
@@ -128,12 +130,24 @@ def completeness(
 
 
 def safety_coverage(
-    article: Article, locale: str, catalogs: Catalogs, messages: list[Message] | None = None
+    article: Article,
+    locale: str,
+    catalogs: Catalogs,
+    messages: list[Message] | None = None,
+    treatments: TreatmentCatalog | None = None,
 ) -> Completeness:
-    """How many of the article's safety-bearing messages have a current translation in
-    `locale` itself: what decides whether its sections reach readers in their language."""
+    """How many of the messages the safety rule gates have a current translation in
+    `locale` itself: the article's safety-bearing messages and the gated fields of the
+    treatment records the article describes (`treatments`), what decides whether its
+    sections and records reach readers in their language."""
     every = article_messages(article) if messages is None else messages
-    return _coverage([m for m in every if m.safety], locale, catalogs)
+    gated = [m for m in every if m.safety]
+    if treatments is not None:
+        own = TreatmentCatalog(
+            treatments=tuple(t for t in treatments.treatments if t.article == article.slug)
+        )
+        gated.extend(m for m in treatment_messages(own) if m.safety)
+    return _coverage(gated, locale, catalogs)
 
 
 def _coverage(messages: list[Message], locale: str, catalogs: Catalogs) -> Completeness:
@@ -170,7 +184,7 @@ def render_article(
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
         completeness=completeness(article, locale, catalogs, messages),
-        safety_coverage=safety_coverage(article, locale, catalogs, messages),
+        safety_coverage=safety_coverage(article, locale, catalogs, messages, treatments),
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
         references=article.references,
     )
@@ -233,9 +247,10 @@ def render_treatment(
     references: tuple[Reference, ...] = (),
 ) -> TreatmentOut:
     """One treatment record in `locale`, each claim with its evidence and citations: whole
-    from the fallback locale when its regulatory statements or cautions are not all
-    translated in `locale`. `references`: those of the record's article, of which the
-    record carries the ones its claims cite."""
+    from the fallback locale when the fields the safety rule gates (regulatory statements,
+    cautions, conditions, qualifiers, who it suits, requirements) are not all translated in
+    `locale`. `references`: those of the record's article, of which the record carries the
+    ones its claims cite."""
     resolver = _Resolver(locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:

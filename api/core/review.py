@@ -2,9 +2,15 @@
 content. One pure function; every write path (HTTP, CLI, import) asks it.
 
 A reviewer may approve content when they hold the reviewing role, wrote none of it (no
-revision of the draft, not an upload of the catalog), and their scope covers it: a reviewer
-with no locales reviews source text, one scoped to `es` reviews Spanish translations and
-nothing else. Admins review anything in scope, and are not exempt from the rest.
+revision of the draft, not an upload of the catalog), are independent of everyone who did,
+and their scope covers it: a reviewer with no locales reviews source text, one scoped to
+`es` reviews Spanish translations and nothing else. Admins review anything in scope, and
+are not exempt from the rest.
+
+Names are people's, never tokens': a person may hold several tokens. Independence is about
+secrets: whoever created a token has seen it and can act with it, so a token created by an
+author, or by someone who created an author's account or token, cannot review that
+author's work (`Principal.tied`, worked out by the store).
 """
 
 from __future__ import annotations
@@ -58,6 +64,18 @@ def review_refusal(actor: Principal, action: ReviewAction, target: ReviewTarget)
         return f"{article} {actor.role} does not review: only a reviewer may {verb} {target.what}"
     if actor.name in target.authors:
         return f"you wrote part of {target.what}: a second person must review it"
+    if actor.token_created_by in target.authors:
+        return (
+            f"this token ({actor.token}) was created by {actor.token_created_by}, who wrote "
+            f"part of {target.what}: a token its creator has seen cannot review their work; "
+            "a second person must review it with their own token"
+        )
+    if tied := sorted(target.authors & actor.tied):
+        return (
+            f"you are not independent of {', '.join(tied)}, who wrote part of {target.what}: "
+            "one of you created the other's account or token, or this token's creator did; "
+            "a person independent of them must review it"
+        )
     if actor.role == "admin":
         return None
     if target.locale is None and actor.locales:

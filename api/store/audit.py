@@ -9,7 +9,18 @@ from api.core.access import Principal
 from api.store.paging import Filter, exact, newest_first
 from api.store.versions import now
 
-_COLUMNS = ("id", "at", "actor", "role", "action", "target", "before_hash", "after_hash", "detail")
+_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "token",
+    "role",
+    "action",
+    "target",
+    "before_hash",
+    "after_hash",
+    "detail",
+)
 
 __all__ = ["AuditEntry", "AuditPage", "list_audit", "record"]
 
@@ -20,6 +31,10 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     at: str
     actor: str
+    """The person."""
+    token: str | None = None
+    """The token they used (None: the command line, the importer, or before tokens were
+    recorded)."""
     role: str
     action: str
     target: str
@@ -47,9 +62,9 @@ def record(
 ) -> None:
     """Append an entry (inside the write's own transaction)."""
     db.execute(
-        "INSERT INTO audit (at, actor, role, action, target, before_hash, after_hash, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [now(), actor.name, actor.role, action, target, before, after, detail],
+        "INSERT INTO audit (at, actor, token, role, action, target, before_hash, after_hash, "
+        "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [now(), actor.name, actor.token or None, actor.role, action, target, before, after, detail],
     )
 
 

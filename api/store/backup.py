@@ -22,6 +22,7 @@ from api.store.accounts import OPERATOR
 from api.store.audit import record
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
 from api.store.search import create_index_table
+from api.store.verify import differences, proof_failures, secret_changes
 
 __all__ = [
     "STEP_PAGES",
@@ -57,6 +58,11 @@ class RestoreReport(msgspec.Struct, frozen=True, kw_only=True):
     replaced_file: bool
     """True when the database was unreadable and its file was replaced instead of written
     through SQLite: processes that still have the old file open must be restarted."""
+    changes: tuple[str, ...] = ()
+    """What the restore changes in the live database (accounts, versions, audit history),
+    one sentence each; empty when there was no readable database to compare with."""
+    restored: bool = True
+    """False for a check (`check_only`): the backup was verified, nothing was changed."""
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -229,10 +235,17 @@ def backup_database(
 
 
 def _stage(
-    backup: Path, staging: Path, live_page_size: int | None, progress: Progress | None
-) -> BackupInfo:
+    backup: Path,
+    staging: Path,
+    live: Path | None,
+    live_page_size: int | None,
+    progress: Progress | None,
+) -> tuple[BackupInfo, list[str]]:
     """Validate the backup and copy it to `staging`, migrated to this program's schema,
-    with the restore in its audit log, so the switch itself is a single copy."""
+    with the restore in its audit log, so the switch itself is a single copy. Returns what
+    the backup is and what restoring it changes in the readable database at `live`.
+
+    Refused (BackupRejected) when its rows disprove themselves (see `api.store.verify`)."""
     source = _read_only(backup)
     try:
         try:
@@ -253,6 +266,22 @@ def _stage(
         # A copy of a WAL-mode file is in WAL mode too; the scratch file stays one file.
         db.execute("PRAGMA journal_mode=DELETE")
         migrate(db)
+        failures = proof_failures(db.conn)
+        changes: list[str] = []
+        if live is not None:
+            reference = _read_only(live)
+            try:
+                failures += secret_changes(db.conn, reference)
+                changes = differences(db.conn, reference)
+            except sqlite3.DatabaseError as exc:  # a live database of an older schema
+                changes = [f"not compared with {live.name} ({exc})"]
+            finally:
+                reference.close()
+        if failures:
+            raise BackupRejected(
+                f"{backup}: its content does not prove itself, so it was not restored: "
+                + "; ".join(failures)
+            )
         with transaction(db):
             record(
                 db,
@@ -268,7 +297,7 @@ def _stage(
             db.execute("VACUUM")
     finally:
         db.conn.close()
-    return info
+    return info, changes
 
 
 def _live_page_size(db_path: Path) -> int | None:
@@ -287,16 +316,17 @@ def _live_page_size(db_path: Path) -> int | None:
 
 
 def restore_database(
-    backup: Path, db_path: Path, *, progress: Progress | None = None
+    backup: Path, db_path: Path, *, progress: Progress | None = None, check_only: bool = False
 ) -> RestoreReport:
     """Replace the content of the database at `db_path` with the backup at `backup`.
 
     The backup is validated first (SQLite, integrity, a schema no newer than this
-    program's); if it fails, the database is not touched. The restore then writes the
-    whole database in one transaction through SQLite, so it is safe while servers run:
-    their readers see the old content until the commit and the restored content after,
-    and their writers wait for it. Only a database that SQLite cannot read at all has its
-    file (and its -wal and -shm files) replaced instead.
+    program's, and what its rows prove: see `api.store.verify`); if it fails, the database
+    is not touched. `check_only`: validate and compare, and change nothing. The restore
+    then writes the whole database in one transaction through SQLite, so it is safe while
+    servers run: their readers see the old content until the commit and the restored
+    content after, and their writers wait for it. Only a database that SQLite cannot read
+    at all has its file (and its -wal and -shm files) replaced instead.
     """
     if not backup.is_file():
         raise BackupRejected(f"{backup}: no such file")
@@ -305,7 +335,12 @@ def restore_database(
     live_page_size = _live_page_size(db_path)
     readable = live_page_size is not None or not db_path.exists()
     with _scratch(db_path) as staging:
-        info = _stage(backup, staging, live_page_size, progress)
+        compare_with = db_path if live_page_size is not None else None
+        info, changes = _stage(backup, staging, compare_with, live_page_size, progress)
+        if check_only:
+            return RestoreReport(
+                backup=info, replaced_file=False, changes=tuple(changes), restored=False
+            )
         if readable:
             source = sqlite3.connect(staging, isolation_level=None)
             live = sqlite3.connect(db_path, isolation_level=None, timeout=30)
@@ -328,4 +363,4 @@ def restore_database(
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         db.conn.close()
-    return RestoreReport(backup=info, replaced_file=not readable)
+    return RestoreReport(backup=info, replaced_file=not readable, changes=tuple(changes))

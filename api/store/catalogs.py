@@ -26,6 +26,7 @@ from api.core.catalog_changes import (
 from api.core.errors import NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, current_messages
 from api.core.review import ReviewTarget, check_review
+from api.core.text import checked_text
 from api.store.audit import record
 from api.store.paging import exact, newest_first
 from api.store.rendering import render_documents
@@ -394,7 +395,9 @@ def _sign(
 def reject_catalog(
     db: sqlite_utils.Database, actor: Principal, locale: str, if_match: str | None, comment: str
 ) -> CatalogRejection:
-    """Discard the pending upload the reviewer saw; the audit log keeps the comment."""
+    """Discard the pending upload the reviewer saw; the audit log keeps the comment (a
+    person's text: it follows the text policy, or ValidationFailed names `$.comment`)."""
+    comment = checked_text(comment, "$.comment", multiline=True)
     with transaction(db):
         review, rows = _review(db, locale, _current(db))
         check_pending_etag(if_match, review.etag)

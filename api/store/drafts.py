@@ -19,6 +19,7 @@ from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, mer
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.review import ReviewTarget, check_review
+from api.core.text import checked_text
 from api.core.workflow import (
     DraftAction,
     article_etag,
@@ -224,6 +225,12 @@ def _unchanged(
         raise NothingChanged(f"the draft is the same as {what}: nothing changed")
 
 
+# The fields a person writes beside the content, as the API's bodies name them (the text
+# policy of api.core.text applies to them on every path: API, workspace, import).
+MESSAGE = "$.message"
+COMMENT = "$.comment"
+
+
 def create_draft(
     db: sqlite_utils.Database,
     actor: Principal,
@@ -237,6 +244,7 @@ def create_draft(
     """Start a draft of `article` (and, if given, of all the treatment records): a new
     article, or a change to the published version the author read, which If-Match names
     (`"article-<slug>-v<n>-t<m>"`, from the article head; 428 without it)."""
+    message = checked_text(message, MESSAGE)
     with transaction(db):
         head = latest_version(db, article.slug)
         records = treatments_number(db)
@@ -295,6 +303,7 @@ def update_draft(
     later published version: the author declares this content made against that version,
     which is how conflicts with it are resolved.
     """
+    message = checked_text(message, MESSAGE)
     with transaction(db):
         draft = _draft(db, draft_id)
         check_if_match(if_match, draft.etag)
@@ -380,6 +389,7 @@ def reject_draft(
 ) -> Draft:
     """Send a draft back to its author with the reviewer's comment (the review rule says
     who may: the same reviewers who could publish it)."""
+    comment = checked_text(comment, COMMENT, multiline=True)
     with transaction(db):
         check_review(actor, "publish", ReviewTarget.source(draft_authors(db, draft_id)))
         _move(db, actor, draft_id, if_match, "reject", comment)
@@ -394,6 +404,8 @@ def withdraw_draft(
     comment: str | None = None,
 ) -> Draft:
     """Take a draft out of the workflow for good; it stays in history."""
+    if comment is not None:
+        comment = checked_text(comment, COMMENT, multiline=True)
     with transaction(db):
         _move(db, actor, draft_id, if_match, "withdraw", comment)
         return _draft(db, draft_id)

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from api.core.access import Principal
 from api.core.catalog import ParsedCatalog
+from api.core.catalog_changes import as_stored
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
 from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
@@ -232,107 +233,152 @@ def _propose(
     refused; a refusal, an invalid file or a missing author found later raises, and the
     transaction rolls back whatever was staged. Drafts are made last, once nothing can be
     refused any more."""
-    refusals: list[str] = []
-    unchanged: list[str] = []
-    awaiting: list[str] = []
-    articles: list[Article] = []
+    proposal = _Proposal(db, author)
     for article in content.articles:
         file = content.article_files.get(article.slug, f"content/articles/{article.slug}.yaml")
+        proposal.article(article, file)
+    proposal.treatments(content.treatments)
+    catalogs(proposal.catalog)
+    proposal.refuse_or_go_on()
+    drafts = proposal.drafts(content, say)
+    if content.template_header is not None:
+        store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
+    return ImportReport(
+        new_versions={},
+        unchanged=proposal.unchanged,
+        treatments_changed=False,
+        translations={},
+        documents_written=0,
+        drafts=drafts,
+        pending=proposal.pending,
+        awaiting=proposal.awaiting,
+    )
+
+
+class _Proposal:
+    """What an import into a published database proposes, kind by kind (articles, the
+    treatment records, catalogs): what is unchanged, what already awaits review, what is
+    refused, and what goes to review."""
+
+    def __init__(self, db: sqlite_utils.Database, author: Principal | None) -> None:
+        self.db = db
+        self.author = author
+        self.refusals: list[str] = []
+        self.unchanged: list[str] = []
+        self.awaiting: list[str] = []
+        self.articles: list[Article] = []
+        self.records: TreatmentCatalog | None = None
+        self.pending: list[str] = []
+        self.staged: list[str] = []
+        self.unstaged: list[NothingChanged] = []
+
+    def article(self, article: Article, file: str) -> None:
+        db = self.db
         digest = content_hash(article)
         key = f"article/{article.slug}"
         head = latest_version(db, article.slug)
         if head is not None and head.content_hash == digest:
             mark_synced(db, key, digest, digest)
-            unchanged.append(article.slug)
-            continue
+            self.unchanged.append(article.slug)
+            return
         if head is not None:
             behind = behind_published(article, _history(db, article.slug))
             if behind is not None:
-                refusals.append(behind.explain(file))
-                continue
+                self.refusals.append(behind.explain(file))
+                return
             if _sync_conflict(db, key, digest, head.content_hash):
-                refusals.append(_both_changed(key))
-                continue
+                self.refusals.append(_both_changed(key))
+                return
         if (existing := _open_draft(db, article.slug, digest)) is not None:
-            awaiting.append(f"{file}: already draft {existing[0]} ({existing[1]})")
-            continue
-        articles.append(article)
-    records: TreatmentCatalog | None = None
-    records_digest = content_hash(content.treatments)
-    if _treatments_hash(db) != records_digest:
+            self.awaiting.append(f"{file}: already draft {existing[0]} ({existing[1]})")
+            return
+        self.articles.append(article)
+
+    def treatments(self, records: TreatmentCatalog) -> None:
+        db = self.db
+        digest = content_hash(records)
+        if _treatments_hash(db) == digest:
+            return
         earlier = db.execute(
             "SELECT number FROM treatment_sets WHERE content_hash = ? ORDER BY number DESC",
-            [records_digest],
+            [digest],
         ).fetchone()
         if earlier is not None:
-            refusals.append(
+            self.refusals.append(
                 f"{TREATMENTS_FILE} is set {earlier[0]} of the treatment records; the database "
                 f"has published up to set {treatments_number(db)}: nothing stored"
             )
-        elif _sync_conflict(db, "treatments", records_digest, _treatments_hash(db) or ""):
-            refusals.append(_both_changed("treatments"))
-        elif (open_draft := _open_treatments_draft(db, content.treatments)) is not None:
-            awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
+        elif _sync_conflict(db, "treatments", digest, _treatments_hash(db) or ""):
+            self.refusals.append(_both_changed("treatments"))
+        elif (open_draft := _open_treatments_draft(db, records)) is not None:
+            self.awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
         else:
-            records = content.treatments
-    pending: list[str] = []
-    staged: list[str] = []
-    unstaged: list[NothingChanged] = []
+            self.records = records
 
-    def propose(catalog: ParsedCatalog) -> None:
+    def catalog(self, catalog: ParsedCatalog) -> None:
+        db = self.db
         file = _catalog_file(catalog.locale)
-        digest = catalog_hash(catalog.entries)
+        approved = catalog_entries(db, catalog.locale)
+        # Stale translations as an export writes them are what is stored (D8).
+        digest = catalog_hash(as_stored(catalog.entries, approved))
         key = f"catalog/{catalog.locale}"
-        current = catalog_hash(catalog_entries(db, catalog.locale))
+        current = catalog_hash(approved)
         if digest == current:
             mark_synced(db, key, digest, digest)
             return
         if (when := _approved_before(db, catalog.locale).get(digest)) is not None:
-            refusals.append(
+            self.refusals.append(
                 f"{file} holds the {catalog.locale} translations approved at {when}; the "
                 "database has approved newer ones since: nothing stored"
             )
             return
         if _sync_conflict(db, key, digest, current):
-            refusals.append(_both_changed(key))
+            self.refusals.append(_both_changed(key))
             return
         if catalog_hash(catalog_entries(db, catalog.locale, "pending")) == digest:
-            awaiting.append(f"{file}: already pending review")
+            self.awaiting.append(f"{file}: already pending review")
             return
-        pending.append(catalog.locale)
-        if author is not None and not refusals and not unstaged:
+        self.pending.append(catalog.locale)
+        if self.author is not None and not self.refusals and not self.unstaged:
             try:
-                stage_catalog(db, author, catalog)
+                stage_catalog(db, self.author, catalog)
             except NothingChanged as exc:
-                unstaged.append(exc)  # told once nothing is refused, as before
+                self.unstaged.append(exc)  # told once nothing is refused, as before
                 return
-            staged.append(
+            self.staged.append(
                 f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review"
             )
 
-    catalogs(propose)
-    if refusals:
-        raise ImportRefused(refusals)
-    if unstaged:
-        raise unstaged[0]
-    if records is not None and not articles:
-        # The records go to review beside the article they describe, unchanged itself.
-        slug = records.treatments[0].article if records.treatments else None
-        head = latest_version(db, slug) if slug else None
-        if slug and head is not None:
-            articles.append(load_article(db, slug, head.number))
-    drafts: dict[str, int] = {}
-    if articles or pending:
-        if author is None:
-            changed = [content.article_files.get(a.slug, a.slug) for a in articles]
-            changed += [_catalog_file(locale) for locale in pending]
+    def refuse_or_go_on(self) -> None:
+        """Raise what was refused; else the records join the article they describe."""
+        if self.refusals:
+            raise ImportRefused(self.refusals)
+        if self.unstaged:
+            raise self.unstaged[0]
+        if self.records is not None and not self.articles:
+            # The records go to review beside the article they describe, unchanged itself.
+            records = self.records.treatments
+            slug = records[0].article if records else None
+            head = latest_version(self.db, slug) if slug else None
+            if slug and head is not None:
+                self.articles.append(load_article(self.db, slug, head.number))
+
+    def drafts(self, content: ContentSet, say: Callable[[str], None]) -> dict[str, int]:
+        """Each changed article as a draft in review (the records with the first)."""
+        if not self.articles and not self.pending:
+            return {}
+        if self.author is None:
+            changed = [content.article_files.get(a.slug, a.slug) for a in self.articles]
+            changed += [_catalog_file(locale) for locale in self.pending]
             raise AuthorRequired(
                 "--author",
                 "the database has published content, so changed files become drafts and "
                 "pending catalogs for review, which need the name of who wrote them "
                 f"({', '.join(changed)}); nothing was stored",
             )
-        for article in articles:
+        db, author, records = self.db, self.author, self.records
+        drafts: dict[str, int] = {}
+        for article in self.articles:
             file = content.article_files.get(article.slug, article.slug)
             head = latest_version(db, article.slug)
             # Not behind and not changed on both sides: the files were based on the head.
@@ -343,20 +389,9 @@ def _propose(
             submit_draft(db, author, draft.id, draft.etag)
             drafts[article.slug] = draft.id
             say(f"article {article.slug}: draft {draft.id}, in review")
-        for line in staged:
+        for line in self.staged:
             say(line)
-    if content.template_header is not None:
-        store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
-    return ImportReport(
-        new_versions={},
-        unchanged=unchanged,
-        treatments_changed=False,
-        translations={},
-        documents_written=0,
-        drafts=drafts,
-        pending=pending,
-        awaiting=awaiting,
-    )
+        return drafts
 
 
 def _catalog_file(locale: str) -> str:

@@ -299,6 +299,62 @@ def _v9_sessions(db: sqlite_utils.Database) -> None:
     db.table("sessions").create_index(["token_name"])
 
 
+def _v10_people(db: sqlite_utils.Database) -> None:
+    """Accounts are people: a person has a role, a locale scope and one or more tokens, and
+    the review rule compares people. Who created each person and each token is kept, since
+    whoever created a token has seen its secret (see `api.store.accounts`). Each existing
+    token becomes a person of the same name, created by whoever the audit log says created
+    the token (the operator when it says nothing); the audit log names the token used."""
+    db.table("people").create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "locales": str,
+            "created_by": str,
+            "created_at": str,
+            "display_name": str,
+        },
+        pk="id",
+        not_null={"name", "role", "locales", "created_by", "created_at"},
+    )
+    db.table("people").create_index(["name"], unique=True)
+    db.table("people").create_index(["created_by"])
+    creator = (
+        "coalesce((SELECT a.actor FROM audit a WHERE a.action = 'token.create' "
+        "AND a.target = 'tokens/' || tokens.name ORDER BY a.id LIMIT 1), 'operator')"
+    )
+    db.execute(
+        "INSERT INTO people (name, role, locales, created_by, created_at) "
+        f"SELECT name, role, coalesce(locales, ''), {creator}, created_at "
+        "FROM tokens ORDER BY id"
+    )
+    db.table("tokens").add_column("person", str)
+    db.table("tokens").add_column("created_by", str)
+    db.execute(f"UPDATE tokens SET person = name, created_by = {creator}")
+    db.table("tokens").create_index(["person"])
+    db.table("audit").add_column("token", str)
+
+
+def _v11_kept_forms(db: sqlite_utils.Database) -> None:
+    """Forms sent when their session had ended, kept for the person who was signed in on
+    that browser until they sign in again (see `api.store.kept_forms`). Only a hash of the
+    browser's id is kept."""
+    db.table("kept_forms").create(
+        {
+            "browser_hash": str,
+            "person": str,
+            "signed_in_at": int,
+            "path": str,
+            "fields": str,
+            "kept_at": int,
+        },
+        pk=("browser_hash", "person"),
+        not_null={"browser_hash", "person", "signed_in_at"},
+    )
+    db.table("kept_forms").create_index(["signed_in_at"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -309,6 +365,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_signoff,
     _v8_blobs,
     _v9_sessions,
+    _v10_people,
+    _v11_kept_forms,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -12,7 +12,8 @@ import secrets
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal, stored_principal
+from api.core.access import Principal
+from api.store.people import TOKEN_COLUMNS, token_principal
 from api.store.schema import transaction
 
 __all__ = [
@@ -67,7 +68,7 @@ def open_session(
         db.execute(
             "INSERT INTO sessions (id_hash, token_name, csrf, created_at, seen_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            [_hash(session_id), principal.name, secrets.token_urlsafe(32), now, now],
+            [_hash(session_id), principal.token, secrets.token_urlsafe(32), now, now],
         )
     return session_id
 
@@ -77,14 +78,14 @@ def find_session(
 ) -> Session | None:
     """The live session of `session_id`, or None (an expired one is deleted)."""
     row = db.execute(
-        "SELECT s.csrf, s.created_at, s.seen_at, t.name, t.role, t.locales "
+        f"SELECT s.csrf, s.created_at, s.seen_at, {TOKEN_COLUMNS} "
         "FROM sessions s JOIN tokens t ON t.name = s.token_name AND t.revoked_at IS NULL "
-        "WHERE s.id_hash = ?",
+        "JOIN people p ON p.name = t.person WHERE s.id_hash = ?",
         [_hash(session_id)],
     ).fetchone()
     if row is None:
         return None
-    csrf, created_at, seen_at, name, role, locales = row
+    csrf, created_at, seen_at = row[:3]
     if now - seen_at >= limits.idle or now - created_at >= limits.lifetime:
         end_session(db, session_id)
         return None
@@ -94,7 +95,7 @@ def find_session(
                 "UPDATE sessions SET seen_at = ? WHERE id_hash = ?", [now, _hash(session_id)]
             )
         seen_at = now
-    principal = stored_principal(name, role, locales)
+    principal = token_principal(db, *row[3:])
     expires_at = min(seen_at + limits.idle, created_at + limits.lifetime)
     return Session(principal=principal, csrf=csrf, expires_at=expires_at)
 

@@ -1,5 +1,5 @@
-"""The Litestar application factory, and the layers every response passes through
-(request id and access log, security headers, CORS)."""
+"""The Litestar application factory: routes, dependencies, the contract, and the ASGI
+layers every response passes through (api.web.stack)."""
 
 from __future__ import annotations
 
@@ -22,33 +22,29 @@ from api.logs import configure_logging
 from api.store.reader import Reader
 from api.web.audit import AuditController
 from api.web.auth import BEARER
-from api.web.bodies import BodyDeadline
+from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
-from api.web.cors import Cors
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.docs import docs_asset, docs_page, old_docs_page
-from api.web.head import HeadAsGet
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
 from api.web.parameters import refuse_loose_integers
 from api.web.problems import document_retry_after, exception_handlers
-from api.web.replay import ResponseCache, delivery_roots
+from api.web.replay import ResponseCache
 from api.web.root import document_index_page, root
 from api.web.search import SearchController
-from api.web.security import SecurityHeaders
 from api.web.sending import document_delivery_headers
+from api.web.stack import layer, wrap
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
-from api.web.tracing import Tracing
 from api.web.workspace import template_config, workspace_router
 from api.web.workspace.session import session_limits
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
-MAX_BODY_BYTES = 5_000_000
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
@@ -62,7 +58,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
         app.state.https_only = settings.hsts_max_age > 0
-        replay.generation = app.state.reader.generation  # (`replay` is made below)
+        replay = layer(app, ResponseCache)
+        replay.generation = app.state.reader.generation
         try:
             yield
         finally:
@@ -140,19 +137,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     )
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
-    answer = SecurityHeaders(
-        Cors(
-            HeadAsGet(BodyDeadline(app.asgi_handler, seconds=settings.body_timeout)),
-            origins=settings.cors_origins,
-        ),
-        hsts_max_age=settings.hsts_max_age,
-    )
-    replay = ResponseCache(
-        answer,
-        roots=delivery_roots(app),
-        max_bytes=settings.response_cache_mb * 1_000_000,
-    )
-    app.asgi_handler = Tracing(replay, access_log=settings.access_log)
+    wrap(app, settings)
     build_contract(
         app,
         document_delivery_headers,

@@ -26,6 +26,7 @@ __all__ = [
     "authenticate_client",
     "provide_principal",
     "provide_writer",
+    "refuse_limited_client",
     "require_role",
     "require_token",
 ]
@@ -41,17 +42,32 @@ def authenticate_client(
     (429) until its window frees a place, and each failure counts (401). The API's guard
     and the workspace's sign-in both come here."""
     reader: Reader = connection.app.state.reader
-    failures: SlidingWindow | None = connection.app.state.auth_failures
-    client = connection.client.host if connection.client else "unknown"
-    now = time.monotonic()
-    if failures is not None and (wait := failures.retry_after(client, now)):
-        raise TooManyRequests("too many failed authentications from this address", wait)
+    failures, client, now = _refuse_if_limited(connection)
     try:
         return authenticate(reader.db, authorization)
     except Unauthorized:
         if failures is not None:
             failures.record(client, now)
         raise
+
+
+def _refuse_if_limited(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> tuple[SlidingWindow | None, str, float]:
+    failures: SlidingWindow | None = connection.app.state.auth_failures
+    client = connection.client.host if connection.client else "unknown"
+    now = time.monotonic()
+    if failures is not None and (wait := failures.retry_after(client, now)):
+        raise TooManyRequests("too many failed authentications from this address", wait)
+    return failures, client, now
+
+
+async def refuse_limited_client(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard before a sign-in form is read: an address over the failed-authentication
+    limit is not heard at all (429), so its body is never parsed."""
+    _refuse_if_limited(connection)
 
 
 async def require_token(

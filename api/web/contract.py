@@ -21,6 +21,7 @@ from litestar.testing import TestClient
 from api.core import model, sync
 from api.core.locales import TextDirection
 from api.core.output import BlockOut
+from api.web.litestar_private import built_openapi, restore_openapi
 from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 
 __all__ = [
@@ -108,19 +109,17 @@ _BUILT: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[Any, dict[str, Any]]
 def build_contract(app: Litestar, *steps: Callable[[OpenAPI], None]) -> None:
     """Build the app's contract: Litestar's OpenAPI object, each of `steps` applied to it,
     then the served document finished (`finish_contract`); once per route shape."""
-    plugin: Any = app.plugins.get("OpenAPIPlugin")
     shape = tuple(
         sorted((route.path, tuple(sorted(getattr(route, "methods", ())))) for route in app.routes)
     )
     if shape in _BUILT:
-        # Litestar's plugin keeps what it built in these two attributes (a pinned release).
-        plugin._openapi, plugin._openapi_schema = _BUILT[shape]
+        restore_openapi(app, _BUILT[shape])
         return
     schema = app.openapi_schema
     for step in steps:
         step(schema)
     finish_contract(app)
-    _BUILT[shape] = (plugin._openapi, plugin._openapi_schema)
+    _BUILT[shape] = built_openapi(app)
 
 
 def finish_contract(app: Litestar) -> None:

@@ -64,11 +64,25 @@ IfMatch = Annotated[
 ]
 
 
+_COMMENT = (
+    "Plain text under the text policy (no markup, control, bidi or invisible characters); "
+    "line breaks allowed."
+)
+
+
 class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A whole article as proposed, and why."""
 
     article: Article
-    message: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    message: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=500,
+            description="Why: one line of plain text under the text policy (no markup, "
+            "control, bidi or invisible characters); public in the article's versions.",
+        ),
+    ]
     treatments: TreatmentCatalog | None = None
     """All the treatment records as proposed, when the change touches them too (published
     with the article in one review); omit to leave them as they are."""
@@ -80,13 +94,13 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Why a draft is taken out of the workflow."""
 
-    comment: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    comment: Annotated[str, msgspec.Meta(max_length=2000, description=_COMMENT)] | None = None
 
 
 class Rejection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Why a reviewer sends a draft back."""
 
-    comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, description=_COMMENT)]
 
 
 class RollbackInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

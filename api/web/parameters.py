@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.handlers.base import BaseRouteHandler
 
 from api.core.errors import InvalidParameter
+from api.web.litestar_private import handler_parameters
 
 __all__ = ["refuse_loose_integers"]
 
@@ -21,11 +22,10 @@ _INTEGERS: dict[int, tuple[BaseRouteHandler, tuple[str, ...]]] = {}
 
 def _integer_parameters(handler: BaseRouteHandler) -> tuple[str, ...]:
     names = []
-    for key, field in handler.parsed_fn_signature.parameters.items():
-        kinds = get_args(field.annotation) or (field.annotation,)
-        kwarg = field.kwarg_definition
-        if int in kinds and bool not in kinds and getattr(kwarg, "header", None) is None:
-            names.append(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or key)
+    for parameter in handler_parameters(handler).values():
+        kinds = get_args(parameter.annotation) or (parameter.annotation,)
+        if int in kinds and bool not in kinds and parameter.source in ("query", ""):
+            names.append(parameter.wire_name)
     return tuple(names)
 
 

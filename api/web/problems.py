@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
@@ -41,6 +40,7 @@ from api.core.errors import (
 )
 from api.logs import request_id
 from api.store.reader import MAX_WAITING
+from api.web.litestar_private import handler_parameters, missing_parameter, validation_items
 from api.web.refusals import refusal_trace
 
 __all__ = [
@@ -199,7 +199,6 @@ _BY_STATUS = {
     429: "too-many-requests",
     503: "busy",
 }
-_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
 # How long a client should wait before retrying a write that found the database locked.
 BUSY_RETRY_AFTER = 2
 
@@ -278,10 +277,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     errors: tuple[InvalidField, ...] = ()
     status = exc.status_code
-    items = (
-        exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
-    )
-    if any(isinstance(i, dict) and i.get("source") == "body" for i in items):
+    items = validation_items(exc)
+    if any(i.get("source") == "body" for i in items):
         status = 422  # the request was understood; its body content is what is invalid
     if items:
         errors = tuple(
@@ -290,11 +287,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
                 message=str(item.get("message", "")),
             )
             for item in items
-            if isinstance(item, dict)
         )
-    elif missing := _MISSING.match(str(exc.detail)):
-        # Litestar names a missing parameter only in its message; clients want the field.
-        errors = (InvalidField(field=missing.group(1), message="is required"),)
+    elif missing := missing_parameter(exc):
+        errors = (InvalidField(field=missing, message="is required"),)
     detail = exc.detail if status < 500 else "The server could not answer this request."
     if status == 413:
         limit = request.route_handler.resolve_request_max_body_size()
@@ -316,12 +311,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
     # Litestar reports the handler's argument name; a client knows the parameter by the
     # name it sends (`?from=` is the argument `from_version`).
-    field = request.route_handler.parsed_fn_signature.parameters.get(key)
-    kwarg = getattr(field, "kwarg_definition", None)
-    for alias in ("name", "query", "header"):
-        if isinstance(value := getattr(kwarg, alias, None), str) and value:
-            return value
-    return key
+    parameter = handler_parameters(request.route_handler).get(key)
+    return parameter.wire_name if parameter is not None else key
 
 
 def _database_error(

@@ -12,7 +12,15 @@ and HEAD, only 200 and 304, and only requests whose every header is one the key 
 one the delivery routes ignore: a cookie, `Authorization` or any header not listed
 bypasses the cache. Any commit by another connection (a publish, a rollback, a catalog
 approval, in any worker) changes SQLite's `data_version`, checked on every replayed
-request, and empties the cache before the request is answered."""
+request, and empties the cache before the request is answered.
+
+Memory: an entry is counted at what it holds, its key included (path, query string and
+the raw keyed headers, which a client chooses), plus what Python spends on the tuples,
+lists and bytes objects that hold it. A request whose keyed header is longer than
+`MAX_KEYED_HEADER` bytes, or whose path and query are longer than `MAX_KEYED_TARGET`,
+is answered by the app and neither looked up nor stored: no honest client sends one, and
+a key is the one part of an entry an anonymous client sizes. The entries are bounded both
+in counted bytes (`max_bytes`) and in number (one per `BYTES_PER_ENTRY` of `max_bytes`)."""
 
 from __future__ import annotations
 
@@ -24,7 +32,16 @@ from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
-__all__ = ["IGNORED_HEADERS", "KEYED_HEADERS", "ResponseCache", "delivery_roots"]
+__all__ = [
+    "BYTES_PER_ENTRY",
+    "IGNORED_HEADERS",
+    "KEYED_HEADERS",
+    "MAX_KEYED_HEADER",
+    "MAX_KEYED_TARGET",
+    "ResponseCache",
+    "delivery_roots",
+    "entry_size",
+]
 
 DELIVERY_TAG = "delivery"
 # Request headers that change a delivery response: part of the key (raw values).
@@ -59,7 +76,19 @@ IGNORED_HEADERS = frozenset(
 )
 _KEYED_INDEX = {name: index for index, name in enumerate(KEYED_HEADERS)}
 _REPLAYED_STATUSES = frozenset({200, 304})
-_ENTRY_OVERHEAD = 400  # bytes for the key, the tuples and a dozen header pairs
+# The longest keyed header value a replayed request may carry: browsers send an
+# `Accept-Language` of a few dozen bytes, an `If-None-Match` of one or two 34-byte ETags.
+MAX_KEYED_HEADER = 256
+# The longest path plus query string a replayed request may carry (the longest delivery
+# path, an article's slug and a nested section's id, is about 400 bytes).
+MAX_KEYED_TARGET = 2048
+# What an entry costs beyond the bytes of its key, headers and body: the key and entry
+# tuples, the header list and pairs, the bytes and str objects' own headers and the
+# OrderedDict's node (measured with sys.getsizeof: about 900 bytes for a 304 with the
+# app's eight response headers; tests/web/test_replay.py checks the count covers it).
+_ENTRY_OVERHEAD = 1024
+# The entries are also bounded in number: one per this many bytes of the bound.
+BYTES_PER_ENTRY = 4096
 
 _Key = tuple[str, str, bytes, bytes | None, bytes | None, bytes | None, bytes | None]
 _Entry = tuple[int, list[tuple[bytes, bytes]], bytes, int]
@@ -86,10 +115,11 @@ def delivery_roots(app: Litestar) -> frozenset[str]:
 
 
 class ResponseCache:
-    """ASGI middleware replaying stored delivery responses; at most `max_bytes` of them
-    (least recently used dropped first; one response over a sixteenth of that is never
-    stored). While the app runs, `generation` returns a number that changes whenever the
-    database does (the reader's); without it every request goes to the app."""
+    """ASGI middleware replaying stored delivery responses; at most `max_bytes` of them,
+    keys included, and at most `max_entries` (least recently used dropped first; one
+    response over a sixteenth of the bytes is never stored). While the app runs,
+    `generation` returns a number that changes whenever the database does (the
+    reader's); without it every request goes to the app."""
 
     def __init__(self, app: ASGIApp, *, roots: frozenset[str], max_bytes: int) -> None:
         self.app = app
@@ -97,6 +127,7 @@ class ResponseCache:
         self.generation: Callable[[], int] | None = None
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 16
+        self.max_entries = max(64, max_bytes // BYTES_PER_ENTRY)
         self.size = 0
         self.hits = 0
         self.seen_generation: int | None = None
@@ -115,17 +146,22 @@ class ResponseCache:
         parts = path.split("/", 3)
         if len(parts) < 3 or parts[1] != "v1" or parts[2] not in self.roots:
             return None
+        query: bytes = scope["query_string"]
+        if len(path) + len(query) > MAX_KEYED_TARGET:
+            return None
         found: list[bytes | None] = [None, None, None, None]
         for name, value in scope["headers"]:
             index = _KEYED_INDEX.get(name)
             if index is None:
                 if name not in IGNORED_HEADERS:
                     return None
-            elif found[index] is not None:
-                return None  # a repeated header: its combined meaning is the app's to read
+            elif found[index] is not None or len(value) > MAX_KEYED_HEADER:
+                # A repeated header (its combined meaning is the app's to read), or one
+                # too long to be worth keeping: the app answers, nothing is stored.
+                return None
             else:
                 found[index] = value
-        return (method, path, scope["query_string"], found[0], found[1], found[2], found[3])
+        return (method, path, query, found[0], found[1], found[2], found[3])
 
     def _generation(self) -> int | None:
         if self.generation is None:
@@ -188,16 +224,23 @@ class ResponseCache:
             and _replayable(headers)
         ):
             body = b"".join(chunks)
-            size = len(body) + _ENTRY_OVERHEAD + sum(len(k) + len(v) for k, v in headers)
+            size = entry_size(key, headers, body)
             if size <= self.max_entry:
                 replaced = self.entries.pop(key, None)  # two misses of one key in flight
                 if replaced is not None:
                     self.size -= replaced[3]
                 self.entries[key] = (status, headers, body, size)
                 self.size += size
-                while self.size > self.max_bytes:
+                while self.size > self.max_bytes or len(self.entries) > self.max_entries:
                     _, (_, _, _, dropped) = self.entries.popitem(last=False)
                     self.size -= dropped
+
+
+def entry_size(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    """The bytes an entry is counted at: its key, its response headers and body, and the
+    objects holding them."""
+    keyed = len(key[0]) + len(key[1]) + sum(len(part) for part in key[2:] if part is not None)
+    return keyed + len(body) + _ENTRY_OVERHEAD + sum(len(k) + len(v) for k, v in headers)
 
 
 def _replayable(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -1,7 +1,7 @@
 """Rate limits: management requests per client address (Litestar's rate-limit middleware)
 and failed authentications per client address (a sliding window from `api.core.limits`).
 
-Both count in the memory of one worker process; see the README for why they are not
+Both count in the memory of one worker process; see docs/security/index.md for why they are not
 shared between workers."""
 
 from __future__ import annotations

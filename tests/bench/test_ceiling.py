@@ -12,6 +12,9 @@ import pytest
 from bench.ceiling import CEILING_ENV, record
 from bench.servers import free_port, granian_command, running
 
+# Out of the fast loop (`make test-fast`): the reference servers run as processes.
+pytestmark = pytest.mark.process
+
 HEADERS = {
     "etag": '"abc"',
     "cache-control": "public, max-age=60",

@@ -22,10 +22,13 @@ from tests.conftest import SLUG
 
 NGINX_MISSING = shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists()
 # .ci/run installs nginx, so in CI a missing binary fails the run instead of skipping it.
-pytestmark = pytest.mark.skipif(
-    NGINX_MISSING and not os.environ.get("CI"),
-    reason="the nginx binary is not installed (make bench and .ci/run install it)",
-)
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(
+        NGINX_MISSING and not os.environ.get("CI"),
+        reason="the nginx binary is not installed (make bench and .ci/run install it)",
+    ),
+]
 
 ARTICLE = f"/v1/articles/{SLUG}?locale=es"
 SECTION = f"/v1/articles/{SLUG}/sections/faq?locale=es"

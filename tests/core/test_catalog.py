@@ -127,6 +127,7 @@ def test_hostile_catalog_is_refused_with_the_line(data: bytes, line: int, messag
     assert message in caught.value.detail
 
 
+@pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_thousands_of_unknown_contexts_are_refused_quickly_with_a_bounded_list() -> None:
     many = PO + "".join(_entry(f"no/such/{n}", f"m{n}", "x") for n in range(19_990))
     started = time.perf_counter()

@@ -7,17 +7,24 @@ import unicodedata
 
 import pytest
 
+from api.core.errors import ValidationFailed
 from api.core.text import (
     _REFUSED,
     _SUSPECT,
     ALLOWED_FORMAT,
+    ALLOWED_IGNORABLE,
+    MAX_COMBINING_RUN,
+    _ignorable,
     _kind,
     _problem,
+    checked_text,
     nfc,
     text_problem,
 )
+from api.core.unicode_tables import COMBINING_MARKS, DEFAULT_IGNORABLE, UNICODE_VERSION
 
 
+@pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_the_written_out_class_is_what_the_unicode_categories_say() -> None:
     """The regex is written out for speed; this keeps it equal to the rule it states."""
     differ = [
@@ -87,8 +94,8 @@ def test_allowed_format_characters_are_format_characters() -> None:
 
 def test_header_text_may_span_lines_and_name_people_with_angle_brackets() -> None:
     header = '# FIRST AUTHOR <EMAIL@ADDRESS>, 2024.\nmsgid ""\n'
-    assert text_problem(header, markup=False, newlines=True) is None
-    problem = text_problem(header + "#\u202e\n", markup=False, newlines=True)
+    assert text_problem(header, emails=True, newlines=True) is None
+    problem = text_problem(header + "#\u202e\n", emails=True, newlines=True)
     assert problem is not None and problem.position == len(header) + 1
 
 
@@ -106,10 +113,23 @@ def test_every_character_a_rule_starts_at_is_suspect() -> None:
         for code in range(sys.maxunicode + 1)
         if not _SUSPECT.match(chr(code))
         and (
-            _problem(chr(code), markup=True, newlines=False) is not None
-            or _problem(chr(code) * 2, markup=True, newlines=False) is not None
+            _problem(chr(code), emails=False, newlines=False) is not None
+            or _problem(chr(code) * 2, emails=False, newlines=False) is not None
             or chr(code) in "<&"
         )
+    ]
+    assert missed == []
+
+
+def test_every_run_a_rule_starts_at_is_suspect() -> None:
+    """A run of combining marks breaks a rule that no single character does: the quick
+    search must find every run too long."""
+    run = MAX_COMBINING_RUN + 1
+    missed = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if not _SUSPECT.search(chr(code) * run)
+        and _problem(chr(code) * run, emails=False, newlines=False) is not None
     ]
     assert missed == []
 
@@ -179,17 +199,146 @@ _HOSTILE = [
     "%(count)d items",
     "\u0600\u0661",
     "Prix\u00a0: 3\u202f000",
+    "a" + "\u0301" * 8,
+    "a" + "\u0301" * 9,
+    "a" + "\u0301" * 5000,
+    "\u0301" * 3000,
+    "\U000110b9" * 9,
+    "\u0301" * 4 + "\U000110b9" * 5,
+    "a\u034fb",
+    "\u17b4\u17b5",
+    "a\u180bb",
+    "\u2065\ufff0\U000e0000\U000e0fff",
+    "<EMAIL@ADDRESS>",
+    "<svg/onload=alert(1)@x>",
+    "<svg onload=alert(1)> translator note",
 ]
 
 
 @pytest.mark.parametrize("text", _HOSTILE)
-@pytest.mark.parametrize("markup", [True, False])
+@pytest.mark.parametrize("emails", [True, False])
 @pytest.mark.parametrize("newlines", [True, False])
 def test_the_quick_answer_is_the_rule_by_rule_answer(
-    text: str, markup: bool, newlines: bool
+    text: str, emails: bool, newlines: bool
 ) -> None:
-    expected = _problem(text, markup=markup, newlines=newlines)
-    assert text_problem(text, markup=markup, newlines=newlines) == expected
+    expected = _problem(text, emails=emails, newlines=newlines)
+    assert text_problem(text, emails=emails, newlines=newlines) == expected
     padded = "clean words " + text + " more words"
-    expected = _problem(padded, markup=markup, newlines=newlines)
-    assert text_problem(padded, markup=markup, newlines=newlines) == expected
+    expected = _problem(padded, emails=emails, newlines=newlines)
+    assert text_problem(padded, emails=emails, newlines=newlines) == expected
+
+
+# --- D12: every default-ignorable character, and runs of combining marks ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a\u034fb", "invisible character U+034F"),  # COMBINING GRAPHEME JOINER
+        ("a\u17b4b", "invisible character U+17B4"),  # KHMER VOWEL INHERENT AQ
+        ("a\u17b5b", "invisible character U+17B5"),
+        ("a\u180bb", "invisible character U+180B"),  # MONGOLIAN FREE VARIATION SELECTOR
+        ("a\u180fb", "invisible character U+180F"),
+        ("a\u2065b", "invisible character U+2065"),  # reserved default-ignorable
+        ("a\ufff0b", "invisible character U+FFF0"),
+        ("a\U000e0080b", "invisible character U+E0080"),
+        ("a\U000e01f0b", "invisible character U+E01F0"),
+        ("a" + "\u0301" * 5000, "5000 combining marks in a row (at most 8)"),
+        ("\u0301" * 3000, "3000 combining marks in a row (at most 8)"),
+        ("e" + "\u0301\u0302\u0303" * 3, "9 combining marks in a row (at most 8)"),
+        ("a" + "\U000110b9" * 9, "9 combining marks in a row (at most 8)"),
+    ],
+)
+def test_default_ignorables_and_stacked_marks_are_refused(text: str, reason: str) -> None:
+    problem = text_problem(text)
+    assert problem is not None and problem.reason == reason
+    assert text[problem.position] != "a"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" + "\u0301" * MAX_COMBINING_RUN,
+        "عِلَاجٌ بِالْخَلَايَا الْجِذْعِيَّةِ",  # Arabic with harakat: shadda and a vowel stack
+        "مُتَّصِلٌ",
+        "ة\u0651\u064e\u0670",  # three marks: shadda, fatha, superscript alef
+        "Vie\u0323\u0302t",  # Vietnamese in NFD: two marks
+        "\u05e9\u05c1\u05b8\u0591",  # Hebrew shin with a dot, a vowel and a cantillation mark
+        "1\ufe0f\u20e3",  # keycap emoji: a variation selector and an enclosing mark
+    ],
+)
+def test_real_text_stacks_few_marks_and_passes(text: str) -> None:
+    assert text_problem(text) is None
+
+
+def test_every_default_ignorable_is_refused_but_the_allowed_ones() -> None:
+    kept = {
+        f"U+{code:04X}"
+        for first, last in DEFAULT_IGNORABLE
+        for code in range(first, last + 1)
+        if text_problem(f"a{chr(code)}b") is None
+    }
+    assert kept == {f"U+{ord(c):04X}" for c in ALLOWED_IGNORABLE}
+
+
+def test_the_ignorable_table_agrees_with_pythons_unicode_database() -> None:
+    """Default_Ignorable_Code_Point is derived from the general category Cf (and lists of
+    UCD's PropList that Python lacks): every format character Python knows is in the
+    table, but for those the derivation leaves out (interlinear annotation controls,
+    Egyptian hieroglyph format controls, prepended concatenation marks)."""
+    excluded = {*range(0xFFF9, 0xFFFC), *range(0x13430, 0x13440)}
+    excluded |= {ord(c) for c in ALLOWED_FORMAT} - {0x200C, 0x200D, 0x200E, 0x200F, 0x061C}
+    missing = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) == "Cf" and code not in excluded and not _ignorable(code)
+    ]
+    assert missing == [], f"table of Unicode {UNICODE_VERSION}"
+
+
+def test_the_mark_table_agrees_with_pythons_unicode_database() -> None:
+    """Every combining mark Python knows is in the table, and every character of the table
+    Python knows is a combining mark (the table's Unicode may be newer)."""
+    table = {code for first, last in COMBINING_MARKS for code in range(first, last + 1)}
+    differ = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) != "Cn"
+        and (code in table) != unicodedata.category(chr(code)).startswith("M")
+    ]
+    assert differ == [], f"table of Unicode {UNICODE_VERSION}"
+
+
+# --- D7: one policy for every human-entered string ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a\u0000b", "control character U+0000"),
+        ("\u001b[31mred", "control character U+001B"),
+        ("a\u202eb", "bidi control character U+202E"),
+        ("a\U000e0041b", "invisible format character U+E0041"),
+        ("x\"'><svg onload=alert(1)>", "markup"),
+    ],
+)
+def test_a_human_entered_string_breaking_the_policy_names_its_field(text: str, reason: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        checked_text(text, "$.message")
+    assert caught.value.path == "$.message" and caught.value.detail.startswith(reason)
+
+
+def test_comments_keep_their_lines_and_are_stored_in_nfc() -> None:
+    assert checked_text("Revisa\r\nla cita", "comment", multiline=True) == "Revisa\nla cita"
+    assert checked_text("Introduccio\u0301n", "message") == "Introducción"
+    with pytest.raises(ValidationFailed):
+        checked_text("one\nline", "message")
+    with pytest.raises(ValidationFailed):
+        checked_text("stray\rreturn", "comment", multiline=True)
+
+
+def test_headers_may_name_people_by_email_but_hold_no_tags() -> None:
+    assert text_problem("# Ana <ana.lopez+po@example.org>, 2026.", emails=True) is None
+    problem = text_problem("# <svg/onload=alert(1)@x>", emails=True)
+    assert problem is not None and problem.reason == "markup"
+    assert text_problem("# Ana <ana@example.org>") is not None

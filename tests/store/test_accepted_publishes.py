@@ -36,6 +36,9 @@ from api.store.versions import latest_version, load_article
 from tests.conftest import SLUG
 from tests.editing import publish_change
 
+# Out of the fast loop (`make test-fast`): every Hypothesis example publishes four locales.
+pytestmark = pytest.mark.slow
+
 SHIPPED = ("en", "es", "fr", "ar")
 EXAMPLES = settings(
     max_examples=40,

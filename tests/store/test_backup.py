@@ -283,7 +283,9 @@ def _as_schema_7(current: Path, target: Path) -> None:
     ).fetchall()
     with transaction(old):
         for (name,) in tables:
-            old.execute(f"INSERT INTO main.[{name}] SELECT * FROM cur.[{name}]")
+            # Only the columns schema 7 had (later schemas add some).
+            columns = ", ".join(f"[{c.name}]" for c in old[name].columns)
+            old.execute(f"INSERT INTO main.[{name}] SELECT {columns} FROM cur.[{name}]")
         old.execute(
             "INSERT INTO main.documents (key, etag, body, gzip, br) "
             "SELECT d.key, b.etag, b.body, b.gzip, b.br FROM cur.documents d "

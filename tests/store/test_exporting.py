@@ -106,11 +106,11 @@ def test_a_stale_entry_carries_the_standard_previous_msgid_line(tree: Path) -> N
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
 
 
-def test_the_readme_gives_translators_the_commands_make_catalogs_runs() -> None:
+def test_the_translators_page_gives_the_commands_make_catalogs_runs() -> None:
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile[makefile.index("\ncatalogs:") + 1 :].split("\n\n")[0].splitlines()[1:]
     commands = [line.strip().replace("$(BIN)/", ".venv/bin/") for line in recipe]
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "translators" / "index.md").read_text()
     assert [c.split()[1:3] for c in commands] == [
         ["extract", "-F"],
         ["update", "-D"],

@@ -9,9 +9,14 @@ import shutil
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from api.sources import ContentReader, catalog_path
 from api.store.importer import import_content
 from api.store.schema import open_database
+
+# Every catalog grown to ~2 MB and imported twice: out of the fast loop.
+pytestmark = pytest.mark.slow
 
 # A translator's note on every entry makes each parsed catalog weigh ~2 MB, far more than
 # what else an import of the real content holds, so one catalog too many shows.

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pytest
 import sqlite_utils
 from msgspec.structs import replace
 
@@ -27,6 +28,7 @@ EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
 
 
+@pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> None:
     write_corpus(VERSION_1_TREE, tmp_path, 3)
     db = open_database(tmp_path / "v.db")

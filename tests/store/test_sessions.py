@@ -14,7 +14,7 @@ from api.store.schema import open_database
 from api.store.sessions import SessionLimits, end_session, find_session, open_session
 
 LIMITS = SessionLimits(idle=100, lifetime=1000)
-ANA = Principal(name="ana", role="editor")
+ANA = Principal(name="ana", role="editor", token="ana", token_created_by="operator")
 
 
 @pytest.fixture()

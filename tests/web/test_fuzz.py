@@ -34,6 +34,9 @@ from api.store.schema import open_database
 from api.web.app import create_app
 from tests.conftest import ROOT
 
+# Out of the fast loop (`make test-fast`): Schemathesis over every operation.
+pytestmark = pytest.mark.slow
+
 CONTRACT = ROOT / "openapi.yaml"
 _CALLS = itertools.count()
 # `make fuzz` raises this for a longer run; the suite keeps it small to stay fast.

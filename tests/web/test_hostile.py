@@ -222,6 +222,7 @@ def test_badly_encoded_catalogs_name_the_line(
     assert snapshot(db_path) == before
 
 
+@pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_thousands_of_unknown_contexts_are_refused_quickly_with_a_bounded_list(
     client: Client, admin: dict[str, str], db_path: Path
 ) -> None:

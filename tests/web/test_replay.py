@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from api.store.exporting import export_catalog, published_content
 from api.store.schema import open_database
 from api.store.versions import load_article
 from api.web.app import create_app
-from api.web.replay import ResponseCache
+from api.web.replay import MAX_KEYED_HEADER, MAX_KEYED_TARGET, ResponseCache
+from api.web.stack import layer
 from tests.conftest import SLUG
 from tests.editing import publish_change, roll_back
 
@@ -97,6 +99,18 @@ REQUESTS: list[tuple[str, str, dict[str, str], bool]] = [
     # Never replayed: credentials, cookies, headers the cache does not know, other routes.
     ("GET", f"{ARTICLE}?locale=es", {**IDENTITY, "Authorization": "Bearer nope"}, False),
     ("GET", f"{ARTICLE}?locale=es", {**IDENTITY, "Cookie": "session=abc"}, False),
+    # Security probe D1: a key is the part of an entry the client sizes. A keyed header
+    # over 256 bytes is answered by the app, as it would be, and not stored.
+    (
+        "GET",
+        f"{ARTICLE}/sections/introduction",
+        {**GZIP, "If-None-Match": f'"B00000001{"x" * 120_000}", {ETAG_GZIP}'},
+        False,
+    ),
+    ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "es," + "x" * 7_000}, False),
+    ("GET", ARTICLE, {**IDENTITY, "Origin": "https://" + "o" * 7_000 + ".example"}, False),
+    ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "fr," + "x" * 253}, True),
+    ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "fr," + "x" * 254}, False),
     ("GET", f"{ARTICLE}?locale=es", {**IDENTITY, "X-Unknown": "1"}, False),
     ("GET", f"{ARTICLE}?locale=es", {**IDENTITY, "Range": "bytes=0-10"}, False),
     ("OPTIONS", f"{ARTICLE}?locale=es", {"Origin": "https://kiosk.example"}, False),
@@ -112,9 +126,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], bool]] = [
 
 
 def _cache(app: Litestar) -> ResponseCache:
-    cache = app.asgi_handler.app  # type: ignore[attr-defined]  # Tracing's inner app
-    assert isinstance(cache, ResponseCache)
-    return cache
+    return layer(app, ResponseCache)
 
 
 def _client(db: Path, megabytes: int) -> Client:
@@ -277,3 +289,95 @@ def test_stored_responses_stay_within_the_configured_bytes(db_path: Path) -> Non
         assert client.get("/v1/treatments", headers=IDENTITY).status_code == 200
         paths = {key[1] for key in cache.entries}
         assert "/v1/bundles/es" not in paths and "/v1/treatments" in paths
+
+
+def _held(objects: object) -> int:
+    """The bytes `objects` and everything they hold take in memory (each object once)."""
+    seen: set[int] = set()
+    total = 0
+    stack = [objects]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, tuple | list):
+            stack.extend(item)
+    return total
+
+
+def test_an_entry_is_counted_with_its_key(db_path: Path) -> None:
+    # Security probe D1: 120 KB `If-None-Match` values made 5,000 entries that held
+    # 290 MB while the cache counted 5 MB. Now every byte of the key counts, and the
+    # count covers what the entries really hold.
+    with _client(db_path, 64) as client:
+        cache = _cache(client.app)
+        section = f"{ARTICLE}/sections/introduction"
+        etag = client.get(section, headers=GZIP).headers["etag"]
+        sizes = []
+        for filler in (0, 100, 200):
+            before = cache.size
+            match = f'"{"y" * filler}", {etag}'
+            response = client.get(section, headers={**GZIP, "If-None-Match": match})
+            assert response.status_code == 304
+            sizes.append(cache.size - before)
+        assert sizes[1] - sizes[0] == 100 and sizes[2] - sizes[1] == 100
+        # The query string, `Accept-Language` and `Origin` count as well.
+        sizes = []
+        for filler in (0, 150):
+            before = cache.size
+            response = client.get(
+                ARTICLE,
+                params={"locale": "es", "z": "q" * filler},
+                headers={
+                    **IDENTITY,
+                    "Accept-Language": "es" + ",x" * (filler // 2),
+                    "Origin": "https://a" + "b" * filler + ".example",
+                },
+            )
+            assert response.status_code == 200
+            sizes.append(cache.size - before)
+        assert sizes[1] - sizes[0] == 3 * 150
+        # Many small entries with near-limit keys: what is counted covers what is held.
+        for n in range(300):
+            match = f'"{n:03d}{"k" * 200}", {etag}'
+            client.get(section, headers={**GZIP, "If-None-Match": match, "Origin": f"https://{n}"})
+        assert len(cache.entries) > 300
+        assert cache.size >= _held(cache.entries), (cache.size, _held(cache.entries))
+
+
+def test_keys_over_the_caps_are_neither_looked_up_nor_stored(db_path: Path) -> None:
+    with _client(db_path, 64) as client:
+        cache = _cache(client.app)
+        scope: Any = {
+            "type": "http",
+            "method": "GET",
+            "path": ARTICLE,
+            "query_string": b"locale=es",
+            "headers": [(b"accept-language", b"e" * MAX_KEYED_HEADER)],
+        }
+        assert cache._key(scope) is not None
+        scope["headers"] = [(b"accept-language", b"e" * (MAX_KEYED_HEADER + 1))]
+        assert cache._key(scope) is None
+        scope["headers"] = []
+        scope["query_string"] = b"q" * (MAX_KEYED_TARGET - len(ARTICLE))
+        assert cache._key(scope) is not None
+        scope["query_string"] += b"q"
+        assert cache._key(scope) is None
+
+
+def test_entries_are_bounded_in_number(db_path: Path) -> None:
+    with _client(db_path, 1) as client:
+        cache = _cache(client.app)
+        assert cache.max_entries == 244  # one per 4 KB of the bound
+        section = f"{ARTICLE}/sections/introduction"
+        etag = client.get(section, headers=GZIP).headers["etag"]
+        for n in range(400):
+            client.get(section, headers={**GZIP, "If-None-Match": f'"{n}", {etag}'})
+        assert len(cache.entries) == cache.max_entries
+        assert cache.size < 1_000_000 // 2  # the number, not the bytes, was the bound here
+        assert cache.size == sum(entry[3] for entry in cache.entries.values())

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
-from api.core.messages import article_messages
+from api.core.messages import article_messages, treatment_messages
 from api.core.negotiation import locale_chain
 from api.sources import catalog_path, read_content
 from api.store.importer import import_content
@@ -137,11 +137,44 @@ def test_a_record_without_its_regulatory_translation_falls_back_whole(tree: Path
     assert "fallback_reason" not in other and other["name"]["locale"] == "es"
 
 
+@pytest.mark.parametrize(
+    ("context", "start"),
+    [
+        ("treatment/minoxidil/forms/oral/condition", "may be recommended"),
+        ("treatment/stem-cell-therapy/suitable_for", "Candidates for stem cell"),
+    ],
+)
+def test_a_record_without_its_condition_translated_falls_back_whole(
+    tree: Path, context: str, start: str
+) -> None:
+    """SM-1, the review's probe: the French catalog without the oral condition (or the
+    candidacy statement) served the FDA statement in French beside the restriction in
+    English. Now the whole record comes in English, and the article's safety coverage says
+    one gated message is missing."""
+    treatment = context.split("/")[1]
+    with _without(tree, "fr", context, start) as client:
+        record = client.get(f"/v1/treatments/{treatment}", params={"locale": "fr"}).json()
+        article = client.get(ARTICLE, params={"locale": "fr"}).json()
+    assert record["fallback_reason"] == "safety-text-untranslated"
+    statements = [r["statement"] for r in record["regulatory"]]
+    assert statements and all(s["locale"] == "en" and s["fallback"] for s in statements)
+    details = [d[k] for d in record["form_details"] for k in ("qualifier", "condition") if k in d]
+    assert details and {d["locale"] for d in details} == {"en"}
+    coverage = article["safety_coverage"]
+    assert coverage["translated"] == coverage["total"] - 1
+
+
 def test_locales_report_safety_coverage_beside_completeness(client: Client, tree: Path) -> None:
     content = read_content(tree / "content", tree / "locales")
     (article,) = content.articles
     safety = [m for m in article_messages(article) if m.safety]
     assert len(safety) >= 20
+    # The records' gated fields count too: the rule holds records back on them (SM-1).
+    records = [m for m in treatment_messages(content.treatments) if m.safety]
+    assert {"treatment/minoxidil/forms/oral/condition", "treatment/lllt/requirements/0"} <= {
+        m.context for m in records
+    }
+    safety += records
     by_locale = {c.locale: c for c in content.catalogs}
     reported = {e["code"]: e for e in client.get("/v1/locales").json()}
     assert reported["en"]["safety_coverage"][SLUG] == 1.0

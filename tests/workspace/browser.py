@@ -18,12 +18,14 @@ from tests.conftest import ROOT
 __all__ = ["ARTIFACTS", "AXE", "README_SHOTS", "Visit"]
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-# The screenshots the README shows: page name -> file in docs/workspace/, written there too
-# when VETTED_README_SCREENSHOTS=1 (`VETTED_README_SCREENSHOTS=1 pytest tests/workspace`).
+# The screenshots the docs show (docs/editors/workspace.md): page name -> file in
+# docs/workspace/, written there too when VETTED_README_SCREENSHOTS=1
+# (`VETTED_README_SCREENSHOTS=1 pytest tests/workspace`).
 README_SHOTS = {
     "dashboard-reviewer": "dashboard.png",
     "correction-review": "review.png",
     "correction-catalog-review": "catalog-review.png",
+    "session-kept-form": "session-kept.png",
 }
 README_DIR = ROOT / "docs" / "workspace"
 AXE = ROOT / "contract" / "node_modules" / "axe-core" / "axe.min.js"

@@ -8,7 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from litestar.testing import TestClient
@@ -20,9 +20,51 @@ from tests.workspace.people import make_tokens
 Client = TestClient[Any]
 
 
+class Seeded(NamedTuple):
+    """A database with work waiting, and the tokens of its people."""
+
+    path: Path
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Seeded:
+    """The real content with a token per person and work waiting (`tests.workspace.seed`:
+    version 2, a draft in review, a pending Spanish catalog), made once per session (per
+    xdist worker); a test asking for `seeded` gets a copy of it."""
+    from tests.workspace.seed import seed_work
+
+    path = tmp_path_factory.mktemp("seeded") / "vetted.db"
+    shutil.copyfile(imported_db, path)
+    tokens = make_tokens(path)
+    seed_work(path)  # closes its connection: the file alone holds everything
+    return Seeded(path, tokens)
+
+
 @pytest.fixture()
-def tokens(db_path: Path) -> dict[str, str]:
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, imported_db: Path) -> Path:
+    """This test's copy of the real content, or of the seeded template when the test asks
+    for `seeded`."""
+    path = tmp_path / "vetted.db"
+    if "seeded" in request.fixturenames:
+        shutil.copyfile(request.getfixturevalue("seeded_template").path, path)
+    else:
+        shutil.copyfile(imported_db, path)
+    return path
+
+
+@pytest.fixture()
+def seeded(db_path: Path) -> Path:
+    """Version 2 published, a draft in review, a pending Spanish catalog: this test's
+    database is a copy of the seeded template (see `db_path`)."""
+    return db_path
+
+
+@pytest.fixture()
+def tokens(request: pytest.FixtureRequest, db_path: Path) -> dict[str, str]:
     """A token for each person, in this test's database."""
+    if "seeded" in request.fixturenames:
+        return dict(request.getfixturevalue("seeded_template").tokens)
     return make_tokens(db_path)
 
 
@@ -58,21 +100,18 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Iterator[LiveServer]:
-    """`vetted serve` on a free port over a copy of the real database, with work waiting:
-    see `tests.workspace.seed`."""
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_template: Seeded) -> Iterator[LiveServer]:
+    """`vetted serve` on a free port over a copy of the seeded template (the real
+    database with work waiting: see `tests.workspace.seed`)."""
     from bench.servers import free_port
     from tests.test_server import served
-    from tests.workspace.seed import seed_work
 
     folder = tmp_path_factory.mktemp("live")
     db_path = folder / "vetted.db"
-    shutil.copyfile(imported_db, db_path)
-    tokens = make_tokens(db_path)
-    seed_work(db_path)
+    shutil.copyfile(seeded_template.path, db_path)
     port = free_port()
     with served(folder, db_path, port):
-        yield LiveServer(f"http://127.0.0.1:{port}", db_path, tokens)
+        yield LiveServer(f"http://127.0.0.1:{port}", db_path, dict(seeded_template.tokens))
 
 
 @pytest.fixture(scope="session")

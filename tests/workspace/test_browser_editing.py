@@ -20,6 +20,8 @@ from tests.editing import publish_change
 from tests.workspace.conftest import LiveServer
 from tests.workspace.people import make_tokens
 
+pytestmark = pytest.mark.browser
+
 INTRO = f"/workspace/articles/{SLUG}/edit/introduction"
 
 

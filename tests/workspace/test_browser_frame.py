@@ -6,9 +6,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from api.store.schema import open_database
 from api.store.sessions import SessionLimits, find_session
 from tests.workspace.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
 
 
 def test_sign_in_dashboard_and_sign_out(visit: Any, live: LiveServer) -> None:

@@ -12,6 +12,8 @@ from tests.conftest import SLUG
 from tests.workspace.conftest import LiveServer
 from tests.workspace.seed import CHANGED
 
+pytestmark = pytest.mark.browser
+
 ARTICLE = f"/workspace/articles/{SLUG}"
 
 

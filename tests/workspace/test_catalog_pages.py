@@ -5,7 +5,6 @@ entry under the review rule (the uploader cannot approve, even by posting the fo
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from api.store.catalogs import pending_review
 from api.store.schema import open_database
 from api.store.translations import catalog_entries
 from tests.conftest import SLUG
-from tests.workspace.pages import People, signed_in, unescape
+from tests.workspace.pages import People, parse, signed_in, text_of
 
 P1 = f"{SLUG}/introduction/p1"
 REVISED = "La terapia con células madre es un enfoque experimental."
@@ -46,13 +45,19 @@ def _upload(people: People, body: bytes) -> tuple[int, str]:
     return response.status_code, response.text
 
 
+def _etag(html: str) -> str:
+    """The ETag the page's review form posts back (the one the reviewer saw)."""
+    return parse(html).select('input[name="etag"]')[0].get("value") or ""
+
+
 def test_the_translator_downloads_uploads_and_sees_errors_by_line(
     people: People, db_path: Path
 ) -> None:
     translator, _ = people["translator"]
     page = translator.get("/workspace/catalogs/es")
     assert page.status_code == 200
-    assert re.search(r'<progress max="100" value="\d+"', page.text)
+    progress = parse(page.text).one('progress[max="100"]')
+    assert 0 <= int(progress.get("value") or "x") <= 100
     download = translator.get("/workspace/catalogs/es/download")
     assert download.status_code == 200
     assert download.headers["content-disposition"] == 'attachment; filename="es.po"'
@@ -62,14 +67,14 @@ def test_the_translator_downloads_uploads_and_sees_errors_by_line(
     status, text = _upload(people, broken)
     assert status == 422
     line = broken.split(b"\n").index(b"this is not po") + 1
-    assert f"line {line}:" in text and "not a valid PO line" in text
+    assert f"line {line}:" in text_of(text) and "not a valid PO line" in text_of(text)
 
     status, text = _upload(people, catalog)
-    assert status == 422 and "nothing changed" in text
+    assert status == 422 and "nothing changed" in text_of(text)
 
     status, text = _upload(people, _revised(catalog))
     assert status == 200, text
-    assert 'id="upload-done"' in text
+    assert parse(text).select("#upload-done")
     (entry,) = pending_review(open_database(db_path), "es").entries
     assert (entry.context, entry.proposed, entry.uploaded_by) == (P1, REVISED, ("lucia",))
 
@@ -85,43 +90,38 @@ def test_the_uploader_cannot_approve_and_the_locale_reviewer_can(
     seen = translator.get("/workspace/catalogs/es/review")
     assert seen.status_code == 200
     assert "a translator does not review: only a reviewer may approve these es entries" in (
-        unescape(seen.text)
+        text_of(seen.text)
     )
-    etag = re.search(r'name="etag" value="([^"]+)"', seen.text)
-    assert etag is not None
     forced = translator.post(
         "/workspace/catalogs/es/approve",
-        data={"_csrf_token": csrf, "etag": unescape(etag.group(1)), "do": "all"},
+        data={"_csrf_token": csrf, "etag": _etag(seen.text), "do": "all"},
     )
     assert forced.status_code == 403
     assert pending_review(open_database(db_path), "es").entries
 
     # Ben reviews source text, not Spanish.
     ben, _ = people["reviewer"]
-    assert (
-        "you are not scoped to review translations into es"
-        in ben.get("/workspace/catalogs/es/review").text
+    assert "you are not scoped to review translations into es" in text_of(
+        ben.get("/workspace/catalogs/es/review").text
     )
 
     marta, marta_csrf = people["es-reviewer"]
     review = marta.get("/workspace/catalogs/es/review")
     assert review.status_code == 200
-    row = re.search(r'<tr id="entry-0">.*?</tr>', review.text, re.S)
-    assert row is not None
-    assert 'lang="es" dir="ltr"' in row.group(0) and "<del>" in row.group(0)
-    assert "changed translation" in row.group(0) and "lucia" in row.group(0)
-    etag = re.search(r'name="etag" value="([^"]+)"', review.text)
-    assert etag is not None
+    row = parse(review.text).one("tr#entry-0")
+    assert row.select('[lang="es"][dir="ltr"]') and row.select("del")
+    assert "changed translation" in row.text and "lucia" in row.text
+    etag = _etag(review.text)
     nothing = marta.post(
         "/workspace/catalogs/es/approve",
-        data={"_csrf_token": marta_csrf, "etag": unescape(etag.group(1)), "do": "selected"},
+        data={"_csrf_token": marta_csrf, "etag": etag, "do": "selected"},
     )
-    assert nothing.status_code == 422 and "Tick the entries" in nothing.text
+    assert nothing.status_code == 422 and "Tick the entries" in text_of(nothing.text)
     approved = marta.post(
         "/workspace/catalogs/es/approve",
         data={
             "_csrf_token": marta_csrf,
-            "etag": unescape(etag.group(1)),
+            "etag": etag,
             "do": "selected",
             "entries": [P1],
         },
@@ -138,11 +138,9 @@ def test_a_rejection_needs_a_comment_and_discards_the_upload(people: People, db_
     assert _upload(people, _revised(catalog))[0] == 200
     marta, csrf = people["es-reviewer"]
     review = marta.get("/workspace/catalogs/es/review")
-    etag = re.search(r'name="etag" value="([^"]+)"', review.text)
-    assert etag is not None
-    data = {"_csrf_token": csrf, "etag": unescape(etag.group(1))}
+    data = {"_csrf_token": csrf, "etag": _etag(review.text)}
     refused = marta.post("/workspace/catalogs/es/reject", data={**data, "comment": " "})
-    assert refused.status_code == 422 and "Say why" in refused.text
+    assert refused.status_code == 422 and "Say why" in text_of(refused.text)
     done = marta.post(
         "/workspace/catalogs/es/reject",
         data={**data, "comment": "Keep 'revolucionario' out"},
@@ -171,11 +169,9 @@ def test_arabic_translations_are_reviewed_right_to_left(people: People) -> None:
     assert uploaded.status_code == 200, uploaded.text
     # The admin uploaded it: the review page says why they may not approve it themselves.
     review = root.get("/workspace/catalogs/ar/review")
-    row = re.search(r'<tr id="entry-0">.*?</tr>', review.text, re.S)
-    assert row is not None
-    assert row.group(0).count('lang="ar" dir="rtl"') == 2  # approved and proposed
-    assert 'lang="en" dir="ltr"' in row.group(0)  # the source stays left to right
-    assert "you wrote part of these ar entries: a second person must review it" in unescape(
-        review.text
-    )
-    assert '<html lang="en" dir="ltr">' in review.text
+    page = parse(review.text)
+    row = page.one("tr#entry-0")
+    assert len(row.select('[lang="ar"][dir="rtl"]')) == 2  # approved and proposed
+    assert row.select('[lang="en"][dir="ltr"]')  # the source stays left to right
+    assert "you wrote part of these ar entries: a second person must review it" in page.text
+    assert page.one("html").attrs == {"lang": "en", "dir": "ltr"}

@@ -23,6 +23,8 @@ from tests.conftest import SLUG
 from tests.workspace.conftest import LiveServer
 from tests.workspace.people import make_tokens
 
+pytestmark = pytest.mark.browser
+
 PROCEDURE = "process/treatment-procedure"
 P5 = f"{SLUG}/{PROCEDURE}/p5"
 OLD = "can last from 1 to 3 hours."

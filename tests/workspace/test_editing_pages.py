@@ -20,7 +20,7 @@ from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
 from tests.conftest import SLUG
 from tests.editing import publish_change
-from tests.workspace.pages import People, block_index, form_values, signed_in, unescape
+from tests.workspace.pages import People, block_index, form_values, parse, signed_in, text_of
 from tests.workspace.people import csrf_of
 
 Client = TestClient[Any]
@@ -95,10 +95,9 @@ def test_a_refusal_is_shown_beside_its_field_and_keeps_what_was_typed(
     values[typed] = value
     refused = client.post(SECTION_URL, data={**values, "do": "save"})
     assert refused.status_code == 422
-    error = re.search(rf'<p class="field-error" id="e-{name}">(.*?)</p>', refused.text, re.S)
-    assert error is not None, refused.text
-    assert message in unescape(error.group(1))
-    assert f'aria-describedby="e-{name}"' in refused.text
+    page = parse(refused.text)
+    assert message in page.one(f"p.field-error#e-{name}").text
+    assert page.one(f'[aria-describedby="e-{name}"]').get("name") == name
     assert form_values(refused.text)[typed] == value  # what was typed is still there
     assert list_drafts(open_database(db_path)) == []
 
@@ -111,7 +110,7 @@ def test_a_missing_message_is_refused_at_the_message(
     values["message"] = ""
     refused = client.post(SECTION_URL, data={**values, "do": "save"})
     assert refused.status_code == 422
-    assert 'id="e-message"' in refused.text
+    assert parse(refused.text).one("p.field-error#e-message").text
 
 
 def test_structure_buttons_change_the_form_only(people: People, db_path: Path) -> None:
@@ -139,9 +138,7 @@ def _start_draft(client: Client) -> int:
 
 
 def _etag(html: str) -> str:
-    found = re.search(r'name="etag" value="([^"]+)"', html)
-    assert found, html
-    return unescape(found.group(1))
+    return parse(html).select('input[name="etag"]')[0].get("value") or ""
 
 
 def test_the_author_cannot_approve_their_own_draft(people: People, db_path: Path) -> None:
@@ -156,8 +153,10 @@ def test_the_author_cannot_approve_their_own_draft(people: People, db_path: Path
     assert sent.status_code == 303
     review = editor.get(f"/workspace/drafts/{draft_id}/review")
     assert review.status_code == 200
-    assert re.search(r"<button type=\"button\" disabled[^>]*>Approve and publish", review.text)
-    assert "an editor does not review: only a reviewer may publish this draft" in review.text
+    page = parse(review.text)
+    (approve,) = [b for b in page.select("button") if b.text == "Approve and publish"]
+    assert approve.get("type") == "button" and "disabled" in approve.attrs
+    assert "an editor does not review: only a reviewer may publish this draft" in page.text
     # Posted anyway, the form is refused server-side, and nothing is published.
     forced = editor.post(
         f"/workspace/drafts/{draft_id}/publish",
@@ -171,8 +170,9 @@ def test_the_author_cannot_approve_their_own_draft(people: People, db_path: Path
     # A reviewer sees the same draft with the button enabled, and publishes it.
     reviewer, reviewer_csrf = people["reviewer"]
     seen = reviewer.get(f"/workspace/drafts/{draft_id}/review")
-    assert "<del>" in seen.text and "<ins>" in seen.text
-    assert 'id="impact-es"' in seen.text and "treatment-procedure/p5" in seen.text
+    shown = parse(seen.text)
+    assert shown.select("del") and shown.select("ins")
+    assert shown.select("#impact-es") and "treatment-procedure/p5" in shown.text
     done = reviewer.post(
         f"/workspace/drafts/{draft_id}/publish",
         data={"_csrf_token": reviewer_csrf, "etag": _etag(seen.text)},
@@ -195,13 +195,15 @@ def test_an_admin_who_wrote_part_of_a_draft_cannot_approve_it(
     )
     review = admin.get(f"/workspace/drafts/{draft_id}/review")
     reason = "you wrote part of this draft: a second person must review it"
-    assert f'<span class="reason" id="publish-why" lang="en">{reason}</span>' in review.text
-    assert 'id="reject-why"' in review.text
+    page = parse(review.text)
+    why = page.one("span.reason#publish-why")
+    assert (why.text, why.get("lang")) == (reason, "en")
+    assert page.select("#reject-why")
     forced = admin.post(
         f"/workspace/drafts/{draft_id}/publish",
         data={"_csrf_token": csrf, "etag": f'"draft-{draft_id}-r1-v1-t1"'},
     )
-    assert forced.status_code == 403 and reason in forced.text
+    assert forced.status_code == 403 and reason in text_of(forced.text)
     db = open_database(db_path)
     assert get_draft(db, draft_id)[0].status == "in_review"
     refused = db.execute("SELECT actor, status FROM refusals ORDER BY id DESC LIMIT 1").fetchone()
@@ -213,7 +215,7 @@ def test_a_translator_sees_no_editing_and_is_refused_when_posting(
 ) -> None:
     translator, csrf = people["translator"]
     page = translator.get(f"/workspace/articles/{SLUG}/edit")
-    assert page.status_code == 403 or "aria-disabled" in page.text
+    assert page.status_code == 403 or parse(page.text).select("[aria-disabled]")
     values = {"_csrf_token": csrf, "read": f'"article-{SLUG}-v1-t1"', "message": "x"}
     refused = translator.post(SECTION_URL, data={**values, "do": "save"})
     assert refused.status_code == 403
@@ -235,7 +237,7 @@ def test_a_save_from_an_old_page_says_who_saved_since(
     second["message"] = "second tab"
     stale = editor.post(url, data={**second, "do": "save"})
     assert stale.status_code == 422
-    assert "ana saved revision 2 at" in stale.text
+    assert "ana saved revision 2 at" in text_of(stale.text)
     assert form_values(stale.text)["block-0-text"].endswith(" Two.")
 
 
@@ -265,14 +267,14 @@ def test_conflicts_are_resolved_block_by_block(people: People, db_path: Path) ->
 
     page = editor.get(f"/workspace/drafts/{draft_id}/resolve")
     assert page.status_code == 200
-    assert page.text.count('<fieldset class="conflict"') == 2
+    assert len(parse(page.text).select("fieldset.conflict")) == 2
     etag = _etag(page.text)
     csrf = csrf_of(page.text)
     half = editor.post(
         f"/workspace/drafts/{draft_id}/resolve",
         data={"_csrf_token": csrf, "etag": etag, "take:block:introduction/p1": "draft"},
     )
-    assert half.status_code == 422 and "block:introduction/p2" in half.text
+    assert half.status_code == 422 and "block:introduction/p2" in text_of(half.text)
     done = editor.post(
         f"/workspace/drafts/{draft_id}/resolve",
         data={
@@ -295,12 +297,12 @@ def test_the_editor_speaks_spanish_around_english_content(people: People) -> Non
     client, _ = people["editor"]
     page = client.get(SECTION_URL, headers={"Accept-Language": "es"})
     assert page.status_code == 200
-    assert '<html lang="es" dir="ltr">' in page.text
-    assert ">Guardar</button>" in page.text and "Qué cambió y por qué" in page.text
+    shown = parse(page.text)
+    assert shown.one("html").attrs == {"lang": "es", "dir": "ltr"}
+    assert "Guardar" in [b.text for b in shown.select("button")]
+    assert "Qué cambió y por qué" in shown.text
     # The article's own text stays marked as the English it is.
-    assert re.search(
-        r'<textarea id="f-block-0-text" name="block-0-text" rows="5" lang="en"', page.text
-    )
+    assert shown.one('textarea[name="block-0-text"]').get("lang") == "en"
 
 
 def test_a_treatment_record_is_edited_field_by_field(people: People, db_path: Path) -> None:
@@ -308,25 +310,29 @@ def test_a_treatment_record_is_edited_field_by_field(people: People, db_path: Pa
 
     client, csrf = people["editor"]
     article = client.get(f"/workspace/articles/{SLUG}/edit")
-    link = re.search(r'href="(/workspace/articles/[^"]+/records/minoxidil[^"]*)"', article.text)
-    assert link is not None
-    url = unescape(link.group(1))
+    (url,) = {
+        href
+        for a in parse(article.text).select("a[href]")
+        if re.fullmatch(
+            r"/workspace/articles/[^/]+/records/minoxidil.*", href := a.get("href") or ""
+        )
+    }
     page = client.get(url)
     assert page.status_code == 200
-    read = re.search(r'name="read" value="([^"]+)"', page.text)
-    assert read is not None
-    base = {"_csrf_token": csrf, "read": unescape(read.group(1)), "message": "Fix the record"}
+    read = parse(page.text).select('input[name="read"]')[0].get("value")
+    base = {"_csrf_token": csrf, "read": read or "", "message": "Fix the record"}
     post_to = url.split("?")[0]
 
     wrong = client.post(post_to, data={**base, "kind.value": "potion"})
     assert wrong.status_code == 422
-    assert 'id="e-kind.value"' in wrong.text and "Invalid enum value" in wrong.text
+    assert "Invalid enum value" in parse(wrong.text).one('[id="e-kind.value"]').text
 
     unquoted = client.post(post_to, data={**base, "kind.evidence.quote": "Words not in the text"})
-    assert unquoted.status_code == 422 and "word for word" in unescape(unquoted.text)
+    assert unquoted.status_code == 422 and "word for word" in text_of(unquoted.text)
 
     renamed = client.post(post_to, data={**base, "name": "Minoxidil (Rogaine)"})
-    assert renamed.status_code == 422 and "appears nowhere in section" in unescape(renamed.text)
+    assert renamed.status_code == 422
+    assert "appears nowhere in section" in text_of(renamed.text)
 
     saved = client.post(
         post_to,
@@ -346,10 +352,11 @@ def test_withdrawing_asks_first(people: People, db_path: Path) -> None:
     editor, csrf = people["editor"]
     draft_id = _start_draft(editor)
     page = editor.get(f"/workspace/drafts/{draft_id}")
-    assert f'href="/workspace/drafts/{draft_id}/withdraw"' in page.text
-    assert 'action="/workspace/drafts/1/withdraw"' not in page.text
+    shown = parse(page.text)
+    assert shown.select(f'a[href="/workspace/drafts/{draft_id}/withdraw"]')
+    assert shown.select('form[action="/workspace/drafts/1/withdraw"]') == []
     confirm = editor.get(f"/workspace/drafts/{draft_id}/withdraw")
-    assert confirm.status_code == 200 and "for good?" in confirm.text
+    assert confirm.status_code == 200 and "for good?" in text_of(confirm.text)
     done = editor.post(
         f"/workspace/drafts/{draft_id}/withdraw",
         data={"_csrf_token": csrf, "etag": _etag(confirm.text), "comment": "Not needed"},

@@ -14,19 +14,13 @@ from litestar.testing import TestClient
 from api.store.drafts import list_drafts
 from api.store.schema import open_database
 from tests.conftest import SLUG
+from tests.workspace.pages import parse, text_of
 from tests.workspace.people import csrf_of, sign_in
-from tests.workspace.seed import CHANGED, seed_work
+from tests.workspace.seed import CHANGED
 
 Client = TestClient[Any]
 ARTICLE = f"/workspace/articles/{SLUG}"
 HISTORY = f"{ARTICLE}/history"
-
-
-@pytest.fixture()
-def seeded(db_path: Path, tokens: dict[str, str]) -> Path:
-    """Version 2 published, a draft in review, a pending Spanish catalog."""
-    seed_work(db_path)
-    return db_path
 
 
 def _drafts(db_path: Path) -> list[Any]:
@@ -41,36 +35,41 @@ def test_the_reviewer_sees_the_queue_and_the_catalog_they_may_not_approve(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     sign_in(ws, tokens["reviewer"])
-    page = ws.get("/workspace/dashboard").text
-    assert "Draft 2 of" in page and 'href="/workspace/drafts/2/review"' in page
+    page = parse(ws.get("/workspace/dashboard").text)
+    assert "Draft 2 of" in page.text and page.select('a[href="/workspace/drafts/2/review"]')
     # ben reviews source text only: the Spanish catalog is shown, its review disabled.
-    assert 'aria-disabled="true"' in page
-    assert "&#39;ben&#39; is not scoped to locale &#39;es&#39;" in page
-    assert "1 stale entry" in page  # version 2 made one translation of each locale stale
+    assert page.select('[aria-disabled="true"]')
+    assert "'ben' is not scoped to locale 'es'" in page.text
+    assert "1 stale entry" in page.text  # version 2 made one translation of each locale stale
 
 
 def test_the_spanish_reviewer_may_review_the_catalog_not_the_draft(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     sign_in(ws, tokens["es-reviewer"])
-    page = ws.get("/workspace/dashboard").text
-    assert 'href="/workspace/catalogs/es/review"' in page
-    assert "you review translations into es, not source text" in page
-    assert 'href="/workspace/drafts/2/review"' not in page
+    page = parse(ws.get("/workspace/dashboard").text)
+    assert page.select('a[href="/workspace/catalogs/es/review"]')
+    assert "you review translations into es, not source text" in page.text
+    assert page.select('[href="/workspace/drafts/2/review"]') == []
 
 
 def test_the_article_side_by_side_with_fallback_and_stale_marks(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     sign_in(ws, tokens["editor"])
-    page = ws.get(ARTICLE, params={"locale": "ar"}).text
-    assert 'lang="ar" dir="rtl"' in page  # Arabic blocks run right to left
-    assert "fallback: en" in page  # untranslated Arabic blocks come in English
-    section, block = CHANGED
-    row = page[page.index(f'<span class="meta">{block}</span>', page.index(f"({section})")) :]
-    assert "mark-stale" in row[: row.index('<div role="row"')]
-    spanish = ws.get(ARTICLE, params={"locale": "es", "version": 1}).text
-    assert "Version 1 of 2" in spanish and "mark-stale" not in spanish
+    page = parse(ws.get(ARTICLE, params={"locale": "ar"}).text)
+    assert page.select('[lang="ar"][dir="rtl"]')  # Arabic blocks run right to left
+    assert "fallback: en" in page.text  # untranslated Arabic blocks come in English
+    section_id, block_id = CHANGED
+    (section,) = [s for s in page.select("section") if f"({section_id})" in s.one("h2").text]
+    (row,) = [
+        r
+        for r in section.select('[role="row"]')
+        if any(m.text == block_id for m in r.select(".meta"))
+    ]
+    assert row.select(".mark-stale")
+    spanish = parse(ws.get(ARTICLE, params={"locale": "es", "version": 1}).text)
+    assert "Version 1 of 2" in spanish.text and spanish.select(".mark-stale") == []
     assert ws.get(ARTICLE, params={"locale": "xx"}).status_code == 400
     assert ws.get(ARTICLE, params={"version": 9}).status_code == 404
 
@@ -79,11 +78,11 @@ def test_history_lists_authors_and_reviewers_and_diffs_any_two(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     sign_in(ws, tokens["editor"])
-    page = ws.get(HISTORY).text
-    assert "<td>ana</td>" in page and "<td>ben</td>" in page
-    diff = ws.get(HISTORY, params={"from": 1, "to": 2}).text
-    assert re.search(r"<del><span class=\"visually-hidden\">\[removed: </span>differs from", diff)
-    assert re.search(r"<ins><span class=\"visually-hidden\">\[added: </span>is unlike", diff)
+    cells = [td.text for td in parse(ws.get(HISTORY).text).select("td")]
+    assert "ana" in cells and "ben" in cells
+    diff = parse(ws.get(HISTORY, params={"from": 1, "to": 2}).text)
+    assert "[removed: differs from]" in [d.text for d in diff.select("del")]
+    assert "[added: is unlike]" in [i.text for i in diff.select("ins")]
     assert ws.get(HISTORY, params={"from": 2, "to": 2}).status_code == 400
 
 
@@ -91,14 +90,12 @@ def test_a_rollback_request_opens_a_review(
     seeded: Path, ws: Client, tokens: dict[str, str], db_path: Path
 ) -> None:
     csrf = sign_in(ws, tokens["editor"])
-    page = ws.get(HISTORY).text
-    etag = re.search(r'name="etag" value="([^"]+)"', page)
-    assert etag is not None
+    etag = parse(ws.get(HISTORY).text).select('input[name="etag"]')[0].get("value")
     response = ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": etag.group(1).replace("&#34;", '"')},
+        f"{ARTICLE}/rollback", data={"_csrf_token": csrf, "to_version": "1", "etag": etag}
     )
-    assert response.status_code == 200 and "Rollback to version 1 requested" in response.text
+    assert response.status_code == 200
+    assert "Rollback to version 1 requested" in text_of(response.text)
     newest = _drafts(db_path)[0]
     assert (newest.status, newest.author, newest.base_version) == ("in_review", "ana", 2)
     # The same form again is stale: the head it names is the one ana read, still v2, but
@@ -114,15 +111,15 @@ def test_a_rollback_request_opens_a_review(
     ("part", "reason"),
     [
         ("es-reviewer", "you review translations into es, not source text"),
-        ("translator", "role &#39;translator&#39; may not article.rollback"),
+        ("translator", "role 'translator' may not article.rollback"),
     ],
 )
 def test_a_refused_rollback_is_disabled_and_refused_by_the_server(
     seeded: Path, ws: Client, tokens: dict[str, str], db_path: Path, part: str, reason: str
 ) -> None:
     csrf = sign_in(ws, tokens[part])
-    page = ws.get(HISTORY).text
-    assert reason in page and 'name="to_version"' not in page
+    page = parse(ws.get(HISTORY).text)
+    assert reason in page.text and page.select('[name="to_version"]') == []
     before = len(_drafts(db_path))
     response = ws.post(
         f"{ARTICLE}/rollback",
@@ -136,14 +133,9 @@ def test_the_author_of_a_rollback_may_not_publish_it(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     csrf = sign_in(ws, tokens["admin"])
-    page = ws.get(HISTORY).text
-    etag = re.search(r'name="etag" value="([^"]+)"', page)
-    assert etag is not None
-    ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": etag.group(1).replace("&#34;", '"')},
-    )
-    dashboard = ws.get("/workspace/dashboard").text
+    etag = parse(ws.get(HISTORY).text).select('input[name="etag"]')[0].get("value")
+    ws.post(f"{ARTICLE}/rollback", data={"_csrf_token": csrf, "to_version": "1", "etag": etag})
+    dashboard = text_of(ws.get("/workspace/dashboard").text)
     assert "you wrote part of this draft: a second person must review it" in dashboard
 
 
@@ -156,20 +148,20 @@ def test_a_new_tokens_secret_is_shown_once(
         data={"_csrf_token": csrf, "name": "nuria", "role": "translator", "locales": "es"},
     )
     assert created.status_code == 201 and created.headers["cache-control"] == "no-store"
-    secret = re.search(r'<code id="secret-value">(vt_\d+_[\w-]+)</code>', created.text)
-    assert secret is not None
+    secret = parse(created.text).one("code#secret-value").text
+    assert re.fullmatch(r"vt_\d+_[\w-]+", secret)
     again = ws.get("/workspace/admin").text
-    assert "nuria" in again and secret.group(1) not in again
+    assert "nuria" in text_of(again) and secret not in again
     audit = ws.get("/workspace/admin/audit", params={"action": "token.create", "actor": "root"})
-    assert "tokens/nuria" in audit.text
+    assert "tokens/nuria" in text_of(audit.text)
     # The new token works for the API at once.
-    api = ws.get("/v1/manage/catalogs/es", headers={"Authorization": f"Bearer {secret.group(1)}"})
+    api = ws.get("/v1/manage/catalogs/es", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code != 401
     duplicate = ws.post(
         "/workspace/admin/tokens",
         data={"_csrf_token": csrf, "name": "nuria", "role": "editor", "locales": ""},
     )
-    assert duplicate.status_code == 409 and "exists" in duplicate.text
+    assert duplicate.status_code == 409 and "exists" in text_of(duplicate.text)
 
 
 def test_revoking_asks_first_then_ends_the_token(
@@ -177,14 +169,15 @@ def test_revoking_asks_first_then_ends_the_token(
 ) -> None:
     csrf = sign_in(ws, tokens["admin"])
     confirm = ws.get("/workspace/admin/tokens/ana/revoke")
-    assert confirm.status_code == 200 and "cannot be undone" in confirm.text
+    assert confirm.status_code == 200 and "cannot be undone" in text_of(confirm.text)
     assert csrf_of(confirm.text) == csrf
     response = ws.post("/workspace/admin/tokens/ana/revoke", data={"_csrf_token": csrf})
-    assert response.status_code == 200 and "Token ana is revoked." in response.text
+    assert response.status_code == 200 and "Token ana is revoked." in text_of(response.text)
     api = ws.get("/v1/manage/drafts", headers={"Authorization": f"Bearer {tokens['editor']}"})
     assert api.status_code == 401
-    audit = ws.get("/workspace/admin/audit", params={"target": "tokens/ana"}).text
-    assert "token.revoke" in audit and "root" in audit
+    audit = parse(ws.get("/workspace/admin/audit", params={"target": "tokens/ana"}).text)
+    rows = [[td.text for td in tr.select("td")] for tr in audit.select("tr")]
+    assert any("token.revoke" in row and "root (admin)" in row for row in rows)
 
 
 def test_refused_attempts_are_listed_for_admins(
@@ -197,7 +190,7 @@ def test_refused_attempts_are_listed_for_admins(
     assert refused.status_code == 403
     ws.post("/workspace/sign-out", data={"_csrf_token": csrf})
     sign_in(ws, tokens["admin"])
-    page = ws.get("/workspace/admin/refusals", params={"actor": "lucia"}).text
+    page = text_of(ws.get("/workspace/admin/refusals", params={"actor": "lucia"}).text)
     assert f"POST /workspace/articles/{SLUG}/rollback" in page
     assert "may not article.rollback" in page
 

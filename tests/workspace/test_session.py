@@ -15,6 +15,7 @@ from api.core.limits import Rate
 from api.store.accounts import revoke_token
 from api.store.schema import open_database
 from api.web.app import create_app
+from tests.workspace.pages import parse, text_of
 from tests.workspace.people import csrf_of, sign_in
 
 Client = TestClient[Any]
@@ -30,7 +31,8 @@ def test_signing_in_exchanges_the_token_for_a_session_cookie(
     ws: Client, tokens: dict[str, str]
 ) -> None:
     form = ws.get("/workspace/")
-    assert 'name="token"' in form.text and '<label for="token">' in form.text
+    page = parse(form.text)
+    assert page.one('input[name="token"]').get("id") == page.one('label[for="token"]').get("for")
     response = ws.post(
         "/workspace/sign-in",
         data={"token": tokens["editor"], "_csrf_token": csrf_of(form.text)},
@@ -46,7 +48,7 @@ def test_signing_in_exchanges_the_token_for_a_session_cookie(
     assert tokens["editor"] not in cookie
     page = ws.get("/workspace/dashboard")
     assert page.status_code == 200
-    assert "ana" in page.text
+    assert "ana" in text_of(page.text)
 
 
 def test_the_cookie_is_secure_over_https(db_path: Path, tokens: dict[str, str]) -> None:
@@ -84,7 +86,7 @@ def test_a_bad_token_is_refused_with_the_form_again(ws: Client) -> None:
         data={"token": "vt_1_not-the-secret-at-all-no", "_csrf_token": csrf_of(form.text)},
     )
     assert response.status_code == 401
-    assert "not valid" in response.text and 'role="alert"' in response.text
+    assert "not valid" in parse(response.text).one('[role="alert"]').text
     assert "vetted_session" not in response.headers.get("set-cookie", "")
 
 
@@ -117,7 +119,7 @@ def test_signing_out_ends_the_session_on_the_server(ws: Client, tokens: dict[str
     # The old cookie, replayed, no longer opens anything.
     ws.cookies.set("vetted_session", session, path="/workspace")
     assert ws.get("/workspace/dashboard", follow_redirects=False).status_code == 303
-    assert "signed out" in ws.get("/workspace/").text
+    assert "signed out" in text_of(ws.get("/workspace/").text)
 
 
 def test_an_idle_session_expires(db_path: Path, tokens: dict[str, str]) -> None:
@@ -157,7 +159,7 @@ def test_a_form_without_its_csrf_token_or_from_elsewhere_is_refused(
     data = {} if field is None else {"_csrf_token": csrf if field == "good" else field}
     response = ws.post("/workspace/sign-out", data=data, headers=headers)
     assert response.status_code == 403
-    assert "cannot be accepted" in response.text
+    assert "cannot be accepted" in text_of(response.text)
     assert ws.get("/workspace/dashboard", follow_redirects=False).status_code == 200
 
 

@@ -16,13 +16,13 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.core.access import ROLES, Principal, authorize
-from api.core.errors import Conflict, InvalidParameter, NotFound
+from api.core.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from api.store.accounts import TokenInfo, create_token, list_tokens, revoke_token
 from api.store.audit import AuditPage, list_audit
 from api.store.refusals import RefusalPage, list_refusals
 from api.web.problems import domain_status
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.forms import Form, FormBody
+from api.web.workspace.forms import ACTION_FORM, NEW_TOKEN_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.session import WORKSPACE_PATH
 
@@ -40,6 +40,9 @@ class NewTokenForm(Form, frozen=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(max_length=64)] = ""
     role: Annotated[str, msgspec.Meta(max_length=20)] = ""
     locales: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    person: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """Empty: a new person named as the token. A person's name: another token of theirs
+    (the store allows only the admin's own)."""
 
 
 class TokensPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,7 +111,7 @@ class AdminController(WorkspaceController):
         authorize(principal, "token.manage")
         return _tokens_page(request, TokensPage(tokens=tuple(list_tokens(writer)), roles=ROLES))
 
-    @post("/tokens", sync_to_thread=True)
+    @post("/tokens", sync_to_thread=True, opt=bounds(NEW_TOKEN_FORM))
     def create(
         self,
         request: Request[Any, Any, Any],
@@ -119,11 +122,18 @@ class AdminController(WorkspaceController):
         """Create a token and show its secret, this once (the answer is never cached)."""
         authorize(principal, "token.manage")
         locales = [tag.strip() for tag in data.locales.split(",") if tag.strip()]
+        person = data.person.strip() or None
         try:
             info, secret = create_token(
-                writer, name=data.name.strip(), role=data.role, locales=locales, actor=principal
+                writer,
+                name=data.name.strip(),
+                # A token of an existing person carries their role and scope.
+                role=None if person else data.role,
+                locales=None if person else locales,
+                person=person,
+                actor=principal,
             )
-        except (InvalidParameter, Conflict) as exc:
+        except (InvalidParameter, Conflict, NotFound, Forbidden) as exc:
             # The form again, as filled in, with the store's reason.
             page = TokensPage(
                 tokens=tuple(list_tokens(writer)), roles=ROLES, form=data, error=str(exc)
@@ -155,7 +165,7 @@ class AdminController(WorkspaceController):
             title=text.gettext("Revoke %(name)s", name=name),
         )
 
-    @post("/tokens/{name:str}/revoke", sync_to_thread=True)
+    @post("/tokens/{name:str}/revoke", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def revoke(
         self,
         request: Request[Any, Any, Any],

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.core.access import Principal, access_refusal, authorize
 from api.core.catalog_changes import PendingEntry
-from api.core.errors import InvalidLocale
+from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.locales import text_direction
 from api.core.negotiation import canonical_locale
 from api.core.review import ReviewTarget, review_refusal
@@ -25,6 +25,7 @@ from api.store.catalogs import PendingReview, approve_catalog, pending_review, r
 from api.store.translations import catalog_entries
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
+from api.web.workspace.forms import APPROVAL_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import N_, flash, render, ui
 
 __all__ = ["CatalogReviewController", "workspace_locale"]
@@ -186,7 +187,7 @@ class CatalogReviewController(WorkspaceController):
             status_code=422,
         )
 
-    @post("/approve", sync_to_thread=True)
+    @post("/approve", sync_to_thread=True, opt=bounds(APPROVAL_FORM))
     def approve(
         self,
         request: Request[Any, Any, Any],
@@ -220,7 +221,7 @@ class CatalogReviewController(WorkspaceController):
         target = f"/workspace/catalogs/{tag}/review" if done.remaining else "/workspace/catalogs"
         return Redirect(target, status_code=303, cookies=[flash(request, message)])
 
-    @post("/reject", sync_to_thread=True)
+    @post("/reject", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def reject(
         self,
         request: Request[Any, Any, Any],
@@ -245,7 +246,10 @@ class CatalogReviewController(WorkspaceController):
                 ),
             )
         etag = data.get("etag")
-        reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
+        try:
+            reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
+        except ValidationFailed as exc:  # the comment breaks the text policy
+            return self._again(request, writer, principal, tag, comment, exc.detail)
         return Redirect(
             "/workspace/catalogs",
             status_code=303,

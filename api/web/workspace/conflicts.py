@@ -20,6 +20,7 @@ from api.store.drafts import get_draft, merged_content, update_draft
 from api.web.manage import validated_content
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.drafting import to_draft
+from api.web.workspace.forms import CONFLICTS_FORM, bounds
 from api.web.workspace.layout import render, ui
 from api.web.workspace.review import ConflictView, conflict_view
 
@@ -79,7 +80,7 @@ class ConflictsController(WorkspaceController):
         text = ui(request)
         return render(request, "resolve.html", page, title=text.gettext("Resolve conflicts"))
 
-    @post("/", sync_to_thread=True)
+    @post("/", sync_to_thread=True, opt=bounds(CONFLICTS_FORM))
     def resolve(
         self,
         request: Request[Any, Any, Any],

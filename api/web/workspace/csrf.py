@@ -1,6 +1,8 @@
 """CSRF protection for every workspace form: an unsafe request must come from our own
 origin (`Origin` and `Sec-Fetch-Site`, when the browser sends them) and carry the form
-field `_csrf_token` equal, in constant time, to its session's token.
+field `_csrf_token` equal, in constant time, to its session's token. The origin is
+checked before the body is read, and the body is parsed only within its route's bounds
+(`api.web.bodies.bounded_form`).
 
 Why not Litestar's CSRFConfig: it is a double-submit cookie with a server secret, which
 every worker would have to share; a token kept in the server-side session needs no
@@ -19,9 +21,17 @@ from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 
 from api.store.sessions import Session
+from api.web.bodies import bounded_form
 from api.web.workspace.session import WORKSPACE_PATH, is_https
 
-__all__ = ["CSRF_FIELD", "SIGNIN_COOKIE", "CsrfRefused", "check_csrf", "signin_cookie"]
+__all__ = [
+    "CSRF_FIELD",
+    "SIGNIN_COOKIE",
+    "CsrfRefused",
+    "check_csrf",
+    "same_origin",
+    "signin_cookie",
+]
 
 CSRF_FIELD = "_csrf_token"
 SIGNIN_COOKIE = "vetted_signin"
@@ -63,8 +73,15 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
         return
     if not _same_origin(connection):
         raise CsrfRefused("the form was sent from another site")
-    sent = (await connection.form()).get(CSRF_FIELD)
+    # Bounded before it is parsed (413 otherwise): the route's FormBounds.
+    sent = (await bounded_form(connection)).get(CSRF_FIELD)
     session: Session | None = connection.state.get("session")
     expected = session.csrf if session else connection.cookies.get(SIGNIN_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("the form's security token is missing or out of date")
+
+
+def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether an unsafe request says it came from our own origin: the check's first half,
+    which a form kept after its session ended must pass too (`keeping`)."""
+    return _same_origin(connection)

@@ -31,6 +31,7 @@ from api.store.versions import latest_version, load_article, load_treatments, tr
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.drafting import FormData, form_fields, load_draft_for, to_draft
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["DraftsController"]
@@ -231,7 +232,7 @@ class DraftsController(WorkspaceController):
 
     # --- workflow ----------------------------------------------------------------------
 
-    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -262,7 +263,7 @@ class DraftsController(WorkspaceController):
             title=text.gettext("Withdraw draft %(id)s for good?", id=draft_id),
         )
 
-    @post("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/withdraw", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def withdraw(
         self,
         request: Request[Any, Any, Any],

@@ -7,6 +7,7 @@ Every save decodes into the API's own `DraftInput`, is checked by the API's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
@@ -16,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
-from api.core.errors import NothingChanged, StaleVersion
+from api.core.errors import NothingChanged, StaleVersion, ValidationFailed
 from api.core.section_form import form_from_fields, form_from_section
 from api.store.drafts import (
     Draft,
@@ -36,7 +37,9 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import SECTION_FORM, bounds
 from api.web.workspace.i18n import UiText
+from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.section_page import (
     SectionEditPage,
@@ -78,6 +81,9 @@ class EditorController(WorkspaceController):
         records: FromQuery[int | None] = None,
     ) -> Template:
         authorize(principal, "draft.write")
+        kept = kept_fields(request, writer, principal)
+        if kept is not None:  # the version it was typed on, not the head
+            version, records = read_numbers(kept.get("read", ""), slug)
         article, read, _ = published_read(writer, slug, version, records)
         section = find_section(article, section_id.strip("/"))
         page = section_page(
@@ -90,9 +96,13 @@ class EditorController(WorkspaceController):
             draft_id=None,
             form=form_from_section(section),
         )
-        return render(request, "section_edit.html", page, title=page.heading)
+        return _shown(request, page, kept)
 
-    @post("/articles/{slug:str}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt={**bounds(SECTION_FORM), **keeps()},
+    )
     def save_new_draft(
         self,
         request: Request[Any, Any, Any],
@@ -122,7 +132,7 @@ class EditorController(WorkspaceController):
         proposed, message, _ = outcome
         try:
             draft = create_draft(writer, principal, proposed.article, message, read)
-        except NothingChanged as exc:
+        except (NothingChanged, ValidationFailed) as exc:
             return form_response(
                 request,
                 section_page(
@@ -130,7 +140,7 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(exc.detail,),
+                    **_refused(exc),
                 ),
             )
         return started(request, draft)
@@ -146,19 +156,26 @@ class EditorController(WorkspaceController):
     ) -> Template:
         draft, article = load_draft_for(writer, principal, draft_id, "update")
         section = find_section(article, section_id.strip("/"))
+        kept = kept_fields(request, writer, principal)
         page = section_page(
             writer,
             slug=draft.slug,
             section=section,
             action_url=f"/workspace/drafts/{draft_id}/edit/{section.id}",
             back_url=f"/workspace/drafts/{draft_id}",
-            read=draft.etag,
+            # A kept form names the revision it was typed on: a save after another's is
+            # refused as any stale save is, saying who saved.
+            read=kept.get("read", draft.etag) if kept else draft.etag,
             draft_id=draft_id,
             form=form_from_section(section),
         )
-        return render(request, "section_edit.html", page, title=page.heading)
+        return _shown(request, page, kept)
 
-    @post("/drafts/{draft_id:int}/edit/{section_id:path}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/edit/{section_id:path}",
+        sync_to_thread=True,
+        opt={**bounds(SECTION_FORM), **keeps()},
+    )
     def save_draft_section(
         self,
         request: Request[Any, Any, Any],
@@ -197,11 +214,11 @@ class EditorController(WorkspaceController):
                 message,
                 treatments=proposed.treatments,
             )
-        except (StaleVersion, NothingChanged) as exc:
-            reason = (
-                _newer_revision(writer, draft, read, ui(request))
+        except (StaleVersion, NothingChanged, ValidationFailed) as exc:
+            refused = (
+                {"page_errors": (_newer_revision(writer, draft, read, ui(request)),)}
                 if isinstance(exc, StaleVersion)
-                else exc.detail
+                else _refused(exc)
             )
             return form_response(
                 request,
@@ -210,10 +227,38 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
-                    page_errors=(reason,),
+                    **refused,
                 ),
             )
         return revision_saved(request, draft_id, saved.revision)
+
+
+def _shown(
+    request: Request[Any, Any, Any], page: SectionEditPage, kept: dict[str, str] | None
+) -> Template:
+    """The section's form: as stored, or as typed when it was sent after the session had
+    ended (kept: see `keeping`), saying so; the person checks it and sends it again."""
+    if kept is None:
+        return render(request, "section_edit.html", page, title=page.heading)
+    try:
+        typed = replace(page, form=form_from_fields(kept), message=kept.get("message", ""))
+    except ValidationFailed as exc:
+        typed = replace(page, message=kept.get("message", ""), page_errors=(exc.detail,))
+    return render(
+        request,
+        "section_edit.html",
+        typed,
+        title=page.heading,
+        notice=kept_notice(request),
+    )
+
+
+def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
+    """Where the section page shows a refused save: a message that breaks the text policy
+    beside its field, anything else at the top."""
+    if isinstance(exc, ValidationFailed) and exc.path == "$.message":
+        return {"errors": {"message": exc.detail}}
+    return {"page_errors": (exc.detail,)}
 
 
 def _newer_revision(writer: sqlite_utils.Database, draft: Draft, read: str, text: UiText) -> str:

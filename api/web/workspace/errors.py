@@ -19,7 +19,7 @@ from api.logs import request_id
 from api.web.problems import domain_status
 from api.web.refusals import refusal_trace
 from api.web.workspace.csrf import CsrfRefused
-from api.web.workspace.layout import N_, render, ui
+from api.web.workspace.layout import N_, flash, render, ui
 from api.web.workspace.session import WORKSPACE_PATH, SignInRequired
 
 __all__ = ["ErrorPage", "workspace_exception_handlers"]
@@ -65,8 +65,26 @@ def _page(
     return render(request, "error.html", page, title=heading, status_code=status)
 
 
-def _sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
-    target = request.url.path
+def _sign_in(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+    text = ui(request)
+    if exc.page is not None:
+        # A form sent after the session ended: back to the page it was sent from, saying
+        # whether what was typed is kept (see `keeping`).
+        target = exc.page or WORKSPACE_PATH + "/dashboard"
+        said = (
+            text.gettext(
+                "Your session had ended, so nothing was saved yet. What you typed is kept: "
+                "sign in again to check it and send it."
+            )
+            if exc.kept
+            else text.gettext("Your session had ended; what you sent was not saved.")
+        )
+        return Redirect(
+            f"{WORKSPACE_PATH}/?next={quote(target)}",
+            status_code=303,
+            cookies=[flash(request, said)],
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET" or not target.startswith(WORKSPACE_PATH + "/"):
         target = WORKSPACE_PATH + "/dashboard"
     return Redirect(f"{WORKSPACE_PATH}/?next={quote(target)}", status_code=303)

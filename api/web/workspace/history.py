@@ -28,7 +28,7 @@ from api.store.versions import (
     treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.forms import Form, FormBody
+from api.web.workspace.forms import ACTION_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.urls import history_url
 
@@ -136,7 +136,7 @@ class HistoryController(WorkspaceController):
             title=ui(request).gettext("History of %(slug)s", slug=slug),
         )
 
-    @post("/rollback", sync_to_thread=True)
+    @post("/rollback", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def rollback(
         self,
         request: Request[Any, Any, Any],

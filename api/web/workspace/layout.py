@@ -124,8 +124,10 @@ def render(
     status_code: int = 200,
     csrf_token: str | None = None,
     cookies: list[Cookie] | None = None,
+    notice: str | None = None,
 ) -> Template:
-    """The page `template` with its context `page`, inside the layout."""
+    """The page `template` with its context `page`, inside the layout; `notice` is said at
+    its top, as a flash message is."""
     text = ui(request)
     session: Session | None = request.state.get("session")
     principal = session.principal if session else None
@@ -135,7 +137,7 @@ def render(
         dir=text.dir,
         principal=principal,
         nav=_nav(request, principal, text),
-        flash=(unquote(message),) if message else (),
+        flash=((unquote(message),) if message else ()) + ((notice,) if notice else ()),
         csrf_token=csrf_token or (session.csrf if session else ""),
     )
     out = list(cookies or [])

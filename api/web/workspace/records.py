@@ -37,6 +37,8 @@ from api.web.workspace.drafting import (
     revision_saved,
     started,
 )
+from api.web.workspace.forms import RECORD_FORM, bounds
+from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import render, ui
 
 __all__ = ["RecordsController"]
@@ -109,10 +111,30 @@ class RecordsController(WorkspaceController):
     path = "/"
 
     def _render(
-        self, request: Request[Any, Any, Any], page: RecordEditPage, status: int = 200
+        self,
+        request: Request[Any, Any, Any],
+        page: RecordEditPage,
+        status: int = 200,
+        kept: dict[str, str] | None = None,
     ) -> Template:
+        """The record's page; with `kept`, as typed when it was sent after the session had
+        ended (see `keeping`), saying so: the person checks it and sends it again."""
+        if kept is not None:
+            page = replace(
+                page,
+                read=kept.get("read", page.read),
+                fields=_typed(page.fields, kept),
+                message=kept.get("message", ""),
+            )
         title = ui(request).gettext("Edit record: %(name)s", name=page.name)
-        return render(request, "record_edit.html", page, title=title, status_code=status)
+        return render(
+            request,
+            "record_edit.html",
+            page,
+            title=title,
+            status_code=status,
+            notice=kept_notice(request) if kept is not None else None,
+        )
 
     def _outcome(
         self,
@@ -148,9 +170,12 @@ class RecordsController(WorkspaceController):
         records: FromQuery[int | None] = None,
     ) -> Template:
         authorize(principal, "draft.write")
+        kept = kept_fields(request, writer, principal)
+        if kept is not None:  # the version it was typed on, not the head
+            version, records = read_numbers(kept.get("read", ""), slug)
         _, read, records_read = published_read(writer, slug, version, records)
         stored = _record(load_treatments(writer, records_read), treatment_id)
-        return self._render(request, self._page(slug, stored, None, read))
+        return self._render(request, self._page(slug, stored, None, read), kept=kept)
 
     def _page(
         self, slug: str, stored: Treatment, draft_id: int | None, read: str
@@ -168,7 +193,11 @@ class RecordsController(WorkspaceController):
             page_errors=(),
         )
 
-    @post("/articles/{slug:str}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/articles/{slug:str}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt={**bounds(RECORD_FORM), **keeps()},
+    )
     def save_new_draft_record(
         self,
         request: Request[Any, Any, Any],
@@ -197,6 +226,8 @@ class RecordsController(WorkspaceController):
             draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
@@ -211,9 +242,14 @@ class RecordsController(WorkspaceController):
         draft, _ = load_draft_for(writer, principal, draft_id, "update")
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         stored = _record(catalog, treatment_id)
-        return self._render(request, self._page(draft.slug, stored, draft_id, draft.etag))
+        page = self._page(draft.slug, stored, draft_id, draft.etag)
+        return self._render(request, page, kept=kept_fields(request, writer, principal))
 
-    @post("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/records/{treatment_id:str}",
+        sync_to_thread=True,
+        opt={**bounds(RECORD_FORM), **keeps()},
+    )
     def save_draft_record(
         self,
         request: Request[Any, Any, Any],
@@ -248,4 +284,6 @@ class RecordsController(WorkspaceController):
                 replace(page, page_errors=(str(exc),)),
                 422,
             )
+        except ValidationFailed as exc:  # the message breaks the text policy
+            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return revision_saved(request, draft_id, saved.revision)

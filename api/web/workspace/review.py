@@ -34,6 +34,8 @@ from api.web.workspace.changes_view import (
     field_label,
     readable,
 )
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
+from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
@@ -191,13 +193,20 @@ class ReviewController(WorkspaceController):
         draft_id: FromPath[int],
     ) -> Template:
         authorize(principal, "draft.read")
-        page = review_page(writer, principal, draft_id)
+        # A rejection comment sent after the session had ended (see `keeping`), kept.
+        kept = kept_fields(request, writer, principal)
+        comment = kept.get("comment", "") if kept else ""
+        page = review_page(writer, principal, draft_id, comment)
         text = ui(request)
         return render(
-            request, "review.html", page, title=text.gettext("Review draft %(id)s", id=draft_id)
+            request,
+            "review.html",
+            page,
+            title=text.gettext("Review draft %(id)s", id=draft_id),
+            notice=kept_notice(request) if kept else None,
         )
 
-    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True)
+    @post("/drafts/{draft_id:int}/publish", sync_to_thread=True, opt=bounds(ACTION_FORM))
     def publish(
         self,
         request: Request[Any, Any, Any],
@@ -226,7 +235,11 @@ class ReviewController(WorkspaceController):
             ],
         )
 
-    @post("/drafts/{draft_id:int}/reject", sync_to_thread=True)
+    @post(
+        "/drafts/{draft_id:int}/reject",
+        sync_to_thread=True,
+        opt={**bounds(COMMENT_FORM), **keeps("/drafts/{draft_id}/review")},
+    )
     def reject(
         self,
         request: Request[Any, Any, Any],
@@ -252,7 +265,19 @@ class ReviewController(WorkspaceController):
                 status_code=422,
             )
         etag = data.get("etag")
-        reject_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None, comment)
+        try:
+            reject_draft(
+                writer, principal, draft_id, etag if isinstance(etag, str) else None, comment
+            )
+        except ValidationFailed as exc:  # the comment breaks the text policy
+            page = review_page(writer, principal, draft_id, comment, exc.detail)
+            return render(
+                request,
+                "review.html",
+                page,
+                title=text.gettext("Review draft %(id)s", id=draft_id),
+                status_code=422,
+            )
         return Redirect(
             f"/workspace/drafts/{draft_id}/review",
             status_code=303,

@@ -31,7 +31,13 @@ SESSION_COOKIE = "vetted_session"
 
 
 class SignInRequired(Exception):
-    """No live session: the browser is sent to the sign-in page."""
+    """No live session: the browser is sent to the sign-in page, then back to `page` (a
+    form's page, when a form was sent); `kept` says whether that form was kept."""
+
+    def __init__(self) -> None:
+        super().__init__("sign in first")
+        self.page: str | None = None
+        self.kept = False
 
 
 def session_limits(settings: Settings) -> SessionLimits:

@@ -19,10 +19,11 @@ from api.core.access import Principal
 from api.core.errors import TooManyRequests, Unauthorized
 from api.store.schema import open_database
 from api.store.sessions import end_session, open_session
-from api.web.auth import authenticate_client, provide_writer
+from api.web.auth import authenticate_client, provide_writer, refuse_limited_client
 from api.web.refusals import refusal_trace
 from api.web.workspace.csrf import SIGNIN_COOKIE, check_csrf, signin_cookie
-from api.web.workspace.forms import Form, FormBody
+from api.web.workspace.forms import ACTION_FORM, SIGN_IN_FORM, Form, FormBody, bounds
+from api.web.workspace.keeping import browser_cookie, remember_browser
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.session import (
     SESSION_COOKIE,
@@ -83,6 +84,22 @@ def _form(
     )
 
 
+def _limited(request: Request[Any, Any, Any], exc: TooManyRequests) -> Template:
+    """The sign-in form again, saying how long the address must wait."""
+    text = ui(request)
+    page = _form(
+        request,
+        _HOME,
+        text.gettext(
+            "Too many failed sign-ins from this address. Wait %(n)s seconds.",
+            n=exc.retry_after,
+        ),
+        429,
+    )
+    page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
 def _open(request: Request[Any, Any, Any], principal: Principal) -> str:
     state = request.app.state
     db = open_database(state.db_path, busy_timeout=state.busy_timeout)
@@ -114,7 +131,14 @@ class SignInController(Controller):
             return Redirect(_safe_next(next_page), status_code=303)
         return _form(request, _safe_next(next_page))
 
-    @post("/sign-in", guards=[check_csrf])
+    @post(
+        "/sign-in",
+        # Before the body is read: the address's failed sign-ins, then the origin; then
+        # the form, parsed only within its bounds, and its security token.
+        guards=[refuse_limited_client, check_csrf],
+        opt=bounds(SIGN_IN_FORM),
+        exception_handlers={TooManyRequests: _limited},
+    )
     async def sign_in(
         self, request: Request[Any, Any, Any], data: FormBody[SignInForm]
     ) -> Template | Redirect:
@@ -123,18 +147,6 @@ class SignInController(Controller):
         target = _safe_next(data.next)
         try:
             principal = authenticate_client(request, f"Bearer {data.token.strip()}")
-        except TooManyRequests as exc:
-            page = _form(
-                request,
-                target,
-                text.gettext(
-                    "Too many failed sign-ins from this address. Wait %(n)s seconds.",
-                    n=exc.retry_after,
-                ),
-                429,
-            )
-            page.headers["Retry-After"] = str(exc.retry_after)
-            return page
         except Unauthorized as exc:
             page = _form(
                 request, target, text.gettext("That token is not valid, or it was revoked."), 401
@@ -142,12 +154,16 @@ class SignInController(Controller):
             page.background = refusal_trace(request, exc, 401, "/problems/unauthorized")
             return page
         session_id = await sync_to_thread(_open, request, principal)
+        # What this browser sends once the session has ended is kept for this person.
+        browser = browser_cookie(request)
+        await sync_to_thread(remember_browser, request, browser, principal.name)
         limits = request.app.state.session_limits
         return Redirect(
             target,
             status_code=303,
             cookies=[
                 session_cookie(request, session_id, limits.lifetime),
+                browser,
                 Cookie(key=SIGNIN_COOKIE, value="", path=WORKSPACE_PATH, max_age=0),
             ],
         )
@@ -155,6 +171,7 @@ class SignInController(Controller):
     @post(
         "/sign-out",
         guards=[require_session, check_csrf],
+        opt=bounds(ACTION_FORM),
         dependencies={"writer": Provide(provide_writer)},
         sync_to_thread=True,
     )

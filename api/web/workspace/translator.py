@@ -30,6 +30,7 @@ from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, stage_upload
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
+from api.web.workspace.forms import UPLOAD_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["TranslatorController"]
@@ -216,7 +217,7 @@ class TranslatorController(WorkspaceController):
             },
         )
 
-    @post("/{locale:str}/upload")
+    @post("/{locale:str}/upload", opt=bounds(UPLOAD_FORM))
     async def upload(
         self,
         request: Request[Any, Any, Any],
