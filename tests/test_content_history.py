@@ -340,14 +340,3 @@ def test_the_shipped_catalogs_are_valid_in_sync_and_hold_their_reviews(locale: s
             assert any("needs review" in c for c in message.user_comments), message.context
     if locale == "es":
         assert [m.context for m in catalog if m.id and not m.string] == []
-
-
-def test_an_export_of_a_fresh_database_writes_the_shipped_files_back(shipped_db: Path) -> None:
-    """Import then export keeps every file of record byte for byte, the catalogs' version-1
-    translations included (the template holds every published version's messages)."""
-    from api.store.exporting import export_tree
-
-    files = export_tree(open_database(shipped_db)).files
-    assert set(files) >= {"content/treatments.yaml", "locales/es/LC_MESSAGES/content.po"}
-    for path, body in files.items():
-        assert (ROOT / path).read_bytes() == body, path

@@ -20,13 +20,7 @@ from api.store.translations import (
     catalog_hash,
     catalog_header,
 )
-from api.store.versions import (
-    latest_version,
-    load_article,
-    load_treatments,
-    published_slugs,
-    published_versions,
-)
+from api.store.versions import latest_version, load_article, load_treatments, published_slugs
 
 __all__ = [
     "Export",
@@ -59,30 +53,12 @@ def _content_files(content: PublishedContent) -> dict[str, bytes]:
     return files
 
 
-def _history_files(db: sqlite_utils.Database) -> dict[str, bytes]:
-    """Every earlier published version and the records beside it, where the repository
-    keeps them (`content/history/<slug>/<n>/`): their messages stay in the template, so the
-    catalogs keep the translations each version is served with."""
-    files: dict[str, bytes] = {}
-    for slug, head in published_slugs(db):
-        for row in published_versions(db, slug):
-            if row.number == head:
-                continue
-            folder = f"content/history/{slug}/{row.number}"
-            files[f"{folder}/article.yaml"] = dump_yaml(load_article(db, slug, row.number)).encode()
-            records = load_treatments(db, row.treatments) if row.treatments else None
-            if records is not None:
-                files[f"{folder}/treatments.yaml"] = dump_yaml(records).encode()
-    return files
-
-
 def _template(db: sqlite_utils.Database, content: PublishedContent) -> Catalog:
     # The fact phrases are pgettext calls in code; pybabel extracts them from this file.
     code = resources.files("api.core").joinpath("formatting.py").read_bytes()
     return build_template(
         [
             *_content_files(content).items(),
-            *_history_files(db).items(),
             ("api/core/formatting.py", code),
         ],
         catalog_header(db, TEMPLATE_LOCALE),
