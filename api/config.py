@@ -51,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: LogLevel = "info"
     access_log: bool = False
     hsts_max_age: int = 0
+    public_origin: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     shutdown_timeout: int = 30
     body_timeout: int = 30
     busy_timeout: int = 30
@@ -125,8 +127,32 @@ def _origins(text: str) -> tuple[str, ...]:
             port = parts.port
         except ValueError:
             raise ValueError(f"{item!r} has an invalid port") from None
-        origins.append(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else ""))
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        origins.append(f"{parts.scheme}://{host}" + (f":{port}" if port else ""))
     return tuple(dict.fromkeys(origins))
+
+
+def _public_origin(text: str) -> str | None:
+    if not text.strip():
+        return None
+    origins = _origins(text)
+    if len(origins) != 1:
+        raise ValueError(f"{text!r} is not one origin such as https://cms.example")
+    # As a browser writes it in `Origin`: without the scheme's default port.
+    default = {"http": ":80", "https": ":443"}[urlsplit(origins[0]).scheme]
+    return origins[0].removesuffix(default)
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    networks = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not an IP address or network such as 10.0.0.0/8"
+            ) from None
+    return tuple(dict.fromkeys(networks))
 
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -241,6 +267,24 @@ SETTINGS: tuple[Setting, ...] = (
         "0 (no header)",
         "send Strict-Transport-Security with this max-age (only behind HTTPS)",
         _max_age,
+    ),
+    Setting(
+        "public_origin",
+        "--public-origin",
+        "VETTED_PUBLIC_ORIGIN",
+        "(none)",
+        "the origin browsers reach the workspace at behind a proxy or TLS terminator "
+        "(https://cms.example): forms must come from it, and its https makes cookies Secure",
+        _public_origin,
+    ),
+    Setting(
+        "trusted_proxies",
+        "--trusted-proxies",
+        "VETTED_TRUSTED_PROXIES",
+        "(none)",
+        "comma-separated addresses or networks of proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-Host are believed",
+        _networks,
     ),
     Setting(
         "shutdown_timeout",

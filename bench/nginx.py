@@ -24,13 +24,29 @@ PROBLEM_HEADERS = ROOT / "deploy" / "nginx-problem-headers.conf"
 
 
 def cache_site(
-    upstream_port: int, port: int, cache_dir: Path, *, freshness_s: int | None = None
+    upstream_port: int,
+    port: int,
+    cache_dir: Path,
+    *,
+    freshness_s: int | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> str:
     """The deployed cache config for an origin on 127.0.0.1:`upstream_port`. `freshness_s`
-    replaces the origin's max-age, so a test need not wait a minute for a publish."""
+    replaces the origin's max-age, so a test need not wait a minute for a publish. `tls`
+    (a certificate and its key) makes it listen for HTTPS, as the config's header says."""
+    text = CACHE_CONFIG.read_text()
+    if tls is not None:
+        listen = "listen @LISTEN@;"
+        if listen not in text:
+            raise ValueError(f"{CACHE_CONFIG} no longer has {listen!r}")
+        certificate, key = tls
+        text = text.replace(
+            listen,
+            f"listen @LISTEN@ ssl;\n    ssl_certificate {certificate};\n"
+            f"    ssl_certificate_key {key};",
+        )
     text = (
-        CACHE_CONFIG.read_text()
-        .replace("@LISTEN@", f"127.0.0.1:{port}")
+        text.replace("@LISTEN@", f"127.0.0.1:{port}")
         .replace("@UPSTREAM@", f"127.0.0.1:{upstream_port}")
         .replace("@CACHE_DIR@", str(cache_dir))
         .replace("@PROBLEM_HEADERS@", str(PROBLEM_HEADERS))

@@ -52,7 +52,8 @@ def roll_back(
     to_version: int,
     requester: Principal = EDITOR,
     reviewer: Principal = REVIEWER,
+    reason: str = "The later change was wrong",
 ) -> VersionRow:
     """A rollback requested by one person and published by another."""
-    draft = request_rollback(db, requester, slug, to_version, head_etag(db, slug))
+    draft = request_rollback(db, requester, slug, to_version, head_etag(db, slug), reason)
     return publish_draft(db, reviewer, draft.id, draft.etag)

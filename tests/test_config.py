@@ -56,6 +56,18 @@ from tests.conftest import ROOT
         ({"VETTED_HSTS_MAX_AGE": "31536000"}, "hsts_max_age", 31536000),
         ({"VETTED_SHUTDOWN_TIMEOUT": "5"}, "shutdown_timeout", 5),
         ({"VETTED_DEBUG": "yes"}, "debug", True),
+        (
+            {"VETTED_PUBLIC_ORIGIN": "https://CMS.example:443/"},
+            "public_origin",
+            "https://cms.example",
+        ),
+        ({"VETTED_PUBLIC_ORIGIN": "http://[::1]:8080"}, "public_origin", "http://[::1]:8080"),
+        ({"VETTED_PUBLIC_ORIGIN": ""}, "public_origin", None),
+        (
+            {"VETTED_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1, 10.1.2.3/8"},
+            "trusted_proxies",
+            ("127.0.0.1/32", "10.0.0.0/8", "::1/128"),
+        ),
     ],
 )
 def test_environment_values_are_parsed(
@@ -95,6 +107,14 @@ def test_environment_values_are_parsed(
         ({"VETTED_ACCESS_LOG": "maybe"}, "VETTED_ACCESS_LOG", "is not one of"),
         ({"VETTED_HSTS_MAX_AGE": "-1"}, "VETTED_HSTS_MAX_AGE", "is not a number of seconds"),
         ({"VETTED_SHUTDOWN_TIMEOUT": "0"}, "VETTED_SHUTDOWN_TIMEOUT", "at least 1 second"),
+        ({"VETTED_PUBLIC_ORIGIN": "cms.example"}, "VETTED_PUBLIC_ORIGIN", "is not an origin"),
+        (
+            {"VETTED_PUBLIC_ORIGIN": "https://a.example,https://b.example"},
+            "VETTED_PUBLIC_ORIGIN",
+            "is not one origin",
+        ),
+        ({"VETTED_TRUSTED_PROXIES": "nginx"}, "VETTED_TRUSTED_PROXIES", "is not an IP address"),
+        ({"VETTED_TRUSTED_PROXIES": "10.0.0.0/33"}, "VETTED_TRUSTED_PROXIES", "is not an IP"),
     ],
 )
 def test_bad_values_name_their_source(

@@ -281,9 +281,24 @@ def test_the_documentation_has_examples_that_run() -> None:
 
 TS_FENCE = re.compile(r"^```ts\n(.*?)^```$", re.M | re.S)
 NODE_BIN = ROOT / "contract" / "node_modules" / ".bin"
+# The plain switch narrows (M1, fixed by the flat discriminated `BlockOut` of H1) ...
 NAIVE = """import type { components } from "./vetted";
-type Block = components["schemas"]["SectionOut"]["blocks"][number];
+type Block = components["schemas"]["BlockOut"];
 export const text = (b: Block): string | null => (b.type === "paragraph" ? b.text : null);
+"""
+# ... and a switch that forgets newer block types does not compile: `UnknownBlock` stays
+# in the union, so the forward-compatibility rule is one a compiler enforces.
+FORGETS_NEWER_TYPES = """import type { components } from "./vetted";
+type Block = components["schemas"]["BlockOut"];
+export function text(b: Block): string {
+  switch (b.type) {
+    case "paragraph": case "callout": return b.text;
+    case "fact": return b.display;
+    case "faq": return b.question;
+    case "treatment_ref": return b.name;
+    default: { const none: never = b; return none; }
+  }
+}
 """
 
 
@@ -304,8 +319,9 @@ def _tsc(folder: Path, source: str) -> subprocess.CompletedProcess[str]:
 
 def test_every_typescript_example_compiles_against_the_contract(tmp_path: Path) -> None:
     """Each `ts` block of the docs type-checks under `tsc --strict` against the types
-    openapi-typescript generates from openapi.yaml (the partner review's M1: the block union
-    narrows only with the documented pattern; the naive switch must not compile)."""
+    openapi-typescript generates from openapi.yaml (the partner review's M1: a plain
+    `switch (b.type)` narrows the block union; a switch without a branch for newer block
+    types must not compile)."""
     generated = subprocess.run(
         [str(NODE_BIN / "openapi-typescript"), str(ROOT / "openapi.yaml"), "-o", "vetted.d.ts"],
         cwd=tmp_path,
@@ -324,4 +340,6 @@ def test_every_typescript_example_compiles_against_the_contract(tmp_path: Path) 
         checked = _tsc(tmp_path, source)
         assert checked.returncode == 0, f"{page.relative_to(ROOT)}:\n{checked.stdout}"
     naive = _tsc(tmp_path, NAIVE)
-    assert naive.returncode != 0 and "not assignable to type 'string | null'" in naive.stdout
+    assert naive.returncode == 0, naive.stdout
+    forgetful = _tsc(tmp_path, FORGETS_NEWER_TYPES)
+    assert forgetful.returncode != 0 and "not assignable to type 'never'" in forgetful.stdout

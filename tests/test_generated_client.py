@@ -1,15 +1,19 @@
-"""A partner's Python client, generated from `openapi.yaml` with the pinned
-openapi-python-client, drives the real server process (`vetted serve` on a free port).
+"""Partners' clients, generated from `openapi.yaml`, drive the real server process
+(`vetted serve` on a free port): a Python client made by the pinned openapi-python-client,
+and TypeScript clients made by openapi-generator's `typescript-fetch` (the pinned PyPI
+wheel's jar on the JRE), compiled with `tsc --strict`.
 
-The client is generated from a copy of the contract as it stood before the `callout`
-block type existed, so the article it reads contains a block type it was not generated
-with: the contract's forward-compatibility rule says it must still parse the article.
+Clients are generated from a copy of the contract as it stood before the `callout` block
+type existed, so the article they read contains a block type they were not generated
+with: the contract's forward-compatibility rule says they must still parse the article.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,6 +36,8 @@ from tests.web.test_workflow import revised_catalog
 pytestmark = pytest.mark.process
 
 PACKAGE = "partner_vetted_client"
+NODE_BIN = ROOT / "contract" / "node_modules" / ".bin"
+TS_PROGRAM = ROOT / "tests" / "clients" / "read_article.ts"
 DROPPED = "callout"  # the block type the client was generated without
 
 
@@ -39,12 +45,11 @@ def contract_before_callouts() -> dict[str, Any]:
     """openapi.yaml without the `callout` block type, as an older client knew it."""
     document = copy.deepcopy(yaml.safe_load((ROOT / "openapi.yaml").read_text("utf-8")))
     schemas = document["components"]["schemas"]
-    for source, out in (("Section", "Callout"), ("SectionOut", "CalloutOut")):
-        items = schemas[source]["properties"]["blocks"]["items"]
-        union = items["anyOf"][0] if "anyOf" in items else items
+    for union, out in (("Block", "Callout"), ("BlockOut", "CalloutOut")):
         ref = f"#/components/schemas/{out}"
-        union["oneOf"] = [m for m in union["oneOf"] if m["$ref"] != ref]
-        del union["discriminator"]["mapping"][DROPPED]
+        members = "oneOf" if "oneOf" in schemas[union] else "anyOf"
+        schemas[union][members] = [m for m in schemas[union][members] if m["$ref"] != ref]
+        del schemas[union]["discriminator"]["mapping"][DROPPED]
         del schemas[out]
     del schemas["CalloutKind"]
     schemas["UnknownBlock"]["properties"]["type"]["not"]["enum"].remove(DROPPED)
@@ -110,11 +115,11 @@ def test_generated_client_reads_articles_sections_search_and_sync(
         SLUG, client=client, accept_language="es-MX,es;q=0.9", x_request_id="partner-1"
     )
     assert spanish.status_code == 200
-    assert spanish.headers["content-language"] == "es"
+    assert spanish.headers["content-language"] == "es-MX"
     assert spanish.headers["x-request-id"] == "partner-1"
     article = spanish.parsed
     assert isinstance(article, models.ArticleOut)
-    assert article.locale == "es" and article.dir_ == models.TextDirection.LTR
+    assert article.locale == "es-MX" and article.dir_ == models.TextDirection.LTR
     assert article.published_at.tzinfo is not None
     assert article.published_at.utcoffset() == UTC.utcoffset(None)
     arabic = delivery("get_article").sync(SLUG, client=client, locale="ar")
@@ -163,7 +168,7 @@ def test_generated_client_reads_articles_sections_search_and_sync(
     )
     assert again.status_code == 304 and again.parsed is None
     revalidated = delivery("get_article").sync_detailed(
-        SLUG, client=client, locale="es", if_none_match=spanish.headers["etag"]
+        SLUG, client=client, locale="es-MX", if_none_match=spanish.headers["etag"]
     )
     assert revalidated.status_code == 304 and revalidated.content == b""
 
@@ -182,7 +187,7 @@ def test_generated_client_parses_errors_as_problems(
     invalid = get_article.sync(SLUG, client=client, locale="e$")
     assert isinstance(invalid, models.Problem)
     assert invalid.status == 400 and invalid.type_ == "/problems/invalid-locale"
-    assert invalid.available == ["ar", "en", "es", "fr"]
+    assert invalid.available == ["ar", "en", "es", "es-MX", "fr", "fr-CA"]
     assert invalid.errors[0].field == "locale"
 
 
@@ -205,3 +210,93 @@ def test_generated_client_uploads_a_catalog_as_multipart(
     assert answer.parsed.uploaded_by == "lucia"
     refused = upload.sync("es", client=client, body=body)
     assert isinstance(refused, models.Problem) and refused.status == 403
+
+
+def _typescript_client(folder: Path, contract: dict[str, Any]) -> subprocess.Popen[str]:
+    """Start generating a `typescript-fetch` client into `folder / "client"`."""
+    (folder / "client").mkdir(parents=True)
+    (folder / "client" / "openapi.yaml").write_text(yaml.safe_dump(contract), encoding="utf-8")
+    generator = Path(sys.executable).parent / "openapi-generator-cli"
+    return subprocess.Popen(
+        [str(generator), "generate", "-g", "typescript-fetch", "-i", "openapi.yaml", "-o", "."],
+        cwd=folder / "client",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _compile(folder: Path) -> subprocess.Popen[str]:
+    """Start `tsc --strict` on the partner's program and the generated client."""
+    shutil.copy(TS_PROGRAM, folder / TS_PROGRAM.name)
+    return subprocess.Popen(
+        [
+            *(str(NODE_BIN / "tsc"), "--strict", "--target", "es2022", "--module", "commonjs"),
+            *("--lib", "es2022,dom", "--outDir", "dist", TS_PROGRAM.name),
+        ],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(steps: dict[str, subprocess.Popen[str]]) -> None:
+    for name, step in steps.items():
+        output, _ = step.communicate(timeout=600)
+        assert step.returncode == 0, f"{name}:\n{output[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def typescript_programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The partner's TypeScript program compiled against two `typescript-fetch` clients:
+    one generated from openapi.yaml as it is, one from the contract before callouts."""
+    assert shutil.which("java"), "openapi-generator needs a Java runtime (a JRE)"
+    root = tmp_path_factory.mktemp("typescript")
+    contract = yaml.safe_load((ROOT / "openapi.yaml").read_text("utf-8"))
+    folders = {"current": root / "current", "older": root / "older"}
+    contracts = {"current": contract, "older": contract_before_callouts()}
+    _finish({name: _typescript_client(folders[name], contracts[name]) for name in folders})
+    _finish({name: _compile(folder) for name, folder in folders.items()})
+    return {name: folder / "dist" / "read_article.js" for name, folder in folders.items()}
+
+
+def _read_article(program: Path, server: str, locale: str) -> dict[str, Any]:
+    run = subprocess.run(
+        ["node", str(program), server, SLUG, locale],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    report: dict[str, Any] = json.loads(run.stdout)
+    return report
+
+
+@pytest.mark.parametrize("locale", ["es", "ar"])
+def test_typescript_fetch_client_keeps_every_block_whole(
+    typescript_programs: dict[str, Path], server: str, locale: str
+) -> None:
+    """Partner review H1: openapi-generator's `typescript-fetch` kept only the fields common
+    to all block types (no block had its text). Every field of every block now survives
+    its `FromJSON`, through the generated API class and from the raw response alike."""
+    report = _read_article(typescript_programs["current"], server, locale)
+    assert report["version"] >= 1 and report["published_at_is_date"] is True
+    assert report["types"] == ["callout", "fact", "faq", "paragraph", "treatment_ref"]
+    assert report["blocks"] == report["via_api"] > 0
+    assert report["lost"] == [] and report["lost_via_api"] == []
+    paragraphs = report["paragraphs"]
+    assert len(paragraphs) > 10 and all(isinstance(t, str) and t for t in paragraphs)
+    assert paragraphs == report["raw_paragraphs"]
+
+
+def test_older_typescript_fetch_client_keeps_a_newer_block_type(
+    typescript_programs: dict[str, Path], server: str
+) -> None:
+    """A `typescript-fetch` client generated before the `callout` type existed keeps the
+    callout whole (the forward-compatibility rule), and every other block too."""
+    report = _read_article(typescript_programs["older"], server, "es")
+    assert DROPPED in report["types"]
+    assert report["blocks"] == report["via_api"] > 0
+    assert report["lost"] == [] and report["lost_via_api"] == []
+    assert report["paragraphs"] == report["raw_paragraphs"] and report["paragraphs"]

@@ -13,16 +13,19 @@ from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import Completeness
+from api.core.properties import PropertyChange, is_safety_downgrade, property_changes
 from api.core.render import Catalogs, completeness
 
 __all__ = [
     "DraftDiff",
     "FieldChange",
     "LocaleImpact",
+    "RevertedVersion",
     "RevisionOut",
     "field_changes",
     "locale_impact",
     "outside_sections",
+    "safety_downgrades",
 ]
 
 
@@ -36,6 +39,10 @@ class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     change: Literal["added", "removed", "changed"]
     old: str | None = None
     new: str | None = None
+    properties: tuple[PropertyChange, ...] = ()
+    """Its non-text fields that differ, by name (a safety mark, a type, a figure...)."""
+    safety_downgrade: bool = False
+    """A safety-bearing block loses its mark or goes: the draft must say why."""
 
 
 class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,6 +62,23 @@ class RevisionOut(msgspec.Struct, frozen=True, kw_only=True):
     author: str
     message: str
     created_at: str
+
+
+class RevertedVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """A published version whose changes a rollback undoes, and which of them."""
+
+    version: int
+    message: str
+    """Why it was published (the message of the draft it came from)."""
+    authors: tuple[str, ...]
+    reviewer: str | None
+    published_at: str | None
+    fields: tuple[str, ...]
+    """The units this version changed that the rollback brings back to the target's state,
+    named like `FieldChange.field`."""
+    safety: bool
+    """Among them a safety-bearing block (in either state) or a treatment record (its
+    regulatory status, cautions, audience): a correction a reviewer must not undo unseen."""
 
 
 class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,8 +103,15 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     quote the result's article no longer has word for word: publishing is refused until
     the draft updates those records."""
     impact: tuple[LocaleImpact, ...]
+    safety_reason: str | None = None
+    """Why the draft removes a safety mark (see the changes' `safety_downgrade`)."""
     etag: str
     """What publish must send as If-Match: it names this exact state."""
+    rollback_to: int | None = None
+    """For a rollback: the version whose article and treatment records it brings back."""
+    reverts: tuple[RevertedVersion, ...] = ()
+    """For a rollback: every published version after the target up to the head the
+    rollback was requested against, newest first, with the changes of it that it undoes."""
 
 
 def field_changes(
@@ -103,13 +134,34 @@ def field_changes(
             continue
         if was is None:
             changes.append(FieldChange(field=key, change="added", new=unit_text(now)))
-        elif now is None:
-            changes.append(FieldChange(field=key, change="removed", old=unit_text(was)))
-        else:
+            continue
+        downgrade = key.startswith("block:") and is_safety_downgrade(was, now)
+        if now is None:
             changes.append(
-                FieldChange(field=key, change="changed", old=unit_text(was), new=unit_text(now))
+                FieldChange(
+                    field=key, change="removed", old=unit_text(was), safety_downgrade=downgrade
+                )
             )
+            continue
+        properties: tuple[PropertyChange, ...] = ()
+        if isinstance(was, msgspec.Struct) and isinstance(now, msgspec.Struct):
+            properties = property_changes(was, now, block=key.startswith("block:"))
+        changes.append(
+            FieldChange(
+                field=key,
+                change="changed",
+                old=unit_text(was),
+                new=unit_text(now),
+                properties=properties,
+                safety_downgrade=downgrade,
+            )
+        )
     return tuple(changes)
+
+
+def safety_downgrades(changes: tuple[FieldChange, ...]) -> tuple[str, ...]:
+    """The blocks (`<section>/<block>`) whose safety mark a change removes."""
+    return tuple(c.field.removeprefix("block:") for c in changes if c.safety_downgrade)
 
 
 def outside_sections(

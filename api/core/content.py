@@ -110,6 +110,7 @@ def _check_article(
             (len(sections), MAX_ARTICLE_SECTIONS, "sections"),
             (sum(len(s.blocks) for s in sections), MAX_ARTICLE_BLOCKS, "blocks"),
             (len(article.audience), _MAX_LIST, "audiences"),
+            (len(article.about), _MAX_LIST, "conditions"),
         ],
     )
     article = _plain_text(article, prefix, file, known, decoded=decoded)

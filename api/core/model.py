@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.core.schedule import ReviewPolicy
+
 __all__ = [
     "MAX_FIGURE",
     "Article",
@@ -19,6 +21,8 @@ __all__ = [
     "Callout",
     "CalloutKind",
     "Caution",
+    "CodingSystem",
+    "Condition",
     "CostBasis",
     "DurationUnit",
     "Evidence",
@@ -246,6 +250,20 @@ class Section(
     sections: tuple[Section, ...] = ()
 
 
+CodingSystem = Literal["ICD-10", "ICD-11", "SNOMED-CT", "MeSH"]
+
+
+class Condition(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
+    """A medical condition an article is about (schema.org `about`): its name, translated
+    like any text, and optionally its code in a coding system."""
+
+    name: Text
+    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$")] | None = None
+    coding_system: CodingSystem | None = None
+
+
 class Article(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
@@ -255,6 +273,10 @@ class Article(
     locale: LocaleCode = "en"
     title: Text
     audience: tuple[ReaderGroup, ...] = ()
+    about: tuple[Condition, ...] = ()
+    """The conditions it is about, for partners' structured data."""
+    review: ReviewPolicy | None = None
+    """How often it is due for medical review again (absent: every 12 months)."""
     sections: tuple[Section, ...]
     references: tuple[Reference, ...] = ()
     """The sources the article rests on; its blocks and its treatment records cite them."""

@@ -22,6 +22,7 @@ from api.core.model import (
     RegulatoryStatus,
     TreatmentKind,
 )
+from api.core.schedule import ReviewStatus
 
 __all__ = [
     "ArticleOut",
@@ -39,10 +40,13 @@ __all__ = [
     "LocalizedText",
     "ParagraphOut",
     "RegulationOut",
+    "ReviewOut",
+    "ReviewerOut",
     "SafetyFlag",
     "SectionDocument",
     "SectionOut",
     "TextLocale",
+    "TranslationSignoffOut",
     "TreatmentOut",
     "TreatmentRefOut",
     "VersionInfo",
@@ -165,6 +169,54 @@ class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
     published_at: str
 
 
+IsoDate = Annotated[str, msgspec.Meta(description="A calendar date, `YYYY-MM-DD` (UTC).")]
+
+
+class ReviewerOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A person who reviewed content, as readers are shown them (role and credentials when
+    their account records them)."""
+
+    name: str
+    role: Annotated[str, msgspec.Meta(description="What they do, e.g. `reviewer`.")] | None = None
+    credentials: (
+        Annotated[
+            str,
+            msgspec.Meta(description="Their professional qualifications, e.g. `MD, dermatology`."),
+        ]
+        | None
+    ) = None
+
+
+class TranslationSignoffOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The medical sign-off of a translation: who last approved this article's text in the
+    locale, and when."""
+
+    locale: str
+    approved_by: ReviewerOut
+    approved_at: Annotated[str, msgspec.Meta(description="RFC 3339 UTC time of the approval.")]
+
+
+class ReviewOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Who reviewed the article's content, when, and when it is due again."""
+
+    reviewed_by: ReviewerOut
+    last_reviewed: IsoDate
+    next_review_due: Annotated[
+        IsoDate | None, msgspec.Meta(description="None for a superseded version.")
+    ]
+    review_status: ReviewStatus
+    interval_months: Annotated[
+        int, msgspec.Meta(description="The article's review policy: months between reviews.")
+    ]
+    translation: Annotated[
+        TranslationSignoffOut | None,
+        msgspec.Meta(
+            description="The sign-off of the response locale's translation (none for the "
+            "source language, or before any translation of the article was approved)."
+        ),
+    ]
+
+
 class ArticleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
@@ -176,6 +228,7 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     audience: tuple[str, ...]
     completeness: Completeness
     safety_coverage: Completeness
+    review: ReviewOut | None
     sections: tuple[SectionOut, ...]
     references: Annotated[
         tuple[Reference, ...],
@@ -208,6 +261,7 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
     title: LocalizedText
     completeness: Completeness
     safety_coverage: Completeness
+    review: ReviewOut | None = None
 
 
 class RegulationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

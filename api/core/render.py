@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
-from api.core.locales import babel_locale, text_direction
+from api.core.locales import babel_locale, regional_language, text_direction
 from api.core.messages import (
     Message,
     article_messages,
@@ -54,6 +54,7 @@ from api.core.output import (
     LocalizedText,
     ParagraphOut,
     RegulationOut,
+    ReviewOut,
     SectionDocument,
     SectionOut,
     TreatmentOut,
@@ -66,6 +67,7 @@ __all__ = [
     "Lookup",
     "completeness",
     "render_article",
+    "render_conditions",
     "render_treatment",
     "safety_coverage",
     "section_documents",
@@ -80,10 +82,13 @@ Catalogs = Mapping[str, Lookup]
 class _Resolver:
     """Finds each text unit in the first locale of the chain that translates all of it."""
 
-    def __init__(self, locale: str, catalogs: Catalogs) -> None:
+    def __init__(self, locale: str, catalogs: Catalogs, formats: str | None = None) -> None:
         self.locale = locale
         self.home = locale
         """Where text needing no catalog (CLDR-formatted figures) is served from."""
+        self.formats = formats or locale
+        """The full locale figures served from `home` are formatted in (`es-MX` for a
+        Mexican reader of the Spanish text)."""
         self.chain = [
             (tag, catalogs[tag])
             for tag in locale_chain(locale)
@@ -113,6 +118,7 @@ class _Resolver:
         tags = [t for t, _ in self.chain]
         trimmed.chain = self.chain[tags.index(tag) :] if tag in tags else []
         trimmed.home = tag
+        trimmed.formats = self.formats if tag == self.home else tag
         return trimmed
 
     def text(self, context: str, source: str) -> LocalizedText:
@@ -167,10 +173,13 @@ def render_article(
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
     messages: list[Message] | None = None,
+    review: ReviewOut | None = None,
 ) -> ArticleOut:
     """The whole article in `locale`, ready to encode (`messages`: the article's, when the
-    caller renders it in several locales and has them already)."""
-    resolver = _Resolver(locale, catalogs)
+    caller renders it in several locales and has them already). A regional locale of
+    `REGIONAL_FORMATS` gets its language's text with its own formatting of figures."""
+    language = regional_language(locale) or locale
+    resolver = _Resolver(language, catalogs, formats=locale)
     if messages is None:
         messages = article_messages(article)
     names = {t.id: t for t in treatments.treatments}
@@ -183,10 +192,21 @@ def render_article(
         dir=text_direction(locale),
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
-        completeness=completeness(article, locale, catalogs, messages),
-        safety_coverage=safety_coverage(article, locale, catalogs, messages, treatments),
+        completeness=completeness(article, language, catalogs, messages),
+        safety_coverage=safety_coverage(article, language, catalogs, messages, treatments),
+        review=review,
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
         references=article.references,
+    )
+
+
+def render_conditions(
+    article: Article, locale: str, catalogs: Catalogs
+) -> tuple[LocalizedText, ...]:
+    """The names of the conditions the article is about, in `locale` where translated."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
+    return tuple(
+        resolver.text(f"{article.slug}/about-{n}", c.name) for n, c in enumerate(article.about)
     )
 
 
@@ -201,6 +221,7 @@ def summarize(rendered: ArticleOut) -> ArticleSummary:
         title=rendered.title,
         completeness=rendered.completeness,
         safety_coverage=rendered.safety_coverage,
+        review=rendered.review,
     )
 
 
@@ -246,12 +267,12 @@ def render_treatment(
     catalogs: Catalogs,
     references: tuple[Reference, ...] = (),
 ) -> TreatmentOut:
-    """One treatment record in `locale`, each claim with its evidence and citations: whole
-    from the fallback locale when the fields the safety rule gates (regulatory statements,
-    cautions, conditions, qualifiers, who it suits, requirements) are not all translated in
-    `locale`. `references`: those of the record's article, of which the record carries the
-    ones its claims cite."""
-    resolver = _Resolver(locale, catalogs)
+    """One treatment record in `locale` (a regional locale: in its language's), each claim
+    with its evidence and citations: whole from the fallback locale when the fields the
+    safety rule gates (regulatory statements, cautions, conditions, qualifiers, who it suits,
+    requirements) are not all translated in `locale`. `references`: those of the record's
+    article, of which the record carries the ones its claims cite."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
         resolver = resolver.starting_at(safe_from)
@@ -360,7 +381,10 @@ def _fact(block: Fact, resolver: _Resolver) -> FactOut:
         currency=block.currency,
         per=block.per,
         treatment=block.treatment,
-        display=format_fact(block, babel_locale(tag), phrases),
+        # Figures in the reader's full locale (es-MX) when the phrase is their language's.
+        display=format_fact(
+            block, babel_locale(resolver.formats if tag == resolver.home else tag), phrases
+        ),
         locale=tag,
         fallback=tag != resolver.locale,
     )

@@ -18,6 +18,7 @@ from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
+from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.workflow import (
@@ -30,6 +31,7 @@ from api.core.workflow import (
 )
 from api.store.audit import record
 from api.store.rendering import render_documents
+from api.store.rollback import reverted_versions, rollback_content
 from api.store.schema import snapshot, transaction
 from api.store.translations import article_catalogs, available_locales
 from api.store.versions import (
@@ -69,7 +71,7 @@ _article = msgspec.json.Decoder(Article)
 _treatments = msgspec.json.Decoder(TreatmentCatalog)
 _COLUMNS = (
     "id, slug, base_version, status, author, revision, content_hash, comment, created_at, "
-    "updated_at, treatments_base"
+    "updated_at, treatments_base, rollback_to"
 )
 
 
@@ -92,6 +94,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """The published head now: a draft behind it is merged onto it when published."""
     treatments_head: int = 0
     """The current set of treatment records."""
+    rollback_to: int | None = None
+    """For a rollback: the version whose article and treatment records it brings back."""
 
     @property
     def etag(self) -> str:
@@ -180,6 +184,7 @@ def _add_revision(
     actor: str,
     message: str,
     treatments: TreatmentCatalog | None,
+    safety_reason: str | None = None,
 ) -> str:
     digest = _content_digest(article, treatments)
     db.table("draft_revisions").insert(
@@ -192,6 +197,7 @@ def _add_revision(
             "author": actor,
             "message": message,
             "created_at": now(),
+            "safety_reason": safety_reason,
         }
     )
     return digest
@@ -229,6 +235,7 @@ def _unchanged(
 # policy of api.core.text applies to them on every path: API, workspace, import).
 MESSAGE = "$.message"
 COMMENT = "$.comment"
+REASON = "$.reason"
 
 
 def create_draft(
@@ -240,6 +247,8 @@ def create_draft(
     *,
     treatments: TreatmentCatalog | None = None,
     status: str = "draft",
+    safety_reason: str | None = None,
+    rollback_to: int | None = None,
 ) -> Draft:
     """Start a draft of `article` (and, if given, of all the treatment records): a new
     article, or a change to the published version the author read, which If-Match names
@@ -252,21 +261,22 @@ def create_draft(
             read_version(if_match, article.slug, head.number, records) if head else (0, records)
         )
         if base:
+            read = load_article(db, article.slug, base)
             _unchanged(
-                article,
-                treatments,
-                load_article(db, article.slug, base),
-                load_treatments(db, records_base),
-                f"version {base}",
+                article, treatments, read, load_treatments(db, records_base), f"version {base}"
             )
+            check_safety_reason(read, article, safety_reason)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
-            "content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, '', ?, ?)",
-            [article.slug, base, records_base, status, actor.name, stamp, stamp],
+            "content_hash, created_at, updated_at, rollback_to) "
+            "VALUES (?, ?, ?, ?, ?, 1, '', ?, ?, ?)",
+            [article.slug, base, records_base, status, actor.name, stamp, stamp, rollback_to],
         )
         draft_id = int(cursor.lastrowid or 0)
-        digest = _add_revision(db, draft_id, 1, article, actor.name, message, treatments)
+        digest = _add_revision(
+            db, draft_id, 1, article, actor.name, message, treatments, safety_reason
+        )
         db.execute("UPDATE drafts SET content_hash = ? WHERE id = ?", [digest, draft_id])
         record(
             db,
@@ -296,6 +306,7 @@ def update_draft(
     message: str,
     base_version: int | None = None,
     treatments: TreatmentCatalog | None = None,
+    safety_reason: str | None = None,
 ) -> Draft:
     """Add a revision to a draft (If-Match must name its current revision).
 
@@ -321,8 +332,12 @@ def update_draft(
             raise NothingChanged(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
+        if base:
+            check_safety_reason(load_article(db, draft.slug, base), article, safety_reason)
         revision = draft.revision + 1
-        _add_revision(db, draft_id, revision, article, actor.name, message, treatments)
+        _add_revision(
+            db, draft_id, revision, article, actor.name, message, treatments, safety_reason
+        )
         # Resolving against the head is resolving against the records beside it too.
         records_base = draft.treatments_head if base != draft.base_version else None
         db.execute(
@@ -488,6 +503,7 @@ def publish_draft(
             )
         head = latest_version(db, draft.slug)
         current_records = load_treatments(db)
+        _check_still_holds(db, draft, merged.article, merged.treatments or current_records)
         records = merged.treatments
         if records is not None and content_hash(records) == content_hash(current_records):
             records = None
@@ -554,31 +570,63 @@ def _stale(
     return stale_claims([article], proposed if proposed is not None else load_treatments(db))
 
 
+def _check_still_holds(
+    db: sqlite_utils.Database, draft: Draft, article: Article, records: TreatmentCatalog
+) -> None:
+    """Refuse (409, naming it) to publish `article` beside `records` when a reference no
+    longer resolves: content published since the draft was saved (a record removed, a
+    section gone) can break what was valid when it was written."""
+    try:
+        check_references(
+            [*(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug), article],
+            records,
+            evidence=False,
+        )
+    except ValidationFailed as exc:
+        raise Conflict(
+            f"draft {draft.id} no longer fits what is published: {exc.detail}. Content "
+            "changed since it was written: its author must update it (or request the "
+            "rollback again) before it can be published"
+        ) from exc
+
+
 def request_rollback(
     db: sqlite_utils.Database,
     actor: Principal,
     slug: str,
     to_version: int,
     if_match: str | None,
+    reason: str,
 ) -> Draft:
-    """Open a review for bringing back an earlier version's content: a draft of it, based
-    on the head the requester read, submitted for a second person to publish."""
-    head = latest_version(db, slug)
-    if head is None:
-        raise NotFound(f"no published article {slug!r}")
-    records = treatments_number(db)
-    check_if_match(if_match, article_etag(slug, head.number, records))
-    if not 1 <= to_version < head.number:
-        raise Conflict(f"version {to_version} is not an earlier version of {slug}")
-    article = load_article(db, slug, to_version)
-    return create_draft(
-        db,
-        actor,
-        article,
-        f"Roll back to version {to_version}",
-        article_etag(slug, head.number, records),
-        status="in_review",
-    )
+    """Open a review for bringing back an earlier version: a draft of its article and of
+    the article's treatment records as published beside it, based on the head the
+    requester read, submitted for a second person to publish. `reason` is required (the
+    text policy applies); what it brings back is checked against what is published now
+    first (see `api.store.rollback.rollback_content`: 409 naming what no longer holds)."""
+    reason = checked_text(reason, REASON).strip()
+    if not reason:
+        raise ValidationFailed("say why: a rollback needs a reason", path=REASON)
+    with transaction(db):
+        head = latest_version(db, slug)
+        if head is None:
+            raise NotFound(f"no published article {slug!r}")
+        etag = article_etag(slug, head.number, treatments_number(db))
+        check_if_match(if_match, etag)
+        content = rollback_content(db, slug, to_version)
+        same_records = content_hash(content.treatments) == content_hash(load_treatments(db))
+        return create_draft(
+            db,
+            actor,
+            content.article,
+            f"Roll back to version {to_version}: {reason}",
+            etag,
+            treatments=None if same_records else content.treatments,
+            status="in_review",
+            rollback_to=to_version,
+            # The requester's reason is the reason for any safety mark it removes, which
+            # the reviewer still sees called out.
+            safety_reason=reason,
+        )
 
 
 def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
@@ -596,6 +644,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
         proposed = draft_treatments(db, draft)
         read_records = load_treatments(db, draft.treatments_base)
         current_records = load_treatments(db)
+        against_base = field_changes(base, article, read_records, proposed)
         return DraftDiff(
             draft=draft.id,
             status=draft.status,
@@ -611,12 +660,22 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             head_version=draft.head_version,
             treatments_base=draft.treatments_base,
             treatments_head=draft.treatments_head,
-            against_base=field_changes(base, article, read_records, proposed),
+            against_base=against_base,
             against_head=field_changes(head, result, current_records, merged.treatments)
             if merged.article is not None
             else (),
             conflicts=merged.conflicts,
             stale_claims=_stale(db, result, merged.treatments if merged.article else proposed),
             impact=locale_impact(head, result, locales, catalogs),
+            safety_reason=db.execute(
+                "SELECT safety_reason FROM draft_revisions WHERE draft_id = ? AND revision = ?",
+                [draft_id, draft.revision],
+            ).fetchone()[0],
             etag=draft.etag,
+            rollback_to=draft.rollback_to,
+            reverts=reverted_versions(
+                db, draft.slug, draft.rollback_to, draft.base_version, against_base
+            )
+            if draft.rollback_to
+            else (),
         )

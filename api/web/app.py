@@ -3,6 +3,7 @@ layers every response passes through (api.web.stack)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -30,13 +31,15 @@ from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
 from api.web.manage import DraftsController
-from api.web.parameters import refuse_loose_integers
+from api.web.parameters import check_query, delivery_queries, document_query_rules
 from api.web.problems import document_retry_after, exception_handlers
+from api.web.proxy import Proxy
 from api.web.replay import ResponseCache
 from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 from api.web.stack import layer, wrap
+from api.web.sweeper import daily_review_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.workspace import template_config, workspace_router
@@ -57,12 +60,14 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.db_path = db_path
         app.state.busy_timeout = settings.busy_timeout
         app.state.session_limits = session_limits(settings)
-        app.state.https_only = settings.hsts_max_age > 0
+        app.state.proxy = Proxy.from_settings(settings)
         replay = layer(app, ResponseCache)
         replay.generation = app.state.reader.generation
+        sweeper = asyncio.create_task(daily_review_sweep(db_path, settings.busy_timeout))
         try:
             yield
         finally:
+            sweeper.cancel()
             replay.generation = None
             app.state.reader.close()
 
@@ -101,7 +106,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},
         lifespan=[open_reader],
         exception_handlers=exception_handlers,
-        before_request=refuse_loose_integers,
+        before_request=check_query,
         openapi_config=OpenAPIConfig(
             title="Vetted",
             version=API_VERSION,
@@ -137,6 +142,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     )
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
+    app.state.delivery_queries = delivery_queries(app)
     wrap(app, settings)
     build_contract(
         app,
@@ -146,6 +152,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         document_rate_limits,
         document_retry_after,
         document_index_page,
+        document_query_rules,
     )
     return app
 

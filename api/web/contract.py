@@ -181,27 +181,57 @@ def _schema_nodes(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _discriminate_unions(schemas: dict[str, Any]) -> None:
-    """Tagged unions get `discriminator: {propertyName: type, mapping}`; the block union of
-    responses also gets the `UnknownBlock` member for types added later."""
-    out_blocks = {_SCHEMAS + t.__name__ for t in typing.get_args(BlockOut)}
+    """Tagged unions get `discriminator: {propertyName: type, mapping}`. The block unions
+    become named components every block list refers to: `Block` (input: exactly one of
+    the known types) and `BlockOut` (responses: the known types or `UnknownBlock`, for
+    types added later).
+
+    `BlockOut` is one flat `anyOf` whose discriminator maps every known tag; a tag the
+    mapping does not list is an `UnknownBlock`. Generators dispatch on the tag and keep
+    each member whole (openapi-generator's `typescript-fetch` kept only the properties
+    common to all members of the earlier nested `anyOf: [oneOf(…), UnknownBlock]`).
+    """
+    named = {
+        frozenset(_SCHEMAS + t.__name__ for t in typing.get_args(union)): name
+        for name, union in (("Block", model.Block), ("BlockOut", BlockOut))
+    }
     known = sorted(t.__struct_config__.tag for t in typing.get_args(BlockOut))
     for node in list(_all_nodes(schemas)):
         members = node.get("oneOf") or ()
-        tags = {m.get("$ref"): _tag(schemas, m.get("$ref", "")) for m in members}
-        if not members or None in tags.values() or len(tags) != len(members):
+        found = {m.get("$ref", ""): _tag(schemas, m.get("$ref", "")) for m in members}
+        tags = {ref: tag for ref, tag in found.items() if tag is not None}
+        if not members or len(tags) != len(members):
             continue
-        node["discriminator"] = {
-            "propertyName": "type",
-            "mapping": {tag: ref for ref, tag in tags.items()},
-        }
-        if set(tags) == out_blocks:
-            # The fallback member sits beside the discriminated union, not in it: a
-            # discriminator needs a fixed tag for every member it maps.
-            union = dict(node)
-            node.clear()
-            node["anyOf"] = [union, {"$ref": _SCHEMAS + UNKNOWN_BLOCK}]
-            node["description"] = "A block of the section. " + _FORWARD_COMPATIBLE
+        mapping = {tag: ref for ref, tag in sorted(tags.items(), key=lambda i: i[1])}
+        discriminator: dict[str, Any] = {"propertyName": "type", "mapping": mapping}
+        name = named.get(frozenset(tags))
+        if name is None:
+            node["discriminator"] = discriminator
+            continue
+        kept = {k: v for k, v in node.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        node.clear()
+        node.update({"$ref": _SCHEMAS + name, **kept})
+        refs = [{"$ref": ref} for ref in mapping.values()]
+        if name == "BlockOut":
+            # The fallback member is in the mapping under its own name, as OpenAPI's
+            # implicit mapping would put it: every member then has a tag validators can
+            # find (Redocly checks the examples with it), and any tag the mapping does
+            # not list still matches `UnknownBlock` by its schema.
+            mapping[UNKNOWN_BLOCK] = _SCHEMAS + UNKNOWN_BLOCK
+            schemas[name] = {
+                "title": name,
+                "description": "A block of a section, as delivered. " + _FORWARD_COMPATIBLE,
+                "oneOf": [*refs, {"$ref": _SCHEMAS + UNKNOWN_BLOCK}],
+                "discriminator": discriminator,
+            }
             schemas[UNKNOWN_BLOCK] = _unknown_block(known)
+        else:
+            schemas[name] = {
+                "title": name,
+                "description": "A block of a section: one of the types the mapping lists.",
+                "oneOf": refs,
+                "discriminator": discriminator,
+            }
 
 
 def _all_nodes(schemas: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -1,9 +1,13 @@
 """Cross-origin access: delivery is open to every site, management only to partners.
 
 Delivery routes are public and read-only, so any origin may GET or HEAD them and read
-their validators. Management routes answer cross-origin only to origins on the
-configured allowlist; for any other origin they carry no CORS header at all, so a
-browser keeps the response from the calling page."""
+their validators. Their answer is the same for every origin: `Access-Control-Allow-Origin:
+*` on every GET and HEAD, with or without an `Origin` header, so a shared cache in front
+keeps one copy for browsers and other readers alike and no `Vary: Origin` is needed.
+Management routes answer cross-origin only to origins on the configured allowlist; for
+any other origin they carry no CORS header at all, so a browser keeps the response from
+the calling page (and, with an allowlist, every management answer says `Vary: Origin`).
+The workspace is a same-origin application: no CORS header at all."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from litestar.types import (
 __all__ = ["MANAGEMENT_PREFIX", "Cors", "is_management"]
 
 MANAGEMENT_PREFIX = "/v1/manage"
+_WORKSPACE_PATH = "/workspace"
 _OPEN_METHODS = ("GET", "HEAD")
 _MANAGE_METHODS = ("GET", "HEAD", "POST", "PUT")
 _OPEN_HEADERS = "Accept, Accept-Language, If-None-Match, X-Request-ID"
@@ -31,6 +36,11 @@ _EXPOSE = (
     "RateLimit-Reset, RateLimit-Policy"
 )
 MAX_AGE = "600"
+
+
+def is_workspace(path: str) -> bool:
+    """True for the workspace's pages."""
+    return path == _WORKSPACE_PATH or path.startswith(_WORKSPACE_PATH + "/")
 
 
 def is_management(path: str) -> bool:
@@ -46,35 +56,35 @@ class Cors:
         self.origins = frozenset(origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] != ScopeType.HTTP or is_workspace(scope["path"]):
             await self.app(scope, receive, send)
             return
         headers = {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in _READ}
         origin = headers.get("origin")
         managed = is_management(scope["path"])
-        if origin is None or (managed and origin not in self.origins):
-            await self.app(scope, receive, send)
-            return
         methods = _MANAGE_METHODS if managed else _OPEN_METHODS
+        # Management: only an allowlisted Origin; delivery: everyone, Origin or not.
+        allowed = origin in self.origins if managed else True
         requested = headers.get("access-control-request-method")
-        if scope["method"] == "OPTIONS" and requested is not None:
+        if origin is not None and allowed and scope["method"] == "OPTIONS" and requested:
             await self._preflight(send, origin, managed, requested.upper() in methods)
             return
-        if scope["method"] not in methods:
+        add: dict[str, str] = {}
+        if allowed and scope["method"] in methods:
+            add["Access-Control-Allow-Origin"] = origin if managed and origin else "*"
+            add["Access-Control-Expose-Headers"] = _EXPOSE
+        vary = managed and bool(self.origins)
+        if not add and not vary:
             await self.app(scope, receive, send)
             return
-        allow = {
-            "Access-Control-Allow-Origin": origin if managed else "*",
-            "Access-Control-Expose-Headers": _EXPOSE,
-        }
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 out = MutableScopeHeaders.from_message(message)
-                for name, value in allow.items():
+                for name, value in add.items():
                     out[name] = value
-                if managed:
+                if vary:
                     out.extend_header_value("Vary", "Origin")
             await send(message)
 

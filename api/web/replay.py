@@ -84,9 +84,11 @@ MAX_KEYED_HEADER = 256
 MAX_KEYED_TARGET = 2048
 # What an entry costs beyond the bytes of its key, headers and body: the key and entry
 # tuples, the header list and pairs, the bytes and str objects' own headers and the
-# OrderedDict's node (measured with sys.getsizeof: about 900 bytes for a 304 with the
-# app's eight response headers; tests/web/test_replay.py checks the count covers it).
-_ENTRY_OVERHEAD = 1024
+# OrderedDict's node (measured with sys.getsizeof: about 900 bytes for a 304 with eight
+# response headers, about 60 more for each further header; tests/web/test_replay.py checks
+# the count covers it): a fixed part and a part per response header.
+_ENTRY_OVERHEAD = 512
+_HEADER_OVERHEAD = 64
 # The entries are also bounded in number: one per this many bytes of the bound.
 BYTES_PER_ENTRY = 4096
 
@@ -240,7 +242,8 @@ def entry_size(key: _Key, headers: list[tuple[bytes, bytes]], body: bytes) -> in
     """The bytes an entry is counted at: its key, its response headers and body, and the
     objects holding them."""
     keyed = len(key[0]) + len(key[1]) + sum(len(part) for part in key[2:] if part is not None)
-    return keyed + len(body) + _ENTRY_OVERHEAD + sum(len(k) + len(v) for k, v in headers)
+    held = sum(len(k) + len(v) + _HEADER_OVERHEAD for k, v in headers)
+    return keyed + len(body) + _ENTRY_OVERHEAD + held
 
 
 def _replayable(headers: list[tuple[bytes, bytes]]) -> bool:

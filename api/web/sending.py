@@ -37,6 +37,7 @@ def send_document(
     *,
     cache_control: str = LATEST,
     locale: str | None = None,
+    media_type: str = "application/json",
 ) -> ASGIResponse:
     """The response for a stored document, honouring If-None-Match and Accept-Encoding.
 
@@ -62,7 +63,7 @@ def send_document(
     if coding:
         headers["Content-Encoding"] = coding
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
-    return ASGIResponse(body=body, media_type="application/json", headers=headers)
+    return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
 def send_bytes(

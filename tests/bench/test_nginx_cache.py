@@ -161,8 +161,29 @@ def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
             413,
             "too-large",
         ),
+        # Security probe D11: nginx's own 501 and 505 were HTML without security headers.
+        *(
+            (
+                b"GET /v1/articles HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                + coding
+                + b"\r\nConnection: close\r\n\r\n",
+                501,
+                "bad-request",
+            )
+            for coding in (b"xchunked", b"identity", b"gzip, chunked")
+        ),
+        (b"GET /v1/articles HTTP/2.0\r\nHost: x\r\n\r\n", 505, "bad-request"),
     ],
-    ids=["garbage", "long-uri", "big-header", "big-body"],
+    ids=[
+        "garbage",
+        "long-uri",
+        "big-header",
+        "big-body",
+        "te-xchunked",
+        "te-identity",
+        "te-gzip-chunked",
+        "http-2.0",
+    ],
 )
 def test_requests_refused_before_the_app_are_problems_with_security_headers(
     cache: Server, request_bytes: bytes, status: int, problem: str
@@ -182,3 +203,74 @@ def test_problems_from_the_app_pass_through_the_cache_untouched(cache: Server) -
     response = httpx.get(cache.url + "/v1/articles/no-such-article")
     assert response.status_code == 404
     assert response.json()["detail"] == "no published article 'no-such-article'"
+
+
+def test_a_body_not_sent_in_time_gets_no_html_page(origin: Server, tmp_path: Path) -> None:
+    """When its client_body_timeout (here shortened) runs out, nginx closes the connection
+    without any answer: no 408 page, so none without security headers either."""
+    port = free_port()
+    site = cache_site(origin.port, port, tmp_path / "slow").replace(
+        "client_max_body_size 5m;", "client_max_body_size 5m;\n    client_body_timeout 1s;"
+    )
+    with (
+        nginx_running(tmp_path / "nginx-slow", site, port),
+        socket.create_connection(("127.0.0.1", port), timeout=10) as sock,
+    ):
+        sock.sendall(
+            b"PUT /v1/manage/catalogs/es HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"
+        )
+        assert sock.recv(65536) == b""
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/treatments", f"/v1/articles/{SLUG}/sections/introduction?locale=es"]
+)
+def test_a_copy_cached_for_a_reader_without_origin_serves_browsers_too(
+    cache: Server, path: str
+) -> None:
+    """Security probe D5: the first reader sent no Origin (a kiosk, a crawler); a partner's
+    page then gets the cached copy, which must let its browser read it."""
+    first = httpx.get(cache.url + path)
+    assert (first.status_code, status(first)) == (200, "MISS")
+    assert first.headers["access-control-allow-origin"] == "*"
+    browser = httpx.get(cache.url + path, headers={"Origin": "https://partner.example"})
+    assert (browser.status_code, status(browser)) == (200, "HIT")
+    assert browser.headers["access-control-allow-origin"] == "*"
+    assert "ETag" in browser.headers["access-control-expose-headers"]
+
+
+PROBE_D10 = f"/v1/articles/{SLUG}/sections/introduction?LOCALE=es"
+
+
+def test_a_mis_cased_locale_is_refused_directly_and_through_the_cache(
+    origin: Server, cache: Server
+) -> None:
+    """Security probe D10: `?LOCALE=es` with Accept-Language ar, then en. nginx took it
+    for `locale` and dropped Accept-Language from its key; the app ignored it and
+    negotiated, so the second reader got the first one's Arabic."""
+    for base in (origin.url, cache.url):
+        for language in ("ar", "en"):
+            response = httpx.get(base + PROBE_D10, headers={"Accept-Language": language})
+            assert response.status_code == 400, (base, language)
+            assert response.json()["errors"][0]["field"] == "LOCALE"
+            assert status(response) in ("", "MISS"), "a refusal is never cached"
+        repeated = httpx.get(base + f"/v1/articles/{SLUG}?locale=es&locale=fr")
+        assert repeated.status_code == 400
+        assert repeated.json()["errors"][0]["field"] == "locale"
+
+
+def test_the_cache_keys_on_accept_language_unless_the_query_has_locale_exactly(
+    cache: Server,
+) -> None:
+    """A query without `locale=` leaves negotiation to Accept-Language, which is then in
+    the key; `locale=es` takes it out, `version=1&locale=es` too."""
+    section = f"/v1/articles/{SLUG}/sections/introduction"
+    with httpx.Client(base_url=cache.url) as client:
+        for query, second in (
+            ("?version=1", ("en", "MISS")),
+            ("?version=1&locale=es", ("es", "HIT")),
+        ):
+            first = client.get(section + query, headers={"Accept-Language": "ar"})
+            again = client.get(section + query, headers={"Accept-Language": "en"})
+            assert first.status_code == again.status_code == 200
+            assert (again.headers["content-language"], status(again)) == second, query

@@ -130,10 +130,10 @@ def test_hostile_catalog_is_refused_with_the_line(data: bytes, line: int, messag
 @pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_thousands_of_unknown_contexts_are_refused_quickly_with_a_bounded_list() -> None:
     many = PO + "".join(_entry(f"no/such/{n}", f"m{n}", "x") for n in range(19_990))
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other load does not count
     with pytest.raises(ImportRejected) as caught:
         parse_catalog(many.encode(), "es.po", "es", KNOWN)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     errors = caught.value.errors
     assert len(errors) == MAX_REPORTED_ERRORS + 1
     assert [e.line for e in errors[:2]] == [21, 25]

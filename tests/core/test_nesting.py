@@ -39,9 +39,9 @@ def test_deep_json_is_refused(data: bytes) -> None:
     ids=["64-objects", "brackets-in-string", "escaped-quote", "wide", "empty", "garbage"],
 )
 def test_shallow_or_malformed_json_is_left_to_the_decoder(data: bytes) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other load does not count
     check_json_depth(data)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 LIMIT = 5_000_000
@@ -79,10 +79,10 @@ def _fill(head: bytes, unit: bytes, tail: bytes = b"") -> bytes:
     ],
 )
 def test_the_measure_is_linear_at_the_size_limit(data: bytes, deep: bool) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other load does not count
     if deep:
         with pytest.raises(ValidationFailed):
             check_json_depth(data)
     else:
         check_json_depth(data)
-    assert time.perf_counter() - started < 1.5
+    assert time.process_time() - started < 1.5

@@ -75,7 +75,7 @@ def test_a_failure_half_way_through_publish_leaves_the_database_as_before(
 def test_a_failed_rollback_leaves_the_database_as_before(db: sqlite_utils.Database) -> None:
     draft_id, etag = _in_review(db)
     publish_draft(db, REVIEWER, draft_id, etag)
-    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2-t1"')
+    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2-t1"', "Undo")
     before = _snapshot(db)
     db.execute(
         "CREATE TRIGGER injected BEFORE INSERT ON documents "
@@ -97,8 +97,10 @@ def test_workflow_rules_hold_in_the_store(db: sqlite_utils.Database) -> None:
     with pytest.raises(Conflict, match="cannot publish a draft that is published"):
         publish_draft(db, REVIEWER, draft_id, etag)
     with pytest.raises(Conflict):
-        request_rollback(db, EDITOR, SLUG, 2, f'"article-{SLUG}-v2-t1"')  # not an earlier version
-    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2-t1"')
+        request_rollback(
+            db, EDITOR, SLUG, 2, f'"article-{SLUG}-v2-t1"', "Undo"
+        )  # not an earlier version
+    requested = request_rollback(db, EDITOR, SLUG, 1, f'"article-{SLUG}-v2-t1"', "Undo")
     assert latest_version(db, SLUG).number == 2  # type: ignore[union-attr]
     row = publish_draft(db, REVIEWER, requested.id, requested.etag)
     head = latest_version(db, SLUG)

@@ -67,7 +67,8 @@ def test_contract_documents_errors_examples_and_headers() -> None:
         if "delivery" not in op.get("tags", []):
             continue
         ok = op["responses"]["200"]
-        assert ok["content"]["application/json"]["examples"], name
+        (media,) = ok["content"].values()  # application/json, or ld+json for schema.org data
+        assert media["examples"], name
         assert "ETag" in ok["headers"], name
         assert "304" in op["responses"] and "If-None-Match" in parameters(op), name
         for status, response in op["responses"].items():
@@ -167,25 +168,42 @@ def test_the_example_check_rejects_a_wrong_example() -> None:
         assert not _validator(changes).is_valid(wrong)
 
 
-def test_block_unions_are_discriminated_and_open_to_new_types() -> None:
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def test_block_unions_are_named_discriminated_and_open_to_new_types() -> None:
+    """Partner review H1: one named, flat `oneOf` per block union with its discriminator
+    (what openapi-generator's `typescript-fetch` parses member by member), not the nested
+    `anyOf: [oneOf(…), UnknownBlock]` whose members it merged, dropping every block's text."""
     schemas = CONTRACT["components"]["schemas"]
-    blocks = schemas["SectionOut"]["properties"]["blocks"]["items"]
-    union, unknown = blocks["anyOf"]
+    assert schemas["SectionOut"]["properties"]["blocks"]["items"] == _ref("BlockOut")
+    assert schemas["Section"]["properties"]["blocks"]["items"] == _ref("Block")
     tags = {
         t.__struct_config__.tag: f"#/components/schemas/{t.__name__}" for t in BlockOut.__args__
     }
-    assert union["discriminator"] == {"propertyName": "type", "mapping": tags}
-    assert [m["$ref"] for m in union["oneOf"]] == list(tags.values())
-    assert unknown == {"$ref": f"#/components/schemas/{UNKNOWN_BLOCK}"}
-    assert "unknown block" in blocks["description"]
-    source = schemas["Section"]["properties"]["blocks"]["items"]
+    out = schemas["BlockOut"]
+    assert "anyOf" not in out and "unknown block" in out["description"]
+    assert out["discriminator"] == {
+        "propertyName": "type",
+        "mapping": {**tags, UNKNOWN_BLOCK: f"#/components/schemas/{UNKNOWN_BLOCK}"},
+    }
+    assert sorted(m["$ref"] for m in out["oneOf"]) == sorted(
+        out["discriminator"]["mapping"].values()
+    )
+    source = schemas["Block"]
     assert source["discriminator"]["propertyName"] == "type"
     assert set(source["discriminator"]["mapping"]) == set(tags)
-    # A future block type is valid; a known type with a missing field is not.
-    validator = _validator("/components/schemas/SectionOut/properties/blocks/items")
+    assert len(source["oneOf"]) == len(tags)
+    # Exactly one member matches any block: a future type is an UnknownBlock, a known type
+    # with a missing field is invalid (never an UnknownBlock), a known one is itself.
+    validator = _validator("/components/schemas/BlockOut")
     future = {"type": "chart", "id": "c1", "locale": "es", "fallback": False, "points": [1]}
     assert validator.is_valid(future)
     assert not validator.is_valid({**future, "type": "paragraph"})
+    paragraph = {**future, "type": "paragraph", "text": "Hola.", "safety": False}
+    del paragraph["points"]
+    assert validator.is_valid(paragraph)
 
 
 def test_output_schemas_keep_the_enums_and_formats_of_the_input() -> None:
@@ -232,6 +250,7 @@ def test_problem_types_are_listed_for_clients_to_switch_on() -> None:
     [
         (f"/v1/articles/{SLUG}?locale=e$", 400, "invalid-locale"),
         (f"/v1/articles/{SLUG}?version=abc", 400, "invalid-parameter"),
+        (f"/v1/articles/{SLUG}?LOCALE=es", 400, "unknown-parameter"),
         ("/v1/articles/hair-growth-pills", 404, "not-found"),
     ],
 )

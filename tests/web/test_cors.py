@@ -101,3 +101,35 @@ def test_management_answers_allowlisted_partners(cors: TestClient[Any], db_path:
     assert "ETag" in response.headers["access-control-expose-headers"]
     refused = _preflight(cors, MANAGE, PARTNER, "DELETE")
     assert "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize(
+    "path", [ARTICLE, f"{ARTICLE}/sections/introduction?locale=es", "/v1/treatments", "/v1/nope"]
+)
+def test_delivery_answers_are_the_same_with_or_without_origin(
+    cors: TestClient[Any], path: str, method: str
+) -> None:
+    """A shared cache keeps one copy for browsers and other readers (security probe D5):
+    the CORS headers come whether or not the request has Origin, and nothing varies on it."""
+    plain = cors.request(method, path)
+    browser = cors.request(method, path, headers={"Origin": PARTNER})
+    assert plain.status_code == browser.status_code
+    assert plain.headers["access-control-allow-origin"] == "*"
+    assert {k: plain.headers[k] for k in _cors_headers(plain)} == {
+        k: browser.headers[k] for k in _cors_headers(browser)
+    }
+    assert "origin" not in plain.headers.get("vary", "").lower()
+
+
+def test_management_answers_vary_on_origin_when_partners_are_allowed(
+    cors: TestClient[Any],
+) -> None:
+    response = cors.get(MANAGE)
+    assert response.status_code == 401 and _cors_headers(response) == set()
+    assert "Origin" in response.headers["vary"]
+
+
+def test_the_workspace_carries_no_cors_headers(cors: TestClient[Any]) -> None:
+    for headers in ({}, {"Origin": PARTNER}):
+        assert _cors_headers(cors.get("/workspace/", headers=headers)) == set()

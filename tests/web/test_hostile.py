@@ -410,7 +410,7 @@ def test_garbage_if_match_is_412_and_stores_nothing(
     before = snapshot(db_path)
     response = client.post(
         f"/v1/manage/articles/{SLUG}/rollback",
-        json={"to_version": 1},
+        json={"to_version": 1, "reason": "Undo the change"},
         headers={**admin, "If-Match": value},
     )
     problem = assert_problem(response, 412, "stale-version")

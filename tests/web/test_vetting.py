@@ -100,12 +100,14 @@ def test_a_reviewer_scoped_to_a_locale_reviews_no_source_text(
     assert refused.status_code == 403
     assert "not source text" in refused.json()["detail"]
     rollback = client.post(
-        f"{HEAD}/rollback", json={"to_version": 1}, headers=_read(client, auth["ed"])
+        f"{HEAD}/rollback",
+        json={"to_version": 1, "reason": "Undo the change"},
+        headers=_read(client, auth["ed"]),
     )
     assert rollback.status_code in (403, 409)
     scoped = client.post(
         f"{HEAD}/rollback",
-        json={"to_version": 1},
+        json={"to_version": 1, "reason": "Undo the change"},
         headers={**auth["es-rev"], "If-Match": f'"article-{SLUG}-v1-t1"'},
     )
     assert scoped.status_code == 403 and "not source text" in scoped.json()["detail"]
@@ -117,7 +119,9 @@ def test_a_rollback_is_a_review_not_a_publish(
 ) -> None:
     _published_correction(client, auth)
     requested = client.post(
-        f"{HEAD}/rollback", json={"to_version": 1}, headers=_read(client, auth["rev"])
+        f"{HEAD}/rollback",
+        json={"to_version": 1, "reason": "Undo the change"},
+        headers=_read(client, auth["rev"]),
     )
     assert requested.status_code == 201, requested.text
     draft = requested.json()
@@ -405,7 +409,8 @@ def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
     client: Client, auth: dict[str, dict[str, str]]
 ) -> None:
     pinned = client.get(ARTICLE, params={"version": 1, "locale": "en"})
-    assert "immutable" in pinned.headers["cache-control"]
+    # Current, version 1 revalidates (a review would change its review dates).
+    assert "immutable" not in pinned.headers["cache-control"]
     read = client.get(HEAD, headers=auth["ed"])
     records = copy.deepcopy(read.json()["treatments"])
     stem = next(r for r in records["treatments"] if r["id"] == "stem-cell-therapy")
@@ -421,7 +426,13 @@ def test_a_pinned_version_keeps_its_bytes_when_the_records_change(
     latest = client.get(ARTICLE).json()
     assert _block(latest, "what-is-stem-cell-therapy", "treatment")["name"] == stem["name"]
     again = client.get(ARTICLE, params={"version": 1, "locale": "en"})
-    assert again.content == pinned.content and again.headers["etag"] == pinned.headers["etag"]
+    # Superseded now, and saying so; its content and the records it names are unchanged,
+    # and from now on its bytes never change.
+    before, after = pinned.json(), again.json()
+    assert after.pop("review")["review_status"] == "superseded"
+    assert before.pop("review")["review_status"] == "current"
+    assert after == before
+    assert "immutable" in again.headers["cache-control"]
 
 
 CAUTION = "generally not recommended for men due to potential feminizing effects"

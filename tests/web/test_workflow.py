@@ -186,7 +186,7 @@ def test_whole_editorial_and_translator_flow(
     head = client.get(HEAD, headers=auth["rev"])
     requested = client.post(
         f"{HEAD}/rollback",
-        json={"to_version": 1},
+        json={"to_version": 1, "reason": "Undo the change"},
         headers={**auth["rev"], "If-Match": head.headers["etag"]},
     )
     assert requested.status_code == 201, requested.text

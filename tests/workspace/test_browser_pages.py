@@ -82,7 +82,11 @@ def test_history_diff_and_a_rollback_request(visit: Any, live: LiveServer) -> No
     assert page.locator("del").first.inner_text().startswith("[removed:")
     assert "is unlike" in page.locator("ins").first.inner_text()
     visit.check("history")
-    page.get_by_role("button", name="Request a rollback to version 1").click()
+    page.get_by_role("link", name="Roll back to version 1…").click()
+    assert page.locator("#reverts-2").is_visible()
+    visit.check("history-rollback-confirm")
+    page.get_by_label("Why roll back (the reviewer reads this)").fill("Back to the reviewed text")
+    page.get_by_role("button", name="Request the rollback").click()
     status = page.get_by_role("status")
     assert re.search(r"Rollback to version 1 requested: draft \d+", status.inner_text())
     visit.check("history-rollback-requested")
@@ -92,7 +96,7 @@ def test_history_for_a_translator_shows_the_rollback_disabled(visit: Any, live: 
     visit.sign_in(live.tokens["translator"])
     visit.goto(f"{ARTICLE}/history")
     page = visit.page
-    assert page.get_by_role("button", name=re.compile("Request a rollback")).count() == 0
+    assert page.get_by_role("link", name=re.compile("Roll back to version")).count() == 0
     disabled = page.locator("[aria-disabled=true]").first
     assert disabled.inner_text() == "Roll back to this version"
     reason = page.locator(f"#{disabled.get_attribute('aria-describedby')}").inner_text()

@@ -86,23 +86,68 @@ def test_history_lists_authors_and_reviewers_and_diffs_any_two(
     assert ws.get(HISTORY, params={"from": 2, "to": 2}).status_code == 400
 
 
-def test_a_rollback_request_opens_a_review(
+ROLLBACK = f"{ARTICLE}/rollback"
+
+
+def _rollback_form(ws: Client) -> tuple[Any, str]:
+    """The rollback page to version 1, parsed, and the head's ETag its form sends."""
+    response = ws.get(ROLLBACK, params={"to": 1})
+    assert response.status_code == 200, response.text
+    page = parse(response.text)
+    return page, page.one('input[name="etag"]').get("value") or ""
+
+
+def test_a_rollback_request_shows_what_it_reverts_asks_why_and_opens_a_review(
     seeded: Path, ws: Client, tokens: dict[str, str], db_path: Path
 ) -> None:
     csrf = sign_in(ws, tokens["editor"])
-    etag = parse(ws.get(HISTORY).text).select('input[name="etag"]')[0].get("value")
+    history = parse(ws.get(HISTORY).text)
+    assert history.one(f'a[href="{ROLLBACK}?to=1"]').text == "Roll back to version 1…"
+    page, etag = _rollback_form(ws)
+    # Before the button: the version it undoes (who wrote and reviewed it, what of it is
+    # undone) and the word diff against the head.
+    reverted = page.one("#reverts-2")
+    assert "Written by ana, reviewed by ben" in reverted.text
+    assert [c.text for c in reverted.select("code")] == [" › ".join(CHANGED)]
+    assert "[removed: is unlike]" in [d.text for d in page.select("del")]
+    everything = list(page.iter())
+    (button,) = [e for e in page.select("button") if e.text == "Request the rollback"]
+    assert everything.index(reverted) < everything.index(button)
+    before = len(_drafts(db_path))
+    for reason in ("", "   "):
+        refused = ws.post(
+            ROLLBACK,
+            data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": reason},
+        )
+        assert refused.status_code == 422
+        field = parse(refused.text).one("textarea#rollback-reason")
+        assert field.get("aria-invalid") == "true"
+        assert field.get("aria-describedby") == "reason-error"
+        assert "Say why you roll back" in parse(refused.text).one("#reason-error").text
+    policy = ws.post(
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "x\u202ey"},
+    )
+    assert policy.status_code == 422
+    kept = parse(policy.text)
+    assert "bidi control character U+202E" in kept.one("#reason-error").text
+    assert kept.one("textarea#rollback-reason").raw_text == "x\u202ey", "what was typed is kept"
+    assert len(_drafts(db_path)) == before
     response = ws.post(
-        f"{ARTICLE}/rollback", data={"_csrf_token": csrf, "to_version": "1", "etag": etag}
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "Wrong wording"},
     )
     assert response.status_code == 200
-    assert "Rollback to version 1 requested" in text_of(response.text)
+    review = parse(response.text)
+    assert "Rollback to version 1 requested" in review.one('[role="status"]').text
+    assert review.one("#reverts-2"), "the review lists the versions it undoes too"
     newest = _drafts(db_path)[0]
     assert (newest.status, newest.author, newest.base_version) == ("in_review", "ana", 2)
-    # The same form again is stale: the head it names is the one ana read, still v2, but
-    # nothing would change twice over — and a stale head is refused with a 412 page.
+    assert newest.rollback_to == 1
+    # A form naming a head that is not the current one is refused with a 412 page.
     stale = ws.post(
-        f"{ARTICLE}/rollback",
-        data={"_csrf_token": csrf, "to_version": "1", "etag": '"article-x-v1-t1"'},
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": '"article-x-v1-t1"', "reason": "x"},
     )
     assert stale.status_code == 412
 
@@ -120,6 +165,9 @@ def test_a_refused_rollback_is_disabled_and_refused_by_the_server(
     csrf = sign_in(ws, tokens[part])
     page = parse(ws.get(HISTORY).text)
     assert reason in page.text and page.select('[name="to_version"]') == []
+    confirm = parse(ws.get(ROLLBACK, params={"to": 1}).text)
+    assert reason in confirm.one("#rollback-why").text
+    assert confirm.select('[name="to_version"]') == []
     before = len(_drafts(db_path))
     response = ws.post(
         f"{ARTICLE}/rollback",
@@ -133,8 +181,11 @@ def test_the_author_of_a_rollback_may_not_publish_it(
     seeded: Path, ws: Client, tokens: dict[str, str]
 ) -> None:
     csrf = sign_in(ws, tokens["admin"])
-    etag = parse(ws.get(HISTORY).text).select('input[name="etag"]')[0].get("value")
-    ws.post(f"{ARTICLE}/rollback", data={"_csrf_token": csrf, "to_version": "1", "etag": etag})
+    _, etag = _rollback_form(ws)
+    ws.post(
+        ROLLBACK,
+        data={"_csrf_token": csrf, "to_version": "1", "etag": etag, "reason": "Undo"},
+    )
     dashboard = text_of(ws.get("/workspace/dashboard").text)
     assert "you wrote part of this draft: a second person must review it" in dashboard
 

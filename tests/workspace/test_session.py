@@ -202,3 +202,82 @@ def test_the_cookie_is_secure_behind_a_tls_proxy_that_hsts_announces(
     with TestClient(create_app(db_path, settings)) as client:
         form = client.get("/workspace/")
         assert "secure" in _cookie_header(form, "vetted_signin").lower()
+
+
+def _set_cookies(response: Any) -> dict[str, set[str]]:
+    """Each cookie the response sets or clears, and its flags."""
+    out = {}
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        out[name] = {part.strip().lower().split("=")[0] for part in rest.split(";")[1:]}
+    return out
+
+
+def test_behind_a_tls_terminator_forms_come_from_the_public_origin(
+    db_path: Path, tokens: dict[str, str]
+) -> None:
+    """The app sees plain HTTP (as behind any TLS terminator); the browser is at the
+    configured public origin, so its forms are accepted and every cookie is Secure (D2)."""
+    settings = Settings(db=str(db_path), public_origin="https://cms.example")
+    public = {"Origin": "https://cms.example", "Sec-Fetch-Site": "same-origin"}
+    with TestClient(create_app(db_path, settings)) as client:
+        form = client.get("/workspace/")
+        assert "secure" in _set_cookies(form)["vetted_signin"]
+        # Set by hand: the client's jar keeps Secure cookies from this plain-HTTP app.
+        signin = {"Cookie": f"vetted_signin={form.cookies['vetted_signin']}"}
+        data = {"token": tokens["editor"], "_csrf_token": csrf_of(form.text)}
+        for own_view in ("http://testserver.local", "https://testserver.local"):
+            refused = client.post(
+                "/workspace/sign-in",
+                data=data,
+                headers={**public, "Origin": own_view, **signin},
+            )
+            assert refused.status_code == 403, own_view
+        signed_in = client.post(
+            "/workspace/sign-in",
+            data=data,
+            headers={**public, **signin},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        flags = _set_cookies(signed_in)
+        assert {"vetted_session", "vetted_signin"} <= flags.keys()
+        session = {"Cookie": f"vetted_session={signed_in.cookies['vetted_session']}"}
+        page = client.get("/workspace/dashboard", headers=session)
+        out = client.post(
+            "/workspace/sign-out",
+            data={"_csrf_token": csrf_of(page.text)},
+            headers={**public, **session},
+            follow_redirects=False,
+        )
+        assert out.status_code == 303
+        flags |= _set_cookies(out)
+        assert {"vetted_session", "vetted_signin", "vetted_flash"} <= flags.keys()
+        for name, cookie in flags.items():
+            assert {"secure", "httponly", "samesite"} <= cookie, name
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://cms.example", "https://testserver.local", "http://cms.example"]
+)
+def test_forwarded_headers_from_a_peer_not_configured_as_a_proxy_are_ignored(
+    db_path: Path, tokens: dict[str, str], origin: str
+) -> None:
+    """Any client can write X-Forwarded-Proto and X-Forwarded-Host: without
+    --trusted-proxies naming its address, they change neither the origin nor the cookie."""
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cms.example"}
+    settings = Settings(db=str(db_path), trusted_proxies=("10.0.0.0/8",))
+    with TestClient(create_app(db_path, settings)) as client:
+        form = client.get("/workspace/", headers=forged)
+        assert "secure" not in _set_cookies(form)["vetted_signin"]
+        data = {"token": tokens["editor"], "_csrf_token": csrf_of(form.text)}
+        refused = client.post("/workspace/sign-in", data=data, headers={**forged, "Origin": origin})
+        assert refused.status_code == 403
+        own = client.post(
+            "/workspace/sign-in",
+            data=data,
+            headers={**forged, "Origin": "http://testserver.local"},
+            follow_redirects=False,
+        )
+        assert own.status_code == 303
+        assert "secure" not in _set_cookies(own)["vetted_session"]

@@ -7,11 +7,21 @@ from dataclasses import dataclass
 
 import msgspec
 
-from api.core.changes import FieldChange
+from api.core.changes import FieldChange, RevertedVersion
 from api.core.model import Block, Fact
+from api.core.properties import PropertyChange
 from api.core.worddiff import WordRun, word_diff
 
-__all__ = ["Action", "ChangeView", "action", "change_views", "field_label", "readable"]
+__all__ = [
+    "Action",
+    "ChangeView",
+    "RevertedView",
+    "action",
+    "change_views",
+    "field_label",
+    "readable",
+    "reverted_views",
+]
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,24 @@ class ChangeView:
     label: str
     change: str
     spans: tuple[WordRun, ...]
+    properties: tuple[PropertyChange, ...] = ()
+    """Non-text fields that changed, by name (a safety mark, a type, a figure...)."""
+    safety_downgrade: bool = False
+
+
+@dataclass(frozen=True)
+class RevertedView:
+    """A published version a rollback undoes, with its undone changes named as a person
+    reads them."""
+
+    version: RevertedVersion
+    labels: tuple[str, ...]
+
+
+def reverted_views(reverts: tuple[RevertedVersion, ...]) -> tuple[RevertedView, ...]:
+    return tuple(
+        RevertedView(version=r, labels=tuple(field_label(f) for f in r.fields)) for r in reverts
+    )
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,8 @@ def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
             label=field_label(c.field),
             change=c.change,
             spans=word_diff(readable(c.field, c.old), readable(c.field, c.new)),
+            properties=c.properties,
+            safety_downgrade=c.safety_downgrade,
         )
         for c in changes
     )

@@ -22,7 +22,8 @@ from litestar.handlers.base import BaseRouteHandler
 
 from api.store.sessions import Session
 from api.web.bodies import bounded_form
-from api.web.workspace.session import WORKSPACE_PATH, is_https
+from api.web.proxy import public_origin
+from api.web.workspace.session import workspace_cookie
 
 __all__ = [
     "CSRF_FIELD",
@@ -44,15 +45,7 @@ class CsrfRefused(Exception):
 
 def signin_cookie(connection: ASGIConnection[Any, Any, Any, Any], value: str | None) -> Cookie:
     """The sign-in form's CSRF cookie: a new random value, or the one the browser has."""
-    return Cookie(
-        key=SIGNIN_COOKIE,
-        value=value or secrets.token_urlsafe(32),
-        path=WORKSPACE_PATH,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=is_https(connection),
-    )
+    return workspace_cookie(connection, SIGNIN_COOKIE, value or secrets.token_urlsafe(32), 3600)
 
 
 def _same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -62,8 +55,8 @@ def _same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     origin = connection.headers.get("origin")
     if origin is None:
         return True
-    own = f"{connection.url.scheme}://{connection.url.netloc}"
-    return origin == own
+    # What the browser sees, behind a proxy or TLS terminator too (api/web/proxy.py).
+    return origin == public_origin(connection)
 
 
 async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -1,6 +1,8 @@
 """An article's history: its published versions with authors and reviewers, the
-difference between any two (the same diff the public `/diff` serves), and a rollback
-request, which opens a review through the same store function as the API."""
+difference between any two (the same diff the public `/diff` serves), and a rollback:
+a page showing what it would revert against the head (the published corrections it
+undoes first) and asking why, then a request, which opens a review through the same
+store function as the API."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from litestar.response import Redirect, Template
 from api.core.access import Principal, access_refusal, authorize
 from api.core.changes import FieldChange, outside_sections
 from api.core.diff import SectionChange, diff_articles
-from api.core.errors import InvalidParameter, NotFound
+from api.core.errors import Conflict, InvalidParameter, NotFound, ValidationFailed
 from api.core.workflow import article_etag
 from api.store.drafts import request_rollback
+from api.store.reviews import confirm_review
+from api.store.rollback import rollback_content
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -28,9 +32,15 @@ from api.store.versions import (
     treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.forms import ACTION_FORM, Form, FormBody, bounds
+from api.web.workspace.changes_view import (
+    ChangeView,
+    RevertedView,
+    change_views,
+    reverted_views,
+)
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
-from api.web.workspace.urls import history_url
+from api.web.workspace.urls import article_url, review_url
 
 __all__ = ["HistoryController", "HistoryPage"]
 
@@ -56,10 +66,71 @@ class HistoryPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RollbackForm(Form, frozen=True, kw_only=True):
-    """Which version to bring back, and the head the requester saw."""
+    """Which version to bring back, the head the requester saw, and why."""
 
     to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
     etag: Annotated[str, msgspec.Meta(max_length=300)]
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class RollbackPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Before a rollback is requested: what it reverts against the head, and why."""
+
+    slug: str
+    to_version: int
+    head: int
+    etag: str
+    reverts: tuple[RevertedView, ...]
+    changes: tuple[ChangeView, ...]
+    refusal: str | None
+    """Why it cannot be requested (the role, or content that no longer holds)."""
+    reason: str = ""
+    reason_error: str | None = None
+
+
+def rollback_page(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    slug: str,
+    to_version: int,
+    reason: str = "",
+    reason_error: str | None = None,
+) -> RollbackPage:
+    """The rollback of `slug` to `to_version` as `principal` would request it now."""
+    with snapshot(db):
+        versions = published_versions(db, slug)
+        if not versions:
+            raise NotFound(f"no published article {slug!r}")
+        head = versions[-1].number
+        etag = article_etag(slug, head, treatments_number(db))
+        refusal = access_refusal(principal, "article.rollback")
+        reverts: tuple[RevertedView, ...] = ()
+        changes: tuple[ChangeView, ...] = ()
+        try:
+            content = rollback_content(db, slug, to_version)
+        except Conflict as exc:
+            refusal = refusal or str(exc)
+        else:
+            reverts = reverted_views(content.reverts)
+            changes = change_views(content.against_head)
+    return RollbackPage(
+        slug=slug,
+        to_version=to_version,
+        head=head,
+        etag=etag,
+        reverts=reverts,
+        changes=changes,
+        refusal=refusal,
+        reason=reason,
+        reason_error=reason_error,
+    )
+
+
+class ReviewForm(Form, frozen=True, kw_only=True):
+    """The "still accurate" form: the version read, and what was checked."""
+
+    etag: Annotated[str, msgspec.Meta(max_length=300)]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
 def compare_versions(
@@ -136,7 +207,43 @@ class HistoryController(WorkspaceController):
             title=ui(request).gettext("History of %(slug)s", slug=slug),
         )
 
-    @post("/rollback", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    @post("/review", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, PathParameter()],
+        data: FormBody[ReviewForm],
+    ) -> Redirect:
+        """A reviewer finds the current version still accurate: its review dates start again,
+        without a new version (the review rule applies)."""
+        authorize(principal, "draft.review")
+        review = confirm_review(writer, principal, slug, data.etag, data.note.strip() or None)
+        message = ui(request).gettext(
+            "Review recorded: next review due %(due)s.", due=review.next_review_due
+        )
+        return Redirect(article_url(slug), status_code=303, cookies=[flash(request, message)])
+
+    @get("/rollback", sync_to_thread=True)
+    def confirm_rollback(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, PathParameter()],
+        to_version: Annotated[int, QueryParameter(name="to", ge=1, le=1_000_000)],
+    ) -> Template:
+        """What a rollback to `to` would revert against the head, and a reason to give."""
+        page = rollback_page(writer, principal, slug, to_version)
+        return render(
+            request,
+            "rollback.html",
+            page,
+            title=ui(request).gettext("Roll back to version %(n)s", n=to_version),
+        )
+
+    @post("/rollback", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def rollback(
         self,
         request: Request[Any, Any, Any],
@@ -144,13 +251,39 @@ class HistoryController(WorkspaceController):
         principal: NamedDependency[Principal],
         slug: Annotated[str, PathParameter()],
         data: FormBody[RollbackForm],
-    ) -> Redirect:
-        """Ask for an earlier version back: a draft of it, in review for a second person."""
+    ) -> Redirect | Template:
+        """Ask for an earlier version back: a draft of it, in review for a second person.
+        Without a reason (or one the text policy refuses) the page comes back with what
+        was typed and the error at its field."""
         authorize(principal, "article.rollback")
-        draft = request_rollback(writer, principal, slug, data.to_version, data.etag)
-        message = ui(request).gettext(
+        text = ui(request)
+        try:
+            draft = request_rollback(
+                writer, principal, slug, data.to_version, data.etag, data.reason
+            )
+        except ValidationFailed as exc:
+            if exc.path != "$.reason":
+                raise
+            page = rollback_page(
+                writer,
+                principal,
+                slug,
+                data.to_version,
+                data.reason,
+                text.gettext("Say why you roll back: the reviewer reads it.")
+                if not data.reason.strip()
+                else exc.detail,
+            )
+            return render(
+                request,
+                "rollback.html",
+                page,
+                title=text.gettext("Roll back to version %(n)s", n=data.to_version),
+                status_code=422,
+            )
+        message = text.gettext(
             "Rollback to version %(n)s requested: draft %(id)s waits for a second person's review.",
             n=data.to_version,
             id=draft.id,
         )
-        return Redirect(history_url(slug), status_code=303, cookies=[flash(request, message)])
+        return Redirect(review_url(draft.id), status_code=303, cookies=[flash(request, message)])

@@ -35,7 +35,12 @@ from api.store.schema import open_database
 from api.web.bodies import FormTooLarge, bounded_form
 from api.web.workspace.csrf import CSRF_FIELD, same_origin
 from api.web.workspace.layout import ui
-from api.web.workspace.session import WORKSPACE_PATH, SignInRequired, is_https, require_session
+from api.web.workspace.session import (
+    WORKSPACE_PATH,
+    SignInRequired,
+    require_session,
+    workspace_cookie,
+)
 
 __all__ = [
     "KEEP_COOKIE",
@@ -81,15 +86,7 @@ def browser_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> Cookie:
     value = connection.cookies.get(KEEP_COOKIE)
     if not value or len(value) > 100:
         value = secrets.token_urlsafe(32)
-    return Cookie(
-        key=KEEP_COOKIE,
-        value=value,
-        path=WORKSPACE_PATH,
-        max_age=_window(connection),
-        httponly=True,
-        samesite="strict",
-        secure=is_https(connection),
-    )
+    return workspace_cookie(connection, KEEP_COOKIE, value, _window(connection))
 
 
 def remember_browser(

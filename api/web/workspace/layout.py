@@ -15,7 +15,7 @@ from litestar.response import Template
 from api.core.access import Action, Principal, access_refusal
 from api.store.sessions import Session
 from api.web.workspace.i18n import UiText, ui_text
-from api.web.workspace.session import WORKSPACE_PATH, is_https
+from api.web.workspace.session import WORKSPACE_PATH, workspace_cookie
 
 __all__ = ["FLASH_COOKIE", "NAV_EXTENSIONS", "N_", "Layout", "NavItem", "flash", "render", "ui"]
 
@@ -104,15 +104,7 @@ def _nav(
 
 def flash(request: Request[Any, Any, Any], message: str) -> Cookie:
     """A cookie carrying a message to the next page (after POST, redirect)."""
-    return Cookie(
-        key=FLASH_COOKIE,
-        value=quote(message[:500]),
-        path=WORKSPACE_PATH,
-        max_age=60,
-        httponly=True,
-        samesite="strict",
-        secure=is_https(request),
-    )
+    return workspace_cookie(request, FLASH_COOKIE, quote(message[:500]), 60)
 
 
 def render(
@@ -142,7 +134,7 @@ def render(
     )
     out = list(cookies or [])
     if message:
-        out.append(Cookie(key=FLASH_COOKIE, value="", path=WORKSPACE_PATH, max_age=0))
+        out.append(workspace_cookie(request, FLASH_COOKIE, "", 0))
     return Template(
         template_name=template,
         context={

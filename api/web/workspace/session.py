@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from api.config import Settings
 from api.store.schema import open_database
 from api.store.sessions import Session, SessionLimits, find_session
+from api.web.proxy import is_https
 
 __all__ = [
     "SESSION_COOKIE",
@@ -24,6 +25,7 @@ __all__ = [
     "require_session",
     "session_cookie",
     "session_limits",
+    "workspace_cookie",
 ]
 
 WORKSPACE_PATH = "/workspace"
@@ -45,18 +47,13 @@ def session_limits(settings: Settings) -> SessionLimits:
     return SessionLimits(idle=settings.session_idle_timeout, lifetime=settings.session_max_age)
 
 
-def is_https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """Whether this request came over HTTPS, or the server was told it is served over
-    HTTPS (`--hsts-max-age`, for TLS ended by a proxy in front): then cookies are Secure."""
-    return connection.url.scheme == "https" or connection.app.state.get("https_only", False)
-
-
-def session_cookie(
-    connection: ASGIConnection[Any, Any, Any, Any], value: str, max_age: int
+def workspace_cookie(
+    connection: ASGIConnection[Any, Any, Any, Any], key: str, value: str, max_age: int
 ) -> Cookie:
-    """The cookie carrying a session id (or, with `max_age` 0, clearing it)."""
+    """Every cookie the workspace sets or clears: HttpOnly, SameSite=Strict, only for
+    /workspace, and Secure whenever the browser reached us over HTTPS (api/web/proxy.py)."""
     return Cookie(
-        key=SESSION_COOKIE,
+        key=key,
         value=value,
         path=WORKSPACE_PATH,
         max_age=max_age,
@@ -64,6 +61,13 @@ def session_cookie(
         samesite="strict",
         secure=is_https(connection),
     )
+
+
+def session_cookie(
+    connection: ASGIConnection[Any, Any, Any, Any], value: str, max_age: int
+) -> Cookie:
+    """The cookie carrying a session id (or, with `max_age` 0, clearing it)."""
+    return workspace_cookie(connection, SESSION_COOKIE, value, max_age)
 
 
 def _lookup(connection: ASGIConnection[Any, Any, Any, Any], session_id: str) -> Session | None:

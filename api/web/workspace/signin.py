@@ -10,7 +10,6 @@ import msgspec
 import sqlite_utils
 from litestar import Controller, Request, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
@@ -31,6 +30,7 @@ from api.web.workspace.session import (
     current_session,
     require_session,
     session_cookie,
+    workspace_cookie,
 )
 
 __all__ = ["SignInController", "SignInPage"]
@@ -164,7 +164,7 @@ class SignInController(Controller):
             cookies=[
                 session_cookie(request, session_id, limits.lifetime),
                 browser,
-                Cookie(key=SIGNIN_COOKIE, value="", path=WORKSPACE_PATH, max_age=0),
+                workspace_cookie(request, SIGNIN_COOKIE, "", 0),
             ],
         )
 
