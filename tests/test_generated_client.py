@@ -138,6 +138,14 @@ def test_generated_client_reads_articles_sections_search_and_sync(
     assert [b.type_ for b in unknown] == [DROPPED]
     assert unknown[0].additional_properties["kind"] == "experimental"
     assert unknown[0].additional_properties["text"] and unknown[0].locale == "es"
+    # Partner review L1: one FallbackReason enum, not three classes per field.
+    assert [m.value for m in models.FallbackReason] == ["safety-text-untranslated"]
+    assert not [n for n in dir(models) if "FallbackReasonType" in n]
+    pending = list(arabic.sections)
+    while pending:
+        shown = pending.pop()
+        pending += shown.sections
+        assert shown.fallback_reason in (None, models.FallbackReason.SAFETY_TEXT_UNTRANSLATED)
     fact = next(b for b in spanish_blocks if isinstance(b, models.FactOut))
     assert isinstance(fact.unit, models.DurationUnit) or isinstance(fact.per, models.CostBasis)
 

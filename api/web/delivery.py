@@ -164,7 +164,7 @@ class ArticlesController(Controller):
         description="Structured data for a partner page that shows the article: its name, "
         "language, last medical review and reviewer, the conditions it is about, its "
         "audience and the references it cites, in schema.org's vocabulary. Embed it in a "
-        '`<script type="application/ld+json">` element. Latest version only.',
+        "`script` element of type `application/ld+json`. Latest version only.",
         responses={
             200: ResponseSpec(
                 data_container=MedicalWebPageLd,
