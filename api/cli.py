@@ -63,6 +63,11 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
         # Made again for each catalog (~0.5 s for 1,000 articles) rather than held while
         # the next one is parsed (~30 MB).
         current = current_messages(list(read[0].articles), read[0].treatments)
+        # The words of earlier published versions (content/history) are served still: their
+        # translations are not stale.
+        for history in read[0].history:
+            for article, records in zip(history.articles, history.treatments, strict=True):
+                current += current_messages([article], records)
         file = catalog_path(locales, catalog.locale).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")

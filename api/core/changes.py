@@ -31,7 +31,8 @@ __all__ = [
 
 class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One field of the article that differs: `title`, `audience`, `heading:<section>`,
-    `block:<section>/<block>`, or the order of `sections:<parent>` / `blocks:<section>`."""
+    `block:<section>/<block>`, `reference:<id>` (an entry of the reference list, as JSON),
+    or the order of `sections:<parent>` / `blocks:<section>` / `references:`."""
 
     field: str
     """Also `treatment:<id>` (a record, as JSON) and `treatments:` (their order)."""
@@ -169,12 +170,13 @@ def outside_sections(
     old_treatments: TreatmentCatalog,
     new_treatments: TreatmentCatalog,
 ) -> tuple[FieldChange, ...]:
-    """What changed beside the sections: the title, the audience and the treatment records
-    each version was published with."""
+    """What changed beside the sections: the title, the audience, the references and the
+    treatment records each version was published with."""
     return tuple(
         change
         for change in field_changes(old, new, old_treatments, new_treatments)
-        if change.field in ("title", "audience") or change.field.startswith("treatment")
+        if change.field in ("title", "audience")
+        or change.field.startswith(("treatment", "reference"))
     )
 
 

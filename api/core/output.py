@@ -18,6 +18,7 @@ from api.core.model import (
     DurationUnit,
     FactKind,
     Form,
+    Reference,
     RegulatoryStatus,
     TreatmentKind,
 )
@@ -54,6 +55,13 @@ __all__ = [
 TextLocale = Annotated[
     str, msgspec.Meta(description="The locale this text is actually in (BCP 47).")
 ]
+Cited = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Ids of the references this text or claim rests on (see the article's "
+        "or the record's `references`); absent when it cites none."
+    ),
+]
 Fallback = Annotated[
     bool,
     msgspec.Meta(
@@ -87,30 +95,33 @@ class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
     fallback: Fallback
 
 
-class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     question: str
     answer: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     kind: CalloutKind
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
 class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
@@ -206,7 +217,7 @@ class ReviewOut(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
 
-class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
+class ArticleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
@@ -219,15 +230,26 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
     safety_coverage: Completeness
     review: ReviewOut | None
     sections: tuple[SectionOut, ...]
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The sources the article rests on, which its blocks cite by id "
+            "(titles in the source's own language); absent when it lists none."
+        ),
+    ] = ()
 
 
-class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
+class SectionDocument(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
     locale: str
     dir: TextDirection
     section: SectionOut
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(description="The references the section's blocks cite; absent when none."),
+    ] = ()
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -242,10 +264,11 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
     review: ReviewOut | None = None
 
 
-class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
+class RegulationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: RegulatoryStatus
     forms: tuple[Form, ...]
     statement: LocalizedText
+    cites: Cited = ()
 
 
 class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -254,15 +277,17 @@ class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     form: Form
     qualifier: LocalizedText | None = None
     condition: LocalizedText | None = None
+    cites: Cited = ()
 
 
 class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     statement: LocalizedText
     audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     reason: LocalizedText | None = None
+    cites: Cited = ()
 
 
-class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The article's words behind one claim of a record."""
 
     claim: Annotated[
@@ -276,6 +301,7 @@ class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
         str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
     ]
     quote: LocalizedText
+    cites: Cited = ()
 
 
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -293,3 +319,10 @@ class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     article: str
     section: str
     fallback_reason: FallbackReason | None = None
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The references of the record's article that its claims cite; "
+            "absent when they cite none."
+        ),
+    ] = msgspec.field(default_factory=tuple)

@@ -12,7 +12,7 @@ import/publish time, never per request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
@@ -32,6 +32,7 @@ from api.core.model import (
     Fact,
     Faq,
     Paragraph,
+    Reference,
     Section,
     Treatment,
     TreatmentCatalog,
@@ -195,6 +196,7 @@ def render_article(
         safety_coverage=safety_coverage(article, language, catalogs, messages, treatments),
         review=review,
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
+        references=article.references,
     )
 
 
@@ -237,17 +239,39 @@ def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
                 locale=rendered.locale,
                 dir=rendered.dir,
                 section=section,
+                references=_cited(rendered.references, _section_cites(section)),
             )
         )
         pending.extend(section.sections)
     return out
 
 
-def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> TreatmentOut:
+def _section_cites(section: SectionOut) -> set[str]:
+    """Every reference id cited by a block of `section` or of its subsections."""
+    out: set[str] = set()
+    for block in section.blocks:
+        out.update(getattr(block, "cites", ()))
+    for child in section.sections:
+        out |= _section_cites(child)
+    return out
+
+
+def _cited(references: tuple[Reference, ...], ids: Collection[str]) -> tuple[Reference, ...]:
+    """The entries of `references` whose id is in `ids`, in the list's order."""
+    return tuple(r for r in references if r.id in ids)
+
+
+def render_treatment(
+    treatment: Treatment,
+    locale: str,
+    catalogs: Catalogs,
+    references: tuple[Reference, ...] = (),
+) -> TreatmentOut:
     """One treatment record in `locale` (a regional locale: in its language's), each claim
-    with its evidence: whole from the
-    fallback locale when the fields the safety rule gates (regulatory statements, cautions,
-    conditions, qualifiers, who it suits, requirements) are not all translated in `locale`."""
+    with its evidence and citations: whole from the fallback locale when the fields the
+    safety rule gates (regulatory statements, cautions, conditions, qualifiers, who it suits,
+    requirements) are not all translated in `locale`. `references`: those of the record's
+    article, of which the record carries the ones its claims cite."""
     resolver = _Resolver(regional_language(locale) or locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
@@ -256,6 +280,8 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
 
     def text(suffix: str, source: str | None) -> LocalizedText | None:
         return resolver.text(f"{base}/{suffix}", source) if source else None
+
+    every = claims(treatment)
 
     return TreatmentOut(
         id=treatment.id,
@@ -267,6 +293,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 form=f.form,
                 qualifier=text(f"forms/{f.form}/qualifier", f.qualifier),
                 condition=text(f"forms/{f.form}/condition", f.condition),
+                cites=f.cites,
             )
             for f in treatment.forms
         ),
@@ -275,6 +302,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 status=r.status,
                 forms=r.forms,
                 statement=resolver.text(f"{base}/regulatory/{n}", r.statement),
+                cites=r.cites,
             )
             for n, r in enumerate(treatment.regulatory)
         ),
@@ -287,6 +315,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 statement=resolver.text(f"{base}/cautions/{n}", c.statement),
                 audience=c.audience,
                 reason=text(f"cautions/{n}/reason", c.reason),
+                cites=c.cites,
             )
             for n, c in enumerate(treatment.cautions)
         ),
@@ -299,12 +328,14 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 claim=claim.field,
                 block=claim.block,
                 quote=resolver.text(claim.context, claim.quote),
+                cites=claim.cites,
             )
-            for claim in claims(treatment)
+            for claim in every
         ),
         article=treatment.article,
         section=treatment.section,
         fallback_reason="safety-text-untranslated" if safe_from is not None else None,
+        references=_cited(references, {ref for claim in every for ref in claim.cites}),
     )
 
 
@@ -385,6 +416,7 @@ def _block(
             safety=block.safety,
             locale=tag,
             fallback=fallback,
+            cites=block.cites,
         )
     if isinstance(block, Callout):
         return CalloutOut(
@@ -394,8 +426,14 @@ def _block(
             safety=block.safety,
             locale=tag,
             fallback=fallback,
+            cites=block.cites,
         )
     assert isinstance(block, Paragraph)
     return ParagraphOut(
-        id=block.id, text=texts[0], safety=block.safety, locale=tag, fallback=fallback
+        id=block.id,
+        text=texts[0],
+        safety=block.safety,
+        locale=tag,
+        fallback=fallback,
+        cites=block.cites,
     )

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
-from api.core.content import check_references
+from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
@@ -486,6 +486,14 @@ def publish_draft(
                 f"version {draft.base_version}, and both changed {units}: the author must "
                 "resolve the conflicts (see the draft's diff) before it can be published"
             )
+        try:
+            check_article(merged.article)
+        except ValidationFailed as exc:
+            # Each side was valid; merged, a block may cite a reference the other removed.
+            raise Conflict(
+                f"merged onto version {draft.head_version}, the article is not valid: "
+                f"{exc.detail}; the author must resolve it in the draft"
+            ) from exc
         stale = _stale(db, merged.article, merged.treatments)
         if stale:
             raise Conflict(

@@ -136,7 +136,7 @@ def _render(
                 )
         if progress:
             progress(slug)
-    written += _render_shared(out, locales, shared, treatments, latest, (ratios, safety))
+    written += _render_shared(db, out, locales, shared, treatments, latest, (ratios, safety))
     out.flush()  # the change feed and the bundles read the stored documents
     if track_changes(db, locales):
         written += render_bundles(db, locales, out)
@@ -169,6 +169,7 @@ def _stored_summaries(
 
 
 def _render_shared(
+    db: sqlite_utils.Database,
     out: DocumentWriter,
     locales: list[str],
     catalogs: Catalogs,
@@ -178,9 +179,19 @@ def _render_shared(
 ) -> int:
     ratios, safety = figures
     written = 0
+    # Only the articles records belong to: a record carries the references it cites.
+    described = {t.article for t in treatments.treatments}
+    references = {
+        slug: load_article(db, slug, number).references
+        for slug, number in published_slugs(db)
+        if slug in described
+    }
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
-        rendered = [render_treatment(t, locale, catalogs) for t in treatments.treatments]
+        rendered = [
+            render_treatment(t, locale, catalogs, references.get(t.article, ()))
+            for t in treatments.treatments
+        ]
         written += out.put(f"treatments/{locale}", rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)

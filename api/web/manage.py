@@ -219,6 +219,7 @@ def validated_content(
         [*others, article],
         treatments or published.treatments,
         evidence=treatments is not None,
+        prefix=f"{prefix}.treatments",
     )
     return article, treatments
 

@@ -80,6 +80,8 @@ def test_a_section_saved_through_the_form_is_the_draft_the_api_would_make(
         ("text", "Sessions last <b>hours</b>.", "text", "markup"),
         # The content rule names the unit: a duration has a unit and no currency.
         ("currency", "USD", "unit", "needs a unit and no currency"),
+        # A citation must name an entry of the article's reference list.
+        ("cites", "no-such-source", "cites", "cites unknown reference 'no-such-source'"),
     ],
 )
 def test_a_refusal_is_shown_beside_its_field_and_keeps_what_was_typed(
@@ -87,7 +89,7 @@ def test_a_refusal_is_shown_beside_its_field_and_keeps_what_was_typed(
 ) -> None:
     client, _ = people["editor"]
     values, p5, fact = _edited(client)
-    block = p5 if field == "text" else fact
+    block = p5 if field in ("text", "cites") else fact
     typed = f"block-{block}-{field}"
     name = f"block-{block}-{shown_at}"
     values[typed] = value
