@@ -16,9 +16,9 @@ from api.core.content import (
 )
 from api.core.errors import ValidationFailed
 from api.core.messages import treatment_fields
-from tests.work import measured
 from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
 from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
+from tests.work import measured
 
 
 def article_lines() -> list[str]:
