@@ -10,6 +10,7 @@ import ctypes
 import gc
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from api.config import SETTINGS, encode_settings, load_settings, parse_bool
@@ -62,6 +63,11 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
         # Made again for each catalog (~0.5 s for 1,000 articles) rather than held while
         # the next one is parsed (~30 MB).
         current = current_messages(list(read[0].articles), read[0].treatments)
+        # The words of earlier published versions (content/history) are served still: their
+        # translations are not stale.
+        for history in read[0].history:
+            for article, records in zip(history.articles, history.treatments, strict=True):
+                current += current_messages([article], records)
         file = catalog_path(locales, catalog.locale).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")
@@ -191,6 +197,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.config import SETTINGS_ENV
     from api.logs import configure_logging, granian_log_config
     from api.store.importer import import_content
+    from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
     from api.store.versions import published_slugs
 
@@ -205,6 +212,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not published_slugs(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
+    # Review statuses that moved on while the server was down reach readers before it serves.
+    moved = sweep_review_status(db)
+    if moved:
+        log.info(f"review status changed for {len(moved)} article(s): {', '.join(moved)}")
     db.conn.close()
     os.environ[SETTINGS_ENV] = encode_settings(settings)
     log.info(
@@ -289,6 +300,72 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
     revoke_token(open_database(args.db), args.name)
     _say(f"revoked {args.name!r}")
+    return 0
+
+
+def cmd_review_status(args: argparse.Namespace) -> int:
+    """List every published article's review state, most urgent first."""
+    from api.store.reviews import review_overview
+    from api.store.schema import open_database
+
+    for entry in review_overview(open_database(args.db), on=args.on):
+        review = entry.review
+        print(
+            f"{entry.slug}\tv{entry.version}\t{review.review_status}\t"
+            f"due {review.next_review_due}\treviewed {review.last_reviewed} "
+            f"by {review.reviewed_by.name}"
+        )
+    return 0
+
+
+def cmd_review_sweep(args: argparse.Namespace) -> int:
+    """Re-render the articles whose review status changed (due soon, overdue) since their
+    documents were rendered; `vetted serve` runs this at start and daily."""
+    from api.store.reviews import sweep_review_status
+    from api.store.schema import open_database
+
+    moved = sweep_review_status(open_database(args.db), on=args.on)
+    _say(
+        f"review status changed for {len(moved)} article(s)"
+        + (": " + ", ".join(moved) if moved else "")
+    )
+    return 0
+
+
+def cmd_review_confirm(args: argparse.Namespace) -> int:
+    """Record that --reviewer reviewed the published version of SLUG and found it still
+    accurate (no new version); the review rule applies."""
+    from api.core.errors import NotFound
+    from api.core.workflow import article_etag
+    from api.store.accounts import principal_named
+    from api.store.reviews import confirm_review
+    from api.store.schema import open_database
+    from api.store.versions import latest_version, treatments_number
+
+    db = open_database(args.db)
+    try:
+        reviewer = principal_named(db, args.reviewer)
+    except NotFound as exc:
+        raise AuthorRequired("--reviewer", str(exc)) from exc
+    head = latest_version(db, args.slug)
+    if head is None:
+        raise NotFound(f"no published article {args.slug!r}")
+    etag = article_etag(args.slug, head.number, treatments_number(db))
+    review = confirm_review(db, reviewer, args.slug, etag, args.note)
+    _say(
+        f"{args.slug} v{head.number} reviewed by {reviewer.name}: next review due "
+        f"{review.next_review_due}"
+    )
+    return 0
+
+
+def cmd_review_credentials(args: argparse.Namespace) -> int:
+    """Record the professional credentials readers see beside a reviewer's name."""
+    from api.store.reviews import set_credentials
+    from api.store.schema import open_database
+
+    set_credentials(open_database(args.db), args.person, args.credentials)
+    _say(f"{args.person}: credentials recorded")
     return 0
 
 
@@ -399,6 +476,29 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     _db(revoke)
     revoke.set_defaults(run=cmd_token_revoke)
+
+    review = sub.add_parser("review", help="medical review dates of published articles")
+    review_sub = review.add_subparsers(dest="review_command", required=True)
+    status = review_sub.add_parser("status", help=cmd_review_status.__doc__)
+    sweep = review_sub.add_parser("sweep", help=cmd_review_sweep.__doc__)
+    for command in (status, sweep):
+        command.add_argument(
+            "--on", type=date.fromisoformat, help="the date to judge (YYYY-MM-DD; default today)"
+        )
+        _db(command)
+    status.set_defaults(run=cmd_review_status)
+    sweep.set_defaults(run=cmd_review_sweep)
+    confirm = review_sub.add_parser("confirm", help=cmd_review_confirm.__doc__)
+    confirm.add_argument("slug")
+    confirm.add_argument("--reviewer", required=True, help="an active reviewer token's name")
+    confirm.add_argument("--note", help="what was checked")
+    _db(confirm)
+    confirm.set_defaults(run=cmd_review_confirm)
+    credentials = review_sub.add_parser("credentials", help=cmd_review_credentials.__doc__)
+    credentials.add_argument("person", help="the reviewer (a person's name)")
+    credentials.add_argument("credentials", help='e.g. "MD, dermatology"')
+    _db(credentials)
+    credentials.set_defaults(run=cmd_review_credentials)
 
     backup = sub.add_parser("backup", help=cmd_backup.__doc__)
     backup.add_argument("path", type=Path, help="the backup file to write")

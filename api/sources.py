@@ -23,8 +23,17 @@ from api.core.catalog import (
     parse_catalog,
     template_header,
 )
-from api.core.content import MAX_YAML_BYTES, check_references, parse_article, parse_treatments
+from api.core.content import (
+    MAX_YAML_BYTES,
+    check_references,
+    line_of,
+    parse_article,
+    parse_history_log,
+    parse_treatments,
+    yaml_lines,
+)
 from api.core.errors import ImportRejected, ValidationFailed
+from api.core.history import ArticleHistory, check_history
 from api.core.messages import known_contexts
 from api.core.model import Article, TreatmentCatalog
 from api.core.negotiation import canonical_locale
@@ -54,6 +63,9 @@ class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
     """slug -> the file it was read from, as messages name it."""
     notes: tuple[str, ...] = ()
     """What a person should know but that is no error (a catalog stored under another code)."""
+    history: tuple[ArticleHistory, ...] = ()
+    """Articles whose earlier reviewed versions the repository keeps (`content/history/`):
+    an empty database publishes each of them in order before the current file."""
 
 
 def read_tree_file(path: Path, base: Path, limit: int, file: str) -> bytes:
@@ -133,12 +145,33 @@ class ContentReader:
             self.errors.append(
                 ValidationFailed("two article files share a slug", file="content/articles")
             )
+        treatments_path = content_dir / "treatments.yaml"
         if not self.errors:
             try:
                 check_references(articles, treatments)
             except ValidationFailed as exc:
+                if exc.path.startswith("$.treatments") and not exc.file:
+                    # A record's citation: named by the line of the treatments file.
+                    data = read_tree_file(
+                        treatments_path, content_dir, MAX_YAML_BYTES, self._shown(treatments_path)
+                    )
+                    exc = ValidationFailed(
+                        exc.detail,
+                        file=self._shown(treatments_path),
+                        line=line_of(exc.path, yaml_lines(data)),
+                        path=exc.path,
+                    )
                 self.errors.append(exc)
-        self._contexts = known_contexts(articles, treatments)
+        histories = (
+            self._read_histories(content_dir, articles, treatments) if not self.errors else []
+        )
+        self._contexts = known_contexts(articles, treatments).union(
+            *(
+                known_contexts(list(h.articles), records)
+                for h in histories
+                for records in h.treatments
+            )
+        )
         notes = self._find_catalogs(locales_dir)
         self.content = ContentSet(
             articles=tuple(articles),
@@ -147,7 +180,60 @@ class ContentReader:
             template_header=self._read_template(locales_dir),
             article_files=article_files,
             notes=tuple(notes),
+            history=tuple(histories),
         )
+
+    def _read_histories(
+        self, content_dir: Path, articles: list[Article], treatments: TreatmentCatalog
+    ) -> list[ArticleHistory]:
+        """Every `content/history/<slug>/log.yaml` with the versions it lists: each earlier
+        one from `<n>/article.yaml` and `<n>/treatments.yaml`, the last the current files.
+        Errors are added to `self.errors`."""
+        current = {a.slug: a for a in articles}
+        out: list[ArticleHistory] = []
+        for path in sorted((content_dir / "history").glob("*/log.yaml")):
+            file = self._shown(path)
+            try:
+                log = parse_history_log(
+                    read_tree_file(path, content_dir, MAX_YAML_BYTES, file), file
+                )
+                if log.history != path.parent.name or log.history not in current:
+                    raise ValidationFailed(
+                        f"the history of {log.history!r} must be in content/history/"
+                        f"{log.history}/ beside content/articles/{log.history}.yaml",
+                        file=file,
+                        path="$.history",
+                    )
+                kept: list[Article] = []
+                records: list[TreatmentCatalog] = []
+                for entry in log.versions[:-1]:
+                    folder = path.parent / str(entry.number)
+                    article_path = folder / "article.yaml"
+                    records_path = folder / "treatments.yaml"
+                    for needed in (article_path, records_path):
+                        if not needed.exists():
+                            raise ValidationFailed(
+                                f"version {entry.number} is missing: no {self._shown(needed)}",
+                                file=file,
+                            )
+                    for needed, parse in ((article_path, "article"), (records_path, "records")):
+                        shown_file = self._shown(needed)
+                        data = read_tree_file(needed, content_dir, MAX_YAML_BYTES, shown_file)
+                        if parse == "article":
+                            kept.append(parse_article(data, shown_file))
+                        else:
+                            records.append(parse_treatments(data, shown_file))
+                    check_references([kept[-1]], records[-1])
+                history = ArticleHistory(
+                    log=log,
+                    articles=(*kept, current[log.history]),
+                    treatments=(*records, treatments),
+                )
+                check_history(history, file)
+                out.append(history)
+            except ValidationFailed as exc:
+                self.errors.append(exc)
+        return out
 
     def _read_articles(self, content_dir: Path) -> tuple[list[Article], dict[str, str]]:
         shown = self._shown

@@ -31,6 +31,10 @@ def write_corpus(source: Path, target: Path, articles: int) -> Path:
     folder = target / "content" / "articles"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "content" / "treatments.yaml", target / "content" / "treatments.yaml")
+    if (source / "content" / "history").is_dir():
+        # The article's earlier versions (and the records beside them): the catalogs keep
+        # their translations, so the corpus is valid content only with its history.
+        shutil.copytree(source / "content" / "history", target / "content" / "history")
     (folder / f"{SOURCE_SLUG}.yaml").write_text(article)
     slugs = [copy_slug(n) for n in range(1, articles)]
     for slug in slugs:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import io
 import os
 import re
 import shutil
 import sys
+import tempfile
 import types
 import warnings
 from collections import Counter
@@ -16,20 +19,76 @@ from typing import Any
 import pytest
 import sqlite_utils
 from _pytest.nodeid import NodeId
+from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
-from api.sources import ContentSet, read_content
+from api.core.content import parse_article, parse_treatments
+from api.core.messages import current_messages
+from api.sources import ContentSet, read_content, write_tree
 from api.store.drafts import get_draft, publish_draft
+from api.store.exporting import export_tree
 from api.store.importer import ImportReport, import_content
 from api.store.schema import open_database
 from api.web.app import create_app
 from tests.editing import EDITOR, REVIEWER
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = ROOT / "content"
-LOCALES = ROOT / "locales"
 SLUG = "stem-cell-therapy-for-hair-loss"
+SHIPPED_CONTENT = ROOT / "content"
+SHIPPED_LOCALES = ROOT / "locales"
+SHIPPED_ARTICLE = SHIPPED_CONTENT / "articles" / f"{SLUG}.yaml"
+"""The latest reviewed version of the article (version 2: the medical corrections)."""
+HISTORY = SHIPPED_CONTENT / "history" / SLUG
+VERSION_1_FILE = HISTORY / "1" / "article.yaml"
+"""Version 1: the content of record, verbatim, forever (docs/medical/content-history.md)."""
+VERSION_1_RECORDS = HISTORY / "1" / "treatments.yaml"
+
+
+def _version_1_tree() -> Path:
+    """The repository as it stood with version 1 as its only version: the history's version-1
+    article and records as the current files, no history, and the catalogs and template with
+    version 1's messages only (each entry as shipped). The tests of the machinery (workflow,
+    translation fallback, search, sync, catalog review, the workspace) run on this tree, so
+    what they assert about "the article" is asserted about version 1, explicitly; the shipped
+    tree (version 2 and its history) has its own tests (tests/test_content_history.py,
+    tests/web/test_safety_walk.py, tests/test_locales.py, tests/core/test_content.py)."""
+    base = Path(tempfile.mkdtemp(prefix="vetted-version-1-"))
+    atexit.register(shutil.rmtree, base, True)
+    shutil.copytree(SHIPPED_CONTENT, base / "content", ignore=shutil.ignore_patterns("history"))
+    shutil.copyfile(VERSION_1_FILE, base / "content" / "articles" / f"{SLUG}.yaml")
+    shutil.copyfile(VERSION_1_RECORDS, base / "content" / "treatments.yaml")
+    shutil.copytree(SHIPPED_LOCALES, base / "locales")
+    article = parse_article(VERSION_1_FILE.read_bytes(), "v1")
+    records = parse_treatments(VERSION_1_RECORDS.read_bytes(), "v1")
+    keys = {(m.context, m.source) for m in current_messages([article], records)}
+    for path in [base / "locales" / "messages.pot", *base.glob("locales/*/LC_MESSAGES/content.po")]:
+        catalog = read_po(io.BytesIO(path.read_bytes()))
+        for message in list(catalog):
+            if message.id and (message.context, message.id) not in keys:
+                catalog.delete(message.id, context=message.context)
+            elif message.id and message.fuzzy:
+                # Translations made for version 2, awaiting review: not of version 1's time.
+                message.string = ""
+                message.flags.discard("fuzzy")
+                message.user_comments = []
+        out = io.BytesIO()
+        write_po(out, catalog, width=None, ignore_obsolete=True)
+        path.write_bytes(out.getvalue())
+    # As `vetted export` writes them, the form every file of record is kept in.
+    db = open_database(base / "export.db")
+    import_content(db, read_content(base / "content", base / "locales", base))
+    write_tree(base, export_tree(db).files)
+    db.conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{base / 'export.db'}{suffix}").unlink(missing_ok=True)
+    return base
+
+
+VERSION_1_TREE = _version_1_tree()
+CONTENT = VERSION_1_TREE / "content"
+LOCALES = VERSION_1_TREE / "locales"
 ARTICLE_FILE = CONTENT / "articles" / f"{SLUG}.yaml"
+"""Version 1 of the article, as the machinery tests' tree holds it."""
 
 
 # The fast loop (`make test-fast`) leaves out three kinds of test: `browser` (Playwright
@@ -216,4 +275,36 @@ def db_path(tmp_path: Path, imported_db: Path) -> Path:
 @pytest.fixture()
 def client(db_path: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
     with TestClient(create_app(db_path)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def shipped_content() -> ContentSet:
+    """The repository as shipped: version 2 and the history that holds version 1."""
+    return read_content(SHIPPED_CONTENT, SHIPPED_LOCALES, ROOT)
+
+
+@pytest.fixture()
+def shipped_tree(tmp_path: Path) -> Path:
+    """A writable copy of the shipped content/ and locales/."""
+    shutil.copytree(SHIPPED_CONTENT, tmp_path / "content")
+    shutil.copytree(SHIPPED_LOCALES, tmp_path / "locales")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def shipped_db(tmp_path_factory: pytest.TempPathFactory, shipped_content: ContentSet) -> Path:
+    """A fresh database seeded from the shipped repository (as `vetted import` seeds it)."""
+    path = tmp_path_factory.mktemp("shipped") / "vetted.db"
+    db = open_database(path)
+    import_content(db, shipped_content)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture()
+def shipped_client(tmp_path: Path, shipped_db: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    path = tmp_path / "shipped.db"
+    shutil.copyfile(shipped_db, path)
+    with TestClient(create_app(path)) as test_client:
         yield test_client

@@ -20,7 +20,7 @@ from api.store.exporting import export_tree
 from api.store.schema import open_database
 from api.store.translations import catalog_header, store_header
 from api.store.versions import latest_version, load_article
-from tests.conftest import ARTICLE_FILE, ROOT, SLUG
+from tests.conftest import ARTICLE_FILE, ROOT, SLUG, VERSION_1_TREE
 from tests.editing import draft_in_review, publish_change
 
 # Out of the fast loop (`make test-fast`): every test runs `vetted` as a process.
@@ -320,7 +320,7 @@ def test_check_and_import_refuse_with_file_and_line(
     tree: Path, file: str, old: str, new: str, message: str
 ) -> None:
     """`vetted check` and `vetted import` run the validation the HTTP doors run."""
-    article = tree / ARTICLE_FILE.relative_to(ROOT)
+    article = tree / ARTICLE_FILE.relative_to(VERSION_1_TREE)
     path = catalog_path(tree / "locales", "es") if file == "es" else article
     line = _replace_in(path, old, new)
     if new.startswith('title: "'):

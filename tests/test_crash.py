@@ -38,7 +38,7 @@ from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.servers import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, VERSION_1_TREE
 from tests.editing import head_etag
 from tests.invariants import assert_consistent, integrity
 
@@ -56,7 +56,7 @@ REVIEWER = Principal(name="rev", role="reviewer")
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_corpus(ROOT, tmp_path_factory.mktemp("corpus"), CORPUS)
+    return write_corpus(VERSION_1_TREE, tmp_path_factory.mktemp("corpus"), CORPUS)
 
 
 @pytest.fixture(scope="module")

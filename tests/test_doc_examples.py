@@ -38,9 +38,10 @@ import pytest
 from api.store.accounts import create_token
 from api.store.schema import open_database
 from bench.servers import free_port
-from tests.conftest import LOCALES, ROOT
+from tests.conftest import LOCALES, ROOT, VERSION_1_TREE
 
-CONTENT = ROOT / "content"
+CONTENT = VERSION_1_TREE / "content"
+"""The examples show the machinery on the repository with one version (tests/conftest.py)."""
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 FENCE = re.compile(r"^([ \t]*)```console\n(.*?)^\1```$", re.M | re.S)
 PORT = re.compile(r"(?:127\.0\.0\.1|localhost):8000")

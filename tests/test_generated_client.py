@@ -115,11 +115,11 @@ def test_generated_client_reads_articles_sections_search_and_sync(
         SLUG, client=client, accept_language="es-MX,es;q=0.9", x_request_id="partner-1"
     )
     assert spanish.status_code == 200
-    assert spanish.headers["content-language"] == "es"
+    assert spanish.headers["content-language"] == "es-MX"
     assert spanish.headers["x-request-id"] == "partner-1"
     article = spanish.parsed
     assert isinstance(article, models.ArticleOut)
-    assert article.locale == "es" and article.dir_ == models.TextDirection.LTR
+    assert article.locale == "es-MX" and article.dir_ == models.TextDirection.LTR
     assert article.published_at.tzinfo is not None
     assert article.published_at.utcoffset() == UTC.utcoffset(None)
     arabic = delivery("get_article").sync(SLUG, client=client, locale="ar")
@@ -138,6 +138,14 @@ def test_generated_client_reads_articles_sections_search_and_sync(
     assert [b.type_ for b in unknown] == [DROPPED]
     assert unknown[0].additional_properties["kind"] == "experimental"
     assert unknown[0].additional_properties["text"] and unknown[0].locale == "es"
+    # Partner review L1: one FallbackReason enum, not three classes per field.
+    assert [m.value for m in models.FallbackReason] == ["safety-text-untranslated"]
+    assert not [n for n in dir(models) if "FallbackReasonType" in n]
+    pending = list(arabic.sections)
+    while pending:
+        shown = pending.pop()
+        pending += shown.sections
+        assert shown.fallback_reason in (None, models.FallbackReason.SAFETY_TEXT_UNTRANSLATED)
     fact = next(b for b in spanish_blocks if isinstance(b, models.FactOut))
     assert isinstance(fact.unit, models.DurationUnit) or isinstance(fact.per, models.CostBasis)
 
@@ -168,7 +176,7 @@ def test_generated_client_reads_articles_sections_search_and_sync(
     )
     assert again.status_code == 304 and again.parsed is None
     revalidated = delivery("get_article").sync_detailed(
-        SLUG, client=client, locale="es", if_none_match=spanish.headers["etag"]
+        SLUG, client=client, locale="es-MX", if_none_match=spanish.headers["etag"]
     )
     assert revalidated.status_code == 304 and revalidated.content == b""
 
@@ -187,7 +195,7 @@ def test_generated_client_parses_errors_as_problems(
     invalid = get_article.sync(SLUG, client=client, locale="e$")
     assert isinstance(invalid, models.Problem)
     assert invalid.status == 400 and invalid.type_ == "/problems/invalid-locale"
-    assert invalid.available == ["ar", "en", "es", "fr"]
+    assert invalid.available == ["ar", "en", "es", "es-MX", "fr", "fr-CA"]
     assert invalid.errors[0].field == "locale"
 
 

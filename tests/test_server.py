@@ -225,3 +225,21 @@ def test_a_server_workers_startup_objects_are_out_of_the_collectors_walks(db_pat
     frozen, walked = map(int, found.stdout.split())
     # A full collection walks only what came after: a small part of the worker's objects.
     assert frozen > 50_000 and walked < frozen / 10, (frozen, walked)
+
+
+def test_vetted_serve_flags_content_that_went_overdue_while_it_was_down(
+    tree: Path, db_path: Path
+) -> None:
+    """The documents were rendered when the article was current; it was last reviewed long
+    ago. The server's start-up sweep renders it again before it serves: readers never get
+    overdue content marked current."""
+    db = open_database(db_path)
+    db.execute("UPDATE versions SET published_at = '2024-03-01T08:00:00Z'")
+    db.conn.commit()
+    db.conn.close()
+    port = free_port()
+    with served(tree, db_path, port):
+        body = httpx.get(f"http://127.0.0.1:{port}/v1/articles/{SLUG}").json()
+    assert body["review"]["last_reviewed"] == "2024-03-01"
+    assert body["review"]["next_review_due"] == "2025-03-01"
+    assert body["review"]["review_status"] == "overdue"

@@ -456,8 +456,10 @@ def _check_format(source: str, text: str, file: str, line: int) -> None:
 def _duplicate_contexts(text: str, file: str) -> list[ValidationFailed]:
     """An error for every message that appears again (obsolete `#~` entries aside): which
     entry would win depends on where it sits in the file, so neither is taken. A message
-    is its msgctxt (one per block), or msgctxt and msgid in the contexts shared by several
-    phrases (`fact/per`)."""
+    is its msgctxt and msgid: a block keeps one entry per published text (the translation
+    of version 1's words stays beside that of a correction's, so each version is served as
+    it was approved), and the contexts shared by several phrases (`fact/per`) hold one per
+    phrase."""
     first: dict[tuple[str, str], int] = {}
     errors: list[ValidationFailed] = []
     number = 1
@@ -472,12 +474,12 @@ def _duplicate_contexts(text: str, file: str) -> list[ValidationFailed]:
             context, after = _string_at(text, start)
         else:
             after = found.end() + 1
-        source = ""
-        if context in FORMATTED_CONTEXTS and after >= 0:
-            source = _string_at(text, after)[0]
+        source = _string_at(text, after)[0] if after >= 0 else ""
         key = (context, source)
         if key in first:
-            what = f"msgctxt {context[:200]!r}" + (f" msgid {source[:200]!r}" if source else "")
+            what = f"msgctxt {context[:200]!r}" + (
+                f" msgid {source[:200]!r}" if context in FORMATTED_CONTEXTS else ""
+            )
             errors.append(
                 ValidationFailed(
                     f"{what} appears twice, at lines {first[key]} and {number}: keep one",

@@ -13,6 +13,7 @@ from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import Completeness
+from api.core.properties import PropertyChange, is_safety_downgrade, property_changes
 from api.core.render import Catalogs, completeness
 
 __all__ = [
@@ -24,18 +25,24 @@ __all__ = [
     "field_changes",
     "locale_impact",
     "outside_sections",
+    "safety_downgrades",
 ]
 
 
 class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One field of the article that differs: `title`, `audience`, `heading:<section>`,
-    `block:<section>/<block>`, or the order of `sections:<parent>` / `blocks:<section>`."""
+    `block:<section>/<block>`, `reference:<id>` (an entry of the reference list, as JSON),
+    or the order of `sections:<parent>` / `blocks:<section>` / `references:`."""
 
     field: str
     """Also `treatment:<id>` (a record, as JSON) and `treatments:` (their order)."""
     change: Literal["added", "removed", "changed"]
     old: str | None = None
     new: str | None = None
+    properties: tuple[PropertyChange, ...] = ()
+    """Its non-text fields that differ, by name (a safety mark, a type, a figure...)."""
+    safety_downgrade: bool = False
+    """A safety-bearing block loses its mark or goes: the draft must say why."""
 
 
 class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,6 +103,8 @@ class DraftDiff(msgspec.Struct, frozen=True, kw_only=True):
     quote the result's article no longer has word for word: publishing is refused until
     the draft updates those records."""
     impact: tuple[LocaleImpact, ...]
+    safety_reason: str | None = None
+    """Why the draft removes a safety mark (see the changes' `safety_downgrade`)."""
     etag: str
     """What publish must send as If-Match: it names this exact state."""
     rollback_to: int | None = None
@@ -125,13 +134,34 @@ def field_changes(
             continue
         if was is None:
             changes.append(FieldChange(field=key, change="added", new=unit_text(now)))
-        elif now is None:
-            changes.append(FieldChange(field=key, change="removed", old=unit_text(was)))
-        else:
+            continue
+        downgrade = key.startswith("block:") and is_safety_downgrade(was, now)
+        if now is None:
             changes.append(
-                FieldChange(field=key, change="changed", old=unit_text(was), new=unit_text(now))
+                FieldChange(
+                    field=key, change="removed", old=unit_text(was), safety_downgrade=downgrade
+                )
             )
+            continue
+        properties: tuple[PropertyChange, ...] = ()
+        if isinstance(was, msgspec.Struct) and isinstance(now, msgspec.Struct):
+            properties = property_changes(was, now, block=key.startswith("block:"))
+        changes.append(
+            FieldChange(
+                field=key,
+                change="changed",
+                old=unit_text(was),
+                new=unit_text(now),
+                properties=properties,
+                safety_downgrade=downgrade,
+            )
+        )
     return tuple(changes)
+
+
+def safety_downgrades(changes: tuple[FieldChange, ...]) -> tuple[str, ...]:
+    """The blocks (`<section>/<block>`) whose safety mark a change removes."""
+    return tuple(c.field.removeprefix("block:") for c in changes if c.safety_downgrade)
 
 
 def outside_sections(
@@ -140,12 +170,13 @@ def outside_sections(
     old_treatments: TreatmentCatalog,
     new_treatments: TreatmentCatalog,
 ) -> tuple[FieldChange, ...]:
-    """What changed beside the sections: the title, the audience and the treatment records
-    each version was published with."""
+    """What changed beside the sections: the title, the audience, the references and the
+    treatment records each version was published with."""
     return tuple(
         change
         for change in field_changes(old, new, old_treatments, new_treatments)
-        if change.field in ("title", "audience") or change.field.startswith("treatment")
+        if change.field in ("title", "audience")
+        or change.field.startswith(("treatment", "reference"))
     )
 
 

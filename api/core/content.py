@@ -9,7 +9,7 @@ cannot state."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple, TypeVar
 
 import msgspec
@@ -18,11 +18,14 @@ from babel.numbers import list_currencies
 
 from api.core.errors import ValidationFailed
 from api.core.evidence import stale_claims
+from api.core.history import HistoryLog
 from api.core.messages import article_messages, treatment_messages
 from api.core.model import (
     Article,
     Fact,
     Section,
+    TextBlock,
+    Treatment,
     TreatmentCatalog,
     TreatmentRef,
     walk_sections,
@@ -35,15 +38,21 @@ __all__ = [
     "MAX_ARTICLE_BLOCKS",
     "MAX_ARTICLE_CHARS",
     "MAX_ARTICLE_SECTIONS",
+    "MAX_REFERENCES",
     "MAX_SECTION_DEPTH",
     "MAX_TREATMENTS",
     "MAX_YAML_BYTES",
     "check_article",
     "check_references",
     "check_treatments",
+    "claim_citations",
     "dump_yaml",
+    "line_of",
     "parse_article",
+    "parse_history_log",
     "parse_treatments",
+    "unknown_citation",
+    "yaml_lines",
 ]
 
 MAX_YAML_BYTES = 2_000_000
@@ -57,6 +66,8 @@ MAX_SECTION_DEPTH = 6
 """Levels of sections (HTML's six heading levels; the shipped article uses two). A section
 document holds its subsections, so each level stores its text once more: this bounds that."""
 MAX_TREATMENTS = 500
+MAX_REFERENCES = 500
+"""Entries of one article's reference list."""
 _MAX_LIST = 20
 """Audiences of an article; forms and regulatory statements of a treatment."""
 _T = TypeVar("_T", bound=msgspec.Struct)
@@ -99,6 +110,7 @@ def _check_article(
             (len(sections), MAX_ARTICLE_SECTIONS, "sections"),
             (sum(len(s.blocks) for s in sections), MAX_ARTICLE_BLOCKS, "blocks"),
             (len(article.audience), _MAX_LIST, "audiences"),
+            (len(article.about), _MAX_LIST, "conditions"),
         ],
     )
     article = _plain_text(article, prefix, file, known, decoded=decoded)
@@ -114,6 +126,7 @@ def _check_article(
             known,
             f"{prefix}.locale",
         )
+    cited = _check_references_list(article, prefix, file, known)
     seen: set[str] = set()
     for index, section in _indexed_sections(article.sections, f"{prefix}.sections"):
         if section.id in seen:
@@ -126,9 +139,16 @@ def _check_article(
                 known,
                 index,
             )
-        _check_section(section, index, file, known)
+        _check_section(section, index, file, known, cited)
     # msgspec omits a default by identity: the constant, not an equal string from Babel.
     return msgspec.structs.replace(article, locale=DEFAULT_LOCALE)
+
+
+def parse_history_log(text: str | bytes, file: str) -> HistoryLog:
+    """Parse an article's history log (`content/history/<slug>/log.yaml`); errors name
+    `file:line`. Its rules against the versions it lists are `api.core.history`'s."""
+    log, lines = _decode(text, file, HistoryLog)
+    return _plain_text(log, "$", file, lines, decoded=True)
 
 
 def parse_treatments(text: str | bytes, file: str) -> TreatmentCatalog:
@@ -244,8 +264,25 @@ def _strings(data: Any) -> list[str]:
     return out
 
 
+def claim_citations(treatment: Treatment) -> list[tuple[str, tuple[str, ...]]]:
+    """(JSON path below the record, cited ids) of every claim of a record that cites."""
+    out: list[tuple[str, tuple[str, ...]]] = [("kind", treatment.kind.cites)]
+    out += [(f"forms[{n}]", f.cites) for n, f in enumerate(treatment.forms)]
+    out += [(f"regulatory[{n}]", r.cites) for n, r in enumerate(treatment.regulatory)]
+    out += [(f"audience[{n}]", a.cites) for n, a in enumerate(treatment.audience)]
+    if treatment.suitable_for is not None:
+        out.append(("suitable_for", treatment.suitable_for.cites))
+    out += [(f"cautions[{n}]", c.cites) for n, c in enumerate(treatment.cautions)]
+    out += [(f"requirements[{n}]", r.cites) for n, r in enumerate(treatment.requirements)]
+    return [(path, cites) for path, cites in out if cites]
+
+
 def check_references(
-    articles: Iterable[Article], treatments: TreatmentCatalog, *, evidence: bool = True
+    articles: Iterable[Article],
+    treatments: TreatmentCatalog,
+    *,
+    evidence: bool = True,
+    prefix: str = "$",
 ) -> None:
     """Cross-file checks: every reference between articles and treatments resolves, and
     (unless `evidence` is False) every claim of a record quotes its cited block of the
@@ -254,8 +291,22 @@ def check_references(
     `evidence=False` is for a draft that proposes no records: the published records beside
     it are not the author's to refuse; what the draft's article breaks in them is shown as
     stale in its diff and stops its publication instead.
+
+    A claim citing a reference its article does not list is refused, its path below
+    `prefix` (the JSON of the records: `$.treatments[n].regulatory[0].cites[0]`).
     """
     articles = list(articles)
+    references = {a.slug: frozenset(r.id for r in a.references) for a in articles}
+    for n, treatment in enumerate(treatments.treatments):
+        if treatment.article not in references:
+            continue  # an unknown article is refused below, by its section
+        listed = references[treatment.article]
+        for path, cites in claim_citations(treatment):
+            if (unknown := unknown_citation(cites, listed)) is not None:
+                raise ValidationFailed(
+                    f"treatment {treatment.id!r} {path} " + _refused_citation(unknown[1], listed),
+                    path=f"{prefix}.treatments[{n}].{path}.cites[{unknown[0]}]",
+                )
     sections = {(a.slug, s.id) for a in articles for s in walk_sections(a.sections)}
     known = {t.id for t in treatments.treatments}
     for treatment in treatments.treatments:
@@ -292,6 +343,20 @@ def check_references(
         )
 
 
+def yaml_lines(text: str | bytes) -> dict[str, int]:
+    """The line of every JSON path of a YAML file that parsed (for errors found after it
+    was read, such as a record citing a reference its article does not list)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    read = _read_plain(text)
+    return read[1] if read is not None else _read_refusing(text, "")[1]
+
+
+def line_of(path: str, lines: dict[str, int]) -> int | None:
+    """The line of `path` (or of the nearest enclosing path) in a file's `lines`."""
+    return _line_of(path, lines)
+
+
 def dump_yaml(value: Article | TreatmentCatalog) -> str:
     """The canonical YAML text of a content value (what export writes, byte for byte)."""
     return yaml.safe_dump(
@@ -303,7 +368,58 @@ def dump_yaml(value: Article | TreatmentCatalog) -> str:
     )
 
 
-def _check_section(section: Section, index: str, file: str, lines: dict[str, int]) -> None:
+def _check_references_list(
+    article: Article, prefix: str, file: str, lines: dict[str, int]
+) -> frozenset[str]:
+    """The ids of the article's references, each entry checked: a unique id, authors or a
+    publisher, and a URL or a DOI."""
+    if len(article.references) > MAX_REFERENCES:
+        raise _fail(
+            f"{len(article.references)} references; the limit is {MAX_REFERENCES}",
+            file,
+            lines,
+            f"{prefix}.references",
+        )
+    ids: set[str] = set()
+    for n, reference in enumerate(article.references):
+        where = f"{prefix}.references[{n}]"
+        if reference.id in ids:
+            raise _fail(f"duplicate reference id {reference.id!r}", file, lines, where + ".id")
+        ids.add(reference.id)
+        if not reference.authors and reference.publisher is None:
+            raise _fail(
+                f"reference {reference.id!r} names neither authors nor a publisher",
+                file,
+                lines,
+                where,
+            )
+        if reference.url is None and reference.doi is None:
+            raise _fail(
+                f"reference {reference.id!r} has neither a url nor a doi", file, lines, where
+            )
+    return frozenset(ids)
+
+
+def unknown_citation(cites: tuple[str, ...], known: Collection[str]) -> tuple[int, str] | None:
+    """The first cited id (with its index) that is not among `known`, or None."""
+    for n, ref in enumerate(cites):
+        if ref not in known:
+            return n, ref
+    return None
+
+
+def _refused_citation(ref: str, known: Collection[str]) -> str:
+    listed = ", ".join(sorted(known)) if known else "none"
+    return f"cites unknown reference {ref!r} (the article's references: {listed})"
+
+
+def _check_section(
+    section: Section,
+    index: str,
+    file: str,
+    lines: dict[str, int],
+    cited: frozenset[str] = frozenset(),
+) -> None:
     for n, child in enumerate(section.sections):
         if not child.id.startswith(section.id + "/"):
             raise _fail(
@@ -323,6 +439,16 @@ def _check_section(section: Section, index: str, file: str, lines: dict[str, int
                 where + ".id",
             )
         block_ids.add(block.id)
+        if (
+            isinstance(block, TextBlock)
+            and (unknown := unknown_citation(block.cites, cited)) is not None
+        ):
+            raise _fail(
+                f"block {section.id}/{block.id} " + _refused_citation(unknown[1], cited),
+                file,
+                lines,
+                f"{where}.cites[{unknown[0]}]",
+            )
         if isinstance(block, Fact):
             _check_fact(block, where, file, lines)
 

@@ -8,6 +8,7 @@ import msgspec
 
 from api.core.messages import block_fields
 from api.core.model import Article, Block, Section, walk_sections
+from api.core.properties import PropertyChange, is_safety_downgrade, property_changes
 
 __all__ = ["BlockChange", "SectionChange", "diff_articles"]
 
@@ -19,6 +20,11 @@ class BlockChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     change: Literal["added", "removed", "changed"]
     old: str | None = None
     new: str | None = None
+    properties: tuple[PropertyChange, ...] = ()
+    """Its non-text fields that differ, by name: a safety mark, a type, a fact's figures,
+    a treatment reference, citations."""
+    safety_downgrade: bool = False
+    """The block was safety-bearing and no longer is (its mark removed, or the block gone)."""
 
 
 class SectionChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -65,10 +71,17 @@ def _block_changes(old: Section, new: Section) -> tuple[BlockChange, ...]:
                     change="changed",
                     old=_text(before[block_id]),
                     new=_text(block),
+                    properties=property_changes(before[block_id], block),
+                    safety_downgrade=is_safety_downgrade(before[block_id], block),
                 )
             )
     changes.extend(
-        BlockChange(id=block_id, change="removed", old=_text(block))
+        BlockChange(
+            id=block_id,
+            change="removed",
+            old=_text(block),
+            safety_downgrade=is_safety_downgrade(block, None),
+        )
         for block_id, block in before.items()
         if block_id not in after
     )

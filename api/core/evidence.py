@@ -29,6 +29,8 @@ class Claim(NamedTuple):
     quote: str
     context: str
     within: tuple[str, ...] = ()
+    cites: tuple[str, ...] = ()
+    """The references the claim cites (ids in its article's `references`)."""
 
 
 class StaleClaim(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +59,7 @@ def claims(treatment: Treatment) -> list[Claim]:
             treatment.kind.evidence.block,
             treatment.kind.evidence.quote,
             f"{base}/kind/evidence",
+            cites=treatment.kind.cites,
         )
     ]
     for form in treatment.forms:
@@ -68,6 +71,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 form.evidence.quote,
                 f"{base}/forms/{form.form}/evidence",
                 within,
+                form.cites,
             )
         )
     for n, regulation in enumerate(treatment.regulatory):
@@ -77,6 +81,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 regulation.source,
                 regulation.statement,
                 f"{base}/regulatory/{n}",
+                cites=regulation.cites,
             )
         )
     for audience in treatment.audience:
@@ -86,6 +91,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 audience.evidence.block,
                 audience.evidence.quote,
                 f"{base}/audience/{audience.audience}/evidence",
+                cites=audience.cites,
             )
         )
     if treatment.suitable_for is not None:
@@ -95,6 +101,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 treatment.suitable_for.source,
                 treatment.suitable_for.text,
                 f"{base}/suitable_for",
+                cites=treatment.suitable_for.cites,
             )
         )
     for n, caution in enumerate(treatment.cautions):
@@ -105,6 +112,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 caution.statement,
                 f"{base}/cautions/{n}",
                 (caution.reason,) if caution.reason else (),
+                caution.cites,
             )
         )
     for n, requirement in enumerate(treatment.requirements):
@@ -114,6 +122,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 requirement.source,
                 requirement.text,
                 f"{base}/requirements/{n}",
+                cites=requirement.cites,
             )
         )
     return out

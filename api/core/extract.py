@@ -26,6 +26,10 @@ def content_messages(text: bytes, file: str) -> list[Message]:
     head = yaml.safe_load(text.split(b"\n", 1)[0]) if text else None
     if isinstance(head, dict) and "treatments" in head:
         return treatment_messages(parse_treatments(text, file))
+    if isinstance(head, dict) and "history" in head:
+        # An article's history log: its versions' files are extracted themselves, so the
+        # template keeps the messages of every published version (their translations stay).
+        return []
     return article_messages(parse_article(text, file))
 
 

@@ -10,14 +10,36 @@ from babel import Locale
 from api.core.negotiation import locale_chain
 
 __all__ = [
+    "REGIONAL_FORMATS",
     "LocaleInfo",
     "TextDirection",
     "babel_locale",
     "describe_locale",
+    "regional_language",
+    "served_locales",
     "text_direction",
 ]
 
 TextDirection = Literal["ltr", "rtl"]
+
+REGIONAL_FORMATS: tuple[str, ...] = ("es-MX", "fr-CA")
+"""Regional locales served as their own documents whenever their language is: the text of
+the language's catalog (es, fr), its figures formatted in the region's own way (Mexico writes
+US$3,000, not Spain's 3.000 US$; Quebec 3 000 $ US). Each costs one more set of rendered
+documents per publish; a region whose numbers read as its language's needs no entry (ar-EG:
+Latin digits, as the Arabic documents have them)."""
+
+
+def regional_language(code: str) -> str | None:
+    """The language whose text a regional locale of `REGIONAL_FORMATS` is served in."""
+    return locale_chain(code)[-2] if code in REGIONAL_FORMATS else None
+
+
+def served_locales(languages: list[str]) -> list[str]:
+    """The locales documents are rendered in: the languages with reviewed translations, and
+    the regional locales of those languages."""
+    regional = [code for code in REGIONAL_FORMATS if regional_language(code) in languages]
+    return sorted({*languages, *regional})
 
 
 class LocaleInfo(msgspec.Struct, frozen=True, kw_only=True):

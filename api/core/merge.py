@@ -2,9 +2,9 @@
 published on top of the head without undoing what was published since.
 
 An article is seen as units: its title, its audience, each section's heading, each block,
-and the order of sections and blocks. A unit changed on one side only takes that side; a
-unit changed on both sides differently is a conflict, which blocks publishing until the
-author resolves it.
+each reference, and the order of sections, blocks and references. A unit changed on one
+side only takes that side; a unit changed on both sides differently is a conflict, which
+blocks publishing until the author resolves it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class MergeConflict(msgspec.Struct, frozen=True, kw_only=True):
 
     unit: str
     """`title`, `audience`, `heading:<section>`, `block:<section>/<block>`,
-    `sections:<parent>` or `blocks:<section>` (the order of what they hold)."""
+    `reference:<id>`, or `sections:<parent>`, `blocks:<section>`, `references:` (the order
+    of what they hold)."""
     base: str | None
     draft: str | None
     head: str | None
@@ -62,6 +63,9 @@ def units(article: Article) -> dict[str, Unit]:
         "audience": article.audience,
         "sections:": tuple(s.id for s in article.sections),
     }
+    if article.references:
+        out["references:"] = tuple(r.id for r in article.references)
+        out.update({f"reference:{r.id}": r for r in article.references})
     for section in walk_sections(article.sections):
         out[f"heading:{section.id}"] = section.heading
         out[f"sections:{section.id}"] = tuple(s.id for s in section.sections)
@@ -186,6 +190,13 @@ def _rebuild(draft: Article, merged: dict[str, Unit]) -> Article | None:
     top = sections("")
     if top is None or "title" not in merged:
         return None
+    references = [merged.get(f"reference:{ref}") for ref in merged.get("references:", ())]
+    if any(r is None for r in references):
+        return None
     return msgspec.structs.replace(
-        draft, title=merged["title"], audience=merged.get("audience", ()), sections=top
+        draft,
+        title=merged["title"],
+        audience=merged.get("audience", ()),
+        sections=top,
+        references=tuple(r for r in references if r is not None),
     )

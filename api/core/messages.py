@@ -131,6 +131,10 @@ def treatment_safety_fields(treatment: Treatment) -> list[tuple[str, str]]:
 def article_messages(article: Article) -> list[Message]:
     """Every message of an article, in document order."""
     out = [Message(f"{article.slug}/title", article.title, "Article title")]
+    out.extend(
+        Message(f"{article.slug}/about-{n}", c.name, "Condition the article is about")
+        for n, c in enumerate(article.about)
+    )
     for section in walk_sections(article.sections):
         prefix = section_context(article, section)
         where = section.heading or section.id

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.core.schedule import ReviewPolicy
+
 __all__ = [
     "MAX_FIGURE",
     "Article",
@@ -19,6 +21,8 @@ __all__ = [
     "Callout",
     "CalloutKind",
     "Caution",
+    "CodingSystem",
+    "Condition",
     "CostBasis",
     "DurationUnit",
     "Evidence",
@@ -29,6 +33,8 @@ __all__ = [
     "FormClaim",
     "KindClaim",
     "Paragraph",
+    "Reference",
+    "ReferenceId",
     "Regulation",
     "RegulatoryStatus",
     "Safety",
@@ -76,10 +82,48 @@ Form = Literal["topical", "oral", "injection", "device", "surgery"]
 CalloutKind = Literal["safety", "experimental", "info"]
 TreatmentKind = Literal["cell-therapy", "medication", "procedure", "device", "surgery"]
 RegulatoryStatus = Literal[
-    "fda-approved", "not-fda-approved", "off-label", "experimental", "prescription"
+    "fda-approved", "fda-cleared", "not-fda-approved", "off-label", "experimental", "prescription"
 ]
 Audience = Literal["men", "women"]
 FactKind = Literal["duration", "cost"]
+ReferenceId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        max_length=80,
+        description="The id of an entry of the article's `references`.",
+    ),
+]
+Cites = Annotated[
+    tuple[ReferenceId, ...],
+    msgspec.Meta(
+        max_length=20,
+        description="The references (ids in the article's `references`) this text rests on.",
+    ),
+]
+PartialDate = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$",
+        description="A date as precise as the source gives it: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.",
+    ),
+]
+AccessDate = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
+        description="The day (`YYYY-MM-DD`) the source was read.",
+    ),
+]
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2_000)]
+Doi = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^10\.[0-9]{4,9}/[^\s]+$",
+        max_length=300,
+        description="A DOI, without `https://doi.org/`.",
+    ),
+]
 Safety = Annotated[
     bool,
     msgspec.Meta(
@@ -87,6 +131,24 @@ Safety = Annotated[
         "treatment is (not) for: it is served in no other locale than the rest of its section."
     ),
 ]
+
+
+class Reference(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
+    """A source the article rests on, cited by id from its blocks and treatment claims.
+
+    It names its authors or its publisher (or both), and where to find it: a URL, a DOI or
+    both. Titles stay in the source's own language: they are not translated."""
+
+    id: ReferenceId
+    title: Text
+    authors: tuple[Text, ...] = ()
+    publisher: Text | None = None
+    url: Url | None = None
+    doi: Doi | None = None
+    published: PartialDate | None = None
+    accessed: AccessDate
 
 
 class Paragraph(
@@ -102,6 +164,7 @@ class Paragraph(
     id: BlockId
     safety: Safety = False
     text: Text
+    cites: Cites = ()
 
 
 class Faq(
@@ -118,6 +181,7 @@ class Faq(
     safety: Safety = False
     question: Text
     answer: Text
+    cites: Cites = ()
 
 
 class Callout(
@@ -134,6 +198,7 @@ class Callout(
     safety: Safety = False
     kind: CalloutKind
     text: Text
+    cites: Cites = ()
 
 
 class TreatmentRef(
@@ -185,6 +250,20 @@ class Section(
     sections: tuple[Section, ...] = ()
 
 
+CodingSystem = Literal["ICD-10", "ICD-11", "SNOMED-CT", "MeSH"]
+
+
+class Condition(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
+    """A medical condition an article is about (schema.org `about`): its name, translated
+    like any text, and optionally its code in a coding system."""
+
+    name: Text
+    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$")] | None = None
+    coding_system: CodingSystem | None = None
+
+
 class Article(
     msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
 ):
@@ -194,7 +273,13 @@ class Article(
     locale: LocaleCode = "en"
     title: Text
     audience: tuple[ReaderGroup, ...] = ()
+    about: tuple[Condition, ...] = ()
+    """The conditions it is about, for partners' structured data."""
+    review: ReviewPolicy | None = None
+    """How often it is due for medical review again (absent: every 12 months)."""
     sections: tuple[Section, ...]
+    references: tuple[Reference, ...] = ()
+    """The sources the article rests on; its blocks and its treatment records cite them."""
 
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -205,11 +290,14 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     quote: Text
 
 
-class KindClaim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class KindClaim(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """What sort of treatment the text says it is."""
 
     value: TreatmentKind
     evidence: Evidence
+    cites: Cites = ()
 
 
 class FormClaim(
@@ -222,13 +310,17 @@ class FormClaim(
     qualifier: Text | None = None
     condition: Text | None = None
     evidence: Evidence
+    cites: Cites = ()
 
 
-class AudienceClaim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AudienceClaim(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """A group the text says the treatment is for."""
 
     audience: Audience
     evidence: Evidence
+    cites: Cites = ()
 
 
 class Regulation(
@@ -241,13 +333,15 @@ class Regulation(
     forms: tuple[Form, ...] = ()
     statement: Text
     source: BlockPath
+    cites: Cites = ()
 
 
-class Statement(msgspec.Struct, frozen=True, kw_only=True):
+class Statement(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Words of the article, quoted verbatim from their `source` block."""
 
     text: Text
     source: BlockPath
+    cites: Cites = ()
 
 
 class Caution(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -258,6 +352,7 @@ class Caution(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     audience: tuple[Audience, ...] = ()
     reason: Text | None = None
     source: BlockPath
+    cites: Cites = ()
 
 
 class Treatment(

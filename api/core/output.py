@@ -18,9 +18,11 @@ from api.core.model import (
     DurationUnit,
     FactKind,
     Form,
+    Reference,
     RegulatoryStatus,
     TreatmentKind,
 )
+from api.core.schedule import ReviewStatus
 
 __all__ = [
     "ArticleOut",
@@ -38,10 +40,13 @@ __all__ = [
     "LocalizedText",
     "ParagraphOut",
     "RegulationOut",
+    "ReviewOut",
+    "ReviewerOut",
     "SafetyFlag",
     "SectionDocument",
     "SectionOut",
     "TextLocale",
+    "TranslationSignoffOut",
     "TreatmentOut",
     "TreatmentRefOut",
     "VersionInfo",
@@ -49,6 +54,13 @@ __all__ = [
 
 TextLocale = Annotated[
     str, msgspec.Meta(description="The locale this text is actually in (BCP 47).")
+]
+Cited = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Ids of the references this text or claim rests on (see the article's "
+        "or the record's `references`); absent when it cites none."
+    ),
 ]
 Fallback = Annotated[
     bool,
@@ -83,30 +95,33 @@ class LocalizedText(msgspec.Struct, frozen=True, kw_only=True):
     fallback: Fallback
 
 
-class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True):
+class ParagraphOut(msgspec.Struct, tag="paragraph", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True):
+class FaqOut(msgspec.Struct, tag="faq", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     question: str
     answer: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
-class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True):
+class CalloutOut(msgspec.Struct, tag="callout", frozen=True, kw_only=True, omit_defaults=True):
     id: str
     kind: CalloutKind
     text: str
     safety: SafetyFlag
     locale: TextLocale
     fallback: Fallback
+    cites: Cited = ()
 
 
 class TreatmentRefOut(msgspec.Struct, tag="treatment_ref", frozen=True, kw_only=True):
@@ -154,7 +169,55 @@ class VersionInfo(msgspec.Struct, frozen=True, kw_only=True):
     published_at: str
 
 
-class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
+IsoDate = Annotated[str, msgspec.Meta(description="A calendar date, `YYYY-MM-DD` (UTC).")]
+
+
+class ReviewerOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A person who reviewed content, as readers are shown them (role and credentials when
+    their account records them)."""
+
+    name: str
+    role: Annotated[str, msgspec.Meta(description="What they do, e.g. `reviewer`.")] | None = None
+    credentials: (
+        Annotated[
+            str,
+            msgspec.Meta(description="Their professional qualifications, e.g. `MD, dermatology`."),
+        ]
+        | None
+    ) = None
+
+
+class TranslationSignoffOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The medical sign-off of a translation: who last approved this article's text in the
+    locale, and when."""
+
+    locale: str
+    approved_by: ReviewerOut
+    approved_at: Annotated[str, msgspec.Meta(description="RFC 3339 UTC time of the approval.")]
+
+
+class ReviewOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Who reviewed the article's content, when, and when it is due again."""
+
+    reviewed_by: ReviewerOut
+    last_reviewed: IsoDate
+    next_review_due: Annotated[
+        IsoDate | None, msgspec.Meta(description="None for a superseded version.")
+    ]
+    review_status: ReviewStatus
+    interval_months: Annotated[
+        int, msgspec.Meta(description="The article's review policy: months between reviews.")
+    ]
+    translation: Annotated[
+        TranslationSignoffOut | None,
+        msgspec.Meta(
+            description="The sign-off of the response locale's translation (none for the "
+            "source language, or before any translation of the article was approved)."
+        ),
+    ]
+
+
+class ArticleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
@@ -165,16 +228,28 @@ class ArticleOut(msgspec.Struct, frozen=True, kw_only=True):
     audience: tuple[str, ...]
     completeness: Completeness
     safety_coverage: Completeness
+    review: ReviewOut | None
     sections: tuple[SectionOut, ...]
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The sources the article rests on, which its blocks cite by id "
+            "(titles in the source's own language); absent when it lists none."
+        ),
+    ] = ()
 
 
-class SectionDocument(msgspec.Struct, frozen=True, kw_only=True):
+class SectionDocument(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     slug: str
     version: int
     content_hash: str
     locale: str
     dir: TextDirection
     section: SectionOut
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(description="The references the section's blocks cite; absent when none."),
+    ] = ()
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -186,12 +261,14 @@ class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
     title: LocalizedText
     completeness: Completeness
     safety_coverage: Completeness
+    review: ReviewOut | None = None
 
 
-class RegulationOut(msgspec.Struct, frozen=True, kw_only=True):
+class RegulationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: RegulatoryStatus
     forms: tuple[Form, ...]
     statement: LocalizedText
+    cites: Cited = ()
 
 
 class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -200,15 +277,17 @@ class FormOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     form: Form
     qualifier: LocalizedText | None = None
     condition: LocalizedText | None = None
+    cites: Cited = ()
 
 
 class CautionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     statement: LocalizedText
     audience: tuple[Audience, ...] = msgspec.field(default_factory=tuple)
     reason: LocalizedText | None = None
+    cites: Cited = ()
 
 
-class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
+class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The article's words behind one claim of a record."""
 
     claim: Annotated[
@@ -222,6 +301,7 @@ class EvidenceOut(msgspec.Struct, frozen=True, kw_only=True):
         str, msgspec.Meta(description="`<section id>/<block id>` in the record's article.")
     ]
     quote: LocalizedText
+    cites: Cited = ()
 
 
 class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -239,3 +319,10 @@ class TreatmentOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     article: str
     section: str
     fallback_reason: FallbackReason | None = None
+    references: Annotated[
+        tuple[Reference, ...],
+        msgspec.Meta(
+            description="The references of the record's article that its claims cite; "
+            "absent when they cite none."
+        ),
+    ] = msgspec.field(default_factory=tuple)

@@ -96,7 +96,8 @@ def record_field(path: str, at: str = "$") -> str | None:
         return None
     name = _INDEX.sub(lambda m: f".{m.group(1)}", path[2:])
     # A path into a list of words names the list's field.
-    return re.sub(r"\.\d+$", "", name) if re.search(r"\.(audience|forms)\.\d+$", name) else name
+    listed = re.search(r"\.(audience|forms|cites)\.\d+$", name)
+    return re.sub(r"\.\d+$", "", name) if listed else name
 
 
 def replace_record(catalog: TreatmentCatalog, treatment: Treatment) -> TreatmentCatalog:

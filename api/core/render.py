@@ -12,11 +12,11 @@ import/publish time, never per request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
-from api.core.locales import babel_locale, text_direction
+from api.core.locales import babel_locale, regional_language, text_direction
 from api.core.messages import (
     Message,
     article_messages,
@@ -32,6 +32,7 @@ from api.core.model import (
     Fact,
     Faq,
     Paragraph,
+    Reference,
     Section,
     Treatment,
     TreatmentCatalog,
@@ -53,6 +54,7 @@ from api.core.output import (
     LocalizedText,
     ParagraphOut,
     RegulationOut,
+    ReviewOut,
     SectionDocument,
     SectionOut,
     TreatmentOut,
@@ -65,6 +67,7 @@ __all__ = [
     "Lookup",
     "completeness",
     "render_article",
+    "render_conditions",
     "render_treatment",
     "safety_coverage",
     "section_documents",
@@ -79,10 +82,13 @@ Catalogs = Mapping[str, Lookup]
 class _Resolver:
     """Finds each text unit in the first locale of the chain that translates all of it."""
 
-    def __init__(self, locale: str, catalogs: Catalogs) -> None:
+    def __init__(self, locale: str, catalogs: Catalogs, formats: str | None = None) -> None:
         self.locale = locale
         self.home = locale
         """Where text needing no catalog (CLDR-formatted figures) is served from."""
+        self.formats = formats or locale
+        """The full locale figures served from `home` are formatted in (`es-MX` for a
+        Mexican reader of the Spanish text)."""
         self.chain = [
             (tag, catalogs[tag])
             for tag in locale_chain(locale)
@@ -112,6 +118,7 @@ class _Resolver:
         tags = [t for t, _ in self.chain]
         trimmed.chain = self.chain[tags.index(tag) :] if tag in tags else []
         trimmed.home = tag
+        trimmed.formats = self.formats if tag == self.home else tag
         return trimmed
 
     def text(self, context: str, source: str) -> LocalizedText:
@@ -166,10 +173,13 @@ def render_article(
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
     messages: list[Message] | None = None,
+    review: ReviewOut | None = None,
 ) -> ArticleOut:
     """The whole article in `locale`, ready to encode (`messages`: the article's, when the
-    caller renders it in several locales and has them already)."""
-    resolver = _Resolver(locale, catalogs)
+    caller renders it in several locales and has them already). A regional locale of
+    `REGIONAL_FORMATS` gets its language's text with its own formatting of figures."""
+    language = regional_language(locale) or locale
+    resolver = _Resolver(language, catalogs, formats=locale)
     if messages is None:
         messages = article_messages(article)
     names = {t.id: t for t in treatments.treatments}
@@ -182,9 +192,21 @@ def render_article(
         dir=text_direction(locale),
         title=resolver.text(f"{article.slug}/title", article.title),
         audience=article.audience,
-        completeness=completeness(article, locale, catalogs, messages),
-        safety_coverage=safety_coverage(article, locale, catalogs, messages, treatments),
+        completeness=completeness(article, language, catalogs, messages),
+        safety_coverage=safety_coverage(article, language, catalogs, messages, treatments),
+        review=review,
         sections=tuple(_section(article, s, resolver, names) for s in article.sections),
+        references=article.references,
+    )
+
+
+def render_conditions(
+    article: Article, locale: str, catalogs: Catalogs
+) -> tuple[LocalizedText, ...]:
+    """The names of the conditions the article is about, in `locale` where translated."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
+    return tuple(
+        resolver.text(f"{article.slug}/about-{n}", c.name) for n, c in enumerate(article.about)
     )
 
 
@@ -199,6 +221,7 @@ def summarize(rendered: ArticleOut) -> ArticleSummary:
         title=rendered.title,
         completeness=rendered.completeness,
         safety_coverage=rendered.safety_coverage,
+        review=rendered.review,
     )
 
 
@@ -216,17 +239,40 @@ def section_documents(rendered: ArticleOut) -> list[SectionDocument]:
                 locale=rendered.locale,
                 dir=rendered.dir,
                 section=section,
+                references=_cited(rendered.references, _section_cites(section)),
             )
         )
         pending.extend(section.sections)
     return out
 
 
-def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> TreatmentOut:
-    """One treatment record in `locale`, each claim with its evidence: whole from the
-    fallback locale when the fields the safety rule gates (regulatory statements, cautions,
-    conditions, qualifiers, who it suits, requirements) are not all translated in `locale`."""
-    resolver = _Resolver(locale, catalogs)
+def _section_cites(section: SectionOut) -> set[str]:
+    """Every reference id cited by a block of `section` or of its subsections."""
+    out: set[str] = set()
+    for block in section.blocks:
+        out.update(getattr(block, "cites", ()))
+    for child in section.sections:
+        out |= _section_cites(child)
+    return out
+
+
+def _cited(references: tuple[Reference, ...], ids: Collection[str]) -> tuple[Reference, ...]:
+    """The entries of `references` whose id is in `ids`, in the list's order."""
+    return tuple(r for r in references if r.id in ids)
+
+
+def render_treatment(
+    treatment: Treatment,
+    locale: str,
+    catalogs: Catalogs,
+    references: tuple[Reference, ...] = (),
+) -> TreatmentOut:
+    """One treatment record in `locale` (a regional locale: in its language's), each claim
+    with its evidence and citations: whole from the fallback locale when the fields the
+    safety rule gates (regulatory statements, cautions, conditions, qualifiers, who it suits,
+    requirements) are not all translated in `locale`. `references`: those of the record's
+    article, of which the record carries the ones its claims cite."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
         resolver = resolver.starting_at(safe_from)
@@ -234,6 +280,8 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
 
     def text(suffix: str, source: str | None) -> LocalizedText | None:
         return resolver.text(f"{base}/{suffix}", source) if source else None
+
+    every = claims(treatment)
 
     return TreatmentOut(
         id=treatment.id,
@@ -245,6 +293,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 form=f.form,
                 qualifier=text(f"forms/{f.form}/qualifier", f.qualifier),
                 condition=text(f"forms/{f.form}/condition", f.condition),
+                cites=f.cites,
             )
             for f in treatment.forms
         ),
@@ -253,6 +302,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 status=r.status,
                 forms=r.forms,
                 statement=resolver.text(f"{base}/regulatory/{n}", r.statement),
+                cites=r.cites,
             )
             for n, r in enumerate(treatment.regulatory)
         ),
@@ -265,6 +315,7 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 statement=resolver.text(f"{base}/cautions/{n}", c.statement),
                 audience=c.audience,
                 reason=text(f"cautions/{n}/reason", c.reason),
+                cites=c.cites,
             )
             for n, c in enumerate(treatment.cautions)
         ),
@@ -277,12 +328,14 @@ def render_treatment(treatment: Treatment, locale: str, catalogs: Catalogs) -> T
                 claim=claim.field,
                 block=claim.block,
                 quote=resolver.text(claim.context, claim.quote),
+                cites=claim.cites,
             )
-            for claim in claims(treatment)
+            for claim in every
         ),
         article=treatment.article,
         section=treatment.section,
         fallback_reason="safety-text-untranslated" if safe_from is not None else None,
+        references=_cited(references, {ref for claim in every for ref in claim.cites}),
     )
 
 
@@ -328,7 +381,10 @@ def _fact(block: Fact, resolver: _Resolver) -> FactOut:
         currency=block.currency,
         per=block.per,
         treatment=block.treatment,
-        display=format_fact(block, babel_locale(tag), phrases),
+        # Figures in the reader's full locale (es-MX) when the phrase is their language's.
+        display=format_fact(
+            block, babel_locale(resolver.formats if tag == resolver.home else tag), phrases
+        ),
         locale=tag,
         fallback=tag != resolver.locale,
     )
@@ -360,6 +416,7 @@ def _block(
             safety=block.safety,
             locale=tag,
             fallback=fallback,
+            cites=block.cites,
         )
     if isinstance(block, Callout):
         return CalloutOut(
@@ -369,8 +426,14 @@ def _block(
             safety=block.safety,
             locale=tag,
             fallback=fallback,
+            cites=block.cites,
         )
     assert isinstance(block, Paragraph)
     return ParagraphOut(
-        id=block.id, text=texts[0], safety=block.safety, locale=tag, fallback=fallback
+        id=block.id,
+        text=texts[0],
+        safety=block.safety,
+        locale=tag,
+        fallback=fallback,
+        cites=block.cites,
     )

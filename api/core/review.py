@@ -32,9 +32,10 @@ __all__ = [
 ]
 
 REVIEWING_ROLES = frozenset({"admin", "reviewer"})
-ReviewAction = Literal["publish", "approve"]
+ReviewAction = Literal["publish", "approve", "confirm"]
 """`publish`: a draft (article, treatments, or a rollback) becomes a version readers get.
-`approve`: entries of a pending catalog become the translations readers get."""
+`approve`: entries of a pending catalog become the translations readers get.
+`confirm`: a published version is reviewed again and found still accurate (no new version)."""
 
 
 class ReviewTarget(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,7 +59,7 @@ class ReviewTarget(msgspec.Struct, frozen=True, kw_only=True):
 
 def review_refusal(actor: Principal, action: ReviewAction, target: ReviewTarget) -> str | None:
     """Why `actor` may not `action` `target`, in words a person understands; None if they may."""
-    verb = "publish" if action == "publish" else "approve"
+    verb: str = action
     if actor.role not in REVIEWING_ROLES:
         article = "an" if actor.role[0] in "aeiou" else "a"
         return f"{article} {actor.role} does not review: only a reviewer may {verb} {target.what}"

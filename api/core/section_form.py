@@ -35,13 +35,14 @@ __all__ = [
 BlockType = Literal["paragraph", "faq", "callout", "fact", "treatment_ref"]
 BLOCK_TYPES: tuple[BlockType, ...] = ("paragraph", "faq", "callout", "fact", "treatment_ref")
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "paragraph": ("id", "safety", "text"),
-    "faq": ("id", "safety", "question", "answer"),
-    "callout": ("id", "safety", "kind", "text"),
+    "paragraph": ("id", "safety", "text", "cites"),
+    "faq": ("id", "safety", "question", "answer", "cites"),
+    "callout": ("id", "safety", "kind", "text", "cites"),
     "fact": ("id", "kind", "min", "max", "unit", "currency", "per", "treatment"),
     "treatment_ref": ("id", "treatment"),
 }
-_OPTIONAL = frozenset({"unit", "currency", "per", "treatment"})
+_OPTIONAL = frozenset({"unit", "currency", "per", "treatment", "cites"})
+_CITES_SPLIT = re.compile(r"[\s,]+")
 _NAME = re.compile(r"^block-(\d{1,4})-([a-z_]{1,20})$")
 _MAX_BLOCKS = 500
 """Blocks one section may hold (the content limit of a list)."""
@@ -65,6 +66,8 @@ class BlockFields(msgspec.Struct, frozen=True, kw_only=True):
     currency: str = ""
     per: str = ""
     treatment: str = ""
+    cites: str = ""
+    """The reference ids a text block cites, separated by spaces or commas."""
 
 
 class SectionForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +89,7 @@ def _block_fields(block: Block) -> BlockFields:
     values: dict[str, Any] = msgspec.to_builtins(block)
     if isinstance(block, Fact):
         values["min"], values["max"] = _figure(block.min), _figure(block.max)
+    values["cites"] = " ".join(values.get("cites", ()))
     return msgspec.convert(values, BlockFields)
 
 
@@ -126,7 +130,7 @@ def _model_fields(block: BlockFields) -> dict[str, Any]:
         value = getattr(block, field)
         if field in _OPTIONAL and value == "":
             continue
-        out[field] = value
+        out[field] = _CITES_SPLIT.split(value.strip()) if field == "cites" else value
     return out
 
 

@@ -3,7 +3,7 @@ the changes since a cursor, with tombstones for what was withdrawn."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -18,18 +18,50 @@ ItemKind = Literal["article", "treatment", "locales"]
 class Bundle(msgspec.Struct, frozen=True, kw_only=True):
     """Every published article and treatment in one locale, with the sync cursor."""
 
-    locale: str
-    cursor: int
-    locales: list[LocaleInfo]
-    articles: list[ArticleOut]
-    treatments: list[TreatmentOut]
+    locale: Annotated[
+        str,
+        msgspec.Meta(
+            description="The locale every text is rendered for: the path's locale after its "
+            "fallback chain (`es-MX` is served from `es`)."
+        ),
+    ]
+    cursor: Annotated[
+        int,
+        msgspec.Meta(
+            description="The sync cursor the bundle is current at: send it as `since` to "
+            "`/v1/changes` for what changed after it."
+        ),
+    ]
+    locales: Annotated[
+        list[LocaleInfo],
+        msgspec.Meta(description="Every served locale, as `/v1/locales` lists them."),
+    ]
+    articles: Annotated[
+        list[ArticleOut],
+        msgspec.Meta(
+            description="Every published article in this locale, each exactly as "
+            "`/v1/articles/{slug}` serves it, sorted by `slug`."
+        ),
+    ]
+    treatments: Annotated[
+        list[TreatmentOut],
+        msgspec.Meta(
+            description="Every published treatment record in this locale, each exactly as "
+            "`/v1/treatments/{treatment_id}` serves it, in the order of the content's "
+            "records (not sorted): a client that applies `/v1/changes` should match records "
+            "by `id`, not by position."
+        ),
+    ]
 
 
 class Removed(msgspec.Struct, frozen=True, kw_only=True):
     """An item a client holds that is no longer published: delete it."""
 
-    kind: ItemKind
-    id: str
+    kind: Annotated[ItemKind, msgspec.Meta(description="What kind of item to delete.")]
+    id: Annotated[
+        str,
+        msgspec.Meta(description="Its id: an article's `slug`, a treatment record's `id`."),
+    ]
 
 
 class Changes(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,10 +70,34 @@ class Changes(msgspec.Struct, frozen=True, kw_only=True):
     `locales` is present only when the locale metadata changed.
     """
 
-    locale: str
-    since: int
-    cursor: int
-    locales: list[LocaleInfo] | None
-    articles: list[ArticleOut]
-    treatments: list[TreatmentOut]
-    removed: list[Removed]
+    locale: Annotated[str, msgspec.Meta(description="The locale every text is rendered for.")]
+    since: Annotated[int, msgspec.Meta(description="The cursor the client sent.")]
+    cursor: Annotated[
+        int,
+        msgspec.Meta(description="The cursor after these changes: send it as `since` next time."),
+    ]
+    locales: Annotated[
+        list[LocaleInfo] | None,
+        msgspec.Meta(
+            description="Every served locale, when the locale metadata changed after `since`; "
+            "else null (keep what you hold)."
+        ),
+    ]
+    articles: Annotated[
+        list[ArticleOut],
+        msgspec.Meta(
+            description="Each article changed after `since`, whole, as `/v1/articles/{slug}` "
+            "serves it: replace the one with the same `slug`."
+        ),
+    ]
+    treatments: Annotated[
+        list[TreatmentOut],
+        msgspec.Meta(
+            description="Each treatment record changed after `since`, whole: replace the one "
+            "with the same `id` (or add it)."
+        ),
+    ]
+    removed: Annotated[
+        list[Removed],
+        msgspec.Meta(description="Items no longer published: delete them."),
+    ]

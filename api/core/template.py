@@ -50,7 +50,9 @@ def _with_header(catalog: Catalog, header: CatalogHeader | None) -> Catalog:
     return catalog
 
 
-def _written(catalog: Catalog, header: CatalogHeader | None, previous: dict[str, str]) -> bytes:
+def _written(
+    catalog: Catalog, header: CatalogHeader | None, previous: dict[tuple[str, str], str]
+) -> bytes:
     """`catalog` as `--no-wrap` writes it, under `header` exactly as it was read.
 
     Babel rewrites some header fields whatever it was given (`Generated-By` names the
@@ -78,15 +80,19 @@ def _quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _with_previous(text: str, previous: dict[str, str]) -> str:
+def _with_previous(text: str, previous: dict[tuple[str, str], str]) -> str:
     """Each stale entry gets the `#| msgid "old source"` line that `msgmerge --previous`
     writes (Babel wraps that line without quoting the continuation, so it is written here).
     """
     lines = text.split("\n")
-    wanted = {f"msgctxt {_quoted(context)}": old for context, old in previous.items()}
+    # A block holds one message per published text: the line after msgctxt names which.
+    wanted = {
+        (f"msgctxt {_quoted(context)}", f"msgid {_quoted(msgid)}"): old
+        for (context, msgid), old in previous.items()
+    }
     out: list[str] = []
-    for line in lines:
-        old = wanted.get(line)
+    for n, line in enumerate(lines):
+        old = wanted.get((line, lines[n + 1] if n + 1 < len(lines) else ""))
         if old is not None:
             out.append(f"#| msgid {_quoted(old)}")
         out.append(line)
@@ -116,10 +122,19 @@ def render_catalog(
     catalog = _with_header(_new_catalog(locale, template), header)
     current: dict[tuple[str, str], CatalogEntry] = {}
     stale: dict[str, CatalogEntry] = {}
-    previous_of: dict[str, str] = {}
+    previous_of: dict[tuple[str, str], str] = {}
+    # A block keeps one message per published text (content/history). An untranslated
+    # message is offered, fuzzy, a translation of the block's other words: one no version has
+    # any more (stale) first, else the approved translation of another version's words (how
+    # a translator meets a correction of a text they translated).
+    published = {(m.context or "", str(m.id)) for m in template if m.id}
+    approved: dict[str, list[CatalogEntry]] = {}
     for entry in translations:
         current[(entry.context, entry.source)] = entry
-        stale.setdefault(entry.context, entry)
+        if (entry.context, entry.source) not in published:
+            stale.setdefault(entry.context, entry)
+        elif entry.text and not entry.fuzzy:
+            approved.setdefault(entry.context, []).append(entry)
     for message in template:
         if not message.id:
             continue
@@ -128,13 +143,16 @@ def render_catalog(
         flags = set(message.flags)
         comments = list(message.auto_comments)
         previous = found.previous if found is not None and found.fuzzy else None
-        if found is None and context in stale:
-            found = stale[context]
-            previous = found.source
+        if found is None:
+            offered = stale.get(context) or next(
+                (e for e in approved.get(context, ()) if e.source != message.id), None
+            )
+            if offered is not None:
+                found, previous = offered, offered.source
         if (found is not None and found.fuzzy) or previous:
             flags.add("fuzzy")
         if previous and message.context:
-            previous_of[message.context] = previous
+            previous_of[(message.context, str(message.id))] = previous
         catalog.add(
             message.id,
             found.text if found else "",

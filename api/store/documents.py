@@ -32,6 +32,7 @@ __all__ = [
     "compressed",
     "get_document",
     "get_latest_article",
+    "jsonld_key",
     "put_bytes",
     "strong_etag",
 ]
@@ -61,6 +62,11 @@ class Document(msgspec.Struct, frozen=True):
 def article_key(slug: str, number: int, locale: str) -> str:
     """The document key of one rendered article version."""
     return f"article/{slug}/{number}/{locale}"
+
+
+def jsonld_key(slug: str, locale: str) -> str:
+    """The document key of the latest version's schema.org JSON-LD in one locale."""
+    return f"jsonld/{slug}/{locale}"
 
 
 def strong_etag(body: Body) -> str:

@@ -12,12 +12,13 @@ import sqlite_utils
 
 from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
-from api.core.content import check_references
+from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.evidence import StaleClaim, stale_claims
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
+from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.workflow import (
@@ -183,6 +184,7 @@ def _add_revision(
     actor: str,
     message: str,
     treatments: TreatmentCatalog | None,
+    safety_reason: str | None = None,
 ) -> str:
     digest = _content_digest(article, treatments)
     db.table("draft_revisions").insert(
@@ -195,6 +197,7 @@ def _add_revision(
             "author": actor,
             "message": message,
             "created_at": now(),
+            "safety_reason": safety_reason,
         }
     )
     return digest
@@ -244,6 +247,7 @@ def create_draft(
     *,
     treatments: TreatmentCatalog | None = None,
     status: str = "draft",
+    safety_reason: str | None = None,
     rollback_to: int | None = None,
 ) -> Draft:
     """Start a draft of `article` (and, if given, of all the treatment records): a new
@@ -257,13 +261,11 @@ def create_draft(
             read_version(if_match, article.slug, head.number, records) if head else (0, records)
         )
         if base:
+            read = load_article(db, article.slug, base)
             _unchanged(
-                article,
-                treatments,
-                load_article(db, article.slug, base),
-                load_treatments(db, records_base),
-                f"version {base}",
+                article, treatments, read, load_treatments(db, records_base), f"version {base}"
             )
+            check_safety_reason(read, article, safety_reason)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
@@ -272,7 +274,9 @@ def create_draft(
             [article.slug, base, records_base, status, actor.name, stamp, stamp, rollback_to],
         )
         draft_id = int(cursor.lastrowid or 0)
-        digest = _add_revision(db, draft_id, 1, article, actor.name, message, treatments)
+        digest = _add_revision(
+            db, draft_id, 1, article, actor.name, message, treatments, safety_reason
+        )
         db.execute("UPDATE drafts SET content_hash = ? WHERE id = ?", [digest, draft_id])
         record(
             db,
@@ -302,6 +306,7 @@ def update_draft(
     message: str,
     base_version: int | None = None,
     treatments: TreatmentCatalog | None = None,
+    safety_reason: str | None = None,
 ) -> Draft:
     """Add a revision to a draft (If-Match must name its current revision).
 
@@ -327,8 +332,12 @@ def update_draft(
             raise NothingChanged(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
+        if base:
+            check_safety_reason(load_article(db, draft.slug, base), article, safety_reason)
         revision = draft.revision + 1
-        _add_revision(db, draft_id, revision, article, actor.name, message, treatments)
+        _add_revision(
+            db, draft_id, revision, article, actor.name, message, treatments, safety_reason
+        )
         # Resolving against the head is resolving against the records beside it too.
         records_base = draft.treatments_head if base != draft.base_version else None
         db.execute(
@@ -477,6 +486,14 @@ def publish_draft(
                 f"version {draft.base_version}, and both changed {units}: the author must "
                 "resolve the conflicts (see the draft's diff) before it can be published"
             )
+        try:
+            check_article(merged.article)
+        except ValidationFailed as exc:
+            # Each side was valid; merged, a block may cite a reference the other removed.
+            raise Conflict(
+                f"merged onto version {draft.head_version}, the article is not valid: "
+                f"{exc.detail}; the author must resolve it in the draft"
+            ) from exc
         stale = _stale(db, merged.article, merged.treatments)
         if stale:
             raise Conflict(
@@ -606,6 +623,9 @@ def request_rollback(
             treatments=None if same_records else content.treatments,
             status="in_review",
             rollback_to=to_version,
+            # The requester's reason is the reason for any safety mark it removes, which
+            # the reviewer still sees called out.
+            safety_reason=reason,
         )
 
 
@@ -647,6 +667,10 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
             conflicts=merged.conflicts,
             stale_claims=_stale(db, result, merged.treatments if merged.article else proposed),
             impact=locale_impact(head, result, locales, catalogs),
+            safety_reason=db.execute(
+                "SELECT safety_reason FROM draft_revisions WHERE draft_id = ? AND revision = ?",
+                [draft_id, draft.revision],
+            ).fetchone()[0],
             etag=draft.etag,
             rollback_to=draft.rollback_to,
             reverts=reverted_versions(

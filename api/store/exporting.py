@@ -57,7 +57,10 @@ def _template(db: sqlite_utils.Database, content: PublishedContent) -> Catalog:
     # The fact phrases are pgettext calls in code; pybabel extracts them from this file.
     code = resources.files("api.core").joinpath("formatting.py").read_bytes()
     return build_template(
-        [*_content_files(content).items(), ("api/core/formatting.py", code)],
+        [
+            *_content_files(content).items(),
+            ("api/core/formatting.py", code),
+        ],
         catalog_header(db, TEMPLATE_LOCALE),
     )
 

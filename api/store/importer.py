@@ -21,8 +21,10 @@ from api.core.access import Principal
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import as_stored
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
+from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
+from api.core.review import ReviewTarget, check_review
 from api.core.workflow import article_etag
 from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
@@ -397,6 +399,45 @@ def _catalog_file(locale: str) -> str:
     return str(catalog_path(Path("locales"), locale))
 
 
+def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[str], None]) -> None:
+    """Publish an article's earlier reviewed versions in order (inside the seed's
+    transaction), each by the author and reviewer its log names, under the review rule,
+    dated as the log dates it, beside the treatment records it was published with."""
+    for entry, article, records in zip(
+        history.log.versions[:-1], history.articles, history.treatments, strict=False
+    ):
+        check_review(
+            Principal(name=entry.reviewer, role="reviewer"),
+            "publish",
+            ReviewTarget.source((entry.author,), f"version {entry.number} of {article.slug}"),
+        )
+        save_treatments(db, records)
+        row = publish_version(
+            db,
+            article,
+            authors=(entry.author,),
+            reviewer=entry.reviewer,
+            message=entry.message,
+            published_at=entry.published,
+        )
+        record(
+            db,
+            IMPORTER,
+            "article.import",
+            f"articles/{article.slug}",
+            after=row.content_hash,
+            detail=f"version {row.number} from content/history/{article.slug} by "
+            f"{entry.author}, reviewed by {entry.reviewer}",
+        )
+        say(f"article {article.slug}: version {row.number} (history)")
+    last = history.log.versions[-1]
+    check_review(
+        Principal(name=last.reviewer, role="reviewer"),
+        "publish",
+        ReviewTarget.source((last.author,), f"version {last.number} of {history.log.history}"),
+    )
+
+
 def _store(
     db: sqlite_utils.Database,
     content: ContentSet,
@@ -411,6 +452,10 @@ def _store(
     unchanged: list[str] = []
     translations: dict[str, int] = {}
     told: list[str] = []
+    # Earlier reviewed versions first, each beside the records it was published with.
+    latest = {h.log.history: h.log.versions[-1] for h in content.history}
+    for history in content.history:
+        _replay(db, history, say)
     # The records first: each version names the set of records it was published beside.
     treatments_changed = save_treatments(db, content.treatments)
     records_digest = content_hash(content.treatments)
@@ -444,12 +489,14 @@ def _store(
         if not _should_import(db, key, digest, head.content_hash if head else None):
             unchanged.append(article.slug)
             continue
+        logged = latest.get(article.slug)
         row = publish_version(
             db,
             article,
-            authors=(IMPORTER.name,),
-            reviewer=IMPORTER.name,
-            message="import from content/",
+            authors=(logged.author,) if logged else (IMPORTER.name,),
+            reviewer=logged.reviewer if logged else IMPORTER.name,
+            message=logged.message if logged else "import from content/",
+            published_at=logged.published if logged else None,
         )
         mark_synced(db, key, digest, digest)
         record(

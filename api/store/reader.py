@@ -32,7 +32,7 @@ from api.store.documents import Document, compressed, get_document, get_latest_a
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
 from api.store.sync import changes_since
-from api.store.translations import available_locales
+from api.store.translations import rendered_locales
 
 __all__ = ["Reader"]
 
@@ -84,7 +84,7 @@ class Reader:
             self._data_version = version
             self._documents.clear()
             self.cached_bytes = 0
-            self._locales = frozenset(available_locales(self.db))
+            self._locales = frozenset(rendered_locales(self.db))
         if not self._wal_index_tried:
             self._wal_index_tried = True
             self._wal_index = self._map_wal_index()

@@ -4,19 +4,29 @@ treatments, locale metadata, the search index and the offline bundles, as stored
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import msgspec
 import sqlite_utils
 
-from api.core.locales import describe_locale
+from api.core.jsonld import medical_web_page
+from api.core.locales import describe_locale, regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
-from api.core.render import Catalogs, render_article, render_treatment, section_documents, summarize
-from api.store.documents import DocumentWriter, article_key, get_document
+from api.core.render import (
+    Catalogs,
+    render_article,
+    render_conditions,
+    render_treatment,
+    section_documents,
+    summarize,
+)
+from api.store.documents import DocumentWriter, article_key, get_document, jsonld_key
+from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
-from api.store.translations import article_catalogs, available_locales, shared_catalogs
+from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
     load_article,
     load_treatments,
@@ -36,6 +46,7 @@ def render_documents(
     progress: Callable[[str], None] | None = None,
     *,
     latest_only: bool = False,
+    on: date | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, plus the
     lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
@@ -43,10 +54,13 @@ def render_documents(
     `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
     cannot have changed: their content is immutable, they name the treatment records they
     were published beside, and a publish changes no translation; so only the new one is
-    rendered (a catalog approval, which changes translations, renders them all).
+    rendered (a catalog approval, which changes translations, renders them all), with the
+    version it replaces, whose review status becomes `superseded`.
+
+    `on`: the date review statuses are computed for (default today; see api.store.reviews).
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out)
+        return _render(db, slugs, progress, latest_only, out, on or today())
 
 
 def _render(
@@ -55,11 +69,12 @@ def _render(
     progress: Callable[[str], None] | None,
     latest_only: bool,
     out: DocumentWriter,
+    on: date,
 ) -> int:
     published = published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
     shared = shared_catalogs(db, {slug for slug, _ in published})
-    locales = available_locales(db)
+    locales = rendered_locales(db)
     treatments = load_treatments(db)
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
@@ -77,8 +92,16 @@ def _render(
                 safety[locale][slug] = summary.safety_coverage.ratio
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
-        for row in published_versions(db, slug):
-            if row.number != current and (latest_only or (slugs is not None and slug not in slugs)):
+        signoffs = {
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+        }
+        rows = published_versions(db, slug)
+        replaced = max((r.number for r in rows if r.number < current), default=0)
+        for row in rows:
+            if row.number != current and (
+                (latest_only and row.number != replaced)
+                or (slugs is not None and slug not in slugs)
+            ):
                 continue
             article = load_article(db, slug, row.number)
             info = VersionInfo(
@@ -88,9 +111,16 @@ def _render(
             )
             beside = _records(db, row.treatments, treatments)
             messages = article_messages(article)
+            review = article_review(db, article, row, current, on)
             for locale in locales:
-                rendered = render_article(article, info, locale, catalogs, beside, messages)
+                reviewed = msgspec.structs.replace(review, translation=signoffs[locale])
+                rendered = render_article(
+                    article, info, locale, catalogs, beside, messages, reviewed
+                )
                 if row.number == current:
+                    conditions = render_conditions(article, locale, catalogs)
+                    page = medical_web_page(article, rendered, conditions)
+                    written += out.put(jsonld_key(slug, locale), page)
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
                     safety[locale][slug] = rendered.safety_coverage.ratio
@@ -106,7 +136,7 @@ def _render(
                 )
         if progress:
             progress(slug)
-    written += _render_shared(out, locales, shared, treatments, latest, (ratios, safety))
+    written += _render_shared(db, out, locales, shared, treatments, latest, (ratios, safety))
     out.flush()  # the change feed and the bundles read the stored documents
     if track_changes(db, locales):
         written += render_bundles(db, locales, out)
@@ -139,6 +169,7 @@ def _stored_summaries(
 
 
 def _render_shared(
+    db: sqlite_utils.Database,
     out: DocumentWriter,
     locales: list[str],
     catalogs: Catalogs,
@@ -148,9 +179,19 @@ def _render_shared(
 ) -> int:
     ratios, safety = figures
     written = 0
+    # Only the articles records belong to: a record carries the references it cites.
+    described = {t.article for t in treatments.treatments}
+    references = {
+        slug: load_article(db, slug, number).references
+        for slug, number in published_slugs(db)
+        if slug in described
+    }
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
-        rendered = [render_treatment(t, locale, catalogs) for t in treatments.treatments]
+        rendered = [
+            render_treatment(t, locale, catalogs, references.get(t.article, ()))
+            for t in treatments.treatments
+        ]
         written += out.put(f"treatments/{locale}", rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)

@@ -361,6 +361,26 @@ def _v12_rollbacks(db: sqlite_utils.Database) -> None:
     db.table("drafts").add_column("rollback_to", int)
 
 
+def _v13_reviews(db: sqlite_utils.Database) -> None:
+    """Medical reviews of a published version that found it still accurate (no new version):
+    who, when, with what note. Append-only, like the audit log. And the reason a draft's
+    revision gives for removing a safety mark, and the credentials a reviewer is shown with."""
+    db.table("article_reviews").create(
+        {"id": int, "slug": str, "number": int, "reviewer": str, "at": str, "note": str},
+        pk="id",
+        not_null={"slug", "number", "reviewer", "at"},
+    )
+    db.table("article_reviews").create_index(["slug", "number"])
+    # Why a revision removes a safety mark (see api.core.properties.check_safety_reason).
+    db.table("draft_revisions").add_column("safety_reason", str)
+    db.table("people").add_column("credentials", str)
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER article_reviews_no_{event.lower()} BEFORE {event} "
+            "ON article_reviews BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END"
+        )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -374,6 +394,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10_people,
     _v11_kept_forms,
     _v12_rollbacks,
+    _v13_reviews,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -10,6 +10,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.catalog import CatalogEntry, CatalogHeader, ParsedCatalog
+from api.core.locales import served_locales
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
 from api.store.versions import now
@@ -21,6 +22,7 @@ __all__ = [
     "catalog_entries",
     "catalog_hash",
     "catalog_header",
+    "rendered_locales",
     "replace_catalog",
     "shared_catalogs",
     "store_header",
@@ -158,3 +160,9 @@ def available_locales(db: sqlite_utils.Database) -> list[str]:
     """The default locale and every locale with approved translations."""
     rows = db.execute("SELECT DISTINCT locale FROM translations WHERE status = 'approved'")
     return sorted({DEFAULT_LOCALE, *(r[0] for r in rows)})
+
+
+def rendered_locales(db: sqlite_utils.Database) -> list[str]:
+    """The locales documents are rendered and served in: `available_locales` and the
+    regional locales of their languages (`api.core.locales.REGIONAL_FORMATS`)."""
+    return served_locales(available_locales(db))

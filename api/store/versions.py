@@ -119,10 +119,13 @@ def publish_version(
     authors: tuple[str, ...],
     reviewer: str,
     message: str,
+    published_at: str | None = None,
 ) -> VersionRow:
-    """Append the next published version and make it current (inside a transaction)."""
+    """Append the next published version and make it current (inside a transaction).
+    `published_at`: when it was published, for a version the repository's history dates
+    (default now)."""
     previous = latest_version(db, article.slug)
-    stamp = now()
+    stamp = published_at or now()
     row = VersionRow(
         slug=article.slug,
         number=(previous.number if previous else 0) + 1,

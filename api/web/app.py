@@ -3,6 +3,7 @@ layers every response passes through (api.web.stack)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -25,10 +26,12 @@ from api.web.auth import BEARER
 from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
+from api.web.cors import describe_cors_and_head
 from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
+from api.web.litestar_private import cache_signatures
 from api.web.manage import DraftsController
 from api.web.parameters import check_query, delivery_queries, document_query_rules
 from api.web.problems import document_retry_after, exception_handlers
@@ -38,6 +41,7 @@ from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 from api.web.stack import layer, wrap
+from api.web.sweeper import daily_review_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.workspace import template_config, workspace_router
@@ -46,6 +50,9 @@ from api.web.workspace.session import session_limits
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
 API_VERSION = "1.0.0"
+
+# Every app after the first reuses what Litestar derived from the handlers' signatures.
+cache_signatures()
 
 
 def create_app(db_path: str | Path, settings: Settings | None = None) -> Litestar:
@@ -61,9 +68,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.proxy = Proxy.from_settings(settings)
         replay = layer(app, ResponseCache)
         replay.generation = app.state.reader.generation
+        sweeper = asyncio.create_task(daily_review_sweep(db_path, settings.busy_timeout))
         try:
             yield
         finally:
+            sweeper.cancel()
             replay.generation = None
             app.state.reader.close()
 
@@ -108,7 +117,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             version=API_VERSION,
             description="Vetted medical content, structured, versioned and translated. "
             "Delivery routes are public and cacheable; every error is "
-            "application/problem+json (RFC 9457).",
+            "application/problem+json (RFC 9457).\n\n" + describe_cors_and_head(),
             # The contract's terms are the partner agreement's; no open licence is granted.
             license=License(name="Proprietary", identifier="LicenseRef-Proprietary"),
             path="/schema",

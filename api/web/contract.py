@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from api.core import model, sync
 from api.core.locales import TextDirection
-from api.core.output import BlockOut
+from api.core.output import BlockOut, FallbackReason
 from api.web.litestar_private import built_openapi, restore_openapi
 from api.web.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 
@@ -54,6 +54,7 @@ _NAMED_ENUMS: dict[str, Any] = {
     "Audience": model.Audience,
     "TextDirection": TextDirection,
     "ItemKind": sync.ItemKind,
+    "FallbackReason": FallbackReason,
 }
 
 
@@ -266,7 +267,7 @@ def _unknown_block(known: list[str]) -> dict[str, Any]:
 
 
 def _name_enums(document: dict[str, Any], schemas: dict[str, Any]) -> None:
-    by_values = {typing.get_args(t): name for name, t in _NAMED_ENUMS.items()}
+    by_values = {typing.get_args(_literal(t)): name for name, t in _NAMED_ENUMS.items()}
     for node in list(_schema_nodes(document)):
         values = tuple(v for v in node.get("enum", ()) if v is not None)
         name = by_values.get(values)
@@ -279,6 +280,11 @@ def _name_enums(document: dict[str, Any], schemas: dict[str, Any]) -> None:
         ref = {"$ref": _SCHEMAS + name}
         node.update({"oneOf": [ref, {"type": "null"}]} if nullable else ref)
         node.update(kept)
+
+
+def _literal(kind: Any) -> Any:
+    """The `Literal` of an enum, without the `Annotated` that gives it a description."""
+    return typing.get_args(kind)[0] if typing.get_origin(kind) is typing.Annotated else kind
 
 
 def _timestamp(node: dict[str, Any]) -> None:

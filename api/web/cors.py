@@ -38,6 +38,33 @@ _EXPOSE = (
 MAX_AGE = "600"
 
 
+def describe_cors_and_head() -> str:
+    """What the contract says about HEAD and CORS (both served for every route, neither an
+    operation of its own), from the values the middleware uses."""
+    return (
+        "**HEAD:** every GET operation also answers HEAD, with the same status and headers "
+        "and no body.\n\n"
+        "**CORS:** delivery routes (everything outside "
+        f"`{MANAGEMENT_PREFIX}`) are open to every origin: every GET and HEAD answer, with "
+        "or without `Origin`, has `Access-Control-Allow-Origin: *` and "
+        "`Access-Control-Expose-Headers: "
+        f"{_EXPOSE}`; a preflight (`OPTIONS` with `Access-Control-Request-Method`) allows "
+        f"{', '.join(_OPEN_METHODS)} with the request headers {_OPEN_HEADERS}, cached "
+        f"{MAX_AGE} s. Management routes answer only the origins the operator allows "
+        "(`vetted serve --cors-origins`), with `Vary: Origin`; a partner page needs no "
+        "configuration."
+    )
+
+
+def delivery_cors_headers() -> dict[str, tuple[str, str]]:
+    """The CORS headers of a delivery answer: name -> (value, description)."""
+    sent = "On every GET and HEAD answer, whatever the request's `Origin`."
+    return {
+        "Access-Control-Allow-Origin": ("*", sent + " Delivery is open to every origin."),
+        "Access-Control-Expose-Headers": (_EXPOSE, sent),
+    }
+
+
 def is_workspace(path: str) -> bool:
     """True for the workspace's pages."""
     return path == _WORKSPACE_PATH or path.startswith(_WORKSPACE_PATH + "/")

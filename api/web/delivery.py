@@ -6,15 +6,17 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
+from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE, negotiate
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
-from api.store.documents import article_key
+from api.store.documents import Document, article_key, jsonld_key
 from api.store.reader import Reader
 from api.web import examples
 from api.web.problems import problem_responses
@@ -58,15 +60,28 @@ def resolve_locale(
 
 
 _PIN = (
-    "Pin a published version. In the source language (`en`) the answer is immutable; in "
-    "other locales it revalidates like the latest, since an approved translation changes it."
+    "Pin a published version. In the source language (`en`) the answer is immutable, except "
+    "the current version's article (a review changes its review dates); in other locales it "
+    "revalidates like the latest, since an approved translation changes it."
 )
 
 
-def _cache_control(version: int | None, locale: str) -> str:
+def _cache_control(
+    reader: Reader, document: Document, version: int | None, locale: str, slug: str
+) -> str:
     """Immutable only for bytes that can never change: a pinned version in the source
-    language. A translation approval re-renders every version in every other locale (a
-    corrected translation must reach readers of old versions too), so those revalidate."""
+    language, except the current version of an article, whose review dates and status
+    change with a review. A translation approval re-renders every version in every other
+    locale (a corrected translation must reach readers of old versions too), so those
+    revalidate."""
+    if version is None or locale != DEFAULT_LOCALE:
+        return LATEST
+    latest = reader.latest_article(slug, locale)
+    return PINNED if latest is not None and latest.etag != document.etag else LATEST
+
+
+def _section_cache_control(version: int | None, locale: str) -> str:
+    """A section carries no review dates: pinned in the source language, it never changes."""
     return PINNED if version is not None and locale == DEFAULT_LOCALE else LATEST
 
 
@@ -139,9 +154,43 @@ class ArticlesController(Controller):
             raise NotFound(
                 f"no published article {slug!r}" + (f" with version {version}" if version else "")
             )
-        return send_document(
-            request, document, locale=tag, cache_control=_cache_control(version, tag)
-        )
+        cache = _cache_control(reader, document, version, tag, slug)
+        return send_document(request, document, locale=tag, cache_control=cache)
+
+    @get(
+        "/{slug:str}/jsonld",
+        operation_id="getArticleJsonLd",
+        summary="Get an article as schema-org structured data in JSON-LD",
+        description="Structured data for a partner page that shows the article: its name, "
+        "language, last medical review and reviewer, the conditions it is about, its "
+        "audience and the references it cites, in schema.org's vocabulary. Embed it in a "
+        "`script` element of type `application/ld+json`. Latest version only.",
+        responses={
+            200: ResponseSpec(
+                data_container=MedicalWebPageLd,
+                media_type=JSONLD_MEDIA_TYPE,
+                generate_examples=False,
+                description="The latest version in the negotiated locale; a text the locale "
+                "does not translate is tagged with the language it is in (`@language`).",
+                examples=[Example(summary="example", value=examples.JSONLD)],
+            ),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404, locale=True),
+        },
+    )
+    async def get_article_jsonld(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        slug: examples.SlugPath,
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> ASGIResponse:
+        tag = resolve_locale(reader, locale, accept_language)
+        document = reader.document(jsonld_key(slug, tag))
+        if document is None:
+            raise NotFound(f"no published article {slug!r}")
+        return send_document(request, document, locale=tag, media_type=JSONLD_MEDIA_TYPE)
 
     @get(
         "/{slug:str}/sections/{section_id:path}",
@@ -177,9 +226,8 @@ class ArticlesController(Controller):
             document = reader.document(f"section/{slug}/{version}/{tag}/{section}")
         if document is None:
             raise NotFound(f"no section {section!r} in published article {slug!r}")
-        return send_document(
-            request, document, locale=tag, cache_control=_cache_control(version, tag)
-        )
+        cache = _section_cache_control(version, tag)
+        return send_document(request, document, locale=tag, cache_control=cache)
 
 
 class TreatmentsController(Controller):

@@ -92,6 +92,18 @@ _SECTION = {
     "sections": [],
     "fallback_reason": "safety-text-untranslated",
 }
+REVIEW: dict[str, Any] = {
+    "reviewed_by": {"name": "dr-reyes", "role": "reviewer", "credentials": "MD, dermatology"},
+    "last_reviewed": "2026-11-24",
+    "next_review_due": "2027-11-24",
+    "review_status": "current",
+    "interval_months": 12,
+    "translation": {
+        "locale": "es",
+        "approved_by": {"name": "marta", "role": "reviewer"},
+        "approved_at": "2026-11-25T09:30:00Z",
+    },
+}
 ARTICLE: dict[str, Any] = {
     "slug": _SLUG,
     "version": 1,
@@ -103,7 +115,44 @@ ARTICLE: dict[str, Any] = {
     "audience": ["patients"],
     "completeness": _COMPLETENESS,
     "safety_coverage": _SAFETY,
+    "review": REVIEW,
     "sections": [_SECTION],
+}
+JSONLD: dict[str, Any] = {
+    "@type": "MedicalWebPage",
+    "@context": "https://schema.org",
+    "name": "Terapia con células madre para la pérdida de cabello",
+    "inLanguage": "es",
+    "version": "2",
+    "dateModified": "2026-11-24",
+    "lastReviewed": "2026-11-24",
+    "reviewedBy": {
+        "@type": "Person",
+        "name": "dr-reyes",
+        "jobTitle": "reviewer",
+        "hasCredential": {
+            "@type": "EducationalOccupationalCredential",
+            "name": "MD, dermatology",
+        },
+    },
+    "about": [
+        {
+            "@type": "MedicalCondition",
+            "name": "alopecia androgenética",
+            "code": {"@type": "MedicalCode", "codeValue": "L64", "codingSystem": "ICD-10"},
+        },
+        {"@type": "MedicalCondition", "name": {"@value": "hair loss", "@language": "en"}},
+    ],
+    "audience": [{"@type": "MedicalAudience", "audienceType": "patients"}],
+    "citation": [
+        {
+            "@type": "CreativeWork",
+            "name": "Minoxidil topical solution: drug label",
+            "url": "https://dailymed.nlm.nih.gov/dailymed/",
+            "publisher": {"@type": "Organization", "name": "U.S. National Library of Medicine"},
+            "datePublished": "2024-05-01",
+        }
+    ],
 }
 SECTION: dict[str, Any] = {
     "slug": _SLUG,
@@ -123,6 +172,7 @@ SUMMARIES: list[dict[str, Any]] = [
         "title": _TITLE,
         "completeness": _COMPLETENESS,
         "safety_coverage": _SAFETY,
+        "review": REVIEW,
     }
 ]
 TREATMENT: dict[str, Any] = {

@@ -10,9 +10,12 @@ test."""
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
+from functools import partial
 from typing import Any, NamedTuple
 
 from litestar import Litestar
+from litestar._signature import SignatureModel
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import (
@@ -23,11 +26,13 @@ from litestar.params import (
     QueryParameter,
 )
 from litestar.types import ASGIApp
+from litestar.utils.signature import ParsedSignature
 
 __all__ = [
     "HandlerParameter",
     "asgi_handler",
     "built_openapi",
+    "cache_signatures",
     "handler_parameters",
     "missing_parameter",
     "restore_openapi",
@@ -127,3 +132,125 @@ def handler_parameters(handler: BaseRouteHandler) -> dict[str, HandlerParameter]
         )
         found[name] = HandlerParameter(field.annotation, wire, "body" if name == "data" else source)
     return found
+
+
+# What Litestar derives from a handler's signature (the parsed signature: type hints,
+# parameters; the signature model: a msgspec Struct class made per handler) is a pure
+# function of the function's code, defaults and annotations and of the names it resolves
+# against, yet Litestar derives it again for every app (and for every route's OPTIONS
+# handler, one closure per route): about half the CPU of `create_app`. These caches let
+# every later app (each test's, each server worker's) reuse it.
+_CACHE_LIMIT = 4096
+_parsed: dict[Hashable, ParsedSignature] = {}
+_models: dict[Hashable, tuple[ParsedSignature, type[SignatureModel]]] = {}
+
+
+def _function_key(fn: Any) -> Hashable | None:
+    """What the signature and type hints of `fn` depend on: its code, module, defaults and
+    annotations, and whether it is a bound method (`self` left out); None for a callable
+    that is not a plain function or method."""
+    function = getattr(fn, "__func__", fn)
+    code = getattr(function, "__code__", None)
+    if code is None or not hasattr(function, "__annotations__"):
+        return None
+    return (
+        code,
+        function.__module__,
+        function.__name__,
+        function is not fn,
+        function.__defaults__,
+        tuple(sorted((function.__kwdefaults__ or {}).items())),
+        tuple(function.__annotations__.items()),
+    )
+
+
+def _value_key(value: Any) -> Hashable:
+    """`value` as a key: a `functools.partial` (a plugin makes new ones for every app, the
+    pydantic plugin's type decoders) by what it calls and with what, a tuple item by item."""
+    if isinstance(value, partial):
+        return (
+            partial,
+            _value_key(value.func),
+            _value_key(value.args),
+            tuple(sorted((k, _value_key(v)) for k, v in value.keywords.items())),
+        )
+    if isinstance(value, tuple | list):
+        return tuple(_value_key(item) for item in value)
+    hashable: Hashable = value
+    return hashable
+
+
+def _remember(cache: dict[Hashable, Any], key: Hashable, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def cache_signatures() -> None:
+    """Make Litestar's `ParsedSignature.from_fn` and `SignatureModel.create` (both
+    private to its handler registration) reuse what they made for the same function and
+    names; installed once per process. Idempotent."""
+    if getattr(ParsedSignature.from_fn, "_vetted_cached", False):
+        return
+    from_fn: Any = ParsedSignature.from_fn
+    create: Any = SignatureModel.create
+
+    def parsed_from_fn(
+        cls: type[ParsedSignature], fn: Any, signature_namespace: dict[str, Any]
+    ) -> ParsedSignature:
+        try:
+            function = _function_key(fn)
+            key = (cls, function, frozenset(signature_namespace.items()))
+            found = _parsed.get(key) if function is not None else None
+        except TypeError:  # something unhashable (a default, a name's value): not cached
+            function = None
+            found = None
+        if found is None:
+            found = from_fn.__func__(cls, fn, signature_namespace)
+            if function is not None:
+                _remember(_parsed, key, found)
+        return found
+
+    def model_create(
+        cls: type[SignatureModel],
+        dependency_name_set: set[str],
+        fn: Any,
+        parsed_signature: ParsedSignature,
+        type_decoders: Any,
+        data_dto: Any = None,
+    ) -> type[SignatureModel]:
+        # A model is made from one parsed signature object (the cache above shares it
+        # between apps, and copying a handler no longer copies it): keyed by its id,
+        # and the entry holds it, so the id is never another's.
+        try:
+            function = _function_key(fn)
+            key = (
+                cls,
+                function,
+                id(parsed_signature),
+                frozenset(dependency_name_set),
+                _value_key(tuple(type_decoders or ())),
+                data_dto,
+            )
+            found = _models.get(key) if function is not None else None
+        except TypeError:
+            function = None
+            found = None
+        if found is not None and found[0] is parsed_signature:
+            return found[1]
+        model: type[SignatureModel] = create.__func__(
+            cls, dependency_name_set, fn, parsed_signature, type_decoders, data_dto
+        )
+        if function is not None:
+            _remember(_models, key, (parsed_signature, model))
+        return model
+
+    def same_signature(self: ParsedSignature, memo: dict[int, Any]) -> ParsedSignature:
+        # A parsed signature is frozen and nothing in Litestar changes one: copying a
+        # handler (every controller's, for every app) can share it.
+        return self
+
+    parsed_from_fn._vetted_cached = True  # type: ignore[attr-defined]
+    ParsedSignature.from_fn = classmethod(parsed_from_fn)  # type: ignore[method-assign,assignment]
+    SignatureModel.create = classmethod(model_create)  # type: ignore[method-assign,assignment]
+    ParsedSignature.__deepcopy__ = same_signature  # type: ignore[method-assign,assignment]

@@ -16,6 +16,7 @@ from api.core.changes import DraftDiff
 from api.core.content import check_article, check_references, check_treatments
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article, TreatmentCatalog
+from api.core.output import ReviewOut
 from api.store.drafts import (
     Draft,
     article_etag,
@@ -32,6 +33,7 @@ from api.store.drafts import (
     withdraw_draft,
 )
 from api.store.exporting import published_content
+from api.store.reviews import confirm_review
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -89,6 +91,9 @@ class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     """Only when saving a revision: the published version this content was made against.
     Send the head's number once you have resolved the conflicts the draft's diff shows."""
+    safety_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    """Required when the draft removes a safety mark (or a safety-bearing block) from the
+    version it was made from: why. The reviewer sees the downgrade and this reason."""
 
 
 class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -141,6 +146,23 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     treatments: TreatmentCatalog | None = None
     rollback_to: int | None = None
     """For a rollback: the version whose article and treatment records it brings back."""
+
+
+class ReviewInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A review that found the published version still accurate."""
+
+    note: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=2000,
+                description="What was checked, e.g. the sources re-read.",
+                examples=["Re-checked against the current FDA labels; no change needed."],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -197,6 +219,7 @@ def validated_content(
         [*others, article],
         treatments or published.treatments,
         evidence=treatments is not None,
+        prefix=f"{prefix}.treatments",
     )
     return article, treatments
 
@@ -285,7 +308,13 @@ class DraftsController(Controller):
         authorize(principal, "draft.write")
         article, treatments = validated_content(writer, slug, data.article, data.treatments)
         draft = create_draft(
-            writer, principal, article, data.message, if_match, treatments=treatments
+            writer,
+            principal,
+            article,
+            data.message,
+            if_match,
+            treatments=treatments,
+            safety_reason=data.safety_reason,
         )
         response = _out(draft)
         response.status_code = 201
@@ -339,6 +368,7 @@ class DraftsController(Controller):
                 data.message,
                 data.base_version,
                 treatments,
+                data.safety_reason,
             )
         )
 
@@ -435,6 +465,31 @@ class DraftsController(Controller):
                 treatments=load_treatments(writer),
             )
         return Response(head, headers={"ETag": etag})
+
+    @post(
+        "/articles/{slug:str}/reviews",
+        operation_id="confirmArticleReview",
+        summary="Record a review that found the published version still accurate",
+        opt={"action": "draft.review"},
+        status_code=201,
+        sync_to_thread=True,
+        responses=_BODY_WRITE,
+    )
+    def confirm_review(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: SlugPath,
+        data: JSONBody[ReviewInput],
+        if_match: IfMatch = None,
+    ) -> Response[ReviewOut]:
+        """A medical reviewer re-read the published version (If-Match: the ETag of
+        `GET /v1/manage/articles/{slug}`) and finds it still accurate: its review dates
+        start again from today, without a new version. The review rule applies: never by
+        anyone who wrote that version. Readers get the new dates at once."""
+        authorize(principal, "draft.review")
+        review = confirm_review(writer, principal, slug, if_match, data.note)
+        return Response(review, status_code=201)
 
     @post(
         "/articles/{slug:str}/rollback",

@@ -396,13 +396,13 @@ def _example(
 
 
 # The documented examples are answers the server really gives (a test sends the requests).
-_LOCALE_DETAIL = "'e$' is not a valid locale code; available: ar, en, es, fr"
+_LOCALE_DETAIL = "'e$' is not a valid locale code; available: ar, en, es, es-MX, fr, fr-CA"
 _EXAMPLES = {
     "invalid-locale": _example(
         "invalid-locale",
         f"locale: {_LOCALE_DETAIL}",
         errors=(InvalidField(field="locale", message=_LOCALE_DETAIL),),
-        available=("ar", "en", "es", "fr"),
+        available=("ar", "en", "es", "es-MX", "fr", "fr-CA"),
     ),
     "invalid-parameter": _example(
         "invalid-parameter",

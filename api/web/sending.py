@@ -7,10 +7,18 @@ from typing import Any
 
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.response.base import ASGIResponse
 
 from api.store.documents import Document, strong_etag
+from api.web.cors import delivery_cors_headers
 
 __all__ = [
     "LATEST",
@@ -37,8 +45,13 @@ def send_document(
     *,
     cache_control: str = LATEST,
     locale: str | None = None,
+    negotiated: bool = True,
+    media_type: str = "application/json",
 ) -> ASGIResponse:
     """The response for a stored document, honouring If-None-Match and Accept-Encoding.
+
+    `Vary` names `Accept-Language` only when the request's Accept-Language chose the
+    `locale` (`negotiated`); a locale the path names (a bundle) does not split caches.
 
     Each content-coding is its own representation, so it gets its own strong ETag (the
     document's, suffixed `-br` or `-gzip`); If-None-Match matches any coding of the same
@@ -53,7 +66,7 @@ def send_document(
     headers = {
         "ETag": f'{document.etag[:-1]}-{coding}"' if coding else document.etag,
         "Cache-Control": cache_control,
-        "Vary": "Accept-Language, Accept-Encoding" if locale else "Accept-Encoding",
+        "Vary": _vary(negotiated=bool(locale) and negotiated),
     }
     if locale:
         headers["Content-Language"] = locale
@@ -62,7 +75,11 @@ def send_document(
     if coding:
         headers["Content-Encoding"] = coding
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
-    return ASGIResponse(body=body, media_type="application/json", headers=headers)
+    return ASGIResponse(body=body, media_type=media_type, headers=headers)
+
+
+def _vary(*, negotiated: bool) -> str:
+    return "Accept-Language, Accept-Encoding" if negotiated else "Accept-Encoding"
 
 
 def send_bytes(
@@ -116,7 +133,8 @@ _HEADERS = {
     "ETag": "Strong validator of the exact bytes; send it back in If-None-Match to get 304.",
     "Cache-Control": "Latest content: short max-age with revalidation; pinned versions "
     "(`?version=N`): immutable.",
-    "Vary": "Accept-Language, Accept-Encoding",
+    "Vary": "The request headers the representation depends on: `Accept-Encoding`, and "
+    "`Accept-Language` where the operation takes it.",
     "Content-Language": "The locale the response was rendered for (blocks may still fall "
     "back to another locale; each says so).",
 }
@@ -128,12 +146,22 @@ def document_delivery_headers(schema: OpenAPI) -> None:
         operation = item.get
         if operation is None or "delivery" not in (operation.tags or []):
             continue
-        localized = any(getattr(p, "name", "") == "locale" for p in operation.parameters or [])
+        names = {getattr(p, "name", "") for p in operation.parameters or []}
+        values = {"Vary": _vary(negotiated="Accept-Language" in names)}
+        described = {
+            k: v for k, v in _HEADERS.items() if "locale" in names or k != "Content-Language"
+        }
+        for name, (value, text) in delivery_cors_headers().items():
+            values[name], described[name] = value, text
         for status in ("200", "304"):
             response = (operation.responses or {}).get(status)
             if isinstance(response, OpenAPIResponse):
                 response.headers = {
-                    name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description=text)
-                    for name, text in _HEADERS.items()
-                    if localized or name != "Content-Language"
+                    name: _header(text, values.get(name)) for name, text in described.items()
                 }
+
+
+def _header(description: str, const: str | None) -> OpenAPIHeader | Reference:
+    return OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING, const=const), description=description
+    )

@@ -63,7 +63,8 @@ class SyncController(Controller):
         document = reader.document(bundle_key(tag))
         if document is None:
             raise NotFound(f"no bundle for {tag!r}: nothing is published yet")
-        return send_document(request, document, locale=tag)
+        # The path names the locale: the bundle does not vary by Accept-Language.
+        return send_document(request, document, locale=tag, negotiated=False)
 
     @get(
         "/changes",

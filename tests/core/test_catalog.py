@@ -241,7 +241,7 @@ def test_a_header_naming_its_translator_is_fine() -> None:
     ("extra", "message"),
     [
         (_entry("demo/intro/heading", "Intro", "Otra"), "'demo/intro/heading' appears twice"),
-        (_entry("demo/intro/heading", "Old intro", "Otra"), "at lines 7 and 20"),
+        (_entry("demo/intro/heading", "Intro", "Otra"), "at lines 7 and 20"),
         (_entry("fact/per", "{range} per plan", "{range} el plan"), "msgid '{range} per plan'"),
     ],
 )
@@ -250,6 +250,16 @@ def test_a_message_twice_is_refused_with_both_lines(extra: str, message: str) ->
         parse_catalog((PO + extra).encode(), "es.po", "es", KNOWN)
     assert caught.value.line == 20
     assert message in caught.value.detail
+
+
+def test_a_block_keeps_the_translation_of_each_published_text() -> None:
+    """Version 1's words and a later version's under the same msgctxt are two messages: each
+    version is rendered with the translation of its own text (see content-history.md)."""
+    extra = _entry("demo/intro/heading", "Old intro", "Intro antigua")
+    parsed = parse_catalog((PO + extra).encode(), "es.po", "es", KNOWN)
+    texts = {e.source: e.text for e in parsed.entries if e.context == "demo/intro/heading"}
+    assert texts["Old intro"] == "Intro antigua"
+    assert len(texts) == 2
 
 
 def test_the_shared_phrase_context_takes_one_entry_per_msgid() -> None:
@@ -312,7 +322,12 @@ def test_a_large_catalog_parses_with_the_lines_of_the_whole_file() -> None:
     [
         ('msgstr "Texto 4321"', "msgstr Texto 4321", "not a valid PO line"),
         ('msgstr "Texto 3210"', 'msgstr "Texto\\q"', "invalid escape"),
-        ('msgctxt "demo/many/p4400"', 'msgctxt "demo/many/p7"', "at lines"),
+        # The same message (msgctxt and msgid) twice, far apart.
+        (
+            'msgctxt "demo/many/p4400"\nmsgid "Text 4400"',
+            'msgctxt "demo/many/p7"\nmsgid "Text 7"',
+            "at lines",
+        ),
     ],
 )
 def test_an_error_deep_in_a_large_catalog_names_its_line(old: str, new: str, message: str) -> None:

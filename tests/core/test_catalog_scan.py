@@ -118,12 +118,12 @@ def _duplicates_line_by_line(text: str) -> list[tuple[str, int | None, str | Non
         if not line.startswith("msgctxt"):
             continue
         context, after = _string_at_line(lines, number - 1)
-        source = ""
-        if context in FORMATTED_CONTEXTS and after < len(lines):
-            source = _string_at_line(lines, after)[0]
+        # A message is its msgctxt and msgid (a block keeps one entry per published text).
+        source = _string_at_line(lines, after)[0] if after < len(lines) else ""
         key = (context, source)
         if key in first:
-            what = f"msgctxt {context[:200]!r}" + (f" msgid {source[:200]!r}" if source else "")
+            named = context in FORMATTED_CONTEXTS
+            what = f"msgctxt {context[:200]!r}" + (f" msgid {source[:200]!r}" if named else "")
             found.append(
                 (
                     f"{what} appears twice, at lines {first[key]} and {number}: keep one",

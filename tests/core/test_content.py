@@ -1,4 +1,5 @@
-"""The article file carries the source text exactly, and content validation names file:line."""
+"""Version 1 of the article (kept in content/history/) carries the source text exactly, and
+content validation names file:line."""
 
 from __future__ import annotations
 
@@ -17,13 +18,20 @@ from api.core.content import (
 from api.core.errors import ValidationFailed
 from api.core.messages import treatment_fields
 from api.core.model import Callout, Fact, Faq, Paragraph, content_hash, walk_sections
-from tests.conftest import ARTICLE_FILE, CONTENT, source_text_path
+from tests.conftest import (
+    SHIPPED_ARTICLE,
+    SHIPPED_CONTENT,
+    VERSION_1_FILE,
+    VERSION_1_RECORDS,
+    source_text_path,
+)
 from tests.work import measured
 
 
 def article_lines() -> list[str]:
-    """Every text of the article in document order, as a reader meets it."""
-    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    """Every text of version 1 of the article (the source, kept verbatim forever) in
+    document order, as a reader meets it."""
+    article = parse_article(VERSION_1_FILE.read_bytes(), "article.yaml")
     out: list[str] = []
     for section in walk_sections(article.sections):
         if section.heading:
@@ -42,15 +50,16 @@ def test_article_is_the_source_text_line_for_line() -> None:
 
 
 def test_vendored_source_copy_matches_the_content_of_record() -> None:
-    vendored = CONTENT.parent / "tests" / "data" / source_text_path().name
+    vendored = SHIPPED_CONTENT.parent / "tests" / "data" / source_text_path().name
     assert vendored.read_bytes() == source_text_path().read_bytes()
 
 
 def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
     source = source_text_path().read_text(encoding="utf-8")
-    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    article = parse_article(VERSION_1_FILE.read_bytes(), "article.yaml")
     assert article.title in source
-    treatments = parse_treatments((CONTENT / "treatments.yaml").read_bytes(), "treatments.yaml")
+    # The records published beside version 1 quote the source itself.
+    treatments = parse_treatments(VERSION_1_RECORDS.read_bytes(), "treatments.yaml")
     quoted = [t.name for t in treatments.treatments]
     quoted += [text for t in treatments.treatments for _, text in treatment_fields(t)]
     assert len(quoted) > 60
@@ -59,7 +68,7 @@ def test_title_and_treatment_statements_are_quoted_from_the_source() -> None:
 
 
 def test_nested_sections_and_faq() -> None:
-    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    article = parse_article(SHIPPED_ARTICLE.read_bytes(), "article.yaml")
     ids = [s.id for s in walk_sections(article.sections)]
     for expected in (
         "process/treatment-procedure",
@@ -85,7 +94,7 @@ def test_nested_sections_and_faq() -> None:
 def test_figures_are_typed_facts_beside_the_sentence_stating_them(
     fact_id: str, low: int, high: int, unit: str, stated: str
 ) -> None:
-    article = parse_article(ARTICLE_FILE.read_bytes(), "article.yaml")
+    article = parse_article(VERSION_1_FILE.read_bytes(), "article.yaml")
     for section in walk_sections(article.sections):
         for n, block in enumerate(section.blocks):
             if isinstance(block, Fact) and block.id == fact_id:
@@ -99,10 +108,14 @@ def test_figures_are_typed_facts_beside_the_sentence_stating_them(
 
 
 def test_canonical_dump_reproduces_the_file_byte_for_byte() -> None:
-    text = ARTICLE_FILE.read_text(encoding="utf-8")
-    assert dump_yaml(parse_article(text, "a.yaml")) == text
-    treatments = (CONTENT / "treatments.yaml").read_text(encoding="utf-8")
-    assert dump_yaml(parse_treatments(treatments, "t.yaml")) == treatments
+    for file, records in (
+        (SHIPPED_ARTICLE, SHIPPED_CONTENT / "treatments.yaml"),
+        (VERSION_1_FILE, VERSION_1_RECORDS),
+    ):
+        text = file.read_text(encoding="utf-8")
+        assert dump_yaml(parse_article(text, "a.yaml")) == text
+        treatments = records.read_text(encoding="utf-8")
+        assert dump_yaml(parse_treatments(treatments, "t.yaml")) == treatments
 
 
 GOOD = """\
@@ -257,7 +270,7 @@ def test_source_text_is_stored_in_nfc() -> None:
 
 
 def test_treatment_records_follow_the_text_policy() -> None:
-    text = (CONTENT / "treatments.yaml").read_text(encoding="utf-8")
+    text = (SHIPPED_CONTENT / "treatments.yaml").read_text(encoding="utf-8")
     assert "name: Minoxidil" in text
     with pytest.raises(ValidationFailed) as caught:
         parse_treatments(text.replace("name: Minoxidil", 'name: "Mino\\u202exidil"'), "t.yaml")

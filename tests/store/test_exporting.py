@@ -53,7 +53,7 @@ def test_a_new_locale_exports_what_pybabel_init_writes(tree: Path) -> None:
         [
             *(sys.executable, "-m", "babel.messages.frontend", "init"),
             *("-D", "content", "-l", "de", "--no-wrap"),
-            *("-i", str(ROOT / "locales" / "messages.pot"), "-d", str(tree / "locales")),
+            *("-i", str(tree / "locales" / "messages.pot"), "-d", str(tree / "locales")),
         ],
         check=True,
         capture_output=True,

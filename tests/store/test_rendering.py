@@ -21,7 +21,7 @@ from api.store.importer import import_content
 from api.store.schema import open_database
 from api.store.versions import load_article
 from bench.corpus import copy_slug, write_corpus
-from tests.conftest import ROOT
+from tests.conftest import VERSION_1_TREE
 from tests.editing import head_etag
 
 EDITOR = Principal(name="ed", role="editor")
@@ -30,7 +30,7 @@ REVIEWER = Principal(name="rev", role="reviewer")
 
 @pytest.mark.slow  # seconds of in-process work: out of the fast loop
 def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> None:
-    write_corpus(ROOT, tmp_path, 3)
+    write_corpus(VERSION_1_TREE, tmp_path, 3)
     db = open_database(tmp_path / "v.db")
     import_content(db, read_content(tmp_path / "content", tmp_path / "locales"))
     lists_before = {k: _json(db, k) for k in ("articles/es", "locales")}
@@ -57,8 +57,10 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
         publish_draft(db, REVIEWER, draft.id, submitted.etag)
     finally:
         sys.setprofile(None)
-    # Only version 2, the new one, in each of the four locales: version 1 cannot change.
-    assert rendered == Counter({slug: 4})
+    # Only version 2, the new one, and version 1, which it supersedes (its review status
+    # says so from now on), in each of the six locales (en, es, es-MX, fr, fr-CA, ar): the
+    # other articles are untouched.
+    assert rendered == Counter({slug: 12})
     # The lists still hold every article: the new title, and the others as they were.
     listed = _json(db, "articles/es")
     assert [s["slug"] for s in listed] == [s["slug"] for s in lists_before["articles/es"]]

@@ -216,8 +216,13 @@ def test_a_token_with_another_secret_is_refused(db_path: Path, tmp_path: Path) -
     conn = sqlite3.connect(backup)
     with conn:
         conn.execute(
-            "UPDATE tokens SET secret_hash = 'a' || substr(secret_hash, 2) WHERE name='root'"
+            # Another first digit, whatever the first digit was: a fixed 'a' left one
+            # hash in sixteen unchanged.
+            "UPDATE tokens SET secret_hash = "
+            "CASE substr(secret_hash, 1, 1) WHEN 'a' THEN 'b' ELSE 'a' END "
+            "|| substr(secret_hash, 2) WHERE name='root'"
         )
+        assert conn.total_changes == 1
     conn.close()
     with pytest.raises(BackupRejected, match="token 'root' has another secret"):
         restore_database(backup, db_path)

@@ -41,7 +41,7 @@ def plain(text: str) -> str:
 
 
 def test_every_locale_is_indexed(db: sqlite_utils.Database) -> None:
-    assert indexed_locales(db) == ["ar", "en", "es", "fr"]
+    assert indexed_locales(db) == ["ar", "en", "es", "es-MX", "fr", "fr-CA"]
 
 
 def test_spanish_ignores_accents(db: sqlite_utils.Database) -> None:

@@ -49,6 +49,55 @@ def test_openapi_file_equals_served_schema(client: TestClient[Any]) -> None:
     assert committed == served, "openapi.yaml is stale: run `make openapi`"
 
 
+# Values for every delivery operation's path parameters and required query parameters.
+PATH_VALUES = {
+    "slug": SLUG,
+    "section_id": "introduction",
+    "locale": "es",
+    "treatment_id": "minoxidil",
+}
+QUERIES = {
+    "/v1/search": {"q": "minoxidil"},
+    "/v1/changes": {"since": "0"},
+}
+# A diff needs two versions; the seeded article has one.
+NEEDS_TWO_VERSIONS = "/v1/articles/{slug}/diff"
+
+
+def test_every_delivery_answer_varies_as_the_contract_says(client: TestClient[Any]) -> None:
+    """Partner review L2 and L3: the contract said `Vary: Accept-Language, Accept-Encoding` on
+    every delivery answer while `/v1/locales` sent `Accept-Encoding`; the bundle, whose
+    locale the path names, sent `Accept-Language` and split caches for nothing. Each
+    delivery answer's `Vary` is now the contract's `const` for that operation. HEAD and CORS
+    were served but not in the contract: they are now, and each answer matches."""
+    checked = {}
+    for name, operation in operations(CONTRACT):
+        if not name.startswith("GET ") or "delivery" not in operation.get("tags", []):
+            continue
+        path = name.removeprefix("GET ")
+        if path == NEEDS_TWO_VERSIONS:
+            continue
+        url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+        origin = {"Origin": "https://partner.example"}
+        response = client.get(url, params=QUERIES.get(path, {}), headers=origin)
+        assert response.status_code == 200, (url, response.text)
+        headers = operation["responses"]["200"]["headers"]
+        promised = headers["Vary"]["schema"]["const"]
+        assert response.headers["vary"] == promised, url
+        checked[path] = promised
+        # L3: CORS as the contract states it, and HEAD (every GET answers it).
+        for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
+            assert response.headers[name] == headers[name]["schema"]["const"], (url, name)
+        head = client.head(url, params=QUERIES.get(path, {}))
+        assert head.status_code == 200 and head.content == b"", url
+        assert head.headers["etag"] == response.headers["etag"], url
+    assert checked["/v1/locales"] == checked["/v1/bundles/{locale}"] == "Accept-Encoding"
+    assert checked["/v1/articles/{slug}"] == "Accept-Language, Accept-Encoding"
+    assert len(checked) >= 10
+    described = CONTRACT["info"]["description"]
+    assert "**HEAD:** every GET operation" in described and "**CORS:**" in described
+
+
 def test_contract_passes_the_openapi_validator() -> None:
     validate(CONTRACT)
     broken = copy.deepcopy(CONTRACT)
@@ -67,7 +116,8 @@ def test_contract_documents_errors_examples_and_headers() -> None:
         if "delivery" not in op.get("tags", []):
             continue
         ok = op["responses"]["200"]
-        assert ok["content"]["application/json"]["examples"], name
+        (media,) = ok["content"].values()  # application/json, or ld+json for schema.org data
+        assert media["examples"], name
         assert "ETag" in ok["headers"], name
         assert "304" in op["responses"] and "If-None-Match" in parameters(op), name
         for status, response in op["responses"].items():
@@ -220,6 +270,12 @@ def test_output_schemas_keep_the_enums_and_formats_of_the_input() -> None:
         assert schemas[model]["properties"]["dir"] == ref("TextDirection")
     assert schemas["TextDirection"]["enum"] == ["ltr", "rtl"]
     assert schemas["DurationUnit"]["enum"][:2] == ["minute", "hour"]
+    # Partner review L1: one named FallbackReason, not an inline enum per field (which
+    # openapi-python-client turned into three classes each).
+    for out in ("SectionOut", "TreatmentOut"):
+        reason = schemas[out]["properties"]["fallback_reason"]
+        assert reason["oneOf"] == [ref("FallbackReason"), {"type": "null"}]
+    assert schemas["FallbackReason"]["enum"] == ["safety-text-untranslated"]
     timestamps = [
         (name, field, prop)
         for name, schema in schemas.items()
@@ -231,6 +287,18 @@ def test_output_schemas_keep_the_enums_and_formats_of_the_input() -> None:
         branches = (prop, *prop.get("oneOf", ()))
         formats = {b.get("format") for b in branches if b.get("type") == "string"}
         assert formats == {"date-time"}, (name, field, prop)
+
+
+def test_sync_documents_describe_every_property() -> None:
+    """Partner review M3/issue 28: `Bundle` had no property descriptions; a kiosk needs the
+    order of `articles` and `treatments` and what the cursor is for."""
+    schemas = CONTRACT["components"]["schemas"]
+    for name in ("Bundle", "Changes", "Removed"):
+        properties = schemas[name]["properties"]
+        undescribed = [p for p, s in properties.items() if not s.get("description")]
+        assert not undescribed, (name, undescribed)
+    assert "sorted by `slug`" in schemas["Bundle"]["properties"]["articles"]["description"]
+    assert "by `id`" in schemas["Bundle"]["properties"]["treatments"]["description"]
 
 
 def test_problem_types_are_listed_for_clients_to_switch_on() -> None:

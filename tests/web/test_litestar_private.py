@@ -12,11 +12,13 @@ from litestar.exceptions import HTTPException
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.testing import TestClient
 from litestar.types import Receive, Scope, Send
+from litestar.utils.signature import ParsedSignature
 
 from api.web.litestar_private import (
     HandlerParameter,
     asgi_handler,
     built_openapi,
+    cache_signatures,
     handler_parameters,
     missing_parameter,
     restore_openapi,
@@ -129,3 +131,46 @@ def test_a_handlers_parameters_come_with_their_wire_names_and_sources() -> None:
     assert handler_parameters(_handler(app, "body"))["data"] == HandlerParameter(
         Body, "data", "body"
     )
+
+
+def _count_handler(kind: type) -> Any:
+    """A handler made in a function: one code object and annotation, `Kind` a different
+    type each time."""
+
+    @get("/count", sync_to_thread=False, signature_namespace={"Kind": kind})
+    def count(n: Annotated[Kind, QueryParameter()]) -> str:  # type: ignore[name-defined]  # noqa: F821
+        return repr(n)
+
+    return count
+
+
+def test_apps_of_the_same_handlers_share_what_litestar_derived_from_their_signatures() -> None:
+    cache_signatures()
+    cache_signatures()  # installing twice changes nothing
+    first, second = _app([]), _app([])
+    handlers = [app.route_handler_method_map["/items"]["GET"] for app in (first, second)]
+    assert handlers[0] is not handlers[1]
+    assert handlers[0].parsed_fn_signature is handlers[1].parsed_fn_signature
+    assert handlers[0].signature_model is handlers[1].signature_model
+    parsed = handlers[0].parsed_fn_signature
+    assert isinstance(parsed, ParsedSignature)
+    assert set(parsed.parameters) == {"limit", "from_version", "token"}
+    for app in (first, second):
+        with TestClient(app) as client:
+            assert client.get("/items?limit=2&from=1").json() == {"limit": 2, "from": 1}
+            assert client.get("/items?limit=two").status_code == 400
+
+
+def test_a_shared_signature_is_only_for_the_same_annotations() -> None:
+    cache_signatures()
+    numbers, words = Litestar([_count_handler(int)]), Litestar([_count_handler(str)])
+    parsed = [
+        app.route_handler_method_map["/count"]["GET"].parsed_fn_signature
+        for app in (numbers, words)
+    ]
+    assert parsed[0] is not parsed[1]
+    with TestClient(numbers) as client:
+        assert client.get("/count?n=7").text == "7"
+        assert client.get("/count?n=seven").status_code == 400
+    with TestClient(words) as client:
+        assert client.get("/count?n=07").text == "'07'"

@@ -49,6 +49,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], bool]] = [
     ("GET", f"{ARTICLE}?locale=es", {"Accept-Encoding": "gzip;q=0, br;q=0"}, True),
     ("GET", f"{ARTICLE}?locale=es", {"Accept-Encoding": "*"}, True),
     ("GET", f"{ARTICLE}?locale=es-MX", IDENTITY, True),
+    ("GET", f"{ARTICLE}/jsonld?locale=fr", IDENTITY, True),
     ("GET", f"{ARTICLE}?locale=ar", GZIP, True),
     ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}, True),
     ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "pt-BR"}, True),

@@ -80,7 +80,8 @@ def test_arabic(client: Client) -> None:
 @pytest.mark.parametrize(
     ("headers", "params", "locale"),
     [
-        ({"Accept-Language": "es-MX,es;q=0.9"}, {}, "es"),
+        ({"Accept-Language": "es-MX,es;q=0.9"}, {}, "es-MX"),
+        ({"Accept-Language": "es-AR,es;q=0.9"}, {}, "es"),
         ({"Accept-Language": "fr"}, {"locale": "ar"}, "ar"),
         ({}, {}, "en"),
         ({}, {"locale": "pt-BR"}, "en"),

@@ -50,11 +50,15 @@ def test_bundle_holds_everything_a_kiosk_needs(client: Client) -> None:
 
 
 def test_bundle_of_an_unsupported_region_is_its_fallback_locale(client: Client) -> None:
-    response = client.get("/v1/bundles/es-MX")
+    response = client.get("/v1/bundles/es-AR")
     assert response.headers["content-language"] == "es"
     assert response.content == client.get("/v1/bundles/es").content
-    again = client.get("/v1/bundles/es-MX", headers={"If-None-Match": response.headers["etag"]})
+    again = client.get("/v1/bundles/es-AR", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    # Mexico has a bundle of its own: the Spanish text with Mexico's figures (RV-3).
+    mexican = client.get("/v1/bundles/es-MX")
+    assert mexican.headers["content-language"] == "es-MX"
+    assert mexican.json()["locale"] == "es-MX" and mexican.content != response.content
 
 
 @pytest.mark.parametrize(
@@ -97,7 +101,7 @@ def test_changes_since_the_bundle_cursor_hold_exactly_the_republished_article(
         }
         _republish_with_one_sentence_changed(tree, db_path)
         response = client.get(
-            "/v1/changes", params={"since": cursor}, headers={"Accept-Language": "es-MX,es;q=0.9"}
+            "/v1/changes", params={"since": cursor}, headers={"Accept-Language": "es-AR,es;q=0.9"}
         )
         assert response.headers["content-language"] == "es"
         changes = response.json()

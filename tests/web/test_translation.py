@@ -31,8 +31,9 @@ def blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_accept_language_es_mx_serves_the_whole_article_in_spanish(client: Client) -> None:
+    # Mexican Spanish: the Spanish text, Mexico's figures (RV-3, test_regional_formats.py).
     response = client.get(ARTICLE, headers={"Accept-Language": "es-MX,es;q=0.9"})
-    assert response.headers["content-language"] == "es"
+    assert response.headers["content-language"] == "es-MX"
     assert "Accept-Language" in response.headers["vary"]
     body = response.json()
     assert body["title"] == {
@@ -45,7 +46,8 @@ def test_accept_language_es_mx_serves_the_whole_article_in_spanish(client: Clien
     assert body["completeness"]["ratio"] == 1.0
     facts = {b["id"]: b["display"] for b in blocks(body) if b["type"] == "fact"}
     assert facts["first-growth"] == "3–6 meses"
-    assert facts["prp-appointment-cost"] == "500\xa0US$–2.500\xa0US$ por cita"
+    # Mexico's figures (CLDR es-MX), never Spain's "500 US$–2.500 US$" (RV-3).
+    assert facts["prp-appointment-cost"] == "USD500–USD2,500 por cita"
 
 
 def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
@@ -73,7 +75,8 @@ def test_arabic_is_rtl_and_falls_back_block_by_block(client: Client) -> None:
 @pytest.mark.parametrize(
     ("params", "headers", "language"),
     [
-        ({"locale": "es-MX"}, {}, "es"),
+        ({"locale": "es-MX"}, {}, "es-MX"),
+        ({"locale": "es-AR"}, {}, "es"),
         ({"locale": "fr"}, {"Accept-Language": "es"}, "fr"),
         ({}, {"Accept-Language": "de, fr;q=0.5"}, "fr"),
         ({}, {"Accept-Language": "pt-BR"}, "en"),
@@ -110,7 +113,9 @@ def test_treatments_are_translated(client: Client) -> None:
 
 def test_locales_metadata(client: Client) -> None:
     locales = {entry["code"]: entry for entry in client.get("/v1/locales").json()}
-    assert set(locales) == {"en", "es", "fr", "ar"}
+    # es-MX and fr-CA: the language's text with the region's figures (RV-3).
+    assert set(locales) == {"en", "es", "fr", "ar", "es-MX", "fr-CA"}
+    assert locales["es-MX"]["completeness"] == locales["es"]["completeness"]
     assert locales["ar"]["dir"] == "rtl" and locales["ar"]["native_name"] == "العربية"
     assert locales["es"]["english_name"] == "Spanish" and locales["es"]["fallback"] == ["en"]
     assert locales["es"]["completeness"][SLUG] == 1.0

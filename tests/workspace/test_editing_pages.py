@@ -15,7 +15,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.core.model import Fact, Paragraph, walk_sections
-from api.store.drafts import get_draft, list_drafts
+from api.store.drafts import draft_diff, get_draft, list_drafts
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
 from tests.conftest import SLUG
@@ -80,6 +80,8 @@ def test_a_section_saved_through_the_form_is_the_draft_the_api_would_make(
         ("text", "Sessions last <b>hours</b>.", "text", "markup"),
         # The content rule names the unit: a duration has a unit and no currency.
         ("currency", "USD", "unit", "needs a unit and no currency"),
+        # A citation must name an entry of the article's reference list.
+        ("cites", "no-such-source", "cites", "cites unknown reference 'no-such-source'"),
     ],
 )
 def test_a_refusal_is_shown_beside_its_field_and_keeps_what_was_typed(
@@ -87,7 +89,7 @@ def test_a_refusal_is_shown_beside_its_field_and_keeps_what_was_typed(
 ) -> None:
     client, _ = people["editor"]
     values, p5, fact = _edited(client)
-    block = p5 if field == "text" else fact
+    block = p5 if field in ("text", "cites") else fact
     typed = f"block-{block}-{field}"
     name = f"block-{block}-{shown_at}"
     values[typed] = value
@@ -364,3 +366,28 @@ def test_withdrawing_asks_first(people: People, db_path: Path) -> None:
     assert get_draft(open_database(db_path), draft_id)[0].status == "withdrawn"
     again = editor.get(f"/workspace/drafts/{draft_id}/withdraw")
     assert again.status_code == 409
+
+
+def test_removing_a_safety_mark_needs_a_reason_in_the_editor_too(
+    people: People, db_path: Path
+) -> None:
+    """Point 5: the door the API has, the workspace has: unticking a block's safety mark is
+    refused beside the reason field until the editor says why; the draft keeps the reason."""
+    client, _ = people["editor"]
+    url = f"/workspace/articles/{SLUG}/edit/safety-and-efficacy"
+    values = form_values(client.get(url).text)
+    p1 = block_index(values, "p1")
+    assert values.pop(f"block-{p1}-safety") == "on"
+    values["message"] = "The first paragraph states no risk"
+    refused = client.post(url, data={**values, "do": "save"})
+    assert refused.status_code == 422
+    assert "safety-and-efficacy/p1" in parse(refused.text).one("p.field-error#e-safety_reason").text
+    assert list_drafts(open_database(db_path)) == []
+    reason = "Reviewed with the medical editor: p1 names the risk p2 states."
+    saved = client.post(
+        url, data={**values, "safety_reason": reason, "do": "save"}, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    db = open_database(db_path)
+    (draft,) = list_drafts(db)
+    assert draft_diff(db, draft.id).safety_reason == reason

@@ -13,13 +13,16 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal
+from api.core.access import Principal, access_refusal
 from api.core.errors import InvalidParameter, NotFound
 from api.core.health import translation_health
 from api.core.locales import text_direction
 from api.core.messages import article_messages, block_fields
 from api.core.model import Article, Block, Section, is_safety, walk_sections
 from api.core.negotiation import DEFAULT_LOCALE
+from api.core.output import ReviewOut
+from api.core.review import ReviewTarget, review_refusal
+from api.core.workflow import article_etag
 from api.store.documents import article_key, get_document
 from api.store.schema import snapshot
 from api.store.translations import available_locales, catalog_entries
@@ -29,6 +32,7 @@ from api.store.versions import (
     load_article,
     published_slugs,
     published_versions,
+    treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.layout import render, ui
@@ -76,6 +80,12 @@ class ArticlePage(msgspec.Struct, frozen=True, kw_only=True):
     translated: int
     total: int
     stale: int
+    review: ReviewOut | None
+    """What readers of `locale` are told about the medical review of this version."""
+    review_refusal: str | None
+    """Why this person may not record a review of the current version (None: they may)."""
+    etag: str
+    """The version the review form confirms (If-Match of the review)."""
     sections: tuple[SectionRows, ...]
 
 
@@ -162,6 +172,7 @@ def article_page(
     version: int | None,
     locale: str | None,
     preferred: tuple[str, ...] = (),
+    principal: Principal | None = None,
 ) -> ArticlePage:
     """The page of `slug` at `version` (default: the latest) in `locale` (default: the
     first of `preferred`, else the first translated locale)."""
@@ -186,6 +197,15 @@ def article_page(
             raise NotFound(f"version {row.number} of {slug!r} is not rendered in {locale!r}")
         document = msgspec.json.decode(stored.body)
         health = translation_health(locale, article_messages(article), catalog_entries(db, locale))
+        review = msgspec.convert(document.get("review"), ReviewOut | None)
+        head = versions[-1]
+        refusal: str | None = "only the current version is reviewed"
+        if principal is not None and row.number == head.number:
+            target = ReviewTarget.source(head.authors or (head.author,), f"version {head.number}")
+            refusal = access_refusal(principal, "draft.review") or review_refusal(
+                principal, "confirm", target
+            )
+        etag = article_etag(slug, head.number, treatments_number(db))
     return ArticlePage(
         slug=slug,
         title=article.title,
@@ -197,6 +217,9 @@ def article_page(
         translated=health.translated if locale != DEFAULT_LOCALE else health.total,
         total=health.total,
         stale=len(health.stale) if locale != DEFAULT_LOCALE else 0,
+        review=review,
+        review_refusal=refusal,
+        etag=etag,
         sections=_rows(article, document, frozenset(health.stale)),
     )
 
@@ -231,5 +254,5 @@ class ArticlesController(WorkspaceController):
         locale: _Locale = None,
     ) -> Template:
         """One version, source and locale side by side."""
-        page = article_page(writer, slug, version, locale, principal.locales)
+        page = article_page(writer, slug, version, locale, principal.locales, principal)
         return render(request, "article.html", page, title=page.title)

@@ -9,6 +9,7 @@ import msgspec
 
 from api.core.changes import FieldChange, RevertedVersion
 from api.core.model import Block, Fact
+from api.core.properties import PropertyChange
 from api.core.worddiff import WordRun, word_diff
 
 __all__ = [
@@ -32,6 +33,9 @@ class ChangeView:
     label: str
     change: str
     spans: tuple[WordRun, ...]
+    properties: tuple[PropertyChange, ...] = ()
+    """Non-text fields that changed, by name (a safety mark, a type, a figure...)."""
+    safety_downgrade: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
             label=field_label(c.field),
             change=c.change,
             spans=word_diff(readable(c.field, c.old), readable(c.field, c.new)),
+            properties=c.properties,
+            safety_downgrade=c.safety_downgrade,
         )
         for c in changes
     )

@@ -18,14 +18,17 @@ from api.store.audit import AuditEntry, list_audit
 from api.store.catalogs import pending_review
 from api.store.drafts import Draft, draft_authors, list_drafts
 from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
+from api.store.reviews import ArticleReview, review_overview
 from api.store.schema import snapshot
 from api.store.versions import VersionRow
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.layout import render, ui
+from api.web.workspace.layout import N_, render, ui
 
 __all__ = ["DashboardController", "DashboardPage"]
 
 _OPEN = ("draft", "in_review", "rejected")
+# Review statuses, as the templates show them.
+_SHOWN = (N_("current"), N_("due-soon"), N_("overdue"), N_("superseded"))
 
 
 class QueuedDraft(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +57,9 @@ class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
     queue: tuple[QueuedDraft, ...]
     pending: tuple[PendingCatalog, ...]
     health: tuple[TranslationHealth, ...]
+    reviews: tuple[ArticleReview, ...]
+    """Every article's review dates, overdue and due soon first."""
+    overdue: int
     recent: tuple[VersionRow, ...]
     audit_refusal: str | None
     audit: tuple[AuditEntry, ...]
@@ -99,6 +105,7 @@ def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> Dashboard
             if drafts_refusal is None
             else ()
         )
+        reviews = tuple(review_overview(db))
         return DashboardPage(
             drafts_refusal=drafts_refusal,
             my_drafts=mine,
@@ -106,6 +113,8 @@ def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> Dashboard
             queue=_queue(db, principal) if queue_refusal is None else (),
             pending=_pending(db, principal),
             health=tuple(locale_health(db)),
+            reviews=reviews,
+            overdue=sum(1 for r in reviews if r.review.review_status == "overdue"),
             recent=tuple(recent_versions(db, 8)),
             audit_refusal=audit_refusal,
             audit=list_audit(db, limit=8).entries if audit_refusal is None else (),

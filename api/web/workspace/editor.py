@@ -130,8 +130,11 @@ class EditorController(WorkspaceController):
         if isinstance(outcome, SectionEditPage):
             return form_response(request, outcome)
         proposed, message, _ = outcome
+        reason = fields.get("safety_reason", "").strip() or None
         try:
-            draft = create_draft(writer, principal, proposed.article, message, read)
+            draft = create_draft(
+                writer, principal, proposed.article, message, read, safety_reason=reason
+            )
         except (NothingChanged, ValidationFailed) as exc:
             return form_response(
                 request,
@@ -140,6 +143,7 @@ class EditorController(WorkspaceController):
                     **page_args,
                     form=form_from_fields(fields),
                     message=message,
+                    safety_reason=reason or "",
                     **_refused(exc),
                 ),
             )
@@ -213,6 +217,7 @@ class EditorController(WorkspaceController):
                 proposed.article,
                 message,
                 treatments=proposed.treatments,
+                safety_reason=fields.get("safety_reason", "").strip() or None,
             )
         except (StaleVersion, NothingChanged, ValidationFailed) as exc:
             refused = (
@@ -256,8 +261,8 @@ def _shown(
 def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
     """Where the section page shows a refused save: a message that breaks the text policy
     beside its field, anything else at the top."""
-    if isinstance(exc, ValidationFailed) and exc.path == "$.message":
-        return {"errors": {"message": exc.detail}}
+    if isinstance(exc, ValidationFailed) and exc.path in ("$.message", "$.safety_reason"):
+        return {"errors": {exc.path.removeprefix("$."): exc.detail}}
     return {"page_errors": (exc.detail,)}
 
 

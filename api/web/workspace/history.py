@@ -21,6 +21,7 @@ from api.core.diff import SectionChange, diff_articles
 from api.core.errors import Conflict, InvalidParameter, NotFound, ValidationFailed
 from api.core.workflow import article_etag
 from api.store.drafts import request_rollback
+from api.store.reviews import confirm_review
 from api.store.rollback import rollback_content
 from api.store.schema import snapshot
 from api.store.versions import (
@@ -37,9 +38,9 @@ from api.web.workspace.changes_view import (
     change_views,
     reverted_views,
 )
-from api.web.workspace.forms import COMMENT_FORM, Form, FormBody, bounds
+from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
-from api.web.workspace.urls import review_url
+from api.web.workspace.urls import article_url, review_url
 
 __all__ = ["HistoryController", "HistoryPage"]
 
@@ -125,6 +126,13 @@ def rollback_page(
     )
 
 
+class ReviewForm(Form, frozen=True, kw_only=True):
+    """The "still accurate" form: the version read, and what was checked."""
+
+    etag: Annotated[str, msgspec.Meta(max_length=300)]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
 def compare_versions(
     db: sqlite_utils.Database, slug: str, rows: dict[int, VersionRow], old: int, new: int
 ) -> Comparison:
@@ -198,6 +206,24 @@ class HistoryController(WorkspaceController):
             page,
             title=ui(request).gettext("History of %(slug)s", slug=slug),
         )
+
+    @post("/review", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        slug: Annotated[str, PathParameter()],
+        data: FormBody[ReviewForm],
+    ) -> Redirect:
+        """A reviewer finds the current version still accurate: its review dates start again,
+        without a new version (the review rule applies)."""
+        authorize(principal, "draft.review")
+        review = confirm_review(writer, principal, slug, data.etag, data.note.strip() or None)
+        message = ui(request).gettext(
+            "Review recorded: next review due %(due)s.", due=review.next_review_due
+        )
+        return Redirect(article_url(slug), status_code=303, cookies=[flash(request, message)])
 
     @get("/rollback", sync_to_thread=True)
     def confirm_rollback(

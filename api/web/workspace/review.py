@@ -17,7 +17,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, access_refusal, authorize
-from api.core.changes import DraftDiff, LocaleImpact
+from api.core.changes import DraftDiff, LocaleImpact, safety_downgrades
 from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
 from api.core.merge import MergeConflict
@@ -98,6 +98,8 @@ class ReviewPage:
     reject: Action
     comment: str
     comment_error: str | None
+    downgrades: tuple[str, ...] = ()
+    """Blocks whose safety mark publishing would remove (against the published version)."""
     reverts: tuple[RevertedView, ...] = ()
     """For a rollback: the published versions it undoes."""
 
@@ -169,6 +171,7 @@ def review_page(
         reject=action(_review_refusal(principal, diff, "reject", in_review)),
         comment=comment,
         comment_error=comment_error,
+        downgrades=safety_downgrades(diff.against_head or diff.against_base),
         reverts=reverted_views(diff.reverts),
     )
 

@@ -78,6 +78,8 @@ class SectionEditPage:
     errors: dict[str, str]
     page_errors: tuple[str, ...]
     choices: Choices
+    safety_reason: str = ""
+    """Why the save removes a safety mark, when it does (refused without one)."""
 
 
 def find_section(article: Article, section_id: str) -> Section:
@@ -119,6 +121,7 @@ def section_page(
     message: str = "",
     errors: dict[str, str] | None = None,
     page_errors: tuple[str, ...] = (),
+    safety_reason: str = "",
 ) -> SectionEditPage:
     records = tuple(t.id for t in load_treatments(writer).treatments)
     return SectionEditPage(
@@ -134,6 +137,7 @@ def section_page(
         errors=errors or {},
         page_errors=page_errors,
         choices=Choices(treatments=records),
+        safety_reason=safety_reason,
     )
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "dashboard_url",
     "draft_url",
     "history_url",
+    "review_confirm_url",
     "review_url",
     "rollback_url",
 ]
@@ -31,6 +32,10 @@ def article_url(slug: str, version: int | None = None, locale: str | None = None
 
 def history_url(slug: str) -> str:
     return f"{WORKSPACE_PATH}/articles/{quote(slug)}/history"
+
+
+def review_confirm_url(slug: str) -> str:
+    return f"{WORKSPACE_PATH}/articles/{quote(slug)}/review"
 
 
 def rollback_url(slug: str) -> str:
