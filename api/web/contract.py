@@ -132,6 +132,7 @@ def finish_contract(app: Litestar) -> None:
     _name_enums(document, schemas)
     for node in _schema_nodes(document):
         _timestamp(node)
+        _variadic_items(node)
     _problem_types(schemas)
     _headers(document, components)
     for operation in _operations(document):
@@ -179,6 +180,16 @@ def _schema_nodes(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
             node.get("not"),
         ]
         stack += [c for c in children if isinstance(c, dict)]
+
+
+def _variadic_items(node: dict[str, Any]) -> None:
+    """`Annotated[tuple[X, ...], Meta(...)]` (an array with its own bounds, such as `cites`)
+    comes out of Litestar as `items: {oneOf: [X, {}]}`: the `...` read as a second member,
+    an empty schema that matches anything. The items are X."""
+    items = node.get("items")
+    branches = items.get("oneOf") if isinstance(items, dict) else None
+    if node.get("type") == "array" and branches and len(branches) == 2 and {} in branches:
+        node["items"] = next(b for b in branches if b != {})
 
 
 def _discriminate_unions(schemas: dict[str, Any]) -> None:

@@ -90,11 +90,15 @@ def test_adversarial_bodies_are_answered_within_a_fraction_of_a_second(
 def test_the_role_is_checked_before_the_body_is_read(
     client: Client, tokens: dict[str, dict[str, str]]
 ) -> None:
+    body = _fill(b"[" * 65 + b'"', b'\\"')
     with measured(check_json_depth) as work:
-        response = client.post(
-            DRAFTS, content=_fill(b"[" * 65 + b'"', b'\\"'), headers={**tokens["tr"], **JSON}
-        )
-    assert work.entered == 0  # refused before the body was measured or decoded
+        response = client.post(DRAFTS, content=body, headers={**tokens["tr"], **JSON})
+        measured_for_the_translator = work.entered
+        # The same body from a role that may draft is measured (and refused): the count
+        # above sees the worker thread, so its zero means the body was never read.
+        allowed = client.post(DRAFTS, content=body, headers={**tokens["root"], **JSON})
+    assert measured_for_the_translator == 0
+    assert work.entered == 1 and allowed.status_code == 422
     assert "may not draft.write" in assert_problem(response, 403, "forbidden")["detail"]
 
 
