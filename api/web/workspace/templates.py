@@ -3,6 +3,7 @@ about undefined names, with the fingerprinted asset URLs as a global."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -33,6 +34,15 @@ def environment() -> Environment:
     return env
 
 
+@cache
+def _shared_environment() -> Environment:
+    """One environment per process: nothing in it depends on an app's settings or
+    database, and it keeps the templates it compiled, so an app made after another (each
+    test's, a reloaded worker's) renders without compiling them again. Litestar registers
+    the same module-level callables (`url_for`, `csrf_token`) on it for every app."""
+    return environment()
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """Litestar's template configuration for the app."""
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(_shared_environment()))
