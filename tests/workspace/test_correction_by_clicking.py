@@ -141,7 +141,11 @@ def test_a_correction_made_entirely_by_clicking(
     assert change.locator("ins").inner_text().split() == ["[added:", "4", "]"]
     fact = page.locator("#changes ~ ol .change").filter(has_text="session-duration")
     assert "duration: 1 to" in fact.inner_text() and "hour" in fact.inner_text()
-    assert fact.locator("ins").inner_text().split() == ["[added:", "4", "]"]
+    # The fact's figure shows twice: in its display text's word diff (labelled) and among
+    # its named properties (the figure itself).
+    worded = fact.locator("ins").filter(has_text="[added:")
+    assert worded.inner_text().split() == ["[added:", "4", "]"]
+    assert fact.locator("ins").filter(has_text=re.compile(r"^4$")).count() == 1
     spanish = page.locator("#impact-es")
     assert "process/treatment-procedure/p5" in spanish.inner_text()
     assert spanish.locator("q").get_attribute("lang") == "es"
