@@ -38,10 +38,11 @@ import pytest
 from api.store.accounts import create_token
 from api.store.schema import open_database
 from bench.servers import free_port
-from tests.conftest import LOCALES, ROOT, VERSION_1_TREE
+from tests.conftest import ROOT
 
-CONTENT = VERSION_1_TREE / "content"
-"""The examples show the machinery on the repository with one version (tests/conftest.py)."""
+CONTENT = ROOT / "content"
+LOCALES = ROOT / "locales"
+"""The examples run on the repository as a newcomer clones it: what `make serve` shows."""
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 FENCE = re.compile(r"^([ \t]*)```console\n(.*?)^\1```$", re.M | re.S)
 PORT = re.compile(r"(?:127\.0\.0\.1|localhost):8000")
@@ -241,9 +242,9 @@ def run_page(page: Path, folder: Path, template: Path) -> list[str]:
 
 @pytest.mark.parametrize("page", EXAMPLES, ids=[str(p.relative_to(ROOT)) for p in EXAMPLES])
 def test_every_example_prints_what_its_page_shows(
-    page: Path, tmp_path: Path, imported_db: Path
+    page: Path, tmp_path: Path, shipped_db: Path
 ) -> None:
-    problems = run_page(page, tmp_path, imported_db)
+    problems = run_page(page, tmp_path, shipped_db)
     assert problems == [], "\n".join(problems)
 
 
