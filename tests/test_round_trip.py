@@ -126,3 +126,23 @@ def test_a_new_translation_of_the_corrected_text_is_still_a_change(corrected: Pa
         .removeprefix('msgstr "')
         .removesuffix('"')
     ]
+
+
+def test_the_shipped_repository_exports_and_imports_back_unchanged(shipped_tree: Path) -> None:
+    """The repository as shipped (version 2 beside its history, version 2's translations
+    offered fuzzy for a translation reviewer): a seeded database exports files that import
+    back, with an author, as unchanged. Before, staging found nothing to stage in the
+    exported catalogs and the whole import failed with "nothing changed"."""
+    assert run("import", "--db", "v.db", cwd=shipped_tree).returncode == 0
+    made = run(
+        "token", "create", "--name", "ana", "--role", "editor", "--db", "v.db", cwd=shipped_tree
+    )
+    assert made.returncode == 0, made.stderr
+    exported = run("export", "--db", "v.db", "--root", "exp", cwd=shipped_tree)
+    assert exported.returncode == 0, exported.stderr
+    before = _rows(shipped_tree / "v.db")
+    paths = ["--content", "exp/content", "--locales", "exp/locales"]
+    again = run("import", "--db", "v.db", *paths, "--author", "ana", cwd=shipped_tree)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged: 1" in again.stderr
+    assert _rows(shipped_tree / "v.db") == before

@@ -270,7 +270,6 @@ class _Proposal:
         self.records: TreatmentCatalog | None = None
         self.pending: list[str] = []
         self.staged: list[str] = []
-        self.unstaged: list[NothingChanged] = []
 
     def article(self, article: Article, file: str) -> None:
         db = self.db
@@ -339,11 +338,15 @@ class _Proposal:
             self.awaiting.append(f"{file}: already pending review")
             return
         self.pending.append(catalog.locale)
-        if self.author is not None and not self.refusals and not self.unstaged:
+        if self.author is not None and not self.refusals:
             try:
                 stage_catalog(db, self.author, catalog)
-            except NothingChanged as exc:
-                self.unstaged.append(exc)  # told once nothing is refused, as before
+            except NothingChanged:
+                # D8: what differs from the database is only what staging leaves out
+                # (stale entries as an export writes them, entries equal to the approved
+                # ones, version 2's fuzzy offers): the catalog is unchanged, and the rest of
+                # the import goes on.
+                self.pending.remove(catalog.locale)
                 return
             self.staged.append(
                 f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review"
@@ -353,8 +356,6 @@ class _Proposal:
         """Raise what was refused; else the records join the article they describe."""
         if self.refusals:
             raise ImportRefused(self.refusals)
-        if self.unstaged:
-            raise self.unstaged[0]
         if self.records is not None and not self.articles:
             # The records go to review beside the article they describe, unchanged itself.
             records = self.records.treatments
