@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from api.core.model import Article, CodingSystem
+from api.core.model import Article, CodingSystem, Reference
 from api.core.output import ArticleOut, LocalizedText, ReviewerOut
 
 __all__ = [
@@ -147,7 +147,7 @@ def _person(reviewer: ReviewerOut) -> PersonLd:
     return PersonLd(name=reviewer.name, jobTitle=reviewer.role, hasCredential=credential)
 
 
-def citations(references: tuple[Any, ...]) -> tuple[CreativeWorkLd, ...]:
+def citations(references: tuple[Reference, ...]) -> tuple[CreativeWorkLd, ...]:
     """The article's reference list (title, authors or publisher, URL and/or DOI, date) as
     schema.org `citation`s."""
     return tuple(
@@ -191,5 +191,5 @@ def medical_web_page(
         audience=tuple(AudienceLd(audienceType=group) for group in article.audience),
         # The reference list arrives with the references model (issue 24, point 3); an
         # article from before it has none.
-        citation=citations(getattr(article, "references", ())),
+        citation=citations(article.references),
     )
