@@ -6,7 +6,7 @@ does not translate is a JSON-LD value object tagged with the language it is real
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 
