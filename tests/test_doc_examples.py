@@ -172,15 +172,19 @@ _PARENT_MAKE = frozenset({"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"})
 @contextmanager
 def make_serve(folder: Path, port: int) -> Iterator[None]:
     """The server as the pages say to start it: `make serve`, here with the page's database
-    and port and one worker; stopped after."""
+    and port and one worker; stopped after. Its output goes to a file (a pipe nobody reads
+    can fill and stall it), and a worker still busy five seconds after SIGTERM is killed:
+    these pages test what the commands print, graceful shutdown has its own test."""
+    log = (folder / "serve.log").open("wb")
     server = subprocess.Popen(
         ["make", "-s", "-C", str(ROOT), "serve", f"DB={folder / 'vetted.db'}", f"PORT={port}"],
         env={
             **{k: v for k, v in os.environ.items() if k not in _PARENT_MAKE},
             "VETTED_WORKERS": "1",
             "VETTED_ACCESS_LOG": "off",
+            "VETTED_SHUTDOWN_TIMEOUT": "5",
         },
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -192,16 +196,23 @@ def make_serve(folder: Path, port: int) -> Iterator[None]:
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert server.poll() is None, (folder / "serve.log").read_text()
             assert time.monotonic() < deadline, "make serve did not become ready"
             time.sleep(0.2)
         yield
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        if server.stdout:
-            server.stdout.close()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+                raise AssertionError(
+                    "make serve did not stop within 60 s of SIGTERM:\n"
+                    + (folder / "serve.log").read_text()
+                ) from None
+        log.close()
 
 
 def run_page(page: Path, folder: Path, template: Path) -> list[str]:
