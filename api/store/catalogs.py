@@ -10,7 +10,7 @@ from collections.abc import Collection
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.catalog import CatalogEntry, ParsedCatalog
 from api.core.catalog_changes import (
     Key,
@@ -25,7 +25,6 @@ from api.core.catalog_changes import (
 )
 from api.core.errors import NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, current_messages
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.store.audit import record
 from api.store.paging import exact, newest_first
@@ -315,9 +314,9 @@ def approve_catalog(
                 path="entries",
             )
         authors = {name for e in chosen for name in e.uploaded_by}
-        check_review(
-            actor, "approve", ReviewTarget.translation(locale, authors, f"these {locale} entries")
-        )
+        may(
+            actor, "catalog.review", Target.translation(locale, authors, f"these {locale} entries")
+        ).enforce()
         before = catalog_hash(catalog_entries(db, locale))
         stamp = now()
         for pending in chosen:

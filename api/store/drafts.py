@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
@@ -19,7 +19,6 @@ from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, mer
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.workflow import (
     DraftAction,
@@ -406,7 +405,7 @@ def reject_draft(
     who may: the same reviewers who could publish it)."""
     comment = checked_text(comment, COMMENT, multiline=True)
     with transaction(db):
-        check_review(actor, "publish", ReviewTarget.source(draft_authors(db, draft_id)))
+        may(actor, "draft.review", Target.source(draft_authors(db, draft_id))).enforce()
         _move(db, actor, draft_id, if_match, "reject", comment)
         return _draft(db, draft_id)
 
@@ -475,7 +474,7 @@ def publish_draft(
     with transaction(db):
         draft = _draft(db, draft_id)
         authors = draft_authors(db, draft_id)
-        check_review(actor, "publish", ReviewTarget.source(authors))
+        may(actor, "draft.review", Target.source(authors)).enforce()
         next_status(draft.status, "publish")  # a published draft says so, not "stale base"
         check_if_match(if_match, draft.etag)
         _, merged = merged_content(db, draft)

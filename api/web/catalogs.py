@@ -23,35 +23,27 @@ from litestar.openapi.spec import (
 )
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from api.core.access import Principal, authorize
-from api.core.catalog import parse_catalog
-from api.core.errors import InvalidLocale, ValidationFailed
-from api.core.messages import known_contexts
-from api.core.negotiation import canonical_locale
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import Rejection
+from api.core.access import Principal, may
+from api.core.errors import ValidationFailed
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
     PendingCatalog,
     PendingReview,
     SignoffPage,
-    approve_catalog,
     catalog_signoff,
     pending_review,
-    reject_catalog,
-    stage_catalog,
 )
-from api.store.exporting import export_catalog, published_content
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
-from api.web.bodies import refuse_unreadable_po
-from api.web.examples import LocalePath
-from api.web.manage import MAX_ID, Rejection
+from api.web.bodies import MULTIPART, PO_MEDIA_TYPE, UPLOAD_FIELD, refuse_unreadable_po
+from api.web.examples import MAX_ID, LocalePath
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
+__all__ = ["CatalogsController", "document_catalog_upload"]
 
-PO_MEDIA_TYPE = "text/x-gettext-translation"
-MULTIPART = "multipart/form-data"
-UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -89,15 +81,6 @@ PendingIfMatch = Annotated[
         description="The exact pending ETag you reviewed. Missing or `*`: 428; stale: 412.",
     ),
 ]
-
-
-def _locale(value: str) -> str:
-    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
-    does not know."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 class CatalogsController(Controller):
@@ -138,9 +121,7 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -168,7 +149,7 @@ class CatalogsController(Controller):
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(stage_upload, writer, principal, locale, body)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -186,8 +167,8 @@ class CatalogsController(Controller):
         """Every entry whose translation differs from the approved one: context, current
         source, approved and proposed translation, uploaders and flags. Its ETag is what
         approval must send as If-Match."""
-        authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale))
+        may(principal, "catalog.read").enforce()
+        review = pending_review(writer, catalog_locale(locale))
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -210,10 +191,8 @@ class CatalogsController(Controller):
         """Approve the pending translations (or the named entries): they are served from
         now on and recorded in the locale's sign-off. The approver must not have uploaded
         any of them and must review this locale."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named)
+        return actions.approve_catalog(writer, principal, locale, if_match, named)
 
     @post(
         "/{locale:str}/reject",
@@ -232,9 +211,7 @@ class CatalogsController(Controller):
         if_match: PendingIfMatch = None,
     ) -> CatalogRejection:
         """Discard the pending upload you reviewed; the comment goes to the audit log."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment)
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment)
 
     @get(
         "/{locale:str}/signoff",
@@ -261,8 +238,8 @@ class CatalogsController(Controller):
     ) -> SignoffPage:
         """Who approved which translation of which source text (hashes), when, and who
         uploaded it. Admins only."""
-        authorize(principal, "audit.read")
-        return catalog_signoff(writer, _locale(locale), limit=limit, before_id=before)
+        may(principal, "audit.read").enforce()
+        return catalog_signoff(writer, catalog_locale(locale), limit=limit, before_id=before)
 
 
 async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
@@ -277,22 +254,6 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     if isinstance(part, str):
         return part.encode("utf-8")
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
-
-
-def stage_upload(
-    writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
-) -> PendingCatalog:
-    """An uploaded .po checked and staged for review: the one path of every upload, from
-    the API or the workspace's form."""
-    tag = _locale(locale)
-    authorize(principal, "catalog.upload", tag)
-    content = published_content(writer)
-    contexts = known_contexts(list(content.articles), content.treatments)
-    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
-    if not parsed.entries:
-        # Nothing would await review: staging it would only audit an empty upload.
-        raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
-    return stage_catalog(writer, principal, parsed)
 
 
 def document_catalog_upload(schema: OpenAPI) -> None:

@@ -8,56 +8,26 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, Parameter, QueryParameter
+from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
 from api.core.locales import LocaleInfo
-from api.core.negotiation import DEFAULT_LOCALE, negotiate
+from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.store.documents import Document, article_key, jsonld_key
 from api.store.reader import Reader
 from api.web import examples
+from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
 from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
 
 __all__ = [
-    "AcceptLanguage",
     "ArticlesController",
-    "LocaleParam",
     "LocalesController",
     "TreatmentsController",
-    "resolve_locale",
 ]
-
-LocaleParam = Annotated[
-    str | None,
-    QueryParameter(
-        name="locale",
-        required=False,
-        max_length=64,
-        description="Explicit locale (BCP 47, e.g. `es-MX`); wins over Accept-Language. "
-        "Unsupported locales are served through their CLDR fallback chain.",
-        examples=[Example(summary="Mexican Spanish", value="es-MX")],
-    ),
-]
-AcceptLanguage = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Accept-Language",
-        required=False,
-        description="Used when `locale` is absent (q-values honoured); malformed values are "
-        "ignored.",
-    ),
-]
-
-
-def resolve_locale(
-    reader: NamedDependency[Reader], locale: str | None, accept_language: str | None
-) -> str:
-    return negotiate(locale, accept_language, reader.locales())
-
 
 _PIN = (
     "Pin a published version. In the source language (`en`) the answer is immutable, except "

@@ -14,6 +14,7 @@ __all__ = [
     "CHANGES",
     "DIFF",
     "LOCALES",
+    "MAX_ID",
     "SEARCH",
     "SECTION",
     "SUMMARIES",
@@ -29,6 +30,8 @@ __all__ = [
 _SLUG = "stem-cell-therapy-for-hair-loss"
 # Path parameters with a real value each, so clients (and the contract fuzzer) can try a
 # request that finds something.
+# SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
+MAX_ID = 2**63 - 1
 SlugPath = Annotated[str, PathParameter(examples=[Example(summary="article", value=_SLUG)])]
 SectionPath = Annotated[
     str,

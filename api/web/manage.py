@@ -11,29 +11,21 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.actions.drafts import DraftInput, Rejection, ReviewInput, RollbackInput, Withdrawal
+from api.core.access import Principal, may
 from api.core.changes import DraftDiff
-from api.core.content import check_article, check_references, check_treatments
-from api.core.errors import NotFound, ValidationFailed
+from api.core.errors import NotFound
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import ReviewOut
 from api.store.drafts import (
     Draft,
     article_etag,
-    create_draft,
     draft_diff,
     draft_treatments,
     get_draft,
     list_drafts,
-    publish_draft,
-    reject_draft,
-    request_rollback,
-    submit_draft,
-    update_draft,
-    withdraw_draft,
 )
-from api.store.exporting import published_content
-from api.store.reviews import confirm_review
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -44,13 +36,11 @@ from api.store.versions import (
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.examples import SlugPath
+from api.web.examples import MAX_ID, SlugPath
 from api.web.problems import problem_responses
 
-__all__ = ["MAX_ID", "DraftsController", "validated_content"]
+__all__ = ["DraftsController"]
 
-# SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
-MAX_ID = 2**63 - 1
 DraftId = Annotated[
     int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
 ]
@@ -64,65 +54,6 @@ IfMatch = Annotated[
         "Missing: 428 (except for a draft of a new article); stale: 412.",
     ),
 ]
-
-
-_COMMENT = (
-    "Plain text under the text policy (no markup, control, bidi or invisible characters); "
-    "line breaks allowed."
-)
-
-
-class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A whole article as proposed, and why."""
-
-    article: Article
-    message: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=500,
-            description="Why: one line of plain text under the text policy (no markup, "
-            "control, bidi or invisible characters); public in the article's versions.",
-        ),
-    ]
-    treatments: TreatmentCatalog | None = None
-    """All the treatment records as proposed, when the change touches them too (published
-    with the article in one review); omit to leave them as they are."""
-    base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
-    """Only when saving a revision: the published version this content was made against.
-    Send the head's number once you have resolved the conflicts the draft's diff shows."""
-    safety_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
-    """Required when the draft removes a safety mark (or a safety-bearing block) from the
-    version it was made from: why. The reviewer sees the downgrade and this reason."""
-
-
-class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Why a draft is taken out of the workflow."""
-
-    comment: Annotated[str, msgspec.Meta(max_length=2000, description=_COMMENT)] | None = None
-
-
-class Rejection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Why a reviewer sends a draft back."""
-
-    comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, description=_COMMENT)]
-
-
-class RollbackInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Which earlier version to publish again, and why."""
-
-    to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-    reason: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=500,
-            description="Why roll back: one line of plain text under the text policy (no "
-            "markup, control, bidi or invisible characters). The reviewer reads it; it "
-            "becomes the message of the version published.",
-            examples=["The new dosage sentence cites the wrong label; restore the last one"],
-        ),
-    ]
 
 
 class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,23 +79,6 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     """For a rollback: the version whose article and treatment records it brings back."""
 
 
-class ReviewInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A review that found the published version still accurate."""
-
-    note: (
-        Annotated[
-            str,
-            msgspec.Meta(
-                min_length=1,
-                max_length=2000,
-                description="What was checked, e.g. the sources re-read.",
-                examples=["Re-checked against the current FDA labels; no change needed."],
-            ),
-        ]
-        | None
-    ) = None
-
-
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     """The current published version of an article: its source content (what a new draft
     starts from) and the ETag rollback must send as If-Match."""
@@ -186,42 +100,6 @@ def _out(
         **msgspec.structs.asdict(draft), etag=draft.etag, article=article, treatments=treatments
     )
     return Response(body, headers={"ETag": draft.etag})
-
-
-def validated_content(
-    db: sqlite_utils.Database,
-    slug: str,
-    article: Article,
-    treatments: TreatmentCatalog | None,
-    prefix: str = "$",
-) -> tuple[Article, TreatmentCatalog | None]:
-    """A draft's content as it may be stored, checked like files are (`vetted check`): the
-    one check of every draft, from the API's JSON or the workspace's forms. Errors name the
-    field below `prefix` (`$.article`, `$.treatments` for the API's body)."""
-    if article.slug != slug:
-        raise ValidationFailed(
-            f"article.slug {article.slug!r} does not match the path {slug!r}",
-            path=f"{prefix}.article.slug",
-        )
-    article = check_article(article, prefix=f"{prefix}.article")
-    treatments = (
-        check_treatments(treatments, prefix=f"{prefix}.treatments")
-        if treatments is not None
-        else None
-    )
-    # Treatments point into every published article, so the draft is checked in place of
-    # its own published version among all the others (a new article adds to them).
-    published = published_content(db)
-    others = [a for a in published.articles if a.slug != slug]
-    # The published records are checked for structure only: what this article breaks in
-    # their evidence is the draft's diff's `stale_claims`, and stops publishing (409).
-    check_references(
-        [*others, article],
-        treatments or published.treatments,
-        evidence=treatments is not None,
-        prefix=f"{prefix}.treatments",
-    )
-    return article, treatments
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 503)
@@ -263,7 +141,7 @@ class DraftsController(Controller):
         ] = None,
     ) -> list[DraftOut]:
         """Drafts, newest first; `status` filters."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return [
             DraftOut(**msgspec.structs.asdict(d), etag=d.etag) for d in list_drafts(writer, status)
         ]
@@ -281,7 +159,7 @@ class DraftsController(Controller):
         principal: NamedDependency[Principal],
     ) -> list[DraftOut]:
         """Drafts waiting for a reviewer."""
-        authorize(principal, "draft.review")
+        may(principal, "draft.review").enforce()
         return [
             DraftOut(**msgspec.structs.asdict(d), etag=d.etag)
             for d in list_drafts(writer, "in_review")
@@ -305,15 +183,14 @@ class DraftsController(Controller):
     ) -> Response[DraftOut]:
         """Start a draft of a whole article: a new one, or a change to the published version
         you read (send its ETag from the article head as If-Match; 428 without it)."""
-        authorize(principal, "draft.write")
-        article, treatments = validated_content(writer, slug, data.article, data.treatments)
-        draft = create_draft(
+        draft = actions.propose_draft(
             writer,
             principal,
-            article,
+            slug,
+            data.article,
             data.message,
             if_match,
-            treatments=treatments,
+            treatments=data.treatments,
             safety_reason=data.safety_reason,
         )
         response = _out(draft)
@@ -334,7 +211,7 @@ class DraftsController(Controller):
         draft_id: DraftId,
     ) -> Response[DraftOut]:
         """A draft with its content; its ETag is what writes must send as If-Match."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         draft, article = get_draft(writer, draft_id)
         return _out(draft, article, draft_treatments(writer, draft))
 
@@ -355,20 +232,17 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Replace the draft's content with a new revision."""
-        authorize(principal, "draft.write")
-        draft, _ = get_draft(writer, draft_id)
-        article, treatments = validated_content(writer, draft.slug, data.article, data.treatments)
         return _out(
-            update_draft(
+            actions.revise_draft(
                 writer,
                 principal,
                 draft_id,
                 if_match,
-                article,
+                data.article,
                 data.message,
-                data.base_version,
-                treatments,
-                data.safety_reason,
+                base_version=data.base_version,
+                treatments=data.treatments,
+                safety_reason=data.safety_reason,
             )
         )
 
@@ -389,8 +263,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft to review."""
-        authorize(principal, "draft.write")
-        return _out(submit_draft(writer, principal, draft_id, if_match))
+        return _out(actions.submit_draft(writer, principal, draft_id, if_match))
 
     @post(
         "/drafts/{draft_id:int}/reject",
@@ -410,8 +283,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft back to its author with a comment."""
-        authorize(principal, "draft.review")
-        return _out(reject_draft(writer, principal, draft_id, if_match, data.comment))
+        return _out(actions.reject_draft(writer, principal, draft_id, if_match, data.comment))
 
     @post(
         "/drafts/{draft_id:int}/publish",
@@ -431,8 +303,7 @@ class DraftsController(Controller):
     ) -> VersionRow:
         """Approve and publish: the article's next version, served at once in every locale.
         The reviewer must not be the draft's author."""
-        authorize(principal, "draft.review")
-        return publish_draft(writer, principal, draft_id, if_match)
+        return actions.publish_draft(writer, principal, draft_id, if_match)
 
     @get(
         "/articles/{slug:str}",
@@ -448,7 +319,7 @@ class DraftsController(Controller):
         slug: SlugPath,
     ) -> Response[ArticleHead]:
         """The published head of an article in the source language, and its ETag."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         with snapshot(writer):
             row = latest_version(writer, slug)
             if row is None:
@@ -470,7 +341,7 @@ class DraftsController(Controller):
         "/articles/{slug:str}/reviews",
         operation_id="confirmArticleReview",
         summary="Record a review that found the published version still accurate",
-        opt={"action": "draft.review"},
+        opt={"action": "article.review"},
         status_code=201,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -487,8 +358,7 @@ class DraftsController(Controller):
         `GET /v1/manage/articles/{slug}`) and finds it still accurate: its review dates
         start again from today, without a new version. The review rule applies: never by
         anyone who wrote that version. Readers get the new dates at once."""
-        authorize(principal, "draft.review")
-        review = confirm_review(writer, principal, slug, if_match, data.note)
+        review = actions.confirm_review(writer, principal, slug, if_match, data.note)
         return Response(review, status_code=201)
 
     @post(
@@ -514,8 +384,9 @@ class DraftsController(Controller):
         `reverts`: each published version it undoes, safety-bearing ones marked) shows
         what it reverts. Refused with 409 when what it would bring back no longer holds
         together with what is published now (the problem is named)."""
-        authorize(principal, "article.rollback")
-        draft = request_rollback(writer, principal, slug, data.to_version, if_match, data.reason)
+        draft = actions.request_rollback(
+            writer, principal, slug, data.to_version, if_match, data.reason
+        )
         response = _out(draft)
         response.status_code = 201
         return response
@@ -538,8 +409,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Withdraw a draft for good; it stays in history and the audit log."""
-        authorize(principal, "draft.write")
-        return _out(withdraw_draft(writer, principal, draft_id, if_match, data.comment))
+        return _out(actions.withdraw_draft(writer, principal, draft_id, if_match, data.comment))
 
     @get(
         "/drafts/{draft_id:int}/diff",
@@ -556,6 +426,6 @@ class DraftsController(Controller):
     ) -> Response[DraftDiff]:
         """What the draft changes against the version its author read and against the
         head, its conflicts, its authors, and the translations it leaves stale."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         found = draft_diff(writer, draft_id)
         return Response(found, headers={"ETag": found.etag})

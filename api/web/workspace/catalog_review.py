@@ -14,32 +14,24 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import CommentMissing
+from api.core.access import Principal, Target, may
 from api.core.catalog_changes import PendingEntry
-from api.core.errors import InvalidLocale, ValidationFailed
+from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
-from api.core.negotiation import canonical_locale
-from api.core.review import ReviewTarget, review_refusal
 from api.core.worddiff import WordRun, word_diff
-from api.store.catalogs import PendingReview, approve_catalog, pending_review, reject_catalog
+from api.store.catalogs import PendingReview, pending_review
 from api.store.translations import catalog_entries
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import APPROVAL_FORM, COMMENT_FORM, bounds
 from api.web.workspace.layout import N_, flash, render, ui
 
-__all__ = ["CatalogReviewController", "workspace_locale"]
+__all__ = ["CatalogReviewController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-_MAX_COMMENT = 2000
-
-
-def workspace_locale(value: str) -> str:
-    """The stored code of a locale named in a workspace path (as the API's catalogs)."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 @dataclass(frozen=True)
@@ -95,11 +87,9 @@ def catalog_review_page(
     """The pending catalog of `locale` as `principal` reviews it."""
     review = pending_review(writer, locale)
     authors = {name for e in review.entries for name in e.uploaded_by}
-    refusal = review_refusal(
-        principal,
-        "approve",
-        ReviewTarget.translation(locale, authors, f"these {locale} entries"),
-    ) or access_refusal(principal, "catalog.review", locale)
+    refusal = may(
+        principal, "catalog.review", Target.translation(locale, authors, f"these {locale} entries")
+    ).reason
     # A correction's entry has no approved translation of its new source; the one of the
     # source it replaced is what the reviewer compares the proposal with.
     earlier = {
@@ -129,10 +119,7 @@ def catalog_review_page(
         review=review,
         entries=tuple(views),
         approve=action(refusal),
-        reject=action(
-            review_refusal(principal, "approve", ReviewTarget.translation(locale, ()))
-            or access_refusal(principal, "catalog.review", locale)
-        ),
+        reject=action(may(principal, "catalog.review", Target.translation(locale)).reason),
         comment=comment,
         error=error,
     )
@@ -157,8 +144,8 @@ class CatalogReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         page = catalog_review_page(writer, principal, tag)
         text = ui(request)
         return render(
@@ -196,8 +183,8 @@ class CatalogReviewController(WorkspaceController):
         locale: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.review", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.review", Target.translation(tag)).enforce()
         text = ui(request)
         named = _entries(data.get("entries")) if data.get("do") == "selected" else []
         if data.get("do") == "selected" and not named:
@@ -210,7 +197,7 @@ class CatalogReviewController(WorkspaceController):
                 text.gettext("Tick the entries to approve, or approve all."),
             )
         etag = data.get("etag")
-        done = approve_catalog(
+        done = actions.approve_catalog(
             writer, principal, tag, etag if isinstance(etag, str) else None, named or None
         )
         message = text.ngettext(
@@ -230,24 +217,25 @@ class CatalogReviewController(WorkspaceController):
         locale: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.review", tag)
+        tag = catalog_locale(locale)
         text = ui(request)
-        comment = str(data.get("comment") or "").strip()
-        if not comment or len(comment) > _MAX_COMMENT:
+        comment = str(data.get("comment") or "")
+        etag = data.get("etag")
+        try:
+            actions.reject_catalog(
+                writer, principal, tag, etag if isinstance(etag, str) else None, comment
+            )
+        except CommentMissing:
             return self._again(
                 request,
                 writer,
                 principal,
                 tag,
-                comment,
+                comment.strip(),
                 text.gettext(
                     "Say why: the translator reads this comment (at most 2000 characters)."
                 ),
             )
-        etag = data.get("etag")
-        try:
-            reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
         except ValidationFailed as exc:  # the comment breaks the text policy
             return self._again(request, writer, principal, tag, comment, exc.detail)
         return Redirect(

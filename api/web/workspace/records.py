@@ -1,7 +1,8 @@
 """Editing a treatment record in a draft: each of its values (names, claims, quotes and the
 blocks they cite, statuses, audiences) as a field. A save proposes the whole set of records
-with the article, through the API's `DraftInput`, `validated_content`, `create_draft` and
-`update_draft`, so the records' evidence is checked against the article word for word."""
+with the article, decoded into `DraftInput`, through the same use cases as the API's
+(`api.actions.drafts.propose_draft`, `revise_draft`), so the records' evidence is checked
+against the article word for word."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.actions.drafts import DraftInput
+from api.core.access import Principal, may
 from api.core.errors import NotFound, NothingChanged, StaleVersion, ValidationFailed
 from api.core.model import Article, Treatment, TreatmentCatalog
 from api.core.record_form import (
@@ -25,9 +28,8 @@ from api.core.record_form import (
     record_from_fields,
     replace_record,
 )
-from api.store.drafts import create_draft, draft_treatments, get_draft, update_draft
+from api.store.drafts import draft_treatments, get_draft
 from api.store.versions import load_treatments
-from api.web.manage import DraftInput, validated_content
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.drafting import (
     FormData,
@@ -71,13 +73,13 @@ def _typed(fields: tuple[RecordField, ...], submitted: dict[str, str]) -> tuple[
 
 
 def _save(
-    writer: sqlite_utils.Database,
     article: Article,
     catalog: TreatmentCatalog,
     stored: Treatment,
     submitted: dict[str, str],
 ) -> tuple[Article, TreatmentCatalog, str]:
-    """The article and the records as they may be stored, or ValidationFailed."""
+    """The article and the records as proposed, decoded (the use case checks them), or
+    ValidationFailed."""
     edited = record_from_fields(stored, submitted)
     proposed = msgspec.convert(
         {
@@ -87,10 +89,7 @@ def _save(
         },
         DraftInput,
     )
-    checked, records = validated_content(
-        writer, article.slug, proposed.article, proposed.treatments
-    )
-    return checked, records or proposed.treatments or catalog, proposed.message
+    return proposed.article, proposed.treatments or catalog, proposed.message
 
 
 def _refusal(exc: ValidationFailed | msgspec.ValidationError, index: int) -> tuple[str | None, str]:
@@ -103,6 +102,23 @@ def _refusal(exc: ValidationFailed | msgspec.ValidationError, index: int) -> tup
         return "message", detail
     name = record_field(path, f"$.treatments.treatments[{index}]") or record_field(path)
     return name, detail
+
+
+def _placed(
+    page: RecordEditPage,
+    exc: ValidationFailed | msgspec.ValidationError,
+    catalog: TreatmentCatalog,
+    stored: Treatment,
+) -> RecordEditPage:
+    """The page with a refused save's reason beside the field it names, else at the top."""
+    index = [t.id for t in catalog.treatments].index(stored.id)
+    name, detail = _refusal(exc, index)
+    known = {f.name for f in page.fields} | {"message"}
+    return replace(
+        page,
+        errors={name: detail} if name in known else {},
+        page_errors=() if name in known else (detail,),
+    )
 
 
 class RecordsController(WorkspaceController):
@@ -138,25 +154,16 @@ class RecordsController(WorkspaceController):
 
     def _outcome(
         self,
-        request: Request[Any, Any, Any],
-        writer: sqlite_utils.Database,
         page: RecordEditPage,
         article: Article,
         catalog: TreatmentCatalog,
         stored: Treatment,
         submitted: dict[str, str],
     ) -> RecordEditPage | tuple[Article, TreatmentCatalog, str]:
-        index = [t.id for t in catalog.treatments].index(stored.id)
         try:
-            return _save(writer, article, catalog, stored, submitted)
+            return _save(article, catalog, stored, submitted)
         except (ValidationFailed, msgspec.ValidationError) as exc:
-            name, detail = _refusal(exc, index)
-            known = {f.name for f in page.fields} | {"message"}
-            return replace(
-                page,
-                errors={name: detail} if name in known else {},
-                page_errors=() if name in known else (detail,),
-            )
+            return _placed(page, exc, catalog, stored)
 
     @get("/articles/{slug:str}/records/{treatment_id:str}", sync_to_thread=True)
     def new_draft_record(
@@ -169,7 +176,7 @@ class RecordsController(WorkspaceController):
         version: FromQuery[int | None] = None,
         records: FromQuery[int | None] = None,
     ) -> Template:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
@@ -207,7 +214,7 @@ class RecordsController(WorkspaceController):
         treatment_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         submitted = {k: v if isinstance(v, str) else str(v[-1]) for k, v in data.items()}
         version, records = read_numbers(submitted.get("read", ""), slug)
         article, read, records_read = published_read(writer, slug, version, records)
@@ -218,16 +225,18 @@ class RecordsController(WorkspaceController):
             fields=_typed(record_fields(stored), submitted),
             message=submitted.get("message", ""),
         )
-        outcome = self._outcome(request, writer, page, article, catalog, stored, submitted)
+        outcome = self._outcome(page, article, catalog, stored, submitted)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
-        checked, proposed, message = outcome
+        edited, proposed, message = outcome
         try:
-            draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
+            draft = actions.propose_draft(
+                writer, principal, slug, edited, message, read, treatments=proposed
+            )
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
-        except ValidationFailed as exc:  # the message breaks the text policy
-            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
+        except ValidationFailed as exc:  # the content check, or the message's text policy
+            return self._render(request, _placed(page, exc, catalog, stored), 422)
         return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
@@ -259,7 +268,7 @@ class RecordsController(WorkspaceController):
         treatment_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         submitted = {k: v if isinstance(v, str) else str(v[-1]) for k, v in data.items()}
         draft, article = get_draft(writer, draft_id)
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
@@ -270,13 +279,13 @@ class RecordsController(WorkspaceController):
             fields=_typed(record_fields(stored), submitted),
             message=submitted.get("message", ""),
         )
-        outcome = self._outcome(request, writer, page, article, catalog, stored, submitted)
+        outcome = self._outcome(page, article, catalog, stored, submitted)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
-        checked, proposed, message = outcome
+        edited, proposed, message = outcome
         try:
-            saved = update_draft(
-                writer, principal, draft_id, read, checked, message, treatments=proposed
+            saved = actions.revise_draft(
+                writer, principal, draft_id, read, edited, message, treatments=proposed
             )
         except (StaleVersion, NothingChanged) as exc:
             return self._render(
@@ -284,6 +293,6 @@ class RecordsController(WorkspaceController):
                 replace(page, page_errors=(str(exc),)),
                 422,
             )
-        except ValidationFailed as exc:  # the message breaks the text policy
-            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
+        except ValidationFailed as exc:  # the content check, or the message's text policy
+            return self._render(request, _placed(page, exc, catalog, stored), 422)
         return revision_saved(request, draft_id, saved.revision)
