@@ -60,11 +60,11 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     cursor: int
     state: DeliveryState
     attempts: int
-    next_attempt_at: str | None
     created_at: str
-    finished_at: str | None
-    last_status: int | None
-    last_error: str | None
+    next_attempt_at: str | None = None
+    finished_at: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
 
 
 class Attempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,10 +73,10 @@ class Attempt(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     at: str
     trigger: Literal["scheduled", "replay"]
-    status: int | None
-    error: str | None
     duration_ms: int
-    response: str | None
+    status: int | None = None
+    error: str | None = None
+    response: str | None = None
     """The start of the receiver's answer (at most 500 characters)."""
 
 
@@ -92,7 +92,7 @@ class DeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
     """An endpoint's deliveries, newest first, with the cursor of the next page."""
 
     deliveries: tuple[Delivery, ...]
-    next_before: int | None
+    next_before: int | None = None
 
 
 class DueDelivery(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,6 +13,7 @@ import base64
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import msgspec
@@ -60,17 +61,17 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     url: str
     events: tuple[EventType, ...]
-    description: str | None
     enabled: bool
-    disabled_reason: str | None
-    """Why it stopped receiving (`410 Gone` from the receiver, an admin, failures)."""
-    previous_secret_until: str | None
-    """While a rotation overlaps: until when the previous secret signs too."""
     created_by: str
     created_at: str
     updated_at: str
     etag: str
     """What a change must send as If-Match."""
+    description: str | None = None
+    disabled_reason: str | None = None
+    """Why it stopped receiving (`410 Gone` from the receiver, an admin, failures)."""
+    previous_secret_until: str | None = None
+    """While a rotation overlaps: until when the previous secret signs too."""
 
 
 class EndpointSecret(msgspec.Struct, frozen=True, kw_only=True):
@@ -151,7 +152,7 @@ def create_endpoint(
     db: sqlite_utils.Database,
     actor: Principal,
     url: str,
-    events: list[str] | tuple[str, ...],
+    events: Sequence[str],
     description: str | None = None,
 ) -> EndpointSecret:
     """Subscribe `url` to `events`; its new secret is returned this once. Where the URL
@@ -179,7 +180,7 @@ def update_endpoint(
     if_match: str | None,
     *,
     url: str | None = None,
-    events: list[str] | tuple[str, ...] | None = None,
+    events: Sequence[str] | None = None,
     description: str | None = None,
     enabled: bool | None = None,
 ) -> Endpoint:
