@@ -51,6 +51,7 @@ Action = Literal[
     "catalog.review",
     "audit.read",
     "token.manage",
+    "webhook.manage",
 ]
 """`draft.review`: publish or reject a draft (and read the review queue).
 `article.review`: confirm that a published version is still accurate (no new version).
@@ -147,6 +148,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
     "token.manage": frozenset({"admin"}),
+    "webhook.manage": frozenset({"admin"}),
 }
 # Reviews that let content reach readers: the review rule's independence applies.
 _REVIEWS: dict[Action, tuple[str, str]] = {

@@ -20,6 +20,7 @@ from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
 from api.core.text import checked_text
+from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
     DraftAction,
     article_etag,
@@ -44,6 +45,7 @@ from api.store.versions import (
     save_treatments,
     treatments_number,
 )
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "Draft",
@@ -558,6 +560,7 @@ def publish_draft(
             + merged_note,
         )
         render_documents(db, slugs={draft.slug}, latest_only=True)
+        enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
         return row
 
 

@@ -9,7 +9,7 @@ import sqlite_utils
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from api.actions import drafts as actions
 from api.actions.drafts import DraftInput, Rejection, ReviewInput, RollbackInput, Withdrawal
@@ -36,23 +36,13 @@ from api.store.versions import (
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.examples import MAX_ID, SlugPath
+from api.web.examples import MAX_ID, IfMatch, SlugPath
 from api.web.problems import problem_responses
 
 __all__ = ["DraftsController"]
 
 DraftId = Annotated[
     int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
-]
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description="The ETag you last read (for a new draft: the article head's). "
-        "Missing: 428 (except for a draft of a new article); stale: 412.",
-    ),
 ]
 
 
