@@ -111,10 +111,11 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
         return cls(locale=None, authors=frozenset(authors), what=what)
 
     @classmethod
-    def translation(
-        cls, locale: str, authors: Collection[str] = (), what: str = "this catalog"
-    ) -> Target:
-        return cls(locale=locale, authors=frozenset(authors), what=what)
+    def translation(cls, locale: str, authors: Collection[str] = (), what: str = "") -> Target:
+        """A locale's translations (named "these <locale> entries" unless `what` says)."""
+        return cls(
+            locale=locale, authors=frozenset(authors), what=what or f"these {locale} entries"
+        )
 
 
 class Decision(msgspec.Struct, frozen=True):

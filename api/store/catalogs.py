@@ -316,9 +316,7 @@ def approve_catalog(
                 path="entries",
             )
         authors = {name for e in chosen for name in e.uploaded_by}
-        may(
-            actor, "catalog.review", Target.translation(locale, authors, f"these {locale} entries")
-        ).enforce()
+        may(actor, "catalog.review", Target.translation(locale, authors)).enforce()
         before = catalog_hash(catalog_entries(db, locale))
         stamp = now()
         for pending in chosen:

@@ -41,7 +41,7 @@ FRENCH_BY_LUCIA = Target.translation("fr", {"lucia"})
         (MARTA, FRENCH_BY_LUCIA, "you are not scoped to review translations into fr"),
         (BEN, SPANISH_BY_LUCIA, "you are not scoped to review translations into es"),
         (ROOT, SPANISH_BY_LUCIA, None),
-        (ROOT, SPANISH_BY_ROOT, "you wrote part of this catalog"),
+        (ROOT, SPANISH_BY_ROOT, "you wrote part of these es entries"),
         (LUCIA, SPANISH_BY_ROOT, "a translator does not review"),
         # Tied and scoped: the scope is the one reason (it holds for every source draft).
         (PILAR, Target.source({"root"}), "you review translations into es, not source text"),

@@ -82,3 +82,34 @@ def test_the_same_person_gets_the_same_single_reason_everywhere(
     assert cli.returncode == 1
     assert confirm.json()["detail"] == article.one("#review-why").text == SCOPE
     assert cli.stderr.strip().splitlines()[-1] == f"error: {SCOPE}"
+
+
+def test_a_reviewer_of_source_text_gets_one_reason_for_a_catalog_everywhere(
+    seeded: Path, ws: Client, tokens: dict[str, str]
+) -> None:
+    """Ben reviews source text; the pending Spanish catalog is not his to approve or
+    reject. The API said "'ben' is not scoped to locale 'es'", the dashboard the same, and
+    the catalog's review page "you are not scoped to review translations into es"."""
+    bearer = {"Authorization": f"Bearer {tokens['reviewer']}"}
+    pending = ws.get("/v1/manage/catalogs/es/pending", headers=bearer)
+    assert pending.status_code == 200, pending.text
+    approve = ws.post(
+        "/v1/manage/catalogs/es/approve", headers={**bearer, "If-Match": pending.headers["etag"]}
+    )
+    reject = ws.post(
+        "/v1/manage/catalogs/es/reject",
+        headers={**bearer, "If-Match": pending.headers["etag"]},
+        json={"comment": "no"},
+    )
+    assert approve.status_code == reject.status_code == 403
+    sign_in(ws, tokens["reviewer"])
+    dashboard = parse(ws.get("/workspace/dashboard").text)
+    page = parse(ws.get("/workspace/catalogs/es/review").text)
+    said = {
+        approve.json()["detail"],
+        reject.json()["detail"],
+        dashboard.one("#pending-why-es").text,
+        page.one("#approve-why").text,
+        page.one("#reject-why").text,
+    }
+    assert said == {"you are not scoped to review translations into es"}

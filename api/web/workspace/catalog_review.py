@@ -87,9 +87,7 @@ def catalog_review_page(
     """The pending catalog of `locale` as `principal` reviews it."""
     review = pending_review(writer, locale)
     authors = {name for e in review.entries for name in e.uploaded_by}
-    refusal = may(
-        principal, "catalog.review", Target.translation(locale, authors, f"these {locale} entries")
-    ).reason
+    refusal = may(principal, "catalog.review", Target.translation(locale, authors)).reason
     # A correction's entry has no approved translation of its new source; the one of the
     # source it replaced is what the reviewer compares the proposal with.
     earlier = {
