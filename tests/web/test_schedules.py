@@ -17,6 +17,8 @@ from api.store.schema import open_database
 from tests.conftest import SLUG
 from tests.web.test_withdrawal import approve, request
 from tests.web.test_workflow import ARTICLE, Client, _submitted, auth
+from tests.workspace.pages import parse
+from tests.workspace.people import sign_in
 
 __all__ = ["auth"]
 
@@ -179,3 +181,31 @@ def test_a_scheduled_publication_can_be_called_off(
     assert [s["state"] for s in client.get(SCHEDULES, headers=auth["ed"]).json()] == ["cancelled"]
     _fall_due(db_path)
     assert client.get(ARTICLE).json()["version"] == 1
+
+
+def test_editors_see_scheduled_and_failed_changes_on_the_dashboard(
+    client: Client, auth: dict[str, dict[str, str]], db_path: Path
+) -> None:
+    draft, etag = _submitted(client, auth)
+    assert _schedule(client, auth["rev"], draft, etag, _at(3600)).status_code == 200
+    asked = request(client, auth["ed"], kind="treatment", item="minoxidil", withdraw_at=_at(7200))
+    assert approve(client, auth["rev"], asked).status_code == 200
+    sign_in(client, auth["ed"]["Authorization"].removeprefix("Bearer "))
+    page = parse(client.get("/workspace/dashboard").text)
+    rows = page.select("tr.schedule-pending")
+    assert [r.classes for r in rows] == [{"schedule-pending"}, {"schedule-pending"}]
+    assert f"publish articles/{SLUG}" in rows[0].text
+    assert "withdraw treatments/minoxidil" in rows[1].text
+    # The draft's schedule fails (the article is withdrawn first): shown with why.
+    assert approve(client, auth["rev"], request(client, auth["ed"])).status_code == 200
+    _fall_due(db_path)
+    db = open_database(db_path)
+    db.execute(
+        "UPDATE schedules SET due_at = ? WHERE kind = 'withdraw' AND state = 'pending'", [_at(7200)]
+    )
+    db.conn.commit()
+    db.conn.close()
+    page = parse(client.get("/workspace/dashboard").text)
+    failed = page.one("tr.schedule-failed")
+    assert "was withdrawn after draft" in failed.text and "needs a new review" in failed.text
+    assert page.select("tr.schedule-pending")
