@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api.config import SETTINGS, encode_settings, load_settings, parse_bool
+from api.config import SETTINGS, Settings, encode_settings, load_settings, parse_bool
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import stale_entries
 from api.core.errors import (
@@ -191,17 +191,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
     import msgspec
-    from granian import Granian
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
 
     from api.config import SETTINGS_ENV
-    from api.logs import configure_logging, granian_log_config
+    from api.logs import configure_logging
     from api.store.catch_up import run_due_schedules
     from api.store.importer import import_content
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
     from api.store.versions import published_slugs
+    from api.web.webhook_sender import SenderProcess
 
     # Parsed and validated once; the workers receive the result, not the raw inputs.
     settings = load_settings({s.field: getattr(args, s.field) for s in SETTINGS}, os.environ)
@@ -228,6 +226,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving {settings.db} on http://{settings.host}:{settings.port} "
         f"with {settings.workers} worker(s)"
     )
+    # One webhook sender per server, beside the workers (see api.web.webhook_sender).
+    sender = SenderProcess(settings)
+    sender.start()
+    try:
+        _granian(settings, level)
+    finally:
+        sender.stop()
+        if exporter is not None:
+            exporter.stop()
+    return 0
+
+
+def _granian(settings: Settings, level: str) -> None:
+    """Serve with granian's workers until it is told to stop."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    from api.logs import granian_log_config
+
     Granian(
         "api.web.app:create_app_from_env",
         factory=True,
@@ -241,9 +259,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_access=False,
         workers_kill_timeout=settings.shutdown_timeout,
     ).serve()
-    if exporter is not None:
-        exporter.stop()
-    return 0
 
 
 def _targets(export_dir: str | None, bucket: str | None) -> list[Any]:

@@ -59,6 +59,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_idle_timeout: int = 1800
     session_max_age: int = 43200
     response_cache_mb: int = 64
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_timeout: int = 15
     export_dir: str | None = None
     export_bucket: str | None = None
     export_grace: int = 3600
@@ -356,6 +358,23 @@ SETTINGS: tuple[Setting, ...] = (
         "64",
         "megabytes of delivery responses each worker replays until the next commit (0: off)",
         _megabytes,
+    ),
+    Setting(
+        "webhook_allowed_networks",
+        "--webhook-allowed-networks",
+        "VETTED_WEBHOOK_ALLOWED_NETWORKS",
+        "(none)",
+        "comma-separated networks webhook endpoints may lead to although they are private, "
+        "loopback or link-local (such as 10.20.0.0/16); every other such address is refused",
+        _networks,
+    ),
+    Setting(
+        "webhook_timeout",
+        "--webhook-timeout",
+        "VETTED_WEBHOOK_TIMEOUT",
+        "15",
+        "seconds a webhook receiver has to answer one attempt, 1-60",
+        lambda text: _bounded(text, 60),
     ),
     Setting(
         "export_dir",

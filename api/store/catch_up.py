@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from api.core.errors import VettedError
+from api.core.webhooks import ScheduleExecuted
 from api.store.audit import record
 from api.store.drafts import publish_scheduled
 from api.store.schedules import Schedule, due_schedules, finish_schedule, reviewer_principal
 from api.store.schema import transaction
+from api.store.webhooks import enqueue_event
 from api.store.withdrawals import carry_out_withdrawal
 
 __all__ = ["run_due_schedules"]
@@ -37,16 +39,18 @@ def run_due_schedules(db: sqlite_utils.Database, at: datetime | None = None) -> 
 
 def _carry_out(db: sqlite_utils.Database, schedule: Schedule, at: datetime) -> None:
     reviewer = reviewer_principal(db, schedule.approved_by)
+    version: int | None
     try:
         with transaction(db):  # a savepoint: a failed change leaves nothing behind
             if schedule.kind == "publish":
                 assert schedule.draft_id is not None and schedule.etag is not None
                 row = publish_scheduled(db, reviewer, schedule.draft_id, schedule.etag)
-                detail = f"version {row.number} published"
+                detail, version = f"version {row.number} published", row.number
             else:
                 assert schedule.withdrawal_id is not None
-                carry_out_withdrawal(db, reviewer, schedule.withdrawal_id, at)
+                done = carry_out_withdrawal(db, reviewer, schedule.withdrawal_id, at)
                 detail = f"withdrawal {schedule.withdrawal_id} carried out"
+                version = done.through_version
             finish_schedule(db, schedule.id, "done", detail)
             record(
                 db,
@@ -56,6 +60,12 @@ def _carry_out(db: sqlite_utils.Database, schedule: Schedule, at: datetime) -> N
                 detail=f"schedule {schedule.id} ({schedule.kind}, due {schedule.due_at}): "
                 + detail,
             )
+            kind, _, item = schedule.target.partition("/")
+            if kind == "articles" and version is not None:
+                # Webhooks carry articles only: a record's withdrawal has no event type yet.
+                enqueue_event(
+                    db, ScheduleExecuted(slug=item, action=schedule.kind, version=version)
+                )
     except VettedError as exc:
         finish_schedule(db, schedule.id, "failed", str(exc))
         if schedule.draft_id is not None:

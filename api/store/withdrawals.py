@@ -26,6 +26,7 @@ from api.core.lifecycle import (
 from api.core.model import content_hash
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import ArticleWithdrawn
 from api.core.workflow import check_if_match
 from api.store.audit import record
 from api.store.documents import delete_documents, put_bytes
@@ -325,6 +326,7 @@ def carry_out_withdrawal(
     transaction): its documents go, a tombstone with the notice takes their place, lists,
     bundles and the search index drop it, and sync clients get its removal."""
     from api.store.rendering import render_documents
+    from api.store.webhooks import enqueue_event  # it reads the sync ledger, which reads us
 
     withdrawal = get_withdrawal(db, withdrawal_id)
     _check_published(db, withdrawal.kind, withdrawal.item)
@@ -363,4 +365,7 @@ def carry_out_withdrawal(
         f"{withdrawal.reason}",
     )
     render_documents(db, slugs=set())  # the lists, bundles and change feed without it
+    if through is not None:
+        # In this transaction, after the rendering: the event's cursor includes the removal.
+        enqueue_event(db, ArticleWithdrawn(slug=item, version=through))
     return get_withdrawal(db, withdrawal_id)

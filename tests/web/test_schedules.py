@@ -6,14 +6,17 @@ a schedule that no longer fits fails and is shown to editors."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from api.core.access import Principal
 from api.core.lifecycle import instant
 from api.store.schedules import list_schedules
 from api.store.schema import open_database
+from api.store.webhooks import create_endpoint
 from tests.conftest import SLUG
 from tests.web.test_withdrawal import approve, request
 from tests.web.test_workflow import ARTICLE, Client, _submitted, auth
@@ -209,3 +212,34 @@ def test_editors_see_scheduled_and_failed_changes_on_the_dashboard(
     failed = page.one("tr.schedule-failed")
     assert "was withdrawn after draft" in failed.text and "needs a new review" in failed.text
     assert page.select("tr.schedule-pending")
+
+
+def test_a_scheduled_withdrawal_announces_itself_to_webhooks_in_its_transaction(
+    client: Client, auth: dict[str, dict[str, str]], db_path: Path
+) -> None:
+    db = open_database(db_path)
+    create_endpoint(
+        db,
+        Principal(name="root", role="admin"),
+        "https://partner.example/hooks",
+        ["article.withdrawn", "schedule.executed"],
+    )
+    db.conn.close()
+    asked = request(client, auth["ed"], withdraw_at=_at(3600))
+    assert approve(client, auth["rev"], asked).status_code == 200
+    _fall_due(db_path)
+    assert client.get(ARTICLE).status_code == 410
+    cursor = client.get("/v1/changes", params={"since": 0, "locale": "en"}).json()["cursor"]
+    db = open_database(db_path)
+    events = [
+        (kind, json.loads(body)["data"])
+        for kind, body in db.execute("SELECT type, payload FROM webhook_events ORDER BY id")
+    ]
+    db.conn.close()
+    assert events == [
+        ("article.withdrawn", {"slug": SLUG, "version": 1, "cursor": cursor}),
+        (
+            "schedule.executed",
+            {"slug": SLUG, "action": "withdraw", "version": 1, "cursor": cursor},
+        ),
+    ]
