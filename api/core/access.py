@@ -46,6 +46,8 @@ Action = Literal[
     "draft.review",
     "article.rollback",
     "article.review",
+    "article.withdraw",
+    "withdrawal.review",
     "catalog.read",
     "catalog.upload",
     "catalog.review",
@@ -55,6 +57,8 @@ Action = Literal[
 ]
 """`draft.review`: publish or reject a draft (and read the review queue).
 `article.review`: confirm that a published version is still accurate (no new version).
+`article.withdraw`: ask for published content to be withdrawn (or call it off).
+`withdrawal.review`: approve or decline a withdrawal someone else asked for.
 `catalog.review`: approve or reject a pending catalog of a locale."""
 
 
@@ -144,6 +148,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.review": frozenset({"admin", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
     "article.review": frozenset({"admin", "reviewer"}),
+    # Asking to withdraw published content; a second person approves (the review rule).
+    "article.withdraw": frozenset({"admin", "editor", "reviewer"}),
+    "withdrawal.review": frozenset({"admin", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
@@ -155,11 +162,19 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
 _REVIEWS: dict[Action, tuple[str, str]] = {
     "draft.review": ("publish", "this draft"),
     "article.review": ("confirm", "this version"),
+    "withdrawal.review": ("approve", "this withdrawal"),
     "catalog.review": ("approve", "this catalog"),
 }
 # Acting on source text: a reviewer scoped to locales reviews translations, not this.
 _SOURCE: frozenset[Action] = frozenset(
-    {"draft.write", "draft.review", "article.rollback", "article.review"}
+    {
+        "draft.write",
+        "draft.review",
+        "article.rollback",
+        "article.review",
+        "article.withdraw",
+        "withdrawal.review",
+    }
 )
 # Acting on one locale's catalog: the person must be scoped to it.
 _LOCALE_SCOPED: dict[Action, str] = {

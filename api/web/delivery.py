@@ -21,7 +21,7 @@ from api.store.reader import Reader
 from api.web import examples
 from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
-from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
+from api.web.sending import LATEST, NOT_MODIFIED, PINNED, missing, send_document
 
 __all__ = [
     "ArticlesController",
@@ -100,7 +100,7 @@ class ArticlesController(Controller):
                 "its locale and whether it is a fallback.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article(
@@ -121,8 +121,12 @@ class ArticlesController(Controller):
         else:
             document = reader.document(article_key(slug, version, tag))
         if document is None:
-            raise NotFound(
-                f"no published article {slug!r}" + (f" with version {version}" if version else "")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no published article {slug!r}" + (f" with version {version}" if version else ""),
             )
         cache = _cache_control(reader, document, version, tag, slug)
         return send_document(request, document, locale=tag, cache_control=cache)
@@ -145,7 +149,7 @@ class ArticlesController(Controller):
                 examples=[Example(summary="example", value=examples.JSONLD)],
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article_jsonld(
@@ -159,7 +163,7 @@ class ArticlesController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(jsonld_key(slug, tag))
         if document is None:
-            raise NotFound(f"no published article {slug!r}")
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
         return send_document(request, document, locale=tag, media_type=JSONLD_MEDIA_TYPE)
 
     @get(
@@ -172,7 +176,7 @@ class ArticlesController(Controller):
                 SectionDocument, examples.SECTION, "The section, with its nested sections."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_section(
@@ -195,7 +199,13 @@ class ArticlesController(Controller):
         else:
             document = reader.document(f"section/{slug}/{version}/{tag}/{section}")
         if document is None:
-            raise NotFound(f"no section {section!r} in published article {slug!r}")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no section {section!r} in published article {slug!r}",
+            )
         cache = _section_cache_control(version, tag)
         return send_document(request, document, locale=tag, cache_control=cache)
 
@@ -236,7 +246,7 @@ class TreatmentsController(Controller):
         responses={
             200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_treatment(
@@ -250,7 +260,7 @@ class TreatmentsController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
-            raise NotFound(f"no treatment {treatment_id!r}")
+            raise missing(reader, "treatment", treatment_id, None, f"no treatment {treatment_id!r}")
         return send_document(request, document, locale=tag)
 
 

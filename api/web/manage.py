@@ -8,8 +8,7 @@ import msgspec
 import sqlite_utils
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import Example
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from api.actions import drafts as actions
 from api.actions.drafts import DraftInput, Rejection, ReviewInput, RollbackInput, Withdrawal
@@ -19,7 +18,6 @@ from api.core.errors import NotFound
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import ReviewOut
 from api.store.drafts import (
-    Draft,
     article_etag,
     draft_diff,
     draft_treatments,
@@ -36,37 +34,11 @@ from api.store.versions import (
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.examples import MAX_ID, IfMatch, SlugPath
+from api.web.draft_out import DraftId, DraftOut, draft_response
+from api.web.examples import IfMatch, SlugPath
 from api.web.problems import problem_responses
 
 __all__ = ["DraftsController"]
-
-DraftId = Annotated[
-    int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
-]
-
-
-class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
-    """A draft's state (and its content when fetched alone)."""
-
-    id: int
-    slug: str
-    status: str
-    author: str
-    revision: int
-    base_version: int
-    content_hash: str
-    comment: str | None
-    created_at: str
-    updated_at: str
-    head_version: int
-    treatments_base: int
-    treatments_head: int
-    etag: str
-    article: Article | None = None
-    treatments: TreatmentCatalog | None = None
-    rollback_to: int | None = None
-    """For a rollback: the version whose article and treatment records it brings back."""
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,15 +53,6 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     treatments_version: int
     treatments: TreatmentCatalog
     """The treatment records as published now; a draft may propose changes to them."""
-
-
-def _out(
-    draft: Draft, article: Article | None = None, treatments: TreatmentCatalog | None = None
-) -> Response[DraftOut]:
-    body = DraftOut(
-        **msgspec.structs.asdict(draft), etag=draft.etag, article=article, treatments=treatments
-    )
-    return Response(body, headers={"ETag": draft.etag})
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 503)
@@ -126,7 +89,7 @@ class DraftsController(Controller):
             QueryParameter(
                 name="status",
                 required=False,
-                pattern="^(draft|in_review|rejected|published|withdrawn)$",
+                pattern="^(draft|in_review|scheduled|rejected|published|withdrawn)$",
             ),
         ] = None,
     ) -> list[DraftOut]:
@@ -183,7 +146,7 @@ class DraftsController(Controller):
             treatments=data.treatments,
             safety_reason=data.safety_reason,
         )
-        response = _out(draft)
+        response = draft_response(draft)
         response.status_code = 201
         return response
 
@@ -203,7 +166,7 @@ class DraftsController(Controller):
         """A draft with its content; its ETag is what writes must send as If-Match."""
         may(principal, "draft.read").enforce()
         draft, article = get_draft(writer, draft_id)
-        return _out(draft, article, draft_treatments(writer, draft))
+        return draft_response(draft, article, draft_treatments(writer, draft))
 
     @put(
         "/drafts/{draft_id:int}",
@@ -222,7 +185,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Replace the draft's content with a new revision."""
-        return _out(
+        return draft_response(
             actions.revise_draft(
                 writer,
                 principal,
@@ -253,7 +216,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft to review."""
-        return _out(actions.submit_draft(writer, principal, draft_id, if_match))
+        return draft_response(actions.submit_draft(writer, principal, draft_id, if_match))
 
     @post(
         "/drafts/{draft_id:int}/reject",
@@ -273,7 +236,9 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft back to its author with a comment."""
-        return _out(actions.reject_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(
+            actions.reject_draft(writer, principal, draft_id, if_match, data.comment)
+        )
 
     @post(
         "/drafts/{draft_id:int}/publish",
@@ -377,7 +342,7 @@ class DraftsController(Controller):
         draft = actions.request_rollback(
             writer, principal, slug, data.to_version, if_match, data.reason
         )
-        response = _out(draft)
+        response = draft_response(draft)
         response.status_code = 201
         return response
 
@@ -399,7 +364,9 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Withdraw a draft for good; it stays in history and the audit log."""
-        return _out(actions.withdraw_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(
+            actions.withdraw_draft(writer, principal, draft_id, if_match, data.comment)
+        )
 
     @get(
         "/drafts/{draft_id:int}/diff",

@@ -11,9 +11,11 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from litestar import Request
 from standardwebhooks import Webhook
 
 from api.core.errors import ValidationFailed
@@ -23,6 +25,7 @@ from api.store.deliveries import AttemptOutcome, DueDelivery
 __all__ = [
     "USER_AGENT",
     "Refused",
+    "allowed_networks",
     "check_destination",
     "send_attempt",
     "sign",
@@ -30,6 +33,12 @@ __all__ = [
 
 USER_AGENT = "Vetted-Webhooks/1"
 _RESPONSE_KEPT = 500
+
+
+def allowed_networks(request: Request[Any, Any, Any]) -> tuple[str, ...]:
+    """The networks the operator lets endpoints lead to (`--webhook-allowed-networks`)."""
+    networks: tuple[str, ...] = request.app.state.webhook_allowed_networks
+    return networks
 
 
 class Refused(Exception):

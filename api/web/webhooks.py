@@ -37,7 +37,7 @@ from api.store.webhooks import (
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
 from api.web.examples import MAX_ID, IfMatch
-from api.web.outbound import check_destination
+from api.web.outbound import allowed_networks, check_destination
 from api.web.problems import problem_responses
 
 __all__ = ["WebhooksController", "allowed_networks"]
@@ -141,12 +141,6 @@ def _spec(model: Any, example: Any, description: str) -> ResponseSpec:
         description=description,
         examples=[Example(summary="example", value=example)],
     )
-
-
-def allowed_networks(request: Request[Any, Any, Any]) -> tuple[str, ...]:
-    """The networks the operator lets endpoints lead to (`--webhook-allowed-networks`)."""
-    networks: tuple[str, ...] = request.app.state.webhook_allowed_networks
-    return networks
 
 
 def _with_etag(endpoint: Endpoint, status: int = 200) -> Response[Endpoint]:
