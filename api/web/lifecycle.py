@@ -4,7 +4,7 @@ second person approve it, and see every schedule, overdue ones flagged."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, cast
 
 import msgspec
@@ -14,23 +14,18 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from api.actions import lifecycle as actions
 from api.core.access import Principal, may
 from api.core.lifecycle import (
     ScheduleState,
     WithdrawalKind,
     WithdrawalStatus,
-    scheduled_instant,
 )
-from api.store.drafts import schedule_draft, unschedule_draft
 from api.store.schedules import Schedule, list_schedules
 from api.store.withdrawals import (
     Withdrawal,
-    approve_withdrawal,
-    cancel_withdrawal,
     get_withdrawal,
     list_withdrawals,
-    reject_withdrawal,
-    request_withdrawal,
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
@@ -181,9 +176,8 @@ class LifecycleController(Controller):
         time if the sweep is late. If a version or the treatment records are published
         meanwhile, the schedule fails (shown in `GET /v1/manage/schedules`) and the draft
         goes back to review: nobody reviewed it against what stands then."""
-        may(principal, "draft.review").enforce()
-        at = scheduled_instant(data.publish_at, datetime.now(UTC), "$.publish_at")
-        return draft_response(schedule_draft(writer, principal, draft_id, if_match, at))
+        scheduled = actions.schedule_draft(writer, principal, draft_id, if_match, data.publish_at)
+        return draft_response(scheduled)
 
     @post(
         "/drafts/{draft_id:int}/unschedule",
@@ -202,8 +196,7 @@ class LifecycleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """The draft goes back to review, unpublished (nothing reaches readers)."""
-        may(principal, "draft.write").enforce()
-        return draft_response(unschedule_draft(writer, principal, draft_id, if_match))
+        return draft_response(actions.unschedule_draft(writer, principal, draft_id, if_match))
 
     @get(
         "/schedules",
@@ -249,14 +242,8 @@ class LifecycleController(Controller):
     ) -> Response[WithdrawalOut]:
         """Nothing changes for readers until a second person approves the request
         (`POST /v1/manage/withdrawals/{id}/approve`). 409 when one is already open."""
-        may(principal, "article.withdraw").enforce()
-        at = (
-            scheduled_instant(data.withdraw_at, datetime.now(UTC), "$.withdraw_at")
-            if data.withdraw_at is not None
-            else None
-        )
-        found = request_withdrawal(
-            writer, principal, data.kind, data.item, data.reason, data.notice, at
+        found = actions.request_withdrawal(
+            writer, principal, data.kind, data.item, data.reason, data.notice, data.withdraw_at
         )
         return _withdrawal(found, 201)
 
@@ -324,8 +311,7 @@ class LifecycleController(Controller):
         """The review rule applies: a reviewer who did not request it. Without
         `withdraw_at` it takes effect now: readers get 410 with the notice (pinned versions
         too), sync clients a removal, and bundles, lists and search drop it."""
-        may(principal, "withdrawal.review").enforce()
-        return _withdrawal(approve_withdrawal(writer, principal, withdrawal_id, if_match))
+        return _withdrawal(actions.approve_withdrawal(writer, principal, withdrawal_id, if_match))
 
     @post(
         "/withdrawals/{withdrawal_id:int}/reject",
@@ -345,9 +331,8 @@ class LifecycleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[WithdrawalOut]:
         """The content stays published; the comment says why."""
-        may(principal, "withdrawal.review").enforce()
         return _withdrawal(
-            reject_withdrawal(writer, principal, withdrawal_id, if_match, data.comment)
+            actions.reject_withdrawal(writer, principal, withdrawal_id, if_match, data.comment)
         )
 
     @post(
@@ -368,5 +353,4 @@ class LifecycleController(Controller):
     ) -> Response[WithdrawalOut]:
         """Its requester (or an admin) may while it waits for approval; once approved
         and scheduled, only a reviewer the review rule allows."""
-        may(principal, "article.withdraw").enforce()
-        return _withdrawal(cancel_withdrawal(writer, principal, withdrawal_id, if_match))
+        return _withdrawal(actions.cancel_withdrawal(writer, principal, withdrawal_id, if_match))

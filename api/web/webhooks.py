@@ -13,31 +13,27 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from api.actions import webhooks as actions
 from api.core.access import Principal, may
-from api.core.webhooks import EVENT_TYPES, EventType, Url, check_endpoint_url
+from api.core.webhooks import EVENT_TYPES, EventType, Url
 from api.store.deliveries import (
     Delivery,
     DeliveryDetail,
     DeliveryPage,
     get_delivery,
     list_deliveries,
-    replay_delivery,
 )
 from api.store.webhooks import (
     DEFAULT_OVERLAP,
     Endpoint,
     EndpointSecret,
-    create_endpoint,
-    delete_endpoint,
     get_endpoint,
     list_endpoints,
-    rotate_secret,
-    update_endpoint,
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
 from api.web.examples import MAX_ID, IfMatch
-from api.web.outbound import allowed_networks, check_destination
+from api.web.outbound import allowed_networks
 from api.web.problems import problem_responses
 
 __all__ = ["WebhooksController", "allowed_networks"]
@@ -203,8 +199,14 @@ class WebhooksController(Controller):
         it is shown this once. A host that resolves to a private, loopback or link-local
         address is refused (422) unless the operator allows its network."""
         may(principal, "webhook.manage").enforce()
-        check_destination(check_endpoint_url(data.url), allowed_networks(request))
-        made = create_endpoint(writer, principal, data.url, data.events, data.description)
+        made = actions.subscribe_endpoint(
+            writer,
+            principal,
+            data.url,
+            data.events,
+            data.description,
+            allowed_networks=allowed_networks(request),
+        )
         return Response(made, status_code=201, headers={"ETag": made.endpoint.etag})
 
     @get(
@@ -246,13 +248,12 @@ class WebhooksController(Controller):
         """Change the URL, the events, the note, or switch sending off and on (If-Match:
         the endpoint's ETag). Switched on again, what waited is sent."""
         may(principal, "webhook.manage").enforce()
-        if data.url is not None:
-            check_destination(check_endpoint_url(data.url), allowed_networks(request))
-        changed = update_endpoint(
+        changed = actions.change_endpoint(
             writer,
             principal,
             endpoint_id,
             if_match,
+            allowed_networks=allowed_networks(request),
             url=data.url,
             events=data.events,
             description=data.description,
@@ -276,7 +277,7 @@ class WebhooksController(Controller):
     ) -> None:
         """Remove the endpoint, its deliveries and their log (If-Match: its ETag)."""
         may(principal, "webhook.manage").enforce()
-        delete_endpoint(writer, principal, endpoint_id, if_match)
+        actions.remove_endpoint(writer, principal, endpoint_id, if_match)
 
     @post(
         "/webhooks/{endpoint_id:int}/rotate-secret",
@@ -309,7 +310,9 @@ class WebhooksController(Controller):
         `overlap_seconds` (default a day) every attempt carries a signature made with the
         previous secret too, so the receiver can switch without missing a delivery."""
         may(principal, "webhook.manage").enforce()
-        made = rotate_secret(writer, principal, endpoint_id, if_match, overlap_seconds)
+        made = actions.rotate_endpoint_secret(
+            writer, principal, endpoint_id, if_match, overlap_seconds
+        )
         return Response(made, headers={"ETag": made.endpoint.etag})
 
     @get(
@@ -391,4 +394,4 @@ class WebhooksController(Controller):
         signature), and the retry schedule again should it fail. 409 while its endpoint
         is disabled."""
         may(principal, "webhook.manage").enforce()
-        return Response(replay_delivery(writer, principal, delivery_id), status_code=202)
+        return Response(actions.replay_delivery(writer, principal, delivery_id), status_code=202)

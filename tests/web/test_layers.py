@@ -123,6 +123,17 @@ STORE_WRITES = frozenset(
         "api.store.catalogs.reject_catalog",
         "api.store.accounts.create_token",
         "api.store.accounts.revoke_token",
+        "api.store.drafts.schedule_draft",
+        "api.store.drafts.unschedule_draft",
+        "api.store.withdrawals.request_withdrawal",
+        "api.store.withdrawals.approve_withdrawal",
+        "api.store.withdrawals.reject_withdrawal",
+        "api.store.withdrawals.cancel_withdrawal",
+        "api.store.webhooks.create_endpoint",
+        "api.store.webhooks.update_endpoint",
+        "api.store.webhooks.delete_endpoint",
+        "api.store.webhooks.rotate_secret",
+        "api.store.deliveries.replay_delivery",
     }
 )
 

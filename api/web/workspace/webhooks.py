@@ -13,22 +13,18 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
+from api.actions import webhooks as actions
 from api.core.access import Principal, may
 from api.core.errors import Conflict, NotFound, PreconditionRequired, StaleVersion
 from api.core.errors import ValidationFailed as Invalid
-from api.core.webhooks import EVENT_TYPES, check_endpoint_url
+from api.core.webhooks import EVENT_TYPES
 from api.store.deliveries import DeliveryDetail, DeliveryPage, get_delivery, list_deliveries
-from api.store.deliveries import replay_delivery as replay_one
 from api.store.webhooks import (
     Endpoint,
-    create_endpoint,
-    delete_endpoint,
     get_endpoint,
     list_endpoints,
-    rotate_secret,
-    update_endpoint,
 )
-from api.web.outbound import allowed_networks, check_destination
+from api.web.outbound import allowed_networks
 from api.web.problems import domain_status
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.forms import ACTION_FORM, NEW_WEBHOOK_FORM, Form, FormBody, bounds
@@ -144,10 +140,13 @@ class WebhooksController(WorkspaceController):
         """Subscribe an endpoint and show its secret, this once (never cached)."""
         may(principal, "webhook.manage").enforce()
         try:
-            url = check_endpoint_url(data.url.strip())
-            check_destination(url, allowed_networks(request))
-            made = create_endpoint(
-                writer, principal, url, _events(data), data.description.strip() or None
+            made = actions.subscribe_endpoint(
+                writer,
+                principal,
+                data.url.strip(),
+                _events(data),
+                data.description.strip() or None,
+                allowed_networks=allowed_networks(request),
             )
         except Invalid as exc:
             page = WebhooksPage(
@@ -191,7 +190,9 @@ class WebhooksController(WorkspaceController):
         may(principal, "webhook.manage").enforce()
         hours = int(data.overlap_hours) if data.overlap_hours.isdigit() else 24
         try:
-            made = rotate_secret(writer, principal, endpoint_id, data.etag, min(hours, 168) * _HOUR)
+            made = actions.rotate_endpoint_secret(
+                writer, principal, endpoint_id, data.etag, min(hours, 168) * _HOUR
+            )
         except (StaleVersion, PreconditionRequired) as exc:
             return self._endpoint(
                 request, writer, endpoint_id, error=str(exc), status=domain_status(exc)[0]
@@ -210,7 +211,14 @@ class WebhooksController(WorkspaceController):
         """Stop sending (deliveries wait), or send again (what waited goes too)."""
         may(principal, "webhook.manage").enforce()
         on = data.enabled == "on"
-        update_endpoint(writer, principal, endpoint_id, data.etag, enabled=on)
+        actions.change_endpoint(
+            writer,
+            principal,
+            endpoint_id,
+            data.etag,
+            allowed_networks=allowed_networks(request),
+            enabled=on,
+        )
         text = ui(request)
         message = text.gettext("Sending is on.") if on else text.gettext("Sending is off.")
         return Redirect(
@@ -242,7 +250,7 @@ class WebhooksController(WorkspaceController):
     ) -> Redirect:
         """Remove the endpoint, its deliveries and their log."""
         may(principal, "webhook.manage").enforce()
-        delete_endpoint(writer, principal, endpoint_id, data.etag)
+        actions.remove_endpoint(writer, principal, endpoint_id, data.etag)
         message = ui(request).gettext("Webhook %(id)s is removed.", id=endpoint_id)
         return Redirect(WEBHOOKS_PATH, status_code=303, cookies=[flash(request, message)])
 
@@ -276,7 +284,7 @@ class WebhooksController(WorkspaceController):
         may(principal, "webhook.manage").enforce()
         text = ui(request)
         try:
-            replay_one(writer, principal, delivery_id)
+            actions.replay_delivery(writer, principal, delivery_id)
             message = text.gettext("Delivery %(id)s is sent again.", id=delivery_id)
         except Conflict as exc:
             message = str(exc)
