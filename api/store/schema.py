@@ -381,6 +381,12 @@ def _v13_reviews(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v14_summaries(db: sqlite_utils.Database) -> None:
+    """What the author says a draft does when sending it to review: the queue and the
+    history show it (else the first revision's message)."""
+    db.table("drafts").add_column("summary", str)
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -395,6 +401,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_kept_forms,
     _v12_rollbacks,
     _v13_reviews,
+    _v14_summaries,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

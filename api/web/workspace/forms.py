@@ -53,9 +53,10 @@ RECORD_FORM = FormBounds(max_bytes=2_000_000, max_fields=400 + 16)
 """A treatment record: at most 400 values, within a treatments file's 2 MB."""
 CONFLICTS_FORM = FormBounds(
     max_bytes=1_000_000,
-    max_fields=MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS + 500 + 16,
+    max_fields=2 * (MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS) + 500 + 16,
 )
-"""One choice per conflicting unit of an article (blocks, headings, treatment records)."""
+"""One choice per conflicting unit of an article (blocks, headings, treatment records), and
+a combined text per block and heading."""
 APPROVAL_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=20_000 + 16)
 """Ticked catalog entries, at most 20,000 (approving all needs no ticks)."""
 UPLOAD_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=4)
