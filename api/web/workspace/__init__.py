@@ -22,6 +22,7 @@ from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
 from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
+from api.web.workspace.search import SearchController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
@@ -42,12 +43,14 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ReviewController,
     CatalogReviewController,
     TranslatorController,
+    SearchController,
 ]
 NAV_EXTENSIONS.extend(
     [
         (N_("Drafts"), "/drafts", "draft.read"),
         (N_("Review"), "/review", "draft.review"),
         (N_("Translations"), "/catalogs", "catalog.read"),
+        (N_("Search"), "/search", None),
     ]
 )
 
