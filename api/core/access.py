@@ -26,6 +26,7 @@ Action = Literal[
     "draft.read",
     "draft.write",
     "draft.review",
+    "draft.share",
     "article.rollback",
     "catalog.read",
     "catalog.upload",
@@ -78,6 +79,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
+    # A preview link shows an unpublished draft to someone without an account.
+    "draft.share": frozenset({"admin", "editor", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),

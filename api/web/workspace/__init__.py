@@ -20,6 +20,7 @@ from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.preview import PreviewController
 from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
 from api.web.workspace.search import SearchController
@@ -44,6 +45,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     CatalogReviewController,
     TranslatorController,
     SearchController,
+    PreviewController,
 ]
 NAV_EXTENSIONS.extend(
     [
