@@ -5,9 +5,10 @@ three-way merge publishing uses, saved as a revision based on the head."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import msgspec
 import sqlite_utils
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -100,7 +101,7 @@ def _resolutions(article: Article, data: dict[str, Any]) -> dict[str, Resolution
             if unit.startswith("heading:"):
                 chosen[unit] = Combined(text)
             elif isinstance(block := drafted.get(unit), Paragraph | Callout):
-                chosen[unit] = Combined(replace(block, text=text))
+                chosen[unit] = Combined(msgspec.structs.replace(block, text=text))
     return chosen
 
 

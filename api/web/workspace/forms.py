@@ -38,11 +38,12 @@ _ENCODED = 9
 SIGN_IN_FORM = FormBounds(max_bytes=2_048, max_fields=4)
 """`_csrf_token`, `token` (at most 200 characters) and `next` (a workspace path)."""
 ACTION_FORM = FormBounds(max_bytes=2_048, max_fields=8)
-"""A button and what it acts on: sign-out, submit, publish, rollback, revoking a token."""
+"""A button and what it acts on: sign-out, publish, recording a review, revoking a token."""
 NEW_TOKEN_FORM = FormBounds(max_bytes=4_096, max_fields=8)
 """A new token's name, role and locales."""
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
-"""A comment of at most 2,000 characters (rejecting, withdrawing) and the ETag."""
+"""A comment of at most 2,000 characters (rejecting, withdrawing, a summary sent to review,
+who a preview link is for) and the ETag."""
 SECTION_FORM = FormBounds(
     max_bytes=MAX_ARTICLE_CHARS * _ENCODED + 200_000,
     max_fields=500 * len(BlockFields.__struct_fields__) + 16,
