@@ -37,6 +37,7 @@ from api.core.search import (
 
 __all__ = [
     "create_index_table",
+    "create_records_table",
     "index_article",
     "index_records",
     "index_table",
@@ -189,6 +190,24 @@ def _hit(
     )
 
 
+def create_records_table(db: sqlite_utils.Database, table: str) -> bool:
+    """The FTS5 table of one locale's treatment records, unless it exists (True: made)."""
+    if not table.startswith("records_search_") or not _TABLE_NAME.match(
+        table.removeprefix("records_search_")
+    ):
+        raise ValueError(f"{table!r} is not a records index")
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if exists:
+        return False
+    db.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5(id UNINDEXED, article UNINDEXED, "
+        f"section UNINDEXED, name, body, tokenize = '{_TOKENIZER}')"
+    )
+    return True
+
+
 def records_table(locale: str) -> str:
     """The FTS5 table of a locale's treatment records (`es` -> `records_search_es`)."""
     return "records_" + index_table(locale)
@@ -200,20 +219,9 @@ def index_records(db: sqlite_utils.Database, locale: str, records: list[Treatmen
     False when nothing changed."""
     table = records_table(locale)
     rows = [(r.id, r.article, r.section, fold(r.name.text), record_text(r)) for r in records]
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    ).fetchone()
-    if not exists:
-        db.execute(
-            f"CREATE VIRTUAL TABLE {table} USING fts5(id UNINDEXED, article UNINDEXED, "
-            f"section UNINDEXED, name, body, tokenize = '{_TOKENIZER}')"
-        )
-    elif [
-        tuple(row)
-        for row in db.execute(
-            f"SELECT id, article, section, name, body FROM {table} ORDER BY rowid"
-        )
-    ] == rows:
+    made = create_records_table(db, table)
+    stored = db.execute(f"SELECT id, article, section, name, body FROM {table} ORDER BY rowid")
+    if not made and [tuple(row) for row in stored] == rows:
         return False
     db.execute(f"DELETE FROM {table}")
     db.conn.executemany(
