@@ -58,6 +58,11 @@ _WORDS = (
     N_("removed"),
     N_("changed"),
     N_("moved"),
+    N_("pending"),
+    N_("delivered"),
+    N_("failed"),
+    N_("scheduled"),
+    N_("replay"),
 )
 
 NAV_EXTENSIONS: list[tuple[str, str, Action | None]] = []
