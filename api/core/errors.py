@@ -8,6 +8,7 @@ __all__ = [
     "Busy",
     "Conflict",
     "Forbidden",
+    "Gone",
     "ImportRefused",
     "ImportRejected",
     "InvalidLocale",
@@ -65,6 +66,14 @@ class ValidationFailed(VettedError):
         self.file = file
         self.line = line
         self.path = path
+
+
+class Gone(VettedError):
+    """The content was published and has been withdrawn: readers are told so, and when."""
+
+    def __init__(self, detail: str, withdrawn_at: str) -> None:
+        super().__init__(detail)
+        self.withdrawn_at = withdrawn_at
 
 
 class StaleVersion(VettedError):
