@@ -53,6 +53,7 @@ __all__ = [
     "create_draft",
     "draft_authors",
     "draft_diff",
+    "draft_stale_claims",
     "draft_revisions",
     "draft_treatments",
     "get_draft",
@@ -560,6 +561,18 @@ def publish_draft(
         )
         render_documents(db, slugs={draft.slug}, latest_only=True)
         return row
+
+
+def draft_stale_claims(db: sqlite_utils.Database, draft_id: int) -> tuple[StaleClaim, ...]:
+    """The claims of treatment records publishing the draft now would leave unsupported
+    (the diff's `stale_claims`): what its author must fix before a reviewer can publish."""
+    with snapshot(db):
+        draft = _draft(db, draft_id)
+        article, merged = merged_content(db, draft)
+        proposed = draft_treatments(db, draft)
+        return _stale(
+            db, merged.article or article, merged.treatments if merged.article else proposed
+        )
 
 
 def _stale(
