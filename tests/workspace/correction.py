@@ -7,7 +7,7 @@ caution; each claim quoting the new paragraph word for word."""
 
 from __future__ import annotations
 
-__all__ = ["MINOXIDIL", "NEW_P2", "OLD_P2_START", "RECORD", "TOPICAL", "OFF_LABEL", "TABLETS"]
+__all__ = ["MINOXIDIL", "NEW_P2", "OFF_LABEL", "OLD_P2_START", "RECORD", "TABLETS", "TOPICAL"]
 
 MINOXIDIL = "alternatives/minoxidil"
 OLD_P2_START = "Topical and oral minoxidil products are FDA-approved"

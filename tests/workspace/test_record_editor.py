@@ -100,7 +100,7 @@ def test_rows_are_added_and_removed_and_only_the_form_changes(
 
 def test_every_enumerated_field_is_a_menu_and_every_label_is_words(people: People) -> None:
     client, _ = people["editor"]
-    html, values = _record(client, NEW_RECORD)
+    _, values = _record(client, NEW_RECORD)
     _, values = _press(client, NEW_RECORD, values, "add-cautions")
     shown = parse(_press(client, NEW_RECORD, values, "add-regulatory")[0])
     status = shown.one("select#f-regulatory-0-value")
@@ -178,9 +178,7 @@ def test_the_author_is_warned_of_stale_claims_before_review(people: People) -> N
     assert "not in this block word for word" in shown.one("#cited-regulatory-0").text
 
 
-def test_the_correction_is_saved_as_the_api_would_save_it(
-    people: People, db_path: Path
-) -> None:
+def test_the_correction_is_saved_as_the_api_would_save_it(people: People, db_path: Path) -> None:
     client, _ = people["editor"]
     draft_id = _draft_with_new_text(client)
     url = f"/workspace/drafts/{draft_id}/records/minoxidil"
@@ -214,9 +212,7 @@ def test_the_review_shows_the_record_field_by_field(people: People) -> None:
     change = next(
         c for c in parse(review.text).select("li.change") if "minoxidil › treatment" in c.text
     )
-    rows = {
-        li.one(".property-name").text: li for li in change.select("ul.properties li")
-    }
+    rows = {li.one(".property-name").text: li for li in change.select("ul.properties li")}
     assert rows["Regulatory status 1 – For the forms"].one("del").text == "[removed: Oral]"
     added = rows["Regulatory status 2 – Status"]
     assert added.one("ins").text == "[added: Off-label]" and not added.select("del")
