@@ -42,8 +42,10 @@ def _leaves(value: Any, prefix: str, out: dict[str, str]) -> None:
         config = value.__struct_config__
         if config.tag is not None and not prefix:
             out["type"] = _encode(config.tag).decode()
+        # A struct inside a struct (a claim's evidence) names its fields below it.
+        inner = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         for name in value.__struct_fields__:
-            _leaves(getattr(value, name), f"{prefix}{name}", out)
+            _leaves(getattr(value, name), f"{inner}{name}", out)
         return
     if isinstance(value, tuple) and value and isinstance(value[0], msgspec.Struct):
         for n, item in enumerate(value):

@@ -217,6 +217,11 @@ def test_the_review_shows_the_record_field_by_field(people: People) -> None:
     added = rows["Regulatory status 2 – Status"]
     assert added.one("ins").text == "[added: Off-label]" and not added.select("del")
     assert "Caution 1 – Statement, word for word from the cited block" in rows
+    assert "Kind of treatment – Quote, word for word from the cited block" in rows
+    assert rows["Regulatory status 2 – Cited block"].text.endswith("alternatives/minoxidil › p2]")
+    # A field empty on both sides (no references; no reason) is not listed.
+    assert "Caution 1 – Reason (words of the statement)" not in rows
+    assert "None" not in change.text and "null" not in change.text
     # Never the record's JSON.
     assert '{"' not in change.text and "regulatory/" not in change.text
     assert not re.search(r"\[\s*\"", change.text)

@@ -122,7 +122,7 @@ def _values(encoded: str | None) -> tuple[str, ...]:
     value = _value.decode(encoded)
     if isinstance(value, list):
         return tuple(str(v) for v in value)
-    return (str(value),)
+    return () if value is None else (str(value),)
 
 
 def record_field_views(properties: tuple[PropertyChange, ...]) -> tuple[RecordFieldView, ...]:
@@ -135,6 +135,8 @@ def record_field_views(properties: tuple[PropertyChange, ...]) -> tuple[RecordFi
         )
         name = record_field(path) or p.name
         old, new = _values(p.old), _values(p.new)
+        if not old and not new:  # absent and empty alike: nothing a reviewer reads
+            continue
         if name.endswith(("-quote", "-qualifier", "-condition", "-reason")) or name == "name":
             text = word_diff(old[0] if old else None, new[0] if new else None)
             out.append(RecordFieldView(name=name, spans=text))
