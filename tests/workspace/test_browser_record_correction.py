@@ -9,6 +9,7 @@ page is checked with axe-core, for other origins and for CSP violations, and pho
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import SLUG
+from tests.workspace.browser import README_DIR
 from tests.workspace.conftest import LiveServer
 from tests.workspace.correction import MINOXIDIL, NEW_P2, OFF_LABEL, RECORD, TABLETS
 from tests.workspace.people import make_tokens
@@ -59,6 +61,12 @@ def person(browser: Any, fresh: LiveServer) -> Iterator[Any]:
     yield open_as
     for context in contexts:
         context.close()
+
+
+def _picture(part: Any, name: str) -> None:
+    """One part of a page, for the docs (docs/workspace/), with VETTED_README_SCREENSHOTS=1."""
+    if os.environ.get("VETTED_README_SCREENSHOTS") == "1":
+        part.screenshot(path=str(README_DIR / name))
 
 
 def _type(field: Any, text: str) -> None:
@@ -136,6 +144,10 @@ def test_a_regulatory_correction_of_text_and_record_made_in_the_browser(
     assert OFF_LABEL in page.locator("#cited-regulatory-1 mark").inner_text()
     assert page.locator("#unsupported").count() == 0
     ana.check("record-correction-record-saved")
+    _picture(
+        page.locator("section.claims").filter(has=page.locator("#g-regulatory")),
+        "record-editor.png",
+    )
     page.get_by_role("link", name="Back").click()
     page.get_by_role("button", name="Send to review").click()
     assert page.get_by_text("Sent to review.").is_visible()
@@ -152,6 +164,7 @@ def test_a_regulatory_correction_of_text_and_record_made_in_the_browser(
     assert status.locator("ins").inner_text().split() == ["[added:", "Off-label", "]"]
     assert '{"' not in record.inner_text()
     ben.check("record-correction-review")
+    _picture(record, "record-review.png")
     page.get_by_role("button", name="Approve and publish").click()
     assert page.get_by_text("Published: version 2").is_visible()
 
