@@ -133,8 +133,10 @@ soak: $(STAMP) bench-tools
 	$(BIN)/python -m bench.soak
 
 bench-tools:
-	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null \
+		|| [ ! -e /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx \
+			libnginx-mod-http-headers-more-filter; \
 	fi
 
 clean:

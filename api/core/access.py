@@ -32,6 +32,7 @@ Action = Literal[
     "catalog.review",
     "audit.read",
     "token.manage",
+    "webhook.manage",
 ]
 
 
@@ -84,6 +85,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
     "token.manage": frozenset({"admin"}),
+    "webhook.manage": frozenset({"admin"}),
 }
 _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
 # Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.

@@ -21,6 +21,7 @@ from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
     DraftAction,
     article_etag,
@@ -45,6 +46,7 @@ from api.store.versions import (
     save_treatments,
     treatments_number,
 )
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "Draft",
@@ -560,6 +562,7 @@ def publish_draft(
             + merged_note,
         )
         render_documents(db, slugs={draft.slug}, latest_only=True)
+        enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
         return row
 
 

@@ -44,6 +44,7 @@ from api.web.stack import layer, wrap
 from api.web.sweeper import daily_review_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
+from api.web.webhooks import WebhooksController
 from api.web.workspace import template_config, workspace_router
 from api.web.workspace.session import session_limits
 
@@ -88,7 +89,12 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             # gives them the rate limit, so delivery requests never pass through it.
             Router(
                 path="/",
-                route_handlers=[DraftsController, CatalogsController, AuditController],
+                route_handlers=[
+                    DraftsController,
+                    CatalogsController,
+                    AuditController,
+                    WebhooksController,
+                ],
                 middleware=(
                     [management_rate_limit(settings.rate_limit_manage)]
                     if settings.rate_limit_manage
@@ -148,6 +154,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
     app.state.delivery_queries = delivery_queries(app)
+    app.state.webhook_allowed_networks = settings.webhook_allowed_networks
     wrap(app, settings)
     build_contract(
         app,
