@@ -57,6 +57,14 @@ from bench.servers import (
     vetted_command,
     workers,
 )
+from bench.webhooks import (
+    Latency,
+    latency_line,
+    measure_latency,
+    receiving,
+    webhook_plans,
+    webhook_server,
+)
 from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
 __all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
@@ -64,6 +72,7 @@ __all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
 RESULTS = ROOT / "bench" / "results.json"
 HISTORY = ROOT / "bench" / "history"
 MAX_AGE_S = 60  # what the origin sends for latest content
+PUBLISHES = 10  # publishes timed from commit to the webhook receiver's 200
 
 
 def _path(slug: str) -> str:
@@ -112,6 +121,7 @@ class Bench:
         self.settings = WrkSettings(seconds=_env("BENCH_SECONDS", 4))
         self.rounds = _env("BENCH_ROUNDS", 3)
         self.rows: list[Row] = []
+        self.latency: Latency | None = None
 
     def measure(self, plans: list[Plan]) -> None:
         """Warm every row up (one discarded second), then measure them `rounds` times,
@@ -200,6 +210,10 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         recorded = record(work / "ceiling.json", plain.content, dict(plain.headers))
         etag = recorded.headers["etag"]
 
+        _say("starting: vetted serve on a copy, a webhook endpoint subscribed to every event")
+        receiver = stack.enter_context(receiving())
+        hooked = stack.enter_context(webhook_server(db, work, receiver))
+
         _say("starting: uvicorn (asyncio, h11) on the same app and database")
         port = free_port()
         command = uvicorn_command("api.web.app:create_app_from_env", port)
@@ -247,6 +261,8 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             Plan(
                 server="uvicorn", kind="article", label="uvicorn: article es", url=uv.url + ARTICLE
             ),
+            # Beside ours: the same rows while a webhook sender runs and an endpoint listens.
+            *webhook_plans(hooked.url, etag),
         ]
         for server, name, base, tag in (
             (RAW_ASGI, "raw ASGI", raw.url, etag),
@@ -268,6 +284,9 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             )
         _say(f"measuring {len(plans)} rows x {bench.rounds} rounds x {bench.settings.seconds} s")
         bench.measure(plans)
+        _say("publishing through the server with webhooks, timing each event to its 200")
+        bench.latency = measure_latency(hooked, work / "webhooks.db", receiver, PUBLISHES)
+        _say(f"  {latency_line(bench.latency)}")
         freshness, figures = _publish_during_import(bench, ours, cache)
     return checks, freshness, figures
 
@@ -350,6 +369,8 @@ def main() -> int:
             f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
         )
     print(f"{goals}\n")
+    if bench.latency is not None:
+        print(f"{latency_line(bench.latency)}\n")
     for name, check in (("cache hit and 304", checks), ("cache after publish", freshness)):
         verdict = "n/a" if check is None else ("PASS" if check.passed else "MISS")
         print(f"{name}: {verdict}")
@@ -366,6 +387,7 @@ def main() -> int:
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
+            "webhook_latency": msgspec.to_builtins(bench.latency),
             "table": table,
             "targets_table": goals,
             "run_seconds": round(time.monotonic() - started),

@@ -8,6 +8,7 @@ __all__ = [
     "Busy",
     "Conflict",
     "Forbidden",
+    "Gone",
     "ImportRefused",
     "ImportRejected",
     "InvalidLocale",
@@ -82,6 +83,14 @@ class ValidationFailed(VettedError):
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return cls(first.detail + more, path=first.path, problems=tuple(problems))
+
+
+class Gone(VettedError):
+    """The content was published and has been withdrawn: readers are told so, and when."""
+
+    def __init__(self, detail: str, withdrawn_at: str) -> None:
+        super().__init__(detail)
+        self.withdrawn_at = withdrawn_at
 
 
 class StaleVersion(VettedError):

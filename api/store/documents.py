@@ -30,6 +30,7 @@ __all__ = [
     "DocumentWriter",
     "article_key",
     "compressed",
+    "delete_documents",
     "get_document",
     "get_latest_article",
     "jsonld_key",
@@ -405,3 +406,21 @@ def get_latest_article(
         [kind, locale, suffix, slug],
     ).fetchone()
     return Document(*row) if row else None
+
+
+def delete_documents(db: sqlite_utils.Database, prefixes: Iterable[str]) -> int:
+    """Remove every document whose key starts with one of `prefixes` (inside the caller's
+    transaction), and the bytes no other document holds; return the documents removed."""
+    removed = 0
+    for prefix in prefixes:
+        rows = db.execute(
+            "SELECT key, etag FROM documents WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
+        ).fetchall()
+        db.conn.executemany("DELETE FROM documents WHERE key = ?", [(key,) for key, _ in rows])
+        db.conn.executemany(
+            "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS "
+            "(SELECT 1 FROM documents WHERE etag = ?)",
+            [(etag, etag) for etag in {etag for _, etag in rows}],
+        )
+        removed += len(rows)
+    return removed

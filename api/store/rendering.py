@@ -34,6 +34,7 @@ from api.store.versions import (
     published_versions,
     treatments_number,
 )
+from api.store.withdrawals import withdrawn_records
 
 __all__ = ["render_documents"]
 
@@ -179,6 +180,8 @@ def _render_shared(
 ) -> int:
     ratios, safety = figures
     written = 0
+    withdrawn = withdrawn_records(db)
+    served = [t for t in treatments.treatments if t.id not in withdrawn]
     # Only the articles records belong to: a record carries the references it cites.
     described = {t.article for t in treatments.treatments}
     references = {
@@ -189,8 +192,7 @@ def _render_shared(
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [
-            render_treatment(t, locale, catalogs, references.get(t.article, ()))
-            for t in treatments.treatments
+            render_treatment(t, locale, catalogs, references.get(t.article, ())) for t in served
         ]
         written += out.put(f"treatments/{locale}", rendered)
         for treatment in rendered:

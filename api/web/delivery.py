@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -11,13 +12,15 @@ from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from api.core.errors import NotFound
+from api.core.errors import Gone, NotFound, VettedError
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
+from api.core.lifecycle import WithdrawalKind
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE, negotiate
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.store.documents import Document, article_key, jsonld_key
 from api.store.reader import Reader
+from api.store.withdrawals import Tombstone, tombstone_key
 from api.web import examples
 from api.web.problems import problem_responses
 from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
@@ -28,6 +31,7 @@ __all__ = [
     "LocaleParam",
     "LocalesController",
     "TreatmentsController",
+    "missing",
     "resolve_locale",
 ]
 
@@ -51,6 +55,23 @@ AcceptLanguage = Annotated[
         "ignored.",
     ),
 ]
+
+
+_tombstone = msgspec.json.Decoder(Tombstone)
+
+
+def missing(
+    reader: Reader, kind: WithdrawalKind, item: str, version: int | None, not_found: str
+) -> VettedError:
+    """What to answer for a document that is not there: 410 with the readers' notice when
+    the content was withdrawn (every version up to the last withdrawn one), else 404."""
+    stone = reader.document(tombstone_key(kind, item))
+    if stone is not None:
+        found = _tombstone.decode(stone.body)
+        through = found.through_version
+        if version is None or through is None or version <= through:
+            return Gone(found.notice, found.withdrawn_at)
+    return NotFound(not_found)
 
 
 def resolve_locale(
@@ -130,7 +151,7 @@ class ArticlesController(Controller):
                 "its locale and whether it is a fallback.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article(
@@ -151,8 +172,12 @@ class ArticlesController(Controller):
         else:
             document = reader.document(article_key(slug, version, tag))
         if document is None:
-            raise NotFound(
-                f"no published article {slug!r}" + (f" with version {version}" if version else "")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no published article {slug!r}" + (f" with version {version}" if version else ""),
             )
         cache = _cache_control(reader, document, version, tag, slug)
         return send_document(request, document, locale=tag, cache_control=cache)
@@ -175,7 +200,7 @@ class ArticlesController(Controller):
                 examples=[Example(summary="example", value=examples.JSONLD)],
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article_jsonld(
@@ -189,7 +214,7 @@ class ArticlesController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(jsonld_key(slug, tag))
         if document is None:
-            raise NotFound(f"no published article {slug!r}")
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
         return send_document(request, document, locale=tag, media_type=JSONLD_MEDIA_TYPE)
 
     @get(
@@ -202,7 +227,7 @@ class ArticlesController(Controller):
                 SectionDocument, examples.SECTION, "The section, with its nested sections."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_section(
@@ -225,7 +250,13 @@ class ArticlesController(Controller):
         else:
             document = reader.document(f"section/{slug}/{version}/{tag}/{section}")
         if document is None:
-            raise NotFound(f"no section {section!r} in published article {slug!r}")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no section {section!r} in published article {slug!r}",
+            )
         cache = _section_cache_control(version, tag)
         return send_document(request, document, locale=tag, cache_control=cache)
 
@@ -266,7 +297,7 @@ class TreatmentsController(Controller):
         responses={
             200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_treatment(
@@ -280,7 +311,7 @@ class TreatmentsController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
-            raise NotFound(f"no treatment {treatment_id!r}")
+            raise missing(reader, "treatment", treatment_id, None, f"no treatment {treatment_id!r}")
         return send_document(request, document, locale=tag)
 
 
