@@ -63,6 +63,7 @@ __all__ = [
     "draft_diff",
     "draft_message",
     "draft_revisions",
+    "draft_stale_claims",
     "draft_treatments",
     "get_draft",
     "list_drafts",
@@ -705,6 +706,18 @@ def _publish(
     render_documents(db, slugs={draft.slug}, latest_only=True)
     enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
     return row
+
+
+def draft_stale_claims(db: sqlite_utils.Database, draft_id: int) -> tuple[StaleClaim, ...]:
+    """The claims of treatment records publishing the draft now would leave unsupported
+    (the diff's `stale_claims`): what its author must fix before a reviewer can publish."""
+    with snapshot(db):
+        draft = _draft(db, draft_id)
+        article, merged = merged_content(db, draft)
+        proposed = draft_treatments(db, draft)
+        return _stale(
+            db, merged.article or article, merged.treatments if merged.article else proposed
+        )
 
 
 def _stale(
