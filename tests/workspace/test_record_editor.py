@@ -171,7 +171,17 @@ def test_the_author_is_warned_of_stale_claims_before_review(people: People) -> N
     page = client.get(f"/workspace/drafts/{draft_id}")
     warning = parse(page.text).one("#stale-claims")
     assert "Minoxidil" in warning.text and "would no longer be supported" in warning.text
-    assert warning.one("a").get("href") == f"/workspace/drafts/{draft_id}/records/minoxidil"
+    record = f"/workspace/drafts/{draft_id}/records/minoxidil"
+    links = {a.text: a.get("href") for a in warning.select("a")}
+    assert links["Edit record Minoxidil"] == record
+    # Each claim is named in words and leads to its field.
+    assert links["Regulatory status 1 – Statement, word for word from the cited block"] == (
+        f"{record}#f-regulatory-0-quote"
+    )
+    assert (
+        links["Form 2 – Quote, word for word from the cited block"] == f"{record}#f-forms-1-quote"
+    )
+    assert "regulatory/0" not in warning.text
     html, _ = _record(client, f"/workspace/drafts/{draft_id}/records/minoxidil")
     shown = parse(html)
     assert "claims quote words" in shown.one("#unsupported").text
