@@ -169,11 +169,27 @@ def _webhooks(document: dict[str, Any], schemas: dict[str, Any]) -> None:
         schema["required"] = [*schema.get("required", []), "cursor"]
         schemas[name] = schema
         kind = webhooks.event_type_of(data)
+        event = name.removesuffix("Data") + "Event"
+        schemas[event] = {
+            "type": "object",
+            "title": event,
+            "description": f"The `{kind}` payload, as the specification shapes it.",
+            "required": ["type", "timestamp", "data"],
+            "properties": {
+                "type": {"type": "string", "enum": [kind]},
+                "timestamp": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the event happened (not when it was sent).",
+                },
+                "data": {"$ref": _SCHEMAS + name},
+            },
+        }
         document["webhooks"][kind] = {
             "post": {
-                "operationId": "on" + "".join(p.title() for p in kind.replace(".", "_").split("_")),
+                "operationId": "on" + event,
                 "summary": (data.__doc__ or kind).strip().splitlines()[0].rstrip("."),
-                "tags": ["webhooks"],
+                "tags": ["webhook events"],
                 "security": [],
                 "parameters": [
                     {
@@ -189,15 +205,7 @@ def _webhooks(document: dict[str, Any], schemas: dict[str, Any]) -> None:
                     "required": True,
                     "content": {
                         "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["type", "timestamp", "data"],
-                                "properties": {
-                                    "type": {"const": kind, "type": "string"},
-                                    "timestamp": {"type": "string", "format": "date-time"},
-                                    "data": {"$ref": _SCHEMAS + name},
-                                },
-                            },
+                            "schema": {"$ref": _SCHEMAS + event},
                             "examples": {"example": {"value": webhooks.example_payload(data)}},
                         }
                     },
