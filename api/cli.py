@@ -194,6 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.config import SETTINGS_ENV
     from api.logs import configure_logging
+    from api.store.catch_up import run_due_schedules
     from api.store.importer import import_content
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
@@ -211,7 +212,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not published_slugs(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
-    # Review statuses that moved on while the server was down reach readers before it serves.
+    # Scheduled changes and review statuses that fell due while the server was down reach
+    # readers before it serves.
+    for schedule in run_due_schedules(db):
+        log.info(f"schedule {schedule.id} ({schedule.kind} {schedule.target}) carried out")
     moved = sweep_review_status(db)
     if moved:
         log.info(f"review status changed for {len(moved)} article(s): {', '.join(moved)}")
@@ -397,12 +401,20 @@ def cmd_review_status(args: argparse.Namespace) -> int:
 
 
 def cmd_review_sweep(args: argparse.Namespace) -> int:
-    """Re-render the articles whose review status changed (due soon, overdue) since their
-    documents were rendered; `vetted serve` runs this at start and daily."""
+    """Carry out the scheduled publications and withdrawals that are due, then re-render
+    the articles whose review status changed (due soon, overdue) since their documents were
+    rendered; `vetted serve` runs this at start, and keeps doing it while it serves."""
+    from api.store.catch_up import run_due_schedules
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
 
-    moved = sweep_review_status(open_database(args.db), on=args.on)
+    db = open_database(args.db)
+    done = run_due_schedules(db)
+    _say(
+        f"carried out {len(done)} scheduled change(s)"
+        + (": " + ", ".join(f"{s.kind} {s.target}" for s in done) if done else "")
+    )
+    moved = sweep_review_status(db, on=args.on)
     _say(
         f"review status changed for {len(moved)} article(s)"
         + (": " + ", ".join(moved) if moved else "")

@@ -421,6 +421,55 @@ def _v14_webhooks(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v15_lifecycle(db: sqlite_utils.Database) -> None:
+    """Scheduled changes (a reviewed draft published at `due_at`, an approved withdrawal
+    carried out at `due_at`) and withdrawals of published articles and treatment records,
+    each requested by one person and approved by another (see `api.store.schedules` and
+    `api.store.withdrawals`)."""
+    db.table("withdrawals").create(
+        {
+            "id": int,
+            "kind": str,
+            "item": str,
+            "reason": str,
+            "notice": str,
+            "status": str,
+            "requested_by": str,
+            "requested_at": str,
+            "approved_by": str,
+            "approved_at": str,
+            "withdraw_at": str,
+            "done_at": str,
+            "through_version": int,
+            "record_hash": str,
+            "comment": str,
+        },
+        pk="id",
+        not_null={"kind", "item", "reason", "notice", "status", "requested_by", "requested_at"},
+    )
+    db.table("withdrawals").create_index(["kind", "item", "status"])
+    db.table("schedules").create(
+        {
+            "id": int,
+            "kind": str,
+            "target": str,
+            "draft_id": int,
+            "withdrawal_id": int,
+            "due_at": str,
+            "state": str,
+            "approved_by": str,
+            "etag": str,
+            "created_at": str,
+            "done_at": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"kind", "target", "due_at", "state", "approved_by", "created_at"},
+    )
+    # What every read compares its clock with: the earliest pending change, by index.
+    db.table("schedules").create_index(["state", "due_at"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -436,6 +485,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v12_rollbacks,
     _v13_reviews,
     _v14_webhooks,
+    _v15_lifecycle,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -51,6 +51,7 @@ _WORDS = (
     N_("translator"),
     N_("draft"),
     N_("in_review"),
+    N_("scheduled"),
     N_("published"),
     N_("rejected"),
     N_("withdrawn"),
