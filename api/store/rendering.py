@@ -9,6 +9,7 @@ from datetime import date
 import msgspec
 import sqlite_utils
 
+from api.core.html import article_html
 from api.core.jsonld import medical_web_page
 from api.core.locales import describe_locale, regional_language
 from api.core.messages import article_messages
@@ -22,7 +23,15 @@ from api.core.render import (
     section_documents,
     summarize,
 )
-from api.store.documents import DocumentWriter, article_key, get_document, jsonld_key
+from api.core.sitemap import build_sitemap
+from api.store.documents import (
+    SITEMAP_KEY,
+    DocumentWriter,
+    article_key,
+    get_document,
+    html_key,
+    jsonld_key,
+)
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
@@ -122,6 +131,7 @@ def _render(
                     conditions = render_conditions(article, locale, catalogs)
                     page = medical_web_page(article, rendered, conditions)
                     written += out.put(jsonld_key(slug, locale), page)
+                    written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
                     safety[locale][slug] = rendered.safety_coverage.ratio
@@ -200,4 +210,5 @@ def _render_shared(
     written += out.put(
         "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
     )
+    written += out.put(SITEMAP_KEY, build_sitemap(latest))
     return written

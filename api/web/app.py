@@ -28,7 +28,12 @@ from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
 from api.web.cors import describe_cors_and_head
-from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
+from api.web.delivery import (
+    ArticlesController,
+    LocalesController,
+    SitemapController,
+    TreatmentsController,
+)
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
@@ -113,6 +118,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             ),
             TreatmentsController,
             LocalesController,
+            SitemapController,
             SyncController,
             SearchController,
             healthz,
