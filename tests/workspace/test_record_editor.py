@@ -152,6 +152,12 @@ def test_every_refusal_is_at_its_field_and_all_are_listed(people: People, db_pat
     links = {a.get("href"): a.text for a in shown.select("#errors a")}
     assert links["#f-forms-1-quote"] == "Form 2 – Quote, word for word from the cited block"
     assert "#f-regulatory-0-quote" in links
+    # The API's text policy, at its field too.
+    marked = client.post(
+        NEW_RECORD, data={**values, "forms-0-qualifier": "<b>5%</b>", "do": "save"}
+    )
+    assert marked.status_code == 422
+    assert "markup" in parse(marked.text).one("#e-forms-0-qualifier").text
     # A new row left empty: each of its empty fields is refused at once, at the field.
     _, values = _press(client, NEW_RECORD, values, "add-regulatory")
     values["forms-1-quote"] = values["regulatory-0-quote"] = ""
