@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -228,6 +229,22 @@ class ExportReport:
         )
 
 
+UPLOADS = 16
+"""Objects written (or read) at once: a publish brings a few hundred new blobs, and one
+request at a time to a bucket took seconds."""
+
+
+def _write_all(target: Target, writes: list[tuple[str, bytes, str, str]]) -> None:
+    """Write every blob, several at once; all are written (or one raised) on return."""
+
+    def write(item: tuple[str, bytes, str, str]) -> None:
+        name, body, media_type, encoding = item
+        target.write(name, body, media_type=media_type, encoding=encoding)
+
+    with ThreadPoolExecutor(UPLOADS) as pool:
+        list(pool.map(write, writes))
+
+
 def current_generation(target: Target) -> str | None:
     """The generation `target` serves now, or None."""
     raw = target.read("current.json")
@@ -257,7 +274,7 @@ def export_generation(
             collect(target, grace_seconds, now=now)
             continue
         have = target.names("blobs/")
-        written = 0
+        writes: list[tuple[str, bytes, str, str]] = []
         for etag in sorted(set(snapshot.documents.values())):
             forms = snapshot.forms.get(etag, "")
             names = blob_names(etag, forms)
@@ -269,9 +286,9 @@ def export_generation(
             bodies = [document.body, document.gzip, document.br]
             for name, body in zip(names, [b for b in bodies if b is not None], strict=True):
                 if name not in have:
-                    encoding = _ENCODINGS.get(name[-3:], "")
-                    target.write(name, body, media_type=media[etag], encoding=encoding)
-                    written += 1
+                    writes.append((name, body, media[etag], _ENCODINGS.get(name[-3:], "")))
+        _write_all(target, writes)
+        written = len(writes)
         table = routes(snapshot.documents, snapshot.forms, snapshot.latest)
         folder = f"generations/{generation}"
         target.write(
@@ -314,7 +331,8 @@ def collect(target: Target, grace_seconds: float, *, now: Callable[[], float] = 
     current = current_generation(target)
     if current is None:
         return 0
-    if not history or history[-1][0] != current:
+    changed = not history or history[-1][0] != current
+    if changed:
         history.append([current, now()])
     # A generation stops being current when the next one starts.
     kept, gone = [], []
@@ -325,7 +343,8 @@ def collect(target: Target, grace_seconds: float, *, now: Callable[[], float] = 
         else:
             kept.append([generation, _since])
     if not gone:
-        target.write("history.json", _json(history), media_type="application/json")
+        if changed:
+            target.write("history.json", _json(history), media_type="application/json")
         return 0
     names: set[str] = set()
     for generation in kept:
@@ -360,15 +379,23 @@ def pull_generation(source: Target, local: Directory, *, grace_seconds: float = 
         return False
     manifest = json.loads(raw_manifest)
     have = local.names("blobs/")
+    wanted = []
     for etag in sorted(set(manifest["documents"].values())):
         codings = manifest["codings"].get(_hex(etag), ["identity"])
         forms = "".join(c[0] for c in codings if c != "identity")
-        for name in blob_names(etag, forms):
-            if name not in have:
-                body = source.read(name)
-                if body is None:
-                    return False  # collected meanwhile: a newer generation is current
-                local.write(name, body, media_type="application/octet-stream")
+        wanted += [name for name in blob_names(etag, forms) if name not in have]
+    with ThreadPoolExecutor(UPLOADS) as pool:
+        bodies = list(pool.map(source.read, wanted))
+    if any(body is None for body in bodies):
+        return False  # collected meanwhile: a newer generation is current
+    _write_all(
+        local,
+        [
+            (n, b, "application/octet-stream", "")
+            for n, b in zip(wanted, bodies, strict=True)
+            if b is not None
+        ],
+    )
     local.write(f"{folder}/nginx.conf", maps, media_type="text/plain")
     local.write(f"{folder}/manifest.json", raw_manifest, media_type="application/json")
     local.write("current.json", _json({"generation": generation}), media_type="application/json")

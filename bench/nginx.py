@@ -105,6 +105,7 @@ def main_config(prefix: Path, site: str, modules: tuple[Path, ...] = ()) -> str:
     return (
         "".join(f"load_module {module};\n" for module in modules)
         + f"worker_processes {workers()};\n"
+        + "pcre_jit on;\n"
         "user root;\n"
         f"pid {prefix}/nginx.pid;\n"
         f"error_log {prefix}/error.log warn;\n"

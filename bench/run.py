@@ -16,6 +16,7 @@ import datetime
 import os
 import platform
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,14 +30,16 @@ from typing import Any
 import httpx
 import msgspec
 
+from bench import scaleout
 from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
-from bench.nginx import cache_site, nginx_running, static_site
+from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
     NGINX_CACHE,
+    NGINX_EXPORT,
     NGINX_STATIC,
     OURS,
     RAW_ASGI,
@@ -249,6 +252,14 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         checks = check_cache(cache.url, ARTICLE, etag)
         _say(f"  cache checks: {checks}")
 
+        _say("starting: nginx with deploy/nginx-export.conf over the static export")
+        export = export_once(db, work / "export")
+        port = free_port()
+        site = export_site(ours.port, port, export)
+        exported = stack.enter_context(
+            nginx_running(work / "nginx-export", site, port, (HEADERS_MORE,))
+        )
+
         plans = bench.route_plans(OURS, "ours", ours.url, SOURCE_SLUG)
         plans += [
             Plan(
@@ -269,6 +280,7 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             (CEILING, "ceiling", ceiling.url, etag),
             (NGINX_STATIC, "nginx static", static.url, static_etag),
             (NGINX_CACHE, "nginx cache", cache.url, etag),
+            (NGINX_EXPORT, "nginx export", exported.url, etag),
         ):
             plans.append(
                 Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
@@ -289,6 +301,13 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         _say(f"  {latency_line(bench.latency)}")
         freshness, figures = _publish_during_import(bench, ours, cache)
     return checks, freshness, figures
+
+
+def export_once(db: Path, folder: Path) -> Path:
+    """`vetted export-static` of `db` into `folder` (what the writer does after a commit)."""
+    command = [sys.executable, "-m", "api.cli", "export-static", "--db", str(db)]
+    subprocess.run([*command, "--export-dir", str(folder)], cwd=ROOT, check=True)
+    return folder
 
 
 def _publish_during_import(
@@ -358,6 +377,15 @@ def main() -> int:
         checks, freshness, figures = speed(bench)
         if figures is not None:
             corpus_rows(bench, figures)
+        _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
+        corpus_db = bench.work / "corpus.db"
+        done = figures is not None and figures.completed
+        scale = scaleout.measure(
+            bench.work,
+            bench.work / "real.db",
+            corpus_db if done else None,
+            figures.articles if figures is not None else None,
+        )
     found = targets(bench.rows, figures)
     table = markdown_table(bench.rows)
     goals = targets_table(found)
@@ -371,6 +399,8 @@ def main() -> int:
     print(f"{goals}\n")
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
+    for line in scaleout.lines(scale):
+        print(line)
     for name, check in (("cache hit and 304", checks), ("cache after publish", freshness)):
         verdict = "n/a" if check is None else ("PASS" if check.passed else "MISS")
         print(f"{name}: {verdict}")
@@ -388,6 +418,7 @@ def main() -> int:
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
             "webhook_latency": msgspec.to_builtins(bench.latency),
+            "scaleout": msgspec.to_builtins(scale),
             "table": table,
             "targets_table": goals,
             "run_seconds": round(time.monotonic() - started),

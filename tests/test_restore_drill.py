@@ -24,27 +24,15 @@ import pytest
 
 from api.store.documents import strong_etag
 from bench.editor import Editorial
+from bench.s3 import replica_env, s3_server
 from bench.servers import ROOT, free_port, running, vetted_command
 from tests.conftest import SLUG
-from tests.s3 import s3_server
 
 pytestmark = [pytest.mark.process, pytest.mark.slow]
 
 RPO_SECONDS = 2.0
 """The stated recovery point: Litestream's sync interval (1 s, deploy/litestream.yml)
 plus one upload. A publish acknowledged longer ago than this survives losing the disk."""
-
-
-def replica_env(db: Path, s3_env: dict[str, str], bucket: str) -> dict[str, str]:
-    """The environment deploy/litestream.yml reads (and the bucket's credentials)."""
-    return {
-        **s3_env,
-        "AWS_CA_BUNDLE": "",  # plain HTTP on loopback: no certificate bundle to load
-        "VETTED_DB": str(db),
-        "VETTED_REPLICA_URL": f"s3://{bucket}/vetted",
-        "VETTED_REPLICA_ENDPOINT": s3_env["AWS_ENDPOINT_URL"],
-        "VETTED_REPLICA_PATH_STYLE": "true",
-    }
 
 
 def _make(target: str, variables: dict[str, str]) -> list[str]:

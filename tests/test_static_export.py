@@ -25,9 +25,9 @@ from api.static_export import (
 from api.store.documents import strong_etag
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
+from bench.s3 import S3, s3_server
 from tests.conftest import SLUG
 from tests.editing import publish_change
-from tests.s3 import S3, s3_server
 
 pytestmark = pytest.mark.process
 

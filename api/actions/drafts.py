@@ -13,7 +13,7 @@ import sqlite_utils
 from api.core.access import Principal, may
 from api.core.content import check_article, check_references, check_treatments
 from api.core.errors import ValidationFailed
-from api.core.merge import Side
+from api.core.merge import Resolution
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import ReviewOut
 from api.store import drafts as store
@@ -241,12 +241,12 @@ def resolve_conflicts(
     principal: Principal,
     draft_id: int,
     if_match: str | None,
-    take: Mapping[str, Side],
+    take: Mapping[str, Resolution],
     message: str,
 ) -> Draft | tuple[str, ...]:
     """Resolve a draft's conflicts with the published head, unit by unit (`take`: the
-    author's side or the head's): a revision based on the head, or the units still
-    unresolved (nothing saved)."""
+    author's side, the head's, or a text combining both): a revision based on the head, or
+    the units still unresolved (nothing saved)."""
     may(principal, "draft.write").enforce()
     draft, _ = store.get_draft(db, draft_id)
     _, merged = store.merged_content(db, draft, take)
@@ -265,11 +265,15 @@ def resolve_conflicts(
 
 
 def submit_draft(
-    db: sqlite_utils.Database, principal: Principal, draft_id: int, if_match: str | None
+    db: sqlite_utils.Database,
+    principal: Principal,
+    draft_id: int,
+    if_match: str | None,
+    summary: str | None = None,
 ) -> Draft:
-    """Send a draft to review."""
+    """Send a draft to review, with what it does in a sentence if the author gives one."""
     may(principal, "draft.write").enforce()
-    return store.submit_draft(db, principal, draft_id, if_match)
+    return store.submit_draft(db, principal, draft_id, if_match, summary)
 
 
 def withdraw_draft(

@@ -44,6 +44,7 @@ Action = Literal[
     "draft.read",
     "draft.write",
     "draft.review",
+    "draft.share",
     "article.rollback",
     "article.review",
     "article.withdraw",
@@ -146,6 +147,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
+    # A preview link shows an unpublished draft to someone without an account.
+    "draft.share": frozenset({"admin", "editor", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
     "article.review": frozenset({"admin", "reviewer"}),
     # Asking to withdraw published content; a second person approves (the review rule).

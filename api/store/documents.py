@@ -26,6 +26,7 @@ from zlib_ng import gzip_ng
 __all__ = [
     "BROTLI_MIN_BYTES",
     "COMPRESS_MIN_BYTES",
+    "SITEMAP_KEY",
     "Document",
     "DocumentWriter",
     "article_key",
@@ -33,6 +34,7 @@ __all__ = [
     "delete_documents",
     "get_document",
     "get_latest_article",
+    "html_key",
     "jsonld_key",
     "put_bytes",
     "strong_etag",
@@ -63,6 +65,15 @@ class Document(msgspec.Struct, frozen=True):
 def article_key(slug: str, number: int, locale: str) -> str:
     """The document key of one rendered article version."""
     return f"article/{slug}/{number}/{locale}"
+
+
+SITEMAP_KEY = "sitemap"
+"""The document key of the sitemap of published articles."""
+
+
+def html_key(slug: str, locale: str) -> str:
+    """The document key of the latest version's semantic HTML in one locale."""
+    return f"html/{slug}/{locale}"
 
 
 def jsonld_key(slug: str, locale: str) -> str:

@@ -343,7 +343,9 @@ def carry_out_withdrawal(
             [item],
         )
         db.execute("DELETE FROM publications WHERE slug = ?", [item])
-        delete_documents(db, [f"article/{item}/", f"section/{item}/", f"jsonld/{item}/"])
+        delete_documents(
+            db, [f"article/{item}/", f"section/{item}/", f"jsonld/{item}/", f"html/{item}/"]
+        )
         unindex_article(db, item)
     else:
         record_hash = _record_hash(db, item)

@@ -28,7 +28,12 @@ from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
 from api.web.cors import describe_cors_and_head
-from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
+from api.web.delivery import (
+    ArticlesController,
+    LocalesController,
+    SitemapController,
+    TreatmentsController,
+)
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
@@ -50,6 +55,7 @@ from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.webhooks import WebhooksController
 from api.web.workspace import template_config, workspace_router
 from api.web.workspace.session import session_limits
+from api.web.workspace.shared import shared_preview_router
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
@@ -113,6 +119,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             ),
             TreatmentsController,
             LocalesController,
+            SitemapController,
             SyncController,
             SearchController,
             healthz,
@@ -122,6 +129,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             old_docs_page,
             root,
             workspace_router(),
+            shared_preview_router(),
         ],
         template_config=template_config(),
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},

@@ -12,11 +12,13 @@ from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
 from api.core.errors import NotFound
+from api.core.html import HTML_MEDIA_TYPE
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
-from api.store.documents import Document, article_key, jsonld_key
+from api.core.sitemap import Sitemap
+from api.store.documents import SITEMAP_KEY, Document, article_key, html_key, jsonld_key
 from api.store.reader import Reader
 from api.web import examples
 from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
@@ -26,6 +28,7 @@ from api.web.sending import LATEST, NOT_MODIFIED, PINNED, missing, send_document
 __all__ = [
     "ArticlesController",
     "LocalesController",
+    "SitemapController",
     "TreatmentsController",
 ]
 
@@ -167,6 +170,42 @@ class ArticlesController(Controller):
         return send_document(request, document, locale=tag, media_type=JSONLD_MEDIA_TYPE)
 
     @get(
+        "/{slug:str}/html",
+        operation_id="getArticleHtml",
+        summary="Get an article as semantic HTML",
+        description="The latest version as a plain, unstyled HTML document for partners who "
+        "embed rather than render JSON: `lang` and `dir` on the document, and on every text "
+        'shown in a fallback language (marked `class="fallback"`, `data-fallback` naming '
+        "its language); sections as nested `section` elements with their ids; safety text "
+        'marked `class="safety"`; citations linking to the references in the footer; '
+        "the article's JSON-LD in the head. Rendered at publish time, like the JSON.",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type="text/html",
+                generate_examples=False,
+                description="The latest version in the negotiated locale, as HTML.",
+                examples=[Example(summary="example", value=examples.HTML)],
+            ),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404, 410, locale=True),
+        },
+    )
+    async def get_article_html(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        slug: examples.SlugPath,
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> ASGIResponse:
+        tag = resolve_locale(reader, locale, accept_language)
+        document = reader.document(html_key(slug, tag))
+        if document is None:
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
+        return send_document(request, document, locale=tag, media_type=HTML_MEDIA_TYPE)
+
+    @get(
         "/{slug:str}/sections/{section_id:path}",
         operation_id="getSection",
         summary="Get one section of an article",
@@ -291,4 +330,34 @@ class LocalesController(Controller):
         document = reader.document("locales")
         if document is None:
             raise NotFound("no locales")
+        return send_document(request, document)
+
+
+class SitemapController(Controller):
+    """The sitemap of published articles, for partner sites."""
+
+    path = "/v1/sitemap"
+    tags = ["delivery"]  # noqa: RUF012
+
+    @get(
+        "/",
+        operation_id="getSitemap",
+        summary="Get the sitemap of published articles",
+        description="Every published article with every locale it is served in: when that "
+        "locale's text last changed (`lastmod`), how much of it is translated, and where to "
+        "get it as JSON or HTML, so a partner site emits its own sitemap with `hreflang` "
+        "alternates (`x_default` is the source locale). Withdrawn articles are not in it. "
+        "Rendered at publish time.",
+        responses={
+            200: examples.ok(Sitemap, examples.SITEMAP, "The sitemap."),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_sitemap(
+        self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
+    ) -> ASGIResponse:
+        document = reader.document(SITEMAP_KEY)
+        if document is None:
+            raise NotFound("no sitemap: nothing is published")
         return send_document(request, document)

@@ -246,6 +246,8 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     if isinstance(exc, InvalidParameter):
         return (InvalidField(field=exc.parameter, message=exc.detail),)
     if isinstance(exc, ValidationFailed):
+        if exc.problems:  # several found at once: each names its own field
+            return tuple(f for e in exc.problems for f in _fields(e))
         return (
             InvalidField(
                 field=exc.path or None, file=exc.file or None, line=exc.line, message=exc.detail

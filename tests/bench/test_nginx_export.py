@@ -50,6 +50,8 @@ FROM_THE_APP = {
     "/v1/changes": "computed from the cursor per request",
     "/versions": "computed per request",
     "/diff": "computed per request",
+    "/html": "not exported yet: the app answers",
+    "/v1/sitemap": "not exported yet: the app answers",
     "/v1/manage": "the management API",
     "/healthz": "the writer's health",
     "/readyz": "the writer's readiness",

@@ -10,6 +10,8 @@ from typing import Any
 
 from tests.conftest import SLUG
 from tests.web.test_workflow import ARTICLE, HEAD, Client, _read, auth
+from tests.workspace.pages import parse
+from tests.workspace.people import sign_in
 
 __all__ = ["auth"]
 
@@ -160,3 +162,19 @@ def test_requests_are_validated_and_decided_once(
     again = client.get(f"{WITHDRAWALS}/{asked.json()['id']}", headers=auth["ed"])
     assert approve(client, auth["rev"], again).status_code == 409
     assert client.get(ARTICLE).status_code == 200
+
+
+def test_staff_find_a_withdrawn_article_and_its_history_in_the_workspace(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    withdraw_article(client, auth)
+    sign_in(client, auth["ed"]["Authorization"].removeprefix("Bearer "))
+    listed = parse(client.get("/workspace/articles").text)
+    [item] = [li for li in listed.select("li") if SLUG in li.text]
+    assert "withdrawn" in item.text
+    # No link to the article page (nothing is rendered for it), one to its history.
+    assert [a.get("href") for a in item.select("a")] == [f"/workspace/articles/{SLUG}/history"]
+    history = client.get(f"/workspace/articles/{SLUG}/history")
+    assert history.status_code == 200, history.text
+    row = parse(history.text).one("tbody tr")
+    assert row.select("td")[0].text == "1 withdrawn"

@@ -29,8 +29,8 @@ from api.store.versions import (
     VersionRow,
     latest_version,
     load_article,
-    published_slugs,
     published_versions,
+    stored_slugs,
     treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
@@ -86,6 +86,9 @@ class ArticlePage(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
     """The version the review form confirms (If-Match of the review)."""
     sections: tuple[SectionRows, ...]
+    edit_query: str | None = None
+    """What a section's Edit link names (the version and records read), when this person
+    may start a draft from this version (the latest); None: no Edit links."""
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,7 +205,13 @@ def article_page(
         if principal is not None and row.number == head.number:
             target = Target.source(head.authors or (head.author,), f"version {head.number}")
             refusal = may(principal, "article.review", target).reason
-        etag = article_etag(slug, head.number, treatments_number(db))
+        records = treatments_number(db)
+        etag = article_etag(slug, head.number, records)
+        may_edit = (
+            principal is not None
+            and row.number == head.number
+            and may(principal, "draft.write").allowed
+        )
     return ArticlePage(
         slug=slug,
         title=article.title,
@@ -218,6 +227,7 @@ def article_page(
         review_refusal=refusal,
         etag=etag,
         sections=_rows(article, document, frozenset(health.stale)),
+        edit_query=f"version={head.number}&records={records}" if may_edit else None,
     )
 
 
@@ -233,7 +243,8 @@ class ArticlesController(WorkspaceController):
         """Every published article and its latest version."""
         with snapshot(writer):
             summaries = []
-            for slug, _ in published_slugs(writer):
+            # Withdrawn articles too, marked: staff reach their history from here.
+            for slug in stored_slugs(writer):
                 latest = latest_version(writer, slug)
                 if latest is not None:
                     summaries.append(ArticleSummary(slug=slug, latest=latest))

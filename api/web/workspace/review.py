@@ -22,7 +22,8 @@ from api.core.access import Principal, Target, may
 from api.core.changes import DraftDiff, LocaleImpact, safety_downgrades
 from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
-from api.store.drafts import draft_diff, get_draft, list_drafts
+from api.store.drafts import draft_diff, get_draft
+from api.store.queue import DraftLine, draft_lines
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
@@ -83,9 +84,9 @@ class ReviewPage:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Drafts waiting for a reviewer."""
+    """Drafts waiting for a reviewer, each with its message."""
 
-    drafts: tuple[Any, ...]
+    drafts: tuple[DraftLine, ...]
 
 
 def _review_refusal(
@@ -163,7 +164,7 @@ class ReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         may(principal, "draft.read").enforce()
-        page = QueuePage(drafts=tuple(list_drafts(writer, "in_review")))
+        page = QueuePage(drafts=draft_lines(writer, "in_review"))
         return render(request, "review_queue.html", page, title=ui(request).gettext("Review"))
 
     @get("/drafts/{draft_id:int}/review", sync_to_thread=True)

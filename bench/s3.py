@@ -1,5 +1,6 @@
-"""A real S3-compatible server for tests: moto's server mode on a free loopback port, started
-by the test itself, and the environment boto3 (and Litestream) reach it with."""
+"""A real S3-compatible server for tests and the benchmark: moto's server mode on a free
+loopback port, started by the caller itself, and the environment boto3 (and Litestream)
+reach it with."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from bench.servers import Server, free_port, running
 
-__all__ = ["S3", "s3_server"]
+__all__ = ["S3", "replica_env", "s3_server"]
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -58,3 +59,16 @@ def s3_server(folder: Path) -> Iterator[S3]:
     env = {**os.environ, **CREDENTIALS}
     with running(command, port, folder / "moto.log", ready_path="/", env=env) as server:
         yield S3(server)
+
+
+def replica_env(db: Path, s3_env: dict[str, str], bucket: str) -> dict[str, str]:
+    """The environment deploy/litestream.yml reads (and the bucket's credentials), for
+    replicating `db` to `bucket` on this server."""
+    return {
+        **s3_env,
+        "AWS_CA_BUNDLE": "",  # plain HTTP on loopback: no certificate bundle to load
+        "VETTED_DB": str(db),
+        "VETTED_REPLICA_URL": f"s3://{bucket}/vetted",
+        "VETTED_REPLICA_ENDPOINT": s3_env["AWS_ENDPOINT_URL"],
+        "VETTED_REPLICA_PATH_STYLE": "true",
+    }
