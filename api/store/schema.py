@@ -381,6 +381,33 @@ def _v13_reviews(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v14_catalog_rejections(db: sqlite_utils.Database) -> None:
+    """Pending translations a reviewer sent back, one entry or a whole upload (`context`
+    NULL), with the reviewer's reason: what the uploader reads on their locale's page.
+    Append-only, like the audit log that also records them."""
+    db.table("catalog_rejections").create(
+        {
+            "id": int,
+            "locale": str,
+            "context": str,
+            "source": str,
+            "text": str,
+            "uploaded_by": str,
+            "reviewer": str,
+            "comment": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"locale", "reviewer", "comment", "at"},
+    )
+    db.table("catalog_rejections").create_index(["locale", "id"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER catalog_rejections_no_{event.lower()} BEFORE {event} "
+            "ON catalog_rejections BEGIN SELECT RAISE(ABORT, 'rejections are append-only'); END"
+        )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -395,6 +422,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_kept_forms,
     _v12_rollbacks,
     _v13_reviews,
+    _v14_catalog_rejections,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
