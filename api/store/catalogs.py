@@ -98,6 +98,8 @@ class CatalogApproval(msgspec.Struct, frozen=True, kw_only=True):
     locale: str
     approved: tuple[str, ...]
     """The msgctxt of each approved (or removed) entry."""
+    count: int = 0
+    """How many entries were approved (several fact phrases share one msgctxt)."""
     reviewer: str
     approved_at: str
     remaining: int
@@ -351,6 +353,7 @@ def approve_catalog(
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),
+            count=len(chosen),
             reviewer=actor.name,
             approved_at=stamp,
             remaining=len(remaining),

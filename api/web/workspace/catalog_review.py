@@ -348,7 +348,7 @@ class CatalogReviewController(WorkspaceController):
         message = text.ngettext(
             "%(num)d entry approved; readers get it now.",
             "%(num)d entries approved; readers get them now.",
-            len(done.approved),
+            done.count,
         )
         target = _back(tag, data) if done.remaining else "/workspace/catalogs"
         return Redirect(target, status_code=303, cookies=[flash(request, message)])
