@@ -81,7 +81,7 @@ class EntryLine:
 
 
 ENTRY_VIEWS = {
-    "todo": N_("To translate"),
+    "todo": N_("Untranslated"),
     "safety": N_("Safety-bearing"),
     "all": N_("All entries"),
 }
@@ -142,7 +142,7 @@ def _entry_list(
     page: int | None,
 ) -> EntryList:
     """The messages of one view matching the search, safety-bearing ones first among
-    those to translate."""
+    the untranslated."""
     shown_view = view if view in ENTRY_VIEWS else "todo"
     pending = {
         r[0]
@@ -163,7 +163,8 @@ def _entry_list(
         for m in current
     ]
     if shown_view == "todo":
-        lines = [line for line in lines if line.translation is None]
+        # (Stale ones have their own table above, with the source's changes.)
+        lines = [line for line in lines if line.translation is None and not line.stale]
         lines.sort(key=lambda line: not line.safety)
     elif shown_view == "safety":
         lines = [line for line in lines if line.safety]
