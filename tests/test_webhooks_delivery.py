@@ -135,6 +135,25 @@ def _publish(base: str, tokens: dict[str, str], title: str) -> int:
     return version
 
 
+def _withdraw(base: str, tokens: dict[str, str]) -> None:
+    """An editor asks, a reviewer approves: the article is withdrawn at once."""
+    asked = httpx.post(
+        f"{base}/v1/manage/withdrawals",
+        json={"kind": "article", "item": SLUG, "reason": "A safety review of the protocol."},
+        headers={"Authorization": f"Bearer {tokens['editor']}"},
+    )
+    assert asked.status_code == 201, asked.text
+    approved = httpx.post(
+        f"{base}/v1/manage/withdrawals/{asked.json()['id']}/approve",
+        headers={
+            "Authorization": f"Bearer {tokens['reviewer']}",
+            "If-Match": asked.json()["etag"],
+        },
+        timeout=60,
+    )
+    assert approved.status_code == 200, approved.text
+
+
 def _server_group_alive(server: subprocess.Popen[bytes]) -> bool:
     try:
         os.killpg(server.pid, 0)
@@ -158,7 +177,7 @@ def test_every_event_arrives_once_after_deduplication_through_a_sigkill(
     with receiver(folder, []) as url, serving(db_path) as (base, server):
         made = httpx.post(
             f"{base}/v1/manage/webhooks",
-            json={"url": url, "events": ["article.published"]},
+            json={"url": url, "events": ["article.published", "article.withdrawn"]},
             headers=admin,
         )
         assert made.status_code == 201, made.text
@@ -182,22 +201,31 @@ def test_every_event_arrives_once_after_deduplication_through_a_sigkill(
             _wait("the second event again", lambda: len(received(folder)) == 3)
             versions.append(_publish(base, tokens, "Third announced title"))
             _wait("the third event", lambda: len(unique_events(folder)) == 3)
-            log = httpx.get(
-                f"{base}/v1/manage/webhooks/{endpoint['id']}/deliveries", headers=admin
-            ).json()
+            _withdraw(base, tokens)
+            _wait("the withdrawal", lambda: len(unique_events(folder)) == 4)
+
+            def delivered() -> Any:
+                page = httpx.get(
+                    f"{base}/v1/manage/webhooks/{endpoint['id']}/deliveries", headers=admin
+                ).json()
+                done = all(d["state"] == "delivered" for d in page["deliveries"])
+                return page if done else None
+
+            log = _wait("every delivery recorded", delivered)
         time.sleep(0.5)  # nothing else comes late
 
     entries = received(folder)
     assert all(entry["verified_by"] == 0 for entry in entries), entries
     ids = [entry["webhook_id"] for entry in entries]
-    assert ids[1] == ids[2] and len(set(ids)) == 3  # one repeat, dropped by its webhook-id
+    assert ids[1] == ids[2] and len(set(ids)) == 4  # one repeat, dropped by its webhook-id
     events = list(unique_events(folder).values())
-    assert [e["payload"]["type"] for e in events] == ["article.published"] * 3
-    assert [e["payload"]["data"]["version"] for e in events] == versions
+    kinds = [e["payload"]["type"] for e in events]
+    assert kinds == ["article.published"] * 3 + ["article.withdrawn"]
+    assert [e["payload"]["data"]["version"] for e in events] == [*versions, versions[-1]]
     assert all(e["payload"]["data"]["slug"] == SLUG for e in events)
     cursors = [e["payload"]["data"]["cursor"] for e in events]
-    assert cursors == sorted(cursors) and len(set(cursors)) == 3
-    assert [d["state"] for d in log["deliveries"]] == ["delivered"] * 3
+    assert cursors == sorted(cursors) and len(set(cursors)) == 4
+    assert [d["state"] for d in log["deliveries"]] == ["delivered"] * 4
     assert {d["webhook_id"] for d in log["deliveries"]} == set(ids)
 
 

@@ -17,6 +17,8 @@ from api.core.errors import ValidationFailed
 from api.core.text import text_problem
 
 __all__ = [
+    "CURSOR_DESCRIPTION",
+    "EVENT_DATA",
     "EVENT_TYPES",
     "RETRY_SCHEDULE",
     "ArticlePublished",
@@ -30,6 +32,8 @@ __all__ = [
     "check_endpoint_url",
     "check_events",
     "event_type",
+    "event_type_of",
+    "example_payload",
     "next_delay",
     "payload",
 ]
@@ -49,7 +53,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "schedule.executed",
 )
 
-_CURSOR = (
+CURSOR_DESCRIPTION = (
     "The delta-sync cursor once this change is in the feed. Hold on to the cursor you last "
     "synced to: when this one is higher, `GET /v1/changes?since=<yours>` catches up on "
     "everything, events you missed included; when it is not, you have the change already."
@@ -106,12 +110,34 @@ _TYPES: dict[type[msgspec.Struct], EventType] = {
     ScheduleExecuted: "schedule.executed",
 }
 
+EVENT_DATA: tuple[type[msgspec.Struct], ...] = tuple(_TYPES)
 _encode = msgspec.json.Encoder().encode
 
 
 def event_type(data: EventData) -> EventType:
     """The type an event's data announces."""
     return _TYPES[type(data)]
+
+
+def event_type_of(kind: type[msgspec.Struct]) -> EventType:
+    """The type the events of one data class announce."""
+    return _TYPES[kind]
+
+
+_SLUG = "stem-cell-therapy-for-hair-loss"
+_EXAMPLES: dict[type[msgspec.Struct], msgspec.Struct] = {
+    ArticlePublished: ArticlePublished(slug=_SLUG, version=3),
+    ArticleWithdrawn: ArticleWithdrawn(slug=_SLUG, version=3),
+    TranslationApproved: TranslationApproved(locale="es", articles=(_SLUG,)),
+    ReviewOverdue: ReviewOverdue(slug=_SLUG, version=3, next_review_due="2027-12-01"),
+    ScheduleExecuted: ScheduleExecuted(slug=_SLUG, action="publish", version=4),
+}
+
+
+def example_payload(kind: type[msgspec.Struct]) -> object:
+    """A payload of this data class as a receiver gets it (for the contract)."""
+    at = datetime(2026, 12, 7, 21, 41, 2, 512034, tzinfo=UTC)
+    return msgspec.json.decode(payload(_EXAMPLES[kind], 42, at))  # type: ignore[arg-type]
 
 
 def payload(data: EventData, cursor: int, at: datetime) -> bytes:

@@ -470,6 +470,46 @@ def _v15_lifecycle(db: sqlite_utils.Database) -> None:
     db.table("schedules").create_index(["state", "due_at"])
 
 
+def _v16_summaries(db: sqlite_utils.Database) -> None:
+    """What the author says a draft does when sending it to review: the queue and the
+    history show it (else the first revision's message)."""
+    db.table("drafts").add_column("summary", str)
+
+
+def _v17_preview_links(db: sqlite_utils.Database) -> None:
+    """Preview links: a draft revision shown to someone without an account, until the
+    link expires or is revoked. Only a hash of the link's secret is kept."""
+    db.table("preview_links").create(
+        {
+            "id": int,
+            "draft_id": int,
+            "draft_etag": str,
+            "locale": str,
+            "recipient": str,
+            "secret_hash": str,
+            "created_by": str,
+            "created_at": str,
+            "expires_at": str,
+            "revoked_by": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        not_null={
+            "draft_id",
+            "draft_etag",
+            "locale",
+            "recipient",
+            "secret_hash",
+            "created_by",
+            "created_at",
+            "expires_at",
+        },
+        foreign_keys=[("draft_id", "drafts", "id")],
+    )
+    db.table("preview_links").create_index(["secret_hash"], unique=True)
+    db.table("preview_links").create_index(["draft_id"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -486,6 +526,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v13_reviews,
     _v14_webhooks,
     _v15_lifecycle,
+    _v16_summaries,
+    _v17_preview_links,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import msgspec
@@ -26,6 +27,15 @@ __all__ = ["LifecycleGate", "catch_up"]
 
 _log = logging.getLogger("vetted.schedules")
 _RETRY_AFTER = 2
+_LONGEST_LIFETIME = 31_536_000 + 300
+"""No answer is cached longer than a year (pinned) or its revalidation window: a change
+further ahead than this caps nothing."""
+
+
+@lru_cache(maxsize=1024)
+def _capped(value: bytes, seconds: int) -> bytes:
+    """A Cache-Control value capped at `seconds` (a few values, each second: kept)."""
+    return cap_cache_control(value.decode("latin-1"), seconds).encode("latin-1")
 
 
 def catch_up(db_path: str | Path, busy_timeout: float) -> int:
@@ -73,17 +83,17 @@ class LifecycleGate:
                     await _busy(send)
                     return
             left = seconds_left()
-        if left is None:
+        if left is None or left >= _LONGEST_LIFETIME:
             await self.app(scope, receive, send)
             return
+        seconds = max(0, int(left))
 
         async def send_capped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [
-                    (name, cap_cache_control(value.decode("latin-1"), left).encode("latin-1"))
-                    if name.lower() == b"cache-control"
-                    else (name, value)
-                    for name, value in message.get("headers", ())
+                    (name, _capped(value, seconds)) if name.lower() == b"cache-control" else pair
+                    for pair in message.get("headers", ())
+                    for name, value in (pair,)
                 ]
             await send(message)
 
