@@ -126,6 +126,11 @@ def test_a_withdrawal_reaches_readers_of_the_real_server(tree: Path, db_path: Pa
     base = f"http://127.0.0.1:{port}"
     with served(tree, db_path, port):
         assert httpx.get(f"{base}{ARTICLE}?version=1&locale=es").status_code == 200
+        page = httpx.get(f"{base}{ARTICLE}/html?locale=ar")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '<html lang="ar" dir="rtl">' in page.text
+        sitemap = httpx.get(f"{base}/v1/sitemap").json()
+        assert [a["slug"] for a in sitemap["articles"]] == [SLUG]
         asked = httpx.post(
             f"{base}/v1/manage/withdrawals",
             json={"kind": "article", "item": SLUG, "reason": "Safety review"},
@@ -136,9 +141,10 @@ def test_a_withdrawal_reaches_readers_of_the_real_server(tree: Path, db_path: Pa
             headers={**who["rev"], "If-Match": asked.headers["etag"]},
         )
         assert approved.status_code == 200, approved.text
-        for path in (ARTICLE, f"{ARTICLE}?version=1&locale=es"):
+        for path in (ARTICLE, f"{ARTICLE}?version=1&locale=es", f"{ARTICLE}/html?locale=ar"):
             gone = httpx.get(f"{base}{path}")
             assert gone.status_code == 410, gone.text
             assert gone.headers["content-type"] == "application/problem+json"
             assert gone.json()["withdrawn_at"] == approved.json()["done_at"]
         assert httpx.get(f"{base}/v1/articles").json() == []
+        assert httpx.get(f"{base}/v1/sitemap").json() == {"articles": []}

@@ -72,7 +72,10 @@ def property_changes(
     that differ, by name; a block's words are left to its text diff."""
     if old is None or new is None:
         return ()
-    before, after = _fields(old, block=block), _fields(new, block=block)
+    return _differing(_fields(old, block=block), _fields(new, block=block))
+
+
+def _differing(before: dict[str, str], after: dict[str, str]) -> tuple[PropertyChange, ...]:
     names = [*after, *(k for k in before if k not in after)]
     return tuple(
         PropertyChange(name=name, old=before.get(name), new=after.get(name))
@@ -87,13 +90,7 @@ def record_changes(
     """Every field of a treatment record that differs, by name (`regulatory/1/status`),
     a record added or removed included (then every field, old or new absent): a record
     is read field by field, never as a string of JSON."""
-    before, after = _fields(old, block=False), _fields(new, block=False)
-    names = [*after, *(k for k in before if k not in after)]
-    return tuple(
-        PropertyChange(name=name, old=before.get(name), new=after.get(name))
-        for name in names
-        if before.get(name) != after.get(name)
-    )
+    return _differing(_fields(old, block=False), _fields(new, block=False))
 
 
 def is_safety_downgrade(old: Block | None, new: Block | None) -> bool:

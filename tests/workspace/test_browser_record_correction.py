@@ -10,9 +10,6 @@ page is checked with axe-core, for other origins and for CSP violations, and pho
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,45 +19,17 @@ from tests.conftest import SLUG
 from tests.workspace.browser import README_DIR
 from tests.workspace.conftest import LiveServer
 from tests.workspace.correction import MINOXIDIL, NEW_P2, OFF_LABEL, RECORD, TABLETS
-from tests.workspace.people import make_tokens
+
+# The real server over a copy of the real database (version 1, with its error), and a
+# signed-in browser per person: the fixtures of the first correction made by clicking.
+from tests.workspace.test_correction_by_clicking import fresh, person
+
+__all__ = ["fresh", "person"]
 
 pytestmark = pytest.mark.browser
 
 STATEMENT = "Statement, word for word from the cited block"
 QUOTE = "Quote, word for word from the cited block"
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Iterator[LiveServer]:
-    """`vetted serve` over a copy of the real database (version 1, with its error)."""
-    from bench.servers import free_port
-    from tests.test_server import served
-
-    folder = tmp_path_factory.mktemp("record-correction")
-    db_path = folder / "vetted.db"
-    shutil.copyfile(imported_db, db_path)
-    tokens = make_tokens(db_path)
-    port = free_port()
-    with served(folder, db_path, port):
-        yield LiveServer(f"http://127.0.0.1:{port}", db_path, tokens)
-
-
-@pytest.fixture()
-def person(browser: Any, fresh: LiveServer) -> Iterator[Any]:
-    from tests.workspace.browser import Visit
-
-    contexts = []
-
-    def open_as(part: str) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        visit = Visit(context.new_page(), fresh.url)
-        visit.sign_in(fresh.tokens[part])
-        return visit
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _picture(part: Any, name: str) -> None:
@@ -179,3 +148,14 @@ def test_a_regulatory_correction_of_text_and_record_made_in_the_browser(
     article = httpx.get(f"{fresh.url}/v1/articles/{SLUG}/sections/{MINOXIDIL}").json()
     p2 = next(b for b in article["section"]["blocks"] if b["id"] == "p2")
     assert p2["text"] == NEW_P2
+
+
+def test_the_record_editor_fits_360_pixels(person: Any) -> None:
+    """On a phone the cited block's text comes under its quote; nothing scrolls sideways."""
+    root = person("admin", width=360)
+    root.goto(f"/workspace/articles/{SLUG}/records/minoxidil")
+    root.page.get_by_role("button", name="Add: Regulatory statuses").click()
+    assert root.page.locator("#row-regulatory-1").is_visible()
+    width = root.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, width
+    root.check("record-editor-360")

@@ -152,6 +152,12 @@ def test_every_refusal_is_at_its_field_and_all_are_listed(people: People, db_pat
     links = {a.get("href"): a.text for a in shown.select("#errors a")}
     assert links["#f-forms-1-quote"] == "Form 2 – Quote, word for word from the cited block"
     assert "#f-regulatory-0-quote" in links
+    # The API's text policy, at its field too.
+    marked = client.post(
+        NEW_RECORD, data={**values, "forms-0-qualifier": "<b>5%</b>", "do": "save"}
+    )
+    assert marked.status_code == 422
+    assert "markup" in parse(marked.text).one("#e-forms-0-qualifier").text
     # A new row left empty: each of its empty fields is refused at once, at the field.
     _, values = _press(client, NEW_RECORD, values, "add-regulatory")
     values["forms-1-quote"] = values["regulatory-0-quote"] = ""
@@ -171,7 +177,17 @@ def test_the_author_is_warned_of_stale_claims_before_review(people: People) -> N
     page = client.get(f"/workspace/drafts/{draft_id}")
     warning = parse(page.text).one("#stale-claims")
     assert "Minoxidil" in warning.text and "would no longer be supported" in warning.text
-    assert warning.one("a").get("href") == f"/workspace/drafts/{draft_id}/records/minoxidil"
+    record = f"/workspace/drafts/{draft_id}/records/minoxidil"
+    links = {a.text: a.get("href") for a in warning.select("a")}
+    assert links["Edit record Minoxidil"] == record
+    # Each claim is named in words and leads to its field.
+    assert links["Regulatory status 1 – Statement, word for word from the cited block"] == (
+        f"{record}#f-regulatory-0-quote"
+    )
+    assert (
+        links["Form 2 – Quote, word for word from the cited block"] == f"{record}#f-forms-1-quote"
+    )
+    assert "regulatory/0" not in warning.text
     html, _ = _record(client, f"/workspace/drafts/{draft_id}/records/minoxidil")
     shown = parse(html)
     assert "claims quote words" in shown.one("#unsupported").text

@@ -17,6 +17,7 @@ from api.core.access import Principal, access_refusal, authorize
 from api.core.errors import NotFound
 from api.core.evidence import StaleClaim
 from api.core.model import Article, Section, Treatment
+from api.core.record_form import record_field
 from api.core.workflow import next_status
 from api.store.drafts import (
     Draft,
@@ -33,7 +34,7 @@ from api.store.versions import latest_version, load_article, load_treatments, tr
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.drafting import FormData, form_fields, load_draft_for, to_draft
-from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
+from api.web.workspace.forms import COMMENT_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["DraftsController"]
@@ -106,22 +107,29 @@ class DraftPage:
 
 @dataclass(frozen=True)
 class StaleRecord:
-    """A record with claims its cited blocks no longer support, and where to fix it."""
+    """A record with claims its cited blocks no longer support, and where to fix it: each
+    claim as (the record editor's field, said in words by the page; what is wrong)."""
 
     name: str
     edit_url: str
-    claims: tuple[str, ...]
+    claims: tuple[tuple[str, str], ...]
 
 
 def _stale_records(
     claims: tuple[StaleClaim, ...], records: tuple[Treatment, ...], url: str
 ) -> tuple[StaleRecord, ...]:
-    names = {t.id: t.name for t in records}
-    by_record: dict[str, list[str]] = {}
+    by_id = {t.id: t for t in records}
+    by_record: dict[str, list[tuple[str, str]]] = {}
     for claim in claims:
-        by_record.setdefault(claim.treatment, []).append(claim.sentence())
+        record = by_id.get(claim.treatment)
+        field = record_field(f"treatments/{claim.treatment}/{claim.field}", record)
+        by_record.setdefault(claim.treatment, []).append((field or claim.field, claim.problem))
     return tuple(
-        StaleRecord(name=names.get(id_, id_), edit_url=f"{url}/{id_}", claims=tuple(found))
+        StaleRecord(
+            name=by_id[id_].name if id_ in by_id else id_,
+            edit_url=f"{url}/{id_}",
+            claims=tuple(found),
+        )
         for id_, found in by_record.items()
     )
 
@@ -262,7 +270,7 @@ class DraftsController(WorkspaceController):
 
     # --- workflow ----------------------------------------------------------------------
 
-    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -272,7 +280,9 @@ class DraftsController(WorkspaceController):
         data: FormData,
     ) -> Redirect:
         authorize(principal, "draft.write")
-        submit_draft(writer, principal, draft_id, form_fields(data).get("etag"))
+        fields = form_fields(data)
+        summary = fields.get("summary", "").strip() or None
+        submit_draft(writer, principal, draft_id, fields.get("etag"), summary)
         return to_draft(request, draft_id, ui(request).gettext("Sent to review."))
 
     @get("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)
