@@ -14,14 +14,22 @@ from api.core.errors import InvalidLocale, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.negotiation import canonical_locale
 from api.store import catalogs as store
-from api.store.catalogs import CatalogApproval, CatalogRejection, PendingCatalog
+from api.store.catalogs import (
+    CatalogApproval,
+    CatalogRejection,
+    EntryEdit,
+    EntryRejection,
+    PendingCatalog,
+)
 from api.store.exporting import export_catalog, published_content
 
 __all__ = [
     "approve_catalog",
     "catalog_file",
     "catalog_locale",
+    "edit_entry",
     "reject_catalog",
+    "reject_entry",
     "upload_catalog",
 ]
 
@@ -80,3 +88,35 @@ def reject_catalog(
     tag = catalog_locale(locale)
     may(principal, "catalog.review", Target.translation(tag)).enforce()
     return store.reject_catalog(db, principal, tag, if_match, required_comment(comment))
+
+
+def edit_entry(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    locale: str,
+    context: str,
+    source: str,
+    text: str,
+) -> EntryEdit:
+    """One entry translated in the browser: checked by the same code as an uploaded .po and
+    staged beside the locale's pending translations, with `principal` as its author."""
+    tag = catalog_locale(locale)
+    may(principal, "catalog.upload", Target.translation(tag)).enforce()
+    return store.edit_entry(db, principal, tag, context, source, text)
+
+
+def reject_entry(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    locale: str,
+    if_match: str | None,
+    context: str,
+    source: str | None,
+    comment: str,
+) -> EntryRejection:
+    """Send one pending entry back with a reason (the reviewer names the pending ETag read);
+    readers keep what they get today, the other entries still await review."""
+    tag = catalog_locale(locale)
+    may(principal, "catalog.review", Target.translation(tag)).enforce()
+    comment = required_comment(comment)
+    return store.reject_entry(db, principal, tag, if_match, context, source, comment)

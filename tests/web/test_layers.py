@@ -121,6 +121,8 @@ STORE_WRITES = frozenset(
         "api.store.catalogs.stage_catalog",
         "api.store.catalogs.approve_catalog",
         "api.store.catalogs.reject_catalog",
+        "api.store.catalogs.edit_entry",
+        "api.store.catalogs.reject_entry",
         "api.store.accounts.create_token",
         "api.store.accounts.revoke_token",
         "api.store.drafts.schedule_draft",
