@@ -381,6 +381,17 @@ def _v13_reviews(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v14_version_logs(db: sqlite_utils.Database) -> None:
+    """What the repository's history log says of each version it published (why each block
+    changed, on which references), kept so that an export writes the log back whole (see
+    `api.store.history`)."""
+    db.table("version_logs").create(
+        {"slug": str, "number": int, "entry": str},
+        pk=("slug", "number"),
+        not_null={"slug", "number", "entry"},
+    )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -395,6 +406,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_kept_forms,
     _v12_rollbacks,
     _v13_reviews,
+    _v14_version_logs,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
