@@ -114,9 +114,7 @@ def test_a_new_translation_of_the_corrected_text_is_still_a_change(corrected: Pa
         if f'msgctxt "{SLUG}/introduction/p1"' in e and "#, fuzzy" in e
     ]
     # As a translator does: the new text, and the fuzzy mark (with the old msgid) taken off.
-    kept = "\n".join(
-        line for line in entries[n].split("\n") if not line.startswith(("#,", "#|"))
-    )
+    kept = "\n".join(line for line in entries[n].split("\n") if not line.startswith(("#,", "#|")))
     entries[n] = kept.replace(old, "es un enfoque experimental")
     po.write_text("\n\n".join(entries), encoding="utf-8")
     paths = ["--content", "exp/content", "--locales", "exp/locales"]

@@ -29,6 +29,7 @@ import msgspec
 
 from api.core.access import Principal
 from api.core.errors import ValidationFailed
+from api.core.evidence import unnamed_forms
 from api.core.messages import block_fields
 from api.core.model import (
     Article,
@@ -264,6 +265,10 @@ def check_history(history: ArticleHistory, file: str) -> None:
         _check_changes(
             history.articles[n - 1], article, entry, where, file, history.articles[: n - 1]
         )
+        for problem in unnamed_forms(history.treatments[n - 1], history.treatments[n]):
+            raise ValidationFailed(
+                f"version {entry.number}: {problem.sentence()}", file=file, path=where
+            )
 
 
 def _check_changes(

@@ -14,7 +14,7 @@ from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
-from api.core.evidence import StaleClaim, stale_claims
+from api.core.evidence import StaleClaim, stale_claims, unnamed_forms
 from api.core.history import check_cited_changes
 from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
 from api.core.model import Article, TreatmentCatalog, content_hash
@@ -269,6 +269,8 @@ def create_draft(
             )
             check_safety_reason(read, article, safety_reason)
             _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, records_base), treatments)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
@@ -306,6 +308,18 @@ def _check_cited(db: sqlite_utils.Database, base: int, read: Article, article: A
             if v.number != base
         )
         check_cited_changes(read, article, earlier, prefix="$.article")
+
+
+def _check_forms(old: TreatmentCatalog, new: TreatmentCatalog) -> None:
+    """TR-5 at the door: a regulatory statement the draft writes or alters names each form
+    its status is recorded for (`api.core.evidence.unnamed_forms`)."""
+    for problem in unnamed_forms(old, new):
+        index = next(i for i, t in enumerate(new.treatments) if t.id == problem.treatment)
+        n = problem.field.removeprefix("regulatory/")
+        raise ValidationFailed(
+            problem.sentence(),
+            path=f"$.treatments.treatments[{index}].regulatory[{n}].statement",
+        )
 
 
 def _version_hash(db: sqlite_utils.Database, slug: str, number: int) -> str | None:
@@ -354,6 +368,8 @@ def update_draft(
             read = load_article(db, draft.slug, base)
             check_safety_reason(read, article, safety_reason)
             _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, draft.treatments_base), treatments)
         revision = draft.revision + 1
         _add_revision(
             db, draft_id, revision, article, actor.name, message, treatments, safety_reason

@@ -15,9 +15,21 @@ import sqlite_utils
 
 from api.core.content import dump_yaml
 from api.core.history import HistoryLog, LoggedVersion, derived_entry
-from api.store.versions import load_article, load_treatments, published_versions
+from api.core.messages import current_messages, known_contexts
+from api.store.versions import (
+    load_article,
+    load_treatments,
+    published_slugs,
+    published_versions,
+)
 
-__all__ = ["history_files", "logged_versions", "record_logged_version"]
+__all__ = [
+    "catalog_contexts",
+    "earlier_messages",
+    "history_files",
+    "logged_versions",
+    "record_logged_version",
+]
 
 _entry = msgspec.json.Decoder(LoggedVersion)
 
@@ -79,3 +91,32 @@ def history_files(db: sqlite_utils.Database, slug: str) -> dict[str, bytes]:
     log = HistoryLog(history=slug, versions=logged_versions(db, slug))
     files[f"{folder}/log.yaml"] = dump_yaml(log).encode()
     return files
+
+
+def catalog_contexts(db: sqlite_utils.Database) -> frozenset[str]:
+    """Every msgctxt a catalog may translate: the current content's, and those of every
+    earlier version the history keeps (readers of a pinned version get its translations),
+    as `vetted import` reads them from the files."""
+    current = load_treatments(db)
+    latest = []
+    out: set[str] = set()
+    for slug, number in published_slugs(db):
+        for row in published_versions(db, slug)[:-1]:
+            records = load_treatments(db, row.treatments) if row.treatments else current
+            out |= known_contexts([load_article(db, slug, row.number)], records)
+        latest.append(load_article(db, slug, number))
+    return frozenset(out | known_contexts(latest, current))
+
+
+def earlier_messages(db: sqlite_utils.Database) -> frozenset[tuple[str, str]]:
+    """`(msgctxt, msgid)` of every message of an earlier version the history keeps (with
+    the records published beside it): their approved translations are what readers of
+    that pinned version get, so a catalog that restates them is not out of date."""
+    current = load_treatments(db)
+    out: set[tuple[str, str]] = set()
+    for slug, _ in published_slugs(db):
+        for row in published_versions(db, slug)[:-1]:
+            records = load_treatments(db, row.treatments) if row.treatments else current
+            article = load_article(db, slug, row.number)
+            out |= {(m.context, m.source) for m in current_messages([article], records)}
+    return frozenset(out)

@@ -168,3 +168,28 @@ def test_a_rollback_brings_back_reviewed_text_without_a_new_citation(
         headers=headers,
     )
     assert rollback.status_code == 201, rollback.text
+
+
+def test_a_regulatory_status_for_a_form_its_quote_does_not_name_is_422(
+    shipped: tuple[Client, dict[str, dict[str, str]]],
+) -> None:
+    """TR-5 at the door: minoxidil's `fda-approved` widened from topical to topical and
+    oral, with the same quote (which names only the topical form), is refused at the
+    statement's path."""
+    client, auth = shipped
+    head, headers = _head(client, auth["ed"])
+    records = head["treatments"]
+    i, minoxidil = next(
+        (i, t) for i, t in enumerate(records["treatments"]) if t["id"] == "minoxidil"
+    )
+    assert minoxidil["regulatory"][0]["forms"] == ["topical"]
+    minoxidil["regulatory"][0]["forms"] = ["topical", "oral"]
+    response = client.post(
+        f"{HEAD}/drafts",
+        json={"article": head["article"], "treatments": records, "message": "widen"},
+        headers=headers,
+    )
+    assert response.status_code == 422, response.text
+    fields = [e.get("field", "") for e in response.json().get("errors", [])]
+    assert f"$.treatments.treatments[{i}].regulatory[0].statement" in fields
+    assert "does not name the oral form" in response.text
