@@ -26,12 +26,15 @@ Action = Literal[
     "draft.read",
     "draft.write",
     "draft.review",
+    "draft.share",
     "article.rollback",
+    "article.withdraw",
     "catalog.read",
     "catalog.upload",
     "catalog.review",
     "audit.read",
     "token.manage",
+    "webhook.manage",
 ]
 
 
@@ -78,16 +81,23 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
+    # A preview link shows an unpublished draft to someone without an account.
+    "draft.share": frozenset({"admin", "editor", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
+    # Asking to withdraw published content; a second person approves (the review rule).
+    "article.withdraw": frozenset({"admin", "editor", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
     "token.manage": frozenset({"admin"}),
+    "webhook.manage": frozenset({"admin"}),
 }
 _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
 # Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.
-_SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
+_SOURCE: frozenset[Action] = frozenset(
+    {"draft.write", "draft.review", "article.rollback", "article.withdraw"}
+)
 
 
 def role_refusal(principal: Principal, action: Action) -> str | None:

@@ -27,6 +27,7 @@ from api.core.errors import NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, current_messages
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import TranslationApproved
 from api.store.audit import record
 from api.store.history import earlier_messages
 from api.store.paging import exact, newest_first
@@ -40,6 +41,7 @@ from api.store.translations import (
     store_translations,
 )
 from api.store.versions import load_article, load_treatments, now, published_slugs
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "CatalogApproval",
@@ -354,6 +356,9 @@ def approve_catalog(
             detail=f"{len(chosen)} approved of {len(review.entries)} pending",
         )
         render_documents(db)
+        published = {slug for slug, _ in published_slugs(db)}
+        touched = {e.context.partition("/")[0] for e in chosen} & published
+        enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(touched))))
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),

@@ -16,12 +16,19 @@ from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.evidence import StaleClaim, stale_claims, unnamed_forms
 from api.core.history import check_cited_changes
-from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
+from api.core.merge import (
+    MergeConflict,
+    MergeResult,
+    Resolution,
+    merge_articles,
+    merge_treatments,
+)
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
     DraftAction,
     article_etag,
@@ -47,6 +54,7 @@ from api.store.versions import (
     save_treatments,
     treatments_number,
 )
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "Draft",
@@ -55,15 +63,20 @@ __all__ = [
     "create_draft",
     "draft_authors",
     "draft_diff",
+    "draft_message",
     "draft_revisions",
+    "draft_stale_claims",
     "draft_treatments",
     "get_draft",
     "list_drafts",
     "merged_content",
     "publish_draft",
+    "publish_scheduled",
     "reject_draft",
     "request_rollback",
+    "schedule_draft",
     "submit_draft",
+    "unschedule_draft",
     "update_draft",
     "withdraw_draft",
 ]
@@ -73,7 +86,7 @@ _article = msgspec.json.Decoder(Article)
 _treatments = msgspec.json.Decoder(TreatmentCatalog)
 _COLUMNS = (
     "id, slug, base_version, status, author, revision, content_hash, comment, created_at, "
-    "updated_at, treatments_base, rollback_to"
+    "updated_at, treatments_base, rollback_to, summary"
 )
 
 
@@ -98,6 +111,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """The current set of treatment records."""
     rollback_to: int | None = None
     """For a rollback: the version whose article and treatment records it brings back."""
+    summary: str | None = None
+    """What the author said the draft does when sending it to review."""
 
     @property
     def etag(self) -> str:
@@ -142,6 +157,15 @@ def draft_revisions(db: sqlite_utils.Database, draft_id: int) -> list[Revision]:
     ).fetchall()
     names = ("revision", "author", "message", "content_hash", "created_at")
     return [msgspec.convert(dict(zip(names, r, strict=True)), Revision) for r in rows]
+
+
+def draft_message(draft: Draft, revisions: list[Revision]) -> str:
+    """The draft's message, as the queue, the review and the history show it: what the
+    author said when sending it to review, else what its first revision set out to do (a
+    later revision's message says what that revision fixed, not what the draft is)."""
+    if draft.summary:
+        return draft.summary
+    return revisions[0].message if revisions else f"draft {draft.id}"
 
 
 def draft_authors(db: sqlite_utils.Database, draft_id: int) -> tuple[str, ...]:
@@ -237,6 +261,8 @@ def _unchanged(
 # policy of api.core.text applies to them on every path: API, workspace, import).
 MESSAGE = "$.message"
 COMMENT = "$.comment"
+SUMMARY = "$.summary"
+MAX_SUMMARY = 500
 REASON = "$.reason"
 
 
@@ -264,9 +290,11 @@ def create_draft(
         )
         if base:
             read = load_article(db, article.slug, base)
-            _unchanged(
-                article, treatments, read, load_treatments(db, records_base), f"version {base}"
-            )
+            if head is not None and head.status == "published":
+                # A withdrawn article comes back as a new version, even word for word.
+                _unchanged(
+                    article, treatments, read, load_treatments(db, records_base), f"version {base}"
+                )
             check_safety_reason(read, article, safety_reason)
             _check_cited(db, base, read, article)
         if treatments is not None:
@@ -423,11 +451,24 @@ def _move(
 
 
 def submit_draft(
-    db: sqlite_utils.Database, actor: Principal, draft_id: int, if_match: str | None
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    summary: str | None = None,
 ) -> Draft:
-    """Send a draft to review."""
+    """Send a draft to review, with what it does in a sentence if the author gives one (the
+    queue and the history show it; see `draft_message`)."""
+    if summary is not None:
+        if len(summary) > MAX_SUMMARY:
+            raise ValidationFailed(
+                f"must be at most {MAX_SUMMARY} characters (at {SUMMARY})", path=SUMMARY
+            )
+        summary = checked_text(summary, SUMMARY) or None
     with transaction(db):
         _move(db, actor, draft_id, if_match, "submit")
+        if summary is not None:
+            db.execute("UPDATE drafts SET summary = ? WHERE id = ?", [summary, draft_id])
         return _draft(db, draft_id)
 
 
@@ -457,8 +498,11 @@ def withdraw_draft(
     """Take a draft out of the workflow for good; it stays in history."""
     if comment is not None:
         comment = checked_text(comment, COMMENT, multiline=True)
+    from api.store.schedules import cancel_schedules
+
     with transaction(db):
         _move(db, actor, draft_id, if_match, "withdraw", comment)
+        cancel_schedules(db, actor, draft_id=draft_id)
         return _draft(db, draft_id)
 
 
@@ -472,7 +516,7 @@ class Merged(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def merged_content(
-    db: sqlite_utils.Database, draft: Draft, take: Mapping[str, Side] | None = None
+    db: sqlite_utils.Database, draft: Draft, take: Mapping[str, Resolution] | None = None
 ) -> tuple[Article, Merged]:
     """The draft's article, and what publishing it now would publish: the draft itself when
     it is based on the head, else its changes merged onto the head block by block (and the
@@ -509,93 +553,207 @@ def publish_draft(
     blocks publishing until the author resolves it).
     """
     with transaction(db):
-        draft = _draft(db, draft_id)
-        authors = draft_authors(db, draft_id)
-        check_review(actor, "publish", ReviewTarget.source(authors))
-        next_status(draft.status, "publish")  # a published draft says so, not "stale base"
-        check_if_match(if_match, draft.etag)
-        _, merged = merged_content(db, draft)
-        if merged.article is None:
-            units = ", ".join(c.unit for c in merged.conflicts)
-            raise Conflict(
-                f"version {draft.head_version} was published after this draft was based on "
-                f"version {draft.base_version}, and both changed {units}: the author must "
-                "resolve the conflicts (see the draft's diff) before it can be published"
-            )
-        try:
-            check_article(merged.article)
-        except ValidationFailed as exc:
-            # Each side was valid; merged, a block may cite a reference the other removed.
-            raise Conflict(
-                f"merged onto version {draft.head_version}, the article is not valid: "
-                f"{exc.detail}; the author must resolve it in the draft"
-            ) from exc
-        stale = _stale(db, merged.article, merged.treatments)
-        if stale:
-            raise Conflict(
-                "the article no longer states what these treatment records quote: "
-                + "; ".join(s.sentence() for s in stale)
-                + ". Update the records (or their evidence) in this draft before publishing"
-            )
-        head = latest_version(db, draft.slug)
-        current_records = load_treatments(db)
-        _check_still_holds(db, draft, merged.article, merged.treatments or current_records)
-        records = merged.treatments
-        if records is not None and content_hash(records) == content_hash(current_records):
-            records = None
-        article_changed = head is None or head.content_hash != content_hash(merged.article)
-        if not article_changed and records is None:
-            raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
-        _move(db, actor, draft_id, if_match, "publish")
-        message = db.execute(
-            "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
-            [draft_id, draft.revision],
-        ).fetchone()[0]
-        if records is not None:
-            # Checked against the article as it will be published, before anything is stored.
-            check_references(
-                [
-                    *(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug),
-                    merged.article,
-                ],
-                records,
-            )
-            save_treatments(db, records)
-            record(
-                db,
-                actor,
-                "treatments.publish",
-                "treatments",
-                before=content_hash(current_records),
-                after=content_hash(records),
-                detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
-            )
-        # A change of the records alone is still a new version of the article: each
-        # version names the records it was published beside, and never changes after.
-        row = publish_version(
+        draft = _reviewed(db, actor, draft_id, if_match, "publish")
+        return _publish(db, actor, draft, if_match)
+
+
+def schedule_draft(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    publish_at: str,
+) -> Draft:
+    """Approve a draft now, to be published at `publish_at` (a stored time in the future,
+    see `api.core.lifecycle.scheduled_instant`): the review rule applies now, to exactly
+    this revision against this head. Until then nothing of it reaches readers; if the head
+    or the treatment records change meanwhile, the schedule fails rather than publish
+    what the reviewer did not see (see `publish_scheduled`)."""
+    from api.store.schedules import add_schedule
+
+    with transaction(db):
+        draft = _reviewed(db, actor, draft_id, if_match, "schedule")
+        _publishable(db, draft)  # what would stop it now stops it being scheduled
+        _move(db, actor, draft_id, if_match, "schedule", f"to be published at {publish_at}")
+        add_schedule(
             db,
-            merged.article,
-            authors=authors,
-            reviewer=actor.name,
-            message=message or f"draft {draft_id}",
+            kind="publish",
+            target=f"articles/{draft.slug}",
+            due_at=publish_at,
+            approved_by=actor.name,
+            draft_id=draft_id,
+            etag=draft.etag,
         )
-        merged_note = (
-            f", merged onto version {draft.head_version}"
-            if draft.base_version not in (0, draft.head_version)
-            else ""
+        return _draft(db, draft_id)
+
+
+def unschedule_draft(
+    db: sqlite_utils.Database, actor: Principal, draft_id: int, if_match: str | None
+) -> Draft:
+    """Cancel a draft's scheduled publication: it goes back to review, unpublished."""
+    from api.store.schedules import cancel_schedules
+
+    with transaction(db):
+        _move(db, actor, draft_id, if_match, "unschedule", "publication schedule cancelled")
+        cancel_schedules(db, actor, draft_id=draft_id)
+        return _draft(db, draft_id)
+
+
+def publish_scheduled(
+    db: sqlite_utils.Database, reviewer: Principal, draft_id: int, etag: str
+) -> VersionRow:
+    """Publish a scheduled draft (inside the sweep's transaction): `reviewer` approved
+    it when it was scheduled, with the draft standing at `etag`. Conflict when the draft,
+    the head or the treatment records changed since: the reviewer never saw that."""
+    draft = _draft(db, draft_id)
+    if draft.status != "scheduled":
+        raise Conflict(f"draft {draft_id} is {draft.status}, no longer scheduled")
+    head = latest_version(db, draft.slug)
+    if head is not None and head.status != "published":
+        raise Conflict(
+            f"{draft.slug} was withdrawn after draft {draft_id} was approved: publishing it "
+            "again needs a new review"
         )
+    if draft.etag != etag:
+        raise Conflict(
+            f"draft {draft_id} stood at {etag} when it was approved and stands at {draft.etag} "
+            "now (a version or treatment records were published meanwhile): it needs a new "
+            "review"
+        )
+    return _publish(db, reviewer, draft, etag, scheduled=True)
+
+
+def _reviewed(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    action: DraftAction,
+) -> Draft:
+    """The draft `actor` may publish (or schedule) now, as If-Match names it."""
+    draft = _draft(db, draft_id)
+    authors = draft_authors(db, draft_id)
+    check_review(actor, "publish", ReviewTarget.source(authors))
+    next_status(draft.status, action)  # a published draft says so, not "stale base"
+    check_if_match(if_match, draft.etag)
+    return draft
+
+
+def _publishable(db: sqlite_utils.Database, draft: Draft) -> Merged:
+    """What publishing `draft` now would publish, or Conflict naming why it cannot."""
+    _, merged = merged_content(db, draft)
+    if merged.article is None:
+        units = ", ".join(c.unit for c in merged.conflicts)
+        raise Conflict(
+            f"version {draft.head_version} was published after this draft was based on "
+            f"version {draft.base_version}, and both changed {units}: the author must "
+            "resolve the conflicts (see the draft's diff) before it can be published"
+        )
+    try:
+        check_article(merged.article)
+    except ValidationFailed as exc:
+        # Each side was valid; merged, a block may cite a reference the other removed.
+        raise Conflict(
+            f"merged onto version {draft.head_version}, the article is not valid: "
+            f"{exc.detail}; the author must resolve it in the draft"
+        ) from exc
+    stale = _stale(db, merged.article, merged.treatments)
+    if stale:
+        raise Conflict(
+            "the article no longer states what these treatment records quote: "
+            + "; ".join(s.sentence() for s in stale)
+            + ". Update the records (or their evidence) in this draft before publishing"
+        )
+    _check_still_holds(db, draft, merged.article, merged.treatments or load_treatments(db))
+    return merged
+
+
+def _publish(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft: Draft,
+    if_match: str | None,
+    *,
+    scheduled: bool = False,
+) -> VersionRow:
+    draft_id = draft.id
+    authors = draft_authors(db, draft_id)
+    merged = _publishable(db, draft)
+    assert merged.article is not None  # _publishable raises on conflicts
+    head = latest_version(db, draft.slug)
+    current_records = load_treatments(db)
+    records = merged.treatments
+    if records is not None and content_hash(records) == content_hash(current_records):
+        records = None
+    # A withdrawn head is published again only by a new version, even with its content.
+    article_changed = (
+        head is None
+        or head.status != "published"
+        or head.content_hash != content_hash(merged.article)
+    )
+    if not article_changed and records is None:
+        raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
+    _move(db, actor, draft_id, if_match, "publish")
+    message = draft_message(draft, draft_revisions(db, draft_id))
+    if records is not None:
+        # Checked against the article as it will be published, before anything is stored.
+        check_references(
+            [
+                *(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug),
+                merged.article,
+            ],
+            records,
+        )
+        save_treatments(db, records)
         record(
             db,
             actor,
-            "article.publish",
-            f"articles/{draft.slug}",
-            before=head.content_hash if head else None,
-            after=row.content_hash,
-            detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
-            + merged_note,
+            "treatments.publish",
+            "treatments",
+            before=content_hash(current_records),
+            after=content_hash(records),
+            detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
         )
-        render_documents(db, slugs={draft.slug}, latest_only=True)
-        return row
+    # A change of the records alone is still a new version of the article: each
+    # version names the records it was published beside, and never changes after.
+    row = publish_version(
+        db,
+        merged.article,
+        authors=authors,
+        reviewer=actor.name,
+        message=message or f"draft {draft_id}",
+    )
+    merged_note = (
+        f", merged onto version {draft.head_version}"
+        if draft.base_version not in (0, draft.head_version)
+        else ""
+    )
+    record(
+        db,
+        actor,
+        "article.publish",
+        f"articles/{draft.slug}",
+        before=head.content_hash if head else None,
+        after=row.content_hash,
+        detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
+        + merged_note
+        + (", as scheduled at its review" if scheduled else ""),
+    )
+    render_documents(db, slugs={draft.slug}, latest_only=True)
+    enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
+    return row
+
+
+def draft_stale_claims(db: sqlite_utils.Database, draft_id: int) -> tuple[StaleClaim, ...]:
+    """The claims of treatment records publishing the draft now would leave unsupported
+    (the diff's `stale_claims`): what its author must fix before a reviewer can publish."""
+    with snapshot(db):
+        draft = _draft(db, draft_id)
+        article, merged = merged_content(db, draft)
+        proposed = draft_treatments(db, draft)
+        return _stale(
+            db, merged.article or article, merged.treatments if merged.article else proposed
+        )
 
 
 def _stale(
@@ -684,7 +842,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
         return DraftDiff(
             draft=draft.id,
             status=draft.status,
-            message=revisions[-1].message,
+            message=draft_message(draft, revisions),
             authors=tuple(dict.fromkeys(r.author for r in revisions)),
             revisions=tuple(
                 RevisionOut(

@@ -20,12 +20,15 @@ from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.preview import PreviewController
 from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
+from api.web.workspace.search import SearchController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
 from api.web.workspace.translator import TranslatorController
+from api.web.workspace.webhooks import WebhooksController
 
 __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router"]
 
@@ -35,6 +38,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ArticlesController,
     HistoryController,
     AdminController,
+    WebhooksController,
     DraftsController,
     EditorController,
     ConflictsController,
@@ -42,12 +46,15 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ReviewController,
     CatalogReviewController,
     TranslatorController,
+    SearchController,
+    PreviewController,
 ]
 NAV_EXTENSIONS.extend(
     [
         (N_("Drafts"), "/drafts", "draft.read"),
         (N_("Review"), "/review", "draft.review"),
         (N_("Translations"), "/catalogs", "catalog.read"),
+        (N_("Search"), "/search", None),
     ]
 )
 

@@ -22,6 +22,7 @@ __all__ = [
     "COMMENT_FORM",
     "CONFLICTS_FORM",
     "NEW_TOKEN_FORM",
+    "NEW_WEBHOOK_FORM",
     "RECORD_FORM",
     "SECTION_FORM",
     "SIGN_IN_FORM",
@@ -38,11 +39,14 @@ _ENCODED = 9
 SIGN_IN_FORM = FormBounds(max_bytes=2_048, max_fields=4)
 """`_csrf_token`, `token` (at most 200 characters) and `next` (a workspace path)."""
 ACTION_FORM = FormBounds(max_bytes=2_048, max_fields=8)
-"""A button and what it acts on: sign-out, submit, publish, rollback, revoking a token."""
+"""A button and what it acts on: sign-out, publish, recording a review, revoking a token."""
 NEW_TOKEN_FORM = FormBounds(max_bytes=4_096, max_fields=8)
 """A new token's name, role and locales."""
+NEW_WEBHOOK_FORM = FormBounds(max_bytes=2_200 * _ENCODED + 1_024, max_fields=16)
+"""A new webhook endpoint: its URL (2,000 characters), note (200) and event types."""
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
-"""A comment of at most 2,000 characters (rejecting, withdrawing) and the ETag."""
+"""A comment of at most 2,000 characters (rejecting, withdrawing, a summary sent to review,
+who a preview link is for) and the ETag."""
 SECTION_FORM = FormBounds(
     max_bytes=MAX_ARTICLE_CHARS * _ENCODED + 200_000,
     max_fields=500 * len(BlockFields.__struct_fields__) + 16,
@@ -53,9 +57,10 @@ RECORD_FORM = FormBounds(max_bytes=2_000_000, max_fields=400 + 16)
 """A treatment record: at most 400 values, within a treatments file's 2 MB."""
 CONFLICTS_FORM = FormBounds(
     max_bytes=1_000_000,
-    max_fields=MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS + 500 + 16,
+    max_fields=2 * (MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS) + 500 + 16,
 )
-"""One choice per conflicting unit of an article (blocks, headings, treatment records)."""
+"""One choice per conflicting unit of an article (blocks, headings, treatment records), and
+a combined text per block and heading."""
 APPROVAL_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=20_000 + 16)
 """Ticked catalog entries, at most 20,000 (approving all needs no ticks)."""
 UPLOAD_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=4)

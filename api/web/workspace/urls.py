@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from api.web.workspace.session import WORKSPACE_PATH
 
 __all__ = [
+    "article_edit_url",
     "article_url",
     "catalog_review_url",
     "catalog_url",
@@ -28,6 +29,12 @@ def article_url(slug: str, version: int | None = None, locale: str | None = None
     query = {k: v for k, v in (("version", version), ("locale", locale)) if v is not None}
     suffix = f"?{urlencode(query)}" if query else ""
     return f"{WORKSPACE_PATH}/articles/{quote(slug)}{suffix}"
+
+
+def article_edit_url(slug: str, section_id: str) -> str:
+    """The section editor that starts a draft from the published version (the editing
+    pages; the query names the version and records read)."""
+    return f"{WORKSPACE_PATH}/articles/{quote(slug)}/edit/{quote(section_id)}"
 
 
 def history_url(slug: str) -> str:
