@@ -36,6 +36,7 @@ __all__ = [
     "CatalogHeader",
     "ParsedCatalog",
     "catalog_byte_limit",
+    "check_translation",
     "declares_utf8",
     "parse_catalog",
     "template_header",
@@ -396,6 +397,18 @@ def _msgstr_numbers(text: str) -> list[int]:
         counted = found.start()
         numbers.append(number)
     return numbers
+
+
+def check_translation(context: str, source: str, text: str) -> str:
+    """One translation typed outside a .po (the workspace's entry editor, the API's entry
+    edit), checked by the very code an upload's msgstr passes through (length, text
+    policy, placeholders or format fields); the text in NFC, as an upload stores it.
+    ValidationFailed names the field `$.text`."""
+    try:
+        _check_translation(context, source, text, "", 0)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.detail, path="$.text") from exc
+    return nfc(text)
 
 
 def _check_translation(context: str, source: str, text: str, file: str, line: int) -> None:

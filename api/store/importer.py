@@ -41,10 +41,10 @@ from api.store.translations import (
     store_header,
 )
 from api.store.versions import (
+    holds_content,
     latest_version,
     load_article,
     publish_version,
-    published_slugs,
     published_versions,
     save_treatments,
     treatments_number,
@@ -141,9 +141,10 @@ def import_content(
     del content
     # A seed writes every rendered document: written once, not through the WAL. (Checked
     # again inside the transaction: someone may publish meanwhile.)
-    journal = nullcontext() if published_slugs(db) else no_other_readers_journal(db)
+    # Held content: published, or withdrawn by reviewers (never published again from files).
+    journal = nullcontext() if holds_content(db) else no_other_readers_journal(db)
     with journal, transaction(db):
-        if published_slugs(db):
+        if holds_content(db):
             return _propose(db, files, catalogs, author, say)
         report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go
