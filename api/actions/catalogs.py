@@ -11,7 +11,6 @@ from api.actions.drafts import required_comment
 from api.core.access import Principal, Target, may
 from api.core.catalog import parse_catalog
 from api.core.errors import InvalidLocale, ValidationFailed
-from api.core.messages import known_contexts
 from api.core.negotiation import canonical_locale
 from api.store import catalogs as store
 from api.store.catalogs import (
@@ -22,6 +21,7 @@ from api.store.catalogs import (
     PendingCatalog,
 )
 from api.store.exporting import export_catalog, published_content
+from api.store.history import catalog_contexts
 
 __all__ = [
     "approve_catalog",
@@ -58,9 +58,7 @@ def upload_catalog(
     staged for review: the one path of every upload, from the API or the workspace."""
     tag = catalog_locale(locale)
     may(principal, "catalog.upload", Target.translation(tag)).enforce()
-    content = published_content(db)
-    contexts = known_contexts(list(content.articles), content.treatments)
-    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
+    parsed = parse_catalog(body, f"{tag}.po", tag, catalog_contexts(db))
     if not parsed.entries:
         # Nothing would await review: staging it would only audit an empty upload.
         raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
