@@ -15,6 +15,7 @@ import re
 import string
 from bisect import bisect_left
 from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from itertools import chain
 
 import msgspec
@@ -169,6 +170,16 @@ class CatalogHeader(msgspec.Struct, frozen=True, kw_only=True):
     text: str = ""
     """The header exactly as the file had it (comments and the `msgid ""` entry): Babel
     rewrites fields such as `Generated-By` when it writes, so exports splice this in."""
+
+    def revised_at(self) -> str | None:
+        """The header's `PO-Revision-Date` as RFC 3339 UTC (`2026-11-25T00:34:00Z`), or None
+        when it is missing, a template's placeholder, or not a date."""
+        value = dict(self.fields).get("PO-Revision-Date", "")
+        try:
+            when = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
+        except ValueError:
+            return None
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):

@@ -88,7 +88,11 @@ def as_stored(
     source text as that approved entry. An export writes such a stale translation under
     the current msgid, fuzzy (with the old msgid as `#| msgid`, which Babel does not read
     back); read back, it is the approved entry again, not a change, so the round trip
-    export, import stays "unchanged". Fuzzy translations are never served either way."""
+    export, import stays "unchanged". Fuzzy translations are never served either way. A
+    restatement of an entry the catalog also holds as itself (an earlier version's text
+    that the history keeps, so the template has it too) is that one entry, not two."""
+    entries = list(entries)
+    present = {(e.context, e.source) for e in entries}
     stored: dict[Key, CatalogEntry] = {}
     earlier: dict[tuple[str, str], CatalogEntry] = {}
     for entry in approved:
@@ -99,6 +103,8 @@ def as_stored(
         restated = None
         if entry.fuzzy and (entry.context, entry.source) not in stored:
             restated = earlier.get((entry.context, entry.text))
+            if restated is not None and (restated.context, restated.source) in present:
+                continue
         out.append(restated or entry)
     return out
 

@@ -30,6 +30,7 @@ from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import TranslationApproved
 from api.store.audit import record
+from api.store.history import earlier_messages
 from api.store.paging import exact, newest_first
 from api.store.rendering import render_documents
 from api.store.schema import transaction
@@ -202,7 +203,22 @@ def stage_catalog(
     locale = catalog.locale
     with transaction(db):
         current = _current(db)
-        stale = stale_entries(catalog.entries, current, file)
+        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
+        # An earlier version's text, restated as approved, is what readers of that pinned
+        # version get: kept as it is, not reported as out of date.
+        kept = earlier_messages(db)
+        restated = {
+            (e.context, e.source)
+            for e in catalog.entries
+            if (e.context, e.source) in kept
+            and (a := approved.get((e.context, e.source))) is not None
+            and (a.text, a.fuzzy) == (e.text, e.fuzzy)
+        }
+        stale = [
+            s
+            for s in stale_entries(catalog.entries, current, file)
+            if (s.context, s.msgid) not in restated
+        ]
         keys = {(m.context, m.source) for m in current}
         fresh = [e for e in catalog.entries if (e.context, e.source) in keys]
         before = _pending_rows(db, locale)
@@ -219,7 +235,6 @@ def stage_catalog(
             rows[key] = (entry, ",".join(dict.fromkeys(uploaders)))
         # A file older than the source lacks the current entry of each stale one: that is
         # not a request to remove its approved translation, which stays as it is.
-        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
         stale_contexts = {s.context for s in stale}
         for message in current:
             key = (message.context, message.source)

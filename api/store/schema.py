@@ -537,6 +537,17 @@ def _v18_catalog_rejections(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v19_version_logs(db: sqlite_utils.Database) -> None:
+    """What the repository's history log says of each version it published (why each block
+    changed, on which references), kept so that an export writes the log back whole (see
+    `api.store.history`)."""
+    db.table("version_logs").create(
+        {"slug": str, "number": int, "entry": str},
+        pk=("slug", "number"),
+        not_null={"slug", "number", "entry"},
+    )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -556,6 +567,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v16_summaries,
     _v17_preview_links,
     _v18_catalog_rejections,
+    _v19_version_logs,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -27,7 +27,6 @@ from api.core.access import Principal, authorize
 from api.core.catalog import MAX_TRANSLATION_CHARS, parse_catalog
 from api.core.catalog_changes import EntryFilter, filter_entries
 from api.core.errors import InvalidLocale, ValidationFailed
-from api.core.messages import known_contexts
 from api.core.negotiation import canonical_locale
 from api.store.catalogs import (
     CatalogApproval,
@@ -48,6 +47,7 @@ from api.store.catalogs import (
     stage_catalog,
 )
 from api.store.exporting import export_catalog, published_content
+from api.store.history import catalog_contexts
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_po
 from api.web.examples import LocalePath
@@ -449,9 +449,7 @@ def stage_upload(
     the API or the workspace's form."""
     tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
-    content = published_content(writer)
-    contexts = known_contexts(list(content.articles), content.treatments)
-    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
+    parsed = parse_catalog(body, f"{tag}.po", tag, catalog_contexts(writer))
     if not parsed.entries:
         # Nothing would await review: staging it would only audit an empty upload.
         raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
