@@ -14,7 +14,8 @@ from api.core.access import Principal
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
-from api.core.evidence import StaleClaim, stale_claims
+from api.core.evidence import StaleClaim, stale_claims, unnamed_forms
+from api.core.history import check_cited_changes
 from api.core.merge import (
     MergeConflict,
     MergeResult,
@@ -49,6 +50,7 @@ from api.store.versions import (
     now,
     publish_version,
     published_slugs,
+    published_versions,
     save_treatments,
     treatments_number,
 )
@@ -294,6 +296,9 @@ def create_draft(
                     article, treatments, read, load_treatments(db, records_base), f"version {base}"
                 )
             check_safety_reason(read, article, safety_reason)
+            _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, records_base), treatments)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
@@ -316,6 +321,33 @@ def create_draft(
             detail=f"based on version {base}: {message}" if base else message,
         )
         return _draft(db, draft_id)
+
+
+def _check_cited(db: sqlite_utils.Database, base: int, read: Article, article: Article) -> None:
+    """The repository's rule for what a text change cites (`check_cited_changes`), against
+    the version the draft was made from; the earlier versions are read only when a block
+    fails it, since text one of them published needs no new citation."""
+    try:
+        check_cited_changes(read, article, prefix="$.article")
+    except ValidationFailed:
+        earlier = tuple(
+            load_article(db, article.slug, v.number)
+            for v in published_versions(db, article.slug)
+            if v.number != base
+        )
+        check_cited_changes(read, article, earlier, prefix="$.article")
+
+
+def _check_forms(old: TreatmentCatalog, new: TreatmentCatalog) -> None:
+    """TR-5 at the door: a regulatory statement the draft writes or alters names each form
+    its status is recorded for (`api.core.evidence.unnamed_forms`)."""
+    for problem in unnamed_forms(old, new):
+        index = next(i for i, t in enumerate(new.treatments) if t.id == problem.treatment)
+        n = problem.field.removeprefix("regulatory/")
+        raise ValidationFailed(
+            problem.sentence(),
+            path=f"$.treatments.treatments[{index}].regulatory[{n}].statement",
+        )
 
 
 def _version_hash(db: sqlite_utils.Database, slug: str, number: int) -> str | None:
@@ -361,7 +393,11 @@ def update_draft(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
         if base:
-            check_safety_reason(load_article(db, draft.slug, base), article, safety_reason)
+            read = load_article(db, draft.slug, base)
+            check_safety_reason(read, article, safety_reason)
+            _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, draft.treatments_base), treatments)
         revision = draft.revision + 1
         _add_revision(
             db, draft_id, revision, article, actor.name, message, treatments, safety_reason

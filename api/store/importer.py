@@ -30,6 +30,7 @@ from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
 from api.store.catalogs import stage_catalog
 from api.store.drafts import create_draft, submit_draft
+from api.store.history import record_logged_version
 from api.store.rendering import render_documents
 from api.store.schema import no_other_readers_journal, transaction
 from api.store.translations import (
@@ -411,17 +412,18 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
         check_review(
             Principal(name=entry.reviewer, role="reviewer"),
             "publish",
-            ReviewTarget.source((entry.author,), f"version {entry.number} of {article.slug}"),
+            ReviewTarget.source(entry.authors, f"version {entry.number} of {article.slug}"),
         )
         save_treatments(db, records)
         row = publish_version(
             db,
             article,
-            authors=(entry.author,),
+            authors=entry.authors,
             reviewer=entry.reviewer,
             message=entry.message,
             published_at=entry.published,
         )
+        record_logged_version(db, article.slug, entry)
         record(
             db,
             IMPORTER,
@@ -436,7 +438,7 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
     check_review(
         Principal(name=last.reviewer, role="reviewer"),
         "publish",
-        ReviewTarget.source((last.author,), f"version {last.number} of {history.log.history}"),
+        ReviewTarget.source(last.authors, f"version {last.number} of {history.log.history}"),
     )
 
 
@@ -469,8 +471,14 @@ def _store(
         key = f"catalog/{catalog.locale}"
         if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
             return
+        # Approved as the repository's file dates its revision, so that what readers are
+        # told of the sign-off is the same in every database seeded from the same files.
         translations[catalog.locale] = replace_catalog(
-            db, catalog, status="approved", author=IMPORTER.name
+            db,
+            catalog,
+            status="approved",
+            author=IMPORTER.name,
+            at=catalog.header.revised_at(),
         )
         mark_synced(db, key, digest, digest)
         record(
@@ -495,11 +503,13 @@ def _store(
         row = publish_version(
             db,
             article,
-            authors=(logged.author,) if logged else (IMPORTER.name,),
+            authors=logged.authors if logged else (IMPORTER.name,),
             reviewer=logged.reviewer if logged else IMPORTER.name,
             message=logged.message if logged else "import from content/",
             published_at=logged.published if logged else None,
         )
+        if logged is not None:
+            record_logged_version(db, article.slug, logged)
         mark_synced(db, key, digest, digest)
         record(
             db,

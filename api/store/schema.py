@@ -510,6 +510,44 @@ def _v17_preview_links(db: sqlite_utils.Database) -> None:
     db.table("preview_links").create_index(["draft_id"])
 
 
+def _v18_catalog_rejections(db: sqlite_utils.Database) -> None:
+    """Pending translations a reviewer sent back, one entry or a whole upload (`context`
+    NULL), with the reviewer's reason: what the uploader reads on their locale's page.
+    Append-only, like the audit log that also records them."""
+    db.table("catalog_rejections").create(
+        {
+            "id": int,
+            "locale": str,
+            "context": str,
+            "source": str,
+            "text": str,
+            "uploaded_by": str,
+            "reviewer": str,
+            "comment": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"locale", "reviewer", "comment", "at"},
+    )
+    db.table("catalog_rejections").create_index(["locale", "id"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER catalog_rejections_no_{event.lower()} BEFORE {event} "
+            "ON catalog_rejections BEGIN SELECT RAISE(ABORT, 'rejections are append-only'); END"
+        )
+
+
+def _v19_version_logs(db: sqlite_utils.Database) -> None:
+    """What the repository's history log says of each version it published (why each block
+    changed, on which references), kept so that an export writes the log back whole (see
+    `api.store.history`)."""
+    db.table("version_logs").create(
+        {"slug": str, "number": int, "entry": str},
+        pk=("slug", "number"),
+        not_null={"slug", "number", "entry"},
+    )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -528,6 +566,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v15_lifecycle,
     _v16_summaries,
     _v17_preview_links,
+    _v18_catalog_rejections,
+    _v19_version_logs,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

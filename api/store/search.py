@@ -19,6 +19,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.errors import InvalidParameter
+from api.core.locales import is_fallback
 from api.core.output import ArticleOut, TreatmentOut
 from api.core.search import (
     ELLIPSIS,
@@ -185,7 +186,7 @@ def _hit(
         heading=heading,
         block_id=block,
         locale=text_locale,
-        fallback=text_locale != locale,
+        fallback=is_fallback(text_locale, locale),
         snippet=snippet,
         highlights=spans,
     )

@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 from api.web.workspace.admin import AdminController
 from api.web.workspace.article import ArticlesController
 from api.web.workspace.assets import static_asset
+from api.web.workspace.catalog_entries import CatalogEntriesController
 from api.web.workspace.catalog_review import CatalogReviewController
 from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
@@ -45,6 +46,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     RecordsController,
     ReviewController,
     CatalogReviewController,
+    CatalogEntriesController,
     TranslatorController,
     SearchController,
     PreviewController,

@@ -11,6 +11,7 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.content import MAX_ARTICLE_BLOCKS, MAX_ARTICLE_CHARS, MAX_ARTICLE_SECTIONS
 from api.core.section_form import BlockFields
 from api.web.bodies import FORM_BOUNDS, MAX_BODY_BYTES, FormBounds
@@ -21,6 +22,7 @@ __all__ = [
     "APPROVAL_FORM",
     "COMMENT_FORM",
     "CONFLICTS_FORM",
+    "ENTRY_FORM",
     "NEW_TOKEN_FORM",
     "NEW_WEBHOOK_FORM",
     "RECORD_FORM",
@@ -47,6 +49,8 @@ NEW_WEBHOOK_FORM = FormBounds(max_bytes=2_200 * _ENCODED + 1_024, max_fields=16)
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
 """A comment of at most 2,000 characters (rejecting, withdrawing, a summary sent to review,
 who a preview link is for) and the ETag."""
+ENTRY_FORM = FormBounds(max_bytes=MAX_TRANSLATION_CHARS * _ENCODED + 2_048, max_fields=8)
+"""One catalog entry's translation, at most as long as the longest source text."""
 SECTION_FORM = FormBounds(
     max_bytes=MAX_ARTICLE_CHARS * _ENCODED + 200_000,
     max_fields=500 * len(BlockFields.__struct_fields__) + 16,

@@ -10,6 +10,7 @@ from api.web.workspace.session import WORKSPACE_PATH
 __all__ = [
     "article_edit_url",
     "article_url",
+    "catalog_entry_url",
     "catalog_review_url",
     "catalog_url",
     "dashboard_url",
@@ -67,3 +68,8 @@ def catalog_url(locale: str) -> str:
 def catalog_review_url(locale: str) -> str:
     """The review page of a locale's pending catalog (the editing pages)."""
     return f"{WORKSPACE_PATH}/catalogs/{quote(locale)}/review"
+
+
+def catalog_entry_url(locale: str, key: str) -> str:
+    """The page that edits one message of a locale's catalog (`entry_key` names it)."""
+    return f"{WORKSPACE_PATH}/catalogs/{quote(locale)}/entries/{quote(key)}"
