@@ -23,11 +23,13 @@ from litestar.openapi.spec import (
 )
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from api.core.access import Principal, authorize
-from api.core.catalog import MAX_TRANSLATION_CHARS, parse_catalog
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import Rejection
+from api.core.access import Principal, may
+from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.catalog_changes import EntryFilter, filter_entries
-from api.core.errors import InvalidLocale, ValidationFailed
-from api.core.negotiation import canonical_locale
+from api.core.errors import ValidationFailed
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
@@ -37,28 +39,17 @@ from api.store.catalogs import (
     PendingReview,
     RejectionNote,
     SignoffPage,
-    approve_catalog,
     catalog_rejections,
     catalog_signoff,
-    edit_entry,
     pending_review,
-    reject_catalog,
-    reject_entry,
-    stage_catalog,
 )
-from api.store.exporting import export_catalog, published_content
-from api.store.history import catalog_contexts
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
-from api.web.bodies import refuse_unreadable_po
-from api.web.examples import LocalePath
-from api.web.manage import MAX_ID, Rejection
+from api.web.bodies import MULTIPART, PO_MEDIA_TYPE, UPLOAD_FIELD, refuse_unreadable_po
+from api.web.examples import MAX_ID, LocalePath
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
+__all__ = ["CatalogsController", "document_catalog_upload"]
 
-PO_MEDIA_TYPE = "text/x-gettext-translation"
-MULTIPART = "multipart/form-data"
-UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -171,15 +162,6 @@ PendingIfMatch = Annotated[
 ]
 
 
-def _locale(value: str) -> str:
-    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
-    does not know."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
-
-
 class CatalogsController(Controller):
     """Catalog export, upload (pending) and approval per locale."""
 
@@ -218,9 +200,7 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -248,7 +228,7 @@ class CatalogsController(Controller):
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(stage_upload, writer, principal, locale, body)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -276,8 +256,8 @@ class CatalogsController(Controller):
         """Every entry whose translation differs from the approved one: context, current
         source, approved and proposed translation, uploaders and flags (`safety`: part of
         a safety-bearing text). Its ETag is what approval must send as If-Match."""
-        authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale))
+        may(principal, "catalog.read").enforce()
+        review = pending_review(writer, catalog_locale(locale))
         if show != "all":
             shown = tuple(filter_entries(review.entries, show))
             review = msgspec.structs.replace(review, entries=shown)
@@ -303,10 +283,8 @@ class CatalogsController(Controller):
         """Approve the pending translations (or the named entries): they are served from
         now on and recorded in the locale's sign-off. The approver must not have uploaded
         any of them and must review this locale."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named)
+        return actions.approve_catalog(writer, principal, locale, if_match, named)
 
     @post(
         "/{locale:str}/reject",
@@ -325,9 +303,7 @@ class CatalogsController(Controller):
         if_match: PendingIfMatch = None,
     ) -> CatalogRejection:
         """Discard the pending upload you reviewed; the comment goes to the audit log."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment)
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment)
 
     @post(
         "/{locale:str}/entries",
@@ -350,9 +326,7 @@ class CatalogsController(Controller):
         you as its author: a second person approves it under the review rule (you cannot).
         404: no such msgctxt; 409: its source changed since you read it; 422: invalid,
         or nothing would change (`/problems/nothing-changed`)."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.upload", tag)
-        return edit_entry(writer, principal, tag, data.context, data.source, data.text)
+        return actions.edit_entry(writer, principal, locale, data.context, data.source, data.text)
 
     @post(
         "/{locale:str}/entries/reject",
@@ -374,10 +348,8 @@ class CatalogsController(Controller):
         """Reject one pending entry: readers keep what they get today, the other entries
         still await review (under the new ETag returned), and the uploaders read the
         reason (`GET …/rejections`). Audited as `catalog.reject-entry`."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_entry(
-            writer, principal, tag, if_match, data.context, data.source, data.comment
+        return actions.reject_entry(
+            writer, principal, locale, if_match, data.context, data.source, data.comment
         )
 
     @get(
@@ -396,8 +368,8 @@ class CatalogsController(Controller):
     ) -> list[RejectionNote]:
         """The latest rejections of a locale, newest first: one entry (with its msgctxt,
         source and the rejected text) or a whole upload (`context` null)."""
-        authorize(principal, "catalog.read")
-        return catalog_rejections(writer, _locale(locale), limit=limit)
+        may(principal, "catalog.read").enforce()
+        return catalog_rejections(writer, catalog_locale(locale), limit=limit)
 
     @get(
         "/{locale:str}/signoff",
@@ -424,8 +396,8 @@ class CatalogsController(Controller):
     ) -> SignoffPage:
         """Who approved which translation of which source text (hashes), when, and who
         uploaded it. Admins only."""
-        authorize(principal, "audit.read")
-        return catalog_signoff(writer, _locale(locale), limit=limit, before_id=before)
+        may(principal, "audit.read").enforce()
+        return catalog_signoff(writer, catalog_locale(locale), limit=limit, before_id=before)
 
 
 async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
@@ -440,20 +412,6 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     if isinstance(part, str):
         return part.encode("utf-8")
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
-
-
-def stage_upload(
-    writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
-) -> PendingCatalog:
-    """An uploaded .po checked and staged for review: the one path of every upload, from
-    the API or the workspace's form."""
-    tag = _locale(locale)
-    authorize(principal, "catalog.upload", tag)
-    parsed = parse_catalog(body, f"{tag}.po", tag, catalog_contexts(writer))
-    if not parsed.entries:
-        # Nothing would await review: staging it would only audit an empty upload.
-        raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
-    return stage_catalog(writer, principal, parsed)
 
 
 def document_catalog_upload(schema: OpenAPI) -> None:

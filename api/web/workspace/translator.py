@@ -1,6 +1,7 @@
 """The translator's pages: progress per locale, a locale's stale entries with the source
 text they were translated from, download of its .po and upload of a translated one
-(checked and staged by the API's own `stage_upload`; errors listed with their lines)."""
+(checked and staged by `api.actions.catalogs.upload_catalog`, as the API's uploads are;
+errors listed with their lines)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.core.access import Principal, Target, may
 from api.core.catalog_changes import StaleEntry, entry_key
 from api.core.errors import ImportRejected, NothingChanged, ValidationFailed
 from api.core.health import TranslationHealth, translation_health
@@ -24,12 +27,10 @@ from api.core.messages import Message
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingCatalog, RejectionNote, catalog_rejections
-from api.store.exporting import export_catalog, published_content
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
-from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, stage_upload
+from api.web.bodies import PO_MEDIA_TYPE, UPLOAD_FIELD
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import UPLOAD_FORM, bounds
 from api.web.workspace.layout import N_, render, ui
@@ -239,7 +240,7 @@ def locale_page(
             page,
         ),
         rejections=tuple(catalog_rejections(writer, locale, limit=10)),
-        upload=action(access_refusal(principal, "catalog.upload", locale)),
+        upload=action(may(principal, "catalog.upload", Target.translation(locale)).reason),
         pending=any(p.locale == locale for p in pending_locales(writer)),
         errors=errors,
         staged=staged,
@@ -254,7 +255,7 @@ def _upload(
     body: bytes,
 ) -> LocalePage:
     try:
-        staged = stage_upload(writer, principal, locale, body)
+        staged = actions.upload_catalog(writer, principal, locale, body)
     except ImportRejected as exc:
         listed = tuple(UploadError(line=e.line, message=e.detail) for e in exc.errors)
         return locale_page(writer, principal, locale, errors=listed)
@@ -282,7 +283,7 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
     ) -> Template:
-        authorize(principal, "catalog.read")
+        may(principal, "catalog.read").enforce()
         current = current_source_messages(writer)
         pending = {p.locale for p in pending_locales(writer)}
         codes = sorted(
@@ -310,8 +311,8 @@ class TranslatorController(WorkspaceController):
         q: _Query = None,
         page: _PageNumber = None,
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         shown = locale_page(writer, principal, tag, view=view, query=q, page=page)
         text = ui(request)
         return render(request, "catalog.html", shown, title=text.gettext("%(l)s catalog", l=tag))
@@ -323,9 +324,7 @@ class TranslatorController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Response[bytes]:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -343,8 +342,8 @@ class TranslatorController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Template:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.upload", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.upload", Target.translation(tag)).enforce()
         form = await request.form()
         part = form.get(UPLOAD_FIELD)
         body = await part.read() if isinstance(part, UploadFile) else b""
