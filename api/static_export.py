@@ -318,7 +318,12 @@ def export_generation(
                     writes.append((name, body, media[etag], _ENCODINGS.get(name[-3:], "")))
         _write_all(target, writes)
         written = len(writes)
-        table = routes(snapshot.documents, snapshot.forms, snapshot.latest)
+        table = routes(
+            snapshot.documents,
+            snapshot.forms,
+            snapshot.latest,
+            change_pending=snapshot.next_change is not None,
+        )
         folder = f"generations/{generation}"
         # The same new blobs again, in one object: a reader node one generation behind
         # fetches this instead of each of them (a publish brings hundreds).
@@ -335,6 +340,7 @@ def export_generation(
             "created": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "locales": snapshot.locales,
             "latest": snapshot.latest,
+            "next_change": snapshot.next_change,
             "documents": snapshot.documents,
             "codings": {
                 _hex(etag): ["identity"] + [_ENCODINGS[_EXTENSIONS[f]] for f in forms]
