@@ -330,7 +330,7 @@ def export_generation(
         target.write(f"{folder}/{PACK}", _pack(writes), media_type="application/x-tar")
         target.write(
             f"{folder}/nginx.conf",
-            nginx_maps(table, snapshot.locales).encode(),
+            nginx_maps(table, snapshot.locales, withdrawn=snapshot.withdrawn).encode(),
             media_type="text/plain",
         )
         manifest = {

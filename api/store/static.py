@@ -1,6 +1,7 @@
 """What static delivery exports: every stored document key with its ETag, the stored
-codings of each blob, the latest published version of each article, and the locales
-served. Read in one read transaction, so an export is one consistent state."""
+codings of each blob, the latest published version of each article, the locales
+served, and what readers of withdrawn content are told. Read in one read transaction,
+so an export is one consistent state."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import sqlite_utils
 from api.store.documents import Document
 from api.store.schedules import next_change_at
 from api.store.translations import rendered_locales
+from api.store.withdrawals import Tombstone
 
 __all__ = ["Snapshot", "blob", "data_version", "read_snapshot"]
+
+_tombstone = msgspec.json.Decoder(Tombstone)
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +33,9 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     locales: list[str]
     next_change: float | None = None
     """When the next scheduled change is due (seconds since the epoch), or None."""
+    withdrawn: dict[str, tuple[str, str, int | None]] = msgspec.field(default_factory=dict)
+    """`article/<slug>` or `treatment/<id>` -> what its readers are told: (notice,
+    withdrawn_at, the last version withdrawn: None for a treatment record)."""
 
 
 @contextmanager
@@ -53,8 +60,25 @@ def read_snapshot(db: sqlite_utils.Database) -> Snapshot:
         latest = dict(db.execute("SELECT slug, number FROM publications").fetchall())
         locales = sorted(rendered_locales(db))
         next_change = next_change_at(db)
+        stones = db.execute(
+            "SELECT d.key, b.body FROM documents d JOIN blobs b ON b.etag = d.etag "
+            "WHERE d.key LIKE 'withdrawn/%'"
+        ).fetchall()
+    withdrawn = {}
+    for key, body in stones:
+        stone = _tombstone.decode(body)
+        withdrawn[key.removeprefix("withdrawn/")] = (
+            stone.notice,
+            stone.withdrawn_at,
+            stone.through_version,
+        )
     return Snapshot(
-        documents=documents, forms=forms, latest=latest, locales=locales, next_change=next_change
+        documents=documents,
+        forms=forms,
+        latest=latest,
+        locales=locales,
+        next_change=next_change,
+        withdrawn=withdrawn,
     )
 
 

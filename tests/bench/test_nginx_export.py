@@ -11,12 +11,16 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import msgspec
 import pytest
 
+from api.actions.lifecycle import approve_withdrawal, request_withdrawal
+from api.core.access import Principal
+from api.core.lifecycle import WithdrawalKind
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
 from bench.nginx import HEADERS_MORE, export_site, nginx_running
@@ -67,7 +71,12 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, imported_db: Path
 ) -> Iterator[tuple[Server, Server, Path, Path]]:
     """The app (`vetted serve --export-dir`) and nginx over what it exported."""
-    folder = tmp_path_factory.mktemp("nginx-export")
+    with _serving(tmp_path_factory.mktemp("nginx-export"), imported_db) as both:
+        yield both
+
+
+@contextmanager
+def _serving(folder: Path, imported_db: Path) -> Iterator[tuple[Server, Server, Path, Path]]:
     db, export = folder / "vetted.db", folder / "export"
     shutil.copyfile(imported_db, db)
     app_port, nginx_port = free_port(), free_port()
@@ -194,3 +203,100 @@ def test_two_reader_nodes_pulling_from_the_bucket_serve_a_publish(
     shutil.copyfile(imported_db, db)
     took = publish_to_nodes(tmp_path, db, publishes=1)
     assert len(took) == 1 and took[0] < 60
+
+
+# A withdrawn article and treatment record: every way a reader asks for them.
+WITHDRAWN_ROWS = [
+    ("GET", f"/v1/articles/{SLUG}", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}?version=1", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}?version=1&locale=ar", GZIP),
+    ("HEAD", f"/v1/articles/{SLUG}?locale=es", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}", {**IDENTITY, "If-None-Match": "*"}),
+    ("GET", f"/v1/articles/{SLUG}/sections/introduction?version=1", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}/sections/alternatives/minoxidil", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}/jsonld?locale=es", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}/html", IDENTITY),
+    ("GET", f"/v1/articles/{SLUG}/versions", IDENTITY),
+    ("GET", "/v1/treatments/minoxidil?locale=es", IDENTITY),
+    ("GET", "/v1/treatments/minoxidil", GZIP),
+    # Not withdrawn: still 404 (a version never published, an unknown record).
+    ("GET", f"/v1/articles/{SLUG}?version=99", IDENTITY),
+    ("GET", "/v1/treatments/no-such-treatment", IDENTITY),
+]
+NOTICE = 'Under a "safety" review: see C:\\notes, $5 refunds; revisión pendiente.'
+"""A notice with what an nginx string must escape (quote, backslash, `$`) and non-ASCII."""
+
+
+def _withdraw(db_path: Path, kind: WithdrawalKind, item: str) -> None:
+    """Withdrawn as the management API does it: asked by one person, approved by another."""
+    db = open_database(db_path)
+    asked = request_withdrawal(
+        db, Principal(name="ana", role="editor"), kind, item, "Regulator", NOTICE
+    )
+    approve_withdrawal(db, Principal(name="ben", role="reviewer"), asked.id, asked.etag)
+    db.conn.close()
+
+
+@pytest.fixture(scope="module")
+def withdrawn(
+    tmp_path_factory: pytest.TempPathFactory, imported_db: Path
+) -> Iterator[tuple[Server, Server, Path, Path, int]]:
+    """The app and nginx over its export, the article and a treatment record withdrawn
+    after the first export; nginx reloaded once the export holds the withdrawal. Also
+    yields what nginx answered for the article before."""
+    with _serving(tmp_path_factory.mktemp("nginx-withdrawn"), imported_db) as served:
+        app, nginx, db_path, log = served
+        before = httpx.get(f"{nginx.url}/v1/articles/{SLUG}", headers=IDENTITY).status_code
+        link = db_path.parent / "export" / "current"
+        current = Path(os.readlink(link)).name
+        _withdraw(db_path, "article", SLUG)
+        _withdraw(db_path, "treatment", "minoxidil")
+        assert httpx.get(f"{app.url}/v1/treatments/minoxidil").status_code == 410
+
+        def exported() -> bool:
+            maps = (link / "nginx.conf").read_text()
+            # The generation without the record's documents (the withdrawals are one commit
+            # each: the article's went first).
+            return Path(os.readlink(link)).name != current and "treatment/minoxidil/" not in maps
+
+        _wait_for(exported, "generation without the withdrawn content")
+        nginx.process.send_signal(1)  # SIGHUP: reload, as `vetted pull-static --then` does
+        _wait_for(  # the record's document is gone from the generation nginx now reads
+            lambda: httpx.get(f"{nginx.url}/v1/treatments/minoxidil").status_code != 200,
+            "the new generation in nginx",
+        )
+        yield app, nginx, db_path, log, before
+
+
+def test_a_withdrawal_reaches_nginx_over_the_export(
+    withdrawn: tuple[Server, Server, Path, Path, int],
+) -> None:
+    app, nginx, _, log, before = withdrawn
+    assert before == 200
+    path = f"/v1/articles/{SLUG}?locale=es"
+    with httpx.Client() as client:
+        expected = _answer(client.get(app.url + path, headers=IDENTITY))
+        got = _answer(client.get(nginx.url + path, headers=IDENTITY))
+    assert got == expected
+    assert got[0] == 410 and NOTICE in msgspec.json.decode(got[2])["detail"]
+    time.sleep(0.02)  # nginx writes its log line after the answer
+    assert _sources(log)[-1] == "-", "the 410 comes from the export, not the app"
+
+
+@pytest.mark.parametrize(("method", "path", "headers"), WITHDRAWN_ROWS)
+def test_nginx_answers_withdrawn_content_as_the_app(
+    withdrawn: tuple[Server, Server, Path, Path, int],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+) -> None:
+    app, nginx, _, log, _before = withdrawn
+    with httpx.Client() as client:
+        expected = _answer(client.request(method, app.url + path, headers=headers))
+        got = _answer(client.request(method, nginx.url + path, headers=headers))
+    assert got == expected
+    if "99" not in path and "no-such" not in path:
+        assert expected[0] == 410, (path, expected)
+    time.sleep(0.02)  # nginx writes its log line after the answer
+    to_app = any(part in path for part in FROM_THE_APP)
+    assert (_sources(log)[-1] != "-") == to_app, path

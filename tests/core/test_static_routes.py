@@ -3,7 +3,7 @@ scheduled change is pending (the app caps lifetimes then; static files cannot)."
 
 from __future__ import annotations
 
-from api.core.static_routes import routes
+from api.core.static_routes import gone_keys, nginx_maps, routes
 
 DOCUMENTS = {
     "article/a/1/en": '"11"',
@@ -31,3 +31,22 @@ def test_nothing_is_immutable_while_a_scheduled_change_is_pending() -> None:
     table = routes(DOCUMENTS, {}, LATEST, change_pending=True)
     assert not any(pinned for _, _, pinned in table.values())
     assert table.keys() == routes(DOCUMENTS, {}, LATEST).keys()
+
+
+def test_withdrawn_keys_follow_the_apps_rule() -> None:
+    # Versions up to the last one withdrawn, and the latest (served only when no newer
+    # version was published since: nginx reads these keys for missing documents only).
+    assert gone_keys("article/a", 2) == ['"article/a/latest"', '"article/a/1"', '"article/a/2"']
+    assert gone_keys("treatment/minoxidil", None) == ['"treatment/minoxidil"']
+    assert gone_keys("article/a.b", None) == ['"~^article/a\\.b/"']
+    assert gone_keys("article/A$", 1) == [], "a key nginx would not read as the app does"
+
+
+def test_a_notice_is_written_so_nginx_sends_the_apps_bytes() -> None:
+    notice = r'Say "no" to C:\x, $5 off; revisión'
+    gone = {"treatment/t": (notice, "2026-12-07T10:00:00Z", None)}
+    maps = nginx_maps({}, ["en"], withdrawn=gone)
+    # JSON-escaped as the app's encoder does, then nginx-escaped; `$` is never a variable.
+    written = r'"treatment/t" "Say \\\"no\\\" to C:\\\\x, ${vetted_dollar}5 off; revisión";'
+    assert written in maps
+    assert '"treatment/t" "2026-12-07T10:00:00Z";' in maps
