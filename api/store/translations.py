@@ -10,6 +10,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.catalog import CatalogEntry, CatalogHeader, ParsedCatalog
+from api.core.catalog_domains import context_ranges
 from api.core.locales import served_locales
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
@@ -22,6 +23,7 @@ __all__ = [
     "catalog_entries",
     "catalog_hash",
     "catalog_header",
+    "domain_filter",
     "rendered_locales",
     "replace_catalog",
     "shared_catalogs",
@@ -79,24 +81,43 @@ def store_header(
     )
 
 
+def domain_filter(domain: str | None) -> tuple[str, list[str]]:
+    """An SQL condition (with its parameters) holding the messages of `domain`: the key
+    ranges of its contexts; for None (the whole locale), always true."""
+    if domain is None:
+        return "1", []
+    ranges = context_ranges(domain)
+    sql = " OR ".join("(context >= ? AND context < ?)" for _ in ranges)
+    return f"({sql})", [bound for pair in ranges for bound in pair]
+
+
 def replace_catalog(
     db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str, author: str
 ) -> int:
-    """Make `catalog` the locale's translations with `status` (inside a transaction)."""
-    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
+    """Make `catalog` the translations with `status` of its locale, or of its domain of
+    the locale (inside a transaction)."""
+    where, bounds = domain_filter(catalog.domain)
+    db.execute(
+        f"DELETE FROM translations WHERE locale = ? AND status = ? AND {where}",
+        [catalog.locale, status, *bounds],
+    )
     store_translations(db, catalog.locale, catalog.entries, status, author)
     store_header(db, catalog.locale, status, catalog.header)
     return len(catalog.entries)
 
 
 def catalog_entries(
-    db: sqlite_utils.Database, locale: str, status: str = "approved"
+    db: sqlite_utils.Database,
+    locale: str,
+    status: str = "approved",
+    domain: str | None = None,
 ) -> list[CatalogEntry]:
-    """A locale's stored entries."""
+    """A locale's stored entries (of one domain, or all)."""
+    where, bounds = domain_filter(domain)
     rows = db.execute(
-        f"SELECT {_ENTRY} FROM translations WHERE locale = ? AND status = ? "
+        f"SELECT {_ENTRY} FROM translations WHERE locale = ? AND status = ? AND {where} "
         "ORDER BY context, source",
-        [locale, status],
+        [locale, status, *bounds],
     ).fetchall()
     return [
         CatalogEntry(
