@@ -25,7 +25,8 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from api.core.access import Principal, authorize
 from api.core.catalog import parse_catalog
-from api.core.errors import InvalidLocale, ValidationFailed
+from api.core.catalog_domains import check_domain, domain_of
+from api.core.errors import InvalidLocale, InvalidParameter, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.negotiation import canonical_locale
 from api.store.catalogs import (
@@ -40,10 +41,16 @@ from api.store.catalogs import (
     reject_catalog,
     stage_catalog,
 )
-from api.store.exporting import export_catalog, published_content
+from api.store.exporting import (
+    domain_content,
+    export_catalog,
+    export_domain,
+    locale_archive,
+    published_content,
+)
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_po
-from api.web.examples import LocalePath
+from api.web.examples import LocalePath, SlugPath
 from api.web.manage import MAX_ID, Rejection
 from api.web.problems import problem_responses
 
@@ -51,6 +58,7 @@ __all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
 
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 MULTIPART = "multipart/form-data"
+ZIP_MEDIA_TYPE = "application/zip"
 UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
@@ -237,6 +245,169 @@ class CatalogsController(Controller):
         return reject_catalog(writer, principal, tag, if_match, data.comment)
 
     @get(
+        "/{locale:str}/articles/{slug:str}",
+        operation_id="exportArticleCatalog",
+        summary="Download one article's catalog of a locale",
+        sync_to_thread=True,
+        media_type=PO_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                generate_examples=False,
+                examples=[Example(summary="es", value=PO_EXAMPLE)],
+                media_type=PO_MEDIA_TYPE,
+                description="The article's catalog (`<slug>.po`; `shared` for the treatment "
+                "records and fact phrases) made from its current published source: "
+                "translated, untranslated (empty) and stale (fuzzy, with the old msgid) "
+                "entries.",
+            ),
+            **problem_responses(400, 401, 403, 404),
+        },
+    )
+    def export_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> Response[bytes]:
+        """Download one article's .po to translate (or `shared`'s)."""
+        authorize(principal, "catalog.read")
+        tag, domain = _locale(locale), _domain(slug)
+        body = export_domain(writer, tag, domain)
+        return Response(
+            body,
+            media_type=PO_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{domain}.po"'},
+        )
+
+    @put(
+        "/{locale:str}/articles/{slug:str}",
+        operation_id="uploadArticleCatalog",
+        summary="Upload one article's catalog for review",
+        opt={"action": "catalog.upload"},
+        before_request=refuse_unreadable_po,
+        status_code=202,
+        responses=problem_responses(400, 401, 403, 404, 408, 413, 415, 422, 503),
+    )
+    async def upload_article(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> PendingCatalog:
+        """Upload one article's .po, validated like `vetted import`: it may hold that
+        article's messages only (another's msgctxt is an error with its line). Staged as
+        that article's pending translations (other articles' pending uploads stay) until a
+        reviewer for the locale approves them."""
+        body = await _uploaded_catalog(request)
+        return await sync_to_thread(stage_upload, writer, principal, locale, body, slug)
+
+    @get(
+        "/{locale:str}/articles/{slug:str}/pending",
+        operation_id="pendingArticleCatalog",
+        summary="See what one article's pending catalog would change",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    def pending_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> Response[PendingReview]:
+        """The article's pending entries, as `pendingCatalog` shows a locale's; its ETag is
+        what approving this article's entries must send as If-Match."""
+        authorize(principal, "catalog.read")
+        review = pending_review(writer, _locale(locale), _domain(slug))
+        return Response(review, headers={"ETag": review.etag})
+
+    @post(
+        "/{locale:str}/articles/{slug:str}/approve",
+        operation_id="approveArticleCatalog",
+        summary="Approve one article's pending translations, all or the named entries",
+        opt={"action": "catalog.review"},
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428, 503),
+    )
+    def approve_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+        if_match: PendingIfMatch = None,
+        data: JSONBody[ApprovalInput | None] = None,
+    ) -> CatalogApproval:
+        """Approve the article's pending translations (or the named entries) under the
+        review rule; only that article's documents are rendered again."""
+        tag = _locale(locale)
+        authorize(principal, "catalog.review", tag)
+        named = data.entries if data is not None else ()
+        return approve_catalog(writer, principal, tag, if_match, named, _domain(slug))
+
+    @post(
+        "/{locale:str}/articles/{slug:str}/reject",
+        operation_id="rejectArticleCatalog",
+        summary="Reject one article's pending catalog with a comment",
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
+    )
+    def reject_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+        data: JSONBody[Rejection],
+        if_match: PendingIfMatch = None,
+    ) -> CatalogRejection:
+        """Discard the article's pending upload you reviewed; the comment goes to the audit
+        log."""
+        tag = _locale(locale)
+        authorize(principal, "catalog.review", tag)
+        return reject_catalog(writer, principal, tag, if_match, data.comment, _domain(slug))
+
+    @get(
+        "/{locale:str}/archive",
+        operation_id="exportCatalogArchive",
+        summary="Download every catalog of a locale as a zip",
+        sync_to_thread=True,
+        media_type=ZIP_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                generate_examples=False,
+                media_type=ZIP_MEDIA_TYPE,
+                description="A zip of the files `vetted export` writes for the locale: "
+                "`locales/<locale>/LC_MESSAGES/<slug>.po` for every article and `shared`, "
+                "and each template `locales/<slug>.pot`. Upload the catalogs back one by "
+                "one (`uploadArticleCatalog`).",
+            ),
+            **problem_responses(400, 401, 403),
+        },
+    )
+    def archive(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+    ) -> Response[bytes]:
+        """Every catalog of a locale at once, for whoever wants everything."""
+        authorize(principal, "catalog.read")
+        tag = _locale(locale)
+        return Response(
+            locale_archive(writer, tag),
+            media_type=ZIP_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{tag}.zip"'},
+        )
+
+    @get(
         "/{locale:str}/signoff",
         operation_id="catalogSignoff",
         summary="Read a locale's medical sign-off, newest first",
@@ -279,19 +450,36 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
 
 
+def _domain(slug: str) -> str:
+    """The catalog an article path names (its slug, or `shared`); 400 for a name that
+    can name none."""
+    try:
+        return check_domain(slug)
+    except ValueError as exc:
+        raise InvalidParameter("slug", str(exc)) from exc
+
+
 def stage_upload(
-    writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
+    writer: sqlite_utils.Database,
+    principal: Principal,
+    locale: str,
+    body: bytes,
+    slug: str | None = None,
 ) -> PendingCatalog:
-    """An uploaded .po checked and staged for review: the one path of every upload, from
-    the API or the workspace's form."""
+    """An uploaded .po (of the whole locale, or of one article: `slug`) checked and staged
+    for review: the one path of every upload, from the API or the workspace's form."""
     tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
-    content = published_content(writer)
+    domain = _domain(slug) if slug is not None else None
+    content = published_content(writer) if domain is None else domain_content(writer, domain)
     contexts = known_contexts(list(content.articles), content.treatments)
-    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
+    if domain is not None:
+        contexts = frozenset(c for c in contexts if domain_of(c) == domain)
+    file = f"{tag}.po" if domain is None else f"{domain}.po"
+    parsed = parse_catalog(body, file, tag, contexts, domain)
     if not parsed.entries:
         # Nothing would await review: staging it would only audit an empty upload.
-        raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
+        raise ValidationFailed("the catalog has no translated entries", file=file)
     return stage_catalog(writer, principal, parsed)
 
 
@@ -299,7 +487,12 @@ def document_catalog_upload(schema: OpenAPI) -> None:
     """The upload takes the .po bytes, which Litestar cannot describe by itself: as the
     whole body, or as the `catalog` file of a multipart form for generated clients that
     cannot send a body of a media type they do not know."""
-    item = (schema.paths or {}).get("/v1/manage/catalogs/{locale}")
+    for path in ("/v1/manage/catalogs/{locale}", "/v1/manage/catalogs/{locale}/articles/{slug}"):
+        _document_upload(schema, path)
+
+
+def _document_upload(schema: OpenAPI, path: str) -> None:
+    item = (schema.paths or {}).get(path)
     if item is not None and item.put is not None:
         item.put.request_body = RequestBody(
             required=True,
