@@ -267,6 +267,26 @@ def _legacy_catalogs(locales: Path) -> list[Path]:
     return [*found, template] if template.is_file() else found
 
 
+def cmd_catalogs_tmx(args: argparse.Namespace) -> int:
+    """Write the approved translation memory of a locale as TMX 1.4 (for a CAT tool)."""
+    from api.core.errors import InvalidLocale
+    from api.core.negotiation import canonical_locale
+    from api.store.exporting import export_tmx
+    from api.store.schema import open_database
+
+    try:
+        locale = canonical_locale(args.locale)
+    except ValueError as exc:
+        raise InvalidLocale("locale", args.locale, ["a locale CLDR knows, e.g. es"]) from exc
+    data = export_tmx(open_database(args.db), locale)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+        _say(f"wrote {args.output}")
+    return 0
+
+
 def cmd_catalogs_split(args: argparse.Namespace) -> int:
     """Move every entry of an earlier release's catalogs (`<locale>/LC_MESSAGES/content.po`
     and `messages.pot`) into the catalog of its article (`<slug>.po`, `<slug>.pot`) or the
@@ -508,6 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--locales", type=Path, default=Path("locales"), help="catalog folder (default: locales)"
     )
     split.set_defaults(run=cmd_catalogs_split)
+    tmx = catalogs_sub.add_parser("tmx", help=cmd_catalogs_tmx.__doc__)
+    tmx.add_argument("locale", help="the locale, e.g. es")
+    _db(tmx)
+    tmx.add_argument("--output", default="-", help="file, or - for stdout (default)")
+    tmx.set_defaults(run=cmd_catalogs_tmx)
 
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

@@ -16,14 +16,17 @@ from api.core.content import dump_yaml
 from api.core.errors import NotFound
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.template import build_template, render_catalog, render_template
+from api.core.tmx import write_tmx
 from api.sources import catalog_path, template_path
 from api.store.importer import mark_synced
 from api.store.schema import snapshot, transaction
 from api.store.translations import (
     TEMPLATE_LOCALE,
+    approved_memory,
     catalog_entries,
     catalog_hash,
     catalog_header,
+    translation_memory,
 )
 from api.store.versions import latest_version, load_article, load_treatments, published_slugs
 
@@ -36,6 +39,7 @@ __all__ = [
     "domain_template",
     "export_catalog",
     "export_domain",
+    "export_tmx",
     "export_tree",
     "locale_archive",
     "published_content",
@@ -117,25 +121,30 @@ def export_catalog(
     content: PublishedContent,
     template: Catalog | None = None,
     domain: str | None = None,
+    *,
+    memory: bool = False,
 ) -> bytes:
-    """The .po a translator gets for `locale` (the whole locale, or one domain of it):
-    current source, approved translations."""
+    """The .po of `locale` (the whole locale, or one domain of it): current source,
+    approved translations. With `memory` (what a translator downloads, never the files of
+    record), each message still untranslated is offered, fuzzy, an approved translation
+    of the identical source text from any other message (translation memory)."""
     if template is None:
         template = (
             _template(db, content) if domain is None else domain_template(db, content, domain)
         )
-    return render_catalog(
-        template,
-        locale,
-        catalog_header(db, locale),
-        catalog_entries(db, locale, domain=domain),
-    )
+    entries = catalog_entries(db, locale, domain=domain)
+    remembered = None
+    if memory:
+        have = {(e.context, e.source) for e in entries}
+        wanted = {str(m.id) for m in template if m.id and (m.context or "", str(m.id)) not in have}
+        remembered = translation_memory(db, locale, wanted)
+    return render_catalog(template, locale, catalog_header(db, locale), entries, remembered)
 
 
 def export_domain(db: sqlite_utils.Database, locale: str, domain: str) -> bytes:
     """The .po of one article (or of the shared domain) in `locale`, read in one snapshot."""
     with snapshot(db):
-        return export_catalog(db, locale, domain_content(db, domain), domain=domain)
+        return export_catalog(db, locale, domain_content(db, domain), domain=domain, memory=True)
 
 
 def catalog_domains(db: sqlite_utils.Database) -> list[str]:
@@ -168,7 +177,7 @@ def locale_archive(db: sqlite_utils.Database, locale: str) -> bytes:
                     template, catalog_header(db, TEMPLATE_LOCALE)
                 ),
                 str(catalog_path(Path("locales"), locale, domain)): export_catalog(
-                    db, locale, part, template, domain
+                    db, locale, part, template, domain, memory=True
                 ),
             }
             for name, data in files.items():
@@ -177,6 +186,18 @@ def locale_archive(db: sqlite_utils.Database, locale: str) -> bytes:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, data)
     return out.getvalue()
+
+
+def export_tmx(db: sqlite_utils.Database, locale: str) -> bytes:
+    """The approved translation memory of `locale` as TMX 1.4, dated by its latest
+    approval (the same translations make the same file)."""
+    with snapshot(db):
+        latest = db.execute(
+            "SELECT max(updated_at) FROM translations WHERE locale = ? AND status = 'approved'",
+            [locale],
+        ).fetchone()[0]
+        created = (latest or "1970-01-01T00:00:00Z").replace("-", "").replace(":", "")
+        return write_tmx(locale, approved_memory(db, locale), created)
 
 
 def _part(content: PublishedContent, domain: str) -> PublishedContent:

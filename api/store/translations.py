@@ -14,10 +14,12 @@ from api.core.catalog_domains import context_ranges
 from api.core.locales import served_locales
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
+from api.core.template import Remembered
 from api.store.versions import now
 
 __all__ = [
     "TEMPLATE_LOCALE",
+    "approved_memory",
     "article_catalogs",
     "available_locales",
     "catalog_entries",
@@ -29,6 +31,7 @@ __all__ = [
     "shared_catalogs",
     "store_header",
     "store_translations",
+    "translation_memory",
 ]
 
 _ENTRY = "context, source, text, fuzzy, previous, comments"
@@ -175,6 +178,47 @@ def shared_catalogs(db: sqlite_utils.Database, articles: Collection[str]) -> Cat
         if context.partition("/")[0] not in articles:
             out[locale][(context, source)] = text
     return dict(out)
+
+
+_MEMORY_BATCH = 500
+
+
+def translation_memory(
+    db: sqlite_utils.Database, locale: str, sources: Collection[str]
+) -> dict[str, Remembered]:
+    """For each of `sources`, an approved, served translation in `locale` of that very
+    source text in any message (the first by msgctxt), if one exists. Texts are stored in
+    NFC, so "identical" is equality after Unicode normalisation."""
+    out: dict[str, Remembered] = {}
+    wanted = sorted(set(sources))
+    for start in range(0, len(wanted), _MEMORY_BATCH):
+        batch = wanted[start : start + _MEMORY_BATCH]
+        marks = ", ".join("?" for _ in batch)
+        rows = db.execute(
+            "SELECT source, text, context FROM translations WHERE locale = ? "
+            "AND status = 'approved' AND fuzzy = 0 AND text != '' "
+            f"AND source IN ({marks}) ORDER BY context",
+            [locale, *batch],
+        )
+        for source, text, context in rows:
+            out.setdefault(source, Remembered(text=text, context=context))
+    return out
+
+
+def approved_memory(db: sqlite_utils.Database, locale: str) -> list[tuple[str, str, str]]:
+    """Every approved, served translation of `locale` as (source, text, msgctxt), each
+    pair of source and translation once (the first msgctxt), in msgctxt order."""
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str, str]] = []
+    for source, text, context in db.execute(
+        "SELECT source, text, context FROM translations WHERE locale = ? "
+        "AND status = 'approved' AND fuzzy = 0 AND text != '' ORDER BY context, source",
+        [locale],
+    ):
+        if (source, text) not in seen:
+            seen.add((source, text))
+            out.append((source, text, context))
+    return out
 
 
 def available_locales(db: sqlite_utils.Database) -> list[str]:

@@ -29,6 +29,7 @@ from api.core.catalog_domains import check_domain, domain_of
 from api.core.errors import InvalidLocale, InvalidParameter, ValidationFailed
 from api.core.messages import known_contexts
 from api.core.negotiation import canonical_locale
+from api.core.tmx import TMX_MEDIA_TYPE
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
@@ -45,6 +46,7 @@ from api.store.exporting import (
     domain_content,
     export_catalog,
     export_domain,
+    export_tmx,
     locale_archive,
     published_content,
 )
@@ -59,6 +61,24 @@ __all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 MULTIPART = "multipart/form-data"
 ZIP_MEDIA_TYPE = "application/zip"
+TMX_EXAMPLE = """\
+<?xml version='1.0' encoding='utf-8'?>
+<tmx version="1.4">
+  <header creationtool="Vetted" creationtoolversion="1" datatype="plaintext" segtype="block" \
+adminlang="en" srclang="en" o-tmf="gettext" creationdate="20261207T195900Z" />
+  <body>
+    <tu>
+      <prop type="x-context">stem-cell-therapy-for-hair-loss/title</prop>
+      <tuv xml:lang="en">
+        <seg>Stem cell therapy for hair loss</seg>
+      </tuv>
+      <tuv xml:lang="es">
+        <seg>Terapia con células madre para la pérdida de cabello</seg>
+      </tuv>
+    </tu>
+  </body>
+</tmx>
+"""
 UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
@@ -148,7 +168,7 @@ class CatalogsController(Controller):
         """Download a locale's .po to translate."""
         authorize(principal, "catalog.read")
         tag = _locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        body = export_catalog(writer, tag, published_content(writer), memory=True)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -405,6 +425,40 @@ class CatalogsController(Controller):
             locale_archive(writer, tag),
             media_type=ZIP_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{tag}.zip"'},
+        )
+
+    @get(
+        "/{locale:str}/memory",
+        operation_id="exportTranslationMemory",
+        summary="Download a locale's approved translation memory as TMX",
+        sync_to_thread=True,
+        media_type=TMX_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                generate_examples=False,
+                examples=[Example(summary="es", value=TMX_EXAMPLE)],
+                media_type=TMX_MEDIA_TYPE,
+                description="TMX 1.4: one translation unit per distinct pair of English "
+                "source and approved translation (fuzzy and pending ones are left out), "
+                "its msgctxt as the `x-context` property.",
+            ),
+            **problem_responses(400, 401, 403),
+        },
+    )
+    def memory(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+    ) -> Response[bytes]:
+        """The locale's approved translations, for a team's CAT tool to reuse."""
+        authorize(principal, "catalog.read")
+        tag = _locale(locale)
+        return Response(
+            export_tmx(writer, tag),
+            media_type=TMX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{tag}.tmx"'},
         )
 
     @get(
