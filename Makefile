@@ -16,6 +16,7 @@ DB ?= vetted.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+.PHONY: serve-replicated restore-replica
 .PHONY: install lock upgrade serve test test-fast fuzz lint lint-contract typecheck openapi catalogs bench soak bench-tools clean docs docs-build
 
 # Every dependency, transitive ones, the installer (uv) and the build backend included, is
@@ -57,6 +58,20 @@ install: $(STAMP) $(NODE_STAMP)
 # `vetted serve` seeds an empty database itself; it never imports over published content.
 serve: $(STAMP)
 	$(BIN)/vetted serve --db $(DB) --host $(HOST) --port $(PORT)
+
+# The writer with continuous replication (deploy/litestream.yml; set VETTED_REPLICA_URL and
+# the bucket's AWS_* credentials): Litestream runs `vetted serve` as its child, so the
+# database is replicated from before the first write until after the last.
+serve-replicated: $(STAMP)
+	VETTED_DB=$(abspath $(DB)) $(BIN)/litestream replicate -config deploy/litestream.yml \
+		-exec "$(BIN)/vetted serve --db $(abspath $(DB)) --host $(HOST) --port $(PORT)"
+
+# After losing the writer's disk: the replica's latest state into RESTORED (a new file),
+# checked by `vetted backup` before anything serves it (docs/operators/topology.md).
+RESTORED ?= restored.db
+restore-replica: $(STAMP)
+	VETTED_DB=$(abspath $(DB)) $(BIN)/litestream restore -config deploy/litestream.yml \
+		-o $(abspath $(RESTORED)) $(abspath $(DB))
 
 lint: $(STAMP)
 	$(BIN)/ruff check api tests bench tools
@@ -152,8 +167,10 @@ soak: $(STAMP) bench-tools
 	$(BIN)/python -m bench.soak
 
 bench-tools:
-	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; \
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null \
+		|| [ ! -e /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx \
+			libnginx-mod-http-headers-more-filter; \
 	fi
 
 clean:

@@ -12,8 +12,9 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from api.config import SETTINGS, encode_settings, load_settings, parse_bool
+from api.config import SETTINGS, Settings, encode_settings, load_settings, parse_bool
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import stale_entries
 from api.core.catalog_domains import LEGACY_DOMAIN, LEGACY_TEMPLATE
@@ -192,16 +193,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
     import msgspec
-    from granian import Granian
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
 
     from api.config import SETTINGS_ENV
-    from api.logs import configure_logging, granian_log_config
+    from api.logs import configure_logging
+    from api.store.catch_up import run_due_schedules
     from api.store.importer import import_content
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
     from api.store.versions import published_slugs
+    from api.web.webhook_sender import SenderProcess
 
     # Parsed and validated once; the workers receive the result, not the raw inputs.
     settings = load_settings({s.field: getattr(args, s.field) for s in SETTINGS}, os.environ)
@@ -214,16 +214,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not published_slugs(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
-    # Review statuses that moved on while the server was down reach readers before it serves.
+    # Scheduled changes and review statuses that fell due while the server was down reach
+    # readers before it serves.
+    for schedule in run_due_schedules(db):
+        log.info(f"schedule {schedule.id} ({schedule.kind} {schedule.target}) carried out")
     moved = sweep_review_status(db)
     if moved:
         log.info(f"review status changed for {len(moved)} article(s): {', '.join(moved)}")
     db.conn.close()
+    exporter = _start_exporter(settings)
     os.environ[SETTINGS_ENV] = encode_settings(settings)
     log.info(
         f"serving {settings.db} on http://{settings.host}:{settings.port} "
         f"with {settings.workers} worker(s)"
     )
+    # One webhook sender per server, beside the workers (see api.web.webhook_sender).
+    sender = SenderProcess(settings)
+    sender.start()
+    try:
+        _granian(settings, level)
+    finally:
+        sender.stop()
+        if exporter is not None:
+            exporter.stop()
+    return 0
+
+
+def _granian(settings: Settings, level: str) -> None:
+    """Serve with granian's workers until it is told to stop."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    from api.logs import granian_log_config
+
     Granian(
         "api.web.app:create_app_from_env",
         factory=True,
@@ -237,7 +261,65 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_access=False,
         workers_kill_timeout=settings.shutdown_timeout,
     ).serve()
+
+
+def _targets(export_dir: str | None, bucket: str | None) -> list[Any]:
+    from api.static_export import Bucket, Directory
+
+    targets: list[Any] = []
+    if export_dir:
+        targets.append(Directory(export_dir))
+    if bucket:
+        targets.append(Bucket(bucket))
+    return targets
+
+
+def _start_exporter(settings: Any) -> Any:
+    """Static delivery: a thread exporting after every commit (see api/static_export)."""
+    targets = _targets(settings.export_dir, settings.export_bucket)
+    if not targets:
+        return None
+    from api.static_export import Exporter
+
+    return Exporter(settings.db, targets, grace_seconds=settings.export_grace).start()
+
+
+def cmd_export_static(args: argparse.Namespace) -> int:
+    """Export the rendered documents once, as a new generation, to a folder and/or an
+    S3-compatible bucket (what `vetted serve --export-dir/--export-bucket` does after
+    every commit)."""
+    from api.static_export import export_generation
+    from api.store.schema import open_database
+
+    targets = _targets(args.export_dir, args.export_bucket)
+    if not targets:
+        _say("vetted: error: give --export-dir, --export-bucket or both")
+        return 2
+    report = export_generation(open_database(args.db), targets, grace_seconds=args.grace)
+    state = "exported" if report.changed else "unchanged"
+    _say(f"{state}: generation {report.generation}, {report.documents} document(s)")
     return 0
+
+
+def cmd_pull_static(args: argparse.Namespace) -> int:
+    """A reader node's sync: bring a local export folder to the generation a bucket (or
+    another folder) serves, then run --then (e.g. `nginx -s reload`); with --interval,
+    keep doing so."""
+    import shlex
+    import subprocess
+    import time
+
+    from api.static_export import Directory, destination, pull_generation
+
+    source, local = destination(args.source), Directory(args.to)
+    while True:
+        if pull_generation(source, local, grace_seconds=args.grace):
+            _say(f"pulled generation {(local.root / 'current').resolve().name}")
+            if args.then:
+                subprocess.run(shlex.split(args.then), check=False)
+        if not args.interval:
+            return 0
+        time.sleep(args.interval)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -388,12 +470,20 @@ def cmd_review_status(args: argparse.Namespace) -> int:
 
 
 def cmd_review_sweep(args: argparse.Namespace) -> int:
-    """Re-render the articles whose review status changed (due soon, overdue) since their
-    documents were rendered; `vetted serve` runs this at start and daily."""
+    """Carry out the scheduled publications and withdrawals that are due, then re-render
+    the articles whose review status changed (due soon, overdue) since their documents were
+    rendered; `vetted serve` runs this at start, and keeps doing it while it serves."""
+    from api.store.catch_up import run_due_schedules
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
 
-    moved = sweep_review_status(open_database(args.db), on=args.on)
+    db = open_database(args.db)
+    done = run_due_schedules(db)
+    _say(
+        f"carried out {len(done)} scheduled change(s)"
+        + (": " + ", ".join(f"{s.kind} {s.target}" for s in done) if done else "")
+    )
+    moved = sweep_review_status(db, on=args.on)
     _say(
         f"review status changed for {len(moved)} article(s)"
         + (": " + ", ".join(moved) if moved else "")
@@ -533,6 +623,25 @@ def build_parser() -> argparse.ArgumentParser:
     _db(tmx)
     tmx.add_argument("--output", default="-", help="file, or - for stdout (default)")
     tmx.set_defaults(run=cmd_catalogs_tmx)
+
+    static = sub.add_parser("export-static", help=cmd_export_static.__doc__)
+    _db(static)
+    static.add_argument("--export-dir", help="folder to export to")
+    static.add_argument("--export-bucket", help="bucket to export to: s3://bucket/prefix")
+    static.add_argument(
+        "--grace", type=float, default=3600, help="seconds old generations are kept (3600)"
+    )
+    static.set_defaults(run=cmd_export_static)
+
+    pull = sub.add_parser("pull-static", help=cmd_pull_static.__doc__)
+    pull.add_argument("source", help="s3://bucket/prefix (or a folder) that is exported to")
+    pull.add_argument("--to", required=True, help="the local export folder nginx serves")
+    pull.add_argument("--then", help="command run after each new generation")
+    pull.add_argument("--interval", type=float, default=0, help="seconds between checks (0: once)")
+    pull.add_argument(
+        "--grace", type=float, default=3600, help="seconds old generations are kept (3600)"
+    )
+    pull.set_defaults(run=cmd_pull_static)
 
     token = sub.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

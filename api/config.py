@@ -59,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_idle_timeout: int = 1800
     session_max_age: int = 43200
     response_cache_mb: int = 64
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_timeout: int = 15
+    export_dir: str | None = None
+    export_bucket: str | None = None
+    export_grace: int = 3600
     debug: bool = False
 
 
@@ -203,6 +208,26 @@ def _megabytes(text: str) -> int:
     return int(text)
 
 
+def _export_dir(text: str) -> str | None:
+    if not text.strip():
+        return None
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{text!r} is a file, not a folder")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"the folder above {text!r} does not exist")
+    return str(path.resolve())
+
+
+def _bucket(text: str) -> str | None:
+    if not text.strip():
+        return None
+    parts = urlsplit(text.strip())
+    if parts.scheme != "s3" or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", parts.netloc):
+        raise ValueError(f"{text!r} is not a bucket URL such as s3://bucket/prefix")
+    return text.strip()
+
+
 def _bounded(text: str, most: int) -> int:
     if _seconds(text) > most:
         raise ValueError(f"{text!r} must be at most {most} seconds")
@@ -333,6 +358,48 @@ SETTINGS: tuple[Setting, ...] = (
         "64",
         "megabytes of delivery responses each worker replays until the next commit (0: off)",
         _megabytes,
+    ),
+    Setting(
+        "webhook_allowed_networks",
+        "--webhook-allowed-networks",
+        "VETTED_WEBHOOK_ALLOWED_NETWORKS",
+        "(none)",
+        "comma-separated networks webhook endpoints may lead to although they are private, "
+        "loopback or link-local (such as 10.20.0.0/16); every other such address is refused",
+        _networks,
+    ),
+    Setting(
+        "webhook_timeout",
+        "--webhook-timeout",
+        "VETTED_WEBHOOK_TIMEOUT",
+        "15",
+        "seconds a webhook receiver has to answer one attempt, 1-60",
+        lambda text: _bounded(text, 60),
+    ),
+    Setting(
+        "export_dir",
+        "--export-dir",
+        "VETTED_EXPORT_DIR",
+        "(none)",
+        "folder every publish exports its rendered documents to, for nginx (static delivery)",
+        _export_dir,
+    ),
+    Setting(
+        "export_bucket",
+        "--export-bucket",
+        "VETTED_EXPORT_BUCKET",
+        "(none)",
+        "S3-compatible bucket (s3://bucket/prefix) every publish exports to; endpoint and "
+        "credentials from the AWS_* environment",
+        _bucket,
+    ),
+    Setting(
+        "export_grace",
+        "--export-grace",
+        "VETTED_EXPORT_GRACE",
+        "3600",
+        "seconds a replaced export generation is kept for readers still on it, 1-604800",
+        lambda text: _bounded(text, 604800),
     ),
     Setting(
         "debug",

@@ -13,7 +13,10 @@ from bench.servers import ROOT, Server, running, workers
 
 __all__ = [
     "CACHE_CONFIG",
+    "EXPORT_CONFIG",
+    "HEADERS_MORE",
     "cache_site",
+    "export_site",
     "main_config",
     "nginx_running",
     "static_site",
@@ -21,6 +24,22 @@ __all__ = [
 
 CACHE_CONFIG = ROOT / "deploy" / "nginx-cache.conf"
 PROBLEM_HEADERS = ROOT / "deploy" / "nginx-problem-headers.conf"
+EXPORT_CONFIG = ROOT / "deploy" / "nginx-export.conf"
+HEADERS_MORE = Path("/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so")
+"""The headers-more module the export config needs (Debian's
+libnginx-mod-http-headers-more-filter)."""
+
+
+def export_site(upstream_port: int, port: int, export_dir: Path) -> str:
+    """The deployed static-delivery config over `export_dir`, the app on
+    127.0.0.1:`upstream_port` answering what the export cannot."""
+    return (
+        EXPORT_CONFIG.read_text()
+        .replace("@LISTEN@", f"127.0.0.1:{port}")
+        .replace("@UPSTREAM@", f"127.0.0.1:{upstream_port}")
+        .replace("@EXPORT@", str(export_dir))
+        .replace("@DEPLOY@", str(EXPORT_CONFIG.parent))
+    )
 
 
 def cache_site(
@@ -81,10 +100,12 @@ def static_site(port: int, root: Path, headers: Mapping[str, str]) -> str:
     )
 
 
-def main_config(prefix: Path, site: str) -> str:
+def main_config(prefix: Path, site: str, modules: tuple[Path, ...] = ()) -> str:
     """A whole nginx.conf around `site`, keeping every file nginx writes under `prefix`."""
     return (
-        f"worker_processes {workers()};\n"
+        "".join(f"load_module {module};\n" for module in modules)
+        + f"worker_processes {workers()};\n"
+        + "pcre_jit on;\n"
         "user root;\n"
         f"pid {prefix}/nginx.pid;\n"
         f"error_log {prefix}/error.log warn;\n"
@@ -106,12 +127,14 @@ def main_config(prefix: Path, site: str) -> str:
 
 
 @contextmanager
-def nginx_running(prefix: Path, site: str, port: int) -> Iterator[Server]:
+def nginx_running(
+    prefix: Path, site: str, port: int, modules: tuple[Path, ...] = ()
+) -> Iterator[Server]:
     """nginx in the foreground with `site` until the block ends."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     prefix.mkdir(parents=True, exist_ok=True)
     config = prefix / "nginx.conf"
-    config.write_text(main_config(prefix, site))
+    config.write_text(main_config(prefix, site, modules))
     command = [binary, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"]
     with running(command, port, prefix / "nginx.out", ready_path="/nginx-ready") as server:
         yield server

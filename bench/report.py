@@ -13,6 +13,7 @@ from bench.wrk import WrkResult
 __all__ = [
     "CEILING",
     "NGINX_CACHE",
+    "NGINX_EXPORT",
     "NGINX_STATIC",
     "OURS",
     "RAW_ASGI",
@@ -30,6 +31,7 @@ RAW_ASGI = "raw-asgi"
 CEILING = "ceiling"
 NGINX_STATIC = "nginx-static"
 NGINX_CACHE = "nginx-cache"
+NGINX_EXPORT = "nginx-export"
 P99_BOUND_MS = 5.0
 
 
@@ -104,6 +106,16 @@ def targets(rows: list[Row], figures: ImportFigures | None) -> list[Target]:
             at_least=True,
         )
         for kind in ("article", "304")
+    ]
+    found += [
+        _target(
+            f"{kind}: nginx over the export / nginx static",
+            ratio(rows, NGINX_EXPORT, NGINX_STATIC, kind),
+            0.95,
+            at_least=True,
+        )
+        for kind in ("article", "304")
+        if _find(rows, NGINX_EXPORT, kind) is not None
     ]
     found += [
         _target(f"p99 ms: {row.label}", row.result.p99_ms, P99_BOUND_MS, at_least=False)

@@ -16,6 +16,7 @@ import datetime
 import os
 import platform
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,14 +30,16 @@ from typing import Any
 import httpx
 import msgspec
 
+from bench import scaleout
 from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
-from bench.nginx import cache_site, nginx_running, static_site
+from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
     NGINX_CACHE,
+    NGINX_EXPORT,
     NGINX_STATIC,
     OURS,
     RAW_ASGI,
@@ -57,6 +60,14 @@ from bench.servers import (
     vetted_command,
     workers,
 )
+from bench.webhooks import (
+    Latency,
+    latency_line,
+    measure_latency,
+    receiving,
+    webhook_plans,
+    webhook_server,
+)
 from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
 __all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
@@ -64,6 +75,7 @@ __all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
 RESULTS = ROOT / "bench" / "results.json"
 HISTORY = ROOT / "bench" / "history"
 MAX_AGE_S = 60  # what the origin sends for latest content
+PUBLISHES = 10  # publishes timed from commit to the webhook receiver's 200
 
 
 def _path(slug: str) -> str:
@@ -112,6 +124,7 @@ class Bench:
         self.settings = WrkSettings(seconds=_env("BENCH_SECONDS", 4))
         self.rounds = _env("BENCH_ROUNDS", 3)
         self.rows: list[Row] = []
+        self.latency: Latency | None = None
 
     def measure(self, plans: list[Plan]) -> None:
         """Warm every row up (one discarded second), then measure them `rounds` times,
@@ -200,6 +213,10 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         recorded = record(work / "ceiling.json", plain.content, dict(plain.headers))
         etag = recorded.headers["etag"]
 
+        _say("starting: vetted serve on a copy, a webhook endpoint subscribed to every event")
+        receiver = stack.enter_context(receiving())
+        hooked = stack.enter_context(webhook_server(db, work, receiver))
+
         _say("starting: uvicorn (asyncio, h11) on the same app and database")
         port = free_port()
         command = uvicorn_command("api.web.app:create_app_from_env", port)
@@ -235,6 +252,14 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         checks = check_cache(cache.url, ARTICLE, etag)
         _say(f"  cache checks: {checks}")
 
+        _say("starting: nginx with deploy/nginx-export.conf over the static export")
+        export = export_once(db, work / "export")
+        port = free_port()
+        site = export_site(ours.port, port, export)
+        exported = stack.enter_context(
+            nginx_running(work / "nginx-export", site, port, (HEADERS_MORE,))
+        )
+
         plans = bench.route_plans(OURS, "ours", ours.url, SOURCE_SLUG)
         plans += [
             Plan(
@@ -247,12 +272,15 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             Plan(
                 server="uvicorn", kind="article", label="uvicorn: article es", url=uv.url + ARTICLE
             ),
+            # Beside ours: the same rows while a webhook sender runs and an endpoint listens.
+            *webhook_plans(hooked.url, etag),
         ]
         for server, name, base, tag in (
             (RAW_ASGI, "raw ASGI", raw.url, etag),
             (CEILING, "ceiling", ceiling.url, etag),
             (NGINX_STATIC, "nginx static", static.url, static_etag),
             (NGINX_CACHE, "nginx cache", cache.url, etag),
+            (NGINX_EXPORT, "nginx export", exported.url, etag),
         ):
             plans.append(
                 Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
@@ -268,8 +296,18 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             )
         _say(f"measuring {len(plans)} rows x {bench.rounds} rounds x {bench.settings.seconds} s")
         bench.measure(plans)
+        _say("publishing through the server with webhooks, timing each event to its 200")
+        bench.latency = measure_latency(hooked, work / "webhooks.db", receiver, PUBLISHES)
+        _say(f"  {latency_line(bench.latency)}")
         freshness, figures = _publish_during_import(bench, ours, cache)
     return checks, freshness, figures
+
+
+def export_once(db: Path, folder: Path) -> Path:
+    """`vetted export-static` of `db` into `folder` (what the writer does after a commit)."""
+    command = [sys.executable, "-m", "api.cli", "export-static", "--db", str(db)]
+    subprocess.run([*command, "--export-dir", str(folder)], cwd=ROOT, check=True)
+    return folder
 
 
 def _publish_during_import(
@@ -339,6 +377,15 @@ def main() -> int:
         checks, freshness, figures = speed(bench)
         if figures is not None:
             corpus_rows(bench, figures)
+        _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
+        corpus_db = bench.work / "corpus.db"
+        done = figures is not None and figures.completed
+        scale = scaleout.measure(
+            bench.work,
+            bench.work / "real.db",
+            corpus_db if done else None,
+            figures.articles if figures is not None else None,
+        )
     found = targets(bench.rows, figures)
     table = markdown_table(bench.rows)
     goals = targets_table(found)
@@ -350,6 +397,10 @@ def main() -> int:
             f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
         )
     print(f"{goals}\n")
+    if bench.latency is not None:
+        print(f"{latency_line(bench.latency)}\n")
+    for line in scaleout.lines(scale):
+        print(line)
     for name, check in (("cache hit and 304", checks), ("cache after publish", freshness)):
         verdict = "n/a" if check is None else ("PASS" if check.passed else "MISS")
         print(f"{name}: {verdict}")
@@ -366,6 +417,8 @@ def main() -> int:
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
+            "webhook_latency": msgspec.to_builtins(bench.latency),
+            "scaleout": msgspec.to_builtins(scale),
             "table": table,
             "targets_table": goals,
             "run_seconds": round(time.monotonic() - started),

@@ -308,3 +308,57 @@ def test_older_typescript_fetch_client_keeps_a_newer_block_type(
     assert report["blocks"] == report["via_api"] > 0
     assert report["lost"] == [] and report["lost_via_api"] == []
     assert report["paragraphs"] == report["raw_paragraphs"] and report["paragraphs"]
+
+
+TYPED_PROGRAM = ROOT / "tests" / "clients" / "read_typed.ts"
+
+
+@pytest.fixture(scope="module")
+def typed_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The partner's program on openapi-typescript's types and openapi-fetch, compiled
+    with `tsc --strict --noUncheckedIndexedAccess` as an ES module."""
+    folder = tmp_path_factory.mktemp("typed")
+    generated = subprocess.run(
+        [str(NODE_BIN / "openapi-typescript"), str(ROOT / "openapi.yaml"), "-o", "vetted.d.ts"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    shutil.copy(TYPED_PROGRAM, folder / TYPED_PROGRAM.name)
+    (folder / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    (folder / "node_modules").symlink_to(NODE_BIN.parent)
+    compiled = subprocess.run(
+        [
+            *(str(NODE_BIN / "tsc"), "--strict", "--noUncheckedIndexedAccess"),
+            *("--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler"),
+            *("--lib", "es2022,dom", "--outDir", "dist", TYPED_PROGRAM.name),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    (folder / "dist" / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    return folder / "dist" / "read_typed.js"
+
+
+@pytest.mark.parametrize("locale", ["es", "ar"])
+def test_openapi_typescript_client_reads_the_real_server(
+    typed_program: Path, server: str, locale: str
+) -> None:
+    """The third generator: openapi-typescript's types with openapi-fetch, compiled under
+    `tsc --strict --noUncheckedIndexedAccess` (the narrowing pattern of the docs included)
+    and run against the real server: every block rendered, a 304, a typed problem."""
+    report = _read_article(typed_program, server, locale)
+    assert report["locale"] == report["content_language"] == locale
+    assert report["dir"] == ("rtl" if locale == "ar" else "ltr")
+    assert report["types"] == ["callout", "fact", "faq", "paragraph", "treatment_ref"]
+    assert report["rendered"] == report["blocks"] > 0
+    assert len(report["paragraphs"]) > 10 and all(report["paragraphs"])
+    assert (report["fallback"] > 0) == (locale == "ar")
+    assert report["revalidated"] == 304
+    assert (report["missing_status"], report["missing_type"]) == (404, "/problems/not-found")
+    assert {"ar", "en", "es", "fr"} <= set(report["sitemap_locales"])

@@ -27,11 +27,13 @@ Action = Literal[
     "draft.write",
     "draft.review",
     "article.rollback",
+    "article.withdraw",
     "catalog.read",
     "catalog.upload",
     "catalog.review",
     "audit.read",
     "token.manage",
+    "webhook.manage",
 ]
 
 
@@ -79,15 +81,20 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
+    # Asking to withdraw published content; a second person approves (the review rule).
+    "article.withdraw": frozenset({"admin", "editor", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
     "audit.read": frozenset({"admin"}),
     "token.manage": frozenset({"admin"}),
+    "webhook.manage": frozenset({"admin"}),
 }
 _LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
 # Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.
-_SOURCE: frozenset[Action] = frozenset({"draft.write", "draft.review", "article.rollback"})
+_SOURCE: frozenset[Action] = frozenset(
+    {"draft.write", "draft.review", "article.rollback", "article.withdraw"}
+)
 
 
 def role_refusal(principal: Principal, action: Action) -> str | None:

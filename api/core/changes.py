@@ -13,7 +13,12 @@ from api.core.merge import MergeConflict, treatment_units, unit_text, units
 from api.core.messages import article_messages
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import Completeness
-from api.core.properties import PropertyChange, is_safety_downgrade, property_changes
+from api.core.properties import (
+    PropertyChange,
+    is_safety_downgrade,
+    property_changes,
+    record_changes,
+)
 from api.core.render import Catalogs, completeness
 
 __all__ = [
@@ -132,19 +137,33 @@ def field_changes(
         was, now = before.get(key), after.get(key)
         if was == now:
             continue
+        record = key.startswith("treatment:")
         if was is None:
-            changes.append(FieldChange(field=key, change="added", new=unit_text(now)))
+            changes.append(
+                FieldChange(
+                    field=key,
+                    change="added",
+                    new=unit_text(now),
+                    properties=record_changes(None, now) if record else (),
+                )
+            )
             continue
         downgrade = key.startswith("block:") and is_safety_downgrade(was, now)
         if now is None:
             changes.append(
                 FieldChange(
-                    field=key, change="removed", old=unit_text(was), safety_downgrade=downgrade
+                    field=key,
+                    change="removed",
+                    old=unit_text(was),
+                    safety_downgrade=downgrade,
+                    properties=record_changes(was, None) if record else (),
                 )
             )
             continue
         properties: tuple[PropertyChange, ...] = ()
-        if isinstance(was, msgspec.Struct) and isinstance(now, msgspec.Struct):
+        if record:
+            properties = record_changes(was, now)
+        elif isinstance(was, msgspec.Struct) and isinstance(now, msgspec.Struct):
             properties = property_changes(was, now, block=key.startswith("block:"))
         changes.append(
             FieldChange(

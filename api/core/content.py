@@ -306,16 +306,19 @@ def check_references(
     """
     articles = list(articles)
     references = {a.slug: frozenset(r.id for r in a.references) for a in articles}
-    for n, treatment in enumerate(treatments.treatments):
-        if treatment.article not in references:
-            continue  # an unknown article is refused below, by its section
-        listed = references[treatment.article]
-        for path, cites in claim_citations(treatment):
-            if (unknown := unknown_citation(cites, listed)) is not None:
-                raise ValidationFailed(
-                    f"treatment {treatment.id!r} {path} " + _refused_citation(unknown[1], listed),
-                    path=f"{prefix}.treatments[{n}].{path}.cites[{unknown[0]}]",
-                )
+    refused = [
+        ValidationFailed(
+            f"treatment {treatment.id!r} {path} " + _refused_citation(unknown[1], listed),
+            path=f"{prefix}.treatments[{n}].{path}.cites[{unknown[0]}]",
+        )
+        for n, treatment in enumerate(treatments.treatments)
+        # an unknown article is refused below, by its section
+        if (listed := references.get(treatment.article)) is not None
+        for path, cites in claim_citations(treatment)
+        if (unknown := unknown_citation(cites, listed)) is not None
+    ]
+    if refused:
+        raise ValidationFailed.every(refused)
     sections = {(a.slug, s.id) for a in articles for s in walk_sections(a.sections)}
     known = {t.id for t in treatments.treatments}
     for treatment in treatments.treatments:
@@ -345,10 +348,11 @@ def check_references(
                     )
     unsupported = stale_claims(articles, treatments) if evidence else ()
     if unsupported:
-        first = unsupported[0]
-        more = f" (and {len(unsupported) - 1} more)" if len(unsupported) > 1 else ""
-        raise ValidationFailed(
-            first.sentence() + more, path=f"treatments/{first.treatment}/{first.field}"
+        raise ValidationFailed.every(
+            [
+                ValidationFailed(s.sentence(), path=f"treatments/{s.treatment}/{s.field}")
+                for s in unsupported
+            ]
         )
 
 

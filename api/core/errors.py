@@ -8,6 +8,7 @@ __all__ = [
     "Busy",
     "Conflict",
     "Forbidden",
+    "Gone",
     "ImportRefused",
     "ImportRejected",
     "InvalidLocale",
@@ -57,7 +58,13 @@ class ValidationFailed(VettedError):
     """Input content failed validation; names the file, line and field where known."""
 
     def __init__(
-        self, detail: str, *, file: str = "", line: int | None = None, path: str = ""
+        self,
+        detail: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        path: str = "",
+        problems: tuple[ValidationFailed, ...] = (),
     ) -> None:
         where = file + (f":{line}" if line else "")
         super().__init__(f"{where}: {detail}" if where else detail)
@@ -65,6 +72,25 @@ class ValidationFailed(VettedError):
         self.file = file
         self.line = line
         self.path = path
+        self.problems = problems
+        """When one check finds several problems at once (every unsupported claim of the
+        records): each of them with its own path; `detail` sums them up."""
+
+    @classmethod
+    def every(cls, problems: list[ValidationFailed]) -> ValidationFailed:
+        """One refusal for several problems found at once: the first, how many more, and
+        each of them (so that an editor can fix them all in one go)."""
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return cls(first.detail + more, path=first.path, problems=tuple(problems))
+
+
+class Gone(VettedError):
+    """The content was published and has been withdrawn: readers are told so, and when."""
+
+    def __init__(self, detail: str, withdrawn_at: str) -> None:
+        super().__init__(detail)
+        self.withdrawn_at = withdrawn_at
 
 
 class StaleVersion(VettedError):

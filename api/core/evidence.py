@@ -17,7 +17,7 @@ import msgspec
 from api.core.messages import block_fields
 from api.core.model import Article, Treatment, TreatmentCatalog, walk_sections
 
-__all__ = ["Claim", "StaleClaim", "claims", "stale_claims"]
+__all__ = ["Claim", "StaleClaim", "block_texts", "claims", "stale_claims"]
 
 
 class Claim(NamedTuple):
@@ -128,7 +128,10 @@ def claims(treatment: Treatment) -> list[Claim]:
     return out
 
 
-def _block_texts(article: Article) -> dict[str, list[str]]:
+def block_texts(article: Article) -> dict[str, list[str]]:
+    """The texts of every block of `article` by `<section>/<block>` (a question and its
+    answer are two; a fact or a treatment reference has none): what a claim's quote must
+    stand in word for word."""
     out: dict[str, list[str]] = {}
     for section in walk_sections(article.sections):
         for block in section.blocks:
@@ -146,7 +149,7 @@ def _section_texts(article: Article) -> dict[str, list[str]]:
 
 
 def _check(treatment: Treatment, article: Article) -> list[StaleClaim]:
-    blocks = _block_texts(article)
+    blocks = block_texts(article)
     out: list[StaleClaim] = []
 
     def stale(claim: Claim, problem: str) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "check_safety_reason",
     "is_safety_downgrade",
     "property_changes",
+    "record_changes",
     "safety_downgraded_blocks",
 ]
 
@@ -41,8 +42,10 @@ def _leaves(value: Any, prefix: str, out: dict[str, str]) -> None:
         config = value.__struct_config__
         if config.tag is not None and not prefix:
             out["type"] = _encode(config.tag).decode()
+        # A struct inside a struct (a claim's evidence) names its fields below it.
+        inner = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         for name in value.__struct_fields__:
-            _leaves(getattr(value, name), f"{prefix}{name}", out)
+            _leaves(getattr(value, name), f"{inner}{name}", out)
         return
     if isinstance(value, tuple) and value and isinstance(value[0], msgspec.Struct):
         for n, item in enumerate(value):
@@ -69,13 +72,25 @@ def property_changes(
     that differ, by name; a block's words are left to its text diff."""
     if old is None or new is None:
         return ()
-    before, after = _fields(old, block=block), _fields(new, block=block)
+    return _differing(_fields(old, block=block), _fields(new, block=block))
+
+
+def _differing(before: dict[str, str], after: dict[str, str]) -> tuple[PropertyChange, ...]:
     names = [*after, *(k for k in before if k not in after)]
     return tuple(
         PropertyChange(name=name, old=before.get(name), new=after.get(name))
         for name in names
         if before.get(name) != after.get(name)
     )
+
+
+def record_changes(
+    old: msgspec.Struct | None, new: msgspec.Struct | None
+) -> tuple[PropertyChange, ...]:
+    """Every field of a treatment record that differs, by name (`regulatory/1/status`),
+    a record added or removed included (then every field, old or new absent): a record
+    is read field by field, never as a string of JSON."""
+    return _differing(_fields(old, block=False), _fields(new, block=False))
 
 
 def is_safety_downgrade(old: Block | None, new: Block | None) -> bool:

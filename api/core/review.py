@@ -32,10 +32,12 @@ __all__ = [
 ]
 
 REVIEWING_ROLES = frozenset({"admin", "reviewer"})
-ReviewAction = Literal["publish", "approve", "confirm"]
+ReviewAction = Literal["publish", "approve", "confirm", "withdraw"]
 """`publish`: a draft (article, treatments, or a rollback) becomes a version readers get.
 `approve`: entries of a pending catalog become the translations readers get.
-`confirm`: a published version is reviewed again and found still accurate (no new version)."""
+`confirm`: a published version is reviewed again and found still accurate (no new version).
+`withdraw`: published content is taken away from readers (at once or at a set time), or a
+scheduled withdrawal is called off; urgency is a reason given, never an exemption."""
 
 
 class ReviewTarget(msgspec.Struct, frozen=True, kw_only=True):

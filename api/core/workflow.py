@@ -1,5 +1,5 @@
-"""The editorial workflow: draft -> in_review -> published, or rejected back to editing,
-and the optimistic-concurrency rule every write follows."""
+"""The editorial workflow: draft -> in_review -> published (at once, or scheduled first),
+or rejected back to editing, and the optimistic-concurrency rule every write follows."""
 
 from __future__ import annotations
 
@@ -17,15 +17,18 @@ __all__ = [
     "read_version",
 ]
 
-DraftStatus = Literal["draft", "in_review", "rejected", "published", "withdrawn"]
-DraftAction = Literal["update", "submit", "reject", "publish", "withdraw"]
+DraftStatus = Literal["draft", "in_review", "scheduled", "rejected", "published", "withdrawn"]
+DraftAction = Literal["update", "submit", "reject", "schedule", "unschedule", "publish", "withdraw"]
 
 _TRANSITIONS: dict[DraftAction, tuple[frozenset[str], DraftStatus]] = {
     "update": (frozenset({"draft", "in_review", "rejected"}), "draft"),  # back to editing
     "submit": (frozenset({"draft", "rejected"}), "in_review"),
     "reject": (frozenset({"in_review"}), "rejected"),
-    "publish": (frozenset({"in_review"}), "published"),
-    "withdraw": (frozenset({"draft", "in_review", "rejected"}), "withdrawn"),
+    # Approved now, published at a set time (the review happens when it is scheduled).
+    "schedule": (frozenset({"in_review"}), "scheduled"),
+    "unschedule": (frozenset({"scheduled"}), "in_review"),
+    "publish": (frozenset({"in_review", "scheduled"}), "published"),
+    "withdraw": (frozenset({"draft", "in_review", "scheduled", "rejected"}), "withdrawn"),
 }
 
 

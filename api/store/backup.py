@@ -119,6 +119,19 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> BackupInfo:
 
 
 _OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+LITESTREAM_TABLES = {
+    ("table", "_litestream_seq"): (
+        "_litestream_seq",
+        "CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)",
+    ),
+    ("table", "_litestream_lock"): (
+        "_litestream_lock",
+        "CREATE TABLE _litestream_lock (id INTEGER)",
+    ),
+}
+"""The bookkeeping tables Litestream adds to a database it replicates (docs/operators/
+topology.md), exactly as it makes them: no trigger, no index, nothing readers get, so a
+backup of a replicated database, or a database restored from its replica, is ours."""
 
 
 def _schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
@@ -137,6 +150,7 @@ def _schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
                 except sqlite3.DatabaseError:
                     continue  # not a name our code makes: reported below
         expected = {(row[0], row[1]): (row[2], row[3]) for row in fresh.execute(_OBJECTS)}
+        expected.update((key, LITESTREAM_TABLES[key]) for key in found if key in LITESTREAM_TABLES)
     finally:
         fresh.conn.close()
     return [

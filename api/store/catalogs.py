@@ -28,6 +28,7 @@ from api.core.errors import NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, article_messages, current_messages
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import TranslationApproved
 from api.store.audit import record
 from api.store.paging import exact, newest_first
 from api.store.rendering import render_documents
@@ -41,6 +42,7 @@ from api.store.translations import (
     store_translations,
 )
 from api.store.versions import load_article, load_treatments, now, published_slugs
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "CatalogApproval",
@@ -409,6 +411,9 @@ def approve_catalog(
                 f"{len(review.entries)} pending",
             )
         _rendered_after_approval(db, locale, domain)
+        published = {slug for slug, _ in published_slugs(db)}
+        articles = {e.context.partition("/")[0] for e in chosen} & published
+        enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(articles))))
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),

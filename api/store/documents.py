@@ -26,12 +26,15 @@ from zlib_ng import gzip_ng
 __all__ = [
     "BROTLI_MIN_BYTES",
     "COMPRESS_MIN_BYTES",
+    "SITEMAP_KEY",
     "Document",
     "DocumentWriter",
     "article_key",
     "compressed",
+    "delete_documents",
     "get_document",
     "get_latest_article",
+    "html_key",
     "jsonld_key",
     "put_bytes",
     "strong_etag",
@@ -62,6 +65,15 @@ class Document(msgspec.Struct, frozen=True):
 def article_key(slug: str, number: int, locale: str) -> str:
     """The document key of one rendered article version."""
     return f"article/{slug}/{number}/{locale}"
+
+
+SITEMAP_KEY = "sitemap"
+"""The document key of the sitemap of published articles."""
+
+
+def html_key(slug: str, locale: str) -> str:
+    """The document key of the latest version's semantic HTML in one locale."""
+    return f"html/{slug}/{locale}"
 
 
 def jsonld_key(slug: str, locale: str) -> str:
@@ -405,3 +417,21 @@ def get_latest_article(
         [kind, locale, suffix, slug],
     ).fetchone()
     return Document(*row) if row else None
+
+
+def delete_documents(db: sqlite_utils.Database, prefixes: Iterable[str]) -> int:
+    """Remove every document whose key starts with one of `prefixes` (inside the caller's
+    transaction), and the bytes no other document holds; return the documents removed."""
+    removed = 0
+    for prefix in prefixes:
+        rows = db.execute(
+            "SELECT key, etag FROM documents WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
+        ).fetchall()
+        db.conn.executemany("DELETE FROM documents WHERE key = ?", [(key,) for key, _ in rows])
+        db.conn.executemany(
+            "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS "
+            "(SELECT 1 FROM documents WHERE etag = ?)",
+            [(etag, etag) for etag in {etag for _, etag in rows}],
+        )
+        removed += len(rows)
+    return removed

@@ -21,6 +21,7 @@ from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
 from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
+from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
     DraftAction,
     article_etag,
@@ -45,6 +46,7 @@ from api.store.versions import (
     save_treatments,
     treatments_number,
 )
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "Draft",
@@ -54,14 +56,18 @@ __all__ = [
     "draft_authors",
     "draft_diff",
     "draft_revisions",
+    "draft_stale_claims",
     "draft_treatments",
     "get_draft",
     "list_drafts",
     "merged_content",
     "publish_draft",
+    "publish_scheduled",
     "reject_draft",
     "request_rollback",
+    "schedule_draft",
     "submit_draft",
+    "unschedule_draft",
     "update_draft",
     "withdraw_draft",
 ]
@@ -262,9 +268,11 @@ def create_draft(
         )
         if base:
             read = load_article(db, article.slug, base)
-            _unchanged(
-                article, treatments, read, load_treatments(db, records_base), f"version {base}"
-            )
+            if head is not None and head.status == "published":
+                # A withdrawn article comes back as a new version, even word for word.
+                _unchanged(
+                    article, treatments, read, load_treatments(db, records_base), f"version {base}"
+                )
             check_safety_reason(read, article, safety_reason)
         stamp = now()
         cursor = db.execute(
@@ -421,8 +429,11 @@ def withdraw_draft(
     """Take a draft out of the workflow for good; it stays in history."""
     if comment is not None:
         comment = checked_text(comment, COMMENT, multiline=True)
+    from api.store.schedules import cancel_schedules
+
     with transaction(db):
         _move(db, actor, draft_id, if_match, "withdraw", comment)
+        cancel_schedules(db, actor, draft_id=draft_id)
         return _draft(db, draft_id)
 
 
@@ -473,93 +484,210 @@ def publish_draft(
     blocks publishing until the author resolves it).
     """
     with transaction(db):
-        draft = _draft(db, draft_id)
-        authors = draft_authors(db, draft_id)
-        check_review(actor, "publish", ReviewTarget.source(authors))
-        next_status(draft.status, "publish")  # a published draft says so, not "stale base"
-        check_if_match(if_match, draft.etag)
-        _, merged = merged_content(db, draft)
-        if merged.article is None:
-            units = ", ".join(c.unit for c in merged.conflicts)
-            raise Conflict(
-                f"version {draft.head_version} was published after this draft was based on "
-                f"version {draft.base_version}, and both changed {units}: the author must "
-                "resolve the conflicts (see the draft's diff) before it can be published"
-            )
-        try:
-            check_article(merged.article)
-        except ValidationFailed as exc:
-            # Each side was valid; merged, a block may cite a reference the other removed.
-            raise Conflict(
-                f"merged onto version {draft.head_version}, the article is not valid: "
-                f"{exc.detail}; the author must resolve it in the draft"
-            ) from exc
-        stale = _stale(db, merged.article, merged.treatments)
-        if stale:
-            raise Conflict(
-                "the article no longer states what these treatment records quote: "
-                + "; ".join(s.sentence() for s in stale)
-                + ". Update the records (or their evidence) in this draft before publishing"
-            )
-        head = latest_version(db, draft.slug)
-        current_records = load_treatments(db)
-        _check_still_holds(db, draft, merged.article, merged.treatments or current_records)
-        records = merged.treatments
-        if records is not None and content_hash(records) == content_hash(current_records):
-            records = None
-        article_changed = head is None or head.content_hash != content_hash(merged.article)
-        if not article_changed and records is None:
-            raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
-        _move(db, actor, draft_id, if_match, "publish")
-        message = db.execute(
-            "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
-            [draft_id, draft.revision],
-        ).fetchone()[0]
-        if records is not None:
-            # Checked against the article as it will be published, before anything is stored.
-            check_references(
-                [
-                    *(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug),
-                    merged.article,
-                ],
-                records,
-            )
-            save_treatments(db, records)
-            record(
-                db,
-                actor,
-                "treatments.publish",
-                "treatments",
-                before=content_hash(current_records),
-                after=content_hash(records),
-                detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
-            )
-        # A change of the records alone is still a new version of the article: each
-        # version names the records it was published beside, and never changes after.
-        row = publish_version(
+        draft = _reviewed(db, actor, draft_id, if_match, "publish")
+        return _publish(db, actor, draft, if_match)
+
+
+def schedule_draft(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    publish_at: str,
+) -> Draft:
+    """Approve a draft now, to be published at `publish_at` (a stored time in the future,
+    see `api.core.lifecycle.scheduled_instant`): the review rule applies now, to exactly
+    this revision against this head. Until then nothing of it reaches readers; if the head
+    or the treatment records change meanwhile, the schedule fails rather than publish
+    what the reviewer did not see (see `publish_scheduled`)."""
+    from api.store.schedules import add_schedule
+
+    with transaction(db):
+        draft = _reviewed(db, actor, draft_id, if_match, "schedule")
+        _publishable(db, draft)  # what would stop it now stops it being scheduled
+        _move(db, actor, draft_id, if_match, "schedule", f"to be published at {publish_at}")
+        add_schedule(
             db,
-            merged.article,
-            authors=authors,
-            reviewer=actor.name,
-            message=message or f"draft {draft_id}",
+            kind="publish",
+            target=f"articles/{draft.slug}",
+            due_at=publish_at,
+            approved_by=actor.name,
+            draft_id=draft_id,
+            etag=draft.etag,
         )
-        merged_note = (
-            f", merged onto version {draft.head_version}"
-            if draft.base_version not in (0, draft.head_version)
-            else ""
+        return _draft(db, draft_id)
+
+
+def unschedule_draft(
+    db: sqlite_utils.Database, actor: Principal, draft_id: int, if_match: str | None
+) -> Draft:
+    """Cancel a draft's scheduled publication: it goes back to review, unpublished."""
+    from api.store.schedules import cancel_schedules
+
+    with transaction(db):
+        _move(db, actor, draft_id, if_match, "unschedule", "publication schedule cancelled")
+        cancel_schedules(db, actor, draft_id=draft_id)
+        return _draft(db, draft_id)
+
+
+def publish_scheduled(
+    db: sqlite_utils.Database, reviewer: Principal, draft_id: int, etag: str
+) -> VersionRow:
+    """Publish a scheduled draft (inside the sweep's transaction): `reviewer` approved
+    it when it was scheduled, with the draft standing at `etag`. Conflict when the draft,
+    the head or the treatment records changed since: the reviewer never saw that."""
+    draft = _draft(db, draft_id)
+    if draft.status != "scheduled":
+        raise Conflict(f"draft {draft_id} is {draft.status}, no longer scheduled")
+    head = latest_version(db, draft.slug)
+    if head is not None and head.status != "published":
+        raise Conflict(
+            f"{draft.slug} was withdrawn after draft {draft_id} was approved: publishing it "
+            "again needs a new review"
         )
+    if draft.etag != etag:
+        raise Conflict(
+            f"draft {draft_id} stood at {etag} when it was approved and stands at {draft.etag} "
+            "now (a version or treatment records were published meanwhile): it needs a new "
+            "review"
+        )
+    return _publish(db, reviewer, draft, etag, scheduled=True)
+
+
+def _reviewed(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    action: DraftAction,
+) -> Draft:
+    """The draft `actor` may publish (or schedule) now, as If-Match names it."""
+    draft = _draft(db, draft_id)
+    authors = draft_authors(db, draft_id)
+    check_review(actor, "publish", ReviewTarget.source(authors))
+    next_status(draft.status, action)  # a published draft says so, not "stale base"
+    check_if_match(if_match, draft.etag)
+    return draft
+
+
+def _publishable(db: sqlite_utils.Database, draft: Draft) -> Merged:
+    """What publishing `draft` now would publish, or Conflict naming why it cannot."""
+    _, merged = merged_content(db, draft)
+    if merged.article is None:
+        units = ", ".join(c.unit for c in merged.conflicts)
+        raise Conflict(
+            f"version {draft.head_version} was published after this draft was based on "
+            f"version {draft.base_version}, and both changed {units}: the author must "
+            "resolve the conflicts (see the draft's diff) before it can be published"
+        )
+    try:
+        check_article(merged.article)
+    except ValidationFailed as exc:
+        # Each side was valid; merged, a block may cite a reference the other removed.
+        raise Conflict(
+            f"merged onto version {draft.head_version}, the article is not valid: "
+            f"{exc.detail}; the author must resolve it in the draft"
+        ) from exc
+    stale = _stale(db, merged.article, merged.treatments)
+    if stale:
+        raise Conflict(
+            "the article no longer states what these treatment records quote: "
+            + "; ".join(s.sentence() for s in stale)
+            + ". Update the records (or their evidence) in this draft before publishing"
+        )
+    _check_still_holds(db, draft, merged.article, merged.treatments or load_treatments(db))
+    return merged
+
+
+def _publish(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft: Draft,
+    if_match: str | None,
+    *,
+    scheduled: bool = False,
+) -> VersionRow:
+    draft_id = draft.id
+    authors = draft_authors(db, draft_id)
+    merged = _publishable(db, draft)
+    assert merged.article is not None  # _publishable raises on conflicts
+    head = latest_version(db, draft.slug)
+    current_records = load_treatments(db)
+    records = merged.treatments
+    if records is not None and content_hash(records) == content_hash(current_records):
+        records = None
+    # A withdrawn head is published again only by a new version, even with its content.
+    article_changed = (
+        head is None
+        or head.status != "published"
+        or head.content_hash != content_hash(merged.article)
+    )
+    if not article_changed and records is None:
+        raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
+    _move(db, actor, draft_id, if_match, "publish")
+    message = db.execute(
+        "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
+        [draft_id, draft.revision],
+    ).fetchone()[0]
+    if records is not None:
+        # Checked against the article as it will be published, before anything is stored.
+        check_references(
+            [
+                *(load_article(db, s, n) for s, n in published_slugs(db) if s != draft.slug),
+                merged.article,
+            ],
+            records,
+        )
+        save_treatments(db, records)
         record(
             db,
             actor,
-            "article.publish",
-            f"articles/{draft.slug}",
-            before=head.content_hash if head else None,
-            after=row.content_hash,
-            detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
-            + merged_note,
+            "treatments.publish",
+            "treatments",
+            before=content_hash(current_records),
+            after=content_hash(records),
+            detail=f"set {treatments_number(db)} from draft {draft_id} by {', '.join(authors)}",
         )
-        render_documents(db, slugs={draft.slug}, latest_only=True)
-        return row
+    # A change of the records alone is still a new version of the article: each
+    # version names the records it was published beside, and never changes after.
+    row = publish_version(
+        db,
+        merged.article,
+        authors=authors,
+        reviewer=actor.name,
+        message=message or f"draft {draft_id}",
+    )
+    merged_note = (
+        f", merged onto version {draft.head_version}"
+        if draft.base_version not in (0, draft.head_version)
+        else ""
+    )
+    record(
+        db,
+        actor,
+        "article.publish",
+        f"articles/{draft.slug}",
+        before=head.content_hash if head else None,
+        after=row.content_hash,
+        detail=f"version {row.number} from draft {draft_id} by {', '.join(authors)}"
+        + merged_note
+        + (", as scheduled at its review" if scheduled else ""),
+    )
+    render_documents(db, slugs={draft.slug}, latest_only=True)
+    enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
+    return row
+
+
+def draft_stale_claims(db: sqlite_utils.Database, draft_id: int) -> tuple[StaleClaim, ...]:
+    """The claims of treatment records publishing the draft now would leave unsupported
+    (the diff's `stale_claims`): what its author must fix before a reviewer can publish."""
+    with snapshot(db):
+        draft = _draft(db, draft_id)
+        article, merged = merged_content(db, draft)
+        proposed = draft_treatments(db, draft)
+        return _stale(
+            db, merged.article or article, merged.treatments if merged.article else proposed
+        )
 
 
 def _stale(

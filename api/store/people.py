@@ -17,7 +17,13 @@ import sqlite_utils
 from api.core.access import Principal, Role, stored_principal
 from api.core.review import REVIEWING_ROLES
 
-__all__ = ["OPERATOR_NAME", "RESERVED_NAMES", "TOKEN_COLUMNS", "token_principal"]
+__all__ = [
+    "OPERATOR_NAME",
+    "RESERVED_NAMES",
+    "TOKEN_COLUMNS",
+    "display_names",
+    "token_principal",
+]
 
 OPERATOR_NAME = "operator"
 """Who the command line acts as: whoever runs the service, trusted with the file itself."""
@@ -73,3 +79,18 @@ def token_principal(
     return stored_principal(
         person, role, locales or "", token=token, token_created_by=token_creator, tied=tied
     )
+
+
+def display_names(db: sqlite_utils.Database, names: Iterable[str]) -> dict[str, str]:
+    """How each person is shown to readers: their display name where their account sets
+    one, else their name as stored (the importer and the operator keep theirs)."""
+    wanted = sorted(set(names))
+    marks = ", ".join("?" for _ in wanted)
+    shown = {
+        name: display
+        for name, display in db.execute(
+            f"SELECT name, display_name FROM people WHERE name IN ({marks})", wanted
+        ).fetchall()
+        if display
+    }
+    return {name: shown.get(name, name) for name in wanted}

@@ -19,6 +19,7 @@ import asyncio
 import mmap
 import os
 import sqlite3
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ import sqlite_utils
 
 from api.core.errors import Busy
 from api.store.documents import Document, compressed, get_document, get_latest_article
+from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
 from api.store.sync import changes_since
@@ -67,6 +69,7 @@ class Reader:
         self._slow_db: sqlite_utils.Database | None = None
         self._making: dict[tuple[int | str, ...], asyncio.Future[Document]] = {}
         self._locales: frozenset[str] = frozenset()
+        self._next_change: float | None = None
         self._wal_index: mmap.mmap | None = None
         self._wal_index_tried = False
         self._seen_header = b""
@@ -85,6 +88,7 @@ class Reader:
             self._documents.clear()
             self.cached_bytes = 0
             self._locales = frozenset(rendered_locales(self.db))
+            self._next_change = next_change_at(self.db)
         if not self._wal_index_tried:
             self._wal_index_tried = True
             self._wal_index = self._map_wal_index()
@@ -115,6 +119,15 @@ class Reader:
         rollback, an approval, in any process): what caches of responses are keyed on."""
         self._fresh()
         return self._data_version
+
+    def seconds_to_next_change(self) -> float | None:
+        """Seconds until the next scheduled change (a publication or a withdrawal) is due,
+        0 or less once it is; None when nothing is scheduled. A clock read and a
+        comparison: the time itself is looked up once per commit."""
+        self._fresh()
+        if self._next_change is None:
+            return None
+        return self._next_change - time.time()
 
     def locales(self) -> frozenset[str]:
         """Locales that can be served."""

@@ -9,6 +9,7 @@ from datetime import date
 import msgspec
 import sqlite_utils
 
+from api.core.html import article_html
 from api.core.jsonld import medical_web_page
 from api.core.locales import describe_locale, regional_language
 from api.core.messages import article_messages
@@ -22,7 +23,15 @@ from api.core.render import (
     section_documents,
     summarize,
 )
-from api.store.documents import DocumentWriter, article_key, get_document, jsonld_key
+from api.core.sitemap import build_sitemap
+from api.store.documents import (
+    SITEMAP_KEY,
+    DocumentWriter,
+    article_key,
+    get_document,
+    html_key,
+    jsonld_key,
+)
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article
 from api.store.sync import render_bundles, track_changes
@@ -34,6 +43,7 @@ from api.store.versions import (
     published_versions,
     treatments_number,
 )
+from api.store.withdrawals import withdrawn_records
 
 __all__ = ["render_documents"]
 
@@ -121,6 +131,7 @@ def _render(
                     conditions = render_conditions(article, locale, catalogs)
                     page = medical_web_page(article, rendered, conditions)
                     written += out.put(jsonld_key(slug, locale), page)
+                    written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
                     latest[locale][slug] = summarize(rendered)
                     ratios[locale][slug] = rendered.completeness.ratio
                     safety[locale][slug] = rendered.safety_coverage.ratio
@@ -179,6 +190,8 @@ def _render_shared(
 ) -> int:
     ratios, safety = figures
     written = 0
+    withdrawn = withdrawn_records(db)
+    served = [t for t in treatments.treatments if t.id not in withdrawn]
     # Only the articles records belong to: a record carries the references it cites.
     described = {t.article for t in treatments.treatments}
     references = {
@@ -189,8 +202,7 @@ def _render_shared(
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [
-            render_treatment(t, locale, catalogs, references.get(t.article, ()))
-            for t in treatments.treatments
+            render_treatment(t, locale, catalogs, references.get(t.article, ())) for t in served
         ]
         written += out.put(f"treatments/{locale}", rendered)
         for treatment in rendered:
@@ -198,4 +210,5 @@ def _render_shared(
     written += out.put(
         "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
     )
+    written += out.put(SITEMAP_KEY, build_sitemap(latest))
     return written

@@ -24,6 +24,7 @@ from api.core.output import ArticleSummary, ReviewerOut, ReviewOut, TranslationS
 from api.core.review import ReviewTarget, check_review
 from api.core.schedule import ReviewPolicy, ReviewStatus, next_review_due, review_status
 from api.core.text import text_problem
+from api.core.webhooks import ReviewOverdue
 from api.core.workflow import article_etag, check_if_match
 from api.store.accounts import OPERATOR
 from api.store.audit import record
@@ -38,6 +39,7 @@ from api.store.versions import (
     treatments_number,
     version_row,
 )
+from api.store.webhooks import enqueue_event
 
 __all__ = [
     "ArticleReview",
@@ -225,11 +227,11 @@ def _rendered_status(db: sqlite_utils.Database) -> dict[str, str]:
     return {s.slug: s.review.review_status for s in summaries if s.review is not None}
 
 
-def _due_status(db: sqlite_utils.Database, slug: str, on: date) -> str:
+def _due_review(db: sqlite_utils.Database, slug: str, on: date) -> tuple[int, ReviewOut]:
     row = latest_version(db, slug)
     assert row is not None
     article = load_article(db, slug, row.number)
-    return article_review(db, article, row, row.number, on).review_status
+    return row.number, article_review(db, article, row, row.number, on)
 
 
 def sweep_review_status(
@@ -243,13 +245,21 @@ def sweep_review_status(
     when = on or today()
     with transaction(db):
         stated = _rendered_status(db)
+        due = {slug: _due_review(db, slug, when) for slug, _ in published_slugs(db)}
         moved = {
-            slug
-            for slug, _ in published_slugs(db)
-            if stated.get(slug) != _due_status(db, slug, when)
+            slug for slug, (_, review) in due.items() if stated.get(slug) != review.review_status
         }
         if moved:
             render_documents(db, slugs=moved, latest_only=True, progress=progress, on=when)
+        for slug in sorted(moved):
+            number, review = due[slug]
+            if review.review_status == "overdue" and review.next_review_due is not None:
+                enqueue_event(
+                    db,
+                    ReviewOverdue(
+                        slug=slug, version=number, next_review_due=review.next_review_due
+                    ),
+                )
     return sorted(moved)
 
 

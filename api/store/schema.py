@@ -381,6 +381,95 @@ def _v13_reviews(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v14_webhooks(db: sqlite_utils.Database) -> None:
+    """Webhooks (see `api.store.webhooks`): the partners' endpoints, the outbox of events
+    written in the transaction of the change each announces, one delivery per event and
+    endpoint, every attempt, and the lease that lets one sender per database send."""
+    db.execute(
+        "CREATE TABLE webhook_endpoints (id INTEGER PRIMARY KEY, url TEXT NOT NULL, "
+        "events TEXT NOT NULL, description TEXT, secret TEXT NOT NULL, previous_secret TEXT, "
+        "previous_until REAL, enabled INTEGER NOT NULL, disabled_reason TEXT, "
+        "revision INTEGER NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE webhook_events (id INTEGER PRIMARY KEY, msg_id TEXT NOT NULL UNIQUE, "
+        "type TEXT NOT NULL, payload BLOB NOT NULL, cursor INTEGER NOT NULL, "
+        "created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, "
+        "event_id INTEGER NOT NULL REFERENCES webhook_events (id), "
+        "endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE, "
+        "state TEXT NOT NULL, failures INTEGER NOT NULL, attempts INTEGER NOT NULL, "
+        "next_at REAL, next_trigger TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT, "
+        "last_status INTEGER, last_error TEXT)"
+    )
+    db.execute("CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at)")
+    db.execute("CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id)")
+    db.execute("CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id)")
+    db.execute(
+        "CREATE TABLE webhook_attempts (id INTEGER PRIMARY KEY, "
+        "delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE, "
+        "at TEXT NOT NULL, trigger TEXT NOT NULL, status INTEGER, error TEXT, "
+        "duration_ms INTEGER NOT NULL, response TEXT)"
+    )
+    db.execute("CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id)")
+    db.execute(
+        "CREATE TABLE webhook_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+        "expires REAL NOT NULL)"
+    )
+
+
+def _v15_lifecycle(db: sqlite_utils.Database) -> None:
+    """Scheduled changes (a reviewed draft published at `due_at`, an approved withdrawal
+    carried out at `due_at`) and withdrawals of published articles and treatment records,
+    each requested by one person and approved by another (see `api.store.schedules` and
+    `api.store.withdrawals`)."""
+    db.table("withdrawals").create(
+        {
+            "id": int,
+            "kind": str,
+            "item": str,
+            "reason": str,
+            "notice": str,
+            "status": str,
+            "requested_by": str,
+            "requested_at": str,
+            "approved_by": str,
+            "approved_at": str,
+            "withdraw_at": str,
+            "done_at": str,
+            "through_version": int,
+            "record_hash": str,
+            "comment": str,
+        },
+        pk="id",
+        not_null={"kind", "item", "reason", "notice", "status", "requested_by", "requested_at"},
+    )
+    db.table("withdrawals").create_index(["kind", "item", "status"])
+    db.table("schedules").create(
+        {
+            "id": int,
+            "kind": str,
+            "target": str,
+            "draft_id": int,
+            "withdrawal_id": int,
+            "due_at": str,
+            "state": str,
+            "approved_by": str,
+            "etag": str,
+            "created_at": str,
+            "done_at": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"kind", "target", "due_at", "state", "approved_by", "created_at"},
+    )
+    # What every read compares its clock with: the earliest pending change, by index.
+    db.table("schedules").create_index(["state", "due_at"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -395,6 +484,8 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_kept_forms,
     _v12_rollbacks,
     _v13_reviews,
+    _v14_webhooks,
+    _v15_lifecycle,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -39,6 +39,7 @@ __all__ = [
     "indexed_locales",
     "search_results",
     "search_sections",
+    "unindex_article",
 ]
 
 # remove_diacritics 2 folds every Latin diacritic (`células` ~ `celulas`, also letters
@@ -181,3 +182,14 @@ def _hit(
         snippet=snippet,
         highlights=spans,
     )
+
+
+def unindex_article(db: sqlite_utils.Database, slug: str) -> None:
+    """Remove an article from every locale's index (it was withdrawn), inside the
+    withdrawing transaction."""
+    rows = db.execute(
+        "SELECT locale, first_rowid, last_rowid FROM search_articles WHERE slug = ?", [slug]
+    ).fetchall()
+    for locale, first, last in rows:
+        db.execute(f"DELETE FROM {index_table(locale)} WHERE rowid BETWEEN ? AND ?", [first, last])
+    db.execute("DELETE FROM search_articles WHERE slug = ?", [slug])

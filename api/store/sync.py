@@ -16,6 +16,7 @@ from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
 from api.store.documents import DocumentWriter, article_key
 from api.store.versions import load_treatments, published_slugs
+from api.store.withdrawals import withdrawn_records
 
 __all__ = ["bundle_key", "changes_since", "current_cursor", "render_bundles", "track_changes"]
 
@@ -66,7 +67,10 @@ def _members(db: sqlite_utils.Database, locales: Iterable[str]) -> dict[str, _Me
         for locale in codes:
             key = f"article/{slug}/{locale}"
             members[key] = _Member("article", slug, locale, article_key(slug, number, locale))
+    withdrawn = withdrawn_records(db)
     for treatment in load_treatments(db).treatments:
+        if treatment.id in withdrawn:
+            continue
         for locale in codes:
             key = f"treatment/{treatment.id}/{locale}"
             members[key] = _Member("treatment", treatment.id, locale, key)

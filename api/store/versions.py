@@ -12,6 +12,7 @@ from api.core.model import Article, TreatmentCatalog, content_hash
 
 __all__ = [
     "VersionRow",
+    "article_versions",
     "latest_version",
     "load_article",
     "load_treatments",
@@ -20,6 +21,7 @@ __all__ = [
     "published_slugs",
     "published_versions",
     "save_treatments",
+    "stored_slugs",
     "treatments_number",
     "version_row",
 ]
@@ -92,6 +94,19 @@ def published_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]
         [slug],
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def article_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]:
+    """Every stored version of an article, oldest first, withdrawn ones too (for staff)."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number", [slug]
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def stored_slugs(db: sqlite_utils.Database) -> list[str]:
+    """Every article with a stored version, published or withdrawn (for staff)."""
+    return [r[0] for r in db.execute("SELECT DISTINCT slug FROM versions ORDER BY slug")]
 
 
 def published_slugs(db: sqlite_utils.Database) -> list[tuple[str, int]]:

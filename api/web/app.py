@@ -8,6 +8,7 @@ import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -27,10 +28,17 @@ from api.web.bodies import MAX_BODY_BYTES
 from api.web.catalogs import CatalogsController, document_catalog_upload
 from api.web.contract import PlainYamlRenderPlugin, build_contract, merge_number_unions
 from api.web.cors import describe_cors_and_head
-from api.web.delivery import ArticlesController, LocalesController, TreatmentsController
+from api.web.delivery import (
+    ArticlesController,
+    LocalesController,
+    SitemapController,
+    TreatmentsController,
+)
 from api.web.docs import docs_asset, docs_page, old_docs_page
 from api.web.health import healthz, readyz
 from api.web.history import HistoryController
+from api.web.lifecycle import LifecycleController
+from api.web.lifecycle_gate import LifecycleGate, catch_up
 from api.web.litestar_private import cache_signatures
 from api.web.manage import DraftsController
 from api.web.parameters import check_query, delivery_queries, document_query_rules
@@ -41,9 +49,10 @@ from api.web.root import document_index_page, root
 from api.web.search import SearchController
 from api.web.sending import document_delivery_headers
 from api.web.stack import layer, wrap
-from api.web.sweeper import daily_review_sweep
+from api.web.sweeper import daily_review_sweep, schedule_sweep
 from api.web.sync import SyncController
 from api.web.throttle import document_rate_limits, management_rate_limit
+from api.web.webhooks import WebhooksController
 from api.web.workspace import template_config, workspace_router
 from api.web.workspace.session import session_limits
 
@@ -68,12 +77,18 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
         app.state.proxy = Proxy.from_settings(settings)
         replay = layer(app, ResponseCache)
         replay.generation = app.state.reader.generation
+        gate = layer(app, LifecycleGate)
+        gate.seconds_left = app.state.reader.seconds_to_next_change
+        gate.run_due = partial(catch_up, db_path, settings.busy_timeout)
         sweeper = asyncio.create_task(daily_review_sweep(db_path, settings.busy_timeout))
+        schedules = asyncio.create_task(schedule_sweep(gate.seconds_left, gate.run_due))
         try:
             yield
         finally:
             sweeper.cancel()
+            schedules.cancel()
             replay.generation = None
+            gate.seconds_left = gate.run_due = None
             app.state.reader.close()
 
     def provide_reader(state: State) -> Reader:
@@ -88,7 +103,13 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             # gives them the rate limit, so delivery requests never pass through it.
             Router(
                 path="/",
-                route_handlers=[DraftsController, CatalogsController, AuditController],
+                route_handlers=[
+                    DraftsController,
+                    LifecycleController,
+                    CatalogsController,
+                    AuditController,
+                    WebhooksController,
+                ],
                 middleware=(
                     [management_rate_limit(settings.rate_limit_manage)]
                     if settings.rate_limit_manage
@@ -97,6 +118,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             ),
             TreatmentsController,
             LocalesController,
+            SitemapController,
             SyncController,
             SearchController,
             healthz,
@@ -148,6 +170,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
     rate = settings.rate_limit_auth_failures
     app.state.auth_failures = SlidingWindow(rate) if rate else None
     app.state.delivery_queries = delivery_queries(app)
+    app.state.webhook_allowed_networks = settings.webhook_allowed_networks
     wrap(app, settings)
     build_contract(
         app,

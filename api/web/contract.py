@@ -18,7 +18,7 @@ from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import OpenAPI, OpenAPIType, Schema
 from litestar.testing import TestClient
 
-from api.core import model, sync
+from api.core import model, sync, webhooks
 from api.core.locales import TextDirection
 from api.core.output import BlockOut, FallbackReason
 from api.web.litestar_private import built_openapi, restore_openapi
@@ -139,6 +139,83 @@ def finish_contract(app: Litestar) -> None:
         # Public operations say so: no security requirement at all.
         operation.setdefault("security", [])
         _client_errors(operation)
+    _webhooks(document, schemas)
+
+
+_WEBHOOK_HEADERS = (
+    ("webhook-id", "The event's id: the same on every retry and replay; drop repeats by it."),
+    ("webhook-timestamp", "When this attempt was sent, in Unix seconds."),
+    (
+        "webhook-signature",
+        "`v1,<base64>` HMAC-SHA256 signatures of `{webhook-id}.{webhook-timestamp}.{body}`, "
+        "space-separated (two while a secret rotation overlaps); verify with a Standard "
+        "Webhooks library.",
+    ),
+)
+
+
+def _webhooks(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """The events partners receive (OpenAPI 3.1 `webhooks`): each payload's schema, with
+    the Standard Webhooks headers, and what an answer means."""
+    names = {data: f"{data.__name__}Data" for data in webhooks.EVENT_DATA}
+    found = msgspec.json.schema_components(list(names), ref_template=_SCHEMAS + "{name}Data")[1]
+    document["webhooks"] = {}
+    for data, name in names.items():
+        schema = found[data.__name__]
+        schema["properties"]["cursor"] = {
+            "type": "integer",
+            "description": webhooks.CURSOR_DESCRIPTION,
+        }
+        schema["required"] = [*schema.get("required", []), "cursor"]
+        schemas[name] = schema
+        kind = webhooks.event_type_of(data)
+        event = name.removesuffix("Data") + "Event"
+        schemas[event] = {
+            "type": "object",
+            "title": event,
+            "description": f"The `{kind}` payload, as the specification shapes it.",
+            "required": ["type", "timestamp", "data"],
+            "properties": {
+                "type": {"type": "string", "enum": [kind]},
+                "timestamp": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the event happened (not when it was sent).",
+                },
+                "data": {"$ref": _SCHEMAS + name},
+            },
+        }
+        document["webhooks"][kind] = {
+            "post": {
+                "operationId": "on" + event,
+                "summary": (data.__doc__ or kind).strip().splitlines()[0].rstrip("."),
+                "tags": ["webhook events"],
+                "security": [],
+                "parameters": [
+                    {
+                        "name": header,
+                        "in": "header",
+                        "required": True,
+                        "description": meaning,
+                        "schema": {"type": "string"},
+                    }
+                    for header, meaning in _WEBHOOK_HEADERS
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": _SCHEMAS + event},
+                            "examples": {"example": {"value": webhooks.example_payload(data)}},
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {"description": "Received (any 2xx): the delivery is done."},
+                    "410": {"description": "Gone: the endpoint is disabled, nothing more is sent."},
+                },
+            }
+        }
 
 
 def _served_document(app: Litestar) -> dict[str, Any]:

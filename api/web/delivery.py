@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -11,13 +12,17 @@ from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from api.core.errors import NotFound
+from api.core.errors import Gone, NotFound, VettedError
+from api.core.html import HTML_MEDIA_TYPE
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
+from api.core.lifecycle import WithdrawalKind
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE, negotiate
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
-from api.store.documents import Document, article_key, jsonld_key
+from api.core.sitemap import Sitemap
+from api.store.documents import SITEMAP_KEY, Document, article_key, html_key, jsonld_key
 from api.store.reader import Reader
+from api.store.withdrawals import Tombstone, tombstone_key
 from api.web import examples
 from api.web.problems import problem_responses
 from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
@@ -27,7 +32,9 @@ __all__ = [
     "ArticlesController",
     "LocaleParam",
     "LocalesController",
+    "SitemapController",
     "TreatmentsController",
+    "missing",
     "resolve_locale",
 ]
 
@@ -51,6 +58,23 @@ AcceptLanguage = Annotated[
         "ignored.",
     ),
 ]
+
+
+_tombstone = msgspec.json.Decoder(Tombstone)
+
+
+def missing(
+    reader: Reader, kind: WithdrawalKind, item: str, version: int | None, not_found: str
+) -> VettedError:
+    """What to answer for a document that is not there: 410 with the readers' notice when
+    the content was withdrawn (every version up to the last withdrawn one), else 404."""
+    stone = reader.document(tombstone_key(kind, item))
+    if stone is not None:
+        found = _tombstone.decode(stone.body)
+        through = found.through_version
+        if version is None or through is None or version <= through:
+            return Gone(found.notice, found.withdrawn_at)
+    return NotFound(not_found)
 
 
 def resolve_locale(
@@ -130,7 +154,7 @@ class ArticlesController(Controller):
                 "its locale and whether it is a fallback.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article(
@@ -151,8 +175,12 @@ class ArticlesController(Controller):
         else:
             document = reader.document(article_key(slug, version, tag))
         if document is None:
-            raise NotFound(
-                f"no published article {slug!r}" + (f" with version {version}" if version else "")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no published article {slug!r}" + (f" with version {version}" if version else ""),
             )
         cache = _cache_control(reader, document, version, tag, slug)
         return send_document(request, document, locale=tag, cache_control=cache)
@@ -175,7 +203,7 @@ class ArticlesController(Controller):
                 examples=[Example(summary="example", value=examples.JSONLD)],
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_article_jsonld(
@@ -189,8 +217,44 @@ class ArticlesController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(jsonld_key(slug, tag))
         if document is None:
-            raise NotFound(f"no published article {slug!r}")
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
         return send_document(request, document, locale=tag, media_type=JSONLD_MEDIA_TYPE)
+
+    @get(
+        "/{slug:str}/html",
+        operation_id="getArticleHtml",
+        summary="Get an article as semantic HTML",
+        description="The latest version as a plain, unstyled HTML document for partners who "
+        "embed rather than render JSON: `lang` and `dir` on the document, and on every text "
+        'shown in a fallback language (marked `class="fallback"`, `data-fallback` naming '
+        "its language); sections as nested `section` elements with their ids; safety text "
+        'marked `class="safety"`; citations linking to the references in the footer; '
+        "the article's JSON-LD in the head. Rendered at publish time, like the JSON.",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type="text/html",
+                generate_examples=False,
+                description="The latest version in the negotiated locale, as HTML.",
+                examples=[Example(summary="example", value=examples.HTML)],
+            ),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404, 410, locale=True),
+        },
+    )
+    async def get_article_html(
+        self,
+        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
+        slug: examples.SlugPath,
+        locale: LocaleParam = None,
+        accept_language: AcceptLanguage = None,
+    ) -> ASGIResponse:
+        tag = resolve_locale(reader, locale, accept_language)
+        document = reader.document(html_key(slug, tag))
+        if document is None:
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
+        return send_document(request, document, locale=tag, media_type=HTML_MEDIA_TYPE)
 
     @get(
         "/{slug:str}/sections/{section_id:path}",
@@ -202,7 +266,7 @@ class ArticlesController(Controller):
                 SectionDocument, examples.SECTION, "The section, with its nested sections."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_section(
@@ -225,7 +289,13 @@ class ArticlesController(Controller):
         else:
             document = reader.document(f"section/{slug}/{version}/{tag}/{section}")
         if document is None:
-            raise NotFound(f"no section {section!r} in published article {slug!r}")
+            raise missing(
+                reader,
+                "article",
+                slug,
+                version,
+                f"no section {section!r} in published article {slug!r}",
+            )
         cache = _section_cache_control(version, tag)
         return send_document(request, document, locale=tag, cache_control=cache)
 
@@ -266,7 +336,7 @@ class TreatmentsController(Controller):
         responses={
             200: examples.ok(TreatmentOut, examples.TREATMENT, "One treatment."),
             **NOT_MODIFIED,
-            **problem_responses(400, 404, locale=True),
+            **problem_responses(400, 404, 410, locale=True),
         },
     )
     async def get_treatment(
@@ -280,7 +350,7 @@ class TreatmentsController(Controller):
         tag = resolve_locale(reader, locale, accept_language)
         document = reader.document(f"treatment/{treatment_id}/{tag}")
         if document is None:
-            raise NotFound(f"no treatment {treatment_id!r}")
+            raise missing(reader, "treatment", treatment_id, None, f"no treatment {treatment_id!r}")
         return send_document(request, document, locale=tag)
 
 
@@ -311,4 +381,34 @@ class LocalesController(Controller):
         document = reader.document("locales")
         if document is None:
             raise NotFound("no locales")
+        return send_document(request, document)
+
+
+class SitemapController(Controller):
+    """The sitemap of published articles, for partner sites."""
+
+    path = "/v1/sitemap"
+    tags = ["delivery"]  # noqa: RUF012
+
+    @get(
+        "/",
+        operation_id="getSitemap",
+        summary="Get the sitemap of published articles",
+        description="Every published article with every locale it is served in: when that "
+        "locale's text last changed (`lastmod`), how much of it is translated, and where to "
+        "get it as JSON or HTML, so a partner site emits its own sitemap with `hreflang` "
+        "alternates (`x_default` is the source locale). Withdrawn articles are not in it. "
+        "Rendered at publish time.",
+        responses={
+            200: examples.ok(Sitemap, examples.SITEMAP, "The sitemap."),
+            **NOT_MODIFIED,
+            **problem_responses(400, 404),
+        },
+    )
+    async def get_sitemap(
+        self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
+    ) -> ASGIResponse:
+        document = reader.document(SITEMAP_KEY)
+        if document is None:
+            raise NotFound("no sitemap: nothing is published")
         return send_document(request, document)

@@ -13,9 +13,11 @@ __all__ = [
     "BUNDLE",
     "CHANGES",
     "DIFF",
+    "HTML",
     "LOCALES",
     "SEARCH",
     "SECTION",
+    "SITEMAP",
     "SUMMARIES",
     "TREATMENT",
     "VERSIONS",
@@ -317,3 +319,55 @@ def ok(model: Any, example: Any, description: str) -> ResponseSpec:
         description=description,
         examples=[Example(summary="example", value=example)],
     )
+
+
+HTML = """<!DOCTYPE html>
+<html lang="es" dir="ltr">
+<head><meta charset="utf-8">
+<title>Terapia con células madre para la pérdida de cabello</title>
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"MedicalWebPage",…}</script>
+</head>
+<body>
+<article data-slug="stem-cell-therapy-for-hair-loss" data-version="2">
+<header>
+<h1>Terapia con células madre para la pérdida de cabello</h1>
+<p class="review" data-status="current"><span class="reviewed-by">medical-reviewer</span> \
+<time class="last-reviewed" datetime="2026-12-07">2026-12-07</time></p>
+</header>
+<section id="alternatives">
+<h2>Alternativas a la terapia con células madre</h2>
+<section id="alternatives/minoxidil" data-fallback-reason="safety-text-untranslated">
+<h3 lang="en" data-fallback="en" class="fallback">Minoxidil</h3>
+<p lang="en" data-fallback="en" class="safety fallback">Topical minoxidil (2 or 5 percent, \
+liquid or foam) is approved by the US FDA, …<sup class="cites">\
+<a href="#ref-gupta-foley-2014">[1]</a></sup></p>
+<p class="treatment-ref"><a href="/v1/treatments/minoxidil?locale=es">Minoxidil</a></p>
+</section>
+</section>
+<footer><ol class="references">
+<li id="ref-gupta-foley-2014">Gupta AK, Foley KA. <cite><a href="https://doi.org/…">…</a></cite></li>
+</ol></footer>
+</article>
+</body>
+</html>
+"""
+SITEMAP: dict[str, Any] = {
+    "articles": [
+        {
+            "slug": _SLUG,
+            "version": 2,
+            "lastmod": "2026-12-07T09:30:00Z",
+            "x_default": "en",
+            "alternates": [
+                {
+                    "hreflang": locale,
+                    "lastmod": "2026-12-07T09:30:00Z" if locale == "es" else "2026-12-06T18:00:00Z",
+                    "completeness": ratio,
+                    "href": f"/v1/articles/{_SLUG}?locale={locale}",
+                    "html": f"/v1/articles/{_SLUG}/html?locale={locale}",
+                }
+                for locale, ratio in (("ar", 0.6509), ("en", 1.0), ("es", 1.0), ("fr", 0.8208))
+            ],
+        }
+    ]
+}

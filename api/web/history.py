@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
+import sqlite_utils
 from litestar import Controller, Request, get
 from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
@@ -14,6 +15,7 @@ from litestar.response.base import ASGIResponse
 from api.core.changes import FieldChange, outside_sections
 from api.core.diff import SectionChange, diff_articles
 from api.core.errors import InvalidParameter, NotFound
+from api.store.people import display_names
 from api.store.reader import Reader
 from api.store.versions import (
     VersionRow,
@@ -23,6 +25,7 @@ from api.store.versions import (
     version_row,
 )
 from api.web import examples
+from api.web.delivery import missing
 from api.web.problems import problem_responses
 from api.web.sending import NOT_MODIFIED, PINNED, send_bytes
 
@@ -44,6 +47,26 @@ class ArticleDiff(msgspec.Struct, frozen=True, kw_only=True):
     treatment record that differs between the sets the two versions were published with."""
 
 
+def _published(db: sqlite_utils.Database, slug: str, number: int) -> VersionRow | None:
+    try:
+        row = version_row(db, slug, number)
+    except NotFound:
+        return None
+    return row if row.status == "published" else None
+
+
+def _public(db: sqlite_utils.Database, row: VersionRow) -> VersionRow:
+    """A version as readers see it: people by the names their accounts show (a display
+    name where one is set), never the names they sign in with."""
+    shown = display_names(db, {*row.authors, row.author, row.reviewer or row.author})
+    return msgspec.structs.replace(
+        row,
+        author=shown[row.author],
+        reviewer=shown[row.reviewer] if row.reviewer else None,
+        authors=tuple(shown[a] for a in row.authors),
+    )
+
+
 class HistoryController(Controller):
     """Versions and diffs of published articles."""
 
@@ -59,7 +82,7 @@ class HistoryController(Controller):
                 list[VersionRow], examples.VERSIONS, "Published versions, oldest first."
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, 410),
         },
     )
     async def versions(
@@ -71,8 +94,8 @@ class HistoryController(Controller):
         """Every published version, oldest first."""
         rows = published_versions(reader.db, slug)
         if not rows:
-            raise NotFound(f"no published article {slug!r}")
-        return send_bytes(request, _encode(rows))
+            raise missing(reader, "article", slug, None, f"no published article {slug!r}")
+        return send_bytes(request, _encode([_public(reader.db, row) for row in rows]))
 
     @get(
         "/diff",
@@ -86,7 +109,7 @@ class HistoryController(Controller):
                 "old and new text of changed blocks.",
             ),
             **NOT_MODIFIED,
-            **problem_responses(400, 404),
+            **problem_responses(400, 404, 410),
         },
     )
     async def diff(
@@ -101,6 +124,12 @@ class HistoryController(Controller):
         if from_version == to_version:
             raise InvalidParameter("to", "must differ from `from`")
         db = reader.db
+        for number in (from_version, to_version):
+            row = _published(db, slug, number)
+            if row is None:
+                raise missing(
+                    reader, "article", slug, number, f"article {slug!r} has no version {number}"
+                )
         old, new = load_article(db, slug, from_version), load_article(db, slug, to_version)
         records = [
             load_treatments(db, version_row(db, slug, number).treatments or 1)

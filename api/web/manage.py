@@ -47,7 +47,15 @@ from api.web.bodies import refuse_unreadable_json
 from api.web.examples import SlugPath
 from api.web.problems import problem_responses
 
-__all__ = ["MAX_ID", "DraftsController", "validated_content"]
+__all__ = [
+    "MAX_ID",
+    "DraftId",
+    "DraftOut",
+    "DraftsController",
+    "IfMatch",
+    "draft_response",
+    "validated_content",
+]
 
 # SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
 MAX_ID = 2**63 - 1
@@ -179,9 +187,10 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     """The treatment records as published now; a draft may propose changes to them."""
 
 
-def _out(
+def draft_response(
     draft: Draft, article: Article | None = None, treatments: TreatmentCatalog | None = None
 ) -> Response[DraftOut]:
+    """A draft as the API answers with it, its ETag in the header too."""
     body = DraftOut(
         **msgspec.structs.asdict(draft), etag=draft.etag, article=article, treatments=treatments
     )
@@ -258,7 +267,7 @@ class DraftsController(Controller):
             QueryParameter(
                 name="status",
                 required=False,
-                pattern="^(draft|in_review|rejected|published|withdrawn)$",
+                pattern="^(draft|in_review|scheduled|rejected|published|withdrawn)$",
             ),
         ] = None,
     ) -> list[DraftOut]:
@@ -316,7 +325,7 @@ class DraftsController(Controller):
             treatments=treatments,
             safety_reason=data.safety_reason,
         )
-        response = _out(draft)
+        response = draft_response(draft)
         response.status_code = 201
         return response
 
@@ -336,7 +345,7 @@ class DraftsController(Controller):
         """A draft with its content; its ETag is what writes must send as If-Match."""
         authorize(principal, "draft.read")
         draft, article = get_draft(writer, draft_id)
-        return _out(draft, article, draft_treatments(writer, draft))
+        return draft_response(draft, article, draft_treatments(writer, draft))
 
     @put(
         "/drafts/{draft_id:int}",
@@ -358,7 +367,7 @@ class DraftsController(Controller):
         authorize(principal, "draft.write")
         draft, _ = get_draft(writer, draft_id)
         article, treatments = validated_content(writer, draft.slug, data.article, data.treatments)
-        return _out(
+        return draft_response(
             update_draft(
                 writer,
                 principal,
@@ -390,7 +399,7 @@ class DraftsController(Controller):
     ) -> Response[DraftOut]:
         """Send the draft to review."""
         authorize(principal, "draft.write")
-        return _out(submit_draft(writer, principal, draft_id, if_match))
+        return draft_response(submit_draft(writer, principal, draft_id, if_match))
 
     @post(
         "/drafts/{draft_id:int}/reject",
@@ -411,7 +420,7 @@ class DraftsController(Controller):
     ) -> Response[DraftOut]:
         """Send the draft back to its author with a comment."""
         authorize(principal, "draft.review")
-        return _out(reject_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(reject_draft(writer, principal, draft_id, if_match, data.comment))
 
     @post(
         "/drafts/{draft_id:int}/publish",
@@ -516,7 +525,7 @@ class DraftsController(Controller):
         together with what is published now (the problem is named)."""
         authorize(principal, "article.rollback")
         draft = request_rollback(writer, principal, slug, data.to_version, if_match, data.reason)
-        response = _out(draft)
+        response = draft_response(draft)
         response.status_code = 201
         return response
 
@@ -539,7 +548,7 @@ class DraftsController(Controller):
     ) -> Response[DraftOut]:
         """Withdraw a draft for good; it stays in history and the audit log."""
         authorize(principal, "draft.write")
-        return _out(withdraw_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(withdraw_draft(writer, principal, draft_id, if_match, data.comment))
 
     @get(
         "/drafts/{draft_id:int}/diff",

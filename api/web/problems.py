@@ -25,6 +25,7 @@ from api.core.errors import (
     Busy,
     Conflict,
     Forbidden,
+    Gone,
     ImportRejected,
     InvalidLocale,
     InvalidParameter,
@@ -75,6 +76,8 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     instance: str | None = None
     errors: tuple[InvalidField, ...] = msgspec.field(default_factory=tuple)
     available: tuple[str, ...] = msgspec.field(default_factory=tuple)
+    withdrawn_at: str | None = None
+    """With `gone`: when the content was withdrawn (RFC 3339, UTC)."""
 
 
 class ProblemType(NamedTuple):
@@ -120,6 +123,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Conflict",
         "The action does not fit the current state (e.g. publishing a draft "
         "that is not in review).",
+    ),
+    "gone": ProblemType(
+        410,
+        "Gone",
+        "The article, version or treatment was published and has been withdrawn by its "
+        "medical reviewers; `detail` is the notice to show readers, `withdrawn_at` when. "
+        "Drop any copy you hold.",
     ),
     "stale-version": ProblemType(
         412,
@@ -175,6 +185,7 @@ _ERRORS: tuple[tuple[type[VettedError], str], ...] = (
     (Unauthorized, "unauthorized"),
     (Forbidden, "forbidden"),
     (NotFound, "not-found"),
+    (Gone, "gone"),
     (Conflict, "conflict"),
     (StaleVersion, "stale-version"),
     (PreconditionRequired, "precondition-required"),
@@ -191,6 +202,7 @@ _BY_STATUS = {
     405: "method-not-allowed",
     408: "request-timeout",
     409: "conflict",
+    410: "gone",
     412: "stale-version",
     413: "too-large",
     415: "unsupported-media-type",
@@ -233,6 +245,8 @@ def _fields(exc: VettedError) -> tuple[InvalidField, ...]:
     if isinstance(exc, InvalidParameter):
         return (InvalidField(field=exc.parameter, message=exc.detail),)
     if isinstance(exc, ValidationFailed):
+        if exc.problems:  # several found at once: each names its own field
+            return tuple(f for e in exc.problems for f in _fields(e))
         return (
             InvalidField(
                 field=exc.path or None, file=exc.file or None, line=exc.line, message=exc.detail
@@ -264,7 +278,10 @@ def _domain_error(request: Request[Any, Any, Any], exc: VettedError) -> Response
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     if isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
-    problem = _problem(name, str(exc), errors=_fields(exc), available=available)
+    withdrawn_at = exc.withdrawn_at if isinstance(exc, Gone) else None
+    problem = _problem(
+        name, str(exc), errors=_fields(exc), available=available, withdrawn_at=withdrawn_at
+    )
     return _send(
         problem,
         request,
@@ -413,6 +430,12 @@ _EXAMPLES = {
         "not-found",
         "no published article 'hair-growth-pills'",
         "/v1/articles/hair-growth-pills",
+    ),
+    "gone": _example(
+        "gone",
+        "This article (stem-cell-therapy-for-hair-loss) was withdrawn by its medical reviewers "
+        "on 2026-12-07. It described a treatment now under a safety review.",
+        withdrawn_at="2026-12-07T10:00:00Z",
     ),
     "busy": _example(
         "busy",

@@ -159,22 +159,3 @@ def test_replace_section_reaches_nested_sections(article: Article) -> None:
     assert found[PROCEDURE].blocks == (Paragraph(id="p1", text="Only this."),)
     assert len(walk_sections(replaced.sections)) == len(walk_sections(article.sections))
     assert section_path(article, PROCEDURE) == "$.sections[8].sections[0]"
-
-
-def test_a_record_survives_its_form_and_names_its_fields(content: ContentSet) -> None:
-    from api.core.record_form import record_field, record_fields, record_from_fields
-
-    for record in content.treatments.treatments:
-        fields = {f.name: f.value for f in record_fields(record)}
-        assert "id" not in fields
-        assert record_from_fields(record, fields) == record
-    minoxidil = next(t for t in content.treatments.treatments if t.id == "minoxidil")
-    fields = {f.name: f.value for f in record_fields(minoxidil)}
-    fields["regulatory.0.forms"] = "topical, pill"
-    with pytest.raises(ValidationFailed) as refused:
-        record_from_fields(minoxidil, fields)
-    assert "Invalid enum value 'pill'" in refused.value.detail
-    assert record_field(refused.value.path) == "regulatory.0.forms"
-    at = "$.treatments.treatments[2]"
-    assert record_field(f"{at}.forms[1].condition", at) == "forms.1.condition"
-    assert record_field("$.treatments.treatments[3].name", at) is None

@@ -19,6 +19,9 @@ PUBLISH_TIME = (
     "api/core/messages.py",
     "api/core/catalog.py",
     "api/store/rendering.py",
+    "api/core/html.py",
+    "api/core/sitemap.py",
+    "api/store/catch_up.py",
     "babel/",
 )
 SERVING = "api/store/reader.py"
@@ -33,6 +36,8 @@ REQUESTS = [
     ("/v1/search?q=celulas&locale=es", {}),
     ("/v1/locales", {}),
     ("/v1/articles", {"Accept-Language": "pt-BR"}),
+    (f"/v1/articles/{SLUG}/html?locale=ar", {"Accept-Encoding": "gzip"}),
+    ("/v1/sitemap", {}),
 ]
 ROUNDS = 30
 

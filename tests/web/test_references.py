@@ -118,3 +118,26 @@ def test_references_go_through_review_and_reach_readers(
     assert _intro_p2(reader)["cites"] == ["test-label"]
     section = client.get(f"/v1/articles/{SLUG}/sections/introduction?locale=fr").json()
     assert [r["id"] for r in section["references"]] == ["test-label"]
+
+
+def test_every_unsupported_claim_of_a_record_is_named(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    """All of them in one answer, each at its claim (the record editor shows each at its
+    field): not the first and a count."""
+    head, headers = _head(client, auth["ed"])
+    records = head["treatments"]
+    minoxidil = next(t for t in records["treatments"] if t["id"] == "minoxidil")
+    minoxidil["kind"]["evidence"]["quote"] = "Words the paragraph does not have"
+    minoxidil["regulatory"][0]["statement"] = "Nor these"
+    response = client.post(
+        f"{HEAD}/drafts",
+        json={"article": head["article"], "treatments": records, "message": "quotes"},
+        headers=headers,
+    )
+    assert response.status_code == 422, response.text
+    assert _fields(response) == [
+        "treatments/minoxidil/kind",
+        "treatments/minoxidil/regulatory/0",
+    ]
+    assert "(and 1 more)" in response.json()["detail"]

@@ -50,6 +50,8 @@ REQUESTS: list[tuple[str, str, dict[str, str], bool]] = [
     ("GET", f"{ARTICLE}?locale=es", {"Accept-Encoding": "*"}, True),
     ("GET", f"{ARTICLE}?locale=es-MX", IDENTITY, True),
     ("GET", f"{ARTICLE}/jsonld?locale=fr", IDENTITY, True),
+    ("GET", f"{ARTICLE}/html?locale=ar", GZIP, True),
+    ("GET", "/v1/sitemap", IDENTITY, True),
     ("GET", f"{ARTICLE}?locale=ar", GZIP, True),
     ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}, True),
     ("GET", ARTICLE, {**IDENTITY, "Accept-Language": "pt-BR"}, True),
@@ -209,6 +211,7 @@ def test_the_table_covers_every_delivery_route(clients: tuple[Client, Client]) -
         "bundles",
         "changes",
         "search",
+        "sitemap",
     }
 
 

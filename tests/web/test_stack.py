@@ -12,6 +12,7 @@ from api.web.app import create_app
 from api.web.bodies import BodyDeadline, UnreadBodies
 from api.web.cors import Cors
 from api.web.head import HeadAsGet
+from api.web.lifecycle_gate import LifecycleGate
 from api.web.litestar_private import asgi_handler
 from api.web.replay import ResponseCache
 from api.web.security import SecurityHeaders
@@ -25,6 +26,7 @@ def test_the_layers_are_in_their_documented_order(db_path: Path) -> None:
     found = layers(app)
     assert [type(each) for each in found] == [
         Tracing,
+        LifecycleGate,
         ResponseCache,
         SecurityHeaders,
         Cors,
@@ -36,7 +38,7 @@ def test_the_layers_are_in_their_documented_order(db_path: Path) -> None:
     assert found[0] is asgi_handler(app)
     inner = found[-1].app  # type: ignore[attr-defined]
     assert not isinstance(inner, LAYERS)  # Litestar's own handler, under the last layer
-    assert layer(app, ResponseCache) is found[1]
+    assert layer(app, ResponseCache) is found[2]
 
 
 def test_a_replayed_answer_has_its_own_request_id_and_the_stored_security_headers(

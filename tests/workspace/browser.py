@@ -18,7 +18,8 @@ from tests.conftest import ROOT
 __all__ = ["ARTIFACTS", "AXE", "README_SHOTS", "Visit"]
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-# The screenshots the docs show (docs/editors/workspace.md): page name -> file in
+# The screenshots the docs show (docs/editors/workspace.md; the record editor's, parts of
+# pages, are taken in tests/workspace/test_browser_record_correction.py): page name -> file in
 # docs/workspace/, written there too when VETTED_README_SCREENSHOTS=1
 # (`VETTED_README_SCREENSHOTS=1 pytest tests/workspace`).
 README_SHOTS = {

@@ -174,10 +174,10 @@ def unescape(text: str) -> str:
     return html_unescape(text)
 
 
-def form_values(html: str) -> dict[str, str]:
-    """What a browser would post for the page's section form, as it stands (the submit
-    buttons aside)."""
-    form = parse(html).one("form.section-form")
+def form_values(html: str, form_class: str = "section-form") -> dict[str, str]:
+    """What a browser would post for the page's section form (or the form of another
+    class: `record-form`), as it stands (the submit buttons aside)."""
+    form = parse(html).one(f"form.{form_class}")
     values: dict[str, str] = {}
     for field in form.iter():
         name = field.get("name")

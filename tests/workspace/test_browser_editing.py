@@ -65,7 +65,7 @@ def test_editing_by_keyboard_errors_conflicts_and_refusals(person: Any, server: 
     ana.goto(f"/workspace/articles/{SLUG}/edit")
     ana.check("article-edit")
     ana.page.get_by_role("link", name="Edit record Minoxidil").click()
-    assert ana.page.get_by_label("kind › evidence › quote").input_value()
+    assert ana.page.locator("#row-kind-0").get_by_label("Quote, word for word").input_value()
     ana.check("record-edit")
 
     # Keyboard only: focus the first paragraph, type, tab to the message, Enter saves.

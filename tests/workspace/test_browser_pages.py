@@ -141,6 +141,26 @@ def test_admin_audit_log_with_filters_and_refused_attempts(visit: Any, live: Liv
     visit.check("admin-refusals")
 
 
+def test_admin_subscribes_a_webhook_endpoint_and_sees_its_secret_once(
+    visit: Any, live: LiveServer
+) -> None:
+    visit.sign_in(live.tokens["admin"])
+    visit.goto("/workspace/admin")
+    page = visit.page
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill("https://93.184.215.14/hooks/vetted")
+    page.get_by_label("article.published").check()
+    page.get_by_label("Note").fill("Kiosk network")
+    page.get_by_role("button", name="Subscribe").click()
+    secret = page.locator("#secret-value").inner_text()
+    assert secret.startswith("whsec_")
+    visit.check("admin-webhook-created")
+    page.get_by_role("link", name="https://93.184.215.14/hooks/vetted").click()
+    assert secret not in page.content()
+    assert page.get_by_text("Nothing was sent to this endpoint yet.").is_visible()
+    visit.check("admin-webhook")
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -149,6 +169,7 @@ def test_admin_audit_log_with_filters_and_refused_attempts(visit: Any, live: Liv
         "/workspace/admin",
         "/workspace/admin/audit",
         "/workspace/admin/refusals",
+        "/workspace/admin/webhooks/",
     ],
 )
 def test_pages_fit_360_pixels(visit: Any, live: LiveServer, path: str) -> None:

@@ -323,20 +323,21 @@ def test_a_treatment_record_is_edited_field_by_field(people: People, db_path: Pa
     base = {"_csrf_token": csrf, "read": read or "", "message": "Fix the record"}
     post_to = url.split("?")[0]
 
-    wrong = client.post(post_to, data={**base, "kind.value": "potion"})
+    values = {**form_values(page.text, "record-form"), **base}
+    wrong = client.post(post_to, data={**values, "kind-0-value": "potion"})
     assert wrong.status_code == 422
-    assert "Invalid enum value" in parse(wrong.text).one('[id="e-kind.value"]').text
+    assert "Invalid enum value" in parse(wrong.text).one("#e-kind-0-value").text
 
-    unquoted = client.post(post_to, data={**base, "kind.evidence.quote": "Words not in the text"})
+    unquoted = client.post(post_to, data={**values, "kind-0-quote": "Words not in the text"})
     assert unquoted.status_code == 422 and "word for word" in text_of(unquoted.text)
 
-    renamed = client.post(post_to, data={**base, "name": "Minoxidil (Rogaine)"})
+    renamed = client.post(post_to, data={**values, "name": "Minoxidil (Rogaine)"})
     assert renamed.status_code == 422
-    assert "appears nowhere in section" in text_of(renamed.text)
+    assert "appears nowhere in section" in parse(renamed.text).one("#e-name").text
 
     saved = client.post(
         post_to,
-        data={**base, "kind.evidence.quote": "oral minoxidil products"},
+        data={**values, "kind-0-quote": "oral minoxidil products"},
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text

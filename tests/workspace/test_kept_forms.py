@@ -251,9 +251,10 @@ def test_a_record_sent_after_the_session_ended_is_shown_again(
     assert read is not None
     csrf = csrf_of(page.text)
     typed = {
+        **form_values(page.text, "record-form"),
         "_csrf_token": csrf,
         "read": unescape(read.group(1)),
-        "kind.evidence.quote": "oral minoxidil products",
+        "kind-0-quote": "oral minoxidil products",
         "message": "Quote the oral products",
     }
     browser.post("/workspace/sign-out", data={"_csrf_token": csrf})
@@ -262,7 +263,8 @@ def test_a_record_sent_after_the_session_ended_is_shown_again(
     _sign_in(browser, tokens["editor"], url)
     shown = unescape(browser.get(url).text)
     assert NOTICE in shown
-    assert 'value="oral minoxidil products"' in shown and 'value="Quote the oral products"' in shown
+    assert ">oral minoxidil products</textarea>" in shown
+    assert 'value="Quote the oral products"' in shown
 
 
 def test_a_rejection_comment_sent_after_the_session_ended_is_shown_again(

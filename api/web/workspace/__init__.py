@@ -26,6 +26,7 @@ from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
 from api.web.workspace.translator import TranslatorController
+from api.web.workspace.webhooks import WebhooksController
 
 __all__ = ["CONTROLLERS", "WORKSPACE_PATH", "template_config", "workspace_router"]
 
@@ -35,6 +36,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     ArticlesController,
     HistoryController,
     AdminController,
+    WebhooksController,
     DraftsController,
     EditorController,
     ConflictsController,

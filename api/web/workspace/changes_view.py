@@ -10,11 +10,13 @@ import msgspec
 from api.core.changes import FieldChange, RevertedVersion
 from api.core.model import Block, Fact
 from api.core.properties import PropertyChange
+from api.core.record_form import record_field
 from api.core.worddiff import WordRun, word_diff
 
 __all__ = [
     "Action",
     "ChangeView",
+    "RecordFieldView",
     "RevertedView",
     "action",
     "change_views",
@@ -36,6 +38,22 @@ class ChangeView:
     properties: tuple[PropertyChange, ...] = ()
     """Non-text fields that changed, by name (a safety mark, a type, a figure...)."""
     safety_downgrade: bool = False
+    record: tuple[RecordFieldView, ...] = ()
+    """For a treatment record: each field that changed, in words (its text diff is empty:
+    a record is never shown as JSON)."""
+
+
+@dataclass(frozen=True)
+class RecordFieldView:
+    """One field of a treatment record that changed: its name in the record form's terms
+    (`regulatory-1-value`, so the page can say it in words), and either the word diff of
+    its text, or its values (a status, the forms ticked) removed, kept and added."""
+
+    name: str
+    spans: tuple[WordRun, ...] = ()
+    removed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,16 +113,59 @@ def readable(field: str, text: str | None) -> str | None:
     return f"{fact.kind}: {fact.min} to {fact.max} {measure}{about}"
 
 
+_value = msgspec.json.Decoder()
+
+
+def _values(encoded: str | None) -> tuple[str, ...]:
+    if encoded is None:
+        return ()
+    value = _value.decode(encoded)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return () if value is None else (str(value),)
+
+
+def record_field_views(properties: tuple[PropertyChange, ...]) -> tuple[RecordFieldView, ...]:
+    """A record's changed fields (`regulatory/1/forms`) as the review shows them: named
+    like the record form's fields, a text as its word diff, anything else as values."""
+    out = []
+    for p in properties:
+        path = "$" + "".join(
+            f"[{part}]" if part.isdigit() else f".{part}" for part in p.name.split("/")
+        )
+        name = record_field(path) or p.name
+        old, new = _values(p.old), _values(p.new)
+        if not old and not new:  # absent and empty alike: nothing a reviewer reads
+            continue
+        if name.endswith(("-quote", "-qualifier", "-condition", "-reason")) or name == "name":
+            text = word_diff(old[0] if old else None, new[0] if new else None)
+            out.append(RecordFieldView(name=name, spans=text))
+        else:
+            out.append(
+                RecordFieldView(
+                    name=name,
+                    removed=tuple(v for v in old if v not in new),
+                    kept=tuple(v for v in new if v in old),
+                    added=tuple(v for v in new if v not in old),
+                )
+            )
+    return tuple(out)
+
+
 def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
-    """The word diffs of `changes` (a diff is bounded in work, whatever the text)."""
+    """The word diffs of `changes` (a diff is bounded in work, whatever the text); a
+    treatment record field by field instead."""
     return tuple(
         ChangeView(
             field=c.field,
             label=field_label(c.field),
             change=c.change,
-            spans=word_diff(readable(c.field, c.old), readable(c.field, c.new)),
-            properties=c.properties,
+            spans=()
+            if c.field.startswith("treatment:")
+            else word_diff(readable(c.field, c.old), readable(c.field, c.new)),
+            properties=() if c.field.startswith("treatment:") else c.properties,
             safety_downgrade=c.safety_downgrade,
+            record=record_field_views(c.properties) if c.field.startswith("treatment:") else (),
         )
         for c in changes
     )

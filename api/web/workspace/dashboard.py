@@ -19,6 +19,7 @@ from api.store.catalogs import pending_review
 from api.store.drafts import Draft, draft_authors, list_drafts
 from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
 from api.store.reviews import ArticleReview, review_overview
+from api.store.schedules import Schedule, list_schedules
 from api.store.schema import snapshot
 from api.store.versions import VersionRow
 from api.web.workspace.base import WorkspaceController
@@ -29,6 +30,8 @@ __all__ = ["DashboardController", "DashboardPage"]
 _OPEN = ("draft", "in_review", "rejected")
 # Review statuses, as the templates show them.
 _SHOWN = (N_("current"), N_("due-soon"), N_("overdue"), N_("superseded"))
+# Scheduled changes: their kinds and states.
+_SCHEDULED = (N_("publish"), N_("withdraw"), N_("pending"), N_("failed"))
 
 
 class QueuedDraft(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,6 +66,9 @@ class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
     recent: tuple[VersionRow, ...]
     audit_refusal: str | None
     audit: tuple[AuditEntry, ...]
+    schedules: tuple[Schedule, ...] = ()
+    """Pending scheduled changes (overdue ones flagged) and those that failed."""
+    overdue_schedules: int = 0
 
 
 def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft, ...]:
@@ -106,6 +112,11 @@ def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> Dashboard
             else ()
         )
         reviews = tuple(review_overview(db))
+        schedules = (
+            tuple(s for s in list_schedules(db) if s.state in ("pending", "failed"))
+            if drafts_refusal is None
+            else ()
+        )
         return DashboardPage(
             drafts_refusal=drafts_refusal,
             my_drafts=mine,
@@ -118,6 +129,8 @@ def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> Dashboard
             recent=tuple(recent_versions(db, 8)),
             audit_refusal=audit_refusal,
             audit=list_audit(db, limit=8).entries if audit_refusal is None else (),
+            schedules=schedules,
+            overdue_schedules=sum(1 for s in schedules if s.overdue),
         )
 
 

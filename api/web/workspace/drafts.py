@@ -15,11 +15,14 @@ from litestar.response import Redirect, Template
 
 from api.core.access import Principal, access_refusal, authorize
 from api.core.errors import NotFound
+from api.core.evidence import StaleClaim
 from api.core.model import Article, Section, Treatment
+from api.core.record_form import record_field
 from api.core.workflow import next_status
 from api.store.drafts import (
     Draft,
     draft_revisions,
+    draft_stale_claims,
     draft_treatments,
     get_draft,
     list_drafts,
@@ -97,6 +100,38 @@ class DraftPage:
     behind: bool
     """A version was published after the one the draft was based on."""
     records: tuple[SectionLink, ...] = ()
+    stale: tuple[StaleRecord, ...] = ()
+    """Records whose claims the draft's text no longer supports: its author is told before
+    sending it to review (a reviewer cannot publish it as it is)."""
+
+
+@dataclass(frozen=True)
+class StaleRecord:
+    """A record with claims its cited blocks no longer support, and where to fix it: each
+    claim as (the record editor's field, said in words by the page; what is wrong)."""
+
+    name: str
+    edit_url: str
+    claims: tuple[tuple[str, str], ...]
+
+
+def _stale_records(
+    claims: tuple[StaleClaim, ...], records: tuple[Treatment, ...], url: str
+) -> tuple[StaleRecord, ...]:
+    by_id = {t.id: t for t in records}
+    by_record: dict[str, list[tuple[str, str]]] = {}
+    for claim in claims:
+        record = by_id.get(claim.treatment)
+        field = record_field(f"treatments/{claim.treatment}/{claim.field}", record)
+        by_record.setdefault(claim.treatment, []).append((field or claim.field, claim.problem))
+    return tuple(
+        StaleRecord(
+            name=by_id[id_].name if id_ in by_id else id_,
+            edit_url=f"{url}/{id_}",
+            claims=tuple(found),
+        )
+        for id_, found in by_record.items()
+    )
 
 
 def _sections(article: Article, url: str) -> tuple[SectionLink, ...]:
@@ -204,6 +239,9 @@ class DraftsController(WorkspaceController):
         authorize(principal, "draft.read")
         draft, article = get_draft(writer, draft_id)
         write = access_refusal(principal, "draft.write")
+        records = (
+            draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
+        ).treatments
         page = DraftPage(
             draft=draft,
             title=article.title,
@@ -218,12 +256,12 @@ class DraftsController(WorkspaceController):
             submit=action(write or _status_refusal(draft, "submit")),
             withdraw=action(write or _status_refusal(draft, "withdraw")),
             behind=draft.base_version not in (0, draft.head_version),
-            records=_record_links(
-                (
-                    draft_treatments(writer, draft)
-                    or load_treatments(writer, draft.treatments_base)
-                ).treatments,
-                draft.slug,
+            records=_record_links(records, draft.slug, f"/workspace/drafts/{draft_id}/records"),
+            stale=_stale_records(
+                draft_stale_claims(writer, draft_id)
+                if draft.status in ("draft", "in_review", "rejected")
+                else (),
+                records,
                 f"/workspace/drafts/{draft_id}/records",
             ),
         )

@@ -22,6 +22,7 @@ __all__ = [
     "COMMENT_FORM",
     "CONFLICTS_FORM",
     "NEW_TOKEN_FORM",
+    "NEW_WEBHOOK_FORM",
     "RECORD_FORM",
     "SECTION_FORM",
     "SIGN_IN_FORM",
@@ -41,6 +42,8 @@ ACTION_FORM = FormBounds(max_bytes=2_048, max_fields=8)
 """A button and what it acts on: sign-out, submit, publish, rollback, revoking a token."""
 NEW_TOKEN_FORM = FormBounds(max_bytes=4_096, max_fields=8)
 """A new token's name, role and locales."""
+NEW_WEBHOOK_FORM = FormBounds(max_bytes=2_200 * _ENCODED + 1_024, max_fields=16)
+"""A new webhook endpoint: its URL (2,000 characters), note (200) and event types."""
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
 """A comment of at most 2,000 characters (rejecting, withdrawing) and the ETag."""
 SECTION_FORM = FormBounds(

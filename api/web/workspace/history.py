@@ -26,6 +26,7 @@ from api.store.rollback import rollback_content
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
+    article_versions,
     load_article,
     load_treatments,
     published_versions,
@@ -162,7 +163,8 @@ def history_page(
 ) -> HistoryPage:
     """The history of `slug`, comparing `old` with `new` when both are given."""
     with snapshot(db):
-        versions = published_versions(db, slug)
+        # Withdrawn versions too: staff keep the whole history.
+        versions = article_versions(db, slug)
         if not versions:
             raise NotFound(f"no published article {slug!r}")
         rows = {v.number: v for v in versions}

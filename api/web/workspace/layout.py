@@ -51,6 +51,7 @@ _WORDS = (
     N_("translator"),
     N_("draft"),
     N_("in_review"),
+    N_("scheduled"),
     N_("published"),
     N_("rejected"),
     N_("withdrawn"),
@@ -58,6 +59,11 @@ _WORDS = (
     N_("removed"),
     N_("changed"),
     N_("moved"),
+    N_("pending"),
+    N_("delivered"),
+    N_("failed"),
+    N_("scheduled"),
+    N_("replay"),
 )
 
 NAV_EXTENSIONS: list[tuple[str, str, Action | None]] = []

@@ -1,11 +1,16 @@
-"""Editing a treatment record in a draft: each of its values (names, claims, quotes and the
-blocks they cite, statuses, audiences) as a field. A save proposes the whole set of records
-with the article, through the API's `DraftInput`, `validated_content`, `create_draft` and
-`update_draft`, so the records' evidence is checked against the article word for word."""
+"""Editing a treatment record in a draft as medical data: its claims in rows that can be
+added and removed (forms, regulatory statuses, audiences, cautions, requirements), menus
+for every enumerated value, and beside each quote the cited block's current text with the
+quote marked in it (or a warning that it is not there word for word).
+
+A save proposes the whole set of records with the article through the API's `DraftInput`,
+`validated_content`, `create_draft` and `update_draft`, so the records' evidence is checked
+against the article word for word by the API's own code; every refusal is shown at its
+field and listed at the top."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -17,13 +22,21 @@ from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
 from api.core.errors import NotFound, NothingChanged, StaleVersion, ValidationFailed
+from api.core.evidence import block_texts
 from api.core.model import Article, Treatment, TreatmentCatalog
 from api.core.record_form import (
-    RecordField,
+    GROUPS,
+    Quoted,
+    RecordForm,
+    choices,
+    edit_record_form,
+    quoted,
     record_field,
-    record_fields,
-    record_from_fields,
+    record_form,
+    record_form_from_fields,
+    record_from_form,
     replace_record,
+    ticks,
 )
 from api.store.drafts import create_draft, draft_treatments, get_draft, update_draft
 from api.store.versions import load_treatments
@@ -31,6 +44,7 @@ from api.web.manage import DraftInput, validated_content
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.drafting import (
     FormData,
+    form_fields,
     load_draft_for,
     published_read,
     read_numbers,
@@ -46,17 +60,49 @@ __all__ = ["RecordsController"]
 
 @dataclass(frozen=True)
 class RecordEditPage:
-    """The fields of one record, as stored or as typed, and what was refused where."""
+    """One record's form, as stored or as typed, the blocks its claims may cite with their
+    text around each quote, and what was refused where."""
 
     treatment_id: str
     name: str
     action_url: str
     back_url: str
     read: str
-    fields: tuple[RecordField, ...]
-    message: str
-    errors: dict[str, str]
-    page_errors: tuple[str, ...]
+    form: RecordForm
+    blocks: tuple[str, ...]
+    """The article's blocks that have text (`<section>/<block>`): what a claim may cite."""
+    texts: dict[str, list[str]]
+    message: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    page_errors: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return GROUPS
+
+    def rows(self, group: str) -> tuple[Any, ...]:
+        return self.form.rows(group)
+
+    def choices(self, group: str) -> tuple[str, ...]:
+        return choices(group)
+
+    def ticks(self, group: str) -> tuple[str, ...]:
+        return ticks(group)
+
+    def quoted(self, group: str, n: int) -> Quoted | None:
+        """The cited block's text around the quote of row `n` of `group`."""
+        row = self.form.rows(group)[n]
+        return quoted(self.texts.get(row.block), row.quote)
+
+    @property
+    def unsupported(self) -> int:
+        """Rows whose quote is not in its cited block word for word (stale claims)."""
+        return sum(
+            1
+            for group in GROUPS
+            for n in range(len(self.form.rows(group)))
+            if (found := self.quoted(group, n)) is None or not found.found
+        )
 
 
 def _record(catalog: TreatmentCatalog, treatment_id: str) -> Treatment:
@@ -66,47 +112,87 @@ def _record(catalog: TreatmentCatalog, treatment_id: str) -> Treatment:
     return found
 
 
-def _typed(fields: tuple[RecordField, ...], submitted: dict[str, str]) -> tuple[RecordField, ...]:
-    return tuple(msgspec.structs.replace(f, value=submitted.get(f.name, f.value)) for f in fields)
+def _page(
+    article: Article,
+    stored: Treatment,
+    draft_id: int | None,
+    read: str,
+    form: RecordForm | None = None,
+    message: str = "",
+) -> RecordEditPage:
+    base = f"/workspace/drafts/{draft_id}" if draft_id else f"/workspace/articles/{article.slug}"
+    texts = block_texts(article)
+    return RecordEditPage(
+        treatment_id=stored.id,
+        name=stored.name,
+        action_url=f"{base}/records/{stored.id}",
+        back_url=base if draft_id else f"{base}/edit",
+        read=read,
+        form=form if form is not None else record_form(stored),
+        blocks=tuple(path for path, found in texts.items() if found),
+        texts=texts,
+        message=message,
+    )
 
 
-def _save(
+def _refused(
+    page: RecordEditPage, problems: list[ValidationFailed], stored: Treatment, at: str
+) -> RecordEditPage:
+    """The page with each problem at its field (a path below `at`, or a claim of `stored`
+    the evidence check refused), and those that name no field at the top."""
+    errors: dict[str, str] = {}
+    rest: list[str] = []
+    for problem in problems:
+        if problem.path in ("$.message", "message"):
+            name: str | None = "message"
+        else:
+            name = record_field(problem.path, stored, at)
+        if name is None:
+            rest.append(problem.detail)
+        else:
+            errors.setdefault(name, problem.detail)
+    return replace(page, errors=errors, page_errors=tuple(rest))
+
+
+def _checked(
     writer: sqlite_utils.Database,
+    page: RecordEditPage,
     article: Article,
     catalog: TreatmentCatalog,
     stored: Treatment,
-    submitted: dict[str, str],
-) -> tuple[Article, TreatmentCatalog, str]:
-    """The article and the records as they may be stored, or ValidationFailed."""
-    edited = record_from_fields(stored, submitted)
-    proposed = msgspec.convert(
-        {
-            "article": msgspec.to_builtins(article),
-            "treatments": msgspec.to_builtins(replace_record(catalog, edited)),
-            "message": submitted.get("message", ""),
-        },
-        DraftInput,
-    )
-    checked, records = validated_content(
-        writer, article.slug, proposed.article, proposed.treatments
-    )
+    message: str,
+) -> RecordEditPage | tuple[Article, TreatmentCatalog, str]:
+    """The article and the records as they may be stored, checked by the API's own
+    `DraftInput` and `validated_content`; else the page with every refusal at its field."""
+    try:
+        edited = record_from_form(page.form, stored)
+    except ValidationFailed as exc:
+        return _refused(page, list(exc.problems or (exc,)), stored, "$")
+    index = [t.id for t in catalog.treatments].index(stored.id)
+    try:
+        proposed = msgspec.convert(
+            {
+                "article": msgspec.to_builtins(article),
+                "treatments": msgspec.to_builtins(replace_record(catalog, edited)),
+                "message": message,
+            },
+            DraftInput,
+        )
+        checked, records = validated_content(
+            writer, article.slug, proposed.article, proposed.treatments
+        )
+    except msgspec.ValidationError as exc:
+        detail, _, where = str(exc).partition(" - at `")
+        refusal = ValidationFailed(detail, path=where.rstrip("`"))
+        return _refused(page, [refusal], edited, f"$.treatments.treatments[{index}]")
+    except ValidationFailed as exc:
+        at = f"$.treatments.treatments[{index}]"
+        return _refused(page, list(exc.problems or (exc,)), edited, at)
     return checked, records or proposed.treatments or catalog, proposed.message
 
 
-def _refusal(exc: ValidationFailed | msgspec.ValidationError, index: int) -> tuple[str | None, str]:
-    if isinstance(exc, msgspec.ValidationError):
-        detail, _, where = str(exc).partition(" - at `")
-        path = where.rstrip("`")
-    else:
-        detail, path = exc.detail, exc.path
-    if path in ("$.message", "message"):
-        return "message", detail
-    name = record_field(path, f"$.treatments.treatments[{index}]") or record_field(path)
-    return name, detail
-
-
 class RecordsController(WorkspaceController):
-    """A treatment record's fields, for a new draft or a draft."""
+    """A treatment record's form, for a new draft or a draft."""
 
     path = "/"
 
@@ -115,17 +201,8 @@ class RecordsController(WorkspaceController):
         request: Request[Any, Any, Any],
         page: RecordEditPage,
         status: int = 200,
-        kept: dict[str, str] | None = None,
+        kept: bool = False,
     ) -> Template:
-        """The record's page; with `kept`, as typed when it was sent after the session had
-        ended (see `keeping`), saying so: the person checks it and sends it again."""
-        if kept is not None:
-            page = replace(
-                page,
-                read=kept.get("read", page.read),
-                fields=_typed(page.fields, kept),
-                message=kept.get("message", ""),
-            )
         title = ui(request).gettext("Edit record: %(name)s", name=page.name)
         return render(
             request,
@@ -133,30 +210,23 @@ class RecordsController(WorkspaceController):
             page,
             title=title,
             status_code=status,
-            notice=kept_notice(request) if kept is not None else None,
+            notice=kept_notice(request) if kept else None,
         )
 
-    def _outcome(
-        self,
-        request: Request[Any, Any, Any],
-        writer: sqlite_utils.Database,
-        page: RecordEditPage,
-        article: Article,
-        catalog: TreatmentCatalog,
-        stored: Treatment,
-        submitted: dict[str, str],
-    ) -> RecordEditPage | tuple[Article, TreatmentCatalog, str]:
-        index = [t.id for t in catalog.treatments].index(stored.id)
+    def _as_typed(
+        self, page: RecordEditPage, fields: dict[str, str]
+    ) -> tuple[RecordEditPage, bool]:
+        """The page with the form as submitted, and whether a row button was pressed (then
+        the form changed, and nothing is saved)."""
+        message = fields.get("message", "")
         try:
-            return _save(writer, article, catalog, stored, submitted)
-        except (ValidationFailed, msgspec.ValidationError) as exc:
-            name, detail = _refusal(exc, index)
-            known = {f.name for f in page.fields} | {"message"}
-            return replace(
-                page,
-                errors={name: detail} if name in known else {},
-                page_errors=() if name in known else (detail,),
-            )
+            form = record_form_from_fields(fields)
+            edited = edit_record_form(form, fields.get("do", "save"))
+        except ValidationFailed as exc:
+            return replace(page, message=message, page_errors=(exc.detail,)), True
+        if edited is not None:
+            return replace(page, form=edited, message=message), True
+        return replace(page, form=form, message=message), False
 
     @get("/articles/{slug:str}/records/{treatment_id:str}", sync_to_thread=True)
     def new_draft_record(
@@ -173,25 +243,12 @@ class RecordsController(WorkspaceController):
         kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
-        _, read, records_read = published_read(writer, slug, version, records)
+        article, read, records_read = published_read(writer, slug, version, records)
         stored = _record(load_treatments(writer, records_read), treatment_id)
-        return self._render(request, self._page(slug, stored, None, read), kept=kept)
-
-    def _page(
-        self, slug: str, stored: Treatment, draft_id: int | None, read: str
-    ) -> RecordEditPage:
-        base = f"/workspace/drafts/{draft_id}" if draft_id else f"/workspace/articles/{slug}"
-        return RecordEditPage(
-            treatment_id=stored.id,
-            name=stored.name,
-            action_url=f"{base}/records/{stored.id}",
-            back_url=base if draft_id else f"{base}/edit",
-            read=read,
-            fields=record_fields(stored),
-            message="",
-            errors={},
-            page_errors=(),
-        )
+        page = _page(article, stored, None, read)
+        if kept is not None:
+            page, _ = self._as_typed(replace(page, read=kept.get("read", read)), kept)
+        return self._render(request, page, kept=kept is not None)
 
     @post(
         "/articles/{slug:str}/records/{treatment_id:str}",
@@ -208,17 +265,15 @@ class RecordsController(WorkspaceController):
         data: FormData,
     ) -> Template | Redirect:
         authorize(principal, "draft.write")
-        submitted = {k: v if isinstance(v, str) else str(v[-1]) for k, v in data.items()}
-        version, records = read_numbers(submitted.get("read", ""), slug)
+        fields = form_fields(data)
+        version, records = read_numbers(fields.get("read", ""), slug)
         article, read, records_read = published_read(writer, slug, version, records)
         catalog = load_treatments(writer, records_read)
         stored = _record(catalog, treatment_id)
-        page = replace(
-            self._page(slug, stored, None, read),
-            fields=_typed(record_fields(stored), submitted),
-            message=submitted.get("message", ""),
-        )
-        outcome = self._outcome(request, writer, page, article, catalog, stored, submitted)
+        page, changed = self._as_typed(_page(article, stored, None, read), fields)
+        if changed:
+            return self._render(request, page, 422 if page.page_errors else 200)
+        outcome = _checked(writer, page, article, catalog, stored, page.message)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
         checked, proposed, message = outcome
@@ -239,11 +294,14 @@ class RecordsController(WorkspaceController):
         draft_id: FromPath[int],
         treatment_id: FromPath[str],
     ) -> Template:
-        draft, _ = load_draft_for(writer, principal, draft_id, "update")
+        draft, article = load_draft_for(writer, principal, draft_id, "update")
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         stored = _record(catalog, treatment_id)
-        page = self._page(draft.slug, stored, draft_id, draft.etag)
-        return self._render(request, page, kept=kept_fields(request, writer, principal))
+        page = _page(article, stored, draft_id, draft.etag)
+        kept = kept_fields(request, writer, principal)
+        if kept is not None:
+            page, _ = self._as_typed(replace(page, read=kept.get("read", draft.etag)), kept)
+        return self._render(request, page, kept=kept is not None)
 
     @post(
         "/drafts/{draft_id:int}/records/{treatment_id:str}",
@@ -260,17 +318,15 @@ class RecordsController(WorkspaceController):
         data: FormData,
     ) -> Template | Redirect:
         authorize(principal, "draft.write")
-        submitted = {k: v if isinstance(v, str) else str(v[-1]) for k, v in data.items()}
+        fields = form_fields(data)
         draft, article = get_draft(writer, draft_id)
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         stored = _record(catalog, treatment_id)
-        read = submitted.get("read", "")
-        page = replace(
-            self._page(draft.slug, stored, draft_id, read),
-            fields=_typed(record_fields(stored), submitted),
-            message=submitted.get("message", ""),
-        )
-        outcome = self._outcome(request, writer, page, article, catalog, stored, submitted)
+        read = fields.get("read", "")
+        page, changed = self._as_typed(_page(article, stored, draft_id, read), fields)
+        if changed:
+            return self._render(request, page, 422 if page.page_errors else 200)
+        outcome = _checked(writer, page, article, catalog, stored, page.message)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
         checked, proposed, message = outcome
@@ -279,11 +335,7 @@ class RecordsController(WorkspaceController):
                 writer, principal, draft_id, read, checked, message, treatments=proposed
             )
         except (StaleVersion, NothingChanged) as exc:
-            return self._render(
-                request,
-                replace(page, page_errors=(str(exc),)),
-                422,
-            )
+            return self._render(request, replace(page, page_errors=(str(exc),)), 422)
         except ValidationFailed as exc:  # the message breaks the text policy
             return self._render(request, replace(page, errors={"message": exc.detail}), 422)
         return revision_saved(request, draft_id, saved.revision)

@@ -1,0 +1,192 @@
+"""Static delivery's routes, precomputed at export time: which stored document answers
+which request shape, with which caching, and the locale tables nginx (or any CDN) uses
+to negotiate as the app does. Pure: it reads a snapshot's data, never a database.
+
+A route key names a request shape after negotiation, e.g. `article/<slug>/latest/es`
+(`GET /v1/articles/<slug>` answered in `es`) or `section/<slug>/3/en/faq` (pinned to
+version 3). The same rules as the app's (`api.web.delivery`): a pinned version in the
+source language is immutable, except the current version's article (a review changes
+its dates); everything else revalidates.
+
+The locale tables are the app's own negotiation (`api.core.negotiation.negotiate`) run
+over every locale CLDR knows, so nginx answers those with no code of its own; a code
+outside the tables, or an `Accept-Language` whose answer is not decided by its first
+range, is left to the app (the config routes it there).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from babel.core import parse_locale
+from babel.localedata import locale_identifiers
+
+from api.core.negotiation import DEFAULT_LOCALE, _chain, negotiate, normalize_locale
+
+__all__ = [
+    "Route",
+    "candidate_locales",
+    "nginx_maps",
+    "routes",
+]
+
+Route = tuple[str, str, bool]
+"""(strong ETag, stored forms "", "g" or "gb", pinned: immutable caching)."""
+
+_SAFE = re.compile(r"^[a-z0-9][a-z0-9._~-]*(?:/[a-z0-9][a-z0-9._~-]*)*$")
+"""Path parts nginx serves itself: lower case (nginx's map keys ignore case; the app's
+slugs and ids do not), no dot segments; anything else goes to the app."""
+
+
+def routes(
+    documents: Mapping[str, str], forms: Mapping[str, str], latest: Mapping[str, int]
+) -> dict[str, Route]:
+    """Route key -> route for every stored document a delivery route serves."""
+    out: dict[str, Route] = {}
+    latest_article = {
+        (slug, locale): etag
+        for key, etag in documents.items()
+        if (parts := key.split("/", 3))[0] == "article"
+        and len(parts) == 4
+        and latest.get(parts[1]) == _number(parts[2])
+        for slug, locale in [(parts[1], parts[3])]
+    }
+    for key, etag in documents.items():
+        kind, _, rest = key.partition("/")
+        form = forms.get(etag, "")
+        parts = rest.split("/")
+        if kind == "article" and len(parts) == 3:
+            slug, number, locale = parts
+            if _number(number) is None or not _SAFE.match(slug):
+                continue
+            pinned = locale == DEFAULT_LOCALE and latest_article.get((slug, locale)) != etag
+            out[key] = (etag, form, pinned)
+            if latest.get(slug) == int(number):
+                out[f"article/{slug}/latest/{locale}"] = (etag, form, False)
+        elif kind == "section" and len(parts) >= 4:
+            slug, number, locale = parts[:3]
+            section = "/".join(parts[3:])
+            if _number(number) is None or not _SAFE.match(f"{slug}/{section}"):
+                continue
+            out[key] = (etag, form, locale == DEFAULT_LOCALE)
+            if latest.get(slug) == int(number):
+                out[f"section/{slug}/latest/{locale}/{section}"] = (etag, form, False)
+        elif (
+            (kind in ("jsonld", "treatment") and len(parts) == 2 and _SAFE.match(parts[0]))
+            or (kind in ("articles", "treatments", "bundle") and len(parts) == 1)
+            or key == "locales"
+        ):
+            out[key] = (etag, form, False)
+    return out
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() and not text.startswith("0") else None
+
+
+@lru_cache(maxsize=1)
+def candidate_locales() -> tuple[str, ...]:
+    """Every locale CLDR knows, in BCP 47 spelling, with `_` for `-` too (the app takes
+    both), and each one's language alone."""
+    found: set[str] = set()
+    for identifier in locale_identifiers():
+        try:
+            tag = normalize_locale(identifier)
+        except ValueError:
+            continue
+        found.add(tag)
+        found.add(tag.replace("-", "_"))
+        found.add(parse_locale(tag, sep="-")[0])
+    return tuple(sorted(found))
+
+
+def _first_hit(tag: str, available: frozenset[str]) -> str | None:
+    """The locale the app picks when `tag` is Accept-Language's first range at q=1."""
+    try:
+        chain = _chain(normalize_locale(tag), "")
+    except ValueError:
+        return None
+    return next((c for c in chain if c in available), None)
+
+
+def _quote(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._~/*-]+", text):
+        raise ValueError(f"{text!r} cannot be an nginx map key")
+    return f'"{text}"'
+
+
+def nginx_maps(
+    table: Mapping[str, Route], locales: Iterable[str], default: str = DEFAULT_LOCALE
+) -> str:
+    """The nginx `map` blocks of one generation (included in `http {}` by
+    deploy/nginx-export.conf): route key -> document, and the locale tables."""
+    available = frozenset(locales)
+    lines = [
+        "# Generated by Vetted at export time: one generation's routes and locale tables.",
+        "map_hash_max_size 1048576;",
+        "map_hash_bucket_size 256;",
+        "",
+        "# route -> <ETag hex>|<stored forms>|<P: pinned, immutable; L: latest>",
+        "map $vetted_route $vetted_doc {",
+        '    default "";',
+    ]
+    for key in sorted(table):
+        etag, form, pinned = table[key]
+        lines.append(f'    {_quote(key)} "{etag.strip(chr(34))}|{form}|{"P" if pinned else "L"}";')
+    lines += [
+        "}",
+        "",
+        "# ?locale= (and a bundle's path locale) -> the locale served; case is ignored, as by",
+        "# the app. A code not listed (an invalid one among them) is answered by the app.",
+        "map $vetted_named $vetted_named_locale {",
+        '    default "";',
+    ]
+    languages: set[str] = set()
+    for tag in candidate_locales():
+        lines.append(f"    {_quote(tag)} {negotiate(tag, None, available, default)};")
+        hit = _first_hit(tag, available)
+        if hit is not None and hit != default:
+            languages.add(parse_locale(tag.replace("_", "-"), sep="-")[0])
+    lines += [
+        "}",
+        "",
+        "# Accept-Language's first range (when at q=1) -> the locale it reaches, if any.",
+        "map $vetted_accept_first $vetted_accept_hit {",
+        '    default "";',
+        f'    "*" {default};',
+    ]
+    for tag in candidate_locales():
+        hit = _first_hit(tag, available)
+        if hit is not None:
+            lines.append(f"    {_quote(tag)} {hit};")
+    alternation = "|".join(sorted(languages)) or "(?!)"
+    lines += [
+        "}",
+        "",
+        "# Whether any range could reach a locale other than the default: if none can, the",
+        "# answer is the default whatever the header says.",
+        "map $http_accept_language $vetted_accept_other {",
+        '    default "";',
+        f'    "~*(^|[,\\s])({alternation})([-_;,\\s]|$)" "?";',
+        "}",
+        "",
+        "# Accept-Language's answer: the first range's, else the default when no range can",
+        '# reach another locale, else "?" (the app negotiates).',
+        'map "$vetted_accept_hit:$vetted_accept_other" $vetted_negotiated {',
+        '    default "?";',
+        '    "~^(?<l>[^:]+):" $l;',
+        f'    ":" {default};',
+        "}",
+        "",
+        '# The locale served: ?locale= (or the path\'s) when given, else Accept-Language; "?"',
+        "# when this table cannot say (the app answers).",
+        'map "$vetted_named:$vetted_named_locale:$vetted_negotiated" $vetted_locale {',
+        '    default "?";',
+        '    "~^::(?<l>.+)$" $l;',
+        '    "~^[^:]+:(?<l>[^:]+):" $l;',
+        "}",
+        "",
+    ]
+    return "\n".join(lines)

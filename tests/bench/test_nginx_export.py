@@ -1,0 +1,183 @@
+"""nginx over the static export (deploy/nginx-export.conf), with no database behind it:
+the replay test's table of delivery requests sent to the app and to nginx gets the same
+status, headers (the request id and transport headers aside) and bytes; what the export
+cannot answer the same way (search, delta sync, versions, diffs, management) reaches the
+app through the config, and everything else is answered from the export alone. The
+export is written by `vetted serve --export-dir` itself, after every commit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+
+from api.store.schema import open_database
+from api.store.versions import latest_version, load_article
+from bench.nginx import HEADERS_MORE, export_site, nginx_running
+from bench.servers import Server, free_port, running, vetted_command
+from tests.conftest import SLUG
+from tests.editing import publish_change
+from tests.web.test_replay import ETAG, ETAG_GZIP, GZIP, IDENTITY, REQUESTS
+
+NGINX_MISSING = shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists()
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(
+        (NGINX_MISSING or not HEADERS_MORE.exists()) and not os.environ.get("CI"),
+        reason="nginx or its headers-more module is not installed (.ci/run installs both)",
+    ),
+]
+
+# Set by each server for its own connection, never by the app's code: not compared.
+TRANSPORT = {"date", "server", "connection", "keep-alive", "transfer-encoding", "x-request-id"}
+# The management API's rate limit counts the test's own requests to the one app.
+COUNTED = {"ratelimit-remaining", "ratelimit-reset"}
+HEADER_LIMIT = 8192
+"""nginx reads request headers up to 8 KiB and refuses a longer one (431 problem+json):
+the app reads longer ones. The one place the two differ, on purpose: such a request
+never reaches the app."""
+
+# Rows whose answer comes from the app through nginx (the config routes them there), and
+# why: everything else in the table is answered from the export alone.
+FROM_THE_APP = {
+    "/v1/search": "ranked by the database's full-text index",
+    "/v1/changes": "computed from the cursor per request",
+    "/versions": "computed per request",
+    "/diff": "computed per request",
+    "/html": "not exported yet: the app answers",
+    "/v1/sitemap": "not exported yet: the app answers",
+    "/v1/manage": "the management API",
+    "/healthz": "the writer's health",
+    "/readyz": "the writer's readiness",
+    "/docs": "the API browser",
+    "/schema": "the contract",
+    "/workspace": "the workspace",
+}
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, imported_db: Path
+) -> Iterator[tuple[Server, Server, Path, Path]]:
+    """The app (`vetted serve --export-dir`) and nginx over what it exported."""
+    folder = tmp_path_factory.mktemp("nginx-export")
+    db, export = folder / "vetted.db", folder / "export"
+    shutil.copyfile(imported_db, db)
+    app_port, nginx_port = free_port(), free_port()
+    command = [*vetted_command(db, app_port, worker_count=1), "--export-dir", str(export)]
+    with running(command, app_port, folder / "app.log", ready_path="/readyz") as app:
+        _wait_for(lambda: (export / "current" / "nginx.conf").exists(), "the first export")
+        log = folder / "access.log"
+        site = export_site(app_port, nginx_port, export).replace(
+            "server {\n    listen",
+            "log_format vetted_source '$request_method $request_uri $upstream_addr';\n"
+            f"server {{\n    access_log {log} vetted_source;\n    listen",
+            1,
+        )
+        with nginx_running(folder / "nginx", site, nginx_port, (HEADERS_MORE,)) as nginx:
+            yield app, nginx, db, log
+
+
+def _wait_for(condition: object, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"no {what} in {seconds} s"
+        time.sleep(0.05)
+
+
+def _answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = sorted(
+        (name.lower(), value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in TRANSPORT
+    )
+    return response.status_code, headers, response.content
+
+
+def _uncounted(
+    answer: tuple[int, list[tuple[str, str]], bytes],
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    status, headers, body = answer
+    return status, [(k, v) for k, v in headers if k not in COUNTED], body
+
+
+def _sources(log: Path) -> list[str]:
+    """The upstream of each logged request: "-" when nginx answered from the export."""
+    return [line.rsplit(" ", 1)[1] for line in log.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "replayed"), REQUESTS)
+def test_nginx_over_the_export_answers_as_the_app(
+    served: tuple[Server, Server, Path, Path],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    replayed: bool,
+) -> None:
+    app, nginx, _, log = served
+    if ETAG in headers.get("If-None-Match", "") or ETAG_GZIP in headers.get("If-None-Match", ""):
+        bare = {k: v for k, v in headers.items() if k != "If-None-Match"}
+        etag = httpx.get(app.url + path, headers={**bare, **IDENTITY}).headers["etag"]
+        etag_gzip = httpx.get(app.url + path, headers={**bare, **GZIP}).headers["etag"]
+        headers = {
+            **headers,
+            "If-None-Match": headers["If-None-Match"]
+            .replace(ETAG_GZIP, etag_gzip)
+            .replace(ETAG, etag),
+        }
+    with httpx.Client() as client:
+        expected = _answer(client.request(method, app.url + path, headers=headers))
+        got = _answer(client.request(method, nginx.url + path, headers=headers))
+    if max(len(value) for value in headers.values()) > HEADER_LIMIT:
+        assert got[0] == 431 and b"/problems/bad-request" in got[2]
+        assert ("x-content-type-options", "nosniff") in got[1]
+        return
+    if "/v1/manage" in path:
+        expected, got = _uncounted(expected), _uncounted(got)
+    assert got == expected
+    time.sleep(0.02)  # nginx writes its log line after the answer
+    source = _sources(log)[-1]
+    to_app = any(part in path for part in FROM_THE_APP)
+    if to_app:
+        assert source != "-", f"{path} must reach the app"
+    elif method in ("GET", "HEAD") and expected[0] in (200, 304):
+        assert source == "-" or _sent_to_app_on_purpose(headers), (path, headers)
+
+
+def _sent_to_app_on_purpose(headers: dict[str, str]) -> bool:
+    """Rows the config leaves to the app by design: an Accept-Language whose first range
+    does not decide the locale (`*`-only answers aside), an Accept-Encoding it does not
+    read the app's way."""
+    language = headers.get("Accept-Language", "")
+    return language.startswith("!!") or headers.get("Accept-Encoding", "").startswith("*")
+
+
+def test_a_publish_reaches_nginx_over_the_export(
+    served: tuple[Server, Server, Path, Path],
+) -> None:
+    app, nginx, db_path, _ = served
+    path = f"/v1/articles/{SLUG}?locale=es"
+    before = httpx.get(nginx.url + path, headers=IDENTITY).headers["etag"]
+    db = open_database(db_path)
+    head = latest_version(db, SLUG)
+    assert head is not None
+    publish_change(db, msgspec.structs.replace(load_article(db, SLUG, head.number), title="New"))
+    db.conn.close()
+    new = httpx.get(app.url + path, headers=IDENTITY).headers["etag"]
+    assert new != before
+    current = Path(os.readlink(db_path.parent / "export" / "current")).name
+    _wait_for(
+        lambda: Path(os.readlink(db_path.parent / "export" / "current")).name != current,
+        "new generation",
+    )
+    nginx.process.send_signal(1)  # SIGHUP: reload, as `vetted pull-static --then` does
+    _wait_for(
+        lambda: httpx.get(nginx.url + path, headers=IDENTITY).headers["etag"] == new,
+        "new ETag from nginx",
+    )
