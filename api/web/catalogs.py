@@ -56,7 +56,7 @@ from api.web.examples import LocalePath, SlugPath
 from api.web.manage import MAX_ID, Rejection
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
+__all__ = ["CatalogsController", "catalog_domain", "document_catalog_upload", "stage_upload"]
 
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 MULTIPART = "multipart/form-data"
@@ -293,7 +293,7 @@ class CatalogsController(Controller):
     ) -> Response[bytes]:
         """Download one article's .po to translate (or `shared`'s)."""
         authorize(principal, "catalog.read")
-        tag, domain = _locale(locale), _domain(slug)
+        tag, domain = _locale(locale), catalog_domain(slug)
         body = export_domain(writer, tag, domain)
         return Response(
             body,
@@ -342,7 +342,7 @@ class CatalogsController(Controller):
         """The article's pending entries, as `pendingCatalog` shows a locale's; its ETag is
         what approving this article's entries must send as If-Match."""
         authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale), _domain(slug))
+        review = pending_review(writer, _locale(locale), catalog_domain(slug))
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -368,7 +368,7 @@ class CatalogsController(Controller):
         tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named, _domain(slug))
+        return approve_catalog(writer, principal, tag, if_match, named, catalog_domain(slug))
 
     @post(
         "/{locale:str}/articles/{slug:str}/reject",
@@ -391,7 +391,7 @@ class CatalogsController(Controller):
         log."""
         tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment, _domain(slug))
+        return reject_catalog(writer, principal, tag, if_match, data.comment, catalog_domain(slug))
 
     @get(
         "/{locale:str}/archive",
@@ -504,7 +504,7 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
 
 
-def _domain(slug: str) -> str:
+def catalog_domain(slug: str) -> str:
     """The catalog an article path names (its slug, or `shared`); 400 for a name that
     can name none."""
     try:
@@ -524,7 +524,7 @@ def stage_upload(
     for review: the one path of every upload, from the API or the workspace's form."""
     tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
-    domain = _domain(slug) if slug is not None else None
+    domain = catalog_domain(slug) if slug is not None else None
     content = published_content(writer) if domain is None else domain_content(writer, domain)
     contexts = known_contexts(list(content.articles), content.treatments)
     if domain is not None:

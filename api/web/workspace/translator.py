@@ -5,28 +5,39 @@ text they were translated from, download of its .po and upload of a translated o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import sqlite_utils
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from api.core.access import Principal, access_refusal, authorize
 from api.core.catalog_changes import StaleEntry
-from api.core.errors import ImportRejected, NothingChanged, ValidationFailed
+from api.core.errors import (
+    ImportRejected,
+    InvalidParameter,
+    NotFound,
+    NothingChanged,
+    ValidationFailed,
+)
 from api.core.health import TranslationHealth, translation_health
 from api.core.locales import text_direction
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingCatalog
-from api.store.exporting import export_catalog, published_content
+from api.store.exporting import (
+    catalog_domains,
+    export_catalog,
+    export_domain,
+    published_content,
+)
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
-from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, stage_upload
+from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, catalog_domain, stage_upload
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
@@ -83,6 +94,10 @@ class LocalePage:
     errors: tuple[UploadError, ...] = ()
     staged: PendingCatalog | None = None
     not_staged: tuple[StaleEntry, ...] = ()
+    articles: tuple[str, ...] = ()
+    """The catalogs one can take alone: `shared`, then every published article's slug."""
+    article: str = ""
+    """The article the last upload was for ("" for the whole locale)."""
 
 
 def _percent(health: TranslationHealth) -> int:
@@ -96,6 +111,7 @@ def locale_page(
     *,
     errors: tuple[UploadError, ...] = (),
     staged: PendingCatalog | None = None,
+    article: str = "",
 ) -> LocalePage:
     """What the translator of `locale` sees."""
     current = current_source_messages(writer)
@@ -129,6 +145,8 @@ def locale_page(
         errors=errors,
         staged=staged,
         not_staged=staged.stale if staged else (),
+        articles=tuple(catalog_domains(writer)),
+        article=article,
     )
 
 
@@ -137,22 +155,36 @@ def _upload(
     principal: Principal,
     locale: str,
     body: bytes,
+    article: str = "",
 ) -> LocalePage:
     try:
-        staged = stage_upload(writer, principal, locale, body)
+        staged = stage_upload(writer, principal, locale, body, article or None)
     except ImportRejected as exc:
         listed = tuple(UploadError(line=e.line, message=e.detail) for e in exc.errors)
-        return locale_page(writer, principal, locale, errors=listed)
+        return locale_page(writer, principal, locale, errors=listed, article=article)
     except NothingChanged as exc:
         notes = tuple(UploadError(line=n.line, message=n.detail) for n in exc.notes)
         return locale_page(
-            writer, principal, locale, errors=(UploadError(line=None, message=exc.detail), *notes)
+            writer,
+            principal,
+            locale,
+            errors=(UploadError(line=None, message=exc.detail), *notes),
+            article=article,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, InvalidParameter, NotFound) as exc:
         return locale_page(
-            writer, principal, locale, errors=(UploadError(line=exc.line, message=exc.detail),)
+            writer,
+            principal,
+            locale,
+            errors=(
+                UploadError(
+                    line=exc.line if isinstance(exc, ValidationFailed) else None,
+                    message=exc.detail if not isinstance(exc, NotFound) else str(exc),
+                ),
+            ),
+            article=article,
         )
-    return locale_page(writer, principal, locale, staged=staged)
+    return locale_page(writer, principal, locale, staged=staged, article=article)
 
 
 class TranslatorController(WorkspaceController):
@@ -204,15 +236,23 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: FromPath[str],
+        article: Annotated[str | None, QueryParameter(required=False, max_length=130)] = None,
     ) -> Response[bytes]:
+        """The locale's catalog, or one article's (`?article=<slug>`, or `shared`)."""
         authorize(principal, "catalog.read")
         tag = workspace_locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        if article:
+            domain = catalog_domain(article)
+            body = export_domain(writer, tag, domain)
+            name = f"{tag}-{domain}.po"
+        else:
+            body = export_catalog(writer, tag, published_content(writer), memory=True)
+            name = f"{tag}.po"
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
             headers={
-                "Content-Disposition": f'attachment; filename="{tag}.po"',
+                "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",
             },
         )
@@ -230,12 +270,16 @@ class TranslatorController(WorkspaceController):
         form = await request.form()
         part = form.get(UPLOAD_FIELD)
         body = await part.read() if isinstance(part, UploadFile) else b""
+        chosen = form.get("article")
+        article = chosen if isinstance(chosen, str) else ""
         text = ui(request)
         if not body:
             missing = (UploadError(line=None, message=text.gettext("Choose a .po file.")),)
-            page = await sync_to_thread(locale_page, writer, principal, tag, errors=missing)
+            page = await sync_to_thread(
+                locale_page, writer, principal, tag, errors=missing, article=article
+            )
         else:
-            page = await sync_to_thread(_upload, writer, principal, tag, body)
+            page = await sync_to_thread(_upload, writer, principal, tag, body, article)
         status = 422 if page.errors else 200
         return render(
             request,
