@@ -200,7 +200,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.store.importer import import_content
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
-    from api.store.versions import published_slugs
+    from api.store.versions import holds_content
     from api.web.webhook_sender import SenderProcess
 
     # Parsed and validated once; the workers receive the result, not the raw inputs.
@@ -211,7 +211,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(level)
     log = logging.getLogger("vetted.serve")
     db = open_database(settings.db)
-    if not published_slugs(db):
+    if not holds_content(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
     # Scheduled changes and review statuses that fell due while the server was down reach

@@ -26,6 +26,7 @@ Action = Literal[
     "draft.read",
     "draft.write",
     "draft.review",
+    "draft.share",
     "article.rollback",
     "article.withdraw",
     "catalog.read",
@@ -80,6 +81,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
+    # A preview link shows an unpublished draft to someone without an account.
+    "draft.share": frozenset({"admin", "editor", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
     # Asking to withdraw published content; a second person approves (the review rule).
     "article.withdraw": frozenset({"admin", "editor", "reviewer"}),

@@ -18,6 +18,7 @@ from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.template import build_template, render_catalog, render_template
 from api.core.tmx import write_tmx
 from api.sources import catalog_path, template_path
+from api.store.history import history_files
 from api.store.importer import mark_synced
 from api.store.schema import snapshot, transaction
 from api.store.translations import (
@@ -75,25 +76,48 @@ def _formatting_code() -> tuple[str, bytes]:
     ).read_bytes()
 
 
+def _history(db: sqlite_utils.Database, slugs: list[str]) -> dict[str, bytes]:
+    """The content files of the earlier versions the history keeps (`content/history/`)."""
+    return {
+        path: data
+        for slug in slugs
+        for path, data in history_files(db, slug).items()
+        if path.endswith(".yaml")
+    }
+
+
 def _template(db: sqlite_utils.Database, content: PublishedContent) -> Catalog:
+    """The template `pybabel extract -F babel.cfg` makes of the exported files: the current
+    content and every earlier version the history keeps (its translations are what readers
+    of a pinned version get), and the fact phrases."""
+    history = _history(db, [slug for slug, _ in published_slugs(db)])
     return build_template(
-        [*_content_files(content).items(), _formatting_code()],
+        [*_content_files(content).items(), *history.items(), _formatting_code()],
         catalog_header(db, TEMPLATE_LOCALE),
     )
 
 
-def _domain_sources(content: PublishedContent, domain: str) -> list[tuple[str, bytes]]:
-    """The files `pybabel extract` reads for the template of `domain`: an article's file,
-    or the treatment records and the code of the fact phrases."""
+def _domain_sources(
+    db: sqlite_utils.Database, content: PublishedContent, domain: str
+) -> list[tuple[str, bytes]]:
+    """The files `pybabel extract` reads for the template of `domain` (docs/translators):
+    an article's file and its earlier versions'; for `shared`, the treatment records (and
+    those published beside earlier versions) and the code of the fact phrases."""
     if domain == SHARED_DOMAIN:
+        history = _history(db, [slug for slug, _ in published_slugs(db)])
         return [
             ("content/treatments.yaml", dump_yaml(content.treatments).encode()),
+            *((p, d) for p, d in history.items() if p.endswith("/treatments.yaml")),
             _formatting_code(),
         ]
+    history = _history(db, [domain])
     return [
-        (f"content/articles/{a.slug}.yaml", dump_yaml(a).encode())
-        for a in content.articles
-        if a.slug == domain
+        *(
+            (f"content/articles/{a.slug}.yaml", dump_yaml(a).encode())
+            for a in content.articles
+            if a.slug == domain
+        ),
+        *((p, d) for p, d in history.items() if p.endswith("/article.yaml")),
     ]
 
 
@@ -112,7 +136,7 @@ def domain_content(db: sqlite_utils.Database, domain: str) -> PublishedContent:
 
 def domain_template(db: sqlite_utils.Database, content: PublishedContent, domain: str) -> Catalog:
     """The template of one domain (what `pybabel extract` writes to `<domain>.pot`)."""
-    return build_template(_domain_sources(content, domain), catalog_header(db, TEMPLATE_LOCALE))
+    return build_template(_domain_sources(db, content, domain), catalog_header(db, TEMPLATE_LOCALE))
 
 
 def export_catalog(
@@ -224,6 +248,8 @@ def export_tree(db: sqlite_utils.Database) -> Export:
     with snapshot(db):
         content = published_content(db)
         files = _content_files(content)
+        for slug, _ in published_slugs(db):
+            files.update(history_files(db, slug))
         synced = {
             f"article/{slug}": head.content_hash
             for slug, _ in published_slugs(db)

@@ -31,6 +31,7 @@ from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
 from api.store.catalogs import catalog_target, stage_catalog
 from api.store.drafts import create_draft, submit_draft
+from api.store.history import record_logged_version
 from api.store.rendering import render_documents
 from api.store.schema import no_other_readers_journal, transaction
 from api.store.translations import (
@@ -41,10 +42,10 @@ from api.store.translations import (
     store_header,
 )
 from api.store.versions import (
+    holds_content,
     latest_version,
     load_article,
     publish_version,
-    published_slugs,
     published_versions,
     save_treatments,
     treatments_number,
@@ -141,9 +142,10 @@ def import_content(
     del content
     # A seed writes every rendered document: written once, not through the WAL. (Checked
     # again inside the transaction: someone may publish meanwhile.)
-    journal = nullcontext() if published_slugs(db) else no_other_readers_journal(db)
+    # Held content: published, or withdrawn by reviewers (never published again from files).
+    journal = nullcontext() if holds_content(db) else no_other_readers_journal(db)
     with journal, transaction(db):
-        if published_slugs(db):
+        if holds_content(db):
             return _propose(db, files, catalogs, author, say)
         report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go
@@ -430,17 +432,18 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
         check_review(
             Principal(name=entry.reviewer, role="reviewer"),
             "publish",
-            ReviewTarget.source((entry.author,), f"version {entry.number} of {article.slug}"),
+            ReviewTarget.source(entry.authors, f"version {entry.number} of {article.slug}"),
         )
         save_treatments(db, records)
         row = publish_version(
             db,
             article,
-            authors=(entry.author,),
+            authors=entry.authors,
             reviewer=entry.reviewer,
             message=entry.message,
             published_at=entry.published,
         )
+        record_logged_version(db, article.slug, entry)
         record(
             db,
             IMPORTER,
@@ -455,7 +458,7 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
     check_review(
         Principal(name=last.reviewer, role="reviewer"),
         "publish",
-        ReviewTarget.source((last.author,), f"version {last.number} of {history.log.history}"),
+        ReviewTarget.source(last.authors, f"version {last.number} of {history.log.history}"),
     )
 
 
@@ -488,7 +491,15 @@ def _store(
         key = _sync_key(catalog.locale, catalog.domain)
         if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
             return
-        stored_count = replace_catalog(db, catalog, status="approved", author=IMPORTER.name)
+        # Approved as the repository's file dates its revision, so that what readers are
+        # told of the sign-off is the same in every database seeded from the same files.
+        stored_count = replace_catalog(
+            db,
+            catalog,
+            status="approved",
+            author=IMPORTER.name,
+            at=catalog.header.revised_at(),
+        )
         translations[catalog.locale] = translations.get(catalog.locale, 0) + stored_count
         mark_synced(db, key, digest, digest)
         record(
@@ -513,11 +524,13 @@ def _store(
         row = publish_version(
             db,
             article,
-            authors=(logged.author,) if logged else (IMPORTER.name,),
+            authors=logged.authors if logged else (IMPORTER.name,),
             reviewer=logged.reviewer if logged else IMPORTER.name,
             message=logged.message if logged else "import from content/",
             published_at=logged.published if logged else None,
         )
+        if logged is not None:
+            record_logged_version(db, article.slug, logged)
         mark_synced(db, key, digest, digest)
         record(
             db,

@@ -24,32 +24,39 @@ from litestar.openapi.spec import (
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from api.core.access import Principal, authorize
-from api.core.catalog import parse_catalog
-from api.core.catalog_domains import check_domain, domain_of
-from api.core.errors import InvalidLocale, InvalidParameter, ValidationFailed
-from api.core.messages import known_contexts
+from api.core.catalog import MAX_TRANSLATION_CHARS, parse_catalog
+from api.core.catalog_changes import EntryFilter, filter_entries
+from api.core.catalog_domains import SHARED_DOMAIN, check_domain, domain_of
+from api.core.errors import InvalidLocale, InvalidParameter, NotFound, ValidationFailed
 from api.core.negotiation import canonical_locale
 from api.core.tmx import TMX_MEDIA_TYPE
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
+    EntryEdit,
+    EntryRejection,
     PendingCatalog,
     PendingReview,
+    RejectionNote,
     SignoffPage,
     approve_catalog,
+    catalog_rejections,
     catalog_signoff,
+    edit_entry,
     pending_review,
     reject_catalog,
+    reject_entry,
     stage_catalog,
 )
 from api.store.exporting import (
-    domain_content,
     export_catalog,
     export_domain,
     export_tmx,
     locale_archive,
     published_content,
 )
+from api.store.history import catalog_contexts
+from api.store.versions import published_slugs
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_po
 from api.web.examples import LocalePath, SlugPath
@@ -107,6 +114,79 @@ class ApprovalInput(msgspec.Struct, frozen=True, kw_only=True):
             "entry except those flagged `source_changed`, which are approved only when named.",
         ),
     ] = msgspec.field(default_factory=list)
+
+
+_CONTEXT_EXAMPLE = "stem-cell-therapy-for-hair-loss/introduction/p2"
+_SOURCE_EXAMPLE = (
+    "Unlike traditional treatments that merely slow hair loss or stimulate temporary "
+    "growth, stem cell therapy aims to rejuvenate hair follicles at the cellular level."
+)
+_Context = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=500,
+        description="The entry's msgctxt.",
+        examples=[_CONTEXT_EXAMPLE],
+    ),
+]
+
+
+class EntryEditInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A translation of one entry, typed rather than uploaded."""
+
+    context: _Context
+    source: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_TRANSLATION_CHARS,
+            description="The current source text (msgid) you translated: 409 when it has "
+            "changed since you read it.",
+            examples=[_SOURCE_EXAMPLE],
+        ),
+    ]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_TRANSLATION_CHARS,
+            description="The translation (msgstr): checked exactly as an uploaded .po's "
+            "msgstr is (text policy, placeholders, format fields); 422 names `text`.",
+            examples=[
+                "A diferencia de los tratamientos tradicionales, que solo frenan la caída, "
+                "la terapia con células madre busca rejuvenecer los folículos."
+            ],
+        ),
+    ]
+
+
+class EntryRejectionInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which pending entry to send back, and why."""
+
+    context: _Context
+    source: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=MAX_TRANSLATION_CHARS,
+                description="The entry's source text: needed only when several pending "
+                "entries share the msgctxt (fact phrases).",
+            ),
+        ]
+        | None
+    ) = None
+    comment: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2000,
+            description="Why, for the translator (who reads it on their locale's page). "
+            "Plain text under the text policy; line breaks allowed.",
+            examples=["“Frenan” is too strong: the source says slow, not stop."],
+        ),
+    ]
 
 
 PendingIfMatch = Annotated[
@@ -210,12 +290,25 @@ class CatalogsController(Controller):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: LocalePath,
+        show: Annotated[
+            EntryFilter,
+            QueryParameter(
+                description="Only these entries: `new` (no approved translation of the "
+                "current source), `changed` (replaces an approved translation), `removed`, "
+                "`source-changed` (translation kept although its source changed: approved "
+                "only when named), `safety` (safety-bearing). The ETag stays that of every "
+                "pending entry.",
+            ),
+        ] = "all",
     ) -> Response[PendingReview]:
         """Every entry whose translation differs from the approved one: context, current
-        source, approved and proposed translation, uploaders and flags. Its ETag is what
-        approval must send as If-Match."""
+        source, approved and proposed translation, uploaders and flags (`safety`: part of
+        a safety-bearing text). Its ETag is what approval must send as If-Match."""
         authorize(principal, "catalog.read")
         review = pending_review(writer, _locale(locale))
+        if show != "all":
+            shown = tuple(filter_entries(review.entries, show))
+            review = msgspec.structs.replace(review, entries=shown)
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -263,6 +356,76 @@ class CatalogsController(Controller):
         tag = _locale(locale)
         authorize(principal, "catalog.review", tag)
         return reject_catalog(writer, principal, tag, if_match, data.comment)
+
+    @post(
+        "/{locale:str}/entries",
+        operation_id="editCatalogEntry",
+        summary="Propose the translation of one entry, typed rather than uploaded",
+        opt={"action": "catalog.upload"},
+        status_code=202,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+    )
+    def edit_entry(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        data: JSONBody[EntryEditInput],
+    ) -> EntryEdit:
+        """The translation of one current message, checked by the same code as an
+        uploaded .po (errors name `text`), joins the locale's pending translations with
+        you as its author: a second person approves it under the review rule (you cannot).
+        404: no such msgctxt; 409: its source changed since you read it; 422: invalid,
+        or nothing would change (`/problems/nothing-changed`)."""
+        tag = _locale(locale)
+        authorize(principal, "catalog.upload", tag)
+        return edit_entry(writer, principal, tag, data.context, data.source, data.text)
+
+    @post(
+        "/{locale:str}/entries/reject",
+        operation_id="rejectCatalogEntry",
+        summary="Send one pending entry back with a reason",
+        opt={"action": "catalog.review"},
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428, 503),
+    )
+    def reject_entry(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        data: JSONBody[EntryRejectionInput],
+        if_match: PendingIfMatch = None,
+    ) -> EntryRejection:
+        """Reject one pending entry: readers keep what they get today, the other entries
+        still await review (under the new ETag returned), and the uploaders read the
+        reason (`GET …/rejections`). Audited as `catalog.reject-entry`."""
+        tag = _locale(locale)
+        authorize(principal, "catalog.review", tag)
+        return reject_entry(
+            writer, principal, tag, if_match, data.context, data.source, data.comment
+        )
+
+    @get(
+        "/{locale:str}/rejections",
+        operation_id="catalogRejections",
+        summary="Read what reviewers sent back, with their reasons",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def rejections(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> list[RejectionNote]:
+        """The latest rejections of a locale, newest first: one entry (with its msgctxt,
+        source and the rejected text) or a whole upload (`context` null)."""
+        authorize(principal, "catalog.read")
+        return catalog_rejections(writer, _locale(locale), limit=limit)
 
     @get(
         "/{locale:str}/articles/{slug:str}",
@@ -525,9 +688,10 @@ def stage_upload(
     tag = _locale(locale)
     authorize(principal, "catalog.upload", tag)
     domain = catalog_domain(slug) if slug is not None else None
-    content = published_content(writer) if domain is None else domain_content(writer, domain)
-    contexts = known_contexts(list(content.articles), content.treatments)
+    contexts = catalog_contexts(writer)
     if domain is not None:
+        if domain not in {SHARED_DOMAIN, *(s for s, _ in published_slugs(writer))}:
+            raise NotFound(f"no published article {domain!r}: its catalog does not exist")
         contexts = frozenset(c for c in contexts if domain_of(c) == domain)
     file = f"{tag}.po" if domain is None else f"{domain}.po"
     parsed = parse_catalog(body, file, tag, contexts, domain)

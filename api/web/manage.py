@@ -154,6 +154,9 @@ class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
     treatments: TreatmentCatalog | None = None
     rollback_to: int | None = None
     """For a rollback: the version whose article and treatment records it brings back."""
+    summary: str | None = None
+    """What the author said the draft does when sending it to review (the workspace's
+    "Send to review" asks for it); the published version's message."""
 
 
 class ReviewInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -243,3 +243,21 @@ def test_a_scheduled_withdrawal_announces_itself_to_webhooks_in_its_transaction(
             {"slug": SLUG, "action": "withdraw", "version": 1, "cursor": cursor},
         ),
     ]
+
+
+def test_a_defect_in_a_scheduled_change_fails_it_instead_of_holding_every_read(
+    client: Client, auth: dict[str, dict[str, str]], db_path: Path
+) -> None:
+    draft, etag = _submitted(client, auth)
+    assert _schedule(client, auth["rev"], draft, etag, _at(3600)).status_code == 200
+    db = open_database(db_path)
+    db.execute("UPDATE draft_revisions SET body = '{' WHERE draft_id = ?", [draft])
+    db.conn.commit()
+    db.conn.close()
+    _fall_due(db_path)
+    for _ in range(2):
+        answer = client.get(ARTICLE)
+        assert answer.status_code == 200 and answer.json()["version"] == 1
+    [failed] = client.get(SCHEDULES, headers=auth["ed"]).json()
+    assert failed["state"] == "failed"
+    assert failed["detail"].startswith("unexpected error (DecodeError)")

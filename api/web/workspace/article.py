@@ -87,6 +87,9 @@ class ArticlePage(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
     """The version the review form confirms (If-Match of the review)."""
     sections: tuple[SectionRows, ...]
+    edit_query: str | None = None
+    """What a section's Edit link names (the version and records read), when this person
+    may start a draft from this version (the latest); None: no Edit links."""
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -205,7 +208,13 @@ def article_page(
             refusal = access_refusal(principal, "draft.review") or review_refusal(
                 principal, "confirm", target
             )
-        etag = article_etag(slug, head.number, treatments_number(db))
+        records = treatments_number(db)
+        etag = article_etag(slug, head.number, records)
+        may_edit = (
+            principal is not None
+            and row.number == head.number
+            and access_refusal(principal, "draft.write") is None
+        )
     return ArticlePage(
         slug=slug,
         title=article.title,
@@ -221,6 +230,7 @@ def article_page(
         review_refusal=refusal,
         etag=etag,
         sections=_rows(article, document, frozenset(health.stale)),
+        edit_query=f"version={head.number}&records={records}" if may_edit else None,
     )
 
 

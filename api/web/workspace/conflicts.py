@@ -1,12 +1,14 @@
 """Resolving a draft's conflicts with a newer published version, block by block: for each
-unit both sides changed, the author keeps theirs or takes the published one. The result is
-the same three-way merge publishing uses, saved as a revision based on the head."""
+unit both sides changed, the author keeps theirs, takes the published one or, for a text
+(a paragraph, a callout, a heading), writes one combining both. The result is the same
+three-way merge publishing uses, saved as a revision based on the head."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import msgspec
 import sqlite_utils
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -15,7 +17,9 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from api.core.access import Principal, authorize
-from api.core.merge import Side
+from api.core.merge import Combined, MergeConflict, Resolution, Side, units
+from api.core.model import Article, Callout, Paragraph
+from api.core.text import nfc
 from api.store.drafts import get_draft, merged_content, update_draft
 from api.web.manage import validated_content
 from api.web.workspace.base import WorkspaceController
@@ -28,6 +32,18 @@ __all__ = ["ConflictsController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 _SIDES: tuple[Side, ...] = ("draft", "head")
+_COMBINED = "combined"
+
+
+@dataclass(frozen=True)
+class ConflictChoice:
+    """A conflict as the page offers it: both changes, and whether a combined text may be
+    written (with what the box starts from: the published text, so nothing published is
+    dropped unless the author removes it)."""
+
+    view: ConflictView
+    combinable: bool
+    combined: str
 
 
 @dataclass(frozen=True)
@@ -38,9 +54,55 @@ class ResolvePage:
     etag: str
     base_version: int
     head_version: int
-    conflicts: tuple[ConflictView, ...]
+    conflicts: tuple[ConflictChoice, ...]
     unresolved: tuple[str, ...]
     message: str
+
+
+def _combinable(article: Article, conflict: MergeConflict) -> bool:
+    """A unit a person can combine by writing its text: a heading, or a paragraph or
+    callout both sides still have."""
+    if conflict.draft is None or conflict.head is None:
+        return False
+    if conflict.unit.startswith("heading:"):
+        return True
+    value = units(article).get(conflict.unit)
+    return conflict.unit.startswith("block:") and isinstance(value, Paragraph | Callout)
+
+
+def _choices(
+    article: Article, conflicts: tuple[MergeConflict, ...], typed: dict[str, str]
+) -> tuple[ConflictChoice, ...]:
+    return tuple(
+        ConflictChoice(
+            view=conflict_view(c),
+            combinable=_combinable(article, c),
+            combined=typed.get(c.unit, c.head or ""),
+        )
+        for c in conflicts
+    )
+
+
+def _resolutions(article: Article, data: dict[str, Any]) -> dict[str, Resolution]:
+    """The author's choice per unit: a side, or the combined text they wrote (a combined
+    text left empty is no choice)."""
+    chosen: dict[str, Resolution] = {}
+    drafted = units(article)
+    for name, value in data.items():
+        if not name.startswith("take:"):
+            continue
+        unit = name.removeprefix("take:")
+        if value in _SIDES:
+            chosen[unit] = value
+        elif value == _COMBINED:
+            text = nfc(str(data.get(f"combined:{unit}") or "").strip())
+            if not text:
+                continue
+            if unit.startswith("heading:"):
+                chosen[unit] = Combined(text)
+            elif isinstance(block := drafted.get(unit), Paragraph | Callout):
+                chosen[unit] = Combined(msgspec.structs.replace(block, text=text))
+    return chosen
 
 
 class ConflictsController(WorkspaceController):
@@ -54,15 +116,16 @@ class ConflictsController(WorkspaceController):
         draft_id: int,
         unresolved: tuple[str, ...] = (),
         message: str = "",
+        typed: dict[str, str] | None = None,
     ) -> ResolvePage:
-        draft, _ = get_draft(writer, draft_id)
+        draft, article = get_draft(writer, draft_id)
         _, merged = merged_content(writer, draft)
         return ResolvePage(
             draft_id=draft_id,
             etag=draft.etag,
             base_version=draft.base_version,
             head_version=draft.head_version,
-            conflicts=tuple(conflict_view(c) for c in merged.conflicts),
+            conflicts=_choices(article, merged.conflicts, typed or {}),
             unresolved=unresolved,
             message=message,
         )
@@ -91,18 +154,20 @@ class ConflictsController(WorkspaceController):
     ) -> Template | Redirect:
         authorize(principal, "draft.write")
         text = ui(request)
-        draft, _ = get_draft(writer, draft_id)
-        chosen: dict[str, Side] = {}
-        for name, value in data.items():
-            if name.startswith("take:") and value in _SIDES:
-                chosen[name.removeprefix("take:")] = value
+        draft, article = get_draft(writer, draft_id)
+        chosen = _resolutions(article, data)
         message = str(data.get("message") or "").strip() or text.gettext(
             "Resolve conflicts with version %(n)s", n=draft.head_version
         )
         _, merged = merged_content(writer, draft, chosen)
         if merged.article is None:
             missing = tuple(c.unit for c in merged.conflicts)
-            page = self._page(writer, draft_id, missing, message)
+            typed = {
+                name.removeprefix("combined:"): str(value)
+                for name, value in data.items()
+                if name.startswith("combined:")
+            }
+            page = self._page(writer, draft_id, missing, message, typed)
             return render(
                 request,
                 "resolve.html",

@@ -34,7 +34,7 @@ from api.store.versions import latest_version, load_article, load_treatments, tr
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.drafting import FormData, form_fields, load_draft_for, to_draft
-from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
+from api.web.workspace.forms import COMMENT_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["DraftsController"]
@@ -270,7 +270,7 @@ class DraftsController(WorkspaceController):
 
     # --- workflow ----------------------------------------------------------------------
 
-    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -280,7 +280,9 @@ class DraftsController(WorkspaceController):
         data: FormData,
     ) -> Redirect:
         authorize(principal, "draft.write")
-        submit_draft(writer, principal, draft_id, form_fields(data).get("etag"))
+        fields = form_fields(data)
+        summary = fields.get("summary", "").strip() or None
+        submit_draft(writer, principal, draft_id, fields.get("etag"), summary)
         return to_draft(request, draft_id, ui(request).gettext("Sent to review."))
 
     @get("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)

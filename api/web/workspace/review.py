@@ -23,7 +23,8 @@ from api.core.locales import text_direction
 from api.core.merge import MergeConflict
 from api.core.review import ReviewTarget, review_refusal
 from api.core.worddiff import WordRun, word_diff
-from api.store.drafts import draft_diff, get_draft, list_drafts, publish_draft, reject_draft
+from api.store.drafts import draft_diff, get_draft, publish_draft, reject_draft
+from api.store.queue import DraftLine, draft_lines
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
@@ -106,9 +107,9 @@ class ReviewPage:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Drafts waiting for a reviewer."""
+    """Drafts waiting for a reviewer, each with its message."""
 
-    drafts: tuple[Any, ...]
+    drafts: tuple[DraftLine, ...]
 
 
 def _review_refusal(
@@ -189,7 +190,7 @@ class ReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         authorize(principal, "draft.read")
-        page = QueuePage(drafts=tuple(list_drafts(writer, "in_review")))
+        page = QueuePage(drafts=draft_lines(writer, "in_review"))
         return render(request, "review_queue.html", page, title=ui(request).gettext("Review"))
 
     @get("/drafts/{draft_id:int}/review", sync_to_thread=True)

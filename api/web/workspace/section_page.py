@@ -36,6 +36,7 @@ from api.core.section_form import (
     section_from_form,
     section_path,
 )
+from api.store.overlaps import OtherDraft, drafts_changing
 from api.store.versions import load_treatments
 from api.web.manage import DraftInput, validated_content
 from api.web.workspace.layout import render
@@ -80,6 +81,8 @@ class SectionEditPage:
     choices: Choices
     safety_reason: str = ""
     """Why the save removes a safety mark, when it does (refused without one)."""
+    others: tuple[OtherDraft, ...] = ()
+    """Other open drafts that change this section (said before anyone edits it)."""
 
 
 def find_section(article: Article, section_id: str) -> Section:
@@ -138,6 +141,7 @@ def section_page(
         page_errors=page_errors,
         choices=Choices(treatments=records),
         safety_reason=safety_reason,
+        others=drafts_changing(writer, slug, section.id, besides=draft_id),
     )
 
 
