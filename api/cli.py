@@ -409,15 +409,15 @@ def cmd_catalogs_split(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Create an API token (for a new person, or with --person another token of an
     existing one); the secret is printed once and never stored."""
-    from api.store.accounts import create_token
+    from api.actions.tokens import create_token
+    from api.store.accounts import OPERATOR
     from api.store.schema import open_database, transaction
 
-    if args.person is None and args.role is None:
-        raise InvalidParameter("--role", "required for a new person (or name one with --person)")
     db = open_database(args.db)
     with transaction(db):
         info, secret = create_token(
             db,
+            OPERATOR,
             name=args.name,
             role=args.role,
             locales=(args.locales or "").split(","),
@@ -446,10 +446,11 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a token by name."""
-    from api.store.accounts import revoke_token
+    from api.actions.tokens import revoke_token
+    from api.store.accounts import OPERATOR
     from api.store.schema import open_database
 
-    revoke_token(open_database(args.db), args.name)
+    revoke_token(open_database(args.db), OPERATOR, args.name)
     _say(f"revoked {args.name!r}")
     return 0
 
@@ -494,10 +495,10 @@ def cmd_review_sweep(args: argparse.Namespace) -> int:
 def cmd_review_confirm(args: argparse.Namespace) -> int:
     """Record that --reviewer reviewed the published version of SLUG and found it still
     accurate (no new version); the review rule applies."""
+    from api.actions.drafts import confirm_review
     from api.core.errors import NotFound
     from api.core.workflow import article_etag
     from api.store.accounts import principal_named
-    from api.store.reviews import confirm_review
     from api.store.schema import open_database
     from api.store.versions import latest_version, treatments_number
 

@@ -27,7 +27,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.errors import ValidationFailed
 from api.core.evidence import unnamed_forms
 from api.core.messages import block_fields
@@ -43,7 +43,6 @@ from api.core.model import (
     is_safety,
     walk_sections,
 )
-from api.core.review import ReviewTarget, review_refusal
 
 __all__ = [
     "ArticleHistory",
@@ -239,11 +238,11 @@ def check_history(history: ArticleHistory, file: str) -> None:
                 file=file,
                 path=where,
             )
-        refusal = review_refusal(
+        refusal = may(
             Principal(name=entry.reviewer, role="reviewer"),
-            "publish",
-            ReviewTarget.source(entry.authors, f"version {entry.number}"),
-        )
+            "draft.review",
+            Target.source(entry.authors, f"version {entry.number}"),
+        ).reason
         if refusal is not None:
             raise ValidationFailed(
                 f"version {entry.number}: {refusal}", file=file, path=where + ".reviewer"

@@ -10,7 +10,7 @@ from collections.abc import Collection
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.catalog import CatalogEntry, ParsedCatalog, check_translation
 from api.core.catalog_changes import (
     Key,
@@ -27,7 +27,6 @@ from api.core.catalog_changes import (
 from api.core.catalog_domains import SHARED_DOMAIN, domain_of
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, article_messages, current_messages
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import TranslationApproved
 from api.store.audit import record
@@ -409,9 +408,7 @@ def approve_catalog(
                 path="entries",
             )
         authors = {name for e in chosen for name in e.uploaded_by}
-        check_review(
-            actor, "approve", ReviewTarget.translation(locale, authors, f"these {locale} entries")
-        )
+        may(actor, "catalog.review", Target.translation(locale, authors)).enforce()
         touched = sorted({domain_of(e.context) for e in chosen})
         before = {d: catalog_hash(catalog_entries(db, locale, domain=d)) for d in touched}
         stamp = now()

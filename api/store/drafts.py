@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
@@ -26,7 +26,6 @@ from api.core.merge import (
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
@@ -483,7 +482,7 @@ def reject_draft(
     who may: the same reviewers who could publish it)."""
     comment = checked_text(comment, COMMENT, multiline=True)
     with transaction(db):
-        check_review(actor, "publish", ReviewTarget.source(draft_authors(db, draft_id)))
+        may(actor, "draft.review", Target.source(draft_authors(db, draft_id))).enforce()
         _move(db, actor, draft_id, if_match, "reject", comment)
         return _draft(db, draft_id)
 
@@ -633,7 +632,7 @@ def _reviewed(
     """The draft `actor` may publish (or schedule) now, as If-Match names it."""
     draft = _draft(db, draft_id)
     authors = draft_authors(db, draft_id)
-    check_review(actor, "publish", ReviewTarget.source(authors))
+    may(actor, "draft.review", Target.source(authors)).enforce()
     next_status(draft.status, action)  # a published draft says so, not "stale base"
     check_if_match(if_match, draft.etag)
     return draft

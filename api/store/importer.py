@@ -17,7 +17,7 @@ from pathlib import Path
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import as_stored
 from api.core.catalog_domains import LEGACY_DOMAIN
@@ -25,7 +25,6 @@ from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChan
 from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
-from api.core.review import ReviewTarget, check_review
 from api.core.workflow import article_etag
 from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
@@ -429,11 +428,11 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
     for entry, article, records in zip(
         history.log.versions[:-1], history.articles, history.treatments, strict=False
     ):
-        check_review(
+        may(
             Principal(name=entry.reviewer, role="reviewer"),
-            "publish",
-            ReviewTarget.source(entry.authors, f"version {entry.number} of {article.slug}"),
-        )
+            "draft.review",
+            Target.source(entry.authors, f"version {entry.number} of {article.slug}"),
+        ).enforce()
         save_treatments(db, records)
         row = publish_version(
             db,
@@ -455,11 +454,11 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
         )
         say(f"article {article.slug}: version {row.number} (history)")
     last = history.log.versions[-1]
-    check_review(
+    may(
         Principal(name=last.reviewer, role="reviewer"),
-        "publish",
-        ReviewTarget.source(last.authors, f"version {last.number} of {history.log.history}"),
-    )
+        "draft.review",
+        Target.source(last.authors, f"version {last.number} of {history.log.history}"),
+    ).enforce()
 
 
 def _store(

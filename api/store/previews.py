@@ -18,7 +18,7 @@ from typing import Literal
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal, authorize
+from api.core.access import Principal, may
 from api.core.errors import InvalidParameter, NotFound, ValidationFailed
 from api.core.locales import regional_language
 from api.core.output import ArticleOut, VersionInfo
@@ -146,7 +146,7 @@ def create_preview_link(
 ) -> tuple[PreviewLink, str]:
     """A link showing the draft's current revision in `locale` to `recipient` for `days`
     days; returns it and its secret, which is never stored (only shown this once)."""
-    authorize(actor, "draft.share")
+    may(actor, "draft.share").enforce()
     if days not in LINK_LIFETIMES:
         raise ValidationFailed(
             f"must be one of {', '.join(map(str, LINK_LIFETIMES))} days (at $.days)", path="$.days"
@@ -194,7 +194,7 @@ def create_preview_link(
 
 def revoke_preview_link(db: sqlite_utils.Database, actor: Principal, link_id: int) -> PreviewLink:
     """Revoke a link at once (revoking one already revoked changes nothing)."""
-    authorize(actor, "draft.share")
+    may(actor, "draft.share").enforce()
     with transaction(db):
         row = db.execute(f"SELECT {_COLUMNS} FROM preview_links WHERE id = ?", [link_id]).fetchone()
         if row is None:

@@ -23,12 +23,13 @@ from litestar.openapi.spec import (
 )
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from api.core.access import Principal, authorize
-from api.core.catalog import MAX_TRANSLATION_CHARS, parse_catalog
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import Rejection
+from api.core.access import Principal, may
+from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.catalog_changes import EntryFilter, filter_entries
-from api.core.catalog_domains import SHARED_DOMAIN, check_domain, domain_of
-from api.core.errors import InvalidLocale, InvalidParameter, NotFound, ValidationFailed
-from api.core.negotiation import canonical_locale
+from api.core.errors import ValidationFailed
 from api.core.tmx import TMX_MEDIA_TYPE
 from api.store.catalogs import (
     CatalogApproval,
@@ -39,34 +40,18 @@ from api.store.catalogs import (
     PendingReview,
     RejectionNote,
     SignoffPage,
-    approve_catalog,
     catalog_rejections,
     catalog_signoff,
-    edit_entry,
     pending_review,
-    reject_catalog,
-    reject_entry,
-    stage_catalog,
 )
-from api.store.exporting import (
-    export_catalog,
-    export_domain,
-    export_tmx,
-    locale_archive,
-    published_content,
-)
-from api.store.history import catalog_contexts
-from api.store.versions import published_slugs
+from api.store.exporting import export_tmx, locale_archive
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
-from api.web.bodies import refuse_unreadable_po
-from api.web.examples import LocalePath, SlugPath
-from api.web.manage import MAX_ID, Rejection
+from api.web.bodies import MULTIPART, PO_MEDIA_TYPE, UPLOAD_FIELD, refuse_unreadable_po
+from api.web.examples import MAX_ID, LocalePath, SlugPath
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "catalog_domain", "document_catalog_upload", "stage_upload"]
+__all__ = ["CatalogsController", "document_catalog_upload"]
 
-PO_MEDIA_TYPE = "text/x-gettext-translation"
-MULTIPART = "multipart/form-data"
 ZIP_MEDIA_TYPE = "application/zip"
 TMX_EXAMPLE = """\
 <?xml version='1.0' encoding='utf-8'?>
@@ -86,7 +71,6 @@ adminlang="en" srclang="en" o-tmf="gettext" creationdate="20261207T195900Z" />
   </body>
 </tmx>
 """
-UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -199,15 +183,6 @@ PendingIfMatch = Annotated[
 ]
 
 
-def _locale(value: str) -> str:
-    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
-    does not know."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
-
-
 class CatalogsController(Controller):
     """Catalog export, upload (pending) and approval per locale."""
 
@@ -246,9 +221,7 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
-        body = export_catalog(writer, tag, published_content(writer), memory=True)
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -276,7 +249,7 @@ class CatalogsController(Controller):
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(stage_upload, writer, principal, locale, body)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -304,8 +277,8 @@ class CatalogsController(Controller):
         """Every entry whose translation differs from the approved one: context, current
         source, approved and proposed translation, uploaders and flags (`safety`: part of
         a safety-bearing text). Its ETag is what approval must send as If-Match."""
-        authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale))
+        may(principal, "catalog.read").enforce()
+        review = pending_review(writer, catalog_locale(locale))
         if show != "all":
             shown = tuple(filter_entries(review.entries, show))
             review = msgspec.structs.replace(review, entries=shown)
@@ -331,10 +304,8 @@ class CatalogsController(Controller):
         """Approve the pending translations (or the named entries): they are served from
         now on and recorded in the locale's sign-off. The approver must not have uploaded
         any of them and must review this locale."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named)
+        return actions.approve_catalog(writer, principal, locale, if_match, named)
 
     @post(
         "/{locale:str}/reject",
@@ -353,9 +324,7 @@ class CatalogsController(Controller):
         if_match: PendingIfMatch = None,
     ) -> CatalogRejection:
         """Discard the pending upload you reviewed; the comment goes to the audit log."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment)
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment)
 
     @post(
         "/{locale:str}/entries",
@@ -378,9 +347,7 @@ class CatalogsController(Controller):
         you as its author: a second person approves it under the review rule (you cannot).
         404: no such msgctxt; 409: its source changed since you read it; 422: invalid,
         or nothing would change (`/problems/nothing-changed`)."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.upload", tag)
-        return edit_entry(writer, principal, tag, data.context, data.source, data.text)
+        return actions.edit_entry(writer, principal, locale, data.context, data.source, data.text)
 
     @post(
         "/{locale:str}/entries/reject",
@@ -402,10 +369,8 @@ class CatalogsController(Controller):
         """Reject one pending entry: readers keep what they get today, the other entries
         still await review (under the new ETag returned), and the uploaders read the
         reason (`GET …/rejections`). Audited as `catalog.reject-entry`."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_entry(
-            writer, principal, tag, if_match, data.context, data.source, data.comment
+        return actions.reject_entry(
+            writer, principal, locale, if_match, data.context, data.source, data.comment
         )
 
     @get(
@@ -424,8 +389,8 @@ class CatalogsController(Controller):
     ) -> list[RejectionNote]:
         """The latest rejections of a locale, newest first: one entry (with its msgctxt,
         source and the rejected text) or a whole upload (`context` null)."""
-        authorize(principal, "catalog.read")
-        return catalog_rejections(writer, _locale(locale), limit=limit)
+        may(principal, "catalog.read").enforce()
+        return catalog_rejections(writer, catalog_locale(locale), limit=limit)
 
     @get(
         "/{locale:str}/articles/{slug:str}",
@@ -455,13 +420,11 @@ class CatalogsController(Controller):
         slug: SlugPath,
     ) -> Response[bytes]:
         """Download one article's .po to translate (or `shared`'s)."""
-        authorize(principal, "catalog.read")
-        tag, domain = _locale(locale), catalog_domain(slug)
-        body = export_domain(writer, tag, domain)
+        _, body = actions.catalog_file(writer, principal, locale, slug)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{domain}.po"'},
+            headers={"Content-Disposition": f'attachment; filename="{slug}.po"'},
         )
 
     @put(
@@ -486,7 +449,7 @@ class CatalogsController(Controller):
         that article's pending translations (other articles' pending uploads stay) until a
         reviewer for the locale approves them."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(stage_upload, writer, principal, locale, body, slug)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body, slug)
 
     @get(
         "/{locale:str}/articles/{slug:str}/pending",
@@ -504,8 +467,9 @@ class CatalogsController(Controller):
     ) -> Response[PendingReview]:
         """The article's pending entries, as `pendingCatalog` shows a locale's; its ETag is
         what approving this article's entries must send as If-Match."""
-        authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale), catalog_domain(slug))
+        may(principal, "catalog.read").enforce()
+        domain = actions.catalog_domain(slug)
+        review = pending_review(writer, catalog_locale(locale), domain)
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -528,10 +492,8 @@ class CatalogsController(Controller):
     ) -> CatalogApproval:
         """Approve the article's pending translations (or the named entries) under the
         review rule; only that article's documents are rendered again."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named, catalog_domain(slug))
+        return actions.approve_catalog(writer, principal, locale, if_match, named, slug)
 
     @post(
         "/{locale:str}/articles/{slug:str}/reject",
@@ -552,9 +514,7 @@ class CatalogsController(Controller):
     ) -> CatalogRejection:
         """Discard the article's pending upload you reviewed; the comment goes to the audit
         log."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment, catalog_domain(slug))
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment, slug)
 
     @get(
         "/{locale:str}/archive",
@@ -582,8 +542,8 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """Every catalog of a locale at once, for whoever wants everything."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         return Response(
             locale_archive(writer, tag),
             media_type=ZIP_MEDIA_TYPE,
@@ -616,8 +576,8 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """The locale's approved translations, for a team's CAT tool to reuse."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         return Response(
             export_tmx(writer, tag),
             media_type=TMX_MEDIA_TYPE,
@@ -649,8 +609,8 @@ class CatalogsController(Controller):
     ) -> SignoffPage:
         """Who approved which translation of which source text (hashes), when, and who
         uploaded it. Admins only."""
-        authorize(principal, "audit.read")
-        return catalog_signoff(writer, _locale(locale), limit=limit, before_id=before)
+        may(principal, "audit.read").enforce()
+        return catalog_signoff(writer, catalog_locale(locale), limit=limit, before_id=before)
 
 
 async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
@@ -665,40 +625,6 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     if isinstance(part, str):
         return part.encode("utf-8")
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
-
-
-def catalog_domain(slug: str) -> str:
-    """The catalog an article path names (its slug, or `shared`); 400 for a name that
-    can name none."""
-    try:
-        return check_domain(slug)
-    except ValueError as exc:
-        raise InvalidParameter("slug", str(exc)) from exc
-
-
-def stage_upload(
-    writer: sqlite_utils.Database,
-    principal: Principal,
-    locale: str,
-    body: bytes,
-    slug: str | None = None,
-) -> PendingCatalog:
-    """An uploaded .po (of the whole locale, or of one article: `slug`) checked and staged
-    for review: the one path of every upload, from the API or the workspace's form."""
-    tag = _locale(locale)
-    authorize(principal, "catalog.upload", tag)
-    domain = catalog_domain(slug) if slug is not None else None
-    contexts = catalog_contexts(writer)
-    if domain is not None:
-        if domain not in {SHARED_DOMAIN, *(s for s, _ in published_slugs(writer))}:
-            raise NotFound(f"no published article {domain!r}: its catalog does not exist")
-        contexts = frozenset(c for c in contexts if domain_of(c) == domain)
-    file = f"{tag}.po" if domain is None else f"{domain}.po"
-    parsed = parse_catalog(body, file, tag, contexts, domain)
-    if not parsed.entries:
-        # Nothing would await review: staging it would only audit an empty upload.
-        raise ValidationFailed("the catalog has no translated entries", file=file)
-    return stage_catalog(writer, principal, parsed)
 
 
 def document_catalog_upload(schema: OpenAPI) -> None:

@@ -15,7 +15,7 @@ from api.core.sync import Bundle, Changes
 from api.store.reader import Reader
 from api.store.sync import bundle_key
 from api.web import examples
-from api.web.delivery import AcceptLanguage, LocaleParam, resolve_locale
+from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
 from api.web.sending import NOT_MODIFIED, send_document
 

@@ -165,6 +165,7 @@ def test_a_publish_reaches_nginx_over_the_export(
     app, nginx, db_path, _ = served
     path = f"/v1/articles/{SLUG}?locale=es"
     before = httpx.get(nginx.url + path, headers=IDENTITY).headers["etag"]
+    current = Path(os.readlink(db_path.parent / "export" / "current")).name
     db = open_database(db_path)
     head = latest_version(db, SLUG)
     assert head is not None
@@ -172,7 +173,6 @@ def test_a_publish_reaches_nginx_over_the_export(
     db.conn.close()
     new = httpx.get(app.url + path, headers=IDENTITY).headers["etag"]
     assert new != before
-    current = Path(os.readlink(db_path.parent / "export" / "current")).name
     _wait_for(
         lambda: Path(os.readlink(db_path.parent / "export" / "current")).name != current,
         "new generation",

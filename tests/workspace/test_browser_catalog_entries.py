@@ -314,3 +314,29 @@ def test_a_reviewer_pages_filters_rejects_one_and_approves_all_it_says(
     assert page.get_by_text("3 entries approved").is_visible()
     block = _es(fresh.url, SAFETY)
     assert (block["locale"], block["text"]) == ("es", corrected)
+
+
+def test_the_review_and_the_entry_editor_fit_360_pixels(person: Any, fresh: LiveServer) -> None:
+    """On a phone, reached by clicks: one entry's editor, then the catalog review with the
+    entry sent from it (its table scrolls inside its own region)."""
+    root = person("admin", width=360)
+    page = root.page
+    page.get_by_role("link", name="Translations").click()
+    page.get_by_role("link", name="es", exact=True).click()
+    page.get_by_role("navigation", name="Which entries").get_by_role(
+        "link", name="Safety-bearing"
+    ).click()
+    page.locator("main table tbody tr").first.get_by_role(
+        "link", name=re.compile("^Translate")
+    ).click()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, width
+    root.check("catalog-entries-edit-360")
+    page.get_by_label("Your translation (es)").fill("Una frase escrita en un teléfono.")
+    page.get_by_role("button", name="Send for review").click()
+    assert page.get_by_role("status").filter(has_text="awaits review").is_visible()
+    page.get_by_role("link", name="an upload awaits review").click()
+    assert page.get_by_role("heading", name="Review the es catalog").is_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, width
+    root.check("catalog-entries-review-360")

@@ -206,3 +206,45 @@ def test_the_translator_downloads_and_uploads_one_articles_catalog(
     assert done.status_code == 200 and parse(done.text).select("#upload-done"), done.text
     (entry,) = pending_review(open_database(db_path), "es", SLUG).entries
     assert (entry.context, entry.proposed) == (P1, REVISED)
+
+
+def test_forms_posted_anyway_follow_the_rule_entry_by_entry(people: People, db_path: Path) -> None:
+    """Workspace walk 5, server side: an admin who typed an entry cannot approve it by
+    posting the form (one ticked entry, or all); a translator cannot reject an entry; an
+    entry's page whose source has since changed says so instead of saving."""
+    from api.core.catalog_changes import entry_key
+
+    root, root_csrf = people["admin"]
+    source = next(
+        e.source for e in catalog_entries(open_database(db_path), "es") if e.context == P1
+    )
+    key = entry_key(P1, source)
+    typed = root.post(
+        f"/workspace/catalogs/es/entries/{key}",
+        data={"_csrf_token": root_csrf, "text": REVISED},
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303, typed.text
+    review = root.get("/workspace/catalogs/es/review")
+    assert "you wrote part of this entry: a second person must review it" in text_of(review.text)
+    for form in ({"do": "selected", "entries": [P1]}, {"do": "all"}):
+        forced = root.post(
+            "/workspace/catalogs/es/approve",
+            data={"_csrf_token": root_csrf, "etag": _etag(review.text), **form},
+        )
+        assert forced.status_code == 403, form
+    translator, csrf = people["translator"]
+    refused = translator.post(
+        "/workspace/catalogs/es/approve",
+        data={
+            "_csrf_token": csrf,
+            "etag": _etag(review.text),
+            "reject": key,
+            f"reason-{key}": "No.",
+        },
+    )
+    assert refused.status_code == 403
+    assert [e.context for e in pending_review(open_database(db_path), "es").entries] == [P1]
+    gone = root.get(f"/workspace/catalogs/es/entries/{entry_key(P1, 'an older source')}")
+    assert gone.status_code == 404
+    assert "its source text may have changed" in text_of(gone.text)

@@ -16,17 +16,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.core.access import Principal, Target, may
 from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.catalog_changes import entry_key
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.locales import text_direction
 from api.core.messages import Message
 from api.core.worddiff import WordRun, word_diff
-from api.store.catalogs import EntryToTranslate, edit_entry, entry_to_translate
+from api.store.catalogs import EntryToTranslate, entry_to_translate
 from api.store.overview import current_source_messages
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import ENTRY_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
@@ -87,7 +88,7 @@ def _page(
         entry=entry,
         earlier_spans=word_diff(entry.earlier_source, entry.source) if entry.earlier_source else (),
         text=start if text is None else text,
-        edit=action(access_refusal(principal, "catalog.upload", locale)),
+        edit=action(may(principal, "catalog.upload", Target.translation(locale)).reason),
         error=error,
     )
 
@@ -106,8 +107,8 @@ class CatalogEntriesController(WorkspaceController):
         locale: FromPath[str],
         key: FromPath[str],
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         page = _page(writer, principal, tag, key)
         title = ui(request).gettext("Translate %(context)s", context=page.entry.context)
         return render(request, "catalog_entry.html", page, title=title)
@@ -122,8 +123,8 @@ class CatalogEntriesController(WorkspaceController):
         key: FromPath[str],
         data: FormBody[EntryForm],
     ) -> Template | Redirect:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.upload", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.upload", Target.translation(tag)).enforce()
         text = ui(request)
         message = find_message(writer, key)
         typed = data.text.replace("\r\n", "\n").strip()
@@ -132,7 +133,7 @@ class CatalogEntriesController(WorkspaceController):
             error = text.gettext("Write the translation: an empty one changes nothing.")
         else:
             try:
-                edit_entry(writer, principal, tag, message.context, message.source, typed)
+                actions.edit_entry(writer, principal, tag, message.context, message.source, typed)
             except (ValidationFailed, NothingChanged, Conflict) as exc:
                 error = exc.detail if isinstance(exc, ValidationFailed) else str(exc)
             else:

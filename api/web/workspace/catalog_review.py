@@ -15,7 +15,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import CommentMissing
+from api.core.access import Principal, Target, may
 from api.core.catalog_changes import (
     ENTRY_FILTERS,
     EntryFilter,
@@ -24,17 +27,12 @@ from api.core.catalog_changes import (
     filter_entries,
     select_entries,
 )
-from api.core.errors import InvalidLocale, ValidationFailed
+from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
-from api.core.negotiation import canonical_locale
-from api.core.review import ReviewTarget, review_refusal
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import (
     PendingReview,
-    approve_catalog,
     pending_review,
-    reject_catalog,
-    reject_entry,
 )
 from api.store.translations import catalog_entries
 from api.web.workspace.base import WorkspaceController
@@ -44,10 +42,9 @@ from api.web.workspace.layout import N_, flash, render, ui
 from api.web.workspace.pager import Pager, paged
 from api.web.workspace.urls import catalog_review_url
 
-__all__ = ["CatalogReviewController", "workspace_locale"]
+__all__ = ["CatalogReviewController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-_MAX_COMMENT = 2000
 PAGE_SIZE = 25
 _Show = Annotated[str | None, QueryParameter(required=False, max_length=20)]
 _Page = Annotated[int | None, QueryParameter(required=False, ge=1, le=100_000)]
@@ -62,14 +59,6 @@ FILTER_LABELS: dict[EntryFilter, str] = {
 }
 KEPT = N_("translation kept, source changed")
 """The one name of `source_changed` (a flag, a filter, the help of "Approve all")."""
-
-
-def workspace_locale(value: str) -> str:
-    """The stored code of a locale named in a workspace path (as the API's catalogs)."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 @dataclass(frozen=True)
@@ -148,9 +137,7 @@ def _show(value: str | None) -> EntryFilter:
 def _refusal(
     principal: Principal, locale: str, authors: set[str] | tuple[str, ...], what: str
 ) -> str | None:
-    return review_refusal(
-        principal, "approve", ReviewTarget.translation(locale, authors, what)
-    ) or access_refusal(principal, "catalog.review", locale)
+    return may(principal, "catalog.review", Target.translation(locale, authors, what)).reason
 
 
 def catalog_review_page(
@@ -234,7 +221,7 @@ def catalog_review_page(
         all_count=len(everything),
         kept=len(review.entries) - len(everything),
         reject=action(_refusal(principal, locale, (), f"these {locale} entries")),
-        can_edit=access_refusal(principal, "catalog.upload", locale) is None,
+        can_edit=may(principal, "catalog.upload", Target.translation(locale)).allowed,
         comment=comment,
         error=error,
         reject_key=reject_key,
@@ -274,8 +261,8 @@ class CatalogReviewController(WorkspaceController):
         show: _Show = None,
         page: _Page = None,
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         view = catalog_review_page(writer, principal, tag, show=show, page=page)
         text = ui(request)
         return render(
@@ -326,8 +313,8 @@ class CatalogReviewController(WorkspaceController):
         locale: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.review", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.review", Target.translation(tag)).enforce()
         text = ui(request)
         if data.get("reject"):
             return self._reject_entry(request, writer, principal, tag, data)
@@ -342,7 +329,7 @@ class CatalogReviewController(WorkspaceController):
                 text.gettext("Tick the entries to approve, or approve all."),
             )
         etag = data.get("etag")
-        done = approve_catalog(
+        done = actions.approve_catalog(
             writer, principal, tag, etag if isinstance(etag, str) else None, named or None
         )
         message = text.ngettext(
@@ -366,20 +353,6 @@ class CatalogReviewController(WorkspaceController):
         text = ui(request)
         key = _text(data, "reject")
         reason = _text(data, f"reason-{key}").strip()
-        if not reason or len(reason) > _MAX_COMMENT:
-            return self._again(
-                request,
-                writer,
-                principal,
-                locale,
-                data,
-                text.gettext(
-                    "Say why you reject this entry: the translator reads it (at most 2000 "
-                    "characters)."
-                ),
-                reject_key=key,
-                reason=reason,
-            )
         review = pending_review(writer, locale)
         entry = next((e for e in review.entries if entry_key(e.context, e.source) == key), None)
         if entry is None:
@@ -392,7 +365,7 @@ class CatalogReviewController(WorkspaceController):
                 text.gettext("That entry no longer awaits review: read the page again."),
             )
         try:
-            done = reject_entry(
+            done = actions.reject_entry(
                 writer,
                 principal,
                 locale,
@@ -401,9 +374,17 @@ class CatalogReviewController(WorkspaceController):
                 entry.source,
                 reason,
             )
-        except ValidationFailed as exc:  # the reason breaks the text policy
+        except ValidationFailed as exc:  # no reason, or one the text policy refuses
+            said = (
+                text.gettext(
+                    "Say why you reject this entry: the translator reads it (at most 2000 "
+                    "characters)."
+                )
+                if isinstance(exc, CommentMissing)
+                else exc.detail
+            )
             return self._again(
-                request, writer, principal, locale, data, exc.detail, reject_key=key, reason=reason
+                request, writer, principal, locale, data, said, reject_key=key, reason=reason
             )
         message = text.gettext(
             "Entry %(context)s rejected; the translator reads your reason.", context=entry.context
@@ -420,27 +401,23 @@ class CatalogReviewController(WorkspaceController):
         locale: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.review", tag)
+        tag = catalog_locale(locale)
         text = ui(request)
-        comment = str(data.get("comment") or "").strip()
-        if not comment or len(comment) > _MAX_COMMENT:
-            return self._again(
-                request,
-                writer,
-                principal,
-                tag,
-                data,
-                text.gettext(
-                    "Say why: the translator reads this comment (at most 2000 characters)."
-                ),
-                comment=comment,
-            )
+        comment = str(data.get("comment") or "")
         etag = data.get("etag")
         try:
-            reject_catalog(writer, principal, tag, etag if isinstance(etag, str) else None, comment)
-        except ValidationFailed as exc:  # the comment breaks the text policy
-            return self._again(request, writer, principal, tag, data, exc.detail, comment=comment)
+            actions.reject_catalog(
+                writer, principal, tag, etag if isinstance(etag, str) else None, comment
+            )
+        except ValidationFailed as exc:  # no comment, or one the text policy refuses
+            said = (
+                text.gettext(
+                    "Say why: the translator reads this comment (at most 2000 characters)."
+                )
+                if isinstance(exc, CommentMissing)
+                else exc.detail
+            )
+            return self._again(request, writer, principal, tag, data, said, comment=comment.strip())
         return Redirect(
             "/workspace/catalogs",
             status_code=303,

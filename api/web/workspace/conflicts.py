@@ -16,17 +16,17 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.core.access import Principal, may
 from api.core.merge import Combined, MergeConflict, Resolution, Side, units
 from api.core.model import Article, Callout, Paragraph
 from api.core.text import nfc
-from api.store.drafts import get_draft, merged_content, update_draft
-from api.web.manage import validated_content
+from api.store.drafts import get_draft, merged_content
 from api.web.workspace.base import WorkspaceController
+from api.web.workspace.changes_view import ConflictView, conflict_view
 from api.web.workspace.drafting import to_draft
 from api.web.workspace.forms import CONFLICTS_FORM, bounds
 from api.web.workspace.layout import render, ui
-from api.web.workspace.review import ConflictView, conflict_view
 
 __all__ = ["ConflictsController"]
 
@@ -138,7 +138,7 @@ class ConflictsController(WorkspaceController):
         principal: NamedDependency[Principal],
         draft_id: FromPath[int],
     ) -> Template:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         page = self._page(writer, draft_id)
         text = ui(request)
         return render(request, "resolve.html", page, title=text.gettext("Resolve conflicts"))
@@ -152,16 +152,19 @@ class ConflictsController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()  # before reading the draft
         text = ui(request)
         draft, article = get_draft(writer, draft_id)
         chosen = _resolutions(article, data)
         message = str(data.get("message") or "").strip() or text.gettext(
             "Resolve conflicts with version %(n)s", n=draft.head_version
         )
-        _, merged = merged_content(writer, draft, chosen)
-        if merged.article is None:
-            missing = tuple(c.unit for c in merged.conflicts)
+        etag = data.get("etag")
+        saved = actions.resolve_conflicts(
+            writer, principal, draft_id, etag if isinstance(etag, str) else None, chosen, message
+        )
+        if isinstance(saved, tuple):  # units still unresolved: nothing was saved
+            missing = saved
             typed = {
                 name.removeprefix("combined:"): str(value)
                 for name, value in data.items()
@@ -175,18 +178,6 @@ class ConflictsController(WorkspaceController):
                 title=text.gettext("Resolve conflicts"),
                 status_code=422,
             )
-        article, records = validated_content(writer, draft.slug, merged.article, merged.treatments)
-        etag = data.get("etag")
-        saved = update_draft(
-            writer,
-            principal,
-            draft_id,
-            etag if isinstance(etag, str) else None,
-            article,
-            message[:500],
-            base_version=draft.head_version,
-            treatments=records,
-        )
         said = text.gettext(
             "Conflicts resolved: revision %(n)s is based on version %(v)s.",
             n=saved.revision,

@@ -11,9 +11,8 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal, role_refusal
+from api.core.access import Principal, Target, may, role_allows
 from api.core.health import TranslationHealth
-from api.core.review import ReviewTarget, review_refusal
 from api.store.audit import AuditEntry, list_audit
 from api.store.catalogs import pending_review
 from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
@@ -75,10 +74,7 @@ class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
 def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft, ...]:
     out = []
     for line in draft_lines(db, "in_review"):
-        target = ReviewTarget.source(line.authors, "this draft")
-        refusal = access_refusal(principal, "draft.review") or review_refusal(
-            principal, "publish", target
-        )
+        refusal = may(principal, "draft.review", Target.source(line.authors)).reason
         out.append(QueuedDraft(line=line, refusal=refusal))
     return tuple(out)
 
@@ -86,10 +82,8 @@ def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft
 def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCatalog, ...]:
     out = []
     for pending in pending_locales(db):
-        target = ReviewTarget.translation(pending.locale, pending.uploaded_by)
-        refusal = access_refusal(principal, "catalog.review", pending.locale) or review_refusal(
-            principal, "approve", target
-        )
+        target = Target.translation(pending.locale, pending.uploaded_by)
+        refusal = may(principal, "catalog.review", target).reason
         to_review = len(pending_review(db, pending.locale).entries)
         out.append(PendingCatalog(pending=pending, to_review=to_review, refusal=refusal))
     return tuple(out)
@@ -97,10 +91,11 @@ def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCa
 
 def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> DashboardPage:
     """The dashboard of `principal`, read in one snapshot."""
-    drafts_refusal = access_refusal(principal, "draft.read")
+    drafts_refusal = may(principal, "draft.read").reason
     # The queue is for reviewing roles; within it, each draft says whether this one may.
-    queue_refusal = role_refusal(principal, "draft.review")
-    audit_refusal = access_refusal(principal, "audit.read")
+    reviewer = role_allows(principal.role, "draft.review")
+    queue_refusal = None if reviewer else may(principal, "draft.review").reason
+    audit_refusal = may(principal, "audit.read").reason
     with snapshot(db):
         mine = (
             tuple(

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.core.access import Principal, may
 from api.core.errors import ValidationFailed
 from api.core.output import ArticleOut
 from api.store.drafts import Draft
@@ -36,11 +36,10 @@ from api.web.workspace.drafting import FormData, form_fields
 from api.web.workspace.forms import COMMENT_FORM, bounds
 from api.web.workspace.layout import flash, render, ui
 from api.web.workspace.session import WORKSPACE_PATH
+from api.web.workspace.urls import SHARED_PATH
 
 __all__ = ["SHARED_PATH", "PreviewController", "PreviewPage", "preview_url"]
 
-SHARED_PATH = "/preview"
-"""Where a preview link is read: outside the workspace (no session, never indexed)."""
 _Locale = Annotated[str | None, QueryParameter(required=False, max_length=35)]
 
 
@@ -92,7 +91,7 @@ def _page(
                 LinkLine(link=link, state=link_state(link, draft, at))
                 for link in preview_links(db, draft_id)
             ),
-            share_refusal=access_refusal(principal, "draft.share"),
+            share_refusal=may(principal, "draft.share").reason,
             lifetimes=LINK_LIFETIMES,
             **extra,
         )
@@ -127,7 +126,7 @@ class PreviewController(WorkspaceController):
         locale: _Locale = None,
     ) -> Template:
         """The draft as readers of `locale` will get it when it is published."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return _shown(request, _page(writer, principal, draft_id, locale))
 
     @post("/drafts/{draft_id:int}/preview-links", sync_to_thread=True, opt=bounds(COMMENT_FORM))

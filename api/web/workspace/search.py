@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal
+from api.core.access import Principal, may
 from api.core.errors import InvalidParameter
 from api.core.locales import text_direction
 from api.core.negotiation import DEFAULT_LOCALE
@@ -100,7 +100,7 @@ def search_page(db: sqlite_utils.Database, principal: Principal, query: str) -> 
         expression = match_expression(query)
     except InvalidParameter as exc:
         return SearchPage(query=query, error=exc.detail, texts=(), records=(), locales=())
-    may_edit = access_refusal(principal, "draft.write") is None
+    may_edit = may(principal, "draft.write").allowed
     texts: list[TextResult] = []
     records: list[RecordResult] = []
     seen_records: set[tuple[str, str]] = set()

@@ -18,7 +18,7 @@ from api.store.previews import LinkState, SharedPreview, Why, open_preview_link
 from api.web.auth import provide_writer
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.layout import N_, render, ui
-from api.web.workspace.preview import SHARED_PATH
+from api.web.workspace.urls import SHARED_PATH
 
 __all__ = ["WHY", "SharedPreviewController", "shared_preview_router"]
 

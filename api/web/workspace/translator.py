@@ -1,6 +1,7 @@
 """The translator's pages: progress per locale, a locale's stale entries with the source
 text they were translated from, download of its .po and upload of a translated one
-(checked and staged by the API's own `stage_upload`; errors listed with their lines)."""
+(checked and staged by `api.actions.catalogs.upload_catalog`, as the API's uploads are;
+errors listed with their lines)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.core.access import Principal, Target, may
 from api.core.catalog_changes import StaleEntry, entry_key
 from api.core.errors import (
     ImportRejected,
@@ -30,17 +33,11 @@ from api.core.messages import Message
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingCatalog, RejectionNote, catalog_rejections
-from api.store.exporting import (
-    catalog_domains,
-    export_catalog,
-    export_domain,
-    published_content,
-)
+from api.store.exporting import catalog_domains
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
-from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, catalog_domain, stage_upload
+from api.web.bodies import PO_MEDIA_TYPE, UPLOAD_FIELD
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import UPLOAD_FORM, bounds
 from api.web.workspace.layout import N_, render, ui
@@ -211,10 +208,10 @@ def locale_page(
     *,
     errors: tuple[UploadError, ...] = (),
     staged: PendingCatalog | None = None,
-    article: str = "",
     view: str | None = None,
     query: str | None = None,
     page: int | None = None,
+    article: str = "",
 ) -> LocalePage:
     """What the translator of `locale` sees."""
     current = current_source_messages(writer)
@@ -255,7 +252,7 @@ def locale_page(
             page,
         ),
         rejections=tuple(catalog_rejections(writer, locale, limit=10)),
-        upload=action(access_refusal(principal, "catalog.upload", locale)),
+        upload=action(may(principal, "catalog.upload", Target.translation(locale)).reason),
         pending=any(p.locale == locale for p in pending_locales(writer)),
         errors=errors,
         staged=staged,
@@ -273,7 +270,7 @@ def _upload(
     article: str = "",
 ) -> LocalePage:
     try:
-        staged = stage_upload(writer, principal, locale, body, article or None)
+        staged = actions.upload_catalog(writer, principal, locale, body, article or None)
     except ImportRejected as exc:
         listed = tuple(UploadError(line=e.line, message=e.detail) for e in exc.errors)
         return locale_page(writer, principal, locale, errors=listed, article=article)
@@ -287,16 +284,13 @@ def _upload(
             article=article,
         )
     except (ValidationFailed, InvalidParameter, NotFound) as exc:
+        line = exc.line if isinstance(exc, ValidationFailed) else None
+        message = str(exc) if isinstance(exc, NotFound) else exc.detail
         return locale_page(
             writer,
             principal,
             locale,
-            errors=(
-                UploadError(
-                    line=exc.line if isinstance(exc, ValidationFailed) else None,
-                    message=exc.detail if not isinstance(exc, NotFound) else str(exc),
-                ),
-            ),
+            errors=(UploadError(line=line, message=message),),
             article=article,
         )
     return locale_page(writer, principal, locale, staged=staged, article=article)
@@ -314,7 +308,7 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
     ) -> Template:
-        authorize(principal, "catalog.read")
+        may(principal, "catalog.read").enforce()
         current = current_source_messages(writer)
         pending = {p.locale for p in pending_locales(writer)}
         codes = sorted(
@@ -342,8 +336,8 @@ class TranslatorController(WorkspaceController):
         q: _Query = None,
         page: _PageNumber = None,
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
         shown = locale_page(writer, principal, tag, view=view, query=q, page=page)
         text = ui(request)
         return render(request, "catalog.html", shown, title=text.gettext("%(l)s catalog", l=tag))
@@ -357,15 +351,8 @@ class TranslatorController(WorkspaceController):
         article: Annotated[str | None, QueryParameter(required=False, max_length=130)] = None,
     ) -> Response[bytes]:
         """The locale's catalog, or one article's (`?article=<slug>`, or `shared`)."""
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
-        if article:
-            domain = catalog_domain(article)
-            body = export_domain(writer, tag, domain)
-            name = f"{tag}-{domain}.po"
-        else:
-            body = export_catalog(writer, tag, published_content(writer), memory=True)
-            name = f"{tag}.po"
+        tag, body = actions.catalog_file(writer, principal, locale, article or None)
+        name = f"{tag}-{article}.po" if article else f"{tag}.po"
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -383,8 +370,8 @@ class TranslatorController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Template:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.upload", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.upload", Target.translation(tag)).enforce()
         form = await request.form()
         part = form.get(UPLOAD_FIELD)
         body = await part.read() if isinstance(part, UploadFile) else b""

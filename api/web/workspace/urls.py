@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from api.web.workspace.session import WORKSPACE_PATH
 
 __all__ = [
+    "SHARED_PATH",
     "article_edit_url",
     "article_url",
     "catalog_entry_url",
@@ -20,6 +21,10 @@ __all__ = [
     "review_url",
     "rollback_url",
 ]
+
+
+SHARED_PATH = "/preview"
+"""Where a preview link is read, outside the workspace (no account)."""
 
 
 def dashboard_url() -> str:
