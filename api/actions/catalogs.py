@@ -134,12 +134,14 @@ def edit_entry(
     context: str,
     source: str,
     text: str,
+    read_pending: str | None = None,
 ) -> EntryEdit:
     """One entry translated in the browser: checked by the same code as an uploaded .po and
-    staged beside the locale's pending translations, with `principal` as its author."""
+    staged beside the locale's pending translations, with `principal` as its author; 409
+    when another translation became pending since the translator read `read_pending`."""
     tag = catalog_locale(locale)
     may(principal, "catalog.upload", Target.translation(tag)).enforce()
-    return store.edit_entry(db, principal, tag, context, source, text)
+    return store.edit_entry(db, principal, tag, context, source, text, read_pending)
 
 
 def reject_entry(

@@ -694,12 +694,17 @@ def edit_entry(
     context: str,
     source: str,
     text: str,
+    read_pending: str | None = None,
 ) -> EntryEdit:
     """Propose `text` as the translation of one current message, as if uploaded: checked by
     the upload's own code (`check_translation`), stored beside the locale's pending
     translations with `actor` as its author, audited. The source named must be the current
     one (Conflict otherwise: the translator read an older text); a translation that would
-    change nothing for readers, or nothing versus what is pending, is NothingChanged."""
+    change nothing for readers, or nothing versus what is pending, is NothingChanged.
+
+    `read_pending` is the pending translation of the entry the translator read before
+    typing (None: none was pending). When another one is pending now, someone typed or
+    uploaded it meanwhile: Conflict naming them, and nothing is replaced."""
     text = check_translation(context, source, text)
     with transaction(db):
         current = _current(db)
@@ -709,6 +714,22 @@ def edit_entry(
         earlier = rows.get(key)
         if earlier is not None and earlier[0].text == text and not earlier[0].fuzzy:
             raise NothingChanged("nothing changed: this translation already awaits review")
+        approved = next(
+            (e for e in catalog_entries(db, locale) if (e.context, e.source) == key), None
+        )
+        # A pending copy of the approved translation (a pending catalog is whole) is no
+        # one's proposal: only a different text pending since it was read is a conflict.
+        copy = (
+            earlier is not None
+            and approved is not None
+            and (earlier[0].text, earlier[0].fuzzy) == (approved.text, approved.fuzzy)
+        )
+        if earlier is not None and not copy and earlier[0].text != read_pending:
+            who = ", ".join(_names(earlier[1])) or "someone"
+            raise Conflict(
+                f"{who} proposed another translation of {context} meanwhile "
+                f"({earlier[0].text!r}): read it, then type yours again"
+            )
         entry = CatalogEntry(context=context, source=source, text=text, fuzzy=False)
         domain = domain_of(context)
         if not _pending_rows(db, locale, domain).keys() - {key}:

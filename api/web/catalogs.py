@@ -143,6 +143,18 @@ class EntryEditInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
             ],
         ),
     ]
+    pending: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=MAX_TRANSLATION_CHARS,
+                description="The pending translation of this entry you read before typing "
+                "(`proposed` in the pending catalog), or null when none was pending: 409 when "
+                "another one is pending now, so two translators never overwrite each other.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class EntryRejectionInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -345,9 +357,12 @@ class CatalogsController(Controller):
         """The translation of one current message, checked by the same code as an
         uploaded .po (errors name `text`), joins the locale's pending translations with
         you as its author: a second person approves it under the review rule (you cannot).
-        404: no such msgctxt; 409: its source changed since you read it; 422: invalid,
-        or nothing would change (`/problems/nothing-changed`)."""
-        return actions.edit_entry(writer, principal, locale, data.context, data.source, data.text)
+        404: no such msgctxt; 409: its source changed since you read it, or another
+        translation of it became pending since you read `pending`; 422: invalid, or
+        nothing would change (`/problems/nothing-changed`)."""
+        return actions.edit_entry(
+            writer, principal, locale, data.context, data.source, data.text, data.pending
+        )
 
     @post(
         "/{locale:str}/entries/reject",

@@ -267,3 +267,30 @@ def test_the_pending_view_filters_by_flag_and_keeps_the_whole_etag(
     changed = _pending(client, auth["es-rev"], show="changed").json()["entries"]
     assert len(changed) == 3
     assert _pending(client, auth["es-rev"], show="everything").status_code == 400
+
+
+def test_two_translators_typing_one_entry_never_overwrite_each_other(
+    client: Client, auth: Auth
+) -> None:
+    """The second translator read the entry before the first one's text became pending:
+    409 naming who, and the first text still awaits review. Having read it (`pending`), the
+    second one replaces it, for the reviewer to choose."""
+    source = _source(client, auth["es-tr"], P2)
+    first = client.post(
+        ENTRIES, headers=auth["es-tr"], json={"context": P2, "source": source, "text": "Uno."}
+    )
+    assert first.status_code == 202, first.text
+    second = client.post(
+        ENTRIES, headers=auth["es-tr2"], json={"context": P2, "source": source, "text": "Dos."}
+    )
+    assert second.status_code == 409, second.text
+    assert "meanwhile" in second.json()["detail"] and "Uno." in second.json()["detail"]
+    pending = _pending(client, auth["es-rev"])
+    proposed = {e["context"]: e["proposed"] for e in pending.json()["entries"]}
+    assert proposed[P2] == "Uno."
+    read = client.post(
+        ENTRIES,
+        headers=auth["es-tr2"],
+        json={"context": P2, "source": source, "text": "Dos.", "pending": "Uno."},
+    )
+    assert read.status_code == 202, read.text

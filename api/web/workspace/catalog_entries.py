@@ -40,6 +40,9 @@ class EntryForm(Form, frozen=True, kw_only=True):
     """A translation typed for one message."""
 
     text: Annotated[str, msgspec.Meta(max_length=MAX_TRANSLATION_CHARS)] = ""
+    pending: Annotated[str, msgspec.Meta(max_length=MAX_TRANSLATION_CHARS)] = ""
+    """The pending translation shown when the page was rendered ("" when none was)."""
+    had_pending: Annotated[str, msgspec.Meta(max_length=1)] = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,15 @@ class CatalogEntriesController(WorkspaceController):
             error = text.gettext("Write the translation: an empty one changes nothing.")
         else:
             try:
-                actions.edit_entry(writer, principal, tag, message.context, message.source, typed)
+                actions.edit_entry(
+                    writer,
+                    principal,
+                    tag,
+                    message.context,
+                    message.source,
+                    typed,
+                    data.pending if data.had_pending else None,
+                )
             except (ValidationFailed, NothingChanged, Conflict) as exc:
                 error = exc.detail if isinstance(exc, ValidationFailed) else str(exc)
             else:

@@ -49,7 +49,7 @@ NEW_WEBHOOK_FORM = FormBounds(max_bytes=2_200 * _ENCODED + 1_024, max_fields=16)
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
 """A comment of at most 2,000 characters (rejecting, withdrawing, a summary sent to review,
 who a preview link is for) and the ETag."""
-ENTRY_FORM = FormBounds(max_bytes=MAX_TRANSLATION_CHARS * _ENCODED + 2_048, max_fields=8)
+ENTRY_FORM = FormBounds(max_bytes=2 * MAX_TRANSLATION_CHARS * _ENCODED + 2_048, max_fields=8)
 """One catalog entry's translation, at most as long as the longest source text."""
 SECTION_FORM = FormBounds(
     max_bytes=MAX_ARTICLE_CHARS * _ENCODED + 200_000,
