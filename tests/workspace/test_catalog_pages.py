@@ -177,6 +177,37 @@ def test_arabic_translations_are_reviewed_right_to_left(people: People) -> None:
     assert page.one("html").attrs == {"lang": "en", "dir": "ltr"}
 
 
+def test_the_translator_downloads_and_uploads_one_articles_catalog(
+    people: People, db_path: Path
+) -> None:
+    """One article's catalog, chosen on the page: it holds that article's messages only,
+    and its upload is staged as that article's."""
+    translator, csrf = people["translator"]
+    page = parse(translator.get("/workspace/catalogs/es").text)
+    choices = [o.get("value") for o in page.select("#f-article-download option")]
+    assert choices == ["shared", SLUG]
+    download = translator.get("/workspace/catalogs/es/download", params={"article": SLUG})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == f'attachment; filename="es-{SLUG}.po"'
+    contexts = {m.context for m in read_po(io.BytesIO(download.content)) if m.id}
+    assert P1 in contexts and all(c.startswith(f"{SLUG}/") for c in contexts)
+    # The article's file offered as the shared catalog: its messages are not shared's.
+    wrong = translator.post(
+        "/workspace/catalogs/es/upload",
+        data={"_csrf_token": csrf, "article": "shared"},
+        files={"catalog": ("es.po", _revised(download.content), "text/x-gettext-translation")},
+    )
+    assert wrong.status_code == 422 and "names no known block" in text_of(wrong.text)
+    done = translator.post(
+        "/workspace/catalogs/es/upload",
+        data={"_csrf_token": csrf, "article": SLUG},
+        files={"catalog": ("es.po", _revised(download.content), "text/x-gettext-translation")},
+    )
+    assert done.status_code == 200 and parse(done.text).select("#upload-done"), done.text
+    (entry,) = pending_review(open_database(db_path), "es", SLUG).entries
+    assert (entry.context, entry.proposed) == (P1, REVISED)
+
+
 def test_forms_posted_anyway_follow_the_rule_entry_by_entry(people: People, db_path: Path) -> None:
     """Workspace walk 5, server side: an admin who typed an entry cannot approve it by
     posting the form (one ticked entry, or all); a translator cannot reject an entry; an
@@ -217,3 +248,43 @@ def test_forms_posted_anyway_follow_the_rule_entry_by_entry(people: People, db_p
     gone = root.get(f"/workspace/catalogs/es/entries/{entry_key(P1, 'an older source')}")
     assert gone.status_code == 404
     assert "its source text may have changed" in text_of(gone.text)
+
+
+def test_two_people_typing_one_entry_never_overwrite_each_other(
+    people: People, db_path: Path
+) -> None:
+    """Catalog review: the translator opened the entry before the admin's text became
+    pending; their save says who proposed what meanwhile, and the admin's text still
+    awaits review. The page opened again carries that text, and saving then proposes the
+    translator's for the reviewer to choose."""
+    from api.core.catalog_changes import entry_key
+
+    source = next(
+        e.source for e in catalog_entries(open_database(db_path), "es") if e.context == P1
+    )
+    url = f"/workspace/catalogs/es/entries/{entry_key(P1, source)}"
+    translator, csrf = people["translator"]
+    opened = translator.get(url)
+    assert opened.status_code == 200
+    assert not parse(opened.text).select('input[name="had_pending"]')
+    root, root_csrf = people["admin"]
+    typed = root.post(url, data={"_csrf_token": root_csrf, "text": REVISED}, follow_redirects=False)
+    assert typed.status_code == 303, typed.text
+    mine = "La terapia con células madre es un enfoque aún experimental."
+    late = translator.post(url, data={"_csrf_token": csrf, "text": mine}, follow_redirects=False)
+    assert late.status_code == 422
+    assert "meanwhile" in text_of(late.text) and REVISED in text_of(late.text)
+    pending = pending_review(open_database(db_path), "es").entries
+    assert [(e.context, e.proposed) for e in pending] == [(P1, REVISED)]
+    again = translator.get(url)
+    form = parse(again.text)
+    fields = {i.get("name"): i.get("value") or "" for i in form.select('input[type="hidden"]')}
+    assert fields.get("pending") == REVISED and fields.get("had_pending") == "1"
+    saved = translator.post(
+        url,
+        data={"_csrf_token": csrf, "text": mine, "pending": REVISED, "had_pending": "1"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    pending = pending_review(open_database(db_path), "es").entries
+    assert [(e.context, e.proposed) for e in pending] == [(P1, mine)]
