@@ -340,9 +340,13 @@ def approve_catalog(
             after=catalog_hash(catalog_entries(db, locale)),
             detail=f"{len(chosen)} approved of {len(review.entries)} pending",
         )
-        render_documents(db)
         published = {slug for slug, _ in published_slugs(db)}
-        touched = {e.context.partition("/")[0] for e in chosen} & published
+        owners = {e.context.partition("/")[0] for e in chosen}
+        touched = owners & published
+        # Only the articles whose messages changed are rendered again (every version of
+        # each, since completeness and review dates move); an entry of no article (a
+        # treatment record's) can reach any article, so then all are.
+        render_documents(db, slugs=touched if owners <= published else None)
         enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(touched))))
         return CatalogApproval(
             locale=locale,

@@ -470,6 +470,16 @@ def _v15_lifecycle(db: sqlite_utils.Database) -> None:
     db.table("schedules").create_index(["state", "due_at"])
 
 
+def _v16_spliced_bundles(db: sqlite_utils.Database) -> None:
+    """Bundles are no longer stored at publish time (they grew with the catalogue): they
+    are spliced from the stored article and treatment documents when asked for
+    (`api.store.sync.bundle_body`). The stored ones, and their bytes, go."""
+    db.execute("DELETE FROM documents WHERE key LIKE 'bundle/%'")
+    db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
+    # A bundle reads one kind of item in one locale, in id order.
+    db.table("sync_items").create_index(["kind", "locale", "item"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -486,6 +496,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v13_reviews,
     _v14_webhooks,
     _v15_lifecycle,
+    _v16_spliced_bundles,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
