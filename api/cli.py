@@ -198,7 +198,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.store.importer import import_content
     from api.store.reviews import sweep_review_status
     from api.store.schema import open_database
-    from api.store.versions import published_slugs
+    from api.store.versions import holds_content
     from api.web.webhook_sender import SenderProcess
 
     # Parsed and validated once; the workers receive the result, not the raw inputs.
@@ -209,7 +209,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(level)
     log = logging.getLogger("vetted.serve")
     db = open_database(settings.db)
-    if not published_slugs(db):
+    if not holds_content(db):
         log.info(f"seeding {settings.db} from {args.content} and {args.locales}")
         import_content(db, ContentReader(args.content, args.locales), progress=log.info)
     # Scheduled changes and review statuses that fell due while the server was down reach
@@ -339,16 +339,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Create an API token (for a new person, or with --person another token of an
     existing one); the secret is printed once and never stored."""
-    from api.core.errors import InvalidParameter
-    from api.store.accounts import create_token
+    from api.actions.tokens import create_token
+    from api.store.accounts import OPERATOR
     from api.store.schema import open_database, transaction
 
-    if args.person is None and args.role is None:
-        raise InvalidParameter("--role", "required for a new person (or name one with --person)")
     db = open_database(args.db)
     with transaction(db):
         info, secret = create_token(
             db,
+            OPERATOR,
             name=args.name,
             role=args.role,
             locales=(args.locales or "").split(","),
@@ -377,10 +376,11 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a token by name."""
-    from api.store.accounts import revoke_token
+    from api.actions.tokens import revoke_token
+    from api.store.accounts import OPERATOR
     from api.store.schema import open_database
 
-    revoke_token(open_database(args.db), args.name)
+    revoke_token(open_database(args.db), OPERATOR, args.name)
     _say(f"revoked {args.name!r}")
     return 0
 
@@ -425,10 +425,10 @@ def cmd_review_sweep(args: argparse.Namespace) -> int:
 def cmd_review_confirm(args: argparse.Namespace) -> int:
     """Record that --reviewer reviewed the published version of SLUG and found it still
     accurate (no new version); the review rule applies."""
+    from api.actions.drafts import confirm_review
     from api.core.errors import NotFound
     from api.core.workflow import article_etag
     from api.store.accounts import principal_named
-    from api.store.reviews import confirm_review
     from api.store.schema import open_database
     from api.store.versions import latest_version, treatments_number
 

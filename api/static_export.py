@@ -6,6 +6,7 @@ Layout (the same in a directory and in a bucket):
     blobs/<hex>            identity bytes of one document (content-addressed by its ETag)
     blobs/<hex>.gz         its gzip form, where stored
     blobs/<hex>.br         its brotli form, where stored
+    generations/<gen>/blobs.tar      the blobs this generation added, in one file
     generations/<gen>/nginx.conf     the generation's routes and locale tables (nginx maps)
     generations/<gen>/manifest.json  the generation: every key's ETag, every blob's codings
     current.json           {"generation": <gen>}: the generation readers serve
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -229,6 +232,32 @@ class ExportReport:
         )
 
 
+PACK = "blobs.tar"
+"""Per generation: the blobs it added, as one tar file (members named as the objects)."""
+
+
+def _pack(writes: list[tuple[str, bytes, str, str]]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, body, _media, _encoding in writes:
+            member = tarfile.TarInfo(name)
+            member.size = len(body)
+            tar.addfile(member, io.BytesIO(body))
+    return out.getvalue()
+
+
+def _unpack(raw: bytes, wanted: set[str]) -> dict[str, bytes]:
+    """The members of a pack that are wanted blobs (anything else in it is ignored)."""
+    found: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name in wanted:
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    found[member.name] = extracted.read()
+    return found
+
+
 UPLOADS = 16
 """Objects written (or read) at once: a publish brings a few hundred new blobs, and one
 request at a time to a bucket took seconds."""
@@ -289,8 +318,16 @@ def export_generation(
                     writes.append((name, body, media[etag], _ENCODINGS.get(name[-3:], "")))
         _write_all(target, writes)
         written = len(writes)
-        table = routes(snapshot.documents, snapshot.forms, snapshot.latest)
+        table = routes(
+            snapshot.documents,
+            snapshot.forms,
+            snapshot.latest,
+            change_pending=snapshot.next_change is not None,
+        )
         folder = f"generations/{generation}"
+        # The same new blobs again, in one object: a reader node one generation behind
+        # fetches this instead of each of them (a publish brings hundreds).
+        target.write(f"{folder}/{PACK}", _pack(writes), media_type="application/x-tar")
         target.write(
             f"{folder}/nginx.conf",
             nginx_maps(table, snapshot.locales).encode(),
@@ -299,9 +336,11 @@ def export_generation(
         manifest = {
             "format": FORMAT,
             "generation": generation,
+            "previous": current,
             "created": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "locales": snapshot.locales,
             "latest": snapshot.latest,
+            "next_change": snapshot.next_change,
             "documents": snapshot.documents,
             "codings": {
                 _hex(etag): ["identity"] + [_ENCODINGS[_EXTENSIONS[f]] for f in forms]
@@ -384,17 +423,20 @@ def pull_generation(source: Target, local: Directory, *, grace_seconds: float = 
         codings = manifest["codings"].get(_hex(etag), ["identity"])
         forms = "".join(c[0] for c in codings if c != "identity")
         wanted += [name for name in blob_names(etag, forms) if name not in have]
+    packed: dict[str, bytes] = {}
+    if wanted and manifest.get("previous") == current_generation(local):
+        raw_pack = source.read(f"{folder}/{PACK}")
+        if raw_pack is not None:
+            packed = _unpack(raw_pack, set(wanted))
+    rest = [name for name in wanted if name not in packed]
     with ThreadPoolExecutor(UPLOADS) as pool:
-        bodies = list(pool.map(source.read, wanted))
+        bodies = list(pool.map(source.read, rest))
     if any(body is None for body in bodies):
         return False  # collected meanwhile: a newer generation is current
+    fetched = [(name, body) for name, body in zip(rest, bodies, strict=True) if body is not None]
     _write_all(
         local,
-        [
-            (n, b, "application/octet-stream", "")
-            for n, b in zip(wanted, bodies, strict=True)
-            if b is not None
-        ],
+        [(n, b, "application/octet-stream", "") for n, b in [*packed.items(), *fetched]],
     )
     local.write(f"{folder}/nginx.conf", maps, media_type="text/plain")
     local.write(f"{folder}/manifest.json", raw_manifest, media_type="application/json")

@@ -136,14 +136,15 @@ def test_a_generation_is_named_current_only_once_all_of_it_is_written(
         assert report.changed
         order = target.writes
         folder = f"generations/{report.generation}/"
-        assert order[-5:] == [
+        assert order[-6:] == [
+            f"{folder}blobs.tar",
             f"{folder}nginx.conf",
             f"{folder}manifest.json",
             "current.json",
             "->current",
             "history.json",
-        ], order[-5:]
-        assert all(name.startswith("blobs/") for name in order[:-5])
+        ], order[-6:]
+        assert all(name.startswith("blobs/") for name in order[:-6])
 
 
 def test_old_generations_are_kept_for_the_grace_period_then_collected(
@@ -172,6 +173,18 @@ def test_old_generations_are_kept_for_the_grace_period_then_collected(
         assert kept == {etag.strip('"') for etag in current.values()}
 
 
+class Reading(Recording):
+    """A real target whose reads are listed."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(target)
+        self.asked: list[str] = []
+
+    def read(self, name: str) -> bytes | None:
+        self.asked.append(name)
+        return self.target.read(name)
+
+
 def test_a_reader_node_pulls_the_current_generation_from_the_bucket(
     db_path: Path, tmp_path: Path, s3: S3
 ) -> None:
@@ -184,6 +197,9 @@ def test_a_reader_node_pulls_the_current_generation_from_the_bucket(
     assert not pull_generation(bucket, node), "nothing new"
     _publish(db_path, "Pulled title")
     export_generation(db, [bucket])
-    assert pull_generation(bucket, node)
+    # One generation behind: the new blobs come in the generation's one pack.
+    reads = Reading(bucket)
+    assert pull_generation(reads, node)
+    assert reads.asked and not [name for name in reads.asked if name.startswith("blobs/")]
     assert current_generation(node) == current_generation(bucket)
     assert _check_generation(node) == dict(db.execute("SELECT key, etag FROM documents"))

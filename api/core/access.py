@@ -1,22 +1,40 @@
-"""Who may do what: roles, locale scopes and the actions they allow."""
+"""Who may do what: one permission function, `may`, that the store, the application layer
+(`api.actions`) and the workspace's buttons all ask, with exactly one reason per refusal.
+
+A decision is made in one order, and stops at the first rule that refuses:
+
+1. **Role.** The person's role must allow the action (`_ALLOWED`).
+2. **Scope.** A reviewer scoped to locales reviews translations into those locales, not
+   source text; a translator or reviewer acts on the catalogs of their locales only.
+   Admins have no scope.
+3. **Independence** (the review rule, `api.core.review`): for a review that lets content
+   reach readers, no one who wrote any of it, nor anyone tied to them, may be the second
+   person. Admins are not exempt.
+
+Rules 1 and 2 are about the person and the kind of thing (the same for every draft); rule 3
+is about one piece of content and who wrote it, so it comes last: a person who may never
+review source text hears that, on every draft, rather than a reason about one author.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 import msgspec
 
 from api.core.errors import Forbidden
+from api.core.review import independence_refusal
 
 __all__ = [
     "ROLES",
     "Action",
+    "Decision",
     "Principal",
     "Role",
-    "access_refusal",
-    "authorize",
-    "authorize_role",
-    "role_refusal",
+    "Target",
+    "may",
+    "role_allows",
     "stored_principal",
 ]
 
@@ -26,8 +44,11 @@ Action = Literal[
     "draft.read",
     "draft.write",
     "draft.review",
+    "draft.share",
     "article.rollback",
+    "article.review",
     "article.withdraw",
+    "withdrawal.review",
     "catalog.read",
     "catalog.upload",
     "catalog.review",
@@ -35,6 +56,11 @@ Action = Literal[
     "token.manage",
     "webhook.manage",
 ]
+"""`draft.review`: publish or reject a draft (and read the review queue).
+`article.review`: confirm that a published version is still accurate (no new version).
+`article.withdraw`: ask for published content to be withdrawn (or call it off).
+`withdrawal.review`: approve or decline a withdrawal someone else asked for.
+`catalog.review`: approve or reject a pending catalog of a locale."""
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,13 +102,58 @@ def stored_principal(
     )
 
 
+class Target(msgspec.Struct, frozen=True, kw_only=True):
+    """What an action is on: source text (`locale` None) or one locale's translations, who
+    wrote it (for a review: empty when not known yet, e.g. before a request's body is read),
+    and how a sentence names it."""
+
+    locale: str | None = None
+    authors: frozenset[str] = frozenset()
+    what: str = ""
+
+    @classmethod
+    def source(cls, authors: Collection[str] = (), what: str = "this draft") -> Target:
+        return cls(locale=None, authors=frozenset(authors), what=what)
+
+    @classmethod
+    def translation(cls, locale: str, authors: Collection[str] = (), what: str = "") -> Target:
+        """A locale's translations (named "these <locale> entries" unless `what` says)."""
+        return cls(
+            locale=locale, authors=frozenset(authors), what=what or f"these {locale} entries"
+        )
+
+
+class Decision(msgspec.Struct, frozen=True):
+    """What `may` answers: allowed, or refused for one reason in a person's words."""
+
+    reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+    def __bool__(self) -> bool:
+        return self.reason is None
+
+    def enforce(self) -> None:
+        """Raise Forbidden with the reason unless allowed."""
+        if self.reason is not None:
+            raise Forbidden(self.reason)
+
+
+ALLOWED = Decision()
+
 _ALLOWED: dict[Action, frozenset[Role]] = {
     "draft.read": frozenset({"admin", "editor", "reviewer"}),
     "draft.write": frozenset({"admin", "editor"}),
     "draft.review": frozenset({"admin", "reviewer"}),
+    # A preview link shows an unpublished draft to someone without an account.
+    "draft.share": frozenset({"admin", "editor", "reviewer"}),
     "article.rollback": frozenset({"admin", "editor", "reviewer"}),
+    "article.review": frozenset({"admin", "reviewer"}),
     # Asking to withdraw published content; a second person approves (the review rule).
     "article.withdraw": frozenset({"admin", "editor", "reviewer"}),
+    "withdrawal.review": frozenset({"admin", "reviewer"}),
     "catalog.read": frozenset({"admin", "editor", "reviewer", "translator"}),
     "catalog.upload": frozenset({"admin", "translator"}),
     "catalog.review": frozenset({"admin", "reviewer"}),
@@ -90,43 +161,72 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     "token.manage": frozenset({"admin"}),
     "webhook.manage": frozenset({"admin"}),
 }
-_LOCALE_SCOPED: frozenset[Action] = frozenset({"catalog.upload", "catalog.review"})
-# Source text is for reviewers without a locale scope: one scoped to `es` reviews Spanish.
+# Reviews that let content reach readers: the review rule's independence applies.
+_REVIEWS: dict[Action, tuple[str, str]] = {
+    "draft.review": ("publish", "this draft"),
+    "article.review": ("confirm", "this version"),
+    "withdrawal.review": ("approve", "this withdrawal"),
+    "catalog.review": ("approve", "this catalog"),
+}
+# Acting on source text: a reviewer scoped to locales reviews translations, not this.
 _SOURCE: frozenset[Action] = frozenset(
-    {"draft.write", "draft.review", "article.rollback", "article.withdraw"}
+    {
+        "draft.write",
+        "draft.review",
+        "article.rollback",
+        "article.review",
+        "article.withdraw",
+        "withdrawal.review",
+    }
 )
+# Acting on one locale's catalog: the person must be scoped to it.
+_LOCALE_SCOPED: dict[Action, str] = {
+    "catalog.upload": "translate into",
+    "catalog.review": "review translations into",
+}
 
 
-def role_refusal(principal: Principal, action: Action) -> str | None:
-    """Why `principal`'s role may not perform `action` in any locale, or None."""
-    if principal.role not in _ALLOWED[action]:
-        return f"role {principal.role!r} may not {action}"
+def role_allows(role: Role, action: Action) -> bool:
+    """Whether `role` performs `action` at all (rule 1 alone): for what a page lists (the
+    review queue a scoped reviewer sees with each draft's reason), or whose ties the
+    store works out (those who review)."""
+    return role in _ALLOWED[action]
+
+
+def _role_refusal(principal: Principal, action: Action, what: str) -> str | None:
+    if principal.role in _ALLOWED[action]:
+        return None
+    if action in _REVIEWS:
+        verb, default = _REVIEWS[action]
+        article = "an" if principal.role[0] in "aeiou" else "a"
+        return (
+            f"{article} {principal.role} does not review: "
+            f"only a reviewer may {verb} {what or default}"
+        )
+    return f"role {principal.role!r} may not {action}"
+
+
+def _scope_refusal(principal: Principal, action: Action, locale: str | None) -> str | None:
+    if principal.role == "admin":
+        return None
+    if action in _SOURCE and principal.locales:
+        return f"you review translations into {', '.join(principal.locales)}, not source text"
+    if action in _LOCALE_SCOPED and locale is not None and locale not in principal.locales:
+        return f"you are not scoped to {_LOCALE_SCOPED[action]} {locale}"
     return None
 
 
-def access_refusal(principal: Principal, action: Action, locale: str | None = None) -> str | None:
-    """Why `principal` may not perform `action` (for `locale`), or None if they may."""
-    if reason := role_refusal(principal, action):
-        return reason
-    if (
-        action in _LOCALE_SCOPED
-        and principal.role != "admin"
-        and (locale is None or locale not in principal.locales)
-    ):
-        return f"{principal.name!r} is not scoped to locale {locale!r}"
-    if action in _SOURCE and principal.role == "reviewer" and principal.locales:
-        scope = ", ".join(principal.locales)
-        return f"you review translations into {scope}, not source text"
-    return None
+def may(principal: Principal, action: Action, target: Target | None = None) -> Decision:
+    """Whether `principal` may perform `action` on `target`, with the one reason when not.
 
-
-def authorize_role(principal: Principal, action: Action) -> None:
-    """Raise Forbidden unless `principal`'s role may perform `action` for some locale."""
-    if reason := role_refusal(principal, action):
-        raise Forbidden(reason)
-
-
-def authorize(principal: Principal, action: Action, locale: str | None = None) -> None:
-    """Raise Forbidden unless `principal` may perform `action` (for `locale`)."""
-    if reason := access_refusal(principal, action, locale):
-        raise Forbidden(reason)
+    Without a target: source text for the actions on drafts and articles, and "some
+    locale" (the role alone) for the actions on catalogs. A review's independence is
+    checked when the target names its authors."""
+    what = target.what if target is not None else ""
+    reason = _role_refusal(principal, action, what) or _scope_refusal(
+        principal, action, target.locale if target is not None else None
+    )
+    if reason is None and action in _REVIEWS and target is not None and target.authors:
+        default = _REVIEWS[action][1]
+        reason = independence_refusal(principal, target.authors, what or default)
+    return Decision(reason) if reason is not None else ALLOWED

@@ -15,6 +15,7 @@ import re
 import string
 from bisect import bisect_left
 from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from itertools import chain
 
 import msgspec
@@ -35,6 +36,7 @@ __all__ = [
     "CatalogHeader",
     "ParsedCatalog",
     "catalog_byte_limit",
+    "check_translation",
     "declares_utf8",
     "parse_catalog",
     "template_header",
@@ -168,6 +170,16 @@ class CatalogHeader(msgspec.Struct, frozen=True, kw_only=True):
     text: str = ""
     """The header exactly as the file had it (comments and the `msgid ""` entry): Babel
     rewrites fields such as `Generated-By` when it writes, so exports splice this in."""
+
+    def revised_at(self) -> str | None:
+        """The header's `PO-Revision-Date` as RFC 3339 UTC (`2026-11-25T00:34:00Z`), or None
+        when it is missing, a template's placeholder, or not a date."""
+        value = dict(self.fields).get("PO-Revision-Date", "")
+        try:
+            when = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
+        except ValueError:
+            return None
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
@@ -385,6 +397,18 @@ def _msgstr_numbers(text: str) -> list[int]:
         counted = found.start()
         numbers.append(number)
     return numbers
+
+
+def check_translation(context: str, source: str, text: str) -> str:
+    """One translation typed outside a .po (the workspace's entry editor, the API's entry
+    edit), checked by the very code an upload's msgstr passes through (length, text
+    policy, placeholders or format fields); the text in NFC, as an upload stores it.
+    ValidationFailed names the field `$.text`."""
+    try:
+        _check_translation(context, source, text, "", 0)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.detail, path="$.text") from exc
+    return nfc(text)
 
 
 def _check_translation(context: str, source: str, text: str, file: str, line: int) -> None:

@@ -11,19 +11,25 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Literal, get_args
 
 import msgspec
 
 from api.core.catalog import CatalogEntry
-from api.core.errors import ValidationFailed
+from api.core.errors import NotFound, ValidationFailed
 from api.core.messages import Message
 from api.core.workflow import check_if_match
 
 __all__ = [
+    "ENTRY_FILTERS",
+    "EntryFilter",
     "PendingEntry",
     "StaleEntry",
     "as_stored",
     "check_pending_etag",
+    "entry_key",
+    "filter_entries",
+    "find_entry",
     "pending_entries",
     "pending_etag",
     "select_entries",
@@ -58,6 +64,10 @@ class PendingEntry(msgspec.Struct, frozen=True, kw_only=True):
     source_changed: bool
     """The translation is unchanged but its source changed (e.g. a fuzzy flag removed):
     approved only when named."""
+    safety: bool = False
+    """Part of a safety-bearing text (a caution, a regulatory status, a condition on a
+    claim): readers get the whole section or record in the fallback locale until it is
+    translated, so a reviewer reads these first."""
 
 
 class StaleEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,7 +88,11 @@ def as_stored(
     source text as that approved entry. An export writes such a stale translation under
     the current msgid, fuzzy (with the old msgid as `#| msgid`, which Babel does not read
     back); read back, it is the approved entry again, not a change, so the round trip
-    export, import stays "unchanged". Fuzzy translations are never served either way."""
+    export, import stays "unchanged". Fuzzy translations are never served either way. A
+    restatement of an entry the catalog also holds as itself (an earlier version's text
+    that the history keeps, so the template has it too) is that one entry, not two."""
+    entries = list(entries)
+    present = {(e.context, e.source) for e in entries}
     stored: dict[Key, CatalogEntry] = {}
     earlier: dict[tuple[str, str], CatalogEntry] = {}
     for entry in approved:
@@ -89,6 +103,8 @@ def as_stored(
         restated = None
         if entry.fuzzy and (entry.context, entry.source) not in stored:
             restated = earlier.get((entry.context, entry.text))
+            if restated is not None and (restated.context, restated.source) in present:
+                continue
         out.append(restated or entry)
     return out
 
@@ -147,7 +163,8 @@ def pending_entries(
         history[entry.context].append(entry)
     offered = {(e.context, e.source): e for e in proposed}
     out: list[PendingEntry] = []
-    for context, source, *_ in current:
+    for message in current:
+        context, source = message.context, message.source
         served = _served(by_key.get((context, source)))
         text = _served(offered.get((context, source)))
         if served == text:
@@ -172,9 +189,57 @@ def pending_entries(
                 changed=served is not None and text is not None,
                 removed=text is None,
                 source_changed=earlier is not None,
+                safety=message.safety,
             )
         )
     return out
+
+
+EntryFilter = Literal["all", "new", "changed", "removed", "source-changed", "safety"]
+ENTRY_FILTERS: tuple[EntryFilter, ...] = get_args(EntryFilter)
+"""The views of a pending catalog a reviewer can ask for: every entry, new translations,
+changed translations, removals, translations kept although their source changed, and
+safety-bearing entries."""
+
+
+def filter_entries(entries: Sequence[PendingEntry], show: EntryFilter) -> list[PendingEntry]:
+    """The entries of one view (`ENTRY_FILTERS`), in source order."""
+    if show == "all":
+        return list(entries)
+    return [e for e in entries if _shown(e, show)]
+
+
+def _shown(entry: PendingEntry, show: EntryFilter) -> bool:
+    flags = {
+        "new": entry.new,
+        "changed": entry.changed,
+        "removed": entry.removed,
+        "source-changed": entry.source_changed,
+        "safety": entry.safety,
+    }
+    return flags.get(show, True)
+
+
+def entry_key(context: str, source: str) -> str:
+    """A short stable name of one message (its msgctxt and msgid), for forms and links:
+    several fact phrases share one msgctxt, so the msgctxt alone does not name one."""
+    digest = hashlib.sha256(f"{context}\x00{source}".encode()).hexdigest()
+    return digest[:20]
+
+
+def find_entry(entries: Iterable[PendingEntry], context: str, source: str | None) -> PendingEntry:
+    """The pending entry of `context` (and `source`, needed when the msgctxt has several
+    entries); NotFound otherwise."""
+    found = [e for e in entries if e.context == context and source in (None, e.source)]
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"{context} has {len(found)} pending entries: name the `source` too", path="source"
+        )
+    if not found:
+        raise NotFound(
+            f"no pending entry for {context!r}" + (" with that source" if source else "")
+        )
+    return found[0]
 
 
 def pending_etag(entries: Sequence[PendingEntry]) -> str:

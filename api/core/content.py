@@ -361,7 +361,7 @@ def line_of(path: str, lines: dict[str, int]) -> int | None:
     return _line_of(path, lines)
 
 
-def dump_yaml(value: Article | TreatmentCatalog) -> str:
+def dump_yaml(value: msgspec.Struct) -> str:
     """The canonical YAML text of a content value (what export writes, byte for byte)."""
     return yaml.safe_dump(
         msgspec.to_builtins(value),

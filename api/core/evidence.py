@@ -17,7 +17,15 @@ import msgspec
 from api.core.messages import block_fields
 from api.core.model import Article, Treatment, TreatmentCatalog, walk_sections
 
-__all__ = ["Claim", "StaleClaim", "block_texts", "claims", "stale_claims"]
+__all__ = [
+    "FORM_WORDS",
+    "Claim",
+    "StaleClaim",
+    "block_texts",
+    "claims",
+    "stale_claims",
+    "unnamed_forms",
+]
 
 
 class Claim(NamedTuple):
@@ -31,6 +39,25 @@ class Claim(NamedTuple):
     within: tuple[str, ...] = ()
     cites: tuple[str, ...] = ()
     """The references the claim cites (ids in its article's `references`)."""
+    forms: tuple[str, ...] = ()
+    """The forms a regulatory statement is about: the quote must name each (TR-5)."""
+
+
+FORM_WORDS: dict[str, tuple[str, ...]] = {
+    "topical": ("topical", "foam", "lotion", "solution applied"),
+    "oral": ("oral", "tablet", "pill", "capsule", "by mouth"),
+    "injection": ("inject",),
+    "device": ("device", "laser", "cap", "comb", "helmet"),
+    "surgery": ("surg", "transplant", "graft"),
+}
+"""How the source language (English) names each form: a regulatory statement that names
+forms must say each one in its quote, so that a status is never recorded for a form the
+quoted text does not speak of (medical review TR-5). Matched case-insensitively.
+
+The rule holds for every regulatory statement a change writes or alters (`unnamed_forms`),
+at the door of a draft and between the versions of the repository's history. It is not
+applied to statements already published before it: version 1's records are the content of
+record, kept verbatim, and one of them (minoxidil's) is the finding's own example."""
 
 
 class StaleClaim(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,6 +109,7 @@ def claims(treatment: Treatment) -> list[Claim]:
                 regulation.statement,
                 f"{base}/regulatory/{n}",
                 cites=regulation.cites,
+                forms=regulation.forms,
             )
         )
     for audience in treatment.audience:
@@ -172,6 +200,7 @@ def _check(treatment: Treatment, article: Article) -> list[StaleClaim]:
         for part in claim.within:
             if part not in claim.quote:
                 stale(claim, f"{part!r} is not part of the quote {claim.quote!r}")
+
     named = _section_texts(article).get(treatment.section, [])
     if not any(treatment.name in text for text in named):
         stale(
@@ -194,3 +223,37 @@ def stale_claims(
         if article is not None:
             out.extend(_check(treatment, article))
     return tuple(out)
+
+
+def unnamed_forms(old: TreatmentCatalog | None, new: TreatmentCatalog) -> list[StaleClaim]:
+    """Every regulatory statement of `new` that `old` did not hold word for word (a new one,
+    or one whose status, forms or quote changed) and whose quote does not name each of its
+    forms (see `FORM_WORDS`), in a record of more than one form: where a treatment comes in
+    one form only (PRP by injection), a status cannot be read as another form's."""
+    before = {
+        (t.id, r.status, r.forms, r.statement, r.source)
+        for t in (old.treatments if old is not None else ())
+        for r in t.regulatory
+    }
+    out: list[StaleClaim] = []
+    for treatment in new.treatments:
+        if len({f.form for f in treatment.forms}) < 2:
+            continue
+        for n, regulation in enumerate(treatment.regulatory):
+            key = (treatment.id, regulation.status, regulation.forms, regulation.statement)
+            if (*key, regulation.source) in before:
+                continue
+            quote = regulation.statement.casefold()
+            for form in regulation.forms:
+                if not any(word in quote for word in FORM_WORDS[form]):
+                    out.append(
+                        StaleClaim(
+                            treatment=treatment.id,
+                            field=f"regulatory/{n}",
+                            block=regulation.source,
+                            quote=regulation.statement,
+                            problem=f"the statement does not name the {form} form its status "
+                            "is recorded for: quote the clause that names it",
+                        )
+                    )
+    return out

@@ -13,6 +13,12 @@ The rules checked here, once for every path that reads a history:
 - every block whose text or safety marking differs from the version before is listed in
   `changes` with a reason, and a change of text cites at least one reference of the new
   version's reference list (a block listed but unchanged is refused too).
+
+What a change of text must cite is one rule (`needs_citation`), here for the repository and
+at the door of every draft (`check_cited_changes`), so a version published in the workspace
+exports a history that imports again: in an article with a reference list, a block whose
+text changes cites a reference, unless its new text is one an earlier version published
+(a rollback brings back reviewed text with the references it had then).
 """
 
 from __future__ import annotations
@@ -21,20 +27,22 @@ from typing import Annotated
 
 import msgspec
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.errors import ValidationFailed
+from api.core.evidence import unnamed_forms
 from api.core.messages import block_fields
 from api.core.model import (
     Article,
     BlockPath,
     Cites,
+    PersonName,
+    Section,
     Slug,
     Text,
     TreatmentCatalog,
     is_safety,
     walk_sections,
 )
-from api.core.review import ReviewTarget, review_refusal
 
 __all__ = [
     "ArticleHistory",
@@ -43,10 +51,12 @@ __all__ = [
     "LoggedVersion",
     "RecordChange",
     "block_differences",
+    "check_cited_changes",
     "check_history",
+    "derived_entry",
 ]
 
-Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$", max_length=80)]
+Name = PersonName
 Timestamp = Annotated[
     str,
     msgspec.Meta(
@@ -86,6 +96,8 @@ class LoggedVersion(
 
     number: Annotated[int, msgspec.Meta(ge=1)]
     author: Name
+    coauthors: tuple[Name, ...] = ()
+    """Everyone else who wrote a revision of the draft this version was published from."""
     reviewer: Name
     published: Timestamp
     message: Text
@@ -93,6 +105,11 @@ class LoggedVersion(
     """Where the review of this version is written down."""
     changes: tuple[BlockChange, ...] = ()
     records: tuple[RecordChange, ...] = ()
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """Everyone who wrote the version: the review rule compares its reviewer with each."""
+        return (self.author, *self.coauthors)
 
 
 class HistoryLog(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -132,15 +149,68 @@ def block_differences(old: Article, new: Article) -> list[str]:
     return out
 
 
-def _text_changed(old: Article, new: Article, path: str) -> bool:
-    def texts(article: Article) -> tuple[str, ...] | None:
-        for section in walk_sections(article.sections):
-            for block in section.blocks:
-                if f"{section.id}/{block.id}" == path:
-                    return tuple(t for _, t in block_fields(block))
-        return None
+def _texts(article: Article) -> dict[str, tuple[str, ...]]:
+    """The text fields of every text block, by `<section>/<block>`."""
+    return {
+        f"{s.id}/{b.id}": tuple(t for _, t in fields)
+        for s in walk_sections(article.sections)
+        for b in s.blocks
+        if (fields := block_fields(b))
+    }
 
-    return texts(old) != texts(new)
+
+def _text_changed(old: Article, new: Article, path: str) -> bool:
+    return _texts(old).get(path) != _texts(new).get(path)
+
+
+def needs_citation(path: str, new: Article, earlier: tuple[Article, ...]) -> bool:
+    """Whether a change of the text of block `path` in `new` must cite a reference: when
+    `new` has a reference list to cite from, and the block's new text is not one an earlier
+    version (`earlier`) published."""
+    if not new.references:
+        return False
+    text = _texts(new).get(path)
+    return not any(_texts(article).get(path) == text for article in earlier)
+
+
+def check_cited_changes(
+    old: Article, new: Article, earlier: tuple[Article, ...] = (), prefix: str = "$"
+) -> None:
+    """A draft's text changes against the version it was made from (`old`), at the door:
+    ValidationFailed naming the first block whose text changed without citing a reference
+    where `needs_citation` says it must (its reason is the draft's message); its path is
+    under `prefix`, the article's place in the request."""
+    cites = {
+        f"{s.id}/{b.id}": (si, bi, getattr(b, "cites", ()))
+        for si, s in _indexed_sections(new)
+        for bi, b in enumerate(s.blocks)
+    }
+    for path in block_differences(old, new):
+        if not _text_changed(old, new, path) or not needs_citation(path, new, (old, *earlier)):
+            continue
+        where, index, cited = cites[path]
+        if not cited:
+            raise ValidationFailed(
+                f"block {path} changes medical text without citing a reference: list the "
+                "ids of the references it rests on in its `cites` (the draft's message is "
+                "its reason)",
+                path=f"{prefix}{where}.blocks[{index}].cites",
+            )
+
+
+def _indexed_sections(article: Article) -> list[tuple[str, Section]]:
+    """Every section with its JSON path below the article (`.sections[0].sections[1]`),
+    in document order."""
+    out: list[tuple[str, Section]] = []
+
+    def visit(sections: tuple[Section, ...], prefix: str) -> None:
+        for i, section in enumerate(sections):
+            where = f"{prefix}[{i}]"
+            out.append((where, section))
+            visit(section.sections, f"{where}.sections")
+
+    visit(article.sections, ".sections")
+    return out
 
 
 def check_history(history: ArticleHistory, file: str) -> None:
@@ -168,11 +238,11 @@ def check_history(history: ArticleHistory, file: str) -> None:
                 file=file,
                 path=where,
             )
-        refusal = review_refusal(
+        refusal = may(
             Principal(name=entry.reviewer, role="reviewer"),
-            "publish",
-            ReviewTarget.source((entry.author,), f"version {entry.number}"),
-        )
+            "draft.review",
+            Target.source(entry.authors, f"version {entry.number}"),
+        ).reason
         if refusal is not None:
             raise ValidationFailed(
                 f"version {entry.number}: {refusal}", file=file, path=where + ".reviewer"
@@ -191,10 +261,23 @@ def check_history(history: ArticleHistory, file: str) -> None:
                     path=where + ".changes",
                 )
             continue
-        _check_changes(history.articles[n - 1], article, entry, where, file)
+        _check_changes(
+            history.articles[n - 1], article, entry, where, file, history.articles[: n - 1]
+        )
+        for problem in unnamed_forms(history.treatments[n - 1], history.treatments[n]):
+            raise ValidationFailed(
+                f"version {entry.number}: {problem.sentence()}", file=file, path=where
+            )
 
 
-def _check_changes(old: Article, new: Article, entry: LoggedVersion, where: str, file: str) -> None:
+def _check_changes(
+    old: Article,
+    new: Article,
+    entry: LoggedVersion,
+    where: str,
+    file: str,
+    earlier: tuple[Article, ...],
+) -> None:
     listed = {c.block: (i, c) for i, c in enumerate(entry.changes)}
     changed = block_differences(old, new)
     for path in changed:
@@ -213,7 +296,11 @@ def _check_changes(old: Article, new: Article, entry: LoggedVersion, where: str,
                 file=file,
                 path=at + ".block",
             )
-        if _text_changed(old, new, path) and not change.cites:
+        if (
+            _text_changed(old, new, path)
+            and not change.cites
+            and needs_citation(path, new, (old, *earlier))
+        ):
             raise ValidationFailed(
                 f"version {entry.number} changes the text of {path} without a citation",
                 file=file,
@@ -235,3 +322,52 @@ def _check_changes(old: Article, new: Article, entry: LoggedVersion, where: str,
                     file=file,
                     path=f"{where}.records[{i}].cites[{k}]",
                 )
+
+
+def _cites_of(article: Article, path: str) -> tuple[str, ...]:
+    for section in walk_sections(article.sections):
+        for block in section.blocks:
+            if f"{section.id}/{block.id}" == path:
+                return tuple(getattr(block, "cites", ()))
+    return ()
+
+
+IMPORTED = "import"
+"""Who the database names as author and reviewer of a version seeded from the repository."""
+SOURCE = "content-of-record"
+"""Who the log names as author of such a version: the files of record themselves."""
+
+
+def derived_entry(
+    *,
+    number: int,
+    authors: tuple[str, ...],
+    reviewer: str,
+    published: str,
+    message: str,
+    old: Article | None,
+    new: Article,
+) -> LoggedVersion:
+    """The log entry of a version published through the workspace or the API (whose draft
+    gave one message, not a reason per block): each changed block with the draft's message
+    as its reason and the references the block itself cites as its citations. The same
+    rules (`check_history`) then apply to it as to a history written by hand."""
+    changes = (
+        tuple(
+            BlockChange(block=path, reason=message, cites=_cites_of(new, path))
+            for path in block_differences(old, new)
+        )
+        if old is not None
+        else ()
+    )
+    if authors == (IMPORTED,) and reviewer == IMPORTED:
+        authors = (SOURCE,)
+    return LoggedVersion(
+        number=number,
+        author=authors[0],
+        coauthors=tuple(dict.fromkeys(a for a in authors[1:] if a != authors[0])),
+        reviewer=reviewer,
+        published=published,
+        message=message,
+        changes=changes,
+    )

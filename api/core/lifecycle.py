@@ -61,7 +61,7 @@ def scheduled_instant(moment: datetime, now: datetime, field: str) -> str:
 def cap_cache_control(value: str, seconds_left: float) -> str:
     """`value` (a Cache-Control header) with no lifetime beyond `seconds_left`: max-age is
     lowered to it, stale-while-revalidate to what remains after, and `immutable` goes (it
-    promises the bytes never change). Unchanged when it already ends in time."""
+    promises the bytes do not change while fresh). Unchanged when it already ends in time."""
     left = max(0, int(seconds_left))
     directives = [d.strip() for d in value.split(",") if d.strip()]
     max_age = stale = 0
@@ -71,13 +71,10 @@ def cap_cache_control(value: str, seconds_left: float) -> str:
             max_age = int(number)
         elif name.lower() == "stale-while-revalidate" and number.isdigit():
             stale = int(number)
-    if max_age + stale <= left and "immutable" not in (d.lower() for d in directives):
-        return value
-    if max_age + stale <= left:
-        max_age_capped, stale_capped = max_age, stale
-    else:
-        max_age_capped = min(max_age, left)
-        stale_capped = min(stale, left - max_age_capped)
+    if max_age + stale <= left or "no-store" in (d.lower() for d in directives):
+        return value  # ends in time (`immutable` holds for as long as it is fresh)
+    max_age_capped = min(max_age, left)
+    stale_capped = min(stale, left - max_age_capped)
     out: list[str] = []
     for directive in directives:
         name = directive.partition("=")[0].lower()

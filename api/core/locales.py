@@ -15,6 +15,7 @@ __all__ = [
     "TextDirection",
     "babel_locale",
     "describe_locale",
+    "is_fallback",
     "regional_language",
     "served_locales",
     "text_direction",
@@ -33,6 +34,14 @@ Latin digits, as the Arabic documents have them)."""
 def regional_language(code: str) -> str | None:
     """The language whose text a regional locale of `REGIONAL_FORMATS` is served in."""
     return locale_chain(code)[-2] if code in REGIONAL_FORMATS else None
+
+
+def is_fallback(text_locale: str, reader: str) -> bool:
+    """Whether text in `text_locale` is a fallback for a reader of `reader`: it is not when
+    it is the reader's locale, or the language a regional locale (`REGIONAL_FORMATS`) is
+    served in (an es-MX reader's Spanish text is theirs, not a fallback). The one rule for
+    the `fallback` flag of documents and search results alike."""
+    return text_locale not in (reader, regional_language(reader))
 
 
 def served_locales(languages: list[str]) -> list[str]:

@@ -18,11 +18,14 @@ from api.core.messages import block_fields
 from api.core.model import Article, Block, Section, TreatmentCatalog, walk_sections
 
 __all__ = [
+    "Combined",
     "MergeConflict",
     "MergeResult",
+    "Resolution",
     "Side",
     "merge_articles",
     "merge_treatments",
+    "touched_sections",
     "treatment_units",
     "unit_text",
     "units",
@@ -32,6 +35,17 @@ _MISSING: Any = None
 Unit = Any
 Side = Literal["draft", "head"]
 """How the author resolves a conflicting unit: keep their draft's, or take the head's."""
+
+
+class Combined(msgspec.Struct, frozen=True):
+    """A conflicting unit resolved to neither side but to what the author wrote combining
+    both (a block or heading with both edits in it)."""
+
+    value: Any
+
+
+Resolution = Side | Combined
+"""Keep the draft's side, take the head's, or a combination of both."""
 
 
 class MergeConflict(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +89,22 @@ def units(article: Article) -> dict[str, Unit]:
     return out
 
 
+def touched_sections(base: Article, draft: Article) -> frozenset[str]:
+    """The sections whose own heading, blocks or order of children `draft` changes from
+    `base` (a section it adds or removes included)."""
+    before, after = units(base), units(draft)
+    out: set[str] = set()
+    for key in {*before, *after}:
+        if before.get(key, _MISSING) == after.get(key, _MISSING):
+            continue
+        kind, _, name = key.partition(":")
+        if kind == "block":
+            out.add(name.rpartition("/")[0])
+        elif kind in ("heading", "blocks", "sections") and name:
+            out.add(name)
+    return frozenset(out)
+
+
 def unit_text(value: Unit) -> str | None:
     """A unit as a reviewer reads it: a block's text (a FAQ's question and answer on two
     lines), a heading or title as it is, anything else (facts, orders) as JSON."""
@@ -100,7 +130,7 @@ def merge_treatments(
     base: TreatmentCatalog,
     draft: TreatmentCatalog,
     head: TreatmentCatalog,
-    take: Mapping[str, Side] | None = None,
+    take: Mapping[str, Resolution] | None = None,
 ) -> tuple[TreatmentCatalog | None, tuple[MergeConflict, ...]]:
     """`draft`'s record changes (made from `base`) applied on top of `head`, record by record
     (a conflicting record named in `take` resolved to that side)."""
@@ -116,7 +146,10 @@ def merge_treatments(
 
 
 def _merge_units(
-    b: dict[str, Unit], d: dict[str, Unit], h: dict[str, Unit], take: Mapping[str, Side]
+    b: dict[str, Unit],
+    d: dict[str, Unit],
+    h: dict[str, Unit],
+    take: Mapping[str, Resolution],
 ) -> tuple[dict[str, Unit], tuple[MergeConflict, ...]]:
     merged: dict[str, Unit] = {}
     conflicts: list[MergeConflict] = []
@@ -127,7 +160,11 @@ def _merge_units(
         elif theirs in (old, ours):
             value = ours
         elif key in take:
-            value = ours if take[key] == "draft" else theirs
+            chosen = take[key]
+            if isinstance(chosen, Combined):
+                value = chosen.value
+            else:
+                value = ours if chosen == "draft" else theirs
         else:
             conflicts.append(
                 MergeConflict(
@@ -141,10 +178,14 @@ def _merge_units(
 
 
 def merge_articles(
-    base: Article, draft: Article, head: Article, take: Mapping[str, Side] | None = None
+    base: Article,
+    draft: Article,
+    head: Article,
+    take: Mapping[str, Resolution] | None = None,
 ) -> MergeResult:
     """`draft` (made from `base`) applied on top of `head`; a conflicting unit named in
-    `take` is resolved to that side (how an author resolves conflicts block by block)."""
+    `take` is resolved to that side, or to the combination the author wrote (how an author
+    resolves conflicts block by block)."""
     merged, conflicts = _merge_units(units(base), units(draft), units(head), take or {})
     if conflicts:
         return MergeResult(article=None, conflicts=conflicts)

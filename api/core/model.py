@@ -14,6 +14,7 @@ from api.core.schedule import ReviewPolicy
 
 __all__ = [
     "MAX_FIGURE",
+    "PERSON_NAME_PATTERN",
     "Article",
     "Audience",
     "AudienceClaim",
@@ -33,6 +34,7 @@ __all__ = [
     "FormClaim",
     "KindClaim",
     "Paragraph",
+    "PersonName",
     "Reference",
     "ReferenceId",
     "Regulation",
@@ -66,6 +68,10 @@ BlockPath = Annotated[
 ]
 BlockId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+PERSON_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+"""The one rule for a person's (and a token's) name, wherever names are written: accounts,
+and the history log of the repository."""
+PersonName = Annotated[str, msgspec.Meta(pattern=PERSON_NAME_PATTERN)]
 LocaleCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,35}$")]
 ReaderGroup = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 MAX_FIGURE = 1_000_000_000_000

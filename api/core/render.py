@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
-from api.core.locales import babel_locale, regional_language, text_direction
+from api.core.locales import babel_locale, is_fallback, regional_language, text_direction
 from api.core.messages import (
     Message,
     article_messages,
@@ -123,7 +123,7 @@ class _Resolver:
 
     def text(self, context: str, source: str) -> LocalizedText:
         (text,), tag = self.pick([(context, source)])
-        return LocalizedText(text=text, locale=tag, fallback=tag != self.locale)
+        return LocalizedText(text=text, locale=tag, fallback=is_fallback(tag, self.locale))
 
 
 def completeness(
@@ -386,7 +386,7 @@ def _fact(block: Fact, resolver: _Resolver) -> FactOut:
             block, babel_locale(resolver.formats if tag == resolver.home else tag), phrases
         ),
         locale=tag,
-        fallback=tag != resolver.locale,
+        fallback=is_fallback(tag, resolver.locale),
     )
 
 

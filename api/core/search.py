@@ -14,7 +14,15 @@ from typing import Annotated
 import msgspec
 
 from api.core.errors import InvalidParameter
-from api.core.output import ArticleOut, BlockOut, CalloutOut, FaqOut, ParagraphOut, SectionOut
+from api.core.output import (
+    ArticleOut,
+    BlockOut,
+    CalloutOut,
+    FaqOut,
+    ParagraphOut,
+    SectionOut,
+    TreatmentOut,
+)
 from api.core.text import nfc
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_QUERY",
     "BlockSpan",
+    "RecordHit",
     "SearchHit",
     "SearchResults",
     "SectionLayout",
@@ -33,6 +42,7 @@ __all__ = [
     "fold",
     "match_expression",
     "parse_snippet",
+    "record_text",
     "section_texts",
 ]
 
@@ -93,6 +103,18 @@ class SearchResults(msgspec.Struct, frozen=True, kw_only=True):
     query: str
     locale: str
     results: tuple[SearchHit, ...]
+
+
+class RecordHit(msgspec.Struct, frozen=True, kw_only=True):
+    """A treatment record whose claims, in one locale, contain every word searched."""
+
+    id: str
+    name: str
+    article: str
+    section: str
+    locale: str
+    snippet: str
+    highlights: tuple[Span, ...]
 
 
 class BlockSpan(msgspec.Struct, frozen=True, array_like=True):
@@ -168,6 +190,31 @@ def section_texts(rendered: ArticleOut) -> list[SectionText]:
         )
         pending.extend(section.sections)
     return out
+
+
+def record_text(record: TreatmentOut) -> str:
+    """What a treatment record claims, one claim a line, as its locale's readers get it:
+    kind and forms, each regulatory status with its forms and statement, how and for whom
+    each form is used, audiences, suitability, cautions and requirements. Evidence quotes
+    are left out: they repeat the article's text, which is searched as the article."""
+    lines = [f"{record.kind}: {', '.join(record.forms)}"]
+    for regulation in record.regulatory:
+        forms = f" ({', '.join(regulation.forms)})" if regulation.forms else ""
+        lines.append(f"{regulation.status}{forms}: {regulation.statement.text}")
+    for form in record.form_details:
+        said = [t.text for t in (form.qualifier, form.condition) if t is not None]
+        if said:
+            lines.append(f"{form.form}: {'; '.join(said)}")
+    if record.audience:
+        lines.append(", ".join(record.audience))
+    if record.suitable_for:
+        lines.append(record.suitable_for.text)
+    for caution in record.cautions:
+        lines.append(caution.statement.text)
+        if caution.reason:
+            lines.append(caution.reason.text)
+    lines.extend(r.text for r in record.requirements)
+    return fold("\n".join(lines))
 
 
 def match_expression(query: str) -> str:

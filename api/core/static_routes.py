@@ -41,9 +41,25 @@ slugs and ids do not), no dot segments; anything else goes to the app."""
 
 
 def routes(
+    documents: Mapping[str, str],
+    forms: Mapping[str, str],
+    latest: Mapping[str, int],
+    *,
+    change_pending: bool = False,
+) -> dict[str, Route]:
+    """Route key -> route for every stored document a delivery route serves. While a
+    scheduled change (an embargo's end, a withdrawal) is pending, nothing is served as
+    immutable: the app caps every lifetime at the time left, which static files cannot,
+    so a cache must at least revalidate (docs/operators/topology.md)."""
+    table = _routes(documents, forms, latest)
+    if change_pending:
+        return {key: (etag, form, False) for key, (etag, form, _) in table.items()}
+    return table
+
+
+def _routes(
     documents: Mapping[str, str], forms: Mapping[str, str], latest: Mapping[str, int]
 ) -> dict[str, Route]:
-    """Route key -> route for every stored document a delivery route serves."""
     out: dict[str, Route] = {}
     latest_article = {
         (slug, locale): etag

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from api.core.access import ROLES, Principal, Role, stored_principal
 from api.core.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
+from api.core.model import PERSON_NAME_PATTERN
 from api.core.negotiation import canonical_locale
 from api.store.audit import record
 from api.store.people import OPERATOR_NAME, RESERVED_NAMES, TOKEN_COLUMNS, token_principal
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 _TOKEN = re.compile(r"^vt_(\d{1,12})_([A-Za-z0-9_-]{20,100})$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_NAME = re.compile(PERSON_NAME_PATTERN)
 # Compared when no token row exists, so a miss costs the same as a wrong secret.
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 

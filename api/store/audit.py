@@ -22,7 +22,7 @@ _COLUMNS = (
     "detail",
 )
 
-__all__ = ["AuditEntry", "AuditPage", "list_audit", "record"]
+__all__ = ["AuditEntry", "AuditPage", "list_audit", "record", "record_outsider"]
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +65,18 @@ def record(
         "INSERT INTO audit (at, actor, token, role, action, target, before_hash, after_hash, "
         "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [now(), actor.name, actor.token or None, actor.role, action, target, before, after, detail],
+    )
+
+
+def record_outsider(
+    db: sqlite_utils.Database, actor: str, action: str, target: str, detail: str | None = None
+) -> None:
+    """Append an entry for someone without an account (the reader of a preview link),
+    named as the link names them; their role is `outsider`."""
+    db.execute(
+        "INSERT INTO audit (at, actor, token, role, action, target, before_hash, after_hash, "
+        "detail) VALUES (?, ?, NULL, 'outsider', ?, ?, NULL, NULL, ?)",
+        [now(), actor, action, target, detail],
     )
 
 

@@ -21,7 +21,7 @@ from api.core.errors import BackupRejected, Conflict, NotFound
 from api.store.accounts import OPERATOR
 from api.store.audit import record
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
-from api.store.search import create_index_table
+from api.store.search import create_index_table, create_records_table
 from api.store.verify import differences, proof_failures, secret_changes
 
 __all__ = [
@@ -137,17 +137,27 @@ backup of a replicated database, or a database restored from its replica, is our
 def _schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
     """Every schema object (table, index, trigger, view) the file has that a database made
     by this code at `version` would not have, or lacks, or has with other SQL; search index
-    tables are made by the code that makes them, for the locales the file indexes."""
+    tables (of article text and of treatment records) are made by the code that makes them,
+    for the locales the file indexes."""
     found = {(row[0], row[1]): (row[2], row[3]) for row in conn.execute(_OBJECTS)}
     fresh = sqlite_utils.Database(sqlite3.connect(":memory:", isolation_level=None))
     try:
         migrate(fresh, up_to=version)
         for kind, name in found:
             sql = found[(kind, name)][1] or ""
-            if kind == "table" and name.startswith("search_") and "VIRTUAL TABLE" in sql:
+            if kind == "table" and "VIRTUAL TABLE" in sql:
+                make = (
+                    create_records_table
+                    if name.startswith("records_search_")
+                    else create_index_table
+                    if name.startswith("search_")
+                    else None
+                )
+                if make is None:
+                    continue
                 try:
-                    create_index_table(fresh, name)
-                except sqlite3.DatabaseError:
+                    make(fresh, name)
+                except (sqlite3.DatabaseError, ValueError):
                     continue  # not a name our code makes: reported below
         expected = {(row[0], row[1]): (row[2], row[3]) for row in fresh.execute(_OBJECTS)}
         expected.update((key, LITESTREAM_TABLES[key]) for key in found if key in LITESTREAM_TABLES)

@@ -10,25 +10,26 @@ from collections.abc import Collection
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
-from api.core.catalog import CatalogEntry, ParsedCatalog
+from api.core.access import Principal, Target, may
+from api.core.catalog import CatalogEntry, ParsedCatalog, check_translation
 from api.core.catalog_changes import (
     Key,
     PendingEntry,
     StaleEntry,
     check_pending_etag,
+    find_entry,
     pending_entries,
     pending_etag,
     select_entries,
     stale_entries,
     text_hash,
 )
-from api.core.errors import NotFound, NothingChanged, ValidationFailed
+from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
 from api.core.messages import Message, current_messages
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import TranslationApproved
 from api.store.audit import record
+from api.store.history import earlier_messages
 from api.store.paging import exact, newest_first
 from api.store.rendering import render_documents
 from api.store.schema import transaction
@@ -45,14 +46,22 @@ from api.store.webhooks import enqueue_event
 __all__ = [
     "CatalogApproval",
     "CatalogRejection",
+    "EntryEdit",
+    "EntryRejection",
+    "EntryToTranslate",
     "PendingCatalog",
     "PendingReview",
+    "RejectionNote",
     "SignoffEntry",
     "SignoffPage",
     "approve_catalog",
+    "catalog_rejections",
     "catalog_signoff",
+    "edit_entry",
+    "entry_to_translate",
     "pending_review",
     "reject_catalog",
+    "reject_entry",
     "stage_catalog",
 ]
 
@@ -91,6 +100,8 @@ class CatalogApproval(msgspec.Struct, frozen=True, kw_only=True):
     locale: str
     approved: tuple[str, ...]
     """The msgctxt of each approved (or removed) entry."""
+    count: int = 0
+    """How many entries were approved (several fact phrases share one msgctxt)."""
     reviewer: str
     approved_at: str
     remaining: int
@@ -191,7 +202,22 @@ def stage_catalog(
     locale = catalog.locale
     with transaction(db):
         current = _current(db)
-        stale = stale_entries(catalog.entries, current, file)
+        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
+        # An earlier version's text, restated as approved, is what readers of that pinned
+        # version get: kept as it is, not reported as out of date.
+        kept = earlier_messages(db)
+        restated = {
+            (e.context, e.source)
+            for e in catalog.entries
+            if (e.context, e.source) in kept
+            and (a := approved.get((e.context, e.source))) is not None
+            and (a.text, a.fuzzy) == (e.text, e.fuzzy)
+        }
+        stale = [
+            s
+            for s in stale_entries(catalog.entries, current, file)
+            if (s.context, s.msgid) not in restated
+        ]
         keys = {(m.context, m.source) for m in current}
         fresh = [e for e in catalog.entries if (e.context, e.source) in keys]
         before = _pending_rows(db, locale)
@@ -208,7 +234,6 @@ def stage_catalog(
             rows[key] = (entry, ",".join(dict.fromkeys(uploaders)))
         # A file older than the source lacks the current entry of each stale one: that is
         # not a request to remove its approved translation, which stays as it is.
-        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
         stale_contexts = {s.context for s in stale}
         for message in current:
             key = (message.context, message.source)
@@ -317,9 +342,7 @@ def approve_catalog(
                 path="entries",
             )
         authors = {name for e in chosen for name in e.uploaded_by}
-        check_review(
-            actor, "approve", ReviewTarget.translation(locale, authors, f"these {locale} entries")
-        )
+        may(actor, "catalog.review", Target.translation(locale, authors)).enforce()
         before = catalog_hash(catalog_entries(db, locale))
         stamp = now()
         for pending in chosen:
@@ -351,6 +374,7 @@ def approve_catalog(
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),
+            count=len(chosen),
             reviewer=actor.name,
             approved_at=stamp,
             remaining=len(remaining),
@@ -411,6 +435,9 @@ def reject_catalog(
         review, rows = _review(db, locale, _current(db))
         check_pending_etag(if_match, review.etag)
         _discard_pending(db, locale)
+        stamp = now()
+        uploaders = sorted({name for _, joined in rows.values() for name in _names(joined)})
+        _note_rejection(db, locale, None, actor, ",".join(uploaders), comment, stamp)
         record(
             db,
             actor,
@@ -423,7 +450,7 @@ def reject_catalog(
             locale=locale,
             etag=review.etag,
             rejected_by=actor.name,
-            rejected_at=now(),
+            rejected_at=stamp,
             comment=comment,
         )
 
@@ -458,3 +485,330 @@ def catalog_signoff(
         for r in rows
     )
     return SignoffPage(locale=locale, entries=entries, next_before=next_before)
+
+
+class EntryRejection(msgspec.Struct, frozen=True, kw_only=True):
+    """One pending entry sent back with a reason; the rest still await review."""
+
+    locale: str
+    context: str
+    source: str
+    proposed: str | None
+    """The translation that was rejected (None: a removal was rejected)."""
+    uploaded_by: tuple[str, ...]
+    rejected_by: str
+    rejected_at: str
+    comment: str
+    remaining: int
+    """Entries still awaiting review."""
+    etag: str | None
+    """The pending ETag of what remains, if anything does."""
+
+
+class RejectionNote(msgspec.Struct, frozen=True, kw_only=True):
+    """What a reviewer sent back, for the uploader to read: one entry, or a whole upload
+    (`context` None)."""
+
+    id: int
+    locale: str
+    context: str | None
+    source: str | None
+    text: str | None
+    uploaded_by: tuple[str, ...]
+    reviewer: str
+    comment: str
+    at: str
+
+
+class EntryEdit(msgspec.Struct, frozen=True, kw_only=True):
+    """A translation of one entry typed in (not uploaded): pending until a second person
+    approves it under the review rule."""
+
+    locale: str
+    context: str
+    source: str
+    text: str
+    edited_by: str
+    edited_at: str
+    etag: str
+    """The pending ETag of the locale's catalog with this entry in it."""
+
+
+class EntryToTranslate(msgspec.Struct, frozen=True, kw_only=True):
+    """One current message as a translator edits it: where it is, whether it is
+    safety-bearing, what readers get today and what awaits review."""
+
+    locale: str
+    context: str
+    source: str
+    comment: str
+    """Where the text is (`Section: Introduction (paragraph)`)."""
+    safety: bool
+    approved: str | None
+    """The approved translation of this source text, if any."""
+    earlier_source: str | None
+    """With no approved translation of this source: the earlier source text of the same
+    message that has one (`earlier`)."""
+    earlier: str | None
+    pending: str | None
+    """A translation awaiting review (None when none, or when it removes the approved one)."""
+    pending_by: tuple[str, ...]
+    rejection: RejectionNote | None
+    """The latest reviewer's reason for sending a translation of this message back."""
+
+
+def _message(current: list[Message], context: str, source: str) -> Message:
+    found = next((m for m in current if m.context == context and m.source == source), None)
+    if found is not None:
+        return found
+    if any(m.context == context for m in current):
+        raise Conflict(
+            f"the source text of {context} changed since you read it: open the entry again "
+            "and translate the current text"
+        )
+    raise NotFound(f"no current message {context!r}")
+
+
+def entry_to_translate(
+    db: sqlite_utils.Database, locale: str, context: str, source: str | None = None
+) -> EntryToTranslate:
+    """The message `context` (its current source, or the named one) as its translator
+    into `locale` sees it."""
+    current = _current(db)
+    if source is None:
+        sources = [m.source for m in current if m.context == context]
+        if len(sources) > 1:
+            raise ValidationFailed(
+                f"{context} has {len(sources)} messages: name the `source` too", path="source"
+            )
+        source = sources[0] if sources else ""
+    message = _message(current, context, source)
+    approved = {
+        e.source: e.text
+        for e in catalog_entries(db, locale)
+        if e.context == context and e.text and not e.fuzzy
+    }
+    # (Fact phrases share a msgctxt: one of them is no earlier text of another.)
+    alone = sum(1 for m in current if m.context == context) == 1
+    earlier_source = next((s for s in approved if s != source), None) if alone else None
+    pending = next(
+        (
+            (e, joined)
+            for (c, s), (e, joined) in _pending_rows(db, locale).items()
+            if (c, s) == (context, source)
+        ),
+        None,
+    )
+    notes = catalog_rejections(db, locale, context=context)
+    return EntryToTranslate(
+        locale=locale,
+        context=context,
+        source=source,
+        comment=message.comment,
+        safety=message.safety,
+        approved=approved.get(source),
+        earlier_source=earlier_source if source not in approved else None,
+        earlier=approved.get(earlier_source or "") if source not in approved else None,
+        pending=pending[0].text if pending and pending[0].text and not pending[0].fuzzy else None,
+        pending_by=_names(pending[1]) if pending else (),
+        rejection=next((n for n in notes if n.source == source), None),
+    )
+
+
+def edit_entry(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    locale: str,
+    context: str,
+    source: str,
+    text: str,
+    read_pending: str | None = None,
+) -> EntryEdit:
+    """Propose `text` as the translation of one current message, as if uploaded: checked by
+    the upload's own code (`check_translation`), stored beside the locale's pending
+    translations with `actor` as its author, audited. The source named must be the current
+    one (Conflict otherwise: the translator read an older text); a translation that would
+    change nothing for readers, or nothing versus what is pending, is NothingChanged.
+
+    `read_pending` is the pending translation of the entry the translator read before
+    typing (None: none was pending). When another one is pending now, someone typed or
+    uploaded it meanwhile: Conflict naming them, and nothing is replaced."""
+    text = check_translation(context, source, text)
+    with transaction(db):
+        current = _current(db)
+        _message(current, context, source)
+        rows = _pending_rows(db, locale)
+        key = (context, source)
+        earlier = rows.get(key)
+        if earlier is not None and earlier[0].text == text and not earlier[0].fuzzy:
+            raise NothingChanged("nothing changed: this translation already awaits review")
+        approved = next(
+            (e for e in catalog_entries(db, locale) if (e.context, e.source) == key), None
+        )
+        # A pending copy of the approved translation (a pending catalog is whole) is no
+        # one's proposal: only a different text pending since it was read is a conflict.
+        copy = (
+            earlier is not None
+            and approved is not None
+            and (earlier[0].text, earlier[0].fuzzy) == (approved.text, approved.fuzzy)
+        )
+        if earlier is not None and not copy and earlier[0].text != read_pending:
+            who = ", ".join(_names(earlier[1])) or "someone"
+            raise Conflict(
+                f"{who} proposed another translation of {context} meanwhile "
+                f"({earlier[0].text!r}): read it, then type yours again"
+            )
+        entry = CatalogEntry(context=context, source=source, text=text, fuzzy=False)
+        if not rows.keys() - {key}:
+            # A pending catalog is a whole catalog (an entry it lacks is one it removes):
+            # the first typed entry joins a copy of what readers get today. (Refused
+            # below, this write rolls back with the transaction.)
+            _pend_approved(db, locale)
+        store_translations(db, locale, (entry,), "pending", actor.name)
+        after = _view(db, locale, current, _pending_rows(db, locale))
+        if not any((e.context, e.source) == key for e in after):
+            raise NothingChanged("nothing changed: this is the approved translation")
+        record(
+            db,
+            actor,
+            "catalog.edit",
+            f"catalogs/{locale}",
+            before=text_hash(earlier[0].text) if earlier is not None else None,
+            after=text_hash(text),
+            detail=context,
+        )
+        return EntryEdit(
+            locale=locale,
+            context=context,
+            source=source,
+            text=text,
+            edited_by=actor.name,
+            edited_at=_uploaded_at(db, locale),
+            etag=pending_etag(after),
+        )
+
+
+def _pend_approved(db: sqlite_utils.Database, locale: str) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO translations (locale, context, source, text, fuzzy, status, "
+        "author, updated_at, previous, comments) SELECT locale, context, source, text, fuzzy, "
+        "'pending', author, updated_at, previous, comments FROM translations "
+        "WHERE locale = ? AND status = 'approved'",
+        [locale],
+    )
+    header = catalog_header(db, locale)
+    if header is not None:
+        store_header(db, locale, "pending", header)
+
+
+def reject_entry(
+    db: sqlite_utils.Database,
+    actor: Principal,
+    locale: str,
+    if_match: str | None,
+    context: str,
+    source: str | None,
+    comment: str,
+) -> EntryRejection:
+    """Send one pending entry back with a reason (a person's text under the text policy,
+    or ValidationFailed names `$.comment`): readers keep what they get today, the other
+    entries still await review, and the uploader reads the reason on their locale's page.
+    The reviewer names the exact pending ETag they read, as for an approval."""
+    comment = checked_text(comment, "$.comment", multiline=True)
+    with transaction(db):
+        current = _current(db)
+        review, rows = _review(db, locale, current)
+        check_pending_etag(if_match, review.etag)
+        entry = find_entry(review.entries, context, source)
+        key = (entry.context, entry.source)
+        approved = next(
+            (e for e in catalog_entries(db, locale) if (e.context, e.source) == key), None
+        )
+        db.execute(
+            "DELETE FROM translations WHERE locale = ? AND context = ? AND source = ? "
+            "AND status = 'pending'",
+            [locale, *key],
+        )
+        rows.pop(key, None)
+        if approved is not None:
+            # What readers get stays as it is: the approved entry, pending unchanged (a
+            # missing pending entry would propose removing it).
+            store_translations(db, locale, (approved,), "pending", ",".join(entry.uploaded_by))
+            rows[key] = (approved, ",".join(entry.uploaded_by))
+        stamp = now()
+        _note_rejection(db, locale, entry, actor, ",".join(entry.uploaded_by), comment, stamp)
+        remaining = _view(db, locale, current, rows)
+        if not remaining:
+            _discard_pending(db, locale)
+        record(
+            db,
+            actor,
+            "catalog.reject-entry",
+            f"catalogs/{locale}",
+            before=text_hash(entry.proposed) if entry.proposed is not None else None,
+            detail=f"{entry.context}: {comment}",
+        )
+        return EntryRejection(
+            locale=locale,
+            context=entry.context,
+            source=entry.source,
+            proposed=entry.proposed,
+            uploaded_by=entry.uploaded_by,
+            rejected_by=actor.name,
+            rejected_at=stamp,
+            comment=comment,
+            remaining=len(remaining),
+            etag=pending_etag(remaining) if remaining else None,
+        )
+
+
+def _note_rejection(
+    db: sqlite_utils.Database,
+    locale: str,
+    entry: PendingEntry | None,
+    actor: Principal,
+    uploaded_by: str,
+    comment: str,
+    stamp: str,
+) -> None:
+    db.execute(
+        "INSERT INTO catalog_rejections (locale, context, source, text, uploaded_by, "
+        "reviewer, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            locale,
+            entry.context if entry else None,
+            entry.source if entry else None,
+            entry.proposed if entry else None,
+            uploaded_by,
+            actor.name,
+            comment,
+            stamp,
+        ],
+    )
+
+
+def catalog_rejections(
+    db: sqlite_utils.Database, locale: str, *, context: str | None = None, limit: int = 20
+) -> list[RejectionNote]:
+    """What reviewers sent back for `locale` (of one message, with `context`), newest
+    first."""
+    where = "locale = ?" + (" AND context = ?" if context is not None else "")
+    rows = db.execute(
+        "SELECT id, locale, context, source, text, uploaded_by, reviewer, comment, at "
+        f"FROM catalog_rejections WHERE {where} ORDER BY id DESC LIMIT ?",
+        [locale, *([context] if context is not None else []), limit],
+    ).fetchall()
+    return [
+        RejectionNote(
+            id=r[0],
+            locale=r[1],
+            context=r[2],
+            source=r[3],
+            text=r[4],
+            uploaded_by=_names(r[5] or ""),
+            reviewer=r[6],
+            comment=r[7],
+            at=r[8],
+        )
+        for r in rows
+    ]

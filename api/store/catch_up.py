@@ -6,6 +6,8 @@ why) and is shown to editors, instead of publishing what nobody reviewed."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlite_utils
@@ -20,6 +22,8 @@ from api.store.webhooks import enqueue_event
 from api.store.withdrawals import carry_out_withdrawal
 
 __all__ = ["run_due_schedules"]
+
+_log = logging.getLogger("vetted.schedules")
 
 
 def run_due_schedules(db: sqlite_utils.Database, at: datetime | None = None) -> list[Schedule]:
@@ -66,7 +70,14 @@ def _carry_out(db: sqlite_utils.Database, schedule: Schedule, at: datetime) -> N
                 enqueue_event(
                     db, ScheduleExecuted(slug=item, action=schedule.kind, version=version)
                 )
-    except VettedError as exc:
+    except sqlite3.OperationalError:
+        raise  # the database is busy: the whole catch-up is tried again
+    except Exception as exc:
+        if not isinstance(exc, VettedError):
+            # A defect, not a refusal: logged, and the change stops pending rather than
+            # hold every read behind it.
+            _log.exception(f"schedule {schedule.id} failed")
+            exc = VettedError(f"unexpected error ({type(exc).__name__}); see the server log")
         finish_schedule(db, schedule.id, "failed", str(exc))
         if schedule.draft_id is not None:
             # Back to review: a reviewer decides again on what stands now.

@@ -10,16 +10,22 @@ from collections.abc import Mapping
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.changes import DraftDiff, RevisionOut, field_changes, locale_impact
 from api.core.content import check_article, check_references
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
-from api.core.evidence import StaleClaim, stale_claims
-from api.core.merge import MergeConflict, MergeResult, Side, merge_articles, merge_treatments
+from api.core.evidence import StaleClaim, stale_claims, unnamed_forms
+from api.core.history import check_cited_changes
+from api.core.merge import (
+    MergeConflict,
+    MergeResult,
+    Resolution,
+    merge_articles,
+    merge_treatments,
+)
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.properties import check_safety_reason
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import ArticlePublished
 from api.core.workflow import (
@@ -43,6 +49,7 @@ from api.store.versions import (
     now,
     publish_version,
     published_slugs,
+    published_versions,
     save_treatments,
     treatments_number,
 )
@@ -55,6 +62,7 @@ __all__ = [
     "create_draft",
     "draft_authors",
     "draft_diff",
+    "draft_message",
     "draft_revisions",
     "draft_stale_claims",
     "draft_treatments",
@@ -77,7 +85,7 @@ _article = msgspec.json.Decoder(Article)
 _treatments = msgspec.json.Decoder(TreatmentCatalog)
 _COLUMNS = (
     "id, slug, base_version, status, author, revision, content_hash, comment, created_at, "
-    "updated_at, treatments_base, rollback_to"
+    "updated_at, treatments_base, rollback_to, summary"
 )
 
 
@@ -102,6 +110,8 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     """The current set of treatment records."""
     rollback_to: int | None = None
     """For a rollback: the version whose article and treatment records it brings back."""
+    summary: str | None = None
+    """What the author said the draft does when sending it to review."""
 
     @property
     def etag(self) -> str:
@@ -146,6 +156,15 @@ def draft_revisions(db: sqlite_utils.Database, draft_id: int) -> list[Revision]:
     ).fetchall()
     names = ("revision", "author", "message", "content_hash", "created_at")
     return [msgspec.convert(dict(zip(names, r, strict=True)), Revision) for r in rows]
+
+
+def draft_message(draft: Draft, revisions: list[Revision]) -> str:
+    """The draft's message, as the queue, the review and the history show it: what the
+    author said when sending it to review, else what its first revision set out to do (a
+    later revision's message says what that revision fixed, not what the draft is)."""
+    if draft.summary:
+        return draft.summary
+    return revisions[0].message if revisions else f"draft {draft.id}"
 
 
 def draft_authors(db: sqlite_utils.Database, draft_id: int) -> tuple[str, ...]:
@@ -241,6 +260,8 @@ def _unchanged(
 # policy of api.core.text applies to them on every path: API, workspace, import).
 MESSAGE = "$.message"
 COMMENT = "$.comment"
+SUMMARY = "$.summary"
+MAX_SUMMARY = 500
 REASON = "$.reason"
 
 
@@ -274,6 +295,9 @@ def create_draft(
                     article, treatments, read, load_treatments(db, records_base), f"version {base}"
                 )
             check_safety_reason(read, article, safety_reason)
+            _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, records_base), treatments)
         stamp = now()
         cursor = db.execute(
             "INSERT INTO drafts (slug, base_version, treatments_base, status, author, revision, "
@@ -296,6 +320,33 @@ def create_draft(
             detail=f"based on version {base}: {message}" if base else message,
         )
         return _draft(db, draft_id)
+
+
+def _check_cited(db: sqlite_utils.Database, base: int, read: Article, article: Article) -> None:
+    """The repository's rule for what a text change cites (`check_cited_changes`), against
+    the version the draft was made from; the earlier versions are read only when a block
+    fails it, since text one of them published needs no new citation."""
+    try:
+        check_cited_changes(read, article, prefix="$.article")
+    except ValidationFailed:
+        earlier = tuple(
+            load_article(db, article.slug, v.number)
+            for v in published_versions(db, article.slug)
+            if v.number != base
+        )
+        check_cited_changes(read, article, earlier, prefix="$.article")
+
+
+def _check_forms(old: TreatmentCatalog, new: TreatmentCatalog) -> None:
+    """TR-5 at the door: a regulatory statement the draft writes or alters names each form
+    its status is recorded for (`api.core.evidence.unnamed_forms`)."""
+    for problem in unnamed_forms(old, new):
+        index = next(i for i, t in enumerate(new.treatments) if t.id == problem.treatment)
+        n = problem.field.removeprefix("regulatory/")
+        raise ValidationFailed(
+            problem.sentence(),
+            path=f"$.treatments.treatments[{index}].regulatory[{n}].statement",
+        )
 
 
 def _version_hash(db: sqlite_utils.Database, slug: str, number: int) -> str | None:
@@ -341,7 +392,11 @@ def update_draft(
                 f"revision {draft.revision} already has this content: nothing changed"
             )
         if base:
-            check_safety_reason(load_article(db, draft.slug, base), article, safety_reason)
+            read = load_article(db, draft.slug, base)
+            check_safety_reason(read, article, safety_reason)
+            _check_cited(db, base, read, article)
+        if treatments is not None:
+            _check_forms(load_treatments(db, draft.treatments_base), treatments)
         revision = draft.revision + 1
         _add_revision(
             db, draft_id, revision, article, actor.name, message, treatments, safety_reason
@@ -395,11 +450,24 @@ def _move(
 
 
 def submit_draft(
-    db: sqlite_utils.Database, actor: Principal, draft_id: int, if_match: str | None
+    db: sqlite_utils.Database,
+    actor: Principal,
+    draft_id: int,
+    if_match: str | None,
+    summary: str | None = None,
 ) -> Draft:
-    """Send a draft to review."""
+    """Send a draft to review, with what it does in a sentence if the author gives one (the
+    queue and the history show it; see `draft_message`)."""
+    if summary is not None:
+        if len(summary) > MAX_SUMMARY:
+            raise ValidationFailed(
+                f"must be at most {MAX_SUMMARY} characters (at {SUMMARY})", path=SUMMARY
+            )
+        summary = checked_text(summary, SUMMARY) or None
     with transaction(db):
         _move(db, actor, draft_id, if_match, "submit")
+        if summary is not None:
+            db.execute("UPDATE drafts SET summary = ? WHERE id = ?", [summary, draft_id])
         return _draft(db, draft_id)
 
 
@@ -414,7 +482,7 @@ def reject_draft(
     who may: the same reviewers who could publish it)."""
     comment = checked_text(comment, COMMENT, multiline=True)
     with transaction(db):
-        check_review(actor, "publish", ReviewTarget.source(draft_authors(db, draft_id)))
+        may(actor, "draft.review", Target.source(draft_authors(db, draft_id))).enforce()
         _move(db, actor, draft_id, if_match, "reject", comment)
         return _draft(db, draft_id)
 
@@ -447,7 +515,7 @@ class Merged(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def merged_content(
-    db: sqlite_utils.Database, draft: Draft, take: Mapping[str, Side] | None = None
+    db: sqlite_utils.Database, draft: Draft, take: Mapping[str, Resolution] | None = None
 ) -> tuple[Article, Merged]:
     """The draft's article, and what publishing it now would publish: the draft itself when
     it is based on the head, else its changes merged onto the head block by block (and the
@@ -564,7 +632,7 @@ def _reviewed(
     """The draft `actor` may publish (or schedule) now, as If-Match names it."""
     draft = _draft(db, draft_id)
     authors = draft_authors(db, draft_id)
-    check_review(actor, "publish", ReviewTarget.source(authors))
+    may(actor, "draft.review", Target.source(authors)).enforce()
     next_status(draft.status, action)  # a published draft says so, not "stale base"
     check_if_match(if_match, draft.etag)
     return draft
@@ -627,10 +695,7 @@ def _publish(
     if not article_changed and records is None:
         raise NothingChanged(f"draft {draft_id} does not change {draft.slug}")
     _move(db, actor, draft_id, if_match, "publish")
-    message = db.execute(
-        "SELECT message FROM draft_revisions WHERE draft_id = ? AND revision = ?",
-        [draft_id, draft.revision],
-    ).fetchone()[0]
+    message = draft_message(draft, draft_revisions(db, draft_id))
     if records is not None:
         # Checked against the article as it will be published, before anything is stored.
         check_references(
@@ -789,7 +854,7 @@ def draft_diff(db: sqlite_utils.Database, draft_id: int) -> DraftDiff:
         return DraftDiff(
             draft=draft.id,
             status=draft.status,
-            message=revisions[-1].message,
+            message=draft_message(draft, revisions),
             authors=tuple(dict.fromkeys(r.author for r in revisions)),
             revisions=tuple(
                 RevisionOut(

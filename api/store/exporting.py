@@ -12,6 +12,7 @@ from api.core.content import dump_yaml
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.template import build_template, render_catalog, render_template
 from api.sources import CATALOG_DOMAIN, TEMPLATE_FILE
+from api.store.history import history_files
 from api.store.importer import mark_synced
 from api.store.schema import snapshot, transaction
 from api.store.translations import (
@@ -54,11 +55,21 @@ def _content_files(content: PublishedContent) -> dict[str, bytes]:
 
 
 def _template(db: sqlite_utils.Database, content: PublishedContent) -> Catalog:
+    """The template `pybabel extract -F babel.cfg` makes of the exported files: the current
+    content and every earlier version the history keeps (its translations are what readers
+    of a pinned version get), and the fact phrases."""
     # The fact phrases are pgettext calls in code; pybabel extracts them from this file.
     code = resources.files("api.core").joinpath("formatting.py").read_bytes()
+    history = {
+        path: data
+        for slug, _ in published_slugs(db)
+        for path, data in history_files(db, slug).items()
+        if path.endswith(".yaml")
+    }
     return build_template(
         [
             *_content_files(content).items(),
+            *history.items(),
             ("api/core/formatting.py", code),
         ],
         catalog_header(db, TEMPLATE_LOCALE),
@@ -95,6 +106,8 @@ def export_tree(db: sqlite_utils.Database) -> Export:
     with snapshot(db):
         content = published_content(db)
         files = _content_files(content)
+        for slug, _ in published_slugs(db):
+            files.update(history_files(db, slug))
         synced = {
             f"article/{slug}": head.content_hash
             for slug, _ in published_slugs(db)

@@ -17,19 +17,19 @@ from pathlib import Path
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import as_stored
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
 from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
-from api.core.review import ReviewTarget, check_review
 from api.core.workflow import article_etag
 from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
 from api.store.catalogs import stage_catalog
 from api.store.drafts import create_draft, submit_draft
+from api.store.history import record_logged_version
 from api.store.rendering import render_documents
 from api.store.schema import no_other_readers_journal, transaction
 from api.store.translations import (
@@ -40,10 +40,10 @@ from api.store.translations import (
     store_header,
 )
 from api.store.versions import (
+    holds_content,
     latest_version,
     load_article,
     publish_version,
-    published_slugs,
     published_versions,
     save_treatments,
     treatments_number,
@@ -140,9 +140,10 @@ def import_content(
     del content
     # A seed writes every rendered document: written once, not through the WAL. (Checked
     # again inside the transaction: someone may publish meanwhile.)
-    journal = nullcontext() if published_slugs(db) else no_other_readers_journal(db)
+    # Held content: published, or withdrawn by reviewers (never published again from files).
+    journal = nullcontext() if holds_content(db) else no_other_readers_journal(db)
     with journal, transaction(db):
-        if published_slugs(db):
+        if holds_content(db):
             return _propose(db, files, catalogs, author, say)
         report = _store(db, files, catalogs, say)
         # Rendering reads everything back from the database: let the parsed files go
@@ -407,20 +408,21 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
     for entry, article, records in zip(
         history.log.versions[:-1], history.articles, history.treatments, strict=False
     ):
-        check_review(
+        may(
             Principal(name=entry.reviewer, role="reviewer"),
-            "publish",
-            ReviewTarget.source((entry.author,), f"version {entry.number} of {article.slug}"),
-        )
+            "draft.review",
+            Target.source(entry.authors, f"version {entry.number} of {article.slug}"),
+        ).enforce()
         save_treatments(db, records)
         row = publish_version(
             db,
             article,
-            authors=(entry.author,),
+            authors=entry.authors,
             reviewer=entry.reviewer,
             message=entry.message,
             published_at=entry.published,
         )
+        record_logged_version(db, article.slug, entry)
         record(
             db,
             IMPORTER,
@@ -432,11 +434,11 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
         )
         say(f"article {article.slug}: version {row.number} (history)")
     last = history.log.versions[-1]
-    check_review(
+    may(
         Principal(name=last.reviewer, role="reviewer"),
-        "publish",
-        ReviewTarget.source((last.author,), f"version {last.number} of {history.log.history}"),
-    )
+        "draft.review",
+        Target.source(last.authors, f"version {last.number} of {history.log.history}"),
+    ).enforce()
 
 
 def _store(
@@ -468,8 +470,14 @@ def _store(
         key = f"catalog/{catalog.locale}"
         if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
             return
+        # Approved as the repository's file dates its revision, so that what readers are
+        # told of the sign-off is the same in every database seeded from the same files.
         translations[catalog.locale] = replace_catalog(
-            db, catalog, status="approved", author=IMPORTER.name
+            db,
+            catalog,
+            status="approved",
+            author=IMPORTER.name,
+            at=catalog.header.revised_at(),
         )
         mark_synced(db, key, digest, digest)
         record(
@@ -494,11 +502,13 @@ def _store(
         row = publish_version(
             db,
             article,
-            authors=(logged.author,) if logged else (IMPORTER.name,),
+            authors=logged.authors if logged else (IMPORTER.name,),
             reviewer=logged.reviewer if logged else IMPORTER.name,
             message=logged.message if logged else "import from content/",
             published_at=logged.published if logged else None,
         )
+        if logged is not None:
+            record_logged_version(db, article.slug, logged)
         mark_synced(db, key, digest, digest)
         record(
             db,

@@ -61,13 +61,13 @@ def current_source_messages(db: sqlite_utils.Database) -> list[Message]:
 
 
 def locale_health(db: sqlite_utils.Database) -> list[TranslationHealth]:
-    """Translation health of every locale with translations (not the source locale)."""
+    """Translation health of every locale with translations (not the source locale),
+    approved or only uploaded: a brand-new language is listed from its first upload, at
+    what readers get of it (nothing until a reviewer approves)."""
     current = current_source_messages(db)
-    return [
-        translation_health(locale, current, catalog_entries(db, locale))
-        for locale in available_locales(db)
-        if locale != DEFAULT_LOCALE
-    ]
+    uploaded = db.execute("SELECT DISTINCT locale FROM translations").fetchall()
+    locales = sorted({*available_locales(db), *(r[0] for r in uploaded)} - {DEFAULT_LOCALE})
+    return [translation_health(locale, current, catalog_entries(db, locale)) for locale in locales]
 
 
 def recent_versions(db: sqlite_utils.Database, limit: int = 10) -> list[VersionRow]:

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from api.core.access import Principal, Role, stored_principal
-from api.core.review import REVIEWING_ROLES
+from api.core.access import Principal, Role, role_allows, stored_principal
 
 __all__ = [
     "OPERATOR_NAME",
@@ -75,7 +74,11 @@ def token_principal(
 ) -> Principal:
     """The caller using `token` (the columns of `TOKEN_COLUMNS`), with the people they are
     tied to when their role reviews."""
-    tied = tied_people(db, person, token_creator) if role in REVIEWING_ROLES else frozenset[str]()
+    tied = (
+        tied_people(db, person, token_creator)
+        if role_allows(role, "draft.review")
+        else frozenset[str]()
+    )
     return stored_principal(
         person, role, locales or "", token=token, token_created_by=token_creator, tied=tied
     )

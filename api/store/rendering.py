@@ -34,7 +34,7 @@ from api.store.documents import (
     jsonld_key,
 )
 from api.store.reviews import article_review, today, translation_signoff
-from api.store.search import index_article
+from api.store.search import index_article, index_records
 from api.store.sync import track_changes
 from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
@@ -207,6 +207,7 @@ def _render_shared(
             render_treatment(t, locale, catalogs, references.get(t.article, ())) for t in served
         ]
         written += out.put(f"treatments/{locale}", rendered)
+        index_records(db, locale, rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)
     written += out.put(

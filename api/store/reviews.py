@@ -17,11 +17,10 @@ from datetime import UTC, date, datetime
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article
 from api.core.output import ArticleSummary, ReviewerOut, ReviewOut, TranslationSignoffOut
-from api.core.review import ReviewTarget, check_review
 from api.core.schedule import ReviewPolicy, ReviewStatus, next_review_due, review_status
 from api.core.text import text_problem
 from api.core.webhooks import ReviewOverdue
@@ -197,7 +196,9 @@ def confirm_review(
             raise NotFound(f"no published article {slug!r}")
         check_if_match(if_match, article_etag(slug, head.number, treatments_number(db)))
         authors = head.authors or (head.author,)
-        check_review(actor, "confirm", ReviewTarget.source(authors, what=f"version {head.number}"))
+        may(
+            actor, "article.review", Target.source(authors, what=f"version {head.number}")
+        ).enforce()
         stamp = now()
         db.table("article_reviews").insert(
             {"slug": slug, "number": head.number, "reviewer": actor.name, "at": stamp, "note": note}

@@ -470,7 +470,85 @@ def _v15_lifecycle(db: sqlite_utils.Database) -> None:
     db.table("schedules").create_index(["state", "due_at"])
 
 
-def _v16_spliced_bundles(db: sqlite_utils.Database) -> None:
+def _v16_summaries(db: sqlite_utils.Database) -> None:
+    """What the author says a draft does when sending it to review: the queue and the
+    history show it (else the first revision's message)."""
+    db.table("drafts").add_column("summary", str)
+
+
+def _v17_preview_links(db: sqlite_utils.Database) -> None:
+    """Preview links: a draft revision shown to someone without an account, until the
+    link expires or is revoked. Only a hash of the link's secret is kept."""
+    db.table("preview_links").create(
+        {
+            "id": int,
+            "draft_id": int,
+            "draft_etag": str,
+            "locale": str,
+            "recipient": str,
+            "secret_hash": str,
+            "created_by": str,
+            "created_at": str,
+            "expires_at": str,
+            "revoked_by": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        not_null={
+            "draft_id",
+            "draft_etag",
+            "locale",
+            "recipient",
+            "secret_hash",
+            "created_by",
+            "created_at",
+            "expires_at",
+        },
+        foreign_keys=[("draft_id", "drafts", "id")],
+    )
+    db.table("preview_links").create_index(["secret_hash"], unique=True)
+    db.table("preview_links").create_index(["draft_id"])
+
+
+def _v18_catalog_rejections(db: sqlite_utils.Database) -> None:
+    """Pending translations a reviewer sent back, one entry or a whole upload (`context`
+    NULL), with the reviewer's reason: what the uploader reads on their locale's page.
+    Append-only, like the audit log that also records them."""
+    db.table("catalog_rejections").create(
+        {
+            "id": int,
+            "locale": str,
+            "context": str,
+            "source": str,
+            "text": str,
+            "uploaded_by": str,
+            "reviewer": str,
+            "comment": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"locale", "reviewer", "comment", "at"},
+    )
+    db.table("catalog_rejections").create_index(["locale", "id"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER catalog_rejections_no_{event.lower()} BEFORE {event} "
+            "ON catalog_rejections BEGIN SELECT RAISE(ABORT, 'rejections are append-only'); END"
+        )
+
+
+def _v19_version_logs(db: sqlite_utils.Database) -> None:
+    """What the repository's history log says of each version it published (why each block
+    changed, on which references), kept so that an export writes the log back whole (see
+    `api.store.history`)."""
+    db.table("version_logs").create(
+        {"slug": str, "number": int, "entry": str},
+        pk=("slug", "number"),
+        not_null={"slug", "number", "entry"},
+    )
+
+
+def _v20_spliced_bundles(db: sqlite_utils.Database) -> None:
     """Bundles are no longer stored at publish time (they grew with the catalogue): they
     are spliced from the stored article and treatment documents when asked for
     (`api.store.sync.bundle_body`). The stored ones, and their bytes, go."""
@@ -496,7 +574,11 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v13_reviews,
     _v14_webhooks,
     _v15_lifecycle,
-    _v16_spliced_bundles,
+    _v16_summaries,
+    _v17_preview_links,
+    _v18_catalog_rejections,
+    _v19_version_logs,
+    _v20_spliced_bundles,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

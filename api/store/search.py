@@ -19,24 +19,32 @@ import msgspec
 import sqlite_utils
 
 from api.core.errors import InvalidParameter
-from api.core.output import ArticleOut
+from api.core.locales import is_fallback
+from api.core.output import ArticleOut, TreatmentOut
 from api.core.search import (
     ELLIPSIS,
     MARK_CLOSE,
     MARK_OPEN,
+    RecordHit,
     SearchHit,
     SearchResults,
     SectionLayout,
+    fold,
     match_expression,
     parse_snippet,
+    record_text,
     section_texts,
 )
 
 __all__ = [
     "create_index_table",
+    "create_records_table",
     "index_article",
+    "index_records",
     "index_table",
     "indexed_locales",
+    "records_table",
+    "search_records",
     "search_results",
     "search_sections",
     "unindex_article",
@@ -178,7 +186,7 @@ def _hit(
         heading=heading,
         block_id=block,
         locale=text_locale,
-        fallback=text_locale != locale,
+        fallback=is_fallback(text_locale, locale),
         snippet=snippet,
         highlights=spans,
     )
@@ -193,3 +201,81 @@ def unindex_article(db: sqlite_utils.Database, slug: str) -> None:
     for locale, first, last in rows:
         db.execute(f"DELETE FROM {index_table(locale)} WHERE rowid BETWEEN ? AND ?", [first, last])
     db.execute("DELETE FROM search_articles WHERE slug = ?", [slug])
+
+
+def create_records_table(db: sqlite_utils.Database, table: str) -> bool:
+    """The FTS5 table of one locale's treatment records, unless it exists (True: made)."""
+    if not table.startswith("records_search_") or not _TABLE_NAME.match(
+        table.removeprefix("records_search_")
+    ):
+        raise ValueError(f"{table!r} is not a records index")
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if exists:
+        return False
+    db.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5(id UNINDEXED, article UNINDEXED, "
+        f"section UNINDEXED, name, body, tokenize = '{_TOKENIZER}')"
+    )
+    return True
+
+
+def records_table(locale: str) -> str:
+    """The FTS5 table of a locale's treatment records (`es` -> `records_search_es`)."""
+    return "records_" + index_table(locale)
+
+
+def index_records(db: sqlite_utils.Database, locale: str, records: list[TreatmentOut]) -> bool:
+    """Replace the index of `locale`'s treatment records with these rendered ones, inside
+    the render's transaction (a handful of rows, written whole; nothing when unchanged).
+    False when nothing changed."""
+    table = records_table(locale)
+    rows = [(r.id, r.article, r.section, fold(r.name.text), record_text(r)) for r in records]
+    made = create_records_table(db, table)
+    stored = db.execute(f"SELECT id, article, section, name, body FROM {table} ORDER BY rowid")
+    if not made and [tuple(row) for row in stored] == rows:
+        return False
+    db.execute(f"DELETE FROM {table}")
+    db.conn.executemany(
+        f"INSERT INTO {table} (id, article, section, name, body) VALUES (?, ?, ?, ?, ?)", rows
+    )
+    return True
+
+
+def search_records(
+    db: sqlite_utils.Database, locale: str, expression: str, limit: int
+) -> tuple[RecordHit, ...]:
+    """The treatment records of `locale` matching an FTS5 expression (from
+    `match_expression`), best first; none when the locale has no records index."""
+    table = records_table(locale)
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if not exists:
+        return ()
+    try:
+        rows = db.execute(
+            f"SELECT id, name, article, section, snippet({table}, -1, ?, ?, ?, ?) FROM {table} "
+            f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+            [MARK_OPEN, MARK_CLOSE, ELLIPSIS, _SNIPPET_TOKENS, expression, limit],
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise InvalidParameter("q", "cannot be searched; use plain words") from exc
+    out = []
+    for record_id, name, article, section, marked in rows:
+        snippet, spans = parse_snippet(marked)
+        out.append(
+            RecordHit(
+                id=record_id,
+                name=name,
+                article=article,
+                section=section,
+                locale=locale,
+                snippet=snippet,
+                highlights=spans,
+            )
+        )
+    return tuple(out)

@@ -11,6 +11,7 @@ import msgspec
 import sqlite_utils
 
 from api.store.documents import Document
+from api.store.schedules import next_change_at
 from api.store.translations import rendered_locales
 
 __all__ = ["Snapshot", "blob", "data_version", "read_snapshot"]
@@ -26,6 +27,8 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     latest: dict[str, int]
     """Slug -> the number of its latest published version."""
     locales: list[str]
+    next_change: float | None = None
+    """When the next scheduled change is due (seconds since the epoch), or None."""
 
 
 @contextmanager
@@ -49,7 +52,10 @@ def read_snapshot(db: sqlite_utils.Database) -> Snapshot:
         }
         latest = dict(db.execute("SELECT slug, number FROM publications").fetchall())
         locales = sorted(rendered_locales(db))
-    return Snapshot(documents=documents, forms=forms, latest=latest, locales=locales)
+        next_change = next_change_at(db)
+    return Snapshot(
+        documents=documents, forms=forms, latest=latest, locales=locales, next_change=next_change
+    )
 
 
 def blob(db: sqlite_utils.Database, etag: str) -> Document | None:

@@ -43,8 +43,10 @@ def store_translations(
     entries: tuple[CatalogEntry, ...],
     status: str,
     author: str,
+    at: str | None = None,
 ) -> None:
-    stamp = now()
+    """Store `entries` as `author`'s, dated `at` (default now)."""
+    stamp = at or now()
     # In key order, so the rows and the key's index grow at their ends instead of splitting
     # pages all over (a 100,000-entry catalog stores in two thirds of the time). A stable
     # sort: were a message there twice, the later one would still replace the earlier.
@@ -80,11 +82,17 @@ def store_header(
 
 
 def replace_catalog(
-    db: sqlite_utils.Database, catalog: ParsedCatalog, *, status: str, author: str
+    db: sqlite_utils.Database,
+    catalog: ParsedCatalog,
+    *,
+    status: str,
+    author: str,
+    at: str | None = None,
 ) -> int:
-    """Make `catalog` the locale's translations with `status` (inside a transaction)."""
+    """Make `catalog` the locale's translations with `status` (inside a transaction), dated
+    `at` (default now)."""
     db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
-    store_translations(db, catalog.locale, catalog.entries, status, author)
+    store_translations(db, catalog.locale, catalog.entries, status, author, at)
     store_header(db, catalog.locale, status, catalog.header)
     return len(catalog.entries)
 

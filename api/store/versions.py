@@ -13,6 +13,7 @@ from api.core.model import Article, TreatmentCatalog, content_hash
 __all__ = [
     "VersionRow",
     "article_versions",
+    "holds_content",
     "latest_version",
     "load_article",
     "load_treatments",
@@ -102,6 +103,12 @@ def article_versions(db: sqlite_utils.Database, slug: str) -> list[VersionRow]:
         f"SELECT {_COLUMNS} FROM versions WHERE slug = ? ORDER BY number", [slug]
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def holds_content(db: sqlite_utils.Database) -> bool:
+    """Whether any article version was ever stored (published or since withdrawn): a
+    database that holds content is never seeded from files again."""
+    return db.execute("SELECT 1 FROM versions LIMIT 1").fetchone() is not None
 
 
 def stored_slugs(db: sqlite_utils.Database) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import msgspec
 import sqlite_utils
 
-from api.core.access import Principal
+from api.core.access import Principal, Target, may
 from api.core.errors import Conflict, NotFound, ValidationFailed
 from api.core.lifecycle import (
     WithdrawalKind,
@@ -24,7 +24,6 @@ from api.core.lifecycle import (
     withdrawal_notice,
 )
 from api.core.model import content_hash
-from api.core.review import ReviewTarget, check_review
 from api.core.text import checked_text
 from api.core.webhooks import ArticleWithdrawn
 from api.core.workflow import check_if_match
@@ -201,10 +200,10 @@ def _reviewable(
     db: sqlite_utils.Database, actor: Principal, withdrawal_id: int, if_match: str | None
 ) -> Withdrawal:
     withdrawal = get_withdrawal(db, withdrawal_id)
-    target = ReviewTarget.source(
+    target = Target.source(
         (withdrawal.requested_by,), what=f"withdrawal {withdrawal_id} (requested by)"
     )
-    check_review(actor, "withdraw", target)
+    may(actor, "withdrawal.review", target).enforce()
     check_if_match(if_match, withdrawal.etag)
     return withdrawal
 

@@ -55,6 +55,7 @@ from api.web.throttle import document_rate_limits, management_rate_limit
 from api.web.webhooks import WebhooksController
 from api.web.workspace import template_config, workspace_router
 from api.web.workspace.session import session_limits
+from api.web.workspace.shared import shared_preview_router
 
 __all__ = ["API_VERSION", "create_app", "create_app_from_env"]
 
@@ -128,6 +129,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Litesta
             old_docs_page,
             root,
             workspace_router(),
+            shared_preview_router(),
         ],
         template_config=template_config(),
         dependencies={"reader": Provide(provide_reader, sync_to_thread=False)},

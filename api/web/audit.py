@@ -10,11 +10,11 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from api.core.access import Principal, authorize
+from api.core.access import Principal, may
 from api.store.audit import AuditPage, list_audit
 from api.store.refusals import RefusalPage, list_refusals
 from api.web.auth import BEARER, provide_principal, provide_writer, require_token
-from api.web.manage import MAX_ID
+from api.web.examples import MAX_ID
 from api.web.problems import problem_responses
 
 __all__ = ["AuditController"]
@@ -74,7 +74,7 @@ class AuditController(Controller):
         ] = None,
     ) -> AuditPage:
         """Entries newest first, filtered, paginated by cursor."""
-        authorize(principal, "audit.read")
+        may(principal, "audit.read").enforce()
         return list_audit(
             writer, limit=limit, before_id=before, actor=actor, action=action, target=target
         )
@@ -117,7 +117,7 @@ class AuditController(Controller):
         the token was valid), the method, path and operation, and the problem. Each minute
         itemizes its first 30 refusals and counts the rest per status (`method` and `path`
         `*`, `repeats`); the newest 100,000 rows are kept."""
-        authorize(principal, "audit.read")
+        may(principal, "audit.read").enforce()
         return list_refusals(
             writer, limit=limit, before_id=before, actor=actor, status=status, path=path
         )

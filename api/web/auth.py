@@ -14,7 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
-from api.core.access import Action, Principal, authorize_role
+from api.core.access import Action, Principal, may
 from api.core.errors import TooManyRequests, Unauthorized
 from api.core.limits import SlidingWindow
 from api.store.accounts import authenticate
@@ -82,11 +82,13 @@ async def require_token(
 async def require_role(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard after `require_token`: the role the handler names in `opt["action"]`, checked
-    before a byte of the body is read (the handler checks the locale scope itself)."""
+    """Guard after `require_token`: `may` for the action the handler names in
+    `opt["action"]`, asked before a byte of the body is read, without a target (so the
+    role, and the scope for source text; the application layer asks again with the
+    target: the locale, the authors)."""
     action: Action | None = handler.opt.get("action")
     if action is not None:
-        authorize_role(connection.state.principal, action)
+        may(connection.state.principal, action).enforce()
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

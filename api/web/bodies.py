@@ -25,7 +25,10 @@ __all__ = [
     "DRAIN_SECONDS",
     "FORM_BOUNDS",
     "MAX_BODY_BYTES",
+    "MULTIPART",
+    "PO_MEDIA_TYPE",
     "SMALLEST_FORM",
+    "UPLOAD_FIELD",
     "BodyDeadline",
     "BodyTimeout",
     "FormBounds",
@@ -38,16 +41,21 @@ __all__ = [
 
 MAX_BODY_BYTES = 5_000_000
 """The largest body any route takes (413 beyond): a catalog upload's limit."""
+PO_MEDIA_TYPE = "text/x-gettext-translation"
+"""What a catalog is sent and downloaded as (the API's and the workspace's)."""
+MULTIPART = "multipart/form-data"
+UPLOAD_FIELD = "catalog"
+"""The form part of a catalog upload (the API's multipart form and the workspace's)."""
 JSON_TYPES = frozenset({"application/json"})
 # A raw upload may come without a type (curl -T); a .po is text by any other name.
 PO_TYPES = frozenset(
     {
         "",
-        "text/x-gettext-translation",
+        PO_MEDIA_TYPE,
         "text/x-po",
         "application/x-po",
         "text/plain",
-        "multipart/form-data",  # the `catalog` part of a form, as generated clients send it
+        MULTIPART,  # the `catalog` part of a form, as generated clients send it
     }
 )
 

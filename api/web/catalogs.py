@@ -23,35 +23,33 @@ from litestar.openapi.spec import (
 )
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from api.core.access import Principal, authorize
-from api.core.catalog import parse_catalog
-from api.core.errors import InvalidLocale, ValidationFailed
-from api.core.messages import known_contexts
-from api.core.negotiation import canonical_locale
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.actions.drafts import Rejection
+from api.core.access import Principal, may
+from api.core.catalog import MAX_TRANSLATION_CHARS
+from api.core.catalog_changes import EntryFilter, filter_entries
+from api.core.errors import ValidationFailed
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
+    EntryEdit,
+    EntryRejection,
     PendingCatalog,
     PendingReview,
+    RejectionNote,
     SignoffPage,
-    approve_catalog,
+    catalog_rejections,
     catalog_signoff,
     pending_review,
-    reject_catalog,
-    stage_catalog,
 )
-from api.store.exporting import export_catalog, published_content
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
-from api.web.bodies import refuse_unreadable_po
-from api.web.examples import LocalePath
-from api.web.manage import MAX_ID, Rejection
+from api.web.bodies import MULTIPART, PO_MEDIA_TYPE, UPLOAD_FIELD, refuse_unreadable_po
+from api.web.examples import MAX_ID, LocalePath
 from api.web.problems import problem_responses
 
-__all__ = ["CatalogsController", "document_catalog_upload", "stage_upload"]
+__all__ = ["CatalogsController", "document_catalog_upload"]
 
-PO_MEDIA_TYPE = "text/x-gettext-translation"
-MULTIPART = "multipart/form-data"
-UPLOAD_FIELD = "catalog"
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -81,6 +79,91 @@ class ApprovalInput(msgspec.Struct, frozen=True, kw_only=True):
     ] = msgspec.field(default_factory=list)
 
 
+_CONTEXT_EXAMPLE = "stem-cell-therapy-for-hair-loss/introduction/p2"
+_SOURCE_EXAMPLE = (
+    "Unlike traditional treatments that merely slow hair loss or stimulate temporary "
+    "growth, stem cell therapy aims to rejuvenate hair follicles at the cellular level."
+)
+_Context = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=500,
+        description="The entry's msgctxt.",
+        examples=[_CONTEXT_EXAMPLE],
+    ),
+]
+
+
+class EntryEditInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A translation of one entry, typed rather than uploaded."""
+
+    context: _Context
+    source: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_TRANSLATION_CHARS,
+            description="The current source text (msgid) you translated: 409 when it has "
+            "changed since you read it.",
+            examples=[_SOURCE_EXAMPLE],
+        ),
+    ]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_TRANSLATION_CHARS,
+            description="The translation (msgstr): checked exactly as an uploaded .po's "
+            "msgstr is (text policy, placeholders, format fields); 422 names `text`.",
+            examples=[
+                "A diferencia de los tratamientos tradicionales, que solo frenan la caída, "
+                "la terapia con células madre busca rejuvenecer los folículos."
+            ],
+        ),
+    ]
+    pending: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=MAX_TRANSLATION_CHARS,
+                description="The pending translation of this entry you read before typing "
+                "(`proposed` in the pending catalog), or null when none was pending: 409 when "
+                "another one is pending now, so two translators never overwrite each other.",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class EntryRejectionInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which pending entry to send back, and why."""
+
+    context: _Context
+    source: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=MAX_TRANSLATION_CHARS,
+                description="The entry's source text: needed only when several pending "
+                "entries share the msgctxt (fact phrases).",
+            ),
+        ]
+        | None
+    ) = None
+    comment: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=2000,
+            description="Why, for the translator (who reads it on their locale's page). "
+            "Plain text under the text policy; line breaks allowed.",
+            examples=["“Frenan” is too strong: the source says slow, not stop."],
+        ),
+    ]
+
+
 PendingIfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -89,15 +172,6 @@ PendingIfMatch = Annotated[
         description="The exact pending ETag you reviewed. Missing or `*`: 428; stale: 412.",
     ),
 ]
-
-
-def _locale(value: str) -> str:
-    """The stored code of a locale in the path (`de-DE` is `de`); 400 for a code CLDR
-    does not know."""
-    try:
-        return canonical_locale(value)
-    except ValueError as exc:
-        raise InvalidLocale("locale", value, ["a locale CLDR knows, e.g. es, pt-PT"]) from exc
 
 
 class CatalogsController(Controller):
@@ -138,9 +212,7 @@ class CatalogsController(Controller):
         locale: LocalePath,
     ) -> Response[bytes]:
         """Download a locale's .po to translate."""
-        authorize(principal, "catalog.read")
-        tag = _locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -168,7 +240,7 @@ class CatalogsController(Controller):
         current source text are listed in `stale` with their line and not staged; an
         upload that changes nothing is 422 (`/problems/nothing-changed`)."""
         body = await _uploaded_catalog(request)
-        return await sync_to_thread(stage_upload, writer, principal, locale, body)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body)
 
     @get(
         "/{locale:str}/pending",
@@ -182,12 +254,25 @@ class CatalogsController(Controller):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: LocalePath,
+        show: Annotated[
+            EntryFilter,
+            QueryParameter(
+                description="Only these entries: `new` (no approved translation of the "
+                "current source), `changed` (replaces an approved translation), `removed`, "
+                "`source-changed` (translation kept although its source changed: approved "
+                "only when named), `safety` (safety-bearing). The ETag stays that of every "
+                "pending entry.",
+            ),
+        ] = "all",
     ) -> Response[PendingReview]:
         """Every entry whose translation differs from the approved one: context, current
-        source, approved and proposed translation, uploaders and flags. Its ETag is what
-        approval must send as If-Match."""
-        authorize(principal, "catalog.read")
-        review = pending_review(writer, _locale(locale))
+        source, approved and proposed translation, uploaders and flags (`safety`: part of
+        a safety-bearing text). Its ETag is what approval must send as If-Match."""
+        may(principal, "catalog.read").enforce()
+        review = pending_review(writer, catalog_locale(locale))
+        if show != "all":
+            shown = tuple(filter_entries(review.entries, show))
+            review = msgspec.structs.replace(review, entries=shown)
         return Response(review, headers={"ETag": review.etag})
 
     @post(
@@ -210,10 +295,8 @@ class CatalogsController(Controller):
         """Approve the pending translations (or the named entries): they are served from
         now on and recorded in the locale's sign-off. The approver must not have uploaded
         any of them and must review this locale."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
         named = data.entries if data is not None else ()
-        return approve_catalog(writer, principal, tag, if_match, named)
+        return actions.approve_catalog(writer, principal, locale, if_match, named)
 
     @post(
         "/{locale:str}/reject",
@@ -232,9 +315,76 @@ class CatalogsController(Controller):
         if_match: PendingIfMatch = None,
     ) -> CatalogRejection:
         """Discard the pending upload you reviewed; the comment goes to the audit log."""
-        tag = _locale(locale)
-        authorize(principal, "catalog.review", tag)
-        return reject_catalog(writer, principal, tag, if_match, data.comment)
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment)
+
+    @post(
+        "/{locale:str}/entries",
+        operation_id="editCatalogEntry",
+        summary="Propose the translation of one entry, typed rather than uploaded",
+        opt={"action": "catalog.upload"},
+        status_code=202,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+    )
+    def edit_entry(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        data: JSONBody[EntryEditInput],
+    ) -> EntryEdit:
+        """The translation of one current message, checked by the same code as an
+        uploaded .po (errors name `text`), joins the locale's pending translations with
+        you as its author: a second person approves it under the review rule (you cannot).
+        404: no such msgctxt; 409: its source changed since you read it, or another
+        translation of it became pending since you read `pending`; 422: invalid, or
+        nothing would change (`/problems/nothing-changed`)."""
+        return actions.edit_entry(
+            writer, principal, locale, data.context, data.source, data.text, data.pending
+        )
+
+    @post(
+        "/{locale:str}/entries/reject",
+        operation_id="rejectCatalogEntry",
+        summary="Send one pending entry back with a reason",
+        opt={"action": "catalog.review"},
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428, 503),
+    )
+    def reject_entry(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        data: JSONBody[EntryRejectionInput],
+        if_match: PendingIfMatch = None,
+    ) -> EntryRejection:
+        """Reject one pending entry: readers keep what they get today, the other entries
+        still await review (under the new ETag returned), and the uploaders read the
+        reason (`GET …/rejections`). Audited as `catalog.reject-entry`."""
+        return actions.reject_entry(
+            writer, principal, locale, if_match, data.context, data.source, data.comment
+        )
+
+    @get(
+        "/{locale:str}/rejections",
+        operation_id="catalogRejections",
+        summary="Read what reviewers sent back, with their reasons",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403),
+    )
+    def rejections(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> list[RejectionNote]:
+        """The latest rejections of a locale, newest first: one entry (with its msgctxt,
+        source and the rejected text) or a whole upload (`context` null)."""
+        may(principal, "catalog.read").enforce()
+        return catalog_rejections(writer, catalog_locale(locale), limit=limit)
 
     @get(
         "/{locale:str}/signoff",
@@ -261,8 +411,8 @@ class CatalogsController(Controller):
     ) -> SignoffPage:
         """Who approved which translation of which source text (hashes), when, and who
         uploaded it. Admins only."""
-        authorize(principal, "audit.read")
-        return catalog_signoff(writer, _locale(locale), limit=limit, before_id=before)
+        may(principal, "audit.read").enforce()
+        return catalog_signoff(writer, catalog_locale(locale), limit=limit, before_id=before)
 
 
 async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
@@ -277,22 +427,6 @@ async def _uploaded_catalog(request: Request[Any, Any, Any]) -> bytes:
     if isinstance(part, str):
         return part.encode("utf-8")
     raise ValidationFailed(f"the form has no part named {UPLOAD_FIELD!r}", path=UPLOAD_FIELD)
-
-
-def stage_upload(
-    writer: sqlite_utils.Database, principal: Principal, locale: str, body: bytes
-) -> PendingCatalog:
-    """An uploaded .po checked and staged for review: the one path of every upload, from
-    the API or the workspace's form."""
-    tag = _locale(locale)
-    authorize(principal, "catalog.upload", tag)
-    content = published_content(writer)
-    contexts = known_contexts(list(content.articles), content.treatments)
-    parsed = parse_catalog(body, f"{tag}.po", tag, contexts)
-    if not parsed.entries:
-        # Nothing would await review: staging it would only audit an empty upload.
-        raise ValidationFailed("the catalog has no translated entries", file=f"{tag}.po")
-    return stage_catalog(writer, principal, parsed)
 
 
 def document_catalog_upload(schema: OpenAPI) -> None:

@@ -4,84 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, Parameter, QueryParameter
+from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
-from api.core.errors import Gone, NotFound, VettedError
+from api.core.errors import NotFound
 from api.core.html import HTML_MEDIA_TYPE
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
-from api.core.lifecycle import WithdrawalKind
 from api.core.locales import LocaleInfo
-from api.core.negotiation import DEFAULT_LOCALE, negotiate
+from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.core.sitemap import Sitemap
 from api.store.documents import SITEMAP_KEY, Document, article_key, html_key, jsonld_key
 from api.store.reader import Reader
-from api.store.withdrawals import Tombstone, tombstone_key
 from api.web import examples
+from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
-from api.web.sending import LATEST, NOT_MODIFIED, PINNED, send_document
+from api.web.sending import LATEST, NOT_MODIFIED, PINNED, missing, send_document
 
 __all__ = [
-    "AcceptLanguage",
     "ArticlesController",
-    "LocaleParam",
     "LocalesController",
     "SitemapController",
     "TreatmentsController",
-    "missing",
-    "resolve_locale",
 ]
-
-LocaleParam = Annotated[
-    str | None,
-    QueryParameter(
-        name="locale",
-        required=False,
-        max_length=64,
-        description="Explicit locale (BCP 47, e.g. `es-MX`); wins over Accept-Language. "
-        "Unsupported locales are served through their CLDR fallback chain.",
-        examples=[Example(summary="Mexican Spanish", value="es-MX")],
-    ),
-]
-AcceptLanguage = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Accept-Language",
-        required=False,
-        description="Used when `locale` is absent (q-values honoured); malformed values are "
-        "ignored.",
-    ),
-]
-
-
-_tombstone = msgspec.json.Decoder(Tombstone)
-
-
-def missing(
-    reader: Reader, kind: WithdrawalKind, item: str, version: int | None, not_found: str
-) -> VettedError:
-    """What to answer for a document that is not there: 410 with the readers' notice when
-    the content was withdrawn (every version up to the last withdrawn one), else 404."""
-    stone = reader.document(tombstone_key(kind, item))
-    if stone is not None:
-        found = _tombstone.decode(stone.body)
-        through = found.through_version
-        if version is None or through is None or version <= through:
-            return Gone(found.notice, found.withdrawn_at)
-    return NotFound(not_found)
-
-
-def resolve_locale(
-    reader: NamedDependency[Reader], locale: str | None, accept_language: str | None
-) -> str:
-    return negotiate(locale, accept_language, reader.locales())
-
 
 _PIN = (
     "Pin a published version. In the source language (`en`) the answer is immutable, except "

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import PathParameter
+from litestar.params import HeaderParameter, PathParameter
 
 __all__ = [
     "ARTICLE",
@@ -15,12 +15,14 @@ __all__ = [
     "DIFF",
     "HTML",
     "LOCALES",
+    "MAX_ID",
     "SEARCH",
     "SECTION",
     "SITEMAP",
     "SUMMARIES",
     "TREATMENT",
     "VERSIONS",
+    "IfMatch",
     "LocalePath",
     "SectionPath",
     "SlugPath",
@@ -31,6 +33,19 @@ __all__ = [
 _SLUG = "stem-cell-therapy-for-hair-loss"
 # Path parameters with a real value each, so clients (and the contract fuzzer) can try a
 # request that finds something.
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description="The ETag you last read (for a new draft: the article head's). "
+        "Missing: 428 (except for a draft of a new article); stale: 412.",
+    ),
+]
+
+
+# SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
+MAX_ID = 2**63 - 1
 SlugPath = Annotated[str, PathParameter(examples=[Example(summary="article", value=_SLUG)])]
 SectionPath = Annotated[
     str,

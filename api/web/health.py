@@ -38,12 +38,12 @@ async def healthz() -> Health:
     responses={
         503: ResponseSpec(
             data_container=Health,
-            description="Not ready yet: the database is not migrated or has no published content.",
+            description="Not ready yet: the database is not migrated or holds no content.",
         )
     },
 )
 async def readyz(reader: NamedDependency[Reader]) -> Response[Health]:
-    """Ready once the database is migrated and holds published content."""
+    """Ready once the database is migrated and holds content (published or withdrawn)."""
     if reader.ready():
         return Response(Health(status="ready"))
     return Response(Health(status="not-ready"), status_code=503)

@@ -25,9 +25,8 @@ from api.store.versions import (
     version_row,
 )
 from api.web import examples
-from api.web.delivery import missing
 from api.web.problems import problem_responses
-from api.web.sending import NOT_MODIFIED, PINNED, send_bytes
+from api.web.sending import NOT_MODIFIED, PINNED, missing, send_bytes
 
 __all__ = ["ArticleDiff", "HistoryController"]
 

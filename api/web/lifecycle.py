@@ -4,7 +4,7 @@ second person approve it, and see every schedule, overdue ones flagged."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, cast
 
 import msgspec
@@ -14,27 +14,23 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from api.core.access import Principal, authorize
+from api.actions import lifecycle as actions
+from api.core.access import Principal, may
 from api.core.lifecycle import (
     ScheduleState,
     WithdrawalKind,
     WithdrawalStatus,
-    scheduled_instant,
 )
-from api.store.drafts import schedule_draft, unschedule_draft
 from api.store.schedules import Schedule, list_schedules
 from api.store.withdrawals import (
     Withdrawal,
-    approve_withdrawal,
-    cancel_withdrawal,
     get_withdrawal,
     list_withdrawals,
-    reject_withdrawal,
-    request_withdrawal,
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.manage import MAX_ID, DraftId, DraftOut, IfMatch, draft_response
+from api.web.draft_out import DraftId, DraftOut, draft_response
+from api.web.examples import MAX_ID, IfMatch
 from api.web.problems import problem_responses
 
 __all__ = ["LifecycleController"]
@@ -180,9 +176,8 @@ class LifecycleController(Controller):
         time if the sweep is late. If a version or the treatment records are published
         meanwhile, the schedule fails (shown in `GET /v1/manage/schedules`) and the draft
         goes back to review: nobody reviewed it against what stands then."""
-        authorize(principal, "draft.review")
-        at = scheduled_instant(data.publish_at, datetime.now(UTC), "$.publish_at")
-        return draft_response(schedule_draft(writer, principal, draft_id, if_match, at))
+        scheduled = actions.schedule_draft(writer, principal, draft_id, if_match, data.publish_at)
+        return draft_response(scheduled)
 
     @post(
         "/drafts/{draft_id:int}/unschedule",
@@ -201,8 +196,7 @@ class LifecycleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """The draft goes back to review, unpublished (nothing reaches readers)."""
-        authorize(principal, "draft.write")
-        return draft_response(unschedule_draft(writer, principal, draft_id, if_match))
+        return draft_response(actions.unschedule_draft(writer, principal, draft_id, if_match))
 
     @get(
         "/schedules",
@@ -228,7 +222,7 @@ class LifecycleController(Controller):
         """Pending schedules first, by due time, then those done, failed or cancelled.
         `overdue` marks a pending one more than a minute past its time: the sweep is late
         or failing. A failed one says why in `detail`."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return list_schedules(writer, cast(ScheduleState | None, state_filter))
 
     @post(
@@ -248,14 +242,8 @@ class LifecycleController(Controller):
     ) -> Response[WithdrawalOut]:
         """Nothing changes for readers until a second person approves the request
         (`POST /v1/manage/withdrawals/{id}/approve`). 409 when one is already open."""
-        authorize(principal, "article.withdraw")
-        at = (
-            scheduled_instant(data.withdraw_at, datetime.now(UTC), "$.withdraw_at")
-            if data.withdraw_at is not None
-            else None
-        )
-        found = request_withdrawal(
-            writer, principal, data.kind, data.item, data.reason, data.notice, at
+        found = actions.request_withdrawal(
+            writer, principal, data.kind, data.item, data.reason, data.notice, data.withdraw_at
         )
         return _withdrawal(found, 201)
 
@@ -281,7 +269,7 @@ class LifecycleController(Controller):
         ] = None,
     ) -> list[WithdrawalOut]:
         """Every request, with who asked, who approved, and when it took effect."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return [
             WithdrawalOut(**msgspec.structs.asdict(w), etag=w.etag)
             for w in list_withdrawals(writer, cast(WithdrawalStatus | None, status))
@@ -301,14 +289,14 @@ class LifecycleController(Controller):
         withdrawal_id: WithdrawalId,
     ) -> Response[WithdrawalOut]:
         """One request; its ETag is what deciding on it must send as If-Match."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return _withdrawal(get_withdrawal(writer, withdrawal_id))
 
     @post(
         "/withdrawals/{withdrawal_id:int}/approve",
         operation_id="approveWithdrawal",
         summary="Approve a withdrawal, at once or at its time",
-        opt={"action": "draft.review"},
+        opt={"action": "withdrawal.review"},
         status_code=200,
         sync_to_thread=True,
         responses=_WRITE,
@@ -323,14 +311,13 @@ class LifecycleController(Controller):
         """The review rule applies: a reviewer who did not request it. Without
         `withdraw_at` it takes effect now: readers get 410 with the notice (pinned versions
         too), sync clients a removal, and bundles, lists and search drop it."""
-        authorize(principal, "draft.review")
-        return _withdrawal(approve_withdrawal(writer, principal, withdrawal_id, if_match))
+        return _withdrawal(actions.approve_withdrawal(writer, principal, withdrawal_id, if_match))
 
     @post(
         "/withdrawals/{withdrawal_id:int}/reject",
         operation_id="rejectWithdrawal",
         summary="Decline a withdrawal request",
-        opt={"action": "draft.review"},
+        opt={"action": "withdrawal.review"},
         status_code=200,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -344,9 +331,8 @@ class LifecycleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[WithdrawalOut]:
         """The content stays published; the comment says why."""
-        authorize(principal, "draft.review")
         return _withdrawal(
-            reject_withdrawal(writer, principal, withdrawal_id, if_match, data.comment)
+            actions.reject_withdrawal(writer, principal, withdrawal_id, if_match, data.comment)
         )
 
     @post(
@@ -367,5 +353,4 @@ class LifecycleController(Controller):
     ) -> Response[WithdrawalOut]:
         """Its requester (or an admin) may while it waits for approval; once approved
         and scheduled, only a reviewer the review rule allows."""
-        authorize(principal, "article.withdraw")
-        return _withdrawal(cancel_withdrawal(writer, principal, withdrawal_id, if_match))
+        return _withdrawal(actions.cancel_withdrawal(writer, principal, withdrawal_id, if_match))

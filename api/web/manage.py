@@ -8,32 +8,22 @@ import msgspec
 import sqlite_utils
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import Example
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.actions.drafts import DraftInput, Rejection, ReviewInput, RollbackInput, Withdrawal
+from api.core.access import Principal, may
 from api.core.changes import DraftDiff
-from api.core.content import check_article, check_references, check_treatments
-from api.core.errors import NotFound, ValidationFailed
+from api.core.errors import NotFound
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import ReviewOut
 from api.store.drafts import (
-    Draft,
     article_etag,
-    create_draft,
     draft_diff,
     draft_treatments,
     get_draft,
     list_drafts,
-    publish_draft,
-    reject_draft,
-    request_rollback,
-    submit_draft,
-    update_draft,
-    withdraw_draft,
 )
-from api.store.exporting import published_content
-from api.store.reviews import confirm_review
 from api.store.schema import snapshot
 from api.store.versions import (
     VersionRow,
@@ -44,133 +34,11 @@ from api.store.versions import (
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.examples import SlugPath
+from api.web.draft_out import DraftId, DraftOut, draft_response
+from api.web.examples import IfMatch, SlugPath
 from api.web.problems import problem_responses
 
-__all__ = [
-    "MAX_ID",
-    "DraftId",
-    "DraftOut",
-    "DraftsController",
-    "IfMatch",
-    "draft_response",
-    "validated_content",
-]
-
-# SQLite integers are 64-bit; a larger id is a 400, never an overflow in the driver.
-MAX_ID = 2**63 - 1
-DraftId = Annotated[
-    int, PathParameter(ge=1, le=MAX_ID, examples=[Example(summary="first draft", value=1)])
-]
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description="The ETag you last read (for a new draft: the article head's). "
-        "Missing: 428 (except for a draft of a new article); stale: 412.",
-    ),
-]
-
-
-_COMMENT = (
-    "Plain text under the text policy (no markup, control, bidi or invisible characters); "
-    "line breaks allowed."
-)
-
-
-class DraftInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A whole article as proposed, and why."""
-
-    article: Article
-    message: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=500,
-            description="Why: one line of plain text under the text policy (no markup, "
-            "control, bidi or invisible characters); public in the article's versions.",
-        ),
-    ]
-    treatments: TreatmentCatalog | None = None
-    """All the treatment records as proposed, when the change touches them too (published
-    with the article in one review); omit to leave them as they are."""
-    base_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
-    """Only when saving a revision: the published version this content was made against.
-    Send the head's number once you have resolved the conflicts the draft's diff shows."""
-    safety_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
-    """Required when the draft removes a safety mark (or a safety-bearing block) from the
-    version it was made from: why. The reviewer sees the downgrade and this reason."""
-
-
-class Withdrawal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Why a draft is taken out of the workflow."""
-
-    comment: Annotated[str, msgspec.Meta(max_length=2000, description=_COMMENT)] | None = None
-
-
-class Rejection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Why a reviewer sends a draft back."""
-
-    comment: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, description=_COMMENT)]
-
-
-class RollbackInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Which earlier version to publish again, and why."""
-
-    to_version: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-    reason: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=500,
-            description="Why roll back: one line of plain text under the text policy (no "
-            "markup, control, bidi or invisible characters). The reviewer reads it; it "
-            "becomes the message of the version published.",
-            examples=["The new dosage sentence cites the wrong label; restore the last one"],
-        ),
-    ]
-
-
-class DraftOut(msgspec.Struct, frozen=True, kw_only=True):
-    """A draft's state (and its content when fetched alone)."""
-
-    id: int
-    slug: str
-    status: str
-    author: str
-    revision: int
-    base_version: int
-    content_hash: str
-    comment: str | None
-    created_at: str
-    updated_at: str
-    head_version: int
-    treatments_base: int
-    treatments_head: int
-    etag: str
-    article: Article | None = None
-    treatments: TreatmentCatalog | None = None
-    rollback_to: int | None = None
-    """For a rollback: the version whose article and treatment records it brings back."""
-
-
-class ReviewInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A review that found the published version still accurate."""
-
-    note: (
-        Annotated[
-            str,
-            msgspec.Meta(
-                min_length=1,
-                max_length=2000,
-                description="What was checked, e.g. the sources re-read.",
-                examples=["Re-checked against the current FDA labels; no change needed."],
-            ),
-        ]
-        | None
-    ) = None
+__all__ = ["DraftsController"]
 
 
 class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
@@ -185,52 +53,6 @@ class ArticleHead(msgspec.Struct, frozen=True, kw_only=True):
     treatments_version: int
     treatments: TreatmentCatalog
     """The treatment records as published now; a draft may propose changes to them."""
-
-
-def draft_response(
-    draft: Draft, article: Article | None = None, treatments: TreatmentCatalog | None = None
-) -> Response[DraftOut]:
-    """A draft as the API answers with it, its ETag in the header too."""
-    body = DraftOut(
-        **msgspec.structs.asdict(draft), etag=draft.etag, article=article, treatments=treatments
-    )
-    return Response(body, headers={"ETag": draft.etag})
-
-
-def validated_content(
-    db: sqlite_utils.Database,
-    slug: str,
-    article: Article,
-    treatments: TreatmentCatalog | None,
-    prefix: str = "$",
-) -> tuple[Article, TreatmentCatalog | None]:
-    """A draft's content as it may be stored, checked like files are (`vetted check`): the
-    one check of every draft, from the API's JSON or the workspace's forms. Errors name the
-    field below `prefix` (`$.article`, `$.treatments` for the API's body)."""
-    if article.slug != slug:
-        raise ValidationFailed(
-            f"article.slug {article.slug!r} does not match the path {slug!r}",
-            path=f"{prefix}.article.slug",
-        )
-    article = check_article(article, prefix=f"{prefix}.article")
-    treatments = (
-        check_treatments(treatments, prefix=f"{prefix}.treatments")
-        if treatments is not None
-        else None
-    )
-    # Treatments point into every published article, so the draft is checked in place of
-    # its own published version among all the others (a new article adds to them).
-    published = published_content(db)
-    others = [a for a in published.articles if a.slug != slug]
-    # The published records are checked for structure only: what this article breaks in
-    # their evidence is the draft's diff's `stale_claims`, and stops publishing (409).
-    check_references(
-        [*others, article],
-        treatments or published.treatments,
-        evidence=treatments is not None,
-        prefix=f"{prefix}.treatments",
-    )
-    return article, treatments
 
 
 _WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 503)
@@ -272,7 +94,7 @@ class DraftsController(Controller):
         ] = None,
     ) -> list[DraftOut]:
         """Drafts, newest first; `status` filters."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         return [
             DraftOut(**msgspec.structs.asdict(d), etag=d.etag) for d in list_drafts(writer, status)
         ]
@@ -290,7 +112,7 @@ class DraftsController(Controller):
         principal: NamedDependency[Principal],
     ) -> list[DraftOut]:
         """Drafts waiting for a reviewer."""
-        authorize(principal, "draft.review")
+        may(principal, "draft.review").enforce()
         return [
             DraftOut(**msgspec.structs.asdict(d), etag=d.etag)
             for d in list_drafts(writer, "in_review")
@@ -314,15 +136,14 @@ class DraftsController(Controller):
     ) -> Response[DraftOut]:
         """Start a draft of a whole article: a new one, or a change to the published version
         you read (send its ETag from the article head as If-Match; 428 without it)."""
-        authorize(principal, "draft.write")
-        article, treatments = validated_content(writer, slug, data.article, data.treatments)
-        draft = create_draft(
+        draft = actions.propose_draft(
             writer,
             principal,
-            article,
+            slug,
+            data.article,
             data.message,
             if_match,
-            treatments=treatments,
+            treatments=data.treatments,
             safety_reason=data.safety_reason,
         )
         response = draft_response(draft)
@@ -343,7 +164,7 @@ class DraftsController(Controller):
         draft_id: DraftId,
     ) -> Response[DraftOut]:
         """A draft with its content; its ETag is what writes must send as If-Match."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         draft, article = get_draft(writer, draft_id)
         return draft_response(draft, article, draft_treatments(writer, draft))
 
@@ -364,20 +185,17 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Replace the draft's content with a new revision."""
-        authorize(principal, "draft.write")
-        draft, _ = get_draft(writer, draft_id)
-        article, treatments = validated_content(writer, draft.slug, data.article, data.treatments)
         return draft_response(
-            update_draft(
+            actions.revise_draft(
                 writer,
                 principal,
                 draft_id,
                 if_match,
-                article,
+                data.article,
                 data.message,
-                data.base_version,
-                treatments,
-                data.safety_reason,
+                base_version=data.base_version,
+                treatments=data.treatments,
+                safety_reason=data.safety_reason,
             )
         )
 
@@ -398,8 +216,7 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft to review."""
-        authorize(principal, "draft.write")
-        return draft_response(submit_draft(writer, principal, draft_id, if_match))
+        return draft_response(actions.submit_draft(writer, principal, draft_id, if_match))
 
     @post(
         "/drafts/{draft_id:int}/reject",
@@ -419,8 +236,9 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Send the draft back to its author with a comment."""
-        authorize(principal, "draft.review")
-        return draft_response(reject_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(
+            actions.reject_draft(writer, principal, draft_id, if_match, data.comment)
+        )
 
     @post(
         "/drafts/{draft_id:int}/publish",
@@ -440,8 +258,7 @@ class DraftsController(Controller):
     ) -> VersionRow:
         """Approve and publish: the article's next version, served at once in every locale.
         The reviewer must not be the draft's author."""
-        authorize(principal, "draft.review")
-        return publish_draft(writer, principal, draft_id, if_match)
+        return actions.publish_draft(writer, principal, draft_id, if_match)
 
     @get(
         "/articles/{slug:str}",
@@ -457,7 +274,7 @@ class DraftsController(Controller):
         slug: SlugPath,
     ) -> Response[ArticleHead]:
         """The published head of an article in the source language, and its ETag."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         with snapshot(writer):
             row = latest_version(writer, slug)
             if row is None:
@@ -479,7 +296,7 @@ class DraftsController(Controller):
         "/articles/{slug:str}/reviews",
         operation_id="confirmArticleReview",
         summary="Record a review that found the published version still accurate",
-        opt={"action": "draft.review"},
+        opt={"action": "article.review"},
         status_code=201,
         sync_to_thread=True,
         responses=_BODY_WRITE,
@@ -496,8 +313,7 @@ class DraftsController(Controller):
         `GET /v1/manage/articles/{slug}`) and finds it still accurate: its review dates
         start again from today, without a new version. The review rule applies: never by
         anyone who wrote that version. Readers get the new dates at once."""
-        authorize(principal, "draft.review")
-        review = confirm_review(writer, principal, slug, if_match, data.note)
+        review = actions.confirm_review(writer, principal, slug, if_match, data.note)
         return Response(review, status_code=201)
 
     @post(
@@ -523,8 +339,9 @@ class DraftsController(Controller):
         `reverts`: each published version it undoes, safety-bearing ones marked) shows
         what it reverts. Refused with 409 when what it would bring back no longer holds
         together with what is published now (the problem is named)."""
-        authorize(principal, "article.rollback")
-        draft = request_rollback(writer, principal, slug, data.to_version, if_match, data.reason)
+        draft = actions.request_rollback(
+            writer, principal, slug, data.to_version, if_match, data.reason
+        )
         response = draft_response(draft)
         response.status_code = 201
         return response
@@ -547,8 +364,9 @@ class DraftsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[DraftOut]:
         """Withdraw a draft for good; it stays in history and the audit log."""
-        authorize(principal, "draft.write")
-        return draft_response(withdraw_draft(writer, principal, draft_id, if_match, data.comment))
+        return draft_response(
+            actions.withdraw_draft(writer, principal, draft_id, if_match, data.comment)
+        )
 
     @get(
         "/drafts/{draft_id:int}/diff",
@@ -565,6 +383,6 @@ class DraftsController(Controller):
     ) -> Response[DraftDiff]:
         """What the draft changes against the version its author read and against the
         head, its conflicts, its authors, and the translations it leaves stale."""
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         found = draft_diff(writer, draft_id)
         return Response(found, headers={"ETag": found.etag})

@@ -11,19 +11,19 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from litestar import Request
 from standardwebhooks import Webhook
 
-from api.core.errors import ValidationFailed
-from api.core.webhooks import address_refusal
+from api.destinations import Refused, checked_addresses, host_port
 from api.store.deliveries import AttemptOutcome, DueDelivery
 
 __all__ = [
     "USER_AGENT",
-    "Refused",
-    "check_destination",
+    "allowed_networks",
     "send_attempt",
     "sign",
 ]
@@ -32,42 +32,10 @@ USER_AGENT = "Vetted-Webhooks/1"
 _RESPONSE_KEPT = 500
 
 
-class Refused(Exception):
-    """The endpoint's host leads somewhere a sender must not go."""
-
-
-def _host_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    assert parts.hostname is not None
-    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def _checked(host: str, infos: Sequence[tuple[object, ...]], allowed: Sequence[str]) -> list[str]:
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))  # type: ignore[index]
-    for address in addresses:
-        if (reason := address_refusal(address, allowed)) is not None:
-            raise Refused(f"{host} resolves to {address}: {reason}")
-    if not addresses:
-        raise Refused(f"{host} resolves to no address")
-    return addresses
-
-
-def check_destination(url: str, allowed: Sequence[str]) -> None:
-    """Refuse (ValidationFailed at `$.url`) a URL whose host does not resolve, or resolves
-    to any address a sender must not call: checked when an endpoint is saved, and again
-    at every attempt."""
-    host, port = _host_port(url)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ValidationFailed(f"url: {host} does not resolve ({exc})", path="$.url") from None
-    try:
-        _checked(host, infos, allowed)
-    except Refused as exc:
-        raise ValidationFailed(
-            f"url: {exc}; the operator allows such networks with --webhook-allowed-networks",
-            path="$.url",
-        ) from None
+def allowed_networks(request: Request[Any, Any, Any]) -> tuple[str, ...]:
+    """The networks the operator lets endpoints lead to (`--webhook-allowed-networks`)."""
+    networks: tuple[str, ...] = request.app.state.webhook_allowed_networks
+    return networks
 
 
 def sign(msg_id: str, at: datetime, body: bytes, secrets: Sequence[str]) -> str:
@@ -93,14 +61,14 @@ async def send_attempt(
     """POST the delivery's payload, signed now, to its endpoint; what happened. Redirects
     are not followed (a `3xx` is a failure, as the specification says)."""
     started = time.monotonic()
-    host, port = _host_port(due.url)
+    host, port = host_port(due.url)
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        address = _checked(host, infos, allowed)[0]
+        address = checked_addresses(host, infos, allowed)[0]
     except (OSError, UnicodeError) as exc:
         return AttemptOutcome(error=f"{host} does not resolve: {exc}", duration_ms=took())
     except Refused as exc:

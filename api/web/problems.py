@@ -48,6 +48,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "PROBLEM_TYPES",
     "Problem",
+    "database_busy",
     "domain_status",
     "exception_handlers",
     "problem_responses",
@@ -332,12 +333,20 @@ def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
     return parameter.wire_name if parameter is not None else key
 
 
+def database_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's "another writer held the lock too long": the request did
+    nothing and may be tried again (the API's 503 and the workspace's page alike)."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
 def _database_error(
     request: Request[Any, Any, Any], exc: sqlite3.OperationalError
 ) -> Response[bytes]:
     # Another writer held SQLite's one write lock for longer than the busy timeout: the
     # request did nothing (its transaction never began or was rolled back); try again.
-    if "locked" not in str(exc) and "busy" not in str(exc):
+    if not database_busy(exc):
         return _unexpected(request, exc)
     log.warning(
         "database locked on %s %s",

@@ -18,7 +18,7 @@ from api.core.search import (
 )
 from api.store.reader import Reader
 from api.web import examples
-from api.web.delivery import AcceptLanguage, LocaleParam, resolve_locale
+from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
 from api.web.sending import NOT_MODIFIED, send_document
 

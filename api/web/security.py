@@ -4,7 +4,9 @@ JSON needs no scripts, styles or frames, so its policy forbids everything; the A
 reference at `/docs` gets scripts, styles and images from our own origin only (its
 stylesheet's icons are `data:` images) and may fetch the contract, nothing else; the
 workspace and the root page get everything from our own origin only, and post forms only
-to it."""
+to it. A preview link's page (`/preview/…`, read by someone without an account) gets the
+pages' policy, sends no referrer at all (its URL is the secret) and asks search engines
+not to index it."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ PAGE_CSP = (
 )
 _DOCS_PATH = "/docs"
 _WORKSPACE_PATH = "/workspace"
+_PREVIEW_PATH = "/preview"
 
 
 class SecurityHeaders:
@@ -52,6 +55,12 @@ class SecurityHeaders:
             (b"referrer-policy", b"same-origin"),
             (b"content-security-policy", PAGE_CSP.encode()),
         ]
+        self.preview = [
+            *fixed,
+            no_referrer,
+            (b"x-robots-tag", b"noindex, nofollow, noarchive"),
+            (b"content-security-policy", PAGE_CSP.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -60,6 +69,8 @@ class SecurityHeaders:
         path: str = scope["path"]
         if path == _DOCS_PATH or path.startswith(_DOCS_PATH + "/"):
             extra = self.docs
+        elif path.startswith(_PREVIEW_PATH + "/"):
+            extra = self.preview
         elif path == "/" or path.startswith(_WORKSPACE_PATH):
             extra = self.pages
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -17,7 +18,11 @@ from litestar.openapi.spec import (
 )
 from litestar.response.base import ASGIResponse
 
+from api.core.errors import Gone, NotFound, VettedError
+from api.core.lifecycle import WithdrawalKind
 from api.store.documents import Document, strong_etag
+from api.store.reader import Reader
+from api.store.withdrawals import Tombstone, tombstone_key
 from api.web.cors import delivery_cors_headers
 
 __all__ = [
@@ -25,6 +30,7 @@ __all__ = [
     "NOT_MODIFIED",
     "PINNED",
     "document_delivery_headers",
+    "missing",
     "send_bytes",
     "send_document",
 ]
@@ -165,3 +171,20 @@ def _header(description: str, const: str | None) -> OpenAPIHeader | Reference:
     return OpenAPIHeader(
         schema=Schema(type=OpenAPIType.STRING, const=const), description=description
     )
+
+
+_tombstone = msgspec.json.Decoder(Tombstone)
+
+
+def missing(
+    reader: Reader, kind: WithdrawalKind, item: str, version: int | None, not_found: str
+) -> VettedError:
+    """What to answer for a document that is not there: 410 with the readers' notice when
+    the content was withdrawn (every version up to the last withdrawn one), else 404."""
+    stone = reader.document(tombstone_key(kind, item))
+    if stone is not None:
+        found = _tombstone.decode(stone.body)
+        through = found.through_version
+        if version is None or through is None or version <= through:
+            return Gone(found.notice, found.withdrawn_at)
+    return NotFound(not_found)

@@ -13,31 +13,27 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from api.core.access import Principal, authorize
-from api.core.webhooks import EVENT_TYPES, EventType, Url, check_endpoint_url
+from api.actions import webhooks as actions
+from api.core.access import Principal, may
+from api.core.webhooks import EVENT_TYPES, EventType, Url
 from api.store.deliveries import (
     Delivery,
     DeliveryDetail,
     DeliveryPage,
     get_delivery,
     list_deliveries,
-    replay_delivery,
 )
 from api.store.webhooks import (
     DEFAULT_OVERLAP,
     Endpoint,
     EndpointSecret,
-    create_endpoint,
-    delete_endpoint,
     get_endpoint,
     list_endpoints,
-    rotate_secret,
-    update_endpoint,
 )
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import refuse_unreadable_json
-from api.web.manage import MAX_ID, IfMatch
-from api.web.outbound import check_destination
+from api.web.examples import MAX_ID, IfMatch
+from api.web.outbound import allowed_networks
 from api.web.problems import problem_responses
 
 __all__ = ["WebhooksController", "allowed_networks"]
@@ -143,12 +139,6 @@ def _spec(model: Any, example: Any, description: str) -> ResponseSpec:
     )
 
 
-def allowed_networks(request: Request[Any, Any, Any]) -> tuple[str, ...]:
-    """The networks the operator lets endpoints lead to (`--webhook-allowed-networks`)."""
-    networks: tuple[str, ...] = request.app.state.webhook_allowed_networks
-    return networks
-
-
 def _with_etag(endpoint: Endpoint, status: int = 200) -> Response[Endpoint]:
     return Response(endpoint, status_code=status, headers={"ETag": endpoint.etag})
 
@@ -184,7 +174,7 @@ class WebhooksController(Controller):
         self, writer: NamedDependency[sqlite_utils.Database], principal: NamedDependency[Principal]
     ) -> list[Endpoint]:
         """Every subscribed endpoint (never a secret)."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return list_endpoints(writer)
 
     @post(
@@ -208,9 +198,15 @@ class WebhooksController(Controller):
         """Subscribe a URL to event types. The answer holds the signing secret (`whsec_…`):
         it is shown this once. A host that resolves to a private, loopback or link-local
         address is refused (422) unless the operator allows its network."""
-        authorize(principal, "webhook.manage")
-        check_destination(check_endpoint_url(data.url), allowed_networks(request))
-        made = create_endpoint(writer, principal, data.url, data.events, data.description)
+        may(principal, "webhook.manage").enforce()
+        made = actions.subscribe_endpoint(
+            writer,
+            principal,
+            data.url,
+            data.events,
+            data.description,
+            allowed_networks=allowed_networks(request),
+        )
         return Response(made, status_code=201, headers={"ETag": made.endpoint.etag})
 
     @get(
@@ -230,7 +226,7 @@ class WebhooksController(Controller):
         endpoint_id: EndpointId,
     ) -> Response[Endpoint]:
         """One endpoint (never its secret)."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return _with_etag(get_endpoint(writer, endpoint_id))
 
     @patch(
@@ -251,14 +247,13 @@ class WebhooksController(Controller):
     ) -> Response[Endpoint]:
         """Change the URL, the events, the note, or switch sending off and on (If-Match:
         the endpoint's ETag). Switched on again, what waited is sent."""
-        authorize(principal, "webhook.manage")
-        if data.url is not None:
-            check_destination(check_endpoint_url(data.url), allowed_networks(request))
-        changed = update_endpoint(
+        may(principal, "webhook.manage").enforce()
+        changed = actions.change_endpoint(
             writer,
             principal,
             endpoint_id,
             if_match,
+            allowed_networks=allowed_networks(request),
             url=data.url,
             events=data.events,
             description=data.description,
@@ -281,8 +276,8 @@ class WebhooksController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """Remove the endpoint, its deliveries and their log (If-Match: its ETag)."""
-        authorize(principal, "webhook.manage")
-        delete_endpoint(writer, principal, endpoint_id, if_match)
+        may(principal, "webhook.manage").enforce()
+        actions.remove_endpoint(writer, principal, endpoint_id, if_match)
 
     @post(
         "/webhooks/{endpoint_id:int}/rotate-secret",
@@ -314,8 +309,10 @@ class WebhooksController(Controller):
         """A new secret, shown this once (If-Match: the endpoint's ETag). For
         `overlap_seconds` (default a day) every attempt carries a signature made with the
         previous secret too, so the receiver can switch without missing a delivery."""
-        authorize(principal, "webhook.manage")
-        made = rotate_secret(writer, principal, endpoint_id, if_match, overlap_seconds)
+        may(principal, "webhook.manage").enforce()
+        made = actions.rotate_endpoint_secret(
+            writer, principal, endpoint_id, if_match, overlap_seconds
+        )
         return Response(made, headers={"ETag": made.endpoint.etag})
 
     @get(
@@ -345,7 +342,7 @@ class WebhooksController(Controller):
         ] = None,
     ) -> DeliveryPage:
         """Each event sent (or being sent) to the endpoint: its state and attempts."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return list_deliveries(writer, endpoint_id, limit=limit, before_id=before)
 
     @get(
@@ -369,7 +366,7 @@ class WebhooksController(Controller):
         delivery_id: DeliveryId,
     ) -> DeliveryDetail:
         """The payload as sent and every attempt: when, why, the status or the error."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return get_delivery(writer, delivery_id)
 
     @post(
@@ -396,5 +393,5 @@ class WebhooksController(Controller):
         """Send it again now, with the same `webhook-id` and payload (a new timestamp and
         signature), and the retry schedule again should it fail. 409 while its endpoint
         is disabled."""
-        authorize(principal, "webhook.manage")
-        return Response(replay_delivery(writer, principal, delivery_id), status_code=202)
+        may(principal, "webhook.manage").enforce()
+        return Response(actions.replay_delivery(writer, principal, delivery_id), status_code=202)

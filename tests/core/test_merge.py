@@ -98,3 +98,28 @@ def test_the_author_resolves_conflicts_block_by_block(content: ContentSet) -> No
     assert len(merge_articles(base, draft, head, {first: "draft"}).conflicts) == 1
     resolved = merge_articles(base, draft, head, {first: "draft", second: "head"}).article
     assert resolved == _edit(_edit(base, 0, 0, "Mine."), 0, 1, "Theirs too.")
+
+
+def test_a_conflict_resolved_to_a_combined_text(content: ContentSet) -> None:
+    """Issue 25 point 6 (walk finding 6): neither side, but the text the author wrote
+    combining both edits."""
+    from api.core.merge import Combined
+
+    base = content.articles[0]
+    head = _edit(base, 0, 0, "Published: 1 mg.")
+    draft = _edit(base, 0, 0, "Drafted: a dose.")
+    unit = f"block:{base.sections[0].id}/{base.sections[0].blocks[0].id}"
+    assert [c.unit for c in merge_articles(base, draft, head).conflicts] == [unit]
+    both = replace(base.sections[0].blocks[0], text="Both: a dose of 1 mg.")  # type: ignore[type-var]
+    merged = merge_articles(base, draft, head, {unit: Combined(both)}).article
+    assert merged == _edit(base, 0, 0, "Both: a dose of 1 mg.")
+
+
+def test_the_sections_a_draft_touches(content: ContentSet) -> None:
+    from api.core.merge import touched_sections
+
+    base = content.articles[0]
+    assert touched_sections(base, base) == frozenset()
+    first, third = base.sections[0].id, base.sections[2].id
+    edited = _add(_edit(base, 0, 0, "Changed."), 2, Paragraph(id="p99", text="Added."))
+    assert touched_sections(base, edited) == {first, third}

@@ -250,3 +250,37 @@ def test_reimport_without_change_leaves_the_index_alone(tree: Path) -> None:
     before = db.execute(f"SELECT rowid FROM {index_table('en')}").fetchall()
     assert import_content(db, content).documents_written == 0
     assert db.execute(f"SELECT rowid FROM {index_table('en')}").fetchall() == before
+
+
+def test_treatment_records_are_indexed_per_locale(db: sqlite_utils.Database) -> None:
+    """Issue 25 point 6 (workspace walk finding 7): a record's claims are searchable, in
+    every locale, so "FDA-approved" finds the records as well as the sentences."""
+    from api.store.search import search_records
+
+    hits = search_records(db, "en", match_expression("fda-approved"), 20)
+    ids = {hit.id for hit in hits}
+    assert "minoxidil" in ids
+    for hit in hits:
+        assert hit.locale == "en"
+        words = {plain(hit.snippet[s.start : s.end]) for s in hit.highlights}
+        assert any("fda" in word and "approved" in word for word in words), hit
+    spanish = search_records(db, "es", match_expression("minoxidil"), 20)
+    assert [hit.id for hit in spanish][:1] == ["minoxidil"]
+    assert spanish[0].locale == "es"
+    assert search_records(db, "xx", match_expression("minoxidil"), 20) == ()
+
+
+def test_records_index_is_not_rewritten_when_unchanged(db: sqlite_utils.Database) -> None:
+    """Rendering again writes nothing to a records index whose records did not change."""
+    import msgspec
+
+    from api.core.output import TreatmentOut
+    from api.store.documents import get_document
+    from api.store.search import index_records
+
+    stored = get_document(db, "treatments/en")
+    assert stored is not None
+    records = msgspec.json.decode(stored.body, type=list[TreatmentOut])
+    assert index_records(db, "en", records) is False
+    assert index_records(db, "en", records[1:]) is True
+    assert index_records(db, "en", records) is True

@@ -80,3 +80,22 @@ def test_every_document_exists_for_the_region(client: Client, path: str) -> None
         bundle = response.json()
         assert bundle["locale"] == "es-MX"
         assert "3,000" in str(facts(bundle["articles"][0]))
+
+
+def test_search_and_documents_agree_on_what_a_fallback_is(client: Client) -> None:
+    """The one rule (`api.core.locales.is_fallback`): a Mexican reader's Spanish text is
+    theirs in the section document, and so in a search hit on it. Before, search said
+    `fallback: true` for the very text the section served with `fallback: false`."""
+    found = client.get("/v1/search", params={"q": "células madre", "locale": "es-MX"})
+    assert found.status_code == 200, found.text
+    hits = [h for h in found.json()["results"] if h["locale"] == "es"]
+    assert hits
+    assert all(h["fallback"] is False for h in hits)
+    hit = hits[0]
+    got = client.get(
+        f"/v1/articles/{SLUG}/sections/{hit['section_id']}", params={"locale": "es-MX"}
+    )
+    assert got.status_code == 200, got.text
+    section = got.json()["section"]
+    blocks = [b for b in section["blocks"] if b.get("locale") == "es"]
+    assert blocks and all(b["fallback"] is False for b in blocks)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -15,7 +18,7 @@ from litestar.testing import TestClient
 
 from api.config import Settings
 from api.store.accounts import create_token
-from api.store.deliveries import DueDelivery
+from api.store.deliveries import AttemptOutcome, DueDelivery
 from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
 from api.web.app import create_app
@@ -204,3 +207,65 @@ def test_the_delivery_log_and_replay(admin: TestClient, db_path: Path) -> None: 
     refused = admin.post(f"/v1/manage/webhook-deliveries/{delivery['id']}/replay")
     assert refused.status_code == 409
     assert "disabled" in refused.json()["detail"]
+
+
+class _Partner(BaseHTTPRequestHandler):
+    """A receiver that is slow, redirects, or is busy, by path."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        if self.path == "/slow":
+            time.sleep(3)
+        status = {"/redirect": 302, "/busy": 503}.get(self.path, 200)
+        self.send_response(status)
+        if status == 302:
+            self.send_header("location", "/elsewhere")
+        if status == 503:
+            self.send_header("retry-after", "120")
+        self.send_header("content-length", "4")
+        self.end_headers()
+        self.wfile.write(b"busy")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def partner() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Partner)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "error", "retry_after"),
+    [
+        ("/slow", None, "no answer within 1 s", None),
+        ("/redirect", 302, None, None),  # a failure: redirects are never followed
+        ("/busy", 503, None, 120.0),
+        ("/ok", 200, None, None),
+    ],
+)
+def test_an_attempt_times_out_follows_no_redirect_and_reads_retry_after(
+    partner: str, path: str, status: int | None, error: str | None, retry_after: float | None
+) -> None:
+    due = DueDelivery(
+        id=1,
+        endpoint_id=1,
+        url=partner + path,
+        msg_id="msg_x",
+        payload=b"{}",
+        secrets=("whsec_" + "A" * 43,),
+        failures=0,
+        replay=False,
+    )
+
+    async def attempt() -> AttemptOutcome:
+        async with httpx.AsyncClient() as client:
+            return await send_attempt(client, due, ("127.0.0.0/8",), 1)
+
+    outcome = asyncio.run(attempt())
+    assert (outcome.status, outcome.error, outcome.retry_after) == (status, error, retry_after)

@@ -6,8 +6,14 @@ publishing again is a new reviewed version."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
+from api.core.access import Principal
+from api.sources import ContentSet
+from api.store.importer import import_content
+from api.store.schema import open_database
+from api.store.versions import holds_content, published_slugs
 from tests.conftest import SLUG
 from tests.web.test_workflow import ARTICLE, HEAD, Client, _read, auth
 from tests.workspace.pages import parse
@@ -178,3 +184,20 @@ def test_staff_find_a_withdrawn_article_and_its_history_in_the_workspace(
     assert history.status_code == 200, history.text
     row = parse(history.text).one("tbody tr")
     assert row.select("td")[0].text == "1 withdrawn"
+
+
+def test_withdrawing_everything_is_not_an_empty_database(
+    client: Client, auth: dict[str, dict[str, str]], db_path: Path, content: ContentSet
+) -> None:
+    """With its only article withdrawn, the server stays ready and an import of the
+    repository publishes nothing: the files never undo the reviewers' withdrawal (before,
+    an import, or `vetted serve` starting, took the database for an empty one and seeded
+    it, publishing the article again without review)."""
+    withdraw_article(client, auth)
+    assert client.get("/readyz").status_code == 200
+    db = open_database(db_path)
+    report = import_content(db, content, author=Principal(name="ed", role="editor"))
+    assert report.unchanged == [SLUG], report
+    assert holds_content(db) and published_slugs(db) == []
+    db.conn.close()
+    assert client.get(ARTICLE).status_code == 410

@@ -26,7 +26,7 @@ def test_dashboard_of_a_reviewer(visit: Any, live: LiveServer) -> None:
     disabled = catalogs.locator("[aria-disabled=true]")
     assert disabled.count() == 1
     reason = disabled.get_attribute("aria-describedby")
-    assert "not scoped to locale 'es'" in page.locator(f"#{reason}").inner_text()
+    assert "not scoped to review translations into es" in page.locator(f"#{reason}").inner_text()
     visit.check("dashboard-reviewer")
 
 

@@ -175,3 +175,85 @@ def test_arabic_translations_are_reviewed_right_to_left(people: People) -> None:
     assert row.select('[lang="en"][dir="ltr"]')  # the source stays left to right
     assert "you wrote part of these ar entries: a second person must review it" in page.text
     assert page.one("html").attrs == {"lang": "en", "dir": "ltr"}
+
+
+def test_forms_posted_anyway_follow_the_rule_entry_by_entry(people: People, db_path: Path) -> None:
+    """Workspace walk 5, server side: an admin who typed an entry cannot approve it by
+    posting the form (one ticked entry, or all); a translator cannot reject an entry; an
+    entry's page whose source has since changed says so instead of saving."""
+    from api.core.catalog_changes import entry_key
+
+    root, root_csrf = people["admin"]
+    source = next(
+        e.source for e in catalog_entries(open_database(db_path), "es") if e.context == P1
+    )
+    key = entry_key(P1, source)
+    typed = root.post(
+        f"/workspace/catalogs/es/entries/{key}",
+        data={"_csrf_token": root_csrf, "text": REVISED},
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303, typed.text
+    review = root.get("/workspace/catalogs/es/review")
+    assert "you wrote part of this entry: a second person must review it" in text_of(review.text)
+    for form in ({"do": "selected", "entries": [P1]}, {"do": "all"}):
+        forced = root.post(
+            "/workspace/catalogs/es/approve",
+            data={"_csrf_token": root_csrf, "etag": _etag(review.text), **form},
+        )
+        assert forced.status_code == 403, form
+    translator, csrf = people["translator"]
+    refused = translator.post(
+        "/workspace/catalogs/es/approve",
+        data={
+            "_csrf_token": csrf,
+            "etag": _etag(review.text),
+            "reject": key,
+            f"reason-{key}": "No.",
+        },
+    )
+    assert refused.status_code == 403
+    assert [e.context for e in pending_review(open_database(db_path), "es").entries] == [P1]
+    gone = root.get(f"/workspace/catalogs/es/entries/{entry_key(P1, 'an older source')}")
+    assert gone.status_code == 404
+    assert "its source text may have changed" in text_of(gone.text)
+
+
+def test_two_people_typing_one_entry_never_overwrite_each_other(
+    people: People, db_path: Path
+) -> None:
+    """Catalog review: the translator opened the entry before the admin's text became
+    pending; their save says who proposed what meanwhile, and the admin's text still
+    awaits review. The page opened again carries that text, and saving then proposes the
+    translator's for the reviewer to choose."""
+    from api.core.catalog_changes import entry_key
+
+    source = next(
+        e.source for e in catalog_entries(open_database(db_path), "es") if e.context == P1
+    )
+    url = f"/workspace/catalogs/es/entries/{entry_key(P1, source)}"
+    translator, csrf = people["translator"]
+    opened = translator.get(url)
+    assert opened.status_code == 200
+    assert not parse(opened.text).select('input[name="had_pending"]')
+    root, root_csrf = people["admin"]
+    typed = root.post(url, data={"_csrf_token": root_csrf, "text": REVISED}, follow_redirects=False)
+    assert typed.status_code == 303, typed.text
+    mine = "La terapia con células madre es un enfoque aún experimental."
+    late = translator.post(url, data={"_csrf_token": csrf, "text": mine}, follow_redirects=False)
+    assert late.status_code == 422
+    assert "meanwhile" in text_of(late.text) and REVISED in text_of(late.text)
+    pending = pending_review(open_database(db_path), "es").entries
+    assert [(e.context, e.proposed) for e in pending] == [(P1, REVISED)]
+    again = translator.get(url)
+    form = parse(again.text)
+    fields = {i.get("name"): i.get("value") or "" for i in form.select('input[type="hidden"]')}
+    assert fields.get("pending") == REVISED and fields.get("had_pending") == "1"
+    saved = translator.post(
+        url,
+        data={"_csrf_token": csrf, "text": mine, "pending": REVISED, "had_pending": "1"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    pending = pending_review(open_database(db_path), "es").entries
+    assert [(e.context, e.proposed) for e in pending] == [(P1, mine)]

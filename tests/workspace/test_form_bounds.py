@@ -114,11 +114,11 @@ def test_a_sign_in_within_the_bounds_still_works(ws: Client, tokens: dict[str, s
 def test_signed_in_forms_are_bounded_too(ws: Client, tokens: dict[str, str]) -> None:
     csrf = sign_in(ws, tokens["editor"])
     body = _probe_body(csrf, 100_000)
-    response = ws.post("/workspace/drafts/1/submit", content=body, headers=FORM)
+    response = ws.post("/workspace/drafts/1/publish", content=body, headers=FORM)
     assert response.status_code == 413
     assert "larger than its limit of 2048 bytes" in response.text
     many = _probe_body(csrf, 2_000)
-    response = ws.post("/workspace/drafts/1/submit", content=many, headers=FORM)
+    response = ws.post("/workspace/drafts/1/publish", content=many, headers=FORM)
     assert response.status_code == 413 and "at most 8 fields" in response.text
     # A multipart upload is bounded in parts: the .po and the token.
     parts = {f"extra{n}": (f"f{n}.po", b"x") for n in range(5)}

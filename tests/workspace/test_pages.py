@@ -39,7 +39,7 @@ def test_the_reviewer_sees_the_queue_and_the_catalog_they_may_not_approve(
     assert "Draft 2 of" in page.text and page.select('a[href="/workspace/drafts/2/review"]')
     # ben reviews source text only: the Spanish catalog is shown, its review disabled.
     assert page.select('[aria-disabled="true"]')
-    assert "'ben' is not scoped to locale 'es'" in page.text
+    assert "you are not scoped to review translations into es" in page.text
     assert "1 stale entry" in page.text  # version 2 made one translation of each locale stale
 
 

@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 from api.web.workspace.admin import AdminController
 from api.web.workspace.article import ArticlesController
 from api.web.workspace.assets import static_asset
+from api.web.workspace.catalog_entries import CatalogEntriesController
 from api.web.workspace.catalog_review import CatalogReviewController
 from api.web.workspace.conflicts import ConflictsController
 from api.web.workspace.dashboard import DashboardController
@@ -20,8 +21,10 @@ from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.preview import PreviewController
 from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
+from api.web.workspace.search import SearchController
 from api.web.workspace.session import WORKSPACE_PATH
 from api.web.workspace.signin import SignInController
 from api.web.workspace.templates import template_config
@@ -43,13 +46,17 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     RecordsController,
     ReviewController,
     CatalogReviewController,
+    CatalogEntriesController,
     TranslatorController,
+    SearchController,
+    PreviewController,
 ]
 NAV_EXTENSIONS.extend(
     [
         (N_("Drafts"), "/drafts", "draft.read"),
         (N_("Review"), "/review", "draft.review"),
         (N_("Translations"), "/catalogs", "catalog.read"),
+        (N_("Search"), "/search", None),
     ]
 )
 

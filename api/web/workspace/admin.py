@@ -15,9 +15,10 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.core.access import ROLES, Principal, authorize
+from api.actions import tokens as actions
+from api.core.access import ROLES, Principal, may
 from api.core.errors import Conflict, Forbidden, InvalidParameter, NotFound
-from api.store.accounts import TokenInfo, create_token, list_tokens, revoke_token
+from api.store.accounts import TokenInfo, list_tokens
 from api.store.audit import AuditPage, list_audit
 from api.store.refusals import RefusalPage, list_refusals
 from api.web.problems import domain_status
@@ -108,7 +109,7 @@ class AdminController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         """Every token, and the form for a new one."""
-        authorize(principal, "token.manage")
+        may(principal, "token.manage").enforce()
         return _tokens_page(request, TokensPage(tokens=tuple(list_tokens(writer)), roles=ROLES))
 
     @post("/tokens", sync_to_thread=True, opt=bounds(NEW_TOKEN_FORM))
@@ -120,18 +121,18 @@ class AdminController(WorkspaceController):
         data: FormBody[NewTokenForm],
     ) -> Template:
         """Create a token and show its secret, this once (the answer is never cached)."""
-        authorize(principal, "token.manage")
-        locales = [tag.strip() for tag in data.locales.split(",") if tag.strip()]
+        may(principal, "token.manage").enforce()  # before the form is shown again
         person = data.person.strip() or None
         try:
-            info, secret = create_token(
+            info, secret = actions.create_token(
                 writer,
-                name=data.name.strip(),
-                # A token of an existing person carries their role and scope.
+                principal,
+                name=data.name,
+                # A token of an existing person carries their role and scope: the form's
+                # role and locales are for a new person only.
                 role=None if person else data.role,
-                locales=None if person else locales,
+                locales=() if person else data.locales.split(","),
                 person=person,
-                actor=principal,
             )
         except (InvalidParameter, Conflict, NotFound, Forbidden) as exc:
             # The form again, as filled in, with the store's reason.
@@ -153,7 +154,7 @@ class AdminController(WorkspaceController):
         name: Annotated[str, PathParameter()],
     ) -> Template:
         """Ask before a token stops working."""
-        authorize(principal, "token.manage")
+        may(principal, "token.manage").enforce()
         found = next((t for t in list_tokens(writer) if t.name == name and not t.revoked_at), None)
         if found is None:
             raise NotFound(f"no active token named {name!r}")
@@ -175,8 +176,7 @@ class AdminController(WorkspaceController):
         data: FormBody[Form],
     ) -> Redirect:
         """Revoke a token: it stops working at once, and its sessions end."""
-        authorize(principal, "token.manage")
-        revoke_token(writer, name, actor=principal)
+        actions.revoke_token(writer, principal, name)
         message = ui(request).gettext("Token %(name)s is revoked.", name=name)
         return Redirect(ADMIN_PATH, status_code=303, cookies=[flash(request, message)])
 
@@ -192,7 +192,7 @@ class AdminController(WorkspaceController):
         before: _Before = None,
     ) -> Template:
         """The audit log, newest first, filtered by actor, action and target."""
-        authorize(principal, "audit.read")
+        may(principal, "audit.read").enforce()
         page = list_audit(
             writer,
             limit=_PAGE,
@@ -223,7 +223,7 @@ class AdminController(WorkspaceController):
         before: _Before = None,
     ) -> Template:
         """Refused attempts (API and workspace), newest first."""
-        authorize(principal, "audit.read")
+        may(principal, "audit.read").enforce()
         page = list_refusals(
             writer,
             limit=_PAGE,

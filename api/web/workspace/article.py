@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal
+from api.core.access import Principal, Target, may
 from api.core.errors import InvalidParameter, NotFound
 from api.core.health import translation_health
 from api.core.locales import text_direction
@@ -21,7 +21,6 @@ from api.core.messages import article_messages, block_fields
 from api.core.model import Article, Block, Section, is_safety, walk_sections
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ReviewOut
-from api.core.review import ReviewTarget, review_refusal
 from api.core.workflow import article_etag
 from api.store.documents import article_key, get_document
 from api.store.schema import snapshot
@@ -87,6 +86,9 @@ class ArticlePage(msgspec.Struct, frozen=True, kw_only=True):
     etag: str
     """The version the review form confirms (If-Match of the review)."""
     sections: tuple[SectionRows, ...]
+    edit_query: str | None = None
+    """What a section's Edit link names (the version and records read), when this person
+    may start a draft from this version (the latest); None: no Edit links."""
 
 
 class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -201,11 +203,15 @@ def article_page(
         head = versions[-1]
         refusal: str | None = "only the current version is reviewed"
         if principal is not None and row.number == head.number:
-            target = ReviewTarget.source(head.authors or (head.author,), f"version {head.number}")
-            refusal = access_refusal(principal, "draft.review") or review_refusal(
-                principal, "confirm", target
-            )
-        etag = article_etag(slug, head.number, treatments_number(db))
+            target = Target.source(head.authors or (head.author,), f"version {head.number}")
+            refusal = may(principal, "article.review", target).reason
+        records = treatments_number(db)
+        etag = article_etag(slug, head.number, records)
+        may_edit = (
+            principal is not None
+            and row.number == head.number
+            and may(principal, "draft.write").allowed
+        )
     return ArticlePage(
         slug=slug,
         title=article.title,
@@ -221,6 +227,7 @@ def article_page(
         review_refusal=refusal,
         etag=etag,
         sections=_rows(article, document, frozenset(health.stale)),
+        edit_query=f"version={head.number}&records={records}" if may_edit else None,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import msgspec
 
 from api.core.changes import FieldChange, RevertedVersion
+from api.core.merge import MergeConflict
 from api.core.model import Block, Fact
 from api.core.properties import PropertyChange
 from api.core.record_form import record_field
@@ -16,10 +17,12 @@ from api.core.worddiff import WordRun, word_diff
 __all__ = [
     "Action",
     "ChangeView",
+    "ConflictView",
     "RecordFieldView",
     "RevertedView",
     "action",
     "change_views",
+    "conflict_view",
     "field_label",
     "readable",
     "reverted_views",
@@ -174,3 +177,24 @@ def change_views(changes: tuple[FieldChange, ...]) -> tuple[ChangeView, ...]:
 def action(reason: str | None) -> Action:
     """A button allowed when there is no reason against it."""
     return Action(allowed=reason is None, reason=reason)
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    unit: str
+    label: str
+    mine: tuple[WordRun, ...]
+    theirs: tuple[WordRun, ...]
+    conflict: MergeConflict
+
+
+def conflict_view(conflict: MergeConflict) -> ConflictView:
+    """A unit both sides changed: the author's change and the published one, word by word."""
+    unit, base = conflict.unit, readable(conflict.unit, conflict.base)
+    return ConflictView(
+        unit=unit,
+        label=field_label(unit),
+        mine=word_diff(base, readable(unit, conflict.draft)),
+        theirs=word_diff(base, readable(unit, conflict.head)),
+        conflict=conflict,
+    )

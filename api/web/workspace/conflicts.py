@@ -1,12 +1,14 @@
 """Resolving a draft's conflicts with a newer published version, block by block: for each
-unit both sides changed, the author keeps theirs or takes the published one. The result is
-the same three-way merge publishing uses, saved as a revision based on the head."""
+unit both sides changed, the author keeps theirs, takes the published one or, for a text
+(a paragraph, a callout, a heading), writes one combining both. The result is the same
+three-way merge publishing uses, saved as a revision based on the head."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import msgspec
 import sqlite_utils
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -14,20 +16,34 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
-from api.core.merge import Side
-from api.store.drafts import get_draft, merged_content, update_draft
-from api.web.manage import validated_content
+from api.actions import drafts as actions
+from api.core.access import Principal, may
+from api.core.merge import Combined, MergeConflict, Resolution, Side, units
+from api.core.model import Article, Callout, Paragraph
+from api.core.text import nfc
+from api.store.drafts import get_draft, merged_content
 from api.web.workspace.base import WorkspaceController
+from api.web.workspace.changes_view import ConflictView, conflict_view
 from api.web.workspace.drafting import to_draft
 from api.web.workspace.forms import CONFLICTS_FORM, bounds
 from api.web.workspace.layout import render, ui
-from api.web.workspace.review import ConflictView, conflict_view
 
 __all__ = ["ConflictsController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 _SIDES: tuple[Side, ...] = ("draft", "head")
+_COMBINED = "combined"
+
+
+@dataclass(frozen=True)
+class ConflictChoice:
+    """A conflict as the page offers it: both changes, and whether a combined text may be
+    written (with what the box starts from: the published text, so nothing published is
+    dropped unless the author removes it)."""
+
+    view: ConflictView
+    combinable: bool
+    combined: str
 
 
 @dataclass(frozen=True)
@@ -38,9 +54,55 @@ class ResolvePage:
     etag: str
     base_version: int
     head_version: int
-    conflicts: tuple[ConflictView, ...]
+    conflicts: tuple[ConflictChoice, ...]
     unresolved: tuple[str, ...]
     message: str
+
+
+def _combinable(article: Article, conflict: MergeConflict) -> bool:
+    """A unit a person can combine by writing its text: a heading, or a paragraph or
+    callout both sides still have."""
+    if conflict.draft is None or conflict.head is None:
+        return False
+    if conflict.unit.startswith("heading:"):
+        return True
+    value = units(article).get(conflict.unit)
+    return conflict.unit.startswith("block:") and isinstance(value, Paragraph | Callout)
+
+
+def _choices(
+    article: Article, conflicts: tuple[MergeConflict, ...], typed: dict[str, str]
+) -> tuple[ConflictChoice, ...]:
+    return tuple(
+        ConflictChoice(
+            view=conflict_view(c),
+            combinable=_combinable(article, c),
+            combined=typed.get(c.unit, c.head or ""),
+        )
+        for c in conflicts
+    )
+
+
+def _resolutions(article: Article, data: dict[str, Any]) -> dict[str, Resolution]:
+    """The author's choice per unit: a side, or the combined text they wrote (a combined
+    text left empty is no choice)."""
+    chosen: dict[str, Resolution] = {}
+    drafted = units(article)
+    for name, value in data.items():
+        if not name.startswith("take:"):
+            continue
+        unit = name.removeprefix("take:")
+        if value in _SIDES:
+            chosen[unit] = value
+        elif value == _COMBINED:
+            text = nfc(str(data.get(f"combined:{unit}") or "").strip())
+            if not text:
+                continue
+            if unit.startswith("heading:"):
+                chosen[unit] = Combined(text)
+            elif isinstance(block := drafted.get(unit), Paragraph | Callout):
+                chosen[unit] = Combined(msgspec.structs.replace(block, text=text))
+    return chosen
 
 
 class ConflictsController(WorkspaceController):
@@ -54,15 +116,16 @@ class ConflictsController(WorkspaceController):
         draft_id: int,
         unresolved: tuple[str, ...] = (),
         message: str = "",
+        typed: dict[str, str] | None = None,
     ) -> ResolvePage:
-        draft, _ = get_draft(writer, draft_id)
+        draft, article = get_draft(writer, draft_id)
         _, merged = merged_content(writer, draft)
         return ResolvePage(
             draft_id=draft_id,
             etag=draft.etag,
             base_version=draft.base_version,
             head_version=draft.head_version,
-            conflicts=tuple(conflict_view(c) for c in merged.conflicts),
+            conflicts=_choices(article, merged.conflicts, typed or {}),
             unresolved=unresolved,
             message=message,
         )
@@ -75,7 +138,7 @@ class ConflictsController(WorkspaceController):
         principal: NamedDependency[Principal],
         draft_id: FromPath[int],
     ) -> Template:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         page = self._page(writer, draft_id)
         text = ui(request)
         return render(request, "resolve.html", page, title=text.gettext("Resolve conflicts"))
@@ -89,20 +152,25 @@ class ConflictsController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()  # before reading the draft
         text = ui(request)
-        draft, _ = get_draft(writer, draft_id)
-        chosen: dict[str, Side] = {}
-        for name, value in data.items():
-            if name.startswith("take:") and value in _SIDES:
-                chosen[name.removeprefix("take:")] = value
+        draft, article = get_draft(writer, draft_id)
+        chosen = _resolutions(article, data)
         message = str(data.get("message") or "").strip() or text.gettext(
             "Resolve conflicts with version %(n)s", n=draft.head_version
         )
-        _, merged = merged_content(writer, draft, chosen)
-        if merged.article is None:
-            missing = tuple(c.unit for c in merged.conflicts)
-            page = self._page(writer, draft_id, missing, message)
+        etag = data.get("etag")
+        saved = actions.resolve_conflicts(
+            writer, principal, draft_id, etag if isinstance(etag, str) else None, chosen, message
+        )
+        if isinstance(saved, tuple):  # units still unresolved: nothing was saved
+            missing = saved
+            typed = {
+                name.removeprefix("combined:"): str(value)
+                for name, value in data.items()
+                if name.startswith("combined:")
+            }
+            page = self._page(writer, draft_id, missing, message, typed)
             return render(
                 request,
                 "resolve.html",
@@ -110,18 +178,6 @@ class ConflictsController(WorkspaceController):
                 title=text.gettext("Resolve conflicts"),
                 status_code=422,
             )
-        article, records = validated_content(writer, draft.slug, merged.article, merged.treatments)
-        etag = data.get("etag")
-        saved = update_draft(
-            writer,
-            principal,
-            draft_id,
-            etag if isinstance(etag, str) else None,
-            article,
-            message[:500],
-            base_version=draft.head_version,
-            treatments=records,
-        )
         said = text.gettext(
             "Conflicts resolved: revision %(n)s is based on version %(v)s.",
             n=saved.revision,

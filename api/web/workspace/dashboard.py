@@ -11,13 +11,12 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal, role_refusal
+from api.core.access import Principal, Target, may, role_allows
 from api.core.health import TranslationHealth
-from api.core.review import ReviewTarget, review_refusal
 from api.store.audit import AuditEntry, list_audit
 from api.store.catalogs import pending_review
-from api.store.drafts import Draft, draft_authors, list_drafts
 from api.store.overview import PendingLocale, locale_health, pending_locales, recent_versions
+from api.store.queue import DraftLine, draft_lines
 from api.store.reviews import ArticleReview, review_overview
 from api.store.schedules import Schedule, list_schedules
 from api.store.schema import snapshot
@@ -35,10 +34,10 @@ _SCHEDULED = (N_("publish"), N_("withdraw"), N_("pending"), N_("failed"))
 
 
 class QueuedDraft(msgspec.Struct, frozen=True, kw_only=True):
-    """A draft waiting for review, who wrote it, and why this reviewer may not publish it."""
+    """A draft waiting for review, what it does, who wrote it, and why this reviewer may not
+    publish it."""
 
-    draft: Draft
-    authors: tuple[str, ...]
+    line: DraftLine
     refusal: str | None
 
 
@@ -55,7 +54,8 @@ class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
     """Everything on the dashboard; a `*_refusal` says why a part is not shown."""
 
     drafts_refusal: str | None
-    my_drafts: tuple[Draft, ...]
+    my_drafts: tuple[DraftLine, ...]
+    """The person's open drafts; a rejected one with who sent it back and why."""
     queue_refusal: str | None
     queue: tuple[QueuedDraft, ...]
     pending: tuple[PendingCatalog, ...]
@@ -73,23 +73,17 @@ class DashboardPage(msgspec.Struct, frozen=True, kw_only=True):
 
 def _queue(db: sqlite_utils.Database, principal: Principal) -> tuple[QueuedDraft, ...]:
     out = []
-    for draft in list_drafts(db, "in_review"):
-        authors = draft_authors(db, draft.id)
-        target = ReviewTarget.source(authors, "this draft")
-        refusal = access_refusal(principal, "draft.review") or review_refusal(
-            principal, "publish", target
-        )
-        out.append(QueuedDraft(draft=draft, authors=authors, refusal=refusal))
+    for line in draft_lines(db, "in_review"):
+        refusal = may(principal, "draft.review", Target.source(line.authors)).reason
+        out.append(QueuedDraft(line=line, refusal=refusal))
     return tuple(out)
 
 
 def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCatalog, ...]:
     out = []
     for pending in pending_locales(db):
-        target = ReviewTarget.translation(pending.locale, pending.uploaded_by)
-        refusal = access_refusal(principal, "catalog.review", pending.locale) or review_refusal(
-            principal, "approve", target
-        )
+        target = Target.translation(pending.locale, pending.uploaded_by)
+        refusal = may(principal, "catalog.review", target).reason
         to_review = len(pending_review(db, pending.locale).entries)
         out.append(PendingCatalog(pending=pending, to_review=to_review, refusal=refusal))
     return tuple(out)
@@ -97,16 +91,17 @@ def _pending(db: sqlite_utils.Database, principal: Principal) -> tuple[PendingCa
 
 def dashboard_page(db: sqlite_utils.Database, principal: Principal) -> DashboardPage:
     """The dashboard of `principal`, read in one snapshot."""
-    drafts_refusal = access_refusal(principal, "draft.read")
+    drafts_refusal = may(principal, "draft.read").reason
     # The queue is for reviewing roles; within it, each draft says whether this one may.
-    queue_refusal = role_refusal(principal, "draft.review")
-    audit_refusal = access_refusal(principal, "audit.read")
+    reviewer = role_allows(principal.role, "draft.review")
+    queue_refusal = None if reviewer else may(principal, "draft.review").reason
+    audit_refusal = may(principal, "audit.read").reason
     with snapshot(db):
         mine = (
             tuple(
-                d
-                for d in list_drafts(db)
-                if d.status in _OPEN and principal.name in draft_authors(db, d.id)
+                line
+                for line in draft_lines(db)
+                if line.draft.status in _OPEN and principal.name in line.authors
             )
             if drafts_refusal is None
             else ()

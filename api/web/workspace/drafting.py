@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
-from api.core.access import Principal, authorize
+from api.core.access import Principal, may
 from api.core.errors import NotFound
 from api.core.model import Article
 from api.core.workflow import DraftAction, article_etag, next_status
@@ -72,7 +72,7 @@ def load_draft_for(
 ) -> tuple[Draft, Article]:
     """A draft and its article, for a writer about to take `step` (else Forbidden, NotFound
     or the workflow's Conflict)."""
-    authorize(principal, "draft.write")
+    may(principal, "draft.write").enforce()
     draft, article = get_draft(writer, draft_id)
     next_status(draft.status, step)
     return draft, article

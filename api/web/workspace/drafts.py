@@ -13,7 +13,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import drafts as actions
+from api.core.access import Principal, may
 from api.core.errors import NotFound
 from api.core.evidence import StaleClaim
 from api.core.model import Article, Section, Treatment
@@ -26,15 +27,13 @@ from api.store.drafts import (
     draft_treatments,
     get_draft,
     list_drafts,
-    submit_draft,
-    withdraw_draft,
 )
 from api.store.exporting import published_content
 from api.store.versions import latest_version, load_article, load_treatments, treatments_number
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.drafting import FormData, form_fields, load_draft_for, to_draft
-from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
+from api.web.workspace.forms import COMMENT_FORM, bounds
 from api.web.workspace.layout import render, ui
 
 __all__ = ["DraftsController"]
@@ -176,7 +175,7 @@ class DraftsController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
     ) -> Template:
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         content = published_content(writer)
         heads = {slug: latest_version(writer, slug) for slug in (a.slug for a in content.articles)}
         page = DraftsPage(
@@ -196,7 +195,7 @@ class DraftsController(WorkspaceController):
         principal: NamedDependency[Principal],
         slug: FromPath[str],
     ) -> Template:
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         head = latest_version(writer, slug)
         if head is None:
             raise NotFound(f"no published article {slug!r}")
@@ -217,7 +216,7 @@ class DraftsController(WorkspaceController):
             title=article.title,
             version=head.number,
             sections=links,
-            write=action(access_refusal(principal, "draft.write")),
+            write=action(may(principal, "draft.write").reason),
             drafts=tuple(d for d in list_drafts(writer) if d.slug == slug),
             records=_record_links(
                 load_treatments(writer, records).treatments,
@@ -236,9 +235,9 @@ class DraftsController(WorkspaceController):
         principal: NamedDependency[Principal],
         draft_id: FromPath[int],
     ) -> Template:
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         draft, article = get_draft(writer, draft_id)
-        write = access_refusal(principal, "draft.write")
+        write = may(principal, "draft.write").reason
         records = (
             draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
         ).treatments
@@ -270,7 +269,7 @@ class DraftsController(WorkspaceController):
 
     # --- workflow ----------------------------------------------------------------------
 
-    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(ACTION_FORM))
+    @post("/drafts/{draft_id:int}/submit", sync_to_thread=True, opt=bounds(COMMENT_FORM))
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -279,8 +278,9 @@ class DraftsController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Redirect:
-        authorize(principal, "draft.write")
-        submit_draft(writer, principal, draft_id, form_fields(data).get("etag"))
+        fields = form_fields(data)
+        summary = fields.get("summary", "").strip() or None
+        actions.submit_draft(writer, principal, draft_id, fields.get("etag"), summary)
         return to_draft(request, draft_id, ui(request).gettext("Sent to review."))
 
     @get("/drafts/{draft_id:int}/withdraw", sync_to_thread=True)
@@ -310,10 +310,9 @@ class DraftsController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Redirect:
-        authorize(principal, "draft.write")
         fields = form_fields(data)
         comment = fields.get("comment", "").strip() or None
-        withdraw_draft(writer, principal, draft_id, fields.get("etag"), comment)
+        actions.withdraw_draft(writer, principal, draft_id, fields.get("etag"), comment)
         return to_draft(request, draft_id, ui(request).gettext("Draft withdrawn."))
 
 

@@ -1,9 +1,9 @@
 """The section editor: start a draft from the published version you read by editing one of
 its sections, or edit a draft's sections one at a time.
 
-Every save decodes into the API's own `DraftInput`, is checked by the API's
-`validated_content` and written by the same store functions (`create_draft`,
-`update_draft`); a refusal is shown next to the field it names (see `section_page`)."""
+Every save decodes into `DraftInput` and goes through the same use cases as the API's
+(`api.actions.drafts.propose_draft`, `revise_draft`: authorise, check, store, audit); a
+refusal is shown next to the field it names (see `section_page`)."""
 
 from __future__ import annotations
 
@@ -16,17 +16,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.core.access import Principal, may
 from api.core.errors import NothingChanged, StaleVersion, ValidationFailed
-from api.core.section_form import form_from_fields, form_from_section
-from api.store.drafts import (
-    Draft,
-    create_draft,
-    draft_revisions,
-    draft_treatments,
-    get_draft,
-    update_draft,
-)
+from api.core.model import Article, Section
+from api.core.section_form import form_from_fields, form_from_section, section_path
+from api.store.drafts import Draft, draft_revisions, draft_treatments, get_draft
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.drafting import (
     FormData,
@@ -43,6 +38,7 @@ from api.web.workspace.keeping import keeps, kept_fields, kept_notice
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.section_page import (
     SectionEditPage,
+    errors_for,
     find_section,
     form_response,
     section_page,
@@ -80,7 +76,7 @@ class EditorController(WorkspaceController):
         version: FromQuery[int | None] = None,
         records: FromQuery[int | None] = None,
     ) -> Template:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
@@ -112,7 +108,7 @@ class EditorController(WorkspaceController):
         section_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()  # before reading the published version
         fields = form_fields(data)
         read = fields.get("read", "")
         version, records = read_numbers(read, slug)
@@ -132,8 +128,8 @@ class EditorController(WorkspaceController):
         proposed, message, _ = outcome
         reason = fields.get("safety_reason", "").strip() or None
         try:
-            draft = create_draft(
-                writer, principal, proposed.article, message, read, safety_reason=reason
+            draft = actions.propose_draft(
+                writer, principal, slug, proposed.article, message, read, safety_reason=reason
             )
         except (NothingChanged, ValidationFailed) as exc:
             return form_response(
@@ -144,7 +140,7 @@ class EditorController(WorkspaceController):
                     form=form_from_fields(fields),
                     message=message,
                     safety_reason=reason or "",
-                    **_refused(exc),
+                    **_refused(exc, article, section),
                 ),
             )
         return started(request, draft)
@@ -189,7 +185,7 @@ class EditorController(WorkspaceController):
         section_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()  # before reading the draft
         fields = form_fields(data)
         draft, article = get_draft(writer, draft_id)
         section = find_section(article, section_id.strip("/"))
@@ -209,7 +205,7 @@ class EditorController(WorkspaceController):
             return form_response(request, outcome)
         proposed, message, _ = outcome
         try:
-            saved = update_draft(
+            saved = actions.revise_draft(
                 writer,
                 principal,
                 draft_id,
@@ -223,7 +219,7 @@ class EditorController(WorkspaceController):
             refused = (
                 {"page_errors": (_newer_revision(writer, draft, read, ui(request)),)}
                 if isinstance(exc, StaleVersion)
-                else _refused(exc)
+                else _refused(exc, article, section)
             )
             return form_response(
                 request,
@@ -258,12 +254,17 @@ def _shown(
     )
 
 
-def _refused(exc: NothingChanged | ValidationFailed) -> dict[str, Any]:
-    """Where the section page shows a refused save: a message that breaks the text policy
-    beside its field, anything else at the top."""
-    if isinstance(exc, ValidationFailed) and exc.path in ("$.message", "$.safety_reason"):
+def _refused(
+    exc: NothingChanged | ValidationFailed, article: Article, section: Section
+) -> dict[str, Any]:
+    """Where the section page shows a refused save: beside the field it names (a message
+    that breaks the text policy, a block the content check refuses), else at the top."""
+    if not isinstance(exc, ValidationFailed):
+        return {"page_errors": (exc.detail,)}
+    if exc.path in ("$.message", "$.safety_reason"):
         return {"errors": {exc.path.removeprefix("$."): exc.detail}}
-    return {"page_errors": (exc.detail,)}
+    errors, page_errors = errors_for(exc, section_path(article, section.id, "$.article"))
+    return {"errors": errors, "page_errors": page_errors}
 
 
 def _newer_revision(writer: sqlite_utils.Database, draft: Draft, read: str, text: UiText) -> str:

@@ -16,7 +16,7 @@ from litestar.types import ExceptionHandlersMap
 
 from api.core.errors import Forbidden, TooManyRequests, VettedError
 from api.logs import request_id
-from api.web.problems import domain_status
+from api.web.problems import database_busy, domain_status
 from api.web.refusals import refusal_trace
 from api.web.workspace.csrf import CsrfRefused
 from api.web.workspace.layout import N_, flash, render, ui
@@ -128,7 +128,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Template:
-    busy = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+    busy = database_busy(exc)
     if not busy:
         log.exception(
             "unhandled error on %s %s",

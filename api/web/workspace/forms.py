@@ -11,6 +11,7 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.content import MAX_ARTICLE_BLOCKS, MAX_ARTICLE_CHARS, MAX_ARTICLE_SECTIONS
 from api.core.section_form import BlockFields
 from api.web.bodies import FORM_BOUNDS, MAX_BODY_BYTES, FormBounds
@@ -21,6 +22,7 @@ __all__ = [
     "APPROVAL_FORM",
     "COMMENT_FORM",
     "CONFLICTS_FORM",
+    "ENTRY_FORM",
     "NEW_TOKEN_FORM",
     "NEW_WEBHOOK_FORM",
     "RECORD_FORM",
@@ -39,13 +41,16 @@ _ENCODED = 9
 SIGN_IN_FORM = FormBounds(max_bytes=2_048, max_fields=4)
 """`_csrf_token`, `token` (at most 200 characters) and `next` (a workspace path)."""
 ACTION_FORM = FormBounds(max_bytes=2_048, max_fields=8)
-"""A button and what it acts on: sign-out, submit, publish, rollback, revoking a token."""
+"""A button and what it acts on: sign-out, publish, recording a review, revoking a token."""
 NEW_TOKEN_FORM = FormBounds(max_bytes=4_096, max_fields=8)
 """A new token's name, role and locales."""
 NEW_WEBHOOK_FORM = FormBounds(max_bytes=2_200 * _ENCODED + 1_024, max_fields=16)
 """A new webhook endpoint: its URL (2,000 characters), note (200) and event types."""
 COMMENT_FORM = FormBounds(max_bytes=2_000 * _ENCODED + 2_048, max_fields=8)
-"""A comment of at most 2,000 characters (rejecting, withdrawing) and the ETag."""
+"""A comment of at most 2,000 characters (rejecting, withdrawing, a summary sent to review,
+who a preview link is for) and the ETag."""
+ENTRY_FORM = FormBounds(max_bytes=2 * MAX_TRANSLATION_CHARS * _ENCODED + 2_048, max_fields=8)
+"""One catalog entry's translation, at most as long as the longest source text."""
 SECTION_FORM = FormBounds(
     max_bytes=MAX_ARTICLE_CHARS * _ENCODED + 200_000,
     max_fields=500 * len(BlockFields.__struct_fields__) + 16,
@@ -56,9 +61,10 @@ RECORD_FORM = FormBounds(max_bytes=2_000_000, max_fields=400 + 16)
 """A treatment record: at most 400 values, within a treatments file's 2 MB."""
 CONFLICTS_FORM = FormBounds(
     max_bytes=1_000_000,
-    max_fields=MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS + 500 + 16,
+    max_fields=2 * (MAX_ARTICLE_BLOCKS + MAX_ARTICLE_SECTIONS) + 500 + 16,
 )
-"""One choice per conflicting unit of an article (blocks, headings, treatment records)."""
+"""One choice per conflicting unit of an article (blocks, headings, treatment records), and
+a combined text per block and heading."""
 APPROVAL_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=20_000 + 16)
 """Ticked catalog entries, at most 20,000 (approving all needs no ticks)."""
 UPLOAD_FORM = FormBounds(max_bytes=MAX_BODY_BYTES, max_fields=4)

@@ -15,13 +15,12 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import drafts as actions
+from api.core.access import Principal, may
 from api.core.changes import FieldChange, outside_sections
 from api.core.diff import SectionChange, diff_articles
 from api.core.errors import Conflict, InvalidParameter, NotFound, ValidationFailed
 from api.core.workflow import article_etag
-from api.store.drafts import request_rollback
-from api.store.reviews import confirm_review
 from api.store.rollback import rollback_content
 from api.store.schema import snapshot
 from api.store.versions import (
@@ -104,7 +103,7 @@ def rollback_page(
             raise NotFound(f"no published article {slug!r}")
         head = versions[-1].number
         etag = article_etag(slug, head, treatments_number(db))
-        refusal = access_refusal(principal, "article.rollback")
+        refusal = may(principal, "article.rollback").reason
         reverts: tuple[RevertedView, ...] = ()
         changes: tuple[ChangeView, ...] = ()
         try:
@@ -176,7 +175,7 @@ def history_page(
         versions=tuple(reversed(versions)),
         head=head,
         etag=etag,
-        rollback_refusal=access_refusal(principal, "article.rollback"),
+        rollback_refusal=may(principal, "article.rollback").reason,
         comparison=comparison,
     )
 
@@ -220,8 +219,9 @@ class HistoryController(WorkspaceController):
     ) -> Redirect:
         """A reviewer finds the current version still accurate: its review dates start again,
         without a new version (the review rule applies)."""
-        authorize(principal, "draft.review")
-        review = confirm_review(writer, principal, slug, data.etag, data.note.strip() or None)
+        review = actions.confirm_review(
+            writer, principal, slug, data.etag, data.note.strip() or None
+        )
         message = ui(request).gettext(
             "Review recorded: next review due %(due)s.", due=review.next_review_due
         )
@@ -257,10 +257,9 @@ class HistoryController(WorkspaceController):
         """Ask for an earlier version back: a draft of it, in review for a second person.
         Without a reason (or one the text policy refuses) the page comes back with what
         was typed and the error at its field."""
-        authorize(principal, "article.rollback")
         text = ui(request)
         try:
-            draft = request_rollback(
+            draft = actions.request_rollback(
                 writer, principal, slug, data.to_version, data.etag, data.reason
             )
         except ValidationFailed as exc:

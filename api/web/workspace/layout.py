@@ -12,7 +12,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
 
-from api.core.access import Action, Principal, access_refusal
+from api.core.access import Action, Principal, may
 from api.store.sessions import Session
 from api.web.workspace.i18n import UiText, ui_text
 from api.web.workspace.session import WORKSPACE_PATH, workspace_cookie
@@ -104,7 +104,7 @@ def _nav(
             current=path == WORKSPACE_PATH + href or path.startswith(WORKSPACE_PATH + href + "/"),
         )
         for label, href, action in (*_NAV, *NAV_EXTENSIONS)
-        if action is None or access_refusal(principal, action) is None
+        if action is None or may(principal, action)
     )
 
 

@@ -3,10 +3,10 @@ added and removed (forms, regulatory statuses, audiences, cautions, requirements
 for every enumerated value, and beside each quote the cited block's current text with the
 quote marked in it (or a warning that it is not there word for word).
 
-A save proposes the whole set of records with the article through the API's `DraftInput`,
-`validated_content`, `create_draft` and `update_draft`, so the records' evidence is checked
-against the article word for word by the API's own code; every refusal is shown at its
-field and listed at the top."""
+A save proposes the whole set of records with the article, decoded into `DraftInput`,
+through the same use cases as the API's (`api.actions.drafts.propose_draft`,
+`revise_draft`), so the records' evidence is checked against the article word for word by
+the one check of every draft; every refusal is shown at its field and listed at the top."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
+from api.actions import drafts as actions
+from api.actions.drafts import DraftInput
+from api.core.access import Principal, may
 from api.core.errors import NotFound, NothingChanged, StaleVersion, ValidationFailed
 from api.core.evidence import block_texts
 from api.core.model import Article, Treatment, TreatmentCatalog
@@ -38,9 +40,8 @@ from api.core.record_form import (
     replace_record,
     ticks,
 )
-from api.store.drafts import create_draft, draft_treatments, get_draft, update_draft
+from api.store.drafts import draft_treatments, get_draft
 from api.store.versions import load_treatments
-from api.web.manage import DraftInput, validated_content
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.drafting import (
     FormData,
@@ -155,20 +156,19 @@ def _refused(
 
 
 def _checked(
-    writer: sqlite_utils.Database,
     page: RecordEditPage,
     article: Article,
     catalog: TreatmentCatalog,
     stored: Treatment,
     message: str,
-) -> RecordEditPage | tuple[Article, TreatmentCatalog, str]:
-    """The article and the records as they may be stored, checked by the API's own
-    `DraftInput` and `validated_content`; else the page with every refusal at its field."""
+) -> RecordEditPage | tuple[Article, TreatmentCatalog, str, Treatment]:
+    """The article and the records as proposed, decoded into `DraftInput` (the use case
+    checks them, and a refusal goes to `_refused` too), and the record as edited; else the page with
+    every refusal at its field."""
     try:
         edited = record_from_form(page.form, stored)
     except ValidationFailed as exc:
         return _refused(page, list(exc.problems or (exc,)), stored, "$")
-    index = [t.id for t in catalog.treatments].index(stored.id)
     try:
         proposed = msgspec.convert(
             {
@@ -178,17 +178,16 @@ def _checked(
             },
             DraftInput,
         )
-        checked, records = validated_content(
-            writer, article.slug, proposed.article, proposed.treatments
-        )
     except msgspec.ValidationError as exc:
         detail, _, where = str(exc).partition(" - at `")
         refusal = ValidationFailed(detail, path=where.rstrip("`"))
-        return _refused(page, [refusal], edited, f"$.treatments.treatments[{index}]")
-    except ValidationFailed as exc:
-        at = f"$.treatments.treatments[{index}]"
-        return _refused(page, list(exc.problems or (exc,)), edited, at)
-    return checked, records or proposed.treatments or catalog, proposed.message
+        return _refused(page, [refusal], edited, _at(catalog, stored))
+    return proposed.article, proposed.treatments or catalog, proposed.message, edited
+
+
+def _at(catalog: TreatmentCatalog, stored: Treatment) -> str:
+    """Where the record stands in the checked body (the paths the use case names)."""
+    return f"$.treatments.treatments[{[t.id for t in catalog.treatments].index(stored.id)}]"
 
 
 class RecordsController(WorkspaceController):
@@ -239,7 +238,7 @@ class RecordsController(WorkspaceController):
         version: FromQuery[int | None] = None,
         records: FromQuery[int | None] = None,
     ) -> Template:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         kept = kept_fields(request, writer, principal)
         if kept is not None:  # the version it was typed on, not the head
             version, records = read_numbers(kept.get("read", ""), slug)
@@ -264,7 +263,7 @@ class RecordsController(WorkspaceController):
         treatment_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         fields = form_fields(data)
         version, records = read_numbers(fields.get("read", ""), slug)
         article, read, records_read = published_read(writer, slug, version, records)
@@ -273,16 +272,21 @@ class RecordsController(WorkspaceController):
         page, changed = self._as_typed(_page(article, stored, None, read), fields)
         if changed:
             return self._render(request, page, 422 if page.page_errors else 200)
-        outcome = _checked(writer, page, article, catalog, stored, page.message)
+        outcome = _checked(page, article, catalog, stored, page.message)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
-        checked, proposed, message = outcome
+        proposed_article, proposed, message, edited = outcome
         try:
-            draft = create_draft(writer, principal, checked, message, read, treatments=proposed)
+            draft = actions.propose_draft(
+                writer, principal, slug, proposed_article, message, read, treatments=proposed
+            )
         except NothingChanged as exc:
             return self._render(request, replace(page, page_errors=(exc.detail,)), 422)
-        except ValidationFailed as exc:  # the message breaks the text policy
-            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
+        except ValidationFailed as exc:  # the content check, or the message's text policy
+            problems = list(exc.problems or (exc,))
+            return self._render(
+                request, _refused(page, problems, edited, _at(catalog, stored)), 422
+            )
         return started(request, draft)
 
     @get("/drafts/{draft_id:int}/records/{treatment_id:str}", sync_to_thread=True)
@@ -317,7 +321,7 @@ class RecordsController(WorkspaceController):
         treatment_id: FromPath[str],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.write")
+        may(principal, "draft.write").enforce()
         fields = form_fields(data)
         draft, article = get_draft(writer, draft_id)
         catalog = draft_treatments(writer, draft) or load_treatments(writer, draft.treatments_base)
@@ -326,16 +330,19 @@ class RecordsController(WorkspaceController):
         page, changed = self._as_typed(_page(article, stored, draft_id, read), fields)
         if changed:
             return self._render(request, page, 422 if page.page_errors else 200)
-        outcome = _checked(writer, page, article, catalog, stored, page.message)
+        outcome = _checked(page, article, catalog, stored, page.message)
         if isinstance(outcome, RecordEditPage):
             return self._render(request, outcome, 422)
-        checked, proposed, message = outcome
+        proposed_article, proposed, message, edited = outcome
         try:
-            saved = update_draft(
-                writer, principal, draft_id, read, checked, message, treatments=proposed
+            saved = actions.revise_draft(
+                writer, principal, draft_id, read, proposed_article, message, treatments=proposed
             )
         except (StaleVersion, NothingChanged) as exc:
             return self._render(request, replace(page, page_errors=(str(exc),)), 422)
-        except ValidationFailed as exc:  # the message breaks the text policy
-            return self._render(request, replace(page, errors={"message": exc.detail}), 422)
+        except ValidationFailed as exc:  # the content check, or the message's text policy
+            problems = list(exc.problems or (exc,))
+            return self._render(
+                request, _refused(page, problems, edited, _at(catalog, stored)), 422
+            )
         return revision_saved(request, draft_id, saved.revision)

@@ -16,24 +16,24 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, access_refusal, authorize
+from api.actions import drafts as actions
+from api.actions.drafts import CommentMissing
+from api.core.access import Principal, Target, may
 from api.core.changes import DraftDiff, LocaleImpact, safety_downgrades
 from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
-from api.core.merge import MergeConflict
-from api.core.review import ReviewTarget, review_refusal
-from api.core.worddiff import WordRun, word_diff
-from api.store.drafts import draft_diff, get_draft, list_drafts, publish_draft, reject_draft
+from api.store.drafts import draft_diff, get_draft
+from api.store.queue import DraftLine, draft_lines
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
     Action,
     ChangeView,
+    ConflictView,
     RevertedView,
     action,
     change_views,
-    field_label,
-    readable,
+    conflict_view,
     reverted_views,
 )
 from api.web.workspace.forms import ACTION_FORM, COMMENT_FORM, bounds
@@ -43,7 +43,6 @@ from api.web.workspace.layout import flash, render, ui
 __all__ = ["ReviewController"]
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-_MAX_COMMENT = 2000
 
 
 @dataclass(frozen=True)
@@ -61,27 +60,6 @@ class ImpactView:
     dir: str
     impact: LocaleImpact
     stale: tuple[StaleMessage, ...]
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    unit: str
-    label: str
-    mine: tuple[WordRun, ...]
-    theirs: tuple[WordRun, ...]
-    conflict: MergeConflict
-
-
-def conflict_view(conflict: MergeConflict) -> ConflictView:
-    """A unit both sides changed: the author's change and the published one, word by word."""
-    unit, base = conflict.unit, readable(conflict.unit, conflict.base)
-    return ConflictView(
-        unit=unit,
-        label=field_label(unit),
-        mine=word_diff(base, readable(unit, conflict.draft)),
-        theirs=word_diff(base, readable(unit, conflict.head)),
-        conflict=conflict,
-    )
 
 
 @dataclass(frozen=True)
@@ -106,19 +84,16 @@ class ReviewPage:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Drafts waiting for a reviewer."""
+    """Drafts waiting for a reviewer, each with its message."""
 
-    drafts: tuple[Any, ...]
+    drafts: tuple[DraftLine, ...]
 
 
 def _review_refusal(
     principal: Principal, diff: DraftDiff, step: str, status_ok: bool
 ) -> str | None:
-    # The review rule first: it says in a person's words why a role or an author may not.
-    return (
-        review_refusal(principal, "publish", ReviewTarget.source(diff.authors))
-        or access_refusal(principal, "draft.review")
-        or (None if status_ok else f"cannot {step} a draft that is {diff.status}")
+    return may(principal, "draft.review", Target.source(diff.authors)).reason or (
+        None if status_ok else f"cannot {step} a draft that is {diff.status}"
     )
 
 
@@ -188,8 +163,8 @@ class ReviewController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
     ) -> Template:
-        authorize(principal, "draft.read")
-        page = QueuePage(drafts=tuple(list_drafts(writer, "in_review")))
+        may(principal, "draft.read").enforce()
+        page = QueuePage(drafts=draft_lines(writer, "in_review"))
         return render(request, "review_queue.html", page, title=ui(request).gettext("Review"))
 
     @get("/drafts/{draft_id:int}/review", sync_to_thread=True)
@@ -200,7 +175,7 @@ class ReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
         draft_id: FromPath[int],
     ) -> Template:
-        authorize(principal, "draft.read")
+        may(principal, "draft.read").enforce()
         # A rejection comment sent after the session had ended (see `keeping`), kept.
         kept = kept_fields(request, writer, principal)
         comment = kept.get("comment", "") if kept else ""
@@ -223,10 +198,11 @@ class ReviewController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Redirect:
-        # The same checks, in the same order, as POST /v1/manage/drafts/{id}/publish.
-        authorize(principal, "draft.review")
+        # The same use case as POST /v1/manage/drafts/{id}/publish.
         etag = data.get("etag")
-        row = publish_draft(writer, principal, draft_id, etag if isinstance(etag, str) else None)
+        row = actions.publish_draft(
+            writer, principal, draft_id, etag if isinstance(etag, str) else None
+        )
         text = ui(request)
         return Redirect(
             f"/workspace/drafts/{draft_id}/review",
@@ -256,29 +232,20 @@ class ReviewController(WorkspaceController):
         draft_id: FromPath[int],
         data: FormData,
     ) -> Template | Redirect:
-        authorize(principal, "draft.review")
-        comment = str(data.get("comment") or "").strip()
+        comment = str(data.get("comment") or "")
         text = ui(request)
-        if not comment or len(comment) > _MAX_COMMENT:
-            error = ValidationFailed(
-                text.gettext("Say why: the author reads this comment (at most 2000 characters)."),
-                path="comment",
-            )
-            page = review_page(writer, principal, draft_id, comment, error.detail)
-            return render(
-                request,
-                "review.html",
-                page,
-                title=text.gettext("Review draft %(id)s", id=draft_id),
-                status_code=422,
-            )
         etag = data.get("etag")
         try:
-            reject_draft(
+            actions.reject_draft(
                 writer, principal, draft_id, etag if isinstance(etag, str) else None, comment
             )
-        except ValidationFailed as exc:  # the comment breaks the text policy
-            page = review_page(writer, principal, draft_id, comment, exc.detail)
+        except ValidationFailed as exc:  # no comment, or one the text policy refuses
+            said = (
+                text.gettext("Say why: the author reads this comment (at most 2000 characters).")
+                if isinstance(exc, CommentMissing)
+                else exc.detail
+            )
+            page = review_page(writer, principal, draft_id, comment.strip(), said)
             return render(
                 request,
                 "review.html",

@@ -1,7 +1,7 @@
 """A section's form, built and read back: the values its menus offer, the page as stored or
 as typed, the structural buttons (move a block up or down, remove it, add one), and a save
-checked by the API's own `DraftInput` and `validated_content`, each refusal placed next to
-the field it names."""
+decoded into `DraftInput` (the shape of a draft; the use cases of `api.actions.drafts` check
+and store it), each refusal placed next to the field it names."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlite_utils
 from litestar import Request
 from litestar.response import Template
 
+from api.actions.drafts import DraftInput
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import (
     Article,
@@ -36,12 +37,13 @@ from api.core.section_form import (
     section_from_form,
     section_path,
 )
+from api.store.overlaps import OtherDraft, drafts_changing
 from api.store.versions import load_treatments
-from api.web.manage import DraftInput, validated_content
 from api.web.workspace.layout import render
 
 __all__ = [
     "SectionEditPage",
+    "errors_for",
     "find_section",
     "form_response",
     "section_page",
@@ -80,6 +82,8 @@ class SectionEditPage:
     choices: Choices
     safety_reason: str = ""
     """Why the save removes a safety mark, when it does (refused without one)."""
+    others: tuple[OtherDraft, ...] = ()
+    """Other open drafts that change this section (said before anyone edits it)."""
 
 
 def find_section(article: Article, section_id: str) -> Section:
@@ -97,7 +101,7 @@ def _parse_do(value: str) -> FormEdit | None:
     return None
 
 
-def _errors_for(exc: ValidationFailed, at: str) -> tuple[dict[str, str], tuple[str, ...]]:
+def errors_for(exc: ValidationFailed, at: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """A refusal as the form shows it: by its field, else at the top of the page."""
     if exc.path in ("$.message", "message"):
         return {"message": exc.detail}, ()
@@ -138,6 +142,7 @@ def section_page(
         page_errors=page_errors,
         choices=Choices(treatments=records),
         safety_reason=safety_reason,
+        others=drafts_changing(writer, slug, section.id, besides=draft_id),
     )
 
 
@@ -149,8 +154,8 @@ def submitted(
     page_args: dict[str, Any],
     treatments: TreatmentCatalog | None = None,
 ) -> SectionEditPage | tuple[DraftInput, str, SectionForm]:
-    """The form after a structural button (a page to show again), or the checked draft
-    content to save (the API's own DraftInput, checked by the API's own function)."""
+    """The form after a structural button (a page to show again), or the draft content to
+    save, decoded into `DraftInput` (the use case checks it: see `errors_for`)."""
     message = fields.get("message", "")
     try:
         form = form_from_fields(fields)
@@ -184,12 +189,9 @@ def submitted(
             },
             DraftInput,
         )
-        checked, records = validated_content(
-            writer, article.slug, proposed.article, proposed.treatments
-        )
     except msgspec.ValidationError as exc:
         detail, _, where = str(exc).partition(" - at `")
-        errors, page_errors = _errors_for(
+        errors, page_errors = errors_for(
             ValidationFailed(detail, path=where.rstrip("`")), "$.article"
         )
         return section_page(
@@ -201,7 +203,7 @@ def submitted(
             page_errors=page_errors,
         )
     except ValidationFailed as exc:
-        errors, page_errors = _errors_for(exc, at)
+        errors, page_errors = errors_for(exc, at)
         return section_page(
             writer,
             **page_args,
@@ -210,11 +212,7 @@ def submitted(
             errors=errors,
             page_errors=page_errors,
         )
-    return (
-        msgspec.structs.replace(proposed, article=checked, treatments=records),
-        proposed.message,
-        form,
-    )
+    return proposed, proposed.message, form
 
 
 def form_response(request: Request[Any, Any, Any], page: SectionEditPage) -> Template:

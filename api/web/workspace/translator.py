@@ -1,37 +1,41 @@
 """The translator's pages: progress per locale, a locale's stale entries with the source
 text they were translated from, download of its .po and upload of a translated one
-(checked and staged by the API's own `stage_upload`; errors listed with their lines)."""
+(checked and staged by `api.actions.catalogs.upload_catalog`, as the API's uploads are;
+errors listed with their lines)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import sqlite_utils
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from api.core.access import Principal, access_refusal, authorize
-from api.core.catalog_changes import StaleEntry
+from api.actions import catalogs as actions
+from api.actions.catalogs import catalog_locale
+from api.core.access import Principal, Target, may
+from api.core.catalog_changes import StaleEntry, entry_key
 from api.core.errors import ImportRejected, NothingChanged, ValidationFailed
 from api.core.health import TranslationHealth, translation_health
 from api.core.locales import text_direction
+from api.core.messages import Message
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
-from api.store.catalogs import PendingCatalog
-from api.store.exporting import export_catalog, published_content
+from api.store.catalogs import PendingCatalog, RejectionNote, catalog_rejections
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
-from api.web.catalogs import PO_MEDIA_TYPE, UPLOAD_FIELD, stage_upload
+from api.web.bodies import PO_MEDIA_TYPE, UPLOAD_FIELD
 from api.web.workspace.base import WorkspaceController
-from api.web.workspace.catalog_review import workspace_locale
 from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import UPLOAD_FORM, bounds
-from api.web.workspace.layout import render, ui
+from api.web.workspace.layout import N_, render, ui
+from api.web.workspace.pager import Pager, paged
+from api.web.workspace.urls import catalog_url
 
 __all__ = ["TranslatorController"]
 
@@ -56,11 +60,48 @@ class StaleView:
     """A message translated only for an earlier source text."""
 
     context: str
+    key: str
     source: str
     previous: str
     translation: str
     spans: tuple[WordRun, ...]
     """The earlier source turned into the current one, word by word."""
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """A current message in the translator's list, with what readers get in the locale."""
+
+    key: str
+    context: str
+    source: str
+    translation: str | None
+    stale: bool
+    safety: bool
+    pending: bool
+
+
+ENTRY_VIEWS = {
+    "todo": N_("Untranslated"),
+    "safety": N_("Safety-bearing"),
+    "all": N_("All entries"),
+}
+_ENTRIES_PAGE = 25
+_View = Annotated[str | None, QueryParameter(required=False, max_length=20)]
+_Query = Annotated[str | None, QueryParameter(required=False, max_length=200)]
+_PageNumber = Annotated[int | None, QueryParameter(required=False, ge=1, le=100_000)]
+
+
+@dataclass(frozen=True)
+class EntryList:
+    """The messages a translator picks one from: a view, a search, a page of them."""
+
+    view: str
+    views: tuple[tuple[str, str, str, bool], ...]
+    """(key, label, url, current) of each view."""
+    query: str
+    lines: tuple[EntryLine, ...]
+    pager: Pager
 
 
 @dataclass(frozen=True)
@@ -80,6 +121,8 @@ class LocalePage:
     stale: tuple[StaleView, ...]
     upload: Action
     pending: bool
+    entries: EntryList
+    rejections: tuple[RejectionNote, ...]
     errors: tuple[UploadError, ...] = ()
     staged: PendingCatalog | None = None
     not_staged: tuple[StaleEntry, ...] = ()
@@ -89,6 +132,64 @@ def _percent(health: TranslationHealth) -> int:
     return int(health.ratio * 100)
 
 
+def _entry_list(
+    writer: sqlite_utils.Database,
+    locale: str,
+    current: list[Message],
+    served: dict[tuple[str, str], str],
+    stale: set[str],
+    view: str | None,
+    query: str | None,
+    page: int | None,
+) -> EntryList:
+    """The messages of one view matching the search, safety-bearing ones first among
+    the untranslated."""
+    shown_view = view if view in ENTRY_VIEWS else "todo"
+    pending = {
+        r[0]
+        for r in writer.execute(
+            "SELECT context FROM translations WHERE locale = ? AND status = 'pending'", [locale]
+        )
+    }
+    lines = [
+        EntryLine(
+            key=entry_key(m.context, m.source),
+            context=m.context,
+            source=m.source,
+            translation=served.get((m.context, m.source)),
+            stale=m.context in stale,
+            safety=m.safety,
+            pending=m.context in pending,
+        )
+        for m in current
+    ]
+    if shown_view == "todo":
+        # (Stale ones have their own table above, with the source's changes.)
+        lines = [line for line in lines if line.translation is None and not line.stale]
+        lines.sort(key=lambda line: not line.safety)
+    elif shown_view == "safety":
+        lines = [line for line in lines if line.safety]
+    words = (query or "").strip()
+    if words:
+        folded = words.casefold()
+        lines = [
+            line
+            for line in lines
+            if any(
+                folded in (t or "").casefold()
+                for t in (line.context, line.source, line.translation)
+            )
+        ]
+    path = catalog_url(locale)
+    query_params = {"view": shown_view, "q": words}
+    shown, pager = paged(lines, page or 1, _ENTRIES_PAGE, path, query_params)
+    views = tuple(
+        (key, label, f"{path}?view={key}#entries", key == shown_view)
+        for key, label in ENTRY_VIEWS.items()
+    )
+    return EntryList(view=shown_view, views=views, query=words, lines=tuple(shown), pager=pager)
+
+
 def locale_page(
     writer: sqlite_utils.Database,
     principal: Principal,
@@ -96,6 +197,9 @@ def locale_page(
     *,
     errors: tuple[UploadError, ...] = (),
     staged: PendingCatalog | None = None,
+    view: str | None = None,
+    query: str | None = None,
+    page: int | None = None,
 ) -> LocalePage:
     """What the translator of `locale` sees."""
     current = current_source_messages(writer)
@@ -112,6 +216,7 @@ def locale_page(
         stale.append(
             StaleView(
                 context=context,
+                key=entry_key(context, sources[context]),
                 source=sources[context],
                 previous=earlier.source,
                 translation=earlier.text,
@@ -124,7 +229,18 @@ def locale_page(
         health=health,
         percent=_percent(health),
         stale=tuple(stale),
-        upload=action(access_refusal(principal, "catalog.upload", locale)),
+        entries=_entry_list(
+            writer,
+            locale,
+            current,
+            {(e.context, e.source): e.text for e in approved if e.text and not e.fuzzy},
+            set(health.stale),
+            view,
+            query,
+            page,
+        ),
+        rejections=tuple(catalog_rejections(writer, locale, limit=10)),
+        upload=action(may(principal, "catalog.upload", Target.translation(locale)).reason),
         pending=any(p.locale == locale for p in pending_locales(writer)),
         errors=errors,
         staged=staged,
@@ -139,7 +255,7 @@ def _upload(
     body: bytes,
 ) -> LocalePage:
     try:
-        staged = stage_upload(writer, principal, locale, body)
+        staged = actions.upload_catalog(writer, principal, locale, body)
     except ImportRejected as exc:
         listed = tuple(UploadError(line=e.line, message=e.detail) for e in exc.errors)
         return locale_page(writer, principal, locale, errors=listed)
@@ -167,7 +283,7 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
     ) -> Template:
-        authorize(principal, "catalog.read")
+        may(principal, "catalog.read").enforce()
         current = current_source_messages(writer)
         pending = {p.locale for p in pending_locales(writer)}
         codes = sorted(
@@ -191,12 +307,15 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: FromPath[str],
+        view: _View = None,
+        q: _Query = None,
+        page: _PageNumber = None,
     ) -> Template:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
-        page = locale_page(writer, principal, tag)
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
+        shown = locale_page(writer, principal, tag, view=view, query=q, page=page)
         text = ui(request)
-        return render(request, "catalog.html", page, title=text.gettext("%(l)s catalog", l=tag))
+        return render(request, "catalog.html", shown, title=text.gettext("%(l)s catalog", l=tag))
 
     @get("/{locale:str}/download", sync_to_thread=True)
     def download(
@@ -205,9 +324,7 @@ class TranslatorController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Response[bytes]:
-        authorize(principal, "catalog.read")
-        tag = workspace_locale(locale)
-        body = export_catalog(writer, tag, published_content(writer))
+        tag, body = actions.catalog_file(writer, principal, locale)
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
@@ -225,8 +342,8 @@ class TranslatorController(WorkspaceController):
         principal: NamedDependency[Principal],
         locale: FromPath[str],
     ) -> Template:
-        tag = workspace_locale(locale)
-        authorize(principal, "catalog.upload", tag)
+        tag = catalog_locale(locale)
+        may(principal, "catalog.upload", Target.translation(tag)).enforce()
         form = await request.form()
         part = form.get(UPLOAD_FIELD)
         body = await part.read() if isinstance(part, UploadFile) else b""

@@ -8,7 +8,10 @@ from urllib.parse import quote, urlencode
 from api.web.workspace.session import WORKSPACE_PATH
 
 __all__ = [
+    "SHARED_PATH",
+    "article_edit_url",
     "article_url",
+    "catalog_entry_url",
     "catalog_review_url",
     "catalog_url",
     "dashboard_url",
@@ -20,6 +23,10 @@ __all__ = [
 ]
 
 
+SHARED_PATH = "/preview"
+"""Where a preview link is read, outside the workspace (no account)."""
+
+
 def dashboard_url() -> str:
     return f"{WORKSPACE_PATH}/dashboard"
 
@@ -28,6 +35,12 @@ def article_url(slug: str, version: int | None = None, locale: str | None = None
     query = {k: v for k, v in (("version", version), ("locale", locale)) if v is not None}
     suffix = f"?{urlencode(query)}" if query else ""
     return f"{WORKSPACE_PATH}/articles/{quote(slug)}{suffix}"
+
+
+def article_edit_url(slug: str, section_id: str) -> str:
+    """The section editor that starts a draft from the published version (the editing
+    pages; the query names the version and records read)."""
+    return f"{WORKSPACE_PATH}/articles/{quote(slug)}/edit/{quote(section_id)}"
 
 
 def history_url(slug: str) -> str:
@@ -60,3 +73,8 @@ def catalog_url(locale: str) -> str:
 def catalog_review_url(locale: str) -> str:
     """The review page of a locale's pending catalog (the editing pages)."""
     return f"{WORKSPACE_PATH}/catalogs/{quote(locale)}/review"
+
+
+def catalog_entry_url(locale: str, key: str) -> str:
+    """The page that edits one message of a locale's catalog (`entry_key` names it)."""
+    return f"{WORKSPACE_PATH}/catalogs/{quote(locale)}/entries/{quote(key)}"

@@ -13,24 +13,19 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
-from api.core.access import Principal, authorize
+from api.actions import webhooks as actions
+from api.core.access import Principal, may
 from api.core.errors import Conflict, NotFound, PreconditionRequired, StaleVersion
 from api.core.errors import ValidationFailed as Invalid
-from api.core.webhooks import EVENT_TYPES, check_endpoint_url
+from api.core.webhooks import EVENT_TYPES
 from api.store.deliveries import DeliveryDetail, DeliveryPage, get_delivery, list_deliveries
-from api.store.deliveries import replay_delivery as replay_one
 from api.store.webhooks import (
     Endpoint,
-    create_endpoint,
-    delete_endpoint,
     get_endpoint,
     list_endpoints,
-    rotate_secret,
-    update_endpoint,
 )
-from api.web.outbound import check_destination
+from api.web.outbound import allowed_networks
 from api.web.problems import domain_status
-from api.web.webhooks import allowed_networks
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.forms import ACTION_FORM, NEW_WEBHOOK_FORM, Form, FormBody, bounds
 from api.web.workspace.layout import flash, render, ui
@@ -129,7 +124,7 @@ class WebhooksController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         """Every endpoint, and the form for a new one."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return self._list(
             request, WebhooksPage(endpoints=tuple(list_endpoints(writer)), events=EVENT_TYPES)
         )
@@ -143,12 +138,15 @@ class WebhooksController(WorkspaceController):
         data: FormBody[NewWebhookForm],
     ) -> Template:
         """Subscribe an endpoint and show its secret, this once (never cached)."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         try:
-            url = check_endpoint_url(data.url.strip())
-            check_destination(url, allowed_networks(request))
-            made = create_endpoint(
-                writer, principal, url, _events(data), data.description.strip() or None
+            made = actions.subscribe_endpoint(
+                writer,
+                principal,
+                data.url.strip(),
+                _events(data),
+                data.description.strip() or None,
+                allowed_networks=allowed_networks(request),
             )
         except Invalid as exc:
             page = WebhooksPage(
@@ -176,7 +174,7 @@ class WebhooksController(WorkspaceController):
         endpoint_id: _Id,
     ) -> Template:
         """One endpoint: its state, its newest deliveries, rotation and switching."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         return self._endpoint(request, writer, endpoint_id)
 
     @post("/{endpoint_id:int}/rotate", sync_to_thread=True, opt=bounds(ACTION_FORM))
@@ -189,10 +187,12 @@ class WebhooksController(WorkspaceController):
         data: FormBody[EndpointForm],
     ) -> Template:
         """A new secret, shown this once; the previous one signs too for the overlap."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         hours = int(data.overlap_hours) if data.overlap_hours.isdigit() else 24
         try:
-            made = rotate_secret(writer, principal, endpoint_id, data.etag, min(hours, 168) * _HOUR)
+            made = actions.rotate_endpoint_secret(
+                writer, principal, endpoint_id, data.etag, min(hours, 168) * _HOUR
+            )
         except (StaleVersion, PreconditionRequired) as exc:
             return self._endpoint(
                 request, writer, endpoint_id, error=str(exc), status=domain_status(exc)[0]
@@ -209,9 +209,16 @@ class WebhooksController(WorkspaceController):
         data: FormBody[EndpointForm],
     ) -> Redirect:
         """Stop sending (deliveries wait), or send again (what waited goes too)."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         on = data.enabled == "on"
-        update_endpoint(writer, principal, endpoint_id, data.etag, enabled=on)
+        actions.change_endpoint(
+            writer,
+            principal,
+            endpoint_id,
+            data.etag,
+            allowed_networks=allowed_networks(request),
+            enabled=on,
+        )
         text = ui(request)
         message = text.gettext("Sending is on.") if on else text.gettext("Sending is off.")
         return Redirect(
@@ -227,7 +234,7 @@ class WebhooksController(WorkspaceController):
         endpoint_id: _Id,
     ) -> Template:
         """Ask before an endpoint and its delivery log go."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         endpoint = get_endpoint(writer, endpoint_id)
         title = ui(request).gettext("Remove webhook %(id)s", id=endpoint_id)
         return render(request, "webhook_delete.html", endpoint, title=title)
@@ -242,8 +249,8 @@ class WebhooksController(WorkspaceController):
         data: FormBody[EndpointForm],
     ) -> Redirect:
         """Remove the endpoint, its deliveries and their log."""
-        authorize(principal, "webhook.manage")
-        delete_endpoint(writer, principal, endpoint_id, data.etag)
+        may(principal, "webhook.manage").enforce()
+        actions.remove_endpoint(writer, principal, endpoint_id, data.etag)
         message = ui(request).gettext("Webhook %(id)s is removed.", id=endpoint_id)
         return Redirect(WEBHOOKS_PATH, status_code=303, cookies=[flash(request, message)])
 
@@ -256,7 +263,7 @@ class WebhooksController(WorkspaceController):
         delivery_id: _Id,
     ) -> Template:
         """A delivery's payload and every attempt."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         detail = get_delivery(writer, delivery_id)
         view = DeliveryView(
             detail=detail, endpoint=get_endpoint(writer, detail.delivery.endpoint_id)
@@ -274,10 +281,10 @@ class WebhooksController(WorkspaceController):
         data: FormBody[Form],
     ) -> Redirect:
         """Send it again now, with the same webhook-id."""
-        authorize(principal, "webhook.manage")
+        may(principal, "webhook.manage").enforce()
         text = ui(request)
         try:
-            replay_one(writer, principal, delivery_id)
+            actions.replay_delivery(writer, principal, delivery_id)
             message = text.gettext("Delivery %(id)s is sent again.", id=delivery_id)
         except Conflict as exc:
             message = str(exc)
