@@ -130,13 +130,32 @@ fuzz: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/vetted openapi --output openapi.yaml
 
-# Re-extract the templates and merge them into every catalog (translators' round trip): the
-# content (domain `content`) and the workspace's own words (domain `workspace`).
+# Re-extract every template and merge it into every catalog (translators' round trip), one
+# gettext domain at a time (docs/translators): each article's own, named by its slug (its
+# file and its earlier versions'), `shared` (the treatment records and the fact phrases) and
+# `workspace` (the workspace's own words). A locale (a folder with a shared.po) that lacks
+# an article's catalog gets one from `pybabel init`; `compile` checks every catalog (.mo
+# files are not committed).
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg --no-wrap -c translators: --project Vetted --copyright-holder Vetted
+UPDATE := $(BIN)/pybabel update -d locales --no-wrap --ignore-obsolete
+
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap -c translators: --project Vetted --copyright-holder Vetted .
-	$(BIN)/pybabel update -D content -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+	@set -e; for file in content/articles/*.yaml; do slug=$$(basename $$file .yaml); \
+		echo "catalogs of $$slug"; \
+		$(EXTRACT) -o locales/$$slug.pot $$file $$(ls content/history/$$slug/*/article.yaml 2>/dev/null) 2>/dev/null; \
+		for shared in locales/*/LC_MESSAGES/shared.po; do locale=$$(basename $$(dirname $$(dirname $$shared))); \
+			test -f locales/$$locale/LC_MESSAGES/$$slug.po || \
+			$(BIN)/pybabel init -D $$slug -l $$locale -i locales/$$slug.pot -d locales --no-wrap; \
+		done; \
+		$(UPDATE) -D $$slug -i locales/$$slug.pot >/dev/null; \
+		$(BIN)/pybabel compile -D $$slug -d locales >/dev/null; \
+	done
+	$(EXTRACT) -o locales/shared.pot api/core/formatting.py content/treatments.yaml $$(ls content/history/*/*/treatments.yaml 2>/dev/null)
+	$(UPDATE) -D shared -i locales/shared.pot
+	$(BIN)/pybabel compile -D shared -d locales
 	$(BIN)/pybabel extract -F babel-workspace.cfg -o locales/workspace.pot --no-wrap -k N_ -c translators: --project "Vetted workspace" --copyright-holder Vetted .
-	$(BIN)/pybabel update -D workspace -i locales/workspace.pot -d locales --no-wrap --ignore-obsolete
+	$(UPDATE) -D workspace -i locales/workspace.pot
+	$(BIN)/pybabel compile -D workspace -d locales
 
 # Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
 # BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.

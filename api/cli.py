@@ -17,10 +17,12 @@ from typing import Any
 from api.config import SETTINGS, Settings, encode_settings, load_settings, parse_bool
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import stale_entries
+from api.core.catalog_domains import LEGACY_DOMAIN, LEGACY_TEMPLATE
 from api.core.errors import (
     AuthorRequired,
     ImportRefused,
     ImportRejected,
+    InvalidParameter,
     InvalidSetting,
     VettedError,
 )
@@ -69,7 +71,7 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
         for history in read[0].history:
             for article, records in zip(history.articles, history.treatments, strict=True):
                 current += current_messages([article], records)
-        file = catalog_path(locales, catalog.locale).as_posix()
+        file = catalog_path(locales, catalog.locale, catalog.domain or LEGACY_DOMAIN).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")
 
@@ -332,7 +334,75 @@ def cmd_export(args: argparse.Namespace) -> int:
     record_export(db, export)
     for path in changed:
         _say(f"wrote {path}")
+    # An earlier release's one catalog per locale: its entries are in the files just
+    # written, one per article (read together, the two would be refused).
+    for legacy in _legacy_catalogs(args.root / "locales"):
+        legacy.unlink()
+        _say(f"removed {legacy} (its entries are in the catalogs per article)")
     _say(f"exported {len(export.files)} file(s) to {args.root}, {len(changed)} changed")
+    return 0
+
+
+def _legacy_catalogs(locales: Path) -> list[Path]:
+    found = sorted(locales.glob(f"*/LC_MESSAGES/{LEGACY_DOMAIN}.po"))
+    template = locales / f"{LEGACY_TEMPLATE}.pot"
+    return [*found, template] if template.is_file() else found
+
+
+def cmd_catalogs_tmx(args: argparse.Namespace) -> int:
+    """Write the approved translation memory of a locale as TMX 1.4 (for a CAT tool)."""
+    from api.core.errors import InvalidLocale
+    from api.core.negotiation import canonical_locale
+    from api.store.exporting import export_tmx
+    from api.store.schema import open_database
+
+    try:
+        locale = canonical_locale(args.locale)
+    except ValueError as exc:
+        raise InvalidLocale("locale", args.locale, ["a locale CLDR knows, e.g. es"]) from exc
+    data = export_tmx(open_database(args.db), locale)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+        _say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_catalogs_split(args: argparse.Namespace) -> int:
+    """Move every entry of an earlier release's catalogs (`<locale>/LC_MESSAGES/content.po`
+    and `messages.pot`) into the catalog of its article (`<slug>.po`, `<slug>.pot`) or the
+    shared one, entry by entry and unchanged; then remove the old files. Nothing in the
+    database changes: sign-offs and approvals stay as they are."""
+    from api.core.catalog_split import split_catalog
+    from api.sources import template_path, write_tree
+
+    locales: Path = args.locales
+    legacy = _legacy_catalogs(locales)
+    if not legacy:
+        _say(f"nothing to split: {locales} holds no {LEGACY_DOMAIN}.po nor {LEGACY_TEMPLATE}.pot")
+        return 0
+    files: dict[str, bytes] = {}
+    for path in legacy:
+        shown = path.relative_to(locales).as_posix()
+        parts = split_catalog(path.read_text(encoding="utf-8"), shown)
+        for domain, text in parts.items():
+            if path.suffix == ".pot":
+                target = template_path(Path(), domain)
+            else:
+                target = path.with_name(f"{domain}.po").relative_to(locales)
+            if (locales / target).exists():
+                raise InvalidParameter(
+                    "--locales", f"{locales / target} exists already: nothing was split"
+                )
+            files[target.as_posix()] = text.encode("utf-8")
+    write_tree(locales, files)
+    for path in legacy:
+        path.unlink()
+    _say(
+        f"split {len(legacy)} file(s) into {len(files)} catalog(s) and template(s) under "
+        f"{locales}; run `vetted check` to check them"
+    )
     return 0
 
 
@@ -541,6 +611,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder holding content/ and locales/ (default: .)",
     )
     export.set_defaults(run=cmd_export)
+
+    catalogs = sub.add_parser("catalogs", help="translation catalogs")
+    catalogs_sub = catalogs.add_subparsers(dest="catalogs_command", required=True)
+    split = catalogs_sub.add_parser("split", help=cmd_catalogs_split.__doc__)
+    split.add_argument(
+        "--locales", type=Path, default=Path("locales"), help="catalog folder (default: locales)"
+    )
+    split.set_defaults(run=cmd_catalogs_split)
+    tmx = catalogs_sub.add_parser("tmx", help=cmd_catalogs_tmx.__doc__)
+    tmx.add_argument("locale", help="the locale, e.g. es")
+    _db(tmx)
+    tmx.add_argument("--output", default="-", help="file, or - for stdout (default)")
+    tmx.set_defaults(run=cmd_catalogs_tmx)
 
     static = sub.add_parser("export-static", help=cmd_export_static.__doc__)
     _db(static)

@@ -1,4 +1,7 @@
-"""The content of record on disk: `content/**.yaml` and `locales/<locale>/LC_MESSAGES/*.po`.
+"""The content of record on disk: `content/**.yaml` and `locales/<locale>/LC_MESSAGES/*.po`
+(one catalog per article and locale, `<slug>.po`, and the shared one, `shared.po`, each
+beside its template `locales/<domain>.pot`; an earlier release's single `content.po` per
+locale and `messages.pot` are still read: see api.core.catalog_domains).
 
 Reads every file into validated core values, collecting every error with its file:line.
 The tree holds regular files only: a symbolic link (to /dev/zero, /etc/passwd or another
@@ -23,6 +26,14 @@ from api.core.catalog import (
     parse_catalog,
     template_header,
 )
+from api.core.catalog_domains import (
+    LEGACY_DOMAIN,
+    LEGACY_TEMPLATE,
+    SHARED_DOMAIN,
+    WORKSPACE_DOMAIN,
+    domain_of,
+    is_content_domain,
+)
 from api.core.content import (
     MAX_YAML_BYTES,
     check_references,
@@ -45,11 +56,14 @@ __all__ = [
     "ContentSet",
     "catalog_path",
     "read_content",
+    "template_path",
     "write_tree",
 ]
 
-CATALOG_DOMAIN = "content"
-TEMPLATE_FILE = "messages.pot"
+CATALOG_DOMAIN = LEGACY_DOMAIN
+"""The file name (`content.po`) of an earlier release's one catalog per locale."""
+TEMPLATE_FILE = f"{LEGACY_TEMPLATE}.pot"
+"""That release's one template."""
 
 
 class ContentSet(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,9 +121,16 @@ def read_tree_file(path: Path, base: Path, limit: int, file: str) -> bytes:
         return opened.read(limit + 1)
 
 
-def catalog_path(locales_dir: Path, locale: str) -> Path:
-    """Where the catalog of `locale` lives (gettext layout, Babel's `_` spelling)."""
-    return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+def catalog_path(locales_dir: Path, locale: str, domain: str) -> Path:
+    """Where the catalog of `domain` (an article's slug, `shared`, or `content` for an
+    earlier release's whole locale) in `locale` lives (gettext layout, Babel's `_`
+    spelling): `<locales>/<locale>/LC_MESSAGES/<domain>.po`."""
+    return locales_dir / locale.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
+
+
+def template_path(locales_dir: Path, domain: str) -> Path:
+    """Where the template of `domain` lives: `<locales>/<domain>.pot`."""
+    return locales_dir / f"{domain}.pot"
 
 
 class ContentReader:
@@ -172,6 +193,11 @@ class ContentReader:
                 for records in h.treatments
             )
         )
+        self._domain_contexts: dict[str, set[str]] = {SHARED_DOMAIN: set()}
+        for article in articles:
+            self._domain_contexts.setdefault(article.slug, set())
+        for context in self._contexts:
+            self._domain_contexts.setdefault(domain_of(context), set()).add(context)
         notes = self._find_catalogs(locales_dir)
         self.content = ContentSet(
             articles=tuple(articles),
@@ -261,44 +287,79 @@ class ContentReader:
 
     def _find_catalogs(self, locales_dir: Path) -> list[str]:
         """Locate the catalog files (each is parsed when `read_catalogs` reaches it; errors
-        are listed in the order of the files, as they are found); the notes to tell."""
+        are listed in the order of the files, as they are found); the notes to tell.
+
+        Each file is `<locale>/LC_MESSAGES/<domain>.po`: an article's slug, `shared`, or
+        (an earlier release's layout) `content` for the whole locale, which no locale may
+        hold beside catalogs of the new layout. `workspace.po` is the workspace's own."""
         shown = self._shown
-        self._catalogs: list[tuple[Path, str] | ValidationFailed] = []
-        files_of: dict[str, str] = {}
+        self._catalogs: list[tuple[Path, str, str | None] | ValidationFailed] = []
+        files_of: dict[tuple[str, str | None], str] = {}
+        layouts: dict[str, set[bool]] = {}
         notes: list[str] = []
-        for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CATALOG_DOMAIN}.po")):
+        for path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
             locale_dir = path.parent.parent.name
+            name = path.stem
+            if name == WORKSPACE_DOMAIN:
+                continue
+            domain = None if name == LEGACY_DOMAIN else name
             try:
-                locale = canonical_locale(locale_dir)
-                if locale in files_of:
+                try:
+                    locale = canonical_locale(locale_dir)
+                except ValueError as exc:
                     raise ValidationFailed(
-                        f"{files_of[locale]} is the catalog of {locale!r} already", file=shown(path)
+                        f"{exc}: not a catalog folder", file=shown(path)
+                    ) from exc
+                if domain is not None and (
+                    not is_content_domain(domain) or domain not in self._domain_contexts
+                ):
+                    raise ValidationFailed(
+                        f"no article has the slug {domain!r}: a catalog is named after its "
+                        f"article (`<slug>.po`), or is {SHARED_DOMAIN}.po",
+                        file=shown(path),
                     )
-                files_of[locale] = shown(path)
+                key = (locale, domain)
+                if key in files_of:
+                    raise ValidationFailed(
+                        f"{files_of[key]} is the catalog of {locale!r} already",
+                        file=shown(path),
+                    )
+                layouts.setdefault(locale, set()).add(domain is None)
+                if len(layouts[locale]) > 1:
+                    raise ValidationFailed(
+                        f"{locale!r} has both an earlier release's {LEGACY_DOMAIN}.po and "
+                        "catalogs per article: run `vetted catalogs split` (it moves every "
+                        f"entry of {LEGACY_DOMAIN}.po into its article's catalog)",
+                        file=shown(path),
+                    )
+                files_of[key] = shown(path)
                 if locale.replace("-", "_") != locale_dir:
                     notes.append(
                         f"{shown(path)} is stored as the catalog of {locale!r}: it serves readers "
                         f"of {locale!r} and every locale that falls back to it; `vetted export` "
-                        f"writes it to {catalog_path(Path('locales'), locale)}"
+                        f"writes it to {catalog_path(Path('locales'), locale, name)}"
                     )
-                self._catalogs.append((path, locale))
-            except ValueError as exc:
-                self._catalogs.append(
-                    ValidationFailed(f"{exc}: not a catalog folder", file=shown(path))
-                )
+                self._catalogs.append((path, locale, domain))
             except ValidationFailed as exc:
                 self._catalogs.append(exc)
         return notes
 
     def _read_template(self, locales_dir: Path) -> CatalogHeader | None:
+        """The header of the templates: the shared domain's (or an earlier release's one
+        template), which an export writes on every template."""
         self._template_error: ValidationFailed | None = None
-        template_path = locales_dir / TEMPLATE_FILE
-        if not (template_path.exists() or template_path.is_symlink()):
+        for template_file in (
+            template_path(locales_dir, SHARED_DOMAIN),
+            locales_dir / TEMPLATE_FILE,
+        ):
+            if template_file.exists() or template_file.is_symlink():
+                break
+        else:
             return None
         try:
             limit = catalog_byte_limit(self._contexts)
-            shown = self._shown(template_path)
-            data = read_tree_file(template_path, locales_dir, limit, shown)
+            shown = self._shown(template_file)
+            data = read_tree_file(template_file, locales_dir, limit, shown)
             if len(data) > limit:
                 raise ValidationFailed(f"template is larger than {limit} bytes", file=shown)
             return template_header(data, shown)
@@ -318,7 +379,9 @@ class ContentReader:
     @property
     def locales(self) -> tuple[str, ...]:
         """The locales of the catalogs found, in the order `read_catalogs` reads them."""
-        return tuple(found[1] for found in self._catalogs if isinstance(found, tuple))
+        return tuple(
+            dict.fromkeys(found[1] for found in self._catalogs if isinstance(found, tuple))
+        )
 
     def read_catalogs(self, each: Callable[[ParsedCatalog], None]) -> None:
         """Parse and validate every catalog in turn, calling `each` with it while no error
@@ -329,16 +392,18 @@ class ContentReader:
             if isinstance(found, ValidationFailed):
                 errors.append(found)
                 continue
-            path, locale = found
+            path, locale, domain = found
             file = self._shown(path)
+            contexts = self._contexts if domain is None else self._domain_contexts[domain]
             try:
-                limit = catalog_byte_limit(self._contexts)
+                limit = catalog_byte_limit(contexts)
                 # The bytes inline: parse_catalog frees them once decoded.
                 parsed = parse_catalog(
                     read_tree_file(path, self._locales_dir, limit, file),
                     file,
                     locale,
-                    self._contexts,
+                    contexts,
+                    domain,
                 )
             except ValidationFailed as exc:
                 errors.append(exc)

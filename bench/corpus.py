@@ -41,15 +41,29 @@ def write_corpus(source: Path, target: Path, articles: int) -> Path:
         (folder / f"{slug}.yaml").write_text(
             article.replace(f"slug: {SOURCE_SLUG}\n", f"slug: {slug}\n", 1)
         )
+    # One catalog per article and locale: each copy's is the article's own with its slug
+    # (the shared catalog and the workspace's are copied as they are).
     for po in sorted((source / "locales").glob("*/LC_MESSAGES/*.po")):
         relative = po.relative_to(source)
         out = target / relative
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(_multiplied(po.read_bytes(), slugs))
+        data = po.read_bytes()
+        out.write_bytes(data)
+        if po.stem == SOURCE_SLUG:
+            for slug in slugs:
+                out.with_name(f"{slug}.po").write_bytes(_renamed(data, slug))
+        elif po.stem == "content":
+            out.write_bytes(_multiplied(data, slugs))
     return target
 
 
+def _renamed(data: bytes, slug: str) -> bytes:
+    """The article's catalog as the catalog of its copy `slug`."""
+    return data.replace(f'msgctxt "{SOURCE_SLUG}/'.encode(), f'msgctxt "{slug}/'.encode())
+
+
 def _multiplied(data: bytes, slugs: list[str]) -> bytes:
+    """An earlier release's one catalog per locale, with every copy's entries."""
     original = read_po(io.BytesIO(data))
     catalog = Catalog(locale=original.locale, fuzzy=False)
     catalog.mime_headers = original.mime_headers

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from _pytest.nodeid import NodeId
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
@@ -35,6 +36,32 @@ from tests.editing import EDITOR, REVIEWER
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "stem-cell-therapy-for-hair-loss"
+
+
+def content_catalogs(locales: Path, locale: str | None = None) -> list[Path]:
+    """The content catalog files of `locale` (one per article and the shared one), or the
+    templates when `locale` is None."""
+    found = locales.glob("*.pot") if locale is None else locales.glob(f"{locale}/LC_MESSAGES/*.po")
+    return sorted(p for p in found if p.stem != "workspace")
+
+
+def locale_catalog(locales: Path, locale: str | None = None) -> Catalog:
+    """Every content catalog of `locale` (or every template) read into one Babel catalog,
+    for tests that look at a whole locale."""
+    merged: Catalog | None = None
+    for path in content_catalogs(locales, locale):
+        with path.open("rb") as handle:
+            part = read_po(handle, locale=locale)
+        if merged is None:
+            merged = part
+            continue
+        for message in part:
+            if message.id:
+                merged[message.id] = message
+    assert merged is not None, f"no catalogs of {locale} in {locales}"
+    return merged
+
+
 SHIPPED_CONTENT = ROOT / "content"
 SHIPPED_LOCALES = ROOT / "locales"
 SHIPPED_ARTICLE = SHIPPED_CONTENT / "articles" / f"{SLUG}.yaml"
@@ -62,7 +89,8 @@ def _version_1_tree() -> Path:
     article = parse_article(VERSION_1_FILE.read_bytes(), "v1")
     records = parse_treatments(VERSION_1_RECORDS.read_bytes(), "v1")
     keys = {(m.context, m.source) for m in current_messages([article], records)}
-    for path in [base / "locales" / "messages.pot", *base.glob("locales/*/LC_MESSAGES/content.po")]:
+    catalogs = [*base.glob("locales/*.pot"), *base.glob("locales/*/LC_MESSAGES/*.po")]
+    for path in [p for p in catalogs if p.stem != "workspace"]:
         catalog = read_po(io.BytesIO(path.read_bytes()))
         for message in list(catalog):
             if message.id and (message.context, message.id) not in keys:

@@ -51,7 +51,7 @@ def test_import_reports_progress_and_is_idempotent(tree: Path) -> None:
 
 
 def test_broken_catalog_is_rejected_with_file_and_line_and_nothing_stored(tree: Path) -> None:
-    po = catalog_path(tree / "locales", "fr")
+    po = catalog_path(tree / "locales", "fr", SLUG)
     lines = po.read_text().splitlines()
     target = next(
         n for n, line in enumerate(lines) if line.startswith('msgstr "') and len(line) > 12
@@ -60,7 +60,7 @@ def test_broken_catalog_is_rejected_with_file_and_line_and_nothing_stored(tree: 
     po.write_text("\n".join(lines) + "\n")
     result = run("import", "--db", "v.db", cwd=tree)
     assert result.returncode == 1
-    assert f"locales/fr/LC_MESSAGES/content.po:{target + 1}: markup in msgstr" in result.stderr
+    assert f"locales/fr/LC_MESSAGES/{SLUG}.po:{target + 1}: markup in msgstr" in result.stderr
     assert "nothing was stored" in result.stderr
     check = run("check", cwd=tree)
     assert check.returncode == 1
@@ -78,10 +78,10 @@ def test_check_and_import_warn_of_translations_of_an_old_source_text(tree: Path)
     old = "Not everyone experiences the same degree of transformation."
     article = tree / "content" / "articles" / f"{SLUG}.yaml"
     article.write_text(article.read_text().replace(old, "Not everyone sees the same change."))
-    lines = catalog_path(tree / "locales", "es").read_text().splitlines()
+    lines = catalog_path(tree / "locales", "es", SLUG).read_text().splitlines()
     line = lines.index(f'msgid "{old}"') + 1
     warning = (
-        f"warning: locales/es/LC_MESSAGES/content.po:{line}: msgid is not the current source "
+        f"warning: locales/es/LC_MESSAGES/{SLUG}.po:{line}: msgid is not the current source "
         f"text of {SLUG}/safety-and-efficacy/p5"
     )
     for command in (("check",), ("import", "--db", "v.db")):
@@ -321,7 +321,9 @@ def test_check_and_import_refuse_with_file_and_line(
 ) -> None:
     """`vetted check` and `vetted import` run the validation the HTTP doors run."""
     article = tree / ARTICLE_FILE.relative_to(VERSION_1_TREE)
-    path = catalog_path(tree / "locales", "es") if file == "es" else article
+    # The fact phrases are in the shared catalog, the article's own text in the article's.
+    domain = "shared" if "range" in old else SLUG
+    path = catalog_path(tree / "locales", "es", domain) if file == "es" else article
     line = _replace_in(path, old, new)
     if new.startswith('title: "'):
         _replace_in(path, "therapy for hair loss\n", 'therapy for hair loss"\n')
@@ -348,7 +350,7 @@ def test_a_regional_catalog_folder_is_checked_as_its_language_with_a_note(tree: 
     (tree / "locales" / "es").rename(tree / "locales" / "es_ES")
     result = run("check", cwd=tree)
     assert result.returncode == 0, result.stderr
-    assert "locales/es_ES/LC_MESSAGES/content.po is stored as the catalog of 'es'" in result.stderr
+    assert f"locales/es_ES/LC_MESSAGES/{SLUG}.po is stored as the catalog of 'es'" in result.stderr
     shutil.copytree(tree / "locales" / "es_ES", tree / "locales" / "es")
     twice = run("check", cwd=tree)
     assert twice.returncode == 1
@@ -361,6 +363,6 @@ def test_export_declares_utf8_even_for_a_header_stored_before_the_rule(db_path: 
     assert header is not None and "charset=utf-8" in header.text
     legacy = replace(header, text=header.text.replace("charset=utf-8", "charset=x-bogus-42"))
     store_header(db, "es", "approved", replace(legacy, fields=(("Content-Type", "x"),)))
-    exported = export_tree(db).files["locales/es/LC_MESSAGES/content.po"]
+    exported = export_tree(db).files[f"locales/es/LC_MESSAGES/{SLUG}.po"]
     assert b"charset=utf-8" in exported and b"x-bogus-42" not in exported
     exported.decode("utf-8")

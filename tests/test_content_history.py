@@ -10,7 +10,6 @@ the (unreviewed, fuzzy) translations of version 2's new text."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ import msgspec
 import pytest
 import sqlite_utils
 import yaml
-from babel.messages.pofile import read_po
 from litestar.testing import TestClient
 
 from api.core.content import dump_yaml, parse_article
@@ -39,6 +37,7 @@ from tests.conftest import (
     SLUG,
     VERSION_1_FILE,
     VERSION_1_RECORDS,
+    locale_catalog,
 )
 
 PINNED = json.loads((ROOT / "tests" / "data" / "version-1-documents.json").read_text())
@@ -246,9 +245,7 @@ def test_catalogs_keep_version_1_translations_beside_version_2s(
     (history,) = shipped_content.history
     v1, v2 = history.articles
     for locale in TRANSLATED:
-        po = read_po(
-            io.BytesIO((SHIPPED_LOCALES / locale / "LC_MESSAGES" / "content.po").read_bytes())
-        )
+        po = locale_catalog(SHIPPED_LOCALES, locale)
         kept = new = 0
         for path in block_differences(v1, v2):
             if _text(v1, path) == _text(v2, path):
@@ -338,11 +335,8 @@ def test_the_shipped_catalogs_are_valid_in_sync_and_hold_their_reviews(locale: s
     """The shipped catalogs (version 1's messages and version 2's) are in sync with the
     shipped template; Spanish translates every message; every translation that is not
     approved is marked as awaiting a translation reviewer."""
-    template = read_po(io.BytesIO((SHIPPED_LOCALES / "messages.pot").read_bytes()))
-    catalog = read_po(
-        io.BytesIO((SHIPPED_LOCALES / locale / "LC_MESSAGES" / "content.po").read_bytes()),
-        locale=locale,
-    )
+    template = locale_catalog(SHIPPED_LOCALES)
+    catalog = locale_catalog(SHIPPED_LOCALES, locale)
     assert [problem for problem in catalog.check() if problem[1]] == []
     keys = {(m.context, str(m.id)) for m in catalog if m.id}
     assert keys == {(m.context, str(m.id)) for m in template if m.id}

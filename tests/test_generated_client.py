@@ -207,7 +207,7 @@ def test_generated_client_uploads_a_catalog_as_multipart(
     types = module(client_package, "types")
     token = next(tmp_path_factory.getbasetemp().glob("served*/token")).read_text()
     client = client_package.AuthenticatedClient(base_url=server, token=token)
-    catalog = revised_catalog(LOCALES / "fr" / "LC_MESSAGES" / "content.po")
+    catalog = revised_catalog(LOCALES, "fr")
     body = models.UploadCatalogFilesBody(
         catalog=types.File(payload=catalog, file_name="fr.po", mime_type="text/plain")
     )

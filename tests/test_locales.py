@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from litestar.testing import TestClient
 
 from api.sources import catalog_path
-from tests.conftest import LOCALES, SHIPPED_LOCALES, SLUG
+from tests.conftest import LOCALES, SHIPPED_LOCALES, SLUG, content_catalogs, locale_catalog
 
 # Spanish translates every message of the catalog: the article's (`/v1/locales` completeness
 # 1.0, see the table in docs/translators/index.md) and the treatment records' evidence
@@ -25,31 +25,43 @@ from tests.conftest import LOCALES, SHIPPED_LOCALES, SLUG
 SHIPPED = {"es": 1.0, "fr": 0.45, "ar": 0.3}
 
 
-def template_keys() -> set[tuple[str | None, str]]:
-    with (LOCALES / "messages.pot").open("rb") as handle:
+def template_keys(domain: str) -> set[tuple[str | None, str]]:
+    with (LOCALES / f"{domain}.pot").open("rb") as handle:
         return {(m.context, str(m.id)) for m in read_po(handle) if m.id}
 
 
 @pytest.mark.parametrize(("locale", "minimum"), SHIPPED.items())
 def test_catalog_is_valid_complete_enough_and_in_sync(locale: str, minimum: float) -> None:
-    with catalog_path(LOCALES, locale).open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    assert [problem for problem in catalog.check() if problem[1]] == []
-    keys = {(m.context, str(m.id)) for m in catalog if m.id}
-    assert keys == template_keys()
-    translated = [m for m in catalog if m.id and m.string and not m.fuzzy]
-    assert len(translated) / len(keys) >= minimum
+    """Each catalog of the locale (one per article, and the shared one) is in sync with
+    its template."""
+    files = content_catalogs(LOCALES, locale)
+    assert [f.stem for f in files] == ["shared", SLUG]
+    for path in files:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        assert [problem for problem in catalog.check() if problem[1]] == []
+        assert {(m.context, str(m.id)) for m in catalog if m.id} == template_keys(path.stem)
+    merged = [m for m in locale_catalog(LOCALES, locale) if m.id]
+    translated = [m for m in merged if m.string and not m.fuzzy]
+    assert len(translated) / len(merged) >= minimum
 
 
 @pytest.mark.parametrize("locale", SHIPPED)
-def test_msgfmt_check(locale: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("domain", ["shared", SLUG])
+def test_msgfmt_check(locale: str, domain: str, tmp_path: Path) -> None:
     if shutil.which("msgfmt") is None:
         # .ci/run installs GNU gettext, so in CI a missing msgfmt is a failure, not a skip.
         if os.environ.get("CI"):
             pytest.fail("msgfmt is missing in CI")
         pytest.skip("GNU gettext is not installed")
     result = subprocess.run(
-        ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(catalog_path(LOCALES, locale))],
+        [
+            "msgfmt",
+            "--check",
+            "-o",
+            str(tmp_path / "out.mo"),
+            str(catalog_path(LOCALES, locale, domain)),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -61,7 +73,7 @@ def test_msgfmt_check(locale: str, tmp_path: Path) -> None:
 def test_served_text_is_what_gettext_reads_from_the_compiled_mo(
     locale: str, tmp_path: Path, client: TestClient[Any]
 ) -> None:
-    with catalog_path(LOCALES, locale).open("rb") as handle:
+    with catalog_path(LOCALES, locale, SLUG).open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     mo = tmp_path / "content.mo"
     with mo.open("wb") as handle:
@@ -95,8 +107,7 @@ def test_the_readme_completeness_table_is_what_pybabel_and_the_api_count(
     listed = {entry["code"]: entry for entry in client.get("/v1/locales").json()}
     counted = {}
     for locale in SHIPPED:
-        with catalog_path(SHIPPED_LOCALES, locale).open("rb") as handle:
-            catalog = [m for m in read_po(handle, locale=locale) if m.id]
+        catalog = [m for m in locale_catalog(SHIPPED_LOCALES, locale) if m.id]
         translated = sum(1 for m in catalog if m.string and not m.fuzzy)
         article = client.get(f"/v1/articles/{SLUG}", params={"locale": locale}).json()
         done, total = article["completeness"]["translated"], article["completeness"]["total"]

@@ -15,7 +15,7 @@ from api.core.access import Principal
 from api.core.model import Paragraph
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
-from tests.conftest import ROOT, SLUG
+from tests.conftest import ROOT, SLUG, content_catalogs
 from tests.editing import publish_change
 
 ANA = Principal(name="ana", role="editor")
@@ -88,9 +88,9 @@ def test_the_export_of_stale_translations_imports_as_unchanged(
 def test_one_exported_catalog_alone_imports_as_unchanged(corrected: Path, locale: str) -> None:
     """The probe: the same with only the exported `ar` catalog (never uploaded), `es` or
     `fr` beside the shipped ones."""
-    shipped = corrected / "locales" / locale / "LC_MESSAGES" / "content.po"
-    exported = corrected / "exp" / "locales" / locale / "LC_MESSAGES" / "content.po"
-    shipped.write_bytes(exported.read_bytes())
+    for exported in content_catalogs(corrected / "exp" / "locales", locale):
+        shipped = corrected / "locales" / exported.relative_to(corrected / "exp" / "locales")
+        shipped.write_bytes(exported.read_bytes())
     before = _rows(corrected / "v.db")
     paths = ["--content", "exp/content", "--locales", "locales"]
     again = run("import", "--db", "v.db", *paths, "--author", "ana", cwd=corrected)
@@ -101,7 +101,7 @@ def test_one_exported_catalog_alone_imports_as_unchanged(corrected: Path, locale
 def test_a_new_translation_of_the_corrected_text_is_still_a_change(corrected: Path) -> None:
     """Only a restated stale translation is taken for what is stored: the translator's
     new text for the corrected source goes to review."""
-    po = corrected / "exp" / "locales" / "es" / "LC_MESSAGES" / "content.po"
+    po = corrected / "exp" / "locales" / "es" / "LC_MESSAGES" / f"{SLUG}.po"
     text = po.read_text(encoding="utf-8")
     old = "es un enfoque revolucionario"
     # Twice: version 1's approved entry, which the history keeps for readers of version 1,
@@ -120,7 +120,7 @@ def test_a_new_translation_of_the_corrected_text_is_still_a_change(corrected: Pa
     paths = ["--content", "exp/content", "--locales", "exp/locales"]
     again = run("import", "--db", "v.db", *paths, "--author", "ana", cwd=corrected)
     assert again.returncode == 0, again.stderr
-    assert "catalog es: " in again.stderr and "pending review" in again.stderr
+    assert f"catalog es/{SLUG}: " in again.stderr and "pending review" in again.stderr
     db = open_database(corrected / "v.db")
     pending = db.execute(
         "SELECT text FROM translations WHERE locale = 'es' AND status = 'pending' AND context = ?",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from api.sources import catalog_path
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SLUG
 
 # Far above what checking the shipped tree takes, far below what reading a big file whole
 # would: the probe's /dev/zero catalog reached 2.6 GB before MemoryError.
@@ -46,23 +46,23 @@ def test_the_shipped_tree_passes_under_the_same_limits(tree: Path) -> None:
 
 @pytest.mark.parametrize("command", ["check", "import"])
 def test_a_catalog_linked_to_dev_zero_is_refused_by_name(tree: Path, command: str) -> None:
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     po.unlink()
     po.symlink_to("/dev/zero")
     args = ("import", "--db", "v.db") if command == "import" else ("check",)
     result = vetted(*args, cwd=tree)
     assert result.returncode == 1, result.stderr
-    assert "locales/es/LC_MESSAGES/content.po: a symbolic link" in result.stderr
+    assert f"locales/es/LC_MESSAGES/{SLUG}.po: a symbolic link" in result.stderr
     assert "MemoryError" not in result.stderr
 
 
 def test_a_fifo_as_a_catalog_is_refused_without_waiting(tree: Path) -> None:
-    po = catalog_path(tree / "locales", "fr")
+    po = catalog_path(tree / "locales", "fr", SLUG)
     po.unlink()
     os.mkfifo(po)
     result = vetted("check", cwd=tree)  # the probe's run hung until killed
     assert result.returncode == 1, result.stderr
-    assert "locales/fr/LC_MESSAGES/content.po: not a regular file" in result.stderr
+    assert f"locales/fr/LC_MESSAGES/{SLUG}.po: not a regular file" in result.stderr
 
 
 def test_an_article_linked_to_a_file_outside_the_tree_is_not_read(tree: Path) -> None:
@@ -81,16 +81,16 @@ def test_a_catalog_folder_linked_outside_the_tree_is_refused(
     (tree / "locales" / "fr").symlink_to(outside, target_is_directory=True)
     result = vetted("check", cwd=tree)
     assert result.returncode == 1, result.stderr
-    assert "locales/fr/LC_MESSAGES/content.po: reached through a symbolic link" in result.stderr
+    assert f"locales/fr/LC_MESSAGES/{SLUG}.po: reached through a symbolic link" in result.stderr
 
 
 def test_a_huge_catalog_is_read_no_further_than_its_limit(tree: Path) -> None:
     """A sparse 10 GB file: reading it whole would pass the memory limit."""
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     with po.open("r+b") as opened:
         opened.truncate(10_000_000_000)
     result = vetted("check", cwd=tree)
     assert result.returncode == 1, result.stderr
-    assert "locales/es/LC_MESSAGES/content.po: catalog is larger than 5000000 bytes" in (
+    assert f"locales/es/LC_MESSAGES/{SLUG}.po: catalog is larger than 5000000 bytes" in (
         result.stderr
     )

@@ -189,6 +189,9 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
     header: CatalogHeader
     entries: tuple[CatalogEntry, ...]
     total: int
+    domain: str | None = None
+    """The catalog's domain (an article's slug, or `shared`: api.core.catalog_domains);
+    None for a catalog of the whole locale."""
 
 
 def catalog_byte_limit(known_contexts: Collection[str]) -> int:
@@ -197,13 +200,19 @@ def catalog_byte_limit(known_contexts: Collection[str]) -> int:
 
 
 def parse_catalog(
-    data: bytes, file: str, locale: str, known_contexts: Collection[str]
+    data: bytes,
+    file: str,
+    locale: str,
+    known_contexts: Collection[str],
+    domain: str | None = None,
 ) -> ParsedCatalog:
     """Validate a .po file for `locale`; raise ValidationFailed naming `file:line`, or
     ImportRejected listing the first MAX_REPORTED_ERRORS bad entries when there are several.
 
     Entries whose msgid differs from the current source are kept (they are stale and
-    never served); entries with an unknown msgctxt are errors.
+    never served); entries with an unknown msgctxt are errors. With a `domain`, the
+    catalog is that domain's alone: `known_contexts` are its contexts, and a message of
+    another domain names no known block of it.
     """
     max_bytes = catalog_byte_limit(known_contexts)
     max_entries = MAX_CATALOG_ENTRIES + len(known_contexts)
@@ -263,6 +272,7 @@ def parse_catalog(
         header=header or CatalogHeader(comment="", fields=(), fuzzy=False),
         entries=tuple(entries),
         total=count,
+        domain=domain,
     )
 
 

@@ -16,6 +16,7 @@ import msgspec
 import yaml
 from babel.numbers import list_currencies
 
+from api.core.catalog_domains import RESERVED_DOMAINS
 from api.core.errors import ValidationFailed
 from api.core.evidence import stale_claims
 from api.core.history import HistoryLog
@@ -114,6 +115,14 @@ def _check_article(
         ],
     )
     article = _plain_text(article, prefix, file, known, decoded=decoded)
+    if article.slug in RESERVED_DOMAINS:
+        raise _fail(
+            f"the slug {article.slug!r} is reserved (it names a catalog: "
+            f"{', '.join(sorted(RESERVED_DOMAINS))})",
+            file,
+            known,
+            f"{prefix}.slug",
+        )
     try:
         source = canonical_locale(article.locale)
     except ValueError as exc:

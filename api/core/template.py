@@ -4,17 +4,25 @@ and a locale's catalog filled from stored translations (what `pybabel update` wo
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.pofile import write_po
 
 from api.core.catalog import CatalogEntry, CatalogHeader, declares_utf8
+from api.core.catalog_domains import domain_of
 from api.core.extract import extract_content
 
-__all__ = ["COMMENT_TAGS", "build_template", "render_catalog", "render_template"]
+__all__ = [
+    "COMMENT_TAGS",
+    "Remembered",
+    "build_template",
+    "memory_comment",
+    "render_catalog",
+    "render_template",
+]
 
 COMMENT_TAGS = ("translators:",)
 
@@ -105,11 +113,29 @@ def render_template(template: Catalog, header: CatalogHeader | None) -> bytes:
     return _written(template, header, {})
 
 
+class Remembered(NamedTuple):
+    """An approved translation of the same source text elsewhere (translation memory)."""
+
+    text: str
+    context: str
+    """Where it was approved: its msgctxt (`<article>/…`, `treatment/…`)."""
+
+
+def memory_comment(remembered: Remembered, locale: str) -> str:
+    """The translator comment that marks a suggestion from translation memory and names
+    where it was approved."""
+    return (
+        f"translation memory: approved for {domain_of(remembered.context)}/{locale} "
+        f"({remembered.context}); check it and clear fuzzy"
+    )
+
+
 def render_catalog(
     template: Catalog,
     locale: str,
     header: CatalogHeader | None,
     translations: Iterable[CatalogEntry],
+    memory: Mapping[str, Remembered] | None = None,
 ) -> bytes:
     """The .po of `locale`: every template message, translated where a translation exists.
 
@@ -118,6 +144,10 @@ def render_catalog(
     translator what changed; untranslated messages are empty. Matching is by msgctxt, never
     by string similarity. Without a stored header the catalog gets the one `pybabel init`
     would write from the template (dated by the template, not by the clock).
+
+    `memory` (source text -> an approved translation of that same text in another
+    message) fills what is still untranslated after that: fuzzy, so never served or
+    approved as it is, with a translator comment naming where it was approved.
     """
     catalog = _with_header(_new_catalog(locale, template), header)
     current: dict[tuple[str, str], CatalogEntry] = {}
@@ -143,23 +173,28 @@ def render_catalog(
         flags = set(message.flags)
         comments = list(message.auto_comments)
         previous = found.previous if found is not None and found.fuzzy else None
+        remembered = None
         if found is None:
             offered = stale.get(context) or next(
                 (e for e in approved.get(context, ()) if e.source != message.id), None
             )
             if offered is not None:
                 found, previous = offered, offered.source
+            elif memory and (remembered := memory.get(str(message.id))) is not None:
+                flags.add("fuzzy")
         if (found is not None and found.fuzzy) or previous:
             flags.add("fuzzy")
         if previous and message.context:
             previous_of[(message.context, str(message.id))] = previous
         catalog.add(
             message.id,
-            found.text if found else "",
+            found.text if found else (remembered.text if remembered else ""),
             message.locations,
             flags,
             comments,
-            found.comments if found else (),
+            found.comments
+            if found
+            else ((memory_comment(remembered, locale),) if remembered else ()),
             context=message.context,
         )
     return _written(catalog, header, previous_of)

@@ -24,8 +24,9 @@ from api.core.catalog_changes import (
     stale_entries,
     text_hash,
 )
+from api.core.catalog_domains import SHARED_DOMAIN, domain_of
 from api.core.errors import Conflict, NotFound, NothingChanged, ValidationFailed
-from api.core.messages import Message, current_messages
+from api.core.messages import Message, article_messages, current_messages
 from api.core.text import checked_text
 from api.core.webhooks import TranslationApproved
 from api.store.audit import record
@@ -37,6 +38,7 @@ from api.store.translations import (
     catalog_entries,
     catalog_hash,
     catalog_header,
+    domain_filter,
     store_header,
     store_translations,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "approve_catalog",
     "catalog_rejections",
     "catalog_signoff",
+    "catalog_target",
     "edit_entry",
     "entry_to_translate",
     "pending_review",
@@ -142,24 +145,43 @@ class SignoffPage(msgspec.Struct, frozen=True, kw_only=True):
     next_before: int | None
 
 
-def _current(db: sqlite_utils.Database) -> list[Message]:
-    articles = [load_article(db, slug, number) for slug, number in published_slugs(db)]
-    return current_messages(articles, load_treatments(db))
+def catalog_target(locale: str, domain: str | None) -> str:
+    """What the audit log names a locale's catalog, or one domain of it."""
+    return f"catalogs/{locale}" if domain is None else f"catalogs/{locale}/{domain}"
 
 
-def _pending_rows(db: sqlite_utils.Database, locale: str) -> dict[Key, tuple[CatalogEntry, str]]:
+def _current(db: sqlite_utils.Database, domain: str | None = None) -> list[Message]:
+    """The current source's messages, of one domain or all (an article's domain reads that
+    article alone)."""
+    if domain is None:
+        articles = [load_article(db, slug, number) for slug, number in published_slugs(db)]
+        return current_messages(articles, load_treatments(db))
+    if domain == SHARED_DOMAIN:
+        return [
+            m for m in current_messages([], load_treatments(db)) if domain_of(m.context) == domain
+        ]
+    row = db.execute("SELECT number FROM publications WHERE slug = ?", [domain]).fetchone()
+    if row is None:
+        raise NotFound(f"no published article {domain!r}: its catalog does not exist")
+    return article_messages(load_article(db, domain, row[0]))
+
+
+def _pending_rows(
+    db: sqlite_utils.Database, locale: str, domain: str | None = None
+) -> dict[Key, tuple[CatalogEntry, str]]:
     """The pending entries with the comma-joined names of who uploaded each."""
+    where, bounds = domain_filter(domain)
     authors = dict(
         ((r[0], r[1]), r[2])
         for r in db.execute(
             "SELECT context, source, author FROM translations "
-            "WHERE locale = ? AND status = 'pending'",
-            [locale],
+            f"WHERE locale = ? AND status = 'pending' AND {where}",
+            [locale, *bounds],
         )
     )
     return {
         (e.context, e.source): (e, authors[(e.context, e.source)])
-        for e in catalog_entries(db, locale, "pending")
+        for e in catalog_entries(db, locale, "pending", domain)
     }
 
 
@@ -172,12 +194,18 @@ def _view(
     locale: str,
     current: list[Message],
     rows: dict[Key, tuple[CatalogEntry, str]],
+    domain: str | None = None,
 ) -> list[PendingEntry]:
     authors = {key: _names(joined) for key, (_, joined) in rows.items()}
     everyone = tuple(sorted({name for names in authors.values() for name in names}))
+    if domain is None:
+        # The catalogs uploaded (each upload of a catalog holds at least one entry): an
+        # article's catalog that nobody uploaded removes none of its translations.
+        uploaded = {domain_of(context) for context, _ in rows}
+        current = [m for m in current if domain_of(m.context) in uploaded]
     return pending_entries(
         current,
-        catalog_entries(db, locale),
+        catalog_entries(db, locale, domain=domain),
         (entry for entry, _ in rows.values()),
         authors,
         everyone,
@@ -191,18 +219,22 @@ def _without_authors(entries: list[PendingEntry]) -> list[PendingEntry]:
 def stage_catalog(
     db: sqlite_utils.Database, actor: Principal, catalog: ParsedCatalog
 ) -> PendingCatalog:
-    """Make an uploaded, validated catalog the locale's pending translations.
+    """Make an uploaded, validated catalog the pending translations of its locale (of its
+    domain of the locale: an article's catalog replaces only that article's pending
+    entries).
 
     Entries of an old source text are left out and reported; an upload that would change
     nothing for readers, or nothing versus what is already pending, is refused
     (NothingChanged) and nothing is stored. An entry uploaded again unchanged keeps its
     earlier uploaders beside the new one: all of them wrote what a reviewer approves.
     """
-    file = f"{catalog.locale}.po"
+    domain = catalog.domain
+    file = f"{catalog.locale}.po" if domain is None else f"{catalog.locale}/{domain}.po"
     locale = catalog.locale
+    where, bounds = domain_filter(domain)
     with transaction(db):
-        current = _current(db)
-        approved = {(e.context, e.source): e for e in catalog_entries(db, locale)}
+        current = _current(db, domain)
+        approved = {(e.context, e.source): e for e in catalog_entries(db, locale, domain=domain)}
         # An earlier version's text, restated as approved, is what readers of that pinned
         # version get: kept as it is, not reported as out of date.
         kept = earlier_messages(db)
@@ -220,7 +252,7 @@ def stage_catalog(
         ]
         keys = {(m.context, m.source) for m in current}
         fresh = [e for e in catalog.entries if (e.context, e.source) in keys]
-        before = _pending_rows(db, locale)
+        before = _pending_rows(db, locale, domain)
         rows: dict[Key, tuple[CatalogEntry, str]] = {}
         for entry in fresh:
             key = (entry.context, entry.source)
@@ -239,7 +271,7 @@ def stage_catalog(
             key = (message.context, message.source)
             if message.context in stale_contexts and key not in rows and key in approved:
                 rows[key] = (approved[key], actor.name)
-        proposed = _view(db, locale, current, rows)
+        proposed = _view(db, locale, current, rows, domain)
         notes = [ValidationFailed(s.message, file=file, line=s.line, path=s.context) for s in stale]
         if not proposed:
             extra = f"; {len(stale)} entries translate an old source text" if stale else ""
@@ -247,10 +279,13 @@ def stage_catalog(
                 f"nothing changed: every entry equals the approved translation{extra}", notes
             )
         if before and _without_authors(proposed) == _without_authors(
-            _view(db, locale, current, before)
+            _view(db, locale, current, before, domain)
         ):
             raise NothingChanged("nothing changed: the upload equals the pending one", notes)
-        db.execute("DELETE FROM translations WHERE locale = ? AND status = 'pending'", [locale])
+        db.execute(
+            f"DELETE FROM translations WHERE locale = ? AND status = 'pending' AND {where}",
+            [locale, *bounds],
+        )
         for entry, names in rows.values():
             store_translations(db, locale, (entry,), "pending", names)
         store_header(db, locale, "pending", catalog.header)
@@ -259,7 +294,7 @@ def stage_catalog(
             db,
             actor,
             "catalog.upload",
-            f"catalogs/{locale}",
+            catalog_target(locale, domain),
             before=catalog_hash([entry for entry, _ in before.values()]) if before else None,
             after=catalog_hash(fresh),
             detail=f"{len(fresh)} entries, {len(proposed)} to review"
@@ -271,50 +306,79 @@ def stage_catalog(
             changed=len(proposed),
             source_changed=sum(1 for e in proposed if e.source_changed),
             uploaded_by=actor.name,
-            uploaded_at=_uploaded_at(db, locale),
+            uploaded_at=_uploaded_at(db, locale, domain),
             etag=etag,
             stale=tuple(stale),
         )
 
 
-def _uploaded_at(db: sqlite_utils.Database, locale: str) -> str:
+def _uploaded_at(db: sqlite_utils.Database, locale: str, domain: str | None = None) -> str:
+    where, bounds = domain_filter(domain)
     row = db.execute(
-        "SELECT max(updated_at) FROM translations WHERE locale = ? AND status = 'pending'",
-        [locale],
+        "SELECT max(updated_at) FROM translations WHERE locale = ? AND status = 'pending' "
+        f"AND {where}",
+        [locale, *bounds],
     ).fetchone()
     return str(row[0])
 
 
 def _review(
-    db: sqlite_utils.Database, locale: str, current: list[Message]
+    db: sqlite_utils.Database, locale: str, current: list[Message], domain: str | None = None
 ) -> tuple[PendingReview, dict[Key, tuple[CatalogEntry, str]]]:
-    rows = _pending_rows(db, locale)
+    rows = _pending_rows(db, locale, domain)
     if not rows:
-        raise NotFound(f"no pending translations for {locale!r}")
-    entries = _view(db, locale, current, rows)
+        what = f"{locale!r}" if domain is None else f"{locale!r} in the catalog {domain!r}"
+        raise NotFound(f"no pending translations for {what}")
+    entries = _view(db, locale, current, rows, domain)
+    where, bounds = domain_filter(domain)
     latest = db.execute(
         "SELECT author FROM translations WHERE locale = ? AND status = 'pending' "
-        "ORDER BY updated_at DESC LIMIT 1",
-        [locale],
+        f"AND {where} ORDER BY updated_at DESC LIMIT 1",
+        [locale, *bounds],
     ).fetchone()
     review = PendingReview(
         locale=locale,
         etag=pending_etag(entries),
         uploaded_by=latest[0].partition(",")[0],
-        uploaded_at=_uploaded_at(db, locale),
+        uploaded_at=_uploaded_at(db, locale, domain),
         entries=tuple(entries),
     )
     return review, rows
 
 
-def pending_review(db: sqlite_utils.Database, locale: str) -> PendingReview:
-    """What awaits review for a locale, entry by entry, and the ETag an approval names."""
-    return _review(db, locale, _current(db))[0]
+def pending_review(
+    db: sqlite_utils.Database, locale: str, domain: str | None = None
+) -> PendingReview:
+    """What awaits review for a locale (or one domain of it), entry by entry, and the ETag
+    an approval names."""
+    return _review(db, locale, _current(db, domain), domain)[0]
 
 
-def _discard_pending(db: sqlite_utils.Database, locale: str) -> None:
-    db.execute("DELETE FROM translations WHERE locale = ? AND status = 'pending'", [locale])
-    db.execute("DELETE FROM catalog_headers WHERE locale = ?", [f"{locale}#pending"])
+def _discard_pending(db: sqlite_utils.Database, locale: str, domain: str | None = None) -> None:
+    where, bounds = domain_filter(domain)
+    db.execute(
+        f"DELETE FROM translations WHERE locale = ? AND status = 'pending' AND {where}",
+        [locale, *bounds],
+    )
+    left = db.execute(
+        "SELECT 1 FROM translations WHERE locale = ? AND status = 'pending' LIMIT 1", [locale]
+    ).fetchone()
+    if left is None:
+        db.execute("DELETE FROM catalog_headers WHERE locale = ?", [f"{locale}#pending"])
+
+
+def _rendered_after_approval(db: sqlite_utils.Database, locale: str, domain: str | None) -> None:
+    """Re-render what an approval can change: an article's domain changes that article's
+    documents alone, unless the locale is new to readers (every document then gains it)."""
+    if domain is None or domain == SHARED_DOMAIN:
+        render_documents(db)
+        return
+    served = db.execute(
+        "SELECT count(*) FROM translations WHERE locale = ? AND status = 'approved' "
+        "AND NOT (context >= ? AND context < ?)",
+        [locale, f"{domain}/", f"{domain}0"],
+    ).fetchone()[0]
+    render_documents(db, {domain} if served else None)
 
 
 def approve_catalog(
@@ -323,16 +387,18 @@ def approve_catalog(
     locale: str,
     if_match: str | None,
     entries: Collection[str] | None = None,
+    domain: str | None = None,
 ) -> CatalogApproval:
-    """Make the named pending entries (default: all whose source did not change) the
-    approved translations, record each in the sign-off, and re-render.
+    """Make the named pending entries (default: all whose source did not change) of the
+    locale, or of one domain of it, the approved translations, record each in the
+    sign-off, and re-render.
 
     The approver must pass the review rule against everyone who uploaded an approved
     entry, and name the exact pending ETag they reviewed.
     """
     with transaction(db):
-        current = _current(db)
-        review, rows = _review(db, locale, current)
+        current = _current(db, domain)
+        review, rows = _review(db, locale, current, domain)
         check_pending_etag(if_match, review.etag)
         chosen = select_entries(review.entries, entries)
         if not chosen:
@@ -343,7 +409,8 @@ def approve_catalog(
             )
         authors = {name for e in chosen for name in e.uploaded_by}
         may(actor, "catalog.review", Target.translation(locale, authors)).enforce()
-        before = catalog_hash(catalog_entries(db, locale))
+        touched = sorted({domain_of(e.context) for e in chosen})
+        before = {d: catalog_hash(catalog_entries(db, locale, domain=d)) for d in touched}
         stamp = now()
         for pending in chosen:
             _apply(db, locale, pending, rows.get((pending.context, pending.source)))
@@ -351,26 +418,25 @@ def approve_catalog(
         header = catalog_header(db, locale, "pending")
         if header is not None:
             store_header(db, locale, "approved", header)
-        remaining = _view(db, locale, current, rows)
+        remaining = _view(db, locale, current, rows, domain)
         if not remaining:
-            _discard_pending(db, locale)
-        record(
-            db,
-            actor,
-            "catalog.approve",
-            f"catalogs/{locale}",
-            before=before,
-            after=catalog_hash(catalog_entries(db, locale)),
-            detail=f"{len(chosen)} approved of {len(review.entries)} pending",
-        )
+            _discard_pending(db, locale, domain)
+        # One record per catalog (article) it changed: what an import compares a file with.
+        for each in touched:
+            record(
+                db,
+                actor,
+                "catalog.approve",
+                catalog_target(locale, each),
+                before=before[each],
+                after=catalog_hash(catalog_entries(db, locale, domain=each)),
+                detail=f"{sum(1 for e in chosen if domain_of(e.context) == each)} approved of "
+                f"{len(review.entries)} pending",
+            )
+        _rendered_after_approval(db, locale, domain)
         published = {slug for slug, _ in published_slugs(db)}
-        owners = {e.context.partition("/")[0] for e in chosen}
-        touched = owners & published
-        # Only the articles whose messages changed are rendered again (every version of
-        # each, since completeness and review dates move); an entry of no article (a
-        # treatment record's) can reach any article, so then all are.
-        render_documents(db, slugs=touched if owners <= published else None)
-        enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(touched))))
+        articles = {e.context.partition("/")[0] for e in chosen} & published
+        enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(articles))))
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),
@@ -426,15 +492,21 @@ def _sign(
 
 
 def reject_catalog(
-    db: sqlite_utils.Database, actor: Principal, locale: str, if_match: str | None, comment: str
+    db: sqlite_utils.Database,
+    actor: Principal,
+    locale: str,
+    if_match: str | None,
+    comment: str,
+    domain: str | None = None,
 ) -> CatalogRejection:
-    """Discard the pending upload the reviewer saw; the audit log keeps the comment (a
-    person's text: it follows the text policy, or ValidationFailed names `$.comment`)."""
+    """Discard the pending upload the reviewer saw (of the locale, or of one domain of it);
+    the audit log keeps the comment (a person's text: it follows the text policy, or
+    ValidationFailed names `$.comment`)."""
     comment = checked_text(comment, "$.comment", multiline=True)
     with transaction(db):
-        review, rows = _review(db, locale, _current(db))
+        review, rows = _review(db, locale, _current(db, domain), domain)
         check_pending_etag(if_match, review.etag)
-        _discard_pending(db, locale)
+        _discard_pending(db, locale, domain)
         stamp = now()
         uploaders = sorted({name for _, joined in rows.values() for name in _names(joined)})
         _note_rejection(db, locale, None, actor, ",".join(uploaders), comment, stamp)
@@ -442,7 +514,7 @@ def reject_catalog(
             db,
             actor,
             "catalog.reject",
-            f"catalogs/{locale}",
+            catalog_target(locale, domain),
             before=catalog_hash([entry for entry, _ in rows.values()]),
             detail=comment,
         )
@@ -659,11 +731,12 @@ def edit_entry(
                 f"({earlier[0].text!r}): read it, then type yours again"
             )
         entry = CatalogEntry(context=context, source=source, text=text, fuzzy=False)
-        if not rows.keys() - {key}:
-            # A pending catalog is a whole catalog (an entry it lacks is one it removes):
-            # the first typed entry joins a copy of what readers get today. (Refused
-            # below, this write rolls back with the transaction.)
-            _pend_approved(db, locale)
+        domain = domain_of(context)
+        if not _pending_rows(db, locale, domain).keys() - {key}:
+            # A pending catalog of an article is a whole catalog (an entry it lacks is one
+            # it removes): the first typed entry joins a copy of what readers get today of
+            # that article. (Refused below, this write rolls back with the transaction.)
+            _pend_approved(db, locale, domain)
         store_translations(db, locale, (entry,), "pending", actor.name)
         after = _view(db, locale, current, _pending_rows(db, locale))
         if not any((e.context, e.source) == key for e in after):
@@ -688,13 +761,14 @@ def edit_entry(
         )
 
 
-def _pend_approved(db: sqlite_utils.Database, locale: str) -> None:
+def _pend_approved(db: sqlite_utils.Database, locale: str, domain: str) -> None:
+    where, bounds = domain_filter(domain)
     db.execute(
         "INSERT OR REPLACE INTO translations (locale, context, source, text, fuzzy, status, "
         "author, updated_at, previous, comments) SELECT locale, context, source, text, fuzzy, "
         "'pending', author, updated_at, previous, comments FROM translations "
-        "WHERE locale = ? AND status = 'approved'",
-        [locale],
+        f"WHERE locale = ? AND status = 'approved' AND {where}",
+        [locale, *bounds],
     )
     header = catalog_header(db, locale)
     if header is not None:

@@ -20,6 +20,7 @@ import sqlite_utils
 from api.core.access import Principal, Target, may
 from api.core.catalog import ParsedCatalog
 from api.core.catalog_changes import as_stored
+from api.core.catalog_domains import LEGACY_DOMAIN
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
 from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
@@ -27,7 +28,7 @@ from api.core.provenance import behind_published
 from api.core.workflow import article_etag
 from api.sources import ContentReader, ContentSet, catalog_path
 from api.store.audit import record
-from api.store.catalogs import stage_catalog
+from api.store.catalogs import catalog_target, stage_catalog
 from api.store.drafts import create_draft, submit_draft
 from api.store.history import record_logged_version
 from api.store.rendering import render_documents
@@ -205,12 +206,13 @@ def _sync_conflict(db: sqlite_utils.Database, key: str, file_hash: str, db_hash:
     return synced is not None and synced[1] != db_hash and synced[0] != file_hash
 
 
-def _approved_before(db: sqlite_utils.Database, locale: str) -> dict[str, str]:
-    """Digest -> when, of every catalog state of `locale` that was once approved."""
+def _approved_before(db: sqlite_utils.Database, locale: str, domain: str | None) -> dict[str, str]:
+    """Digest -> when, of every state of the catalog of `locale` (or of one domain of it)
+    that was once approved."""
     rows = db.execute(
         "SELECT after_hash, at FROM audit WHERE target = ? AND after_hash IS NOT NULL "
         "AND action IN ('catalog.import', 'catalog.approve') ORDER BY id",
-        [f"catalogs/{locale}"],
+        [catalog_target(locale, domain)],
     ).fetchall()
     return {r[0]: r[1] for r in rows}
 
@@ -317,16 +319,17 @@ class _Proposal:
 
     def catalog(self, catalog: ParsedCatalog) -> None:
         db = self.db
-        file = _catalog_file(catalog.locale)
-        approved = catalog_entries(db, catalog.locale)
+        domain = catalog.domain
+        file = _catalog_file(catalog.locale, domain)
+        approved = catalog_entries(db, catalog.locale, domain=domain)
         # Stale translations as an export writes them are what is stored (D8).
         digest = catalog_hash(as_stored(catalog.entries, approved))
-        key = f"catalog/{catalog.locale}"
+        key = _sync_key(catalog.locale, domain)
         current = catalog_hash(approved)
         if digest == current:
             mark_synced(db, key, digest, digest)
             return
-        if (when := _approved_before(db, catalog.locale).get(digest)) is not None:
+        if (when := _approved_before(db, catalog.locale, domain).get(digest)) is not None:
             self.refusals.append(
                 f"{file} holds the {catalog.locale} translations approved at {when}; the "
                 "database has approved newer ones since: nothing stored"
@@ -335,10 +338,11 @@ class _Proposal:
         if _sync_conflict(db, key, digest, current):
             self.refusals.append(_both_changed(key))
             return
-        if catalog_hash(catalog_entries(db, catalog.locale, "pending")) == digest:
+        if catalog_hash(catalog_entries(db, catalog.locale, "pending", domain)) == digest:
             self.awaiting.append(f"{file}: already pending review")
             return
-        self.pending.append(catalog.locale)
+        label = _catalog_label(catalog.locale, domain)
+        self.pending.append(label)
         if self.author is not None and not self.refusals:
             try:
                 stage_catalog(db, self.author, catalog)
@@ -347,10 +351,10 @@ class _Proposal:
                 # (stale entries as an export writes them, entries equal to the approved
                 # ones, version 2's fuzzy offers): the catalog is unchanged, and the rest of
                 # the import goes on.
-                self.pending.remove(catalog.locale)
+                self.pending.remove(label)
                 return
             self.staged.append(
-                f"catalog {catalog.locale}: {len(catalog.entries)} translations pending review"
+                f"catalog {label}: {len(catalog.entries)} translations pending review"
             )
 
     def refuse_or_go_on(self) -> None:
@@ -371,7 +375,7 @@ class _Proposal:
             return {}
         if self.author is None:
             changed = [content.article_files.get(a.slug, a.slug) for a in self.articles]
-            changed += [_catalog_file(locale) for locale in self.pending]
+            changed += [_label_file(label) for label in self.pending]
             raise AuthorRequired(
                 "--author",
                 "the database has published content, so changed files become drafts and "
@@ -396,9 +400,25 @@ class _Proposal:
         return drafts
 
 
-def _catalog_file(locale: str) -> str:
-    """How messages name a locale's catalog file."""
-    return str(catalog_path(Path("locales"), locale))
+def _catalog_file(locale: str, domain: str | None) -> str:
+    """How messages name a catalog file (of a domain, or an earlier release's whole
+    locale)."""
+    return str(catalog_path(Path("locales"), locale, domain or LEGACY_DOMAIN))
+
+
+def _catalog_label(locale: str, domain: str | None) -> str:
+    """How reports name a catalog: `es` (the whole locale) or `es/<domain>`."""
+    return locale if domain is None else f"{locale}/{domain}"
+
+
+def _label_file(label: str) -> str:
+    locale, _, domain = label.partition("/")
+    return _catalog_file(locale, domain or None)
+
+
+def _sync_key(locale: str, domain: str | None) -> str:
+    """The file_sync key of a catalog file."""
+    return f"catalog/{_catalog_label(locale, domain)}"
 
 
 def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[str], None]) -> None:
@@ -466,31 +486,32 @@ def _store(
 
     def store(catalog: ParsedCatalog) -> None:
         digest = catalog_hash(catalog.entries)
-        stored = catalog_entries(db, catalog.locale)
-        key = f"catalog/{catalog.locale}"
+        stored = catalog_entries(db, catalog.locale, domain=catalog.domain)
+        key = _sync_key(catalog.locale, catalog.domain)
         if not _should_import(db, key, digest, catalog_hash(stored) if stored else None):
             return
         # Approved as the repository's file dates its revision, so that what readers are
         # told of the sign-off is the same in every database seeded from the same files.
-        translations[catalog.locale] = replace_catalog(
+        stored_count = replace_catalog(
             db,
             catalog,
             status="approved",
             author=IMPORTER.name,
             at=catalog.header.revised_at(),
         )
+        translations[catalog.locale] = translations.get(catalog.locale, 0) + stored_count
         mark_synced(db, key, digest, digest)
         record(
             db,
             IMPORTER,
             "catalog.import",
-            f"catalogs/{catalog.locale}",
+            catalog_target(catalog.locale, catalog.domain),
             after=digest,
             detail=f"{len(catalog.entries)} entries",
         )
-        told.append(f"catalog {catalog.locale}: {translations[catalog.locale]} translations")
 
     catalogs(store)
+    told.extend(f"catalog {locale}: {count} translations" for locale, count in translations.items())
     for article in content.articles:
         digest = content_hash(article)
         head = latest_version(db, article.slug)

@@ -10,23 +10,28 @@ import msgspec
 import sqlite_utils
 
 from api.core.catalog import CatalogEntry, CatalogHeader, ParsedCatalog
+from api.core.catalog_domains import SHARED_PREFIXES, context_ranges
 from api.core.locales import served_locales
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
+from api.core.template import Remembered
 from api.store.versions import now
 
 __all__ = [
     "TEMPLATE_LOCALE",
+    "approved_memory",
     "article_catalogs",
     "available_locales",
     "catalog_entries",
     "catalog_hash",
     "catalog_header",
+    "domain_filter",
     "rendered_locales",
     "replace_catalog",
     "shared_catalogs",
     "store_header",
     "store_translations",
+    "translation_memory",
 ]
 
 _ENTRY = "context, source, text, fuzzy, previous, comments"
@@ -81,6 +86,16 @@ def store_header(
     )
 
 
+def domain_filter(domain: str | None) -> tuple[str, list[str]]:
+    """An SQL condition (with its parameters) holding the messages of `domain`: the key
+    ranges of its contexts; for None (the whole locale), always true."""
+    if domain is None:
+        return "1", []
+    ranges = context_ranges(domain)
+    sql = " OR ".join("(context >= ? AND context < ?)" for _ in ranges)
+    return f"({sql})", [bound for pair in ranges for bound in pair]
+
+
 def replace_catalog(
     db: sqlite_utils.Database,
     catalog: ParsedCatalog,
@@ -89,22 +104,30 @@ def replace_catalog(
     author: str,
     at: str | None = None,
 ) -> int:
-    """Make `catalog` the locale's translations with `status` (inside a transaction), dated
-    `at` (default now)."""
-    db.execute("DELETE FROM translations WHERE locale = ? AND status = ?", [catalog.locale, status])
+    """Make `catalog` the translations with `status` of its locale, or of its domain of
+    the locale (inside a transaction), dated `at` (default now)."""
+    where, bounds = domain_filter(catalog.domain)
+    db.execute(
+        f"DELETE FROM translations WHERE locale = ? AND status = ? AND {where}",
+        [catalog.locale, status, *bounds],
+    )
     store_translations(db, catalog.locale, catalog.entries, status, author, at)
     store_header(db, catalog.locale, status, catalog.header)
     return len(catalog.entries)
 
 
 def catalog_entries(
-    db: sqlite_utils.Database, locale: str, status: str = "approved"
+    db: sqlite_utils.Database,
+    locale: str,
+    status: str = "approved",
+    domain: str | None = None,
 ) -> list[CatalogEntry]:
-    """A locale's stored entries."""
+    """A locale's stored entries (of one domain, or all)."""
+    where, bounds = domain_filter(domain)
     rows = db.execute(
-        f"SELECT {_ENTRY} FROM translations WHERE locale = ? AND status = ? "
+        f"SELECT {_ENTRY} FROM translations WHERE locale = ? AND status = ? AND {where} "
         "ORDER BY context, source",
-        [locale, status],
+        [locale, status, *bounds],
     ).fetchall()
     return [
         CatalogEntry(
@@ -150,12 +173,6 @@ def article_catalogs(db: sqlite_utils.Database, article: str, locales: Collectio
     return dict(out)
 
 
-SHARED_PREFIXES = ("fact", "treatment")
-"""The first part of the context of every message that belongs to no article: treatment
-records (`treatment/<id>/…`, api.core.messages) and fact phrases (`fact/…`,
-api.core.formatting)."""
-
-
 def shared_catalogs(db: sqlite_utils.Database, articles: Collection[str]) -> Catalogs:
     """Approved translations of every message that belongs to no article in `articles`
     (treatment records, fact phrases): what every article's rendering needs besides its own.
@@ -194,6 +211,47 @@ def _locales(db: sqlite_utils.Database) -> list[str]:
         if row[0] is None:
             return found
         found.append(row[0])
+
+
+_MEMORY_BATCH = 500
+
+
+def translation_memory(
+    db: sqlite_utils.Database, locale: str, sources: Collection[str]
+) -> dict[str, Remembered]:
+    """For each of `sources`, an approved, served translation in `locale` of that very
+    source text in any message (the first by msgctxt), if one exists. Texts are stored in
+    NFC, so "identical" is equality after Unicode normalisation."""
+    out: dict[str, Remembered] = {}
+    wanted = sorted(set(sources))
+    for start in range(0, len(wanted), _MEMORY_BATCH):
+        batch = wanted[start : start + _MEMORY_BATCH]
+        marks = ", ".join("?" for _ in batch)
+        rows = db.execute(
+            "SELECT source, text, context FROM translations WHERE locale = ? "
+            "AND status = 'approved' AND fuzzy = 0 AND text != '' "
+            f"AND source IN ({marks}) ORDER BY context",
+            [locale, *batch],
+        )
+        for source, text, context in rows:
+            out.setdefault(source, Remembered(text=text, context=context))
+    return out
+
+
+def approved_memory(db: sqlite_utils.Database, locale: str) -> list[tuple[str, str, str]]:
+    """Every approved, served translation of `locale` as (source, text, msgctxt), each
+    pair of source and translation once (the first msgctxt), in msgctxt order."""
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str, str]] = []
+    for source, text, context in db.execute(
+        "SELECT source, text, context FROM translations WHERE locale = ? "
+        "AND status = 'approved' AND fuzzy = 0 AND text != '' ORDER BY context, source",
+        [locale],
+    ):
+        if (source, text) not in seen:
+            seen.add((source, text))
+            out.append((source, text, context))
+    return out
 
 
 def available_locales(db: sqlite_utils.Database) -> list[str]:

@@ -30,6 +30,7 @@ from api.core.access import Principal, may
 from api.core.catalog import MAX_TRANSLATION_CHARS
 from api.core.catalog_changes import EntryFilter, filter_entries
 from api.core.errors import ValidationFailed
+from api.core.tmx import TMX_MEDIA_TYPE
 from api.store.catalogs import (
     CatalogApproval,
     CatalogRejection,
@@ -43,13 +44,33 @@ from api.store.catalogs import (
     catalog_signoff,
     pending_review,
 )
+from api.store.exporting import export_tmx, locale_archive
 from api.web.auth import BEARER, provide_principal, provide_writer, require_role, require_token
 from api.web.bodies import MULTIPART, PO_MEDIA_TYPE, UPLOAD_FIELD, refuse_unreadable_po
-from api.web.examples import MAX_ID, LocalePath
+from api.web.examples import MAX_ID, LocalePath, SlugPath
 from api.web.problems import problem_responses
 
 __all__ = ["CatalogsController", "document_catalog_upload"]
 
+ZIP_MEDIA_TYPE = "application/zip"
+TMX_EXAMPLE = """\
+<?xml version='1.0' encoding='utf-8'?>
+<tmx version="1.4">
+  <header creationtool="Vetted" creationtoolversion="1" datatype="plaintext" segtype="block" \
+adminlang="en" srclang="en" o-tmf="gettext" creationdate="20261207T195900Z" />
+  <body>
+    <tu>
+      <prop type="x-context">stem-cell-therapy-for-hair-loss/title</prop>
+      <tuv xml:lang="en">
+        <seg>Stem cell therapy for hair loss</seg>
+      </tuv>
+      <tuv xml:lang="es">
+        <seg>Terapia con células madre para la pérdida de cabello</seg>
+      </tuv>
+    </tu>
+  </body>
+</tmx>
+"""
 PO_EXAMPLE = """\
 msgid ""
 msgstr ""
@@ -387,6 +408,198 @@ class CatalogsController(Controller):
         return catalog_rejections(writer, catalog_locale(locale), limit=limit)
 
     @get(
+        "/{locale:str}/articles/{slug:str}",
+        operation_id="exportArticleCatalog",
+        summary="Download one article's catalog of a locale",
+        sync_to_thread=True,
+        media_type=PO_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                generate_examples=False,
+                examples=[Example(summary="es", value=PO_EXAMPLE)],
+                media_type=PO_MEDIA_TYPE,
+                description="The article's catalog (`<slug>.po`; `shared` for the treatment "
+                "records and fact phrases) made from its current published source: "
+                "translated, untranslated (empty) and stale (fuzzy, with the old msgid) "
+                "entries.",
+            ),
+            **problem_responses(400, 401, 403, 404),
+        },
+    )
+    def export_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> Response[bytes]:
+        """Download one article's .po to translate (or `shared`'s)."""
+        _, body = actions.catalog_file(writer, principal, locale, slug)
+        return Response(
+            body,
+            media_type=PO_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{slug}.po"'},
+        )
+
+    @put(
+        "/{locale:str}/articles/{slug:str}",
+        operation_id="uploadArticleCatalog",
+        summary="Upload one article's catalog for review",
+        opt={"action": "catalog.upload"},
+        before_request=refuse_unreadable_po,
+        status_code=202,
+        responses=problem_responses(400, 401, 403, 404, 408, 413, 415, 422, 503),
+    )
+    async def upload_article(
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> PendingCatalog:
+        """Upload one article's .po, validated like `vetted import`: it may hold that
+        article's messages only (another's msgctxt is an error with its line). Staged as
+        that article's pending translations (other articles' pending uploads stay) until a
+        reviewer for the locale approves them."""
+        body = await _uploaded_catalog(request)
+        return await sync_to_thread(actions.upload_catalog, writer, principal, locale, body, slug)
+
+    @get(
+        "/{locale:str}/articles/{slug:str}/pending",
+        operation_id="pendingArticleCatalog",
+        summary="See what one article's pending catalog would change",
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404),
+    )
+    def pending_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+    ) -> Response[PendingReview]:
+        """The article's pending entries, as `pendingCatalog` shows a locale's; its ETag is
+        what approving this article's entries must send as If-Match."""
+        may(principal, "catalog.read").enforce()
+        domain = actions.catalog_domain(slug)
+        review = pending_review(writer, catalog_locale(locale), domain)
+        return Response(review, headers={"ETag": review.etag})
+
+    @post(
+        "/{locale:str}/articles/{slug:str}/approve",
+        operation_id="approveArticleCatalog",
+        summary="Approve one article's pending translations, all or the named entries",
+        opt={"action": "catalog.review"},
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428, 503),
+    )
+    def approve_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+        if_match: PendingIfMatch = None,
+        data: JSONBody[ApprovalInput | None] = None,
+    ) -> CatalogApproval:
+        """Approve the article's pending translations (or the named entries) under the
+        review rule; only that article's documents are rendered again."""
+        named = data.entries if data is not None else ()
+        return actions.approve_catalog(writer, principal, locale, if_match, named, slug)
+
+    @post(
+        "/{locale:str}/articles/{slug:str}/reject",
+        operation_id="rejectArticleCatalog",
+        summary="Reject one article's pending catalog with a comment",
+        status_code=200,
+        sync_to_thread=True,
+        responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
+    )
+    def reject_article(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+        slug: SlugPath,
+        data: JSONBody[Rejection],
+        if_match: PendingIfMatch = None,
+    ) -> CatalogRejection:
+        """Discard the article's pending upload you reviewed; the comment goes to the audit
+        log."""
+        return actions.reject_catalog(writer, principal, locale, if_match, data.comment, slug)
+
+    @get(
+        "/{locale:str}/archive",
+        operation_id="exportCatalogArchive",
+        summary="Download every catalog of a locale as a zip",
+        sync_to_thread=True,
+        media_type=ZIP_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                generate_examples=False,
+                media_type=ZIP_MEDIA_TYPE,
+                description="A zip of the files `vetted export` writes for the locale: "
+                "`locales/<locale>/LC_MESSAGES/<slug>.po` for every article and `shared`, "
+                "and each template `locales/<slug>.pot`. Upload the catalogs back one by "
+                "one (`uploadArticleCatalog`).",
+            ),
+            **problem_responses(400, 401, 403),
+        },
+    )
+    def archive(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+    ) -> Response[bytes]:
+        """Every catalog of a locale at once, for whoever wants everything."""
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
+        return Response(
+            locale_archive(writer, tag),
+            media_type=ZIP_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{tag}.zip"'},
+        )
+
+    @get(
+        "/{locale:str}/memory",
+        operation_id="exportTranslationMemory",
+        summary="Download a locale's approved translation memory as TMX",
+        sync_to_thread=True,
+        media_type=TMX_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                generate_examples=False,
+                examples=[Example(summary="es", value=TMX_EXAMPLE)],
+                media_type=TMX_MEDIA_TYPE,
+                description="TMX 1.4: one translation unit per distinct pair of English "
+                "source and approved translation (fuzzy and pending ones are left out), "
+                "its msgctxt as the `x-context` property.",
+            ),
+            **problem_responses(400, 401, 403),
+        },
+    )
+    def memory(
+        self,
+        writer: NamedDependency[sqlite_utils.Database],
+        principal: NamedDependency[Principal],
+        locale: LocalePath,
+    ) -> Response[bytes]:
+        """The locale's approved translations, for a team's CAT tool to reuse."""
+        may(principal, "catalog.read").enforce()
+        tag = catalog_locale(locale)
+        return Response(
+            export_tmx(writer, tag),
+            media_type=TMX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{tag}.tmx"'},
+        )
+
+    @get(
         "/{locale:str}/signoff",
         operation_id="catalogSignoff",
         summary="Read a locale's medical sign-off, newest first",
@@ -433,7 +646,12 @@ def document_catalog_upload(schema: OpenAPI) -> None:
     """The upload takes the .po bytes, which Litestar cannot describe by itself: as the
     whole body, or as the `catalog` file of a multipart form for generated clients that
     cannot send a body of a media type they do not know."""
-    item = (schema.paths or {}).get("/v1/manage/catalogs/{locale}")
+    for path in ("/v1/manage/catalogs/{locale}", "/v1/manage/catalogs/{locale}/articles/{slug}"):
+        _document_upload(schema, path)
+
+
+def _document_upload(schema: OpenAPI, path: str) -> None:
+    item = (schema.paths or {}).get(path)
     if item is not None and item.put is not None:
         item.put.request_body = RequestBody(
             required=True,

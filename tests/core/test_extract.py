@@ -13,7 +13,7 @@ from api.core.content import parse_article
 from api.core.extract import extract_content
 from api.core.messages import SAFETY_COMMENT, block_fields
 from api.core.model import is_safety, walk_sections
-from tests.conftest import ARTICLE_FILE, CONTENT, ROOT, SLUG
+from tests.conftest import ARTICLE_FILE, CONTENT, ROOT, SLUG, locale_catalog
 
 
 def test_extractor_protocol_on_an_article() -> None:
@@ -55,12 +55,11 @@ def test_safety_bearing_messages_carry_the_translate_first_comment() -> None:
 
 
 def test_committed_template_and_catalogs_mark_safety_text() -> None:
-    template = read_po((ROOT / "locales" / "messages.pot").open("rb"))
+    template = locale_catalog(ROOT / "locales")
     marked = {m.context for m in template if m.id and SAFETY_COMMENT in m.auto_comments}
     assert f"{SLUG}/safety-and-efficacy/p1" in marked
     for locale in ("es", "fr", "ar"):
-        path = ROOT / "locales" / locale / "LC_MESSAGES" / "content.po"
-        catalog = read_po(path.open("rb"))
+        catalog = locale_catalog(ROOT / "locales", locale)
         assert {m.context for m in catalog if m.id and SAFETY_COMMENT in m.auto_comments} == (
             marked
         ), locale
@@ -96,7 +95,7 @@ def test_pybabel_extract_uses_the_registered_extractor(tmp_path: Path) -> None:
     contexts = {m.context for m in catalog if m.id}
     assert f"{SLUG}/faq/q3/answer" in contexts
     assert "fact/per" in contexts
-    committed = read_po((ROOT / "locales" / "messages.pot").open("rb"))
+    committed = locale_catalog(ROOT / "locales")
     assert {(m.context, m.id) for m in catalog if m.id} == {
         (m.context, m.id) for m in committed if m.id
     }

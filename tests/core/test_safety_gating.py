@@ -14,7 +14,6 @@ from typing import Any
 import msgspec
 import pytest
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from api.core.messages import (
     current_messages,
@@ -25,8 +24,8 @@ from api.core.messages import (
 from api.core.model import Treatment
 from api.core.output import VersionInfo
 from api.core.render import Lookup, render_article, render_treatment
-from api.sources import ContentSet, catalog_path
-from tests.conftest import LOCALES
+from api.sources import ContentSet
+from tests.conftest import LOCALES, locale_catalog
 
 SM1_NAMED = [
     "treatment/minoxidil/forms/oral/condition",
@@ -42,8 +41,7 @@ SM1_NAMED = [
 
 def compiled_catalog(locale: str) -> dict[tuple[str, str], str]:
     """(msgctxt, msgid) -> msgstr, as gettext reads them from the compiled catalog."""
-    with catalog_path(LOCALES, locale).open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+    catalog = locale_catalog(LOCALES, locale)
     mo = io.BytesIO()
     write_mo(mo, catalog)
     mo.seek(0)

@@ -144,7 +144,7 @@ def test_publishes_and_rollbacks_leave_no_bytes_behind(db_path: Path) -> None:
 def test_a_catalog_approval_stores_and_compresses_only_what_it_changes(tree: Path) -> None:
     db = open_database(tree / "v.db")
     import_content(db, read_content(tree / "content", tree / "locales"))
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     po.write_text(po.read_text().replace("Las células madre", "Las celulas madre", 1))
     import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
     # A second version, so the approval renders two versions of the article again.

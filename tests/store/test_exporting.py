@@ -20,7 +20,7 @@ from api.store.versions import load_article
 from tests.conftest import ROOT, SLUG
 from tests.editing import publish_change
 
-ES = Path("locales/es/LC_MESSAGES/content.po")
+ES = Path(f"locales/es/LC_MESSAGES/{SLUG}.po")
 _REVISION = re.compile(rb'^"PO-Revision-Date: .*\\n"\n', re.MULTILINE)
 
 
@@ -48,17 +48,17 @@ def test_an_export_keeps_a_header_written_by_another_babel_release(tree: Path) -
 
 def test_a_new_locale_exports_what_pybabel_init_writes(tree: Path) -> None:
     db = open_database(_imported(tree))
-    exported = export_catalog(db, "de", published_content(db))
+    exported = export_catalog(db, "de", published_content(db), domain=SLUG)
     subprocess.run(
         [
             *(sys.executable, "-m", "babel.messages.frontend", "init"),
-            *("-D", "content", "-l", "de", "--no-wrap"),
-            *("-i", str(tree / "locales" / "messages.pot"), "-d", str(tree / "locales")),
+            *("-D", SLUG, "-l", "de", "--no-wrap"),
+            *("-i", str(tree / "locales" / f"{SLUG}.pot"), "-d", str(tree / "locales")),
         ],
         check=True,
         capture_output=True,
     )
-    initialised = (tree / "locales/de/LC_MESSAGES/content.po").read_bytes()
+    initialised = (tree / f"locales/de/LC_MESSAGES/{SLUG}.po").read_bytes()
     # `pybabel init` dates the revision by the clock; the export by the template.
     assert _REVISION.sub(b"", exported) == _REVISION.sub(b"", initialised)
     assert b"ORGANIZATION" not in exported and b"PROJECT" not in exported
@@ -91,15 +91,34 @@ def test_a_stale_entry_carries_the_standard_previous_msgid_line(tree: Path) -> N
 
 
 def test_the_translators_page_gives_the_commands_make_catalogs_runs() -> None:
+    """`make catalogs` runs, per domain, the pybabel commands the translators' page shows
+    (with the article's slug for `<slug>`)."""
     makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile[makefile.index("\ncatalogs:") + 1 :].split("\n\n")[0].splitlines()[1:]
-    commands = [line.strip().replace("$(BIN)/", ".venv/bin/") for line in recipe]
-    readme = (ROOT / "docs" / "translators" / "index.md").read_text()
-    assert [c.split()[1:3] for c in commands] == [
-        ["extract", "-F"],
-        ["update", "-D"],
-        ["extract", "-F"],
-        ["update", "-D"],
-    ]
-    for command in commands:
-        assert command in readme.splitlines(), command
+    recipe = makefile[makefile.index("\ncatalogs:") + 1 :].split("\n\n")[0]
+    variables = dict(re.findall(r"^(EXTRACT|UPDATE) := (.*)$", makefile, re.MULTILINE))
+    for name, value in variables.items():
+        recipe = recipe.replace(f"$({name})", value)
+    recipe = recipe.replace("$(BIN)/", ".venv/bin/").replace("$$slug", "<slug>")
+    page = (ROOT / "docs" / "translators" / "index.md").read_text()
+    shown = [line for line in page.splitlines() if line.startswith(".venv/bin/pybabel")]
+    for verb, domain in (
+        ("extract", "<slug>"),
+        ("update", "<slug>"),
+        ("compile", "<slug>"),
+        ("extract", "shared"),
+        ("update", "shared"),
+        ("compile", "shared"),
+        ("update", "workspace"),
+    ):
+        run = [
+            line.strip()
+            for line in recipe.splitlines()
+            if f"pybabel {verb}" in line and (f"{domain}.pot" in line or f"-D {domain}" in line)
+        ]
+        assert run, (verb, domain)
+        command = re.sub(r"\s*(>/dev/null|2>/dev/null|; \\|\\)\s*", " ", run[0]).strip()
+        command = re.sub(r"\$\$\(ls ([^)]*) 2> ?/dev/null\)", r"\1", command)
+        command = re.sub(r"\$\$\(ls ([^)]*)\)", r"\1", command).replace(
+            "$$file", "content/articles/<slug>.yaml"
+        )
+        assert " ".join(command.split()) in [" ".join(s.split()) for s in shown], command

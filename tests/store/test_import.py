@@ -94,14 +94,14 @@ def test_invalid_file_stores_nothing(tree: Path) -> None:
 def test_a_bad_catalog_read_after_others_were_stored_stores_nothing(tree: Path) -> None:
     db = open_database(tree / "v.db")
     # Catalogs are read in folder order: ar and es are stored before fr is found invalid.
-    fr = catalog_path(tree / "locales", "fr")
+    fr = catalog_path(tree / "locales", "fr", SLUG)
     fr.write_text(
         fr.read_text(encoding="utf-8") + '\nmsgctxt "no/such/block"\nmsgid "a"\nmsgstr "b"\n'
     )
     told: list[str] = []
     with pytest.raises(ImportRejected) as caught:
         import_content(db, ContentReader(tree / "content", tree / "locales"), progress=told.append)
-    assert [e.file for e in caught.value.errors] == ["locales/fr/LC_MESSAGES/content.po"]
+    assert [e.file for e in caught.value.errors] == [f"locales/fr/LC_MESSAGES/{SLUG}.po"]
     assert told == []  # nothing was said to be stored
     for table in ("versions", "treatment_sets", "translations", "documents", "audit"):
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table

@@ -14,6 +14,7 @@ import pytest
 from api.sources import ContentReader, catalog_path
 from api.store.importer import import_content
 from api.store.schema import open_database
+from tests.conftest import SLUG
 
 # Every catalog grown to ~2 MB and imported twice: out of the fast loop.
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ NOTES_PER_ENTRY = 10
 
 
 def _grown(tree: Path) -> list[Path]:
-    files = sorted((tree / "locales").glob("*/LC_MESSAGES/content.po"))
+    files = sorted((tree / "locales").glob(f"*/LC_MESSAGES/{SLUG}.po"))
     for po in files:
         notes = "".join(f"# {n}: {NOTE}\n" for n in range(NOTES_PER_ENTRY))
         text = po.read_text(encoding="utf-8")
@@ -53,7 +54,7 @@ def test_an_import_holds_one_parsed_catalog_at_a_time(tree: Path, tmp_path: Path
     largest = max(catalogs, key=lambda po: po.stat().st_size)
     one = tmp_path / "one"
     shutil.copytree(tree / "content", one / "content")
-    kept = catalog_path(one / "locales", largest.parent.parent.name)
+    kept = catalog_path(one / "locales", largest.parent.parent.name, SLUG)
     kept.parent.mkdir(parents=True)
     shutil.copy(largest, kept)
 

@@ -111,9 +111,9 @@ def test_unchanged_files_need_no_author(tree: Path) -> None:
 
 def test_a_catalog_staged_before_a_bad_one_is_found_is_rolled_back(tree: Path) -> None:
     db = _seeded(tree)
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
-    fr = catalog_path(tree / "locales", "fr")
+    fr = catalog_path(tree / "locales", "fr", SLUG)
     fr.write_text(
         fr.read_text(encoding="utf-8") + '\nmsgctxt "no/such/block"\nmsgid "a"\nmsgstr "b"\n'
     )
@@ -127,18 +127,22 @@ def test_a_changed_catalog_becomes_a_pending_upload_by_its_author(tree: Path) ->
     db = _seeded(tree)
     translator = replace(EDITOR, name="lucia", role="translator", locales=("es",))
     approved = catalog_hash(catalog_entries(db, "es"))
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
     report = import_content(db, read_content(tree / "content", tree / "locales"), author=translator)
-    assert report.pending == ["es"] and report.drafts == {}
+    assert report.pending == [f"es/{SLUG}"] and report.drafts == {}
     pending = pending_review(db, "es")
     assert (pending.uploaded_by, len(pending.entries)) == ("lucia", 1)
     assert catalog_hash(catalog_entries(db, "es")) == approved  # readers: unchanged
     entry = list_audit(db).entries[0]
-    assert (entry.actor, entry.action, entry.target) == ("lucia", "catalog.upload", "catalogs/es")
+    assert (entry.actor, entry.action, entry.target) == (
+        "lucia",
+        "catalog.upload",
+        f"catalogs/es/{SLUG}",
+    )
     again = import_content(db, read_content(tree / "content", tree / "locales"), author=translator)
     assert again.pending == [] and again.awaiting == [
-        "locales/es/LC_MESSAGES/content.po: already pending review"
+        f"locales/es/LC_MESSAGES/{SLUG}.po: already pending review"
     ]
 
 
@@ -216,7 +220,7 @@ def test_a_checkout_based_on_an_earlier_version_stores_nothing(tree: Path) -> No
 
 def test_a_catalog_equal_to_an_earlier_approved_one_stores_nothing(tree: Path) -> None:
     db = _seeded(tree)
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     original = po.read_bytes()
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
     import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
@@ -227,7 +231,7 @@ def test_a_catalog_equal_to_an_earlier_approved_one_stores_nothing(tree: Path) -
         import_content(db, read_content(tree / "content", tree / "locales"), author=EDITOR)
     (reason,) = caught.value.reasons
     assert reason.startswith(
-        "locales/es/LC_MESSAGES/content.po holds the es translations approved at"
+        f"locales/es/LC_MESSAGES/{SLUG}.po holds the es translations approved at"
     )
     assert reason.endswith("the database has approved newer ones since: nothing stored")
     assert _state(db) == before
@@ -237,7 +241,7 @@ def test_a_failure_while_proposing_rolls_back_every_draft(tree: Path) -> None:
     db = _seeded(tree)
     before = _state(db)
     _edit(tree, ARTICLE, SENTENCE, "Results differ.")
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     _edit(tree, str(po.relative_to(tree)), "Las células madre", "Las celulas madre")
 
     def explode(message: str) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from babel.messages.pofile import read_po
 
 from api.core.errors import InvalidParameter
 from api.core.search import SearchHit, match_expression
@@ -16,7 +15,7 @@ from api.sources import ContentSet, read_content
 from api.store.importer import import_content
 from api.store.schema import open_database
 from api.store.search import index_table, indexed_locales, search_sections
-from tests.conftest import LOCALES, SLUG, publish_files
+from tests.conftest import LOCALES, SLUG, locale_catalog, publish_files
 from tests.editing import roll_back
 
 SENTENCE = "Not everyone experiences the same degree of transformation."
@@ -62,8 +61,7 @@ def test_english(db: sqlite_utils.Database) -> None:
 
 
 def _ar_translation(context: str) -> str:
-    with (LOCALES / "ar" / "LC_MESSAGES" / "content.po").open("rb") as file:
-        message = read_po(file).get(_SOURCES[context], context=f"{SLUG}/{context}")
+    message = locale_catalog(LOCALES, "ar").get(_SOURCES[context], context=f"{SLUG}/{context}")
     assert message is not None and isinstance(message.string, str) and message.string
     return message.string
 

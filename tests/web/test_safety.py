@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from litestar.testing import TestClient
 
+from api.core.catalog import CatalogEntry
 from api.core.messages import article_messages, treatment_messages
 from api.core.negotiation import locale_chain
 from api.sources import catalog_path, read_content
@@ -77,7 +78,8 @@ def test_no_section_serves_its_warnings_in_another_language_than_the_rest(
 
 
 def _without(tree: Path, locale: str, context: str, source_start: str) -> Client:
-    po_path = catalog_path(tree / "locales", locale)
+    domain = "shared" if context.startswith("treatment/") else SLUG
+    po_path = catalog_path(tree / "locales", locale, domain)
     po = read_po(io.BytesIO(po_path.read_bytes()))
     (message,) = [m for m in po if m.context == context]
     assert message.string and str(message.id).startswith(source_start)
@@ -175,13 +177,13 @@ def test_locales_report_safety_coverage_beside_completeness(client: Client, tree
         m.context for m in records
     }
     safety += records
-    by_locale = {c.locale: c for c in content.catalogs}
+    by_locale: dict[str, list[CatalogEntry]] = {}
+    for catalog in content.catalogs:  # one per article and locale, and the shared one
+        by_locale.setdefault(catalog.locale, []).extend(catalog.entries)
     reported = {e["code"]: e for e in client.get("/v1/locales").json()}
     assert reported["en"]["safety_coverage"][SLUG] == 1.0
     for locale in SHIPPED:
-        translated = {
-            (e.context, e.source) for e in by_locale[locale].entries if e.text and not e.fuzzy
-        }
+        translated = {(e.context, e.source) for e in by_locale[locale] if e.text and not e.fuzzy}
         done = sum(1 for m in safety if (m.context, m.source) in translated)
         assert reported[locale]["safety_coverage"][SLUG] == round(done / len(safety), 4)
     assert reported["es"]["safety_coverage"][SLUG] == 1.0

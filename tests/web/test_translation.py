@@ -149,7 +149,7 @@ def test_changed_source_sentence_falls_back_alone(tree: Path) -> None:
 
 
 def test_fuzzy_translation_is_not_served(tree: Path) -> None:
-    po = catalog_path(tree / "locales", "es")
+    po = catalog_path(tree / "locales", "es", SLUG)
     text = po.read_text()
     marker = 'msgctxt "stem-cell-therapy-for-hair-loss/introduction/p1"'
     assert marker in text
@@ -164,7 +164,7 @@ def test_fuzzy_translation_is_not_served(tree: Path) -> None:
 
 
 def test_a_fact_without_its_phrase_translation_falls_back_whole(tree: Path) -> None:
-    po_path = tree / "locales" / "es" / "LC_MESSAGES" / "content.po"
+    po_path = tree / "locales" / "es" / "LC_MESSAGES" / "shared.po"
     po = read_po(io.BytesIO(po_path.read_bytes()))
     po.delete("{range} per plan", context="fact/per")
     out = io.BytesIO()

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from api.store.accounts import create_token
 from api.store.schema import open_database
-from tests.conftest import LOCALES, SLUG
+from tests.conftest import LOCALES, SLUG, locale_catalog
 
 Client = TestClient[Any]
 ARTICLE = f"/v1/articles/{SLUG}"
@@ -56,9 +56,10 @@ def _block(article: dict[str, Any], section: str, block: str) -> dict[str, Any]:
     return next(b for b in found["blocks"] if b["id"] == block)
 
 
-def revised_catalog(path: Path) -> bytes:
-    """The shipped catalog with one translation revised, as a translator would upload it."""
-    po = read_po(io.BytesIO(path.read_bytes()))
+def revised_catalog(locales: Path, locale: str) -> bytes:
+    """The shipped catalogs of `locale` as one whole-locale catalog with one translation
+    revised, as a translator would upload it."""
+    po = locale_catalog(locales, locale)
     message = next(m for m in po if m.id and m.string and not m.fuzzy)
     message.string = f"{message.string} (révisé)"
     out = io.BytesIO()
@@ -402,7 +403,7 @@ def test_a_draft_that_drops_a_section_a_treatment_names_is_refused(
 def test_a_catalog_upload_as_multipart_is_the_same_upload(
     client: Client, auth: dict[str, dict[str, str]]
 ) -> None:
-    upload = revised_catalog(LOCALES / "fr" / "LC_MESSAGES" / "content.po")
+    upload = revised_catalog(LOCALES, "fr")
     as_form = client.put(
         "/v1/manage/catalogs/fr",
         files={"catalog": ("fr.po", upload, "text/x-gettext-translation")},

@@ -62,7 +62,7 @@ def seed_work(db_path: Path) -> None:
         draft = create_draft(db, editor, changed, "Say experimental", etag)
         submit_draft(db, editor, draft.id, draft.etag)
 
-        po = read_po(catalog_path(LOCALES, "es").open("rb"))
+        po = read_po(catalog_path(LOCALES, "es", SLUG).open("rb"))
         for message in po:
             if message.context == f"{SLUG}/introduction/p2" and message.string:
                 message.string = str(message.string).rstrip(".") + REVISED_P2

@@ -177,6 +177,37 @@ def test_arabic_translations_are_reviewed_right_to_left(people: People) -> None:
     assert page.one("html").attrs == {"lang": "en", "dir": "ltr"}
 
 
+def test_the_translator_downloads_and_uploads_one_articles_catalog(
+    people: People, db_path: Path
+) -> None:
+    """One article's catalog, chosen on the page: it holds that article's messages only,
+    and its upload is staged as that article's."""
+    translator, csrf = people["translator"]
+    page = parse(translator.get("/workspace/catalogs/es").text)
+    choices = [o.get("value") for o in page.select("#f-article-download option")]
+    assert choices == ["shared", SLUG]
+    download = translator.get("/workspace/catalogs/es/download", params={"article": SLUG})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == f'attachment; filename="es-{SLUG}.po"'
+    contexts = {m.context for m in read_po(io.BytesIO(download.content)) if m.id}
+    assert P1 in contexts and all(c.startswith(f"{SLUG}/") for c in contexts)
+    # The article's file offered as the shared catalog: its messages are not shared's.
+    wrong = translator.post(
+        "/workspace/catalogs/es/upload",
+        data={"_csrf_token": csrf, "article": "shared"},
+        files={"catalog": ("es.po", _revised(download.content), "text/x-gettext-translation")},
+    )
+    assert wrong.status_code == 422 and "names no known block" in text_of(wrong.text)
+    done = translator.post(
+        "/workspace/catalogs/es/upload",
+        data={"_csrf_token": csrf, "article": SLUG},
+        files={"catalog": ("es.po", _revised(download.content), "text/x-gettext-translation")},
+    )
+    assert done.status_code == 200 and parse(done.text).select("#upload-done"), done.text
+    (entry,) = pending_review(open_database(db_path), "es", SLUG).entries
+    assert (entry.context, entry.proposed) == (P1, REVISED)
+
+
 def test_forms_posted_anyway_follow_the_rule_entry_by_entry(people: People, db_path: Path) -> None:
     """Workspace walk 5, server side: an admin who typed an entry cannot approve it by
     posting the form (one ticked entry, or all); a translator cannot reject an entry; an

@@ -20,13 +20,20 @@ from api.actions import catalogs as actions
 from api.actions.catalogs import catalog_locale
 from api.core.access import Principal, Target, may
 from api.core.catalog_changes import StaleEntry, entry_key
-from api.core.errors import ImportRejected, NothingChanged, ValidationFailed
+from api.core.errors import (
+    ImportRejected,
+    InvalidParameter,
+    NotFound,
+    NothingChanged,
+    ValidationFailed,
+)
 from api.core.health import TranslationHealth, translation_health
 from api.core.locales import text_direction
 from api.core.messages import Message
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
 from api.store.catalogs import PendingCatalog, RejectionNote, catalog_rejections
+from api.store.exporting import catalog_domains
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
 from api.web.bodies import PO_MEDIA_TYPE, UPLOAD_FIELD
@@ -126,6 +133,10 @@ class LocalePage:
     errors: tuple[UploadError, ...] = ()
     staged: PendingCatalog | None = None
     not_staged: tuple[StaleEntry, ...] = ()
+    articles: tuple[str, ...] = ()
+    """The catalogs one can take alone: `shared`, then every published article's slug."""
+    article: str = ""
+    """The article the last upload was for ("" for the whole locale)."""
 
 
 def _percent(health: TranslationHealth) -> int:
@@ -200,6 +211,7 @@ def locale_page(
     view: str | None = None,
     query: str | None = None,
     page: int | None = None,
+    article: str = "",
 ) -> LocalePage:
     """What the translator of `locale` sees."""
     current = current_source_messages(writer)
@@ -245,6 +257,8 @@ def locale_page(
         errors=errors,
         staged=staged,
         not_staged=staged.stale if staged else (),
+        articles=tuple(catalog_domains(writer)),
+        article=article,
     )
 
 
@@ -253,22 +267,33 @@ def _upload(
     principal: Principal,
     locale: str,
     body: bytes,
+    article: str = "",
 ) -> LocalePage:
     try:
-        staged = actions.upload_catalog(writer, principal, locale, body)
+        staged = actions.upload_catalog(writer, principal, locale, body, article or None)
     except ImportRejected as exc:
         listed = tuple(UploadError(line=e.line, message=e.detail) for e in exc.errors)
-        return locale_page(writer, principal, locale, errors=listed)
+        return locale_page(writer, principal, locale, errors=listed, article=article)
     except NothingChanged as exc:
         notes = tuple(UploadError(line=n.line, message=n.detail) for n in exc.notes)
         return locale_page(
-            writer, principal, locale, errors=(UploadError(line=None, message=exc.detail), *notes)
+            writer,
+            principal,
+            locale,
+            errors=(UploadError(line=None, message=exc.detail), *notes),
+            article=article,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, InvalidParameter, NotFound) as exc:
+        line = exc.line if isinstance(exc, ValidationFailed) else None
+        message = str(exc) if isinstance(exc, NotFound) else exc.detail
         return locale_page(
-            writer, principal, locale, errors=(UploadError(line=exc.line, message=exc.detail),)
+            writer,
+            principal,
+            locale,
+            errors=(UploadError(line=line, message=message),),
+            article=article,
         )
-    return locale_page(writer, principal, locale, staged=staged)
+    return locale_page(writer, principal, locale, staged=staged, article=article)
 
 
 class TranslatorController(WorkspaceController):
@@ -323,13 +348,16 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: FromPath[str],
+        article: Annotated[str | None, QueryParameter(required=False, max_length=130)] = None,
     ) -> Response[bytes]:
-        tag, body = actions.catalog_file(writer, principal, locale)
+        """The locale's catalog, or one article's (`?article=<slug>`, or `shared`)."""
+        tag, body = actions.catalog_file(writer, principal, locale, article or None)
+        name = f"{tag}-{article}.po" if article else f"{tag}.po"
         return Response(
             body,
             media_type=PO_MEDIA_TYPE,
             headers={
-                "Content-Disposition": f'attachment; filename="{tag}.po"',
+                "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",
             },
         )
@@ -347,12 +375,16 @@ class TranslatorController(WorkspaceController):
         form = await request.form()
         part = form.get(UPLOAD_FIELD)
         body = await part.read() if isinstance(part, UploadFile) else b""
+        chosen = form.get("article")
+        article = chosen if isinstance(chosen, str) else ""
         text = ui(request)
         if not body:
             missing = (UploadError(line=None, message=text.gettext("Choose a .po file.")),)
-            page = await sync_to_thread(locale_page, writer, principal, tag, errors=missing)
+            page = await sync_to_thread(
+                locale_page, writer, principal, tag, errors=missing, article=article
+            )
         else:
-            page = await sync_to_thread(_upload, writer, principal, tag, body)
+            page = await sync_to_thread(_upload, writer, principal, tag, body, article)
         status = 422 if page.errors else 200
         return render(
             request,
