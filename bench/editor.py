@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from bench.servers import ROOT
 __all__ = ["Editorial", "create_token"]
 
 _EDITED = ("introduction", "p1")
+_run = time.strftime("%Y%m%dT%H%M%S")  # token names stay unique on a kept corpus
 
 
-def create_token(db: Path, name: str, role: str) -> str:
-    """A real API token made with `vetted token create`; returns the secret."""
+def create_token(db: Path, name: str, role: str, locales: str | None = None) -> str:
+    """A real API token made with `vetted token create` (scoped to `locales`, e.g. "es");
+    returns the secret."""
     done = subprocess.run(
         [
             sys.executable,
@@ -33,6 +36,7 @@ def create_token(db: Path, name: str, role: str) -> str:
             name,
             "--role",
             role,
+            *(["--locales", locales] if locales else []),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -49,11 +53,15 @@ class Editorial:
     def __init__(self, base_url: str, db: Path, slug: str) -> None:
         self.slug = slug
         self.client = httpx.Client(base_url=base_url, timeout=30)
-        self.editor = {"Authorization": f"Bearer {create_token(db, 'bench-editor', 'editor')}"}
+        self.editor = {
+            "Authorization": f"Bearer {create_token(db, f'bench-editor-{_run}', 'editor')}"
+        }
         self.reviewer = {
-            "Authorization": f"Bearer {create_token(db, 'bench-reviewer', 'reviewer')}"
+            "Authorization": f"Bearer {create_token(db, f'bench-reviewer-{_run}', 'reviewer')}"
         }
         self.published = 0
+        self.publish_seconds: list[float] = []
+        """How long each publishing request took (the reviewer's POST alone)."""
         self._original: str | None = None
 
     def publish_revision(self) -> int:
@@ -81,12 +89,13 @@ class Editorial:
                 headers={**self.editor, "If-Match": created.headers["etag"]},
             )
         )
-        published = self._ok(
-            self.client.post(
-                f"/v1/manage/drafts/{draft}/publish",
-                headers={**self.reviewer, "If-Match": submitted.headers["etag"]},
-            )
+        started = time.perf_counter()
+        response = self.client.post(
+            f"/v1/manage/drafts/{draft}/publish",
+            headers={**self.reviewer, "If-Match": submitted.headers["etag"]},
         )
+        self.publish_seconds.append(time.perf_counter() - started)
+        published = self._ok(response)
         number: int = published.json()["number"]
         return number
 

@@ -50,6 +50,7 @@ from bench.report import (
     targets_table,
 )
 from bench.revalidation import CacheChecks, Freshness, check_cache, wait_for_etag
+from bench.scale import ChangeCost, change_line, measure_change_costs
 from bench.servers import (
     ROOT,
     Server,
@@ -349,18 +350,24 @@ def corpus_import(bench: Bench) -> ImportFigures:
     return figures
 
 
-def corpus_rows(bench: Bench, figures: ImportFigures) -> None:
-    """The same requests against the synthetic corpus."""
+def corpus_rows(bench: Bench, figures: ImportFigures) -> list[ChangeCost]:
+    """The same requests against the synthetic corpus, then the cost of publishing one
+    article and approving one catalog entry there."""
     label = f"corpus {figures.articles}"
     if not figures.completed:
         bench.missing("corpus", "article", f"{label}: article es", "n/a (import incomplete)")
-        return
+        return []
     port = free_port()
     db = bench.work / "corpus.db"
     command = vetted_command(db, port, content=bench.work / "corpus")
     with running(command, port, bench.work / "corpus.log", ready_path="/readyz") as server:
         slug = copy_slug(figures.articles // 2) if figures.articles > 1 else SOURCE_SLUG
         bench.measure(bench.route_plans("corpus", label, server.url, slug))
+        _say(f"timing publishes and approvals of one article on {label}")
+        costs = measure_change_costs(server.url, db, slug, figures.articles)
+        for cost in costs:
+            _say(f"  {change_line(cost)}")
+        return costs
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -375,8 +382,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vetted-bench-") as folder:
         bench = Bench(Path(folder))
         checks, freshness, figures = speed(bench)
-        if figures is not None:
-            corpus_rows(bench, figures)
+        costs = corpus_rows(bench, figures) if figures is not None else []
         _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
         corpus_db = bench.work / "corpus.db"
         done = figures is not None and figures.completed
@@ -397,6 +403,8 @@ def main() -> int:
             f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
         )
     print(f"{goals}\n")
+    for cost in costs:
+        print(change_line(cost))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
     for line in scaleout.lines(scale):
@@ -414,6 +422,7 @@ def main() -> int:
             "server_workers": workers(),
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),
+            "change_costs": msgspec.to_builtins(costs),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),

@@ -16,7 +16,10 @@ ItemKind = Literal["article", "treatment", "locales"]
 
 
 class Bundle(msgspec.Struct, frozen=True, kw_only=True):
-    """Every published article and treatment in one locale, with the sync cursor."""
+    """Every published article and treatment in one locale, with the sync cursor.
+
+    Fields come in this order: `locale`, `cursor`, `locales`, `articles`, `treatments`;
+    the JSON is compact (no spaces), as msgspec writes it."""
 
     locale: Annotated[
         str,
@@ -40,16 +43,17 @@ class Bundle(msgspec.Struct, frozen=True, kw_only=True):
         list[ArticleOut],
         msgspec.Meta(
             description="Every published article in this locale, each exactly as "
-            "`/v1/articles/{slug}` serves it, sorted by `slug`."
+            "`/v1/articles/{slug}` serves it, sorted by `slug` (code point order)."
         ),
     ]
     treatments: Annotated[
         list[TreatmentOut],
         msgspec.Meta(
             description="Every published treatment record in this locale, each exactly as "
-            "`/v1/treatments/{treatment_id}` serves it, in the order of the content's "
-            "records (not sorted): a client that applies `/v1/changes` should match records "
-            "by `id`, not by position."
+            "`/v1/treatments/{treatment_id}` serves it, sorted by `id` (code point order). "
+            "A client that applies `/v1/changes` (replacing by `id`, adding in `id` order, "
+            "deleting what `removed` names) and keeps both lists sorted holds exactly the "
+            "bundle's bytes when written as compact JSON."
         ),
     ]
 

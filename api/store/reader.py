@@ -33,7 +33,7 @@ from api.store.documents import Document, compressed, get_document, get_latest_a
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
-from api.store.sync import changes_since
+from api.store.sync import bundle_body, changes_since, current_cursor
 from api.store.translations import rendered_locales
 
 __all__ = ["Reader"]
@@ -151,6 +151,15 @@ class Reader:
         return await self._computed(
             ("changes", str(since), locale), lambda db: changes_since(db, since, locale)
         )
+
+    async def bundle(self, locale: str) -> Document | None:
+        """The offline bundle of `locale`, spliced from stored documents once per publish,
+        off the event loop, then served from memory (None before anything is published)."""
+        if self._kept(("bundle", locale)):
+            return self._documents[("bundle", locale)]
+        if current_cursor(self.db) == 0:
+            return None
+        return await self._computed(("bundle", locale), lambda db: bundle_body(db, locale) or b"")
 
     async def search(self, query: str, locale: str, limit: int) -> Document:
         """The answer to a query, kept until the next publish (repeated queries, such as a

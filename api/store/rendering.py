@@ -1,5 +1,6 @@
 """Rendering at publish time: every published article version in every locale, the lists,
-treatments, locale metadata, the search index and the offline bundles, as stored documents."""
+treatments, locale metadata and the search index, as stored documents, and the sync ledger
+the offline bundles and the changes feed are spliced from."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from api.store.documents import (
 )
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
-from api.store.sync import render_bundles, track_changes
+from api.store.sync import track_changes
 from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
     load_article,
@@ -148,9 +149,10 @@ def _render(
         if progress:
             progress(slug)
     written += _render_shared(db, out, locales, shared, treatments, latest, (ratios, safety))
-    out.flush()  # the change feed and the bundles read the stored documents
-    if track_changes(db, locales):
-        written += render_bundles(db, locales, out)
+    out.flush()  # the change feed reads the stored documents
+    # A publish (`latest_only`) changes only its own articles' documents; anything else
+    # (an import, an approval, a withdrawal) compares every item.
+    track_changes(db, locales, slugs if latest_only and slugs else None)
     return written
 
 

@@ -548,6 +548,16 @@ def _v19_version_logs(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v20_spliced_bundles(db: sqlite_utils.Database) -> None:
+    """Bundles are no longer stored at publish time (they grew with the catalogue): they
+    are spliced from the stored article and treatment documents when asked for
+    (`api.store.sync.bundle_body`). The stored ones, and their bytes, go."""
+    db.execute("DELETE FROM documents WHERE key LIKE 'bundle/%'")
+    db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
+    # A bundle reads one kind of item in one locale, in id order.
+    db.table("sync_items").create_index(["kind", "locale", "item"])
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -568,6 +578,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v17_preview_links,
     _v18_catalog_rejections,
     _v19_version_logs,
+    _v20_spliced_bundles,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -1,24 +1,24 @@
 """The sync ledger: one row per item a client can hold (an article or a treatment in one
 locale, and the locale metadata), with the cursor at which it last changed or was withdrawn.
 
-Bundles are assembled from already-rendered documents at publish time; a changes answer is
-spliced from the same stored bytes, so neither ever renders content.
+A bundle and a changes answer are both spliced from the stored documents the ledger names
+(rendered once, at publish time), so neither ever renders content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import msgspec
 import sqlite_utils
 
 from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
-from api.store.documents import DocumentWriter, article_key
+from api.store.documents import article_key
 from api.store.versions import load_treatments, published_slugs
 from api.store.withdrawals import withdrawn_records
 
-__all__ = ["bundle_key", "changes_since", "current_cursor", "render_bundles", "track_changes"]
+__all__ = ["bundle_body", "changes_since", "current_cursor", "track_changes"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -49,21 +49,20 @@ class _ChangesBytes(msgspec.Struct, frozen=True):
     removed: list[Removed]
 
 
-def bundle_key(locale: str) -> str:
-    """The document key of a locale's offline bundle."""
-    return f"bundle/{locale}"
-
-
 def current_cursor(db: sqlite_utils.Database) -> int:
     """The newest cursor: 0 before anything was published."""
     row = db.execute("SELECT coalesce(max(seq), 0) FROM sync_items").fetchone()
     return int(row[0])
 
 
-def _members(db: sqlite_utils.Database, locales: Iterable[str]) -> dict[str, _Member]:
+def _members(
+    db: sqlite_utils.Database, locales: Iterable[str], slugs: Collection[str] | None
+) -> dict[str, _Member]:
     codes = list(locales)
     members = {"locales": _Member("locales", "locales", None, "locales")}
     for slug, number in published_slugs(db):
+        if slugs is not None and slug not in slugs:
+            continue
         for locale in codes:
             key = f"article/{slug}/{locale}"
             members[key] = _Member("article", slug, locale, article_key(slug, number, locale))
@@ -77,14 +76,24 @@ def _members(db: sqlite_utils.Database, locales: Iterable[str]) -> dict[str, _Me
     return members
 
 
-def track_changes(db: sqlite_utils.Database, locales: Iterable[str]) -> bool:
+def track_changes(
+    db: sqlite_utils.Database, locales: Iterable[str], slugs: Collection[str] | None = None
+) -> bool:
     """Record, under one new cursor, every item whose document changed or that is no longer
-    published (inside the rendering transaction). Return True when anything changed."""
-    members = _members(db, locales)
+    published (inside the rendering transaction). Return True when anything changed.
+
+    `slugs`: only these articles can have changed (a publish), so the others' rows are not
+    compared at all: the cost follows the change, not the catalogue. Default: every item."""
+    members = _members(db, locales, slugs)
+    query = "SELECT key, kind, item, locale, doc_key, etag FROM sync_items"
+    if slugs is not None:
+        chosen = sorted(slugs)
+        marks = ", ".join("?" * len(chosen))
+        query += f" WHERE kind != 'article' OR item IN ({marks})"
     held = {
         key: (_Member(kind, item, locale, doc_key), etag)
         for key, kind, item, locale, doc_key, etag in db.execute(
-            "SELECT key, kind, item, locale, doc_key, etag FROM sync_items"
+            query, chosen if slugs is not None else []
         )
     }
     seq = current_cursor(db) + 1
@@ -113,40 +122,33 @@ def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
     return msgspec.Raw(row[0] if row else b"null")
 
 
-def render_bundles(db: sqlite_utils.Database, locales: Iterable[str], out: DocumentWriter) -> int:
-    """Assemble each locale's bundle from stored documents (inside the rendering
-    transaction) and put it to `out`; return the number of bundle documents written."""
+def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
+    """A locale's bundle (an api.core.sync.Bundle, as msgspec writes one), spliced from the
+    stored documents the sync ledger names: articles sorted by slug, treatment records by
+    id, so that a client applying `/v1/changes` in the same order holds the same bytes.
+    None before anything is published. Nothing is rendered: publishing stores the
+    articles' documents once, and the bundle is put together from them when asked for
+    (storing it at publish time rewrote ~30 MB per locale for 1,000 articles on every
+    publish; docs/decisions/spliced-bundles.md)."""
     cursor = current_cursor(db)
-    written = 0
-    for locale in locales:
-        # Each bundle (~30 MB for 1,000 articles) is built body by body and stored before
-        # the next is put together, so one is held at a time.
-        written += out.put_bytes(bundle_key(locale), _bundle(db, locale, cursor))
-        out.flush()
-    return written
-
-
-def _bundle(db: sqlite_utils.Database, locale: str, cursor: int) -> bytearray:
-    """The bundle's JSON (an api.core.sync.Bundle, as msgspec writes one), built one
-    article body at a time: a list of the bodies beside the encoded bundle held twice its size
-    (~70 MB for 1,000 articles), the import's peak of memory."""
+    if cursor == 0:
+        return None
     head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_body(db, "locales")))
     out = bytearray(head[:-1])  # without its closing brace
-    out += b',"articles":['
-    rows = db.execute(
-        "SELECT b.body FROM sync_items s JOIN documents d ON d.key = s.doc_key "
-        "JOIN blobs b ON b.etag = d.etag "
-        "WHERE s.kind = 'article' AND s.locale = ? ORDER BY s.item",
-        [locale],
-    )
-    for n, (body,) in enumerate(rows):
-        if n:
-            out += b","
-        out += body
-    out += b'],"treatments":'
-    out += _body(db, f"treatments/{locale}")
-    out += b"}"
-    return out
+    for kind, opening in (("article", b',"articles":['), ("treatment", b'],"treatments":[')):
+        out += opening
+        rows = db.execute(
+            "SELECT b.body FROM sync_items s JOIN documents d ON d.key = s.doc_key "
+            "JOIN blobs b ON b.etag = d.etag "
+            "WHERE s.kind = ? AND s.locale = ? ORDER BY s.item",
+            [kind, locale],
+        )
+        for n, (body,) in enumerate(rows):
+            if n:
+                out += b","
+            out += body
+    out += b"]}"
+    return bytes(out)
 
 
 def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:

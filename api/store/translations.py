@@ -10,7 +10,7 @@ import msgspec
 import sqlite_utils
 
 from api.core.catalog import CatalogEntry, CatalogHeader, ParsedCatalog
-from api.core.catalog_domains import context_ranges
+from api.core.catalog_domains import SHARED_PREFIXES, context_ranges
 from api.core.locales import served_locales
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.render import Catalogs
@@ -176,15 +176,41 @@ def article_catalogs(db: sqlite_utils.Database, article: str, locales: Collectio
 def shared_catalogs(db: sqlite_utils.Database, articles: Collection[str]) -> Catalogs:
     """Approved translations of every message that belongs to no article in `articles`
     (treatment records, fact phrases): what every article's rendering needs besides its own.
-    """
+    Read by key range, so the cost follows those messages, not the catalogue; an article
+    named like a shared prefix makes it read every translation."""
     out: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-    for locale, context, source, text in db.execute(
-        "SELECT locale, context, source, text FROM translations "
-        "WHERE status = 'approved' AND fuzzy = 0 AND text != ''"
-    ):
-        if context.partition("/")[0] not in articles:
-            out[locale][(context, source)] = text
+    approved = "status = 'approved' AND fuzzy = 0 AND text != ''"
+    if set(SHARED_PREFIXES) & set(articles):
+        ranges: list[tuple[str, list[str]]] = [
+            ("SELECT locale, context, source, text FROM translations WHERE " + approved, [])
+        ]
+    else:
+        ranges = [
+            (
+                "SELECT locale, context, source, text FROM translations "
+                f"WHERE locale = ? AND context >= ? AND context < ? AND {approved}",
+                [locale, f"{prefix}/", f"{prefix}0"],
+            )
+            for locale in _locales(db)
+            for prefix in SHARED_PREFIXES
+        ]
+    for query, parameters in ranges:
+        for locale, context, source, text in db.execute(query, parameters):
+            if context.partition("/")[0] not in articles:
+                out[locale][(context, source)] = text
     return dict(out)
+
+
+def _locales(db: sqlite_utils.Database) -> list[str]:
+    """Every locale with translations, one index seek each (a DISTINCT reads them all)."""
+    found: list[str] = []
+    while True:
+        row = db.execute(
+            "SELECT min(locale) FROM translations WHERE locale > ?", [found[-1] if found else ""]
+        ).fetchone()
+        if row[0] is None:
+            return found
+        found.append(row[0])
 
 
 _MEMORY_BATCH = 500
@@ -230,8 +256,15 @@ def approved_memory(db: sqlite_utils.Database, locale: str) -> list[tuple[str, s
 
 def available_locales(db: sqlite_utils.Database) -> list[str]:
     """The default locale and every locale with approved translations."""
-    rows = db.execute("SELECT DISTINCT locale FROM translations WHERE status = 'approved'")
-    return sorted({DEFAULT_LOCALE, *(r[0] for r in rows)})
+    approved = [
+        locale
+        for locale in _locales(db)
+        if db.execute(
+            "SELECT 1 FROM translations WHERE locale = ? AND status = 'approved' LIMIT 1",
+            [locale],
+        ).fetchone()
+    ]
+    return sorted({DEFAULT_LOCALE, *approved})
 
 
 def rendered_locales(db: sqlite_utils.Database) -> list[str]:

@@ -13,7 +13,6 @@ from litestar.response.base import ASGIResponse
 from api.core.errors import NotFound
 from api.core.sync import Bundle, Changes
 from api.store.reader import Reader
-from api.store.sync import bundle_key
 from api.web import examples
 from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
@@ -39,7 +38,11 @@ class SyncController(Controller):
         "but valid locale (`es-MX`) gets the bundle of the nearest locale on its CLDR "
         "fallback chain; `Content-Language` says which.",
         responses={
-            200: examples.ok(Bundle, examples.BUNDLE, "The bundle, pre-rendered at publish time."),
+            200: examples.ok(
+                Bundle,
+                examples.BUNDLE,
+                "The bundle, spliced from the documents rendered at publish time.",
+            ),
             **NOT_MODIFIED,
             **problem_responses(400, 404, locale=True),
         },
@@ -60,7 +63,7 @@ class SyncController(Controller):
         ],
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, None)
-        document = reader.document(bundle_key(tag))
+        document = await reader.bundle(tag)
         if document is None:
             raise NotFound(f"no bundle for {tag!r}: nothing is published yet")
         # The path names the locale: the bundle does not vary by Accept-Language.

@@ -44,7 +44,9 @@ def test_bundle_holds_everything_a_kiosk_needs(client: Client) -> None:
     assert bundle["locale"] == "es" and bundle["cursor"] >= 1
     assert [a["slug"] for a in bundle["articles"]] == [SLUG]
     assert bundle["articles"][0] == client.get(f"/v1/articles/{SLUG}?locale=es").json()
-    assert bundle["treatments"] == client.get("/v1/treatments?locale=es").json()
+    listed = client.get("/v1/treatments?locale=es").json()
+    # The bundle sorts records by id (the list keeps the content's order), as /v1/changes.
+    assert bundle["treatments"] == sorted(listed, key=lambda t: t["id"]) != listed
     assert bundle["locales"] == client.get("/v1/locales").json()
     assert len(bundle["treatments"]) == 8
 
