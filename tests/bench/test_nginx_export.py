@@ -57,6 +57,7 @@ FROM_THE_APP = {
     "/diff": "computed per request",
     "/html": "not exported yet: the app answers",
     "/v1/sitemap": "not exported yet: the app answers",
+    "/v1/bundles": "spliced by the app since bundles stopped being stored documents",
     "/v1/manage": "the management API",
     "/healthz": "the writer's health",
     "/readyz": "the writer's readiness",
