@@ -555,7 +555,7 @@ def _v20_spliced_bundles(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM documents WHERE key LIKE 'bundle/%'")
     db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
     # A bundle reads one kind of item in one locale, in id order.
-    db.table("sync_items").create_index(["kind", "locale", "item"])
+    db.table("sync_items").create_index(["kind", "locale", "item"], if_not_exists=True)
 
 
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
