@@ -241,13 +241,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _granian(settings: Settings, level: str) -> None:
-    """Serve with granian's workers until it is told to stop."""
+    """Serve with granian's workers until it is told to stop.
+
+    The workers are spawned, not forked: this process runs threads beside granian (the
+    static exporter, the webhook sender's watcher), and a fork copies any lock one of them
+    holds at that moment (logging's, a connection pool's) into the worker, held forever.
+    A worker forked while the exporter was uploading never started (seen on a loaded
+    machine); a spawned worker imports the app afresh and shares nothing but the socket."""
+    import multiprocessing
+
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
     from api.logs import granian_log_config
 
+    multiprocessing.set_start_method("spawn", force=True)
     Granian(
         "api.web.app:create_app_from_env",
         factory=True,

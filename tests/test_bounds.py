@@ -28,14 +28,17 @@ GROWTH_BOUND_MB = 2 * CACHE_MB + 8
 
 
 def _workers(server_pid: int) -> list[int]:
-    """granian's worker processes: the children of the server process."""
+    """granian's worker processes: the children of the server process that
+    multiprocessing spawned (not the webhook sender, nor multiprocessing's resource
+    tracker, which `vetted serve` also runs)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
+            command = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == server_pid:
+        if int(fields[1]) == server_pid and b"spawn_main" in command:
             found.append(int(stat.parent.name))
     return found
 

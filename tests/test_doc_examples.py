@@ -202,7 +202,10 @@ def make_serve(folder: Path, port: int) -> Iterator[None]:
         yield
     finally:
         if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
+            # To make alone, which passes SIGTERM to `vetted serve` (granian's main process)
+            # and waits for it, as the operators' page says to stop it: a signal to every
+            # process at once can race granian's own stopping of its workers.
+            os.kill(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
