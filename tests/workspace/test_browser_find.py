@@ -198,14 +198,15 @@ def test_a_new_language_is_in_translation_health_from_its_first_upload(
 ) -> None:
     db = open_database(fresh.db_path)
     try:  # greta uploads German, a language readers do not get yet
-        po = read_po(catalog_path(LOCALES, "es").open("rb"), locale="es")
+        po = read_po(catalog_path(LOCALES, "es", SLUG).open("rb"), locale="es")
         out = io.BytesIO()
         po.locale = "de"  # type: ignore[assignment]
         write_po(out, po, width=0)
         head = load_article(db, SLUG, 1)
         contexts = known_contexts([head], load_treatments(db))
         greta = Principal(name="greta", role="translator", locales=("de",))
-        stage_catalog(db, greta, parse_catalog(out.getvalue(), "de.po", "de", contexts))
+        parsed = parse_catalog(out.getvalue(), "de.po", "de", contexts, domain=SLUG)
+        stage_catalog(db, greta, parsed)
     finally:
         db.conn.close()
     ben = person("reviewer")
