@@ -14,7 +14,7 @@ The rules checked here, once for every path that reads a history:
   `changes` with a reason, and a change of text cites at least one reference of the new
   version's reference list (a block listed but unchanged is refused too).
 
-What a change of text must cite is one rule (`needs_citation`), here for the repository and
+What a change of text must cite is one rule (`needing_citation`), here for the repository and
 at the door of every draft (`check_cited_changes`), so a version published in the workspace
 exports a history that imports again: in an article with a reference list, a block whose
 text changes cites a reference, unless its new text is one an earlier version published
@@ -159,18 +159,21 @@ def _texts(article: Article) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _text_changed(old: Article, new: Article, path: str) -> bool:
-    return _texts(old).get(path) != _texts(new).get(path)
-
-
-def needs_citation(path: str, new: Article, earlier: tuple[Article, ...]) -> bool:
-    """Whether a change of the text of block `path` in `new` must cite a reference: when
-    `new` has a reference list to cite from, and the block's new text is not one an earlier
-    version (`earlier`) published."""
+def needing_citation(
+    old: Article, new: Article, earlier: tuple[Article, ...] = ()
+) -> frozenset[str]:
+    """The blocks (`<section>/<block>`) whose change from `old` to `new` must cite a
+    reference: those whose text changed, when `new` has a reference list to cite from,
+    unless the new text is one `old` or an earlier version (`earlier`) published."""
     if not new.references:
-        return False
-    text = _texts(new).get(path)
-    return not any(_texts(article).get(path) == text for article in earlier)
+        return frozenset()
+    now = _texts(new)
+    before = [_texts(article) for article in (old, *earlier)]
+    return frozenset(
+        path
+        for path, text in now.items()
+        if before[0].get(path) != text and not any(t.get(path) == text for t in before)
+    )
 
 
 def check_cited_changes(
@@ -178,15 +181,16 @@ def check_cited_changes(
 ) -> None:
     """A draft's text changes against the version it was made from (`old`), at the door:
     ValidationFailed naming the first block whose text changed without citing a reference
-    where `needs_citation` says it must (its reason is the draft's message); its path is
+    where `needing_citation` says it must (its reason is the draft's message); its path is
     under `prefix`, the article's place in the request."""
     cites = {
         f"{s.id}/{b.id}": (si, bi, getattr(b, "cites", ()))
         for si, s in _indexed_sections(new)
         for bi, b in enumerate(s.blocks)
     }
+    needed = needing_citation(old, new, earlier)
     for path in block_differences(old, new):
-        if not _text_changed(old, new, path) or not needs_citation(path, new, (old, *earlier)):
+        if path not in needed:
             continue
         where, index, cited = cites[path]
         if not cited:
@@ -288,6 +292,7 @@ def _check_changes(
                 path=where + ".changes",
             )
     known = {r.id for r in new.references}
+    needed = needing_citation(old, new, earlier)
     for path, (i, change) in listed.items():
         at = f"{where}.changes[{i}]"
         if path not in changed:
@@ -296,11 +301,7 @@ def _check_changes(
                 file=file,
                 path=at + ".block",
             )
-        if (
-            _text_changed(old, new, path)
-            and not change.cites
-            and needs_citation(path, new, (old, *earlier))
-        ):
+        if path in needed and not change.cites:
             raise ValidationFailed(
                 f"version {entry.number} changes the text of {path} without a citation",
                 file=file,

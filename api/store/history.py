@@ -10,12 +10,15 @@ same rules (`api.core.history.check_history`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import msgspec
 import sqlite_utils
 
 from api.core.content import dump_yaml
 from api.core.history import HistoryLog, LoggedVersion, derived_entry
 from api.core.messages import current_messages, known_contexts
+from api.core.model import Article, TreatmentCatalog
 from api.store.versions import (
     load_article,
     load_treatments,
@@ -93,18 +96,25 @@ def history_files(db: sqlite_utils.Database, slug: str) -> dict[str, bytes]:
     return files
 
 
+def _earlier_versions(
+    db: sqlite_utils.Database, current: TreatmentCatalog
+) -> Iterator[tuple[Article, TreatmentCatalog]]:
+    """Every earlier version the history keeps, with the records published beside it."""
+    for slug, _ in published_slugs(db):
+        for row in published_versions(db, slug)[:-1]:
+            records = load_treatments(db, row.treatments) if row.treatments else current
+            yield load_article(db, slug, row.number), records
+
+
 def catalog_contexts(db: sqlite_utils.Database) -> frozenset[str]:
     """Every msgctxt a catalog may translate: the current content's, and those of every
     earlier version the history keeps (readers of a pinned version get its translations),
     as `vetted import` reads them from the files."""
     current = load_treatments(db)
-    latest = []
     out: set[str] = set()
-    for slug, number in published_slugs(db):
-        for row in published_versions(db, slug)[:-1]:
-            records = load_treatments(db, row.treatments) if row.treatments else current
-            out |= known_contexts([load_article(db, slug, row.number)], records)
-        latest.append(load_article(db, slug, number))
+    for article, records in _earlier_versions(db, current):
+        out |= known_contexts([article], records)
+    latest = [load_article(db, slug, number) for slug, number in published_slugs(db)]
     return frozenset(out | known_contexts(latest, current))
 
 
@@ -112,11 +122,8 @@ def earlier_messages(db: sqlite_utils.Database) -> frozenset[tuple[str, str]]:
     """`(msgctxt, msgid)` of every message of an earlier version the history keeps (with
     the records published beside it): their approved translations are what readers of
     that pinned version get, so a catalog that restates them is not out of date."""
-    current = load_treatments(db)
-    out: set[tuple[str, str]] = set()
-    for slug, _ in published_slugs(db):
-        for row in published_versions(db, slug)[:-1]:
-            records = load_treatments(db, row.treatments) if row.treatments else current
-            article = load_article(db, slug, row.number)
-            out |= {(m.context, m.source) for m in current_messages([article], records)}
-    return frozenset(out)
+    return frozenset(
+        (m.context, m.source)
+        for article, records in _earlier_versions(db, load_treatments(db))
+        for m in current_messages([article], records)
+    )

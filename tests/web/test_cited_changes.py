@@ -2,7 +2,7 @@
 
 The repository's history already refused a version whose changed text cites nothing; a
 draft made in the workspace or through the API could still publish one, and its export was
-then refused on every import. Now the one rule (`api.core.history.needs_citation`) holds at
+then refused on every import. Now the one rule (`api.core.history.needing_citation`) holds at
 the door too: in an article with a reference list, a block whose text a draft changes must
 cite a reference (the draft's message is its reason), unless the text is one an earlier
 version published."""
@@ -67,6 +67,37 @@ def _uncited(article: dict[str, Any]) -> tuple[int, int, Any]:
     raise AssertionError("version 2 has an uncited paragraph")
 
 
+def _cited_advice(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> tuple[Any, Any, Any, tuple[int, int]]:
+    """A draft adding advice to an uncited paragraph, citing the first reference: the
+    response, the article sent, the edited block and where it is (section, block)."""
+    head, headers = _head(client, auth["ed"])
+    article = head["article"]
+    i, k, block = _uncited(article)
+    block["text"] += " Ask your doctor."
+    block["cites"] = [article["references"][0]["id"]]
+    made = client.post(
+        f"{HEAD}/drafts", json={"article": article, "message": "add advice"}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    return made, article, block, (i, k)
+
+
+def _submit_and_publish(client: Client, auth: dict[str, dict[str, str]], made: Any) -> Any:
+    """The editor submits the draft `made` answered, the reviewer publishes it."""
+    draft = made.json()["id"]
+    submitted = client.post(
+        f"/v1/manage/drafts/{draft}/submit",
+        headers={**auth["ed"], "If-Match": made.headers["etag"]},
+    )
+    assert submitted.status_code == 200, submitted.text
+    return client.post(
+        f"/v1/manage/drafts/{draft}/publish",
+        headers={**auth["rev"], "If-Match": submitted.headers["etag"]},
+    )
+
+
 def test_changed_text_without_a_citation_is_422_at_the_blocks_cites(
     shipped: tuple[Client, dict[str, dict[str, str]]],
 ) -> None:
@@ -91,25 +122,8 @@ def test_the_same_change_citing_a_reference_is_accepted_and_publishes(
     shipped: tuple[Client, dict[str, dict[str, str]]],
 ) -> None:
     client, auth = shipped
-    head, headers = _head(client, auth["ed"])
-    article = head["article"]
-    _, _, block = _uncited(article)
-    block["text"] += " Ask your doctor."
-    block["cites"] = [article["references"][0]["id"]]
-    made = client.post(
-        f"{HEAD}/drafts", json={"article": article, "message": "add advice"}, headers=headers
-    )
-    assert made.status_code == 201, made.text
-    draft = made.json()
-    submitted = client.post(
-        f"/v1/manage/drafts/{draft['id']}/submit",
-        headers={**auth["ed"], "If-Match": made.headers["etag"]},
-    )
-    assert submitted.status_code == 200, submitted.text
-    published = client.post(
-        f"/v1/manage/drafts/{draft['id']}/publish",
-        headers={**auth["rev"], "If-Match": submitted.headers["etag"]},
-    )
+    made, _, _, _ = _cited_advice(client, auth)
+    published = _submit_and_publish(client, auth, made)
     assert published.status_code == 200, published.text
     assert client.get(f"/v1/articles/{SLUG}").json()["version"] == 3
 
@@ -118,15 +132,7 @@ def test_a_revision_that_drops_the_citation_is_refused_too(
     shipped: tuple[Client, dict[str, dict[str, str]]],
 ) -> None:
     client, auth = shipped
-    head, headers = _head(client, auth["ed"])
-    article = head["article"]
-    i, k, block = _uncited(article)
-    block["text"] += " Ask your doctor."
-    block["cites"] = [article["references"][0]["id"]]
-    made = client.post(
-        f"{HEAD}/drafts", json={"article": article, "message": "add advice"}, headers=headers
-    )
-    assert made.status_code == 201, made.text
+    made, article, block, (i, k) = _cited_advice(client, auth)
     block.pop("cites")
     revised = client.put(
         f"/v1/manage/drafts/{made.json()['id']}",
@@ -144,22 +150,8 @@ def test_a_rollback_brings_back_reviewed_text_without_a_new_citation(
     """Version 3 cites a reference for its changed text; rolling back to version 2 brings
     back version 2's uncited text, which version 2 published: no citation is asked for."""
     client, auth = shipped
-    head, headers = _head(client, auth["ed"])
-    article = head["article"]
-    _, _, block = _uncited(article)
-    block["text"] += " Ask your doctor."
-    block["cites"] = [article["references"][0]["id"]]
-    made = client.post(
-        f"{HEAD}/drafts", json={"article": article, "message": "add advice"}, headers=headers
-    )
-    submitted = client.post(
-        f"/v1/manage/drafts/{made.json()['id']}/submit",
-        headers={**auth["ed"], "If-Match": made.headers["etag"]},
-    )
-    published = client.post(
-        f"/v1/manage/drafts/{made.json()['id']}/publish",
-        headers={**auth["rev"], "If-Match": submitted.headers["etag"]},
-    )
+    made, _, _, _ = _cited_advice(client, auth)
+    published = _submit_and_publish(client, auth, made)
     assert published.status_code == 200, published.text
     _, headers = _head(client, auth["ed"])
     rollback = client.post(
