@@ -33,6 +33,7 @@ import msgspec
 from bench import scaleout
 from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
+from bench.deltas import delta_line, measure_delta_sizes
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
 from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
@@ -392,6 +393,8 @@ def main() -> int:
             corpus_db if done else None,
             figures.articles if figures is not None else None,
         )
+    _say("delta sizes: a one-paragraph correction through /v1/changes?patches=true")
+    deltas = measure_delta_sizes()
     found = targets(bench.rows, figures)
     table = markdown_table(bench.rows)
     goals = targets_table(found)
@@ -405,6 +408,8 @@ def main() -> int:
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    for delta in deltas:
+        print(delta_line(delta))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
     for line in scaleout.lines(scale):
@@ -423,6 +428,7 @@ def main() -> int:
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),
             "change_costs": msgspec.to_builtins(costs),
+            "delta_sizes": msgspec.to_builtins(deltas),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),

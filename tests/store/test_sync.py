@@ -15,7 +15,7 @@ from api.core.sync import Bundle
 from api.sources import ContentSet, read_content
 from api.store.importer import import_content
 from api.store.rendering import render_documents
-from api.store.schema import open_database, transaction
+from api.store.schema import _v21_sync_patches, open_database, transaction
 from api.store.sync import _body, bundle_body, changes_since, current_cursor, track_changes
 from api.store.translations import available_locales
 from api.store.versions import latest_version, load_article
@@ -304,3 +304,25 @@ def test_a_withdrawn_item_leaves_no_patch_and_no_held_bytes_behind(tree: Path) -
         ).fetchone()[0]
         == 0
     )
+
+
+def test_a_database_from_before_patches_gets_them_from_its_next_change(tree: Path) -> None:
+    """The migration pins what clients already hold, so the first correction after an
+    upgrade is a patch too (not only the second)."""
+    db = open_database(tree / "v.db")
+    import_content(db, read_content(tree / "content", tree / "locales"))
+    # The database as the release before patches left it (no pins, no patch table), then
+    # the migration's step.
+    with transaction(db):
+        db.execute("DELETE FROM documents WHERE key LIKE 'sync/%'")
+        db.execute("DROP TABLE sync_patches")
+        _v21_sync_patches(db)
+    held = msgspec.json.decode(bundle_body(db, "es") or b"")
+    since = current_cursor(db)
+    article = tree / "content" / "articles" / f"{SLUG}.yaml"
+    article.write_text(article.read_text().replace(SENTENCE, "Results differ."))
+    publish_files(db, tree)
+    changes = msgspec.json.decode(changes_since(db, since, "es", patches=True))
+    assert [p["id"] for p in changes["patches"]] == [SLUG] and changes["articles"] == []
+    _patched(held, changes)
+    assert msgspec.json.encode(held) == bundle_body(db, "es")
