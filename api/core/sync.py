@@ -52,8 +52,8 @@ class Bundle(msgspec.Struct, frozen=True, kw_only=True):
             description="Every published treatment record in this locale, each exactly as "
             "`/v1/treatments/{treatment_id}` serves it, sorted by `id` (code point order). "
             "A client that applies `/v1/changes` (replacing by `id`, adding in `id` order, "
-            "deleting what `removed` names) and keeps both lists sorted holds exactly the "
-            "bundle's bytes when written as compact JSON."
+            "deleting what `removed` names, applying `patches` in place) and keeps both "
+            "lists sorted holds exactly the bundle's bytes when written as compact JSON."
         ),
     ]
 
@@ -140,14 +140,16 @@ class Changes(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         list[ArticleOut],
         msgspec.Meta(
             description="Each article changed after `since`, whole, as `/v1/articles/{slug}` "
-            "serves it: replace the one with the same `slug`."
+            "serves it: replace the one with the same `slug` (or add it). With "
+            "`patches=true`, only those not sent as a patch."
         ),
     ]
     treatments: Annotated[
         list[TreatmentOut],
         msgspec.Meta(
             description="Each treatment record changed after `since`, whole: replace the one "
-            "with the same `id` (or add it)."
+            "with the same `id` (or add it). With `patches=true`, only those not sent as a "
+            "patch."
         ),
     ]
     removed: Annotated[
