@@ -80,6 +80,7 @@ def test_bundle_of_an_unsupported_region_is_its_fallback_locale(client: Client) 
         ("/v1/changes?since=99999999999999999999", 400, "since"),
         ("/v1/changes?since=1000", 400, "since"),
         ("/v1/changes?since=0&locale=%00", 400, "locale"),
+        ("/v1/changes?since=0&patches=maybe", 400, "patches"),
     ],
 )
 def test_bad_sync_input_is_a_problem_naming_the_parameter(
