@@ -13,6 +13,7 @@ import/publish time, never per request.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
@@ -71,6 +72,7 @@ __all__ = [
     "render_treatment",
     "safety_coverage",
     "section_documents",
+    "served_in",
     "summarize",
 ]
 
@@ -339,9 +341,12 @@ def render_treatment(
     )
 
 
-def _section(
-    article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
-) -> SectionOut:
+def _safety_first(
+    article: Article, section: Section, resolver: _Resolver
+) -> tuple[_Resolver, str | None]:
+    """The safety rule for one section: the resolver its own text is served through, and
+    the locale the whole section falls back to when its safety-bearing text is not all
+    translated for the reader (None when it is)."""
     prefix = section_context(article, section)
     safety = [
         (f"{prefix}/{suffix}", text)
@@ -350,7 +355,52 @@ def _section(
         for suffix, text in block_fields(block)
     ]
     safe_from = resolver.covering(safety)
-    own = resolver.starting_at(safe_from) if safe_from is not None else resolver
+    return (resolver.starting_at(safe_from) if safe_from is not None else resolver), safe_from
+
+
+class ServedIn(NamedTuple):
+    """Where readers of one locale get one message of an article from."""
+
+    locale: str
+    """The locale its text is served in (the reader's own, or a fallback)."""
+    whole_section: str | None = None
+    """The section the safety rule serves whole from `locale` (its safety-bearing text is
+    not all translated for the reader), when that is why; None when the message falls
+    back on its own, or not at all."""
+
+
+def served_in(article: Article, locale: str, catalogs: Catalogs) -> dict[str, ServedIn]:
+    """Per message context of `article`: the locale readers of `locale` get it in, decided
+    by the same resolver and safety rule as `render_article` (not a copy of them)."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
+    title = resolver.text(f"{article.slug}/title", article.title)
+    out = {f"{article.slug}/title": ServedIn(title.locale)}
+    for n, about in enumerate(article.about):
+        context = f"{article.slug}/about-{n}"
+        out[context] = ServedIn(resolver.text(context, about.name).locale)
+    pending = list(article.sections)
+    while pending:
+        section = pending.pop(0)
+        pending[:0] = section.sections
+        own, safe_from = _safety_first(article, section, resolver)
+        whole = section.id if safe_from is not None else None
+        prefix = section_context(article, section)
+        if section.heading:
+            heading = own.text(f"{prefix}/heading", section.heading)
+            out[f"{prefix}/heading"] = ServedIn(heading.locale, whole)
+        for block in section.blocks:
+            fields = [(f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)]
+            if fields:
+                _, tag = own.pick(fields)
+                out.update((context, ServedIn(tag, whole)) for context, _ in fields)
+    return out
+
+
+def _section(
+    article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
+) -> SectionOut:
+    prefix = section_context(article, section)
+    own, safe_from = _safety_first(article, section, resolver)
     return SectionOut(
         id=section.id,
         heading=own.text(f"{prefix}/heading", section.heading) if section.heading else None,
