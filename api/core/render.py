@@ -39,6 +39,7 @@ from api.core.model import (
     TreatmentCatalog,
     TreatmentRef,
     is_safety,
+    walk_sections,
 )
 from api.core.negotiation import DEFAULT_LOCALE, locale_chain
 from api.core.output import (
@@ -263,17 +264,53 @@ def _cited(references: tuple[Reference, ...], ids: Collection[str]) -> tuple[Ref
     return tuple(r for r in references if r.id in ids)
 
 
+def _cited_fields(article: Article | None) -> dict[str, list[tuple[str, str]]]:
+    """(msgctxt, source) of each text field of every block, by `<section>/<block>`."""
+    if article is None:
+        return {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for section in walk_sections(article.sections):
+        prefix = section_context(article, section)
+        for block in section.blocks:
+            out[f"{section.id}/{block.id}"] = [
+                (f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)
+            ]
+    return out
+
+
+def _evidence_quote(
+    quote: LocalizedText,
+    claim_quote: str,
+    cited: list[tuple[str, str]],
+    catalogs: Catalogs,
+) -> LocalizedText:
+    """A claim's quote as readers get it: a translation only where it stands word for word
+    in the translation (same locale) of the block it cites, when that block has one; else
+    the article's own words (workspace walk finding 10: a translator's fix of the block
+    leaves the quote's translation behind, and nothing else would notice)."""
+    if quote.locale == DEFAULT_LOCALE:
+        return quote
+    lookup = catalogs.get(quote.locale, {})
+    translated = [text for field in cited if (text := lookup.get(field))]
+    if not translated or any(quote.text in text for text in translated):
+        return quote
+    return LocalizedText(text=claim_quote, locale=DEFAULT_LOCALE, fallback=True)
+
+
 def render_treatment(
     treatment: Treatment,
     locale: str,
     catalogs: Catalogs,
     references: tuple[Reference, ...] = (),
+    article: Article | None = None,
 ) -> TreatmentOut:
     """One treatment record in `locale` (a regional locale: in its language's), each claim
     with its evidence and citations: whole from the fallback locale when the fields the
     safety rule gates (regulatory statements, cautions, conditions, qualifiers, who it suits,
     requirements) are not all translated in `locale`. `references`: those of the record's
-    article, of which the record carries the ones its claims cite."""
+    article, of which the record carries the ones its claims cite. `article`: the version of
+    the record's article served beside it, whose translated blocks a translated evidence
+    quote must stand in word for word (`_evidence_quote`)."""
     resolver = _Resolver(regional_language(locale) or locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
@@ -284,6 +321,7 @@ def render_treatment(
         return resolver.text(f"{base}/{suffix}", source) if source else None
 
     every = claims(treatment)
+    cited = _cited_fields(article)
 
     return TreatmentOut(
         id=treatment.id,
@@ -329,7 +367,12 @@ def render_treatment(
             EvidenceOut(
                 claim=claim.field,
                 block=claim.block,
-                quote=resolver.text(claim.context, claim.quote),
+                quote=_evidence_quote(
+                    resolver.text(claim.context, claim.quote),
+                    claim.quote,
+                    cited.get(claim.block, []),
+                    catalogs,
+                ),
                 cites=claim.cites,
             )
             for claim in every
