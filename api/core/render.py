@@ -285,14 +285,16 @@ def _evidence_quote(
     catalogs: Catalogs,
 ) -> LocalizedText:
     """A claim's quote as readers get it: a translation only where it stands word for word
-    in the translation (same locale) of the block it cites, when that block has one; else
-    the article's own words (workspace walk finding 10: a translator's fix of the block
-    leaves the quote's translation behind, and nothing else would notice)."""
+    (case aside) in the translation (same locale) of the block it cites, when that block
+    has one; else the article's own words (workspace walk finding 10: a translator's fix
+    of the block leaves the quote's translation behind, and nothing else would notice)."""
     if quote.locale == DEFAULT_LOCALE:
         return quote
     lookup = catalogs.get(quote.locale, {})
     translated = [text for field in cited if (text := lookup.get(field))]
-    if not translated or any(quote.text in text for text in translated):
+    # Case aside: a quote translated on its own starts with a capital the sentence lacks.
+    words = quote.text.casefold()
+    if not translated or any(words in text.casefold() for text in translated):
         return quote
     return LocalizedText(text=claim_quote, locale=DEFAULT_LOCALE, fallback=True)
 
