@@ -70,10 +70,10 @@ class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
 
     locale: str
     loses_translation: tuple[str, ...]
-    readers_get: tuple[ReadersGet, ...]
-    """For each of `loses_translation`, in its order: what readers get instead."""
     completeness_before: Completeness
     completeness_after: Completeness
+    readers_get: tuple[ReadersGet, ...]
+    """For each of `loses_translation`, in its order: what readers get instead."""
 
 
 class RevisionOut(msgspec.Struct, frozen=True, kw_only=True):
