@@ -14,8 +14,8 @@ from api.core.listing import ListQuery, query_words
 from api.core.model import Article, Paragraph, Section
 from api.store.listing import article_page
 from api.store.schema import migrate, open_database
-from tests.conftest import SLUG
 from api.store.withdrawals import approve_withdrawal, request_withdrawal
+from tests.conftest import SLUG
 from tests.editing import EDITOR, REVIEWER, publish_change
 
 
