@@ -11,26 +11,11 @@ import msgspec
 import sqlite_utils
 
 from api.core.listing import ListQuery, query_words
-from api.core.model import Article, Paragraph, Section
 from api.store.listing import article_page
 from api.store.schema import migrate, open_database
 from api.store.withdrawals import approve_withdrawal, request_withdrawal
 from tests.conftest import SLUG
-from tests.editing import EDITOR, REVIEWER, publish_change
-
-
-def _article(slug: str, title: str) -> Article:
-    return Article(
-        slug=slug,
-        title=title,
-        sections=(
-            Section(
-                id="introduction",
-                heading="Introduction",
-                blocks=(Paragraph(id="opening", text=f"What {title.lower()} is about."),),
-            ),
-        ),
-    )
+from tests.editing import EDITOR, REVIEWER, new_article, publish_change
 
 
 def _slugs(
@@ -48,7 +33,7 @@ def _db(tmp_path: Path, imported_db: Path) -> sqlite_utils.Database:
 def test_pages_follow_the_cursor_in_slug_order(tmp_path: Path, imported_db: Path) -> None:
     db = _db(tmp_path, imported_db)
     for slug, title in [("acne-basics", "Acne basics"), ("zinc-and-hair", "Zinc and hair")]:
-        publish_change(db, _article(slug, title), "New article")
+        publish_change(db, new_article(slug, title), "New article")
     first, after = _slugs(db, "en", ListQuery(limit=2))
     assert first == ["acne-basics", SLUG]
     assert after == SLUG
@@ -63,7 +48,7 @@ def test_pages_follow_the_cursor_in_slug_order(tmp_path: Path, imported_db: Path
 
 def test_search_finds_every_word_of_the_title_or_slug(tmp_path: Path, imported_db: Path) -> None:
     db = _db(tmp_path, imported_db)
-    publish_change(db, _article("zinc-and-hair", "Zinc and Hair Growth"), "New article")
+    publish_change(db, new_article("zinc-and-hair", "Zinc and Hair Growth"), "New article")
     assert _slugs(db, "en", ListQuery(words=query_words("HAIR")))[0] == [SLUG, "zinc-and-hair"]
     assert _slugs(db, "en", ListQuery(words=query_words("hair growth")))[0] == ["zinc-and-hair"]
     assert _slugs(db, "en", ListQuery(words=query_words("hair nothing")))[0] == []
@@ -81,7 +66,7 @@ def test_the_review_status_filters(tmp_path: Path, imported_db: Path) -> None:
 
 def test_a_withdrawn_article_leaves_the_lists(tmp_path: Path, imported_db: Path) -> None:
     db = _db(tmp_path, imported_db)
-    publish_change(db, _article("zinc-and-hair", "Zinc and hair"), "New article")
+    publish_change(db, new_article("zinc-and-hair", "Zinc and hair"), "New article")
     asked = request_withdrawal(db, EDITOR, "article", "zinc-and-hair", "Under review.")
     approve_withdrawal(db, REVIEWER, asked.id, asked.etag)
     assert _slugs(db, "en", ListQuery())[0] == [SLUG]
