@@ -11,14 +11,11 @@ from typing import Annotated
 
 import msgspec
 
-from api.core.schedule import ReviewStatus
-
 __all__ = [
     "DEFAULT_PAGE",
     "MAX_PAGE",
     "MAX_QUERY_WORDS",
     "ListQuery",
-    "ReviewStatus",
     "query_words",
     "title_words",
 ]
@@ -60,5 +57,6 @@ class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
 
     after: str | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE
-    review_status: ReviewStatus | None = None
+    review_status: str | None = None
+    """`current`, `due-soon` or `overdue` (see `ReviewStatus`)."""
     words: tuple[str, ...] = ()

@@ -3,7 +3,7 @@ and its answer: one page in slug order, the next page's address in a `Link` head
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request
@@ -57,10 +57,11 @@ ListSearch = Annotated[
     ),
 ]
 ListReviewStatus = Annotated[
-    Literal["current", "due-soon", "overdue"] | None,
+    str | None,
     QueryParameter(
         name="review_status",
         required=False,
+        pattern="^(current|due-soon|overdue)$",
         description="Only articles whose medical review has this status.",
         examples=[Example(summary="past their review date", value="overdue")],
     ),
