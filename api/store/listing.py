@@ -14,7 +14,13 @@ import sqlite_utils
 from api.core.listing import ListQuery, title_words
 from api.core.output import ArticleSummary
 
-__all__ = ["article_page", "create_list_tables", "drop_unpublished", "store_summary"]
+__all__ = [
+    "article_page",
+    "create_list_tables",
+    "drop_unpublished",
+    "store_summary",
+    "withdrawn_articles",
+]
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
 _summaries = msgspec.json.Decoder(list[ArticleSummary])
@@ -123,3 +129,14 @@ def article_page(
     page = rows[: query.limit]
     more = len(rows) > query.limit
     return [bytes(body) for _, body in page], (str(page[-1][0]) if more else None)
+
+
+def withdrawn_articles(db: sqlite_utils.Database, limit: int) -> tuple[str, ...]:
+    """The slugs of up to `limit` withdrawn articles, in slug order (read from the
+    withdrawals, which are few, not from every article)."""
+    rows = db.execute(
+        "SELECT DISTINCT item FROM withdrawals WHERE kind = 'article' AND status = 'withdrawn' "
+        "AND item NOT IN (SELECT slug FROM publications) ORDER BY item LIMIT ?",
+        [limit],
+    ).fetchall()
+    return tuple(str(row[0]) for row in rows)
