@@ -20,7 +20,7 @@ from api.store import drafts as store
 from api.store import reviews
 from api.store.drafts import Draft
 from api.store.exporting import published_content
-from api.store.versions import VersionRow
+from api.store.versions import VersionRow, latest_version
 
 __all__ = [
     "COMMENT_MAX",
@@ -32,6 +32,7 @@ __all__ = [
     "RollbackInput",
     "Withdrawal",
     "confirm_review",
+    "create_article",
     "propose_draft",
     "publish_draft",
     "reject_draft",
@@ -195,6 +196,8 @@ def propose_draft(
     """Start a draft of `slug`: a new article, or a change to the published version read
     (If-Match names it)."""
     may(principal, "draft.write").enforce()
+    if if_match is None and latest_version(db, slug) is None:
+        store.check_slug_free(db, slug)
     article, treatments = validated_content(db, slug, article, treatments)
     return store.create_draft(
         db,
@@ -205,6 +208,24 @@ def propose_draft(
         treatments=treatments,
         safety_reason=safety_reason,
     )
+
+
+def create_article(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    article: Article,
+    message: str,
+) -> Draft:
+    """Start a draft of a new article (the workspace's New article form; the API's
+    `createDraft` without If-Match): its slug must be free (SlugTaken at `$.article.slug`
+    otherwise). It reaches readers as any draft does, once a second person publishes it;
+    it has no translations until translators upload its catalog."""
+    may(principal, "draft.write").enforce()
+    # First: checked against the published articles, a taken slug would read as a
+    # change that drops their sections.
+    store.check_slug_free(db, article.slug)
+    article, _ = validated_content(db, article.slug, article, None)
+    return store.create_draft(db, principal, article, message, None, new=True)
 
 
 def revise_draft(

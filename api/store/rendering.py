@@ -33,6 +33,7 @@ from api.store.documents import (
     html_key,
     jsonld_key,
 )
+from api.store.listing import drop_unpublished, store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -134,6 +135,7 @@ def _render(
                     written += out.put(jsonld_key(slug, locale), page)
                     written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
                     latest[locale][slug] = summarize(rendered)
+                    store_summary(db, latest[locale][slug])
                     ratios[locale][slug] = rendered.completeness.ratio
                     safety[locale][slug] = rendered.safety_coverage.ratio
                     index_article(db, rendered)
@@ -201,6 +203,7 @@ def _render_shared(
         for slug, number in published_slugs(db)
         if slug in described
     }
+    drop_unpublished(db)
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [
