@@ -35,6 +35,7 @@ from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
+from bench.listing import listing_lines, measure_listing
 from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
@@ -383,6 +384,8 @@ def main() -> int:
         bench = Bench(Path(folder))
         checks, freshness, figures = speed(bench)
         costs = corpus_rows(bench, figures) if figures is not None else []
+        _say("article list: page 1, a deep page and a search at 10 and 10,000 articles")
+        listing = measure_listing(bench.work)
         _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
         corpus_db = bench.work / "corpus.db"
         done = figures is not None and figures.completed
@@ -405,6 +408,7 @@ def main() -> int:
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
     for line in scaleout.lines(scale):
@@ -423,6 +427,7 @@ def main() -> int:
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),
             "change_costs": msgspec.to_builtins(costs),
+            "article_list": msgspec.to_builtins(listing),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
