@@ -37,6 +37,7 @@ from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
+from bench.listing import listing_lines, measure_listing
 from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
@@ -419,6 +420,8 @@ def main() -> int:
         costs = corpus_rows(bench, figures) if figures is not None else []
         large, large_costs = large_corpus(bench, figures.articles if figures else 0)
         costs += large_costs
+        _say("article list: page 1, a deep page and a search at 10 and 10,000 articles")
+        listing = measure_listing(bench.work)
         _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
         corpus_db = bench.work / "corpus.db"
         done = figures is not None and figures.completed
@@ -447,6 +450,7 @@ def main() -> int:
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
     for line in scaleout.lines(scale):
@@ -466,6 +470,7 @@ def main() -> int:
             "import": msgspec.to_builtins(figures),
             "import_large": msgspec.to_builtins(large),
             "change_costs": msgspec.to_builtins(costs),
+            "article_list": msgspec.to_builtins(listing),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),

@@ -20,7 +20,12 @@ from api.store import drafts as store
 from api.store import reviews
 from api.store.drafts import Draft
 from api.store.exporting import published_content
-from api.store.versions import VersionRow, latest_version
+from api.store.versions import (
+    VersionRow,
+    latest_version,
+    load_treatments,
+    published_articles,
+)
 
 __all__ = [
     "COMMENT_MAX",
@@ -167,15 +172,22 @@ def validated_content(
         if treatments is not None
         else None
     )
-    # Treatments point into every published article, so the draft is checked in place of
-    # its own published version among all the others (a new article adds to them).
-    published = published_content(db)
-    others = [a for a in published.articles if a.slug != slug]
+    # Treatments point into published articles, so the draft is checked in place of its
+    # own published version among the others (a new article adds to them). With the
+    # records as published, only the articles they point into can break a reference (the
+    # rest are as they were checked when published): those are read, not the whole
+    # catalogue. Records the draft proposes are checked against every article.
+    if treatments is None:
+        records = load_treatments(db)
+        others = published_articles(db, {t.article for t in records.treatments} - {slug})
+    else:
+        records = treatments
+        others = [a for a in published_content(db).articles if a.slug != slug]
     # The published records are checked for structure only: what this article breaks in
     # their evidence is the draft's diff's `stale_claims`, and stops publishing (409).
     check_references(
         [*others, article],
-        treatments or published.treatments,
+        records,
         evidence=treatments is not None,
         prefix=f"{prefix}.treatments",
     )

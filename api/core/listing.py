@@ -45,8 +45,8 @@ def title_words(title: str, slug: str) -> frozenset[str]:
 
 
 def query_words(query: str) -> tuple[str, ...]:
-    """The words of a search, folded, each once, in the order given (the first drives the
-    index read): an article matches when its title or slug has every one."""
+    """The words of a search, folded, each once, in the order given: an article matches
+    when its title or slug has every one."""
     words = tuple(dict.fromkeys(_WORD.findall(_fold(query))))
     return words[:MAX_QUERY_WORDS]
 

@@ -96,12 +96,15 @@ def article_page(
     """The summaries (JSON bytes, as stored) of one page of `locale`'s list in slug order,
     and the cursor of the next page (None on the last).
 
-    With words, the first word's index entries are walked in slug order from the cursor,
+    With words, the longest word's index entries are walked in slug order from the cursor,
     and each other word (and the review status) is a lookup per article walked."""
     params: list[object] = [locale]
     where = []
     if query.words:
-        first, *others = query.words
+        # The longest word drives the walk: longer words are rarer, so fewer articles are
+        # walked to fill a page when the other words are rare too.
+        first = max(query.words, key=len)
+        others = [word for word in query.words if word != first]
         source = "article_words w JOIN article_list l ON l.locale = w.locale AND l.slug = w.slug"
         where.append("w.locale = ? AND w.word = ?")
         params = [locale, first]

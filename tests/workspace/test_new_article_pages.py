@@ -14,9 +14,11 @@ import pytest
 from babel.messages.pofile import read_po
 from litestar.testing import TestClient
 
+from api.actions.drafts import create_article
 from api.store.drafts import get_draft
 from api.store.schema import open_database
 from tests.conftest import SLUG
+from tests.editing import EDITOR, new_article, publish_change
 from tests.workspace.pages import People, parse, signed_in, text_of
 
 Client = TestClient[Any]
@@ -147,3 +149,19 @@ def test_created_reviewed_read_and_translatable(
     catalog = read_po(io.BytesIO(po.content))
     ids = {m.context: m.string for m in catalog if m.id}
     assert f"{SLUG_NEW}/what-it-is/p2" in ids and not any(ids.values()), ids
+
+
+def test_a_new_article_is_checked_without_reading_every_article(db_path: Path) -> None:
+    """Catalogue scale: the check of a draft reads the articles the treatment records point
+    into, not every published one (at 10,000 articles that was seconds per save)."""
+    db = open_database(db_path)
+    for n in range(3):
+        publish_change(db, new_article(f"other-{n}", f"Other {n}"), "New article")
+    read: list[str] = []
+    db.conn.set_trace_callback(read.append)
+    draft = create_article(db, EDITOR, new_article(SLUG_NEW, "Hair loss in women"), "New")
+    db.conn.set_trace_callback(None)
+    assert draft.base_version == 0
+    bodies = [sql for sql in read if sql.startswith("SELECT body FROM versions")]
+    # The records point into the shipped article only: its body is read, no other's.
+    assert len(bodies) == 1 and f"'{SLUG}'" in bodies[0], bodies
