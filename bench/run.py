@@ -4,8 +4,9 @@ one run on 127.0.0.1.
 
 All servers run at once and the rows are measured in rounds, round-robin, each row keeping
 its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
-BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000) and
-BENCH_IMPORT_TIMEOUT (seconds, default 420).
+BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000),
+BENCH_LARGE_ARTICLES (a second corpus on which publishing and approving are timed too,
+default 10000; 0 skips it) and BENCH_IMPORT_TIMEOUT (seconds, default 420).
 Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key), and keeps
 the run in `bench/history/<date>.json` (without the soak, a run of its own), from which the
 documentation's performance page shows every run."""
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +37,7 @@ from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
+from bench.listing import listing_lines, measure_listing
 from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
@@ -350,6 +353,38 @@ def corpus_import(bench: Bench) -> ImportFigures:
     return figures
 
 
+def large_corpus(bench: Bench, smaller: int) -> tuple[ImportFigures | None, list[ChangeCost]]:
+    """The costs that must follow the change, not the catalogue, on a second, larger
+    corpus (BENCH_LARGE_ARTICLES, default 10,000; 0 or no more than the first: none): its
+    import, then publishing one article and approving one catalog entry there."""
+    articles = _env("BENCH_LARGE_ARTICLES", 10_000)
+    if articles <= max(smaller, 0):
+        return None, []
+    timeout = _env("BENCH_IMPORT_TIMEOUT", 420)
+    folder = bench.work / "large"
+    corpus = write_corpus(ROOT, folder / "corpus", articles)
+    db = folder / "corpus.db"
+    _say(f"importing {articles} articles x {LOCALES} locales (timeout {timeout} s)")
+    figures = time_import(corpus, db, articles, timeout, folder / "i.log")
+    _say(f"  import: {figures}")
+    if not figures.completed:
+        note = f"import incomplete: {figures.note}"
+        return figures, [
+            ChangeCost(articles=articles, kind=kind, p50_ms=0.0, max_ms=0.0, runs=0, note=note)
+            for kind in ("publish", "approval")
+        ]
+    port = free_port()
+    command = vetted_command(db, port, content=corpus)
+    with running(command, port, folder / "corpus.log", ready_path="/readyz") as server:
+        slug = copy_slug(articles // 2)
+        _say(f"timing publishes and approvals of one article on corpus {articles}")
+        costs = measure_change_costs(server.url, db, slug, articles)
+    for cost in costs:
+        _say(f"  {change_line(cost)}")
+    shutil.rmtree(folder, ignore_errors=True)
+    return figures, costs
+
+
 def corpus_rows(bench: Bench, figures: ImportFigures) -> list[ChangeCost]:
     """The same requests against the synthetic corpus, then the cost of publishing one
     article and approving one catalog entry there."""
@@ -383,6 +418,10 @@ def main() -> int:
         bench = Bench(Path(folder))
         checks, freshness, figures = speed(bench)
         costs = corpus_rows(bench, figures) if figures is not None else []
+        large, large_costs = large_corpus(bench, figures.articles if figures else 0)
+        costs += large_costs
+        _say("article list: page 1, a deep page and a search at 10 and 10,000 articles")
+        listing = measure_listing(bench.work)
         _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
         corpus_db = bench.work / "corpus.db"
         done = figures is not None and figures.completed
@@ -402,9 +441,16 @@ def main() -> int:
             f"{figures.seconds} s, peak RSS {figures.peak_rss_mb} MB, database "
             f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
         )
+    if large is not None:
+        print(
+            f"import {large.articles} articles x {large.locales} locales: "
+            f"{large.seconds} s, peak RSS {large.peak_rss_mb} MB, database "
+            f"{large.db_mb} MB{'' if large.completed else ' — ' + large.note}\n"
+        )
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
     for line in scaleout.lines(scale):
@@ -422,7 +468,9 @@ def main() -> int:
             "server_workers": workers(),
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),
+            "import_large": msgspec.to_builtins(large),
             "change_costs": msgspec.to_builtins(costs),
+            "article_list": msgspec.to_builtins(listing),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
