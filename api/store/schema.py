@@ -558,6 +558,15 @@ def _v20_spliced_bundles(db: sqlite_utils.Database) -> None:
     db.table("sync_items").create_index(["kind", "locale", "item"], if_not_exists=True)
 
 
+def _v21_article_lists(db: sqlite_utils.Database) -> None:
+    """The article lists as rows, one per article and locale and one per word of its title,
+    so a page of `GET /v1/articles` or the workspace's list, filtered or searched, reads a
+    page of rows, not the whole list (`api.store.listing`)."""
+    from api.store.listing import create_list_tables  # it imports no schema
+
+    create_list_tables(db)
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -579,6 +588,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v18_catalog_rejections,
     _v19_version_logs,
     _v20_spliced_bundles,
+    _v21_article_lists,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -16,9 +16,9 @@ from litestar.testing import TestClient
 
 from api.core.model import Fact, Paragraph, walk_sections
 from api.store.drafts import draft_diff, get_draft, list_drafts
-from api.web.workspace.review import CHECKED
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
+from api.web.workspace.review import CHECKED
 from tests.conftest import SLUG
 from tests.editing import publish_change
 from tests.workspace.pages import People, block_index, form_values, parse, signed_in, text_of
