@@ -29,7 +29,15 @@ from typing import TypeVar, cast
 import sqlite_utils
 
 from api.core.errors import Busy
-from api.store.documents import Document, compressed, get_document, get_latest_article
+from api.core.listing import ListQuery
+from api.store.documents import (
+    Document,
+    compressed,
+    get_document,
+    get_latest_article,
+    strong_etag,
+)
+from api.store.listing import article_page
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
@@ -144,6 +152,14 @@ class Reader:
             ("latest", slug, locale, section or ""),
             lambda: get_latest_article(self.db, slug, locale, section),
         )
+
+    def article_page(self, locale: str, query: ListQuery) -> tuple[Document, str | None]:
+        """One page of `locale`'s article list and the cursor of the next (None: the last).
+        An index seek and at most a page of rows, so it is not cached."""
+        self._fresh()
+        bodies, after = article_page(self.db, locale, query)
+        body = b"[" + b",".join(bodies) + b"]"
+        return Document(strong_etag(body), body, None, None), after
 
     async def changes(self, since: int, locale: str, patches: bool = False) -> Document:
         """What a client of `locale` holding cursor `since` must apply (spliced from stored
