@@ -186,16 +186,24 @@ def _render_shared(
     written = 0
     withdrawn = withdrawn_records(db)
     served = [t for t in treatments.treatments if t.id not in withdrawn]
-    # Only the articles records belong to: a record carries the references it cites.
     described = {t.article for t in treatments.treatments}
-    references = {
-        slug: load_article(db, slug, number).references
-        for slug, number in published
-        if slug in described
+    # A record is served beside its article's published version: it carries the
+    # references its claims cite, and its quotes stand in that version's blocks...
+    articles = {
+        slug: load_article(db, slug, number) for slug, number in published if slug in described
     }
+    # ...and their blocks' translations (an article's own catalog) beside the shared ones.
+    beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
     for locale in locales:
         rendered = [
-            render_treatment(t, locale, catalogs, references.get(t.article, ())) for t in served
+            render_treatment(
+                t,
+                locale,
+                beside.get(t.article, catalogs),
+                articles[t.article].references if t.article in articles else (),
+                articles.get(t.article),
+            )
+            for t in served
         ]
         written += out.put(f"treatments/{locale}", rendered)
         index_records(db, locale, rendered)

@@ -150,6 +150,7 @@ def test_a_correction_made_entirely_by_clicking(
     assert "process/treatment-procedure/p5" in spanish.inner_text()
     assert spanish.locator("q").get_attribute("lang") == "es"
     _picture(ben, "review")
+    page.get_by_label("I read every change above and checked its sources").check()
     page.get_by_role("button", name="Approve and publish").click()
     assert page.get_by_text("Published: version 2").is_visible()
 
