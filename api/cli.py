@@ -26,7 +26,7 @@ from api.core.errors import (
     InvalidSetting,
     VettedError,
 )
-from api.core.messages import current_messages
+from api.core.messages import Message, article_messages, current_messages
 from api.core.model import Article
 from api.sources import ContentReader, ContentSet, catalog_path
 
@@ -76,15 +76,20 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
             by_slug.update((article.slug, article) for article in content.articles)
         domains = {domain_of(entry.context) for entry in catalog.entries}
         own = [by_slug[domain] for domain in sorted(domains) if domain in by_slug]
-        current = current_messages(own, content.treatments)
+        shared = SHARED_DOMAIN in domains
+        # The treatment records and the fact phrases are the shared catalog's alone.
+        current = current_messages(own, content.treatments) if shared else _own_messages(own)
         # The words of earlier published versions (content/history) are served still: their
         # translations are not stale.
         for history in content.history:
             slug = history.log.history
-            if slug not in domains and SHARED_DOMAIN not in domains:
+            if slug not in domains and not shared:
                 continue
             for article, records in zip(history.articles, history.treatments, strict=True):
-                current += current_messages([article] if slug in domains else [], records)
+                if shared:
+                    current += current_messages([article] if slug in domains else [], records)
+                else:
+                    current += article_messages(article)
         file = catalog_path(locales, catalog.locale, catalog.domain or LEGACY_DOMAIN).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")
@@ -92,6 +97,11 @@ def _reader(content_dir: Path, locales: Path) -> ContentReader:
     reader = ContentReader(content_dir, locales, seen=warn)
     read.append(reader.content)
     return reader
+
+
+def _own_messages(articles: list[Article]) -> list[Message]:
+    """The messages of these articles alone (their catalogs hold no shared message)."""
+    return [message for article in articles for message in article_messages(article)]
 
 
 def _tune_for_bulk_work() -> None:
