@@ -36,6 +36,7 @@ import msgspec
 from bench import scaleout
 from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
+from bench.deltas import delta_line, measure_delta_sizes
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
 from bench.listing import listing_lines, measure_listing
@@ -471,6 +472,8 @@ def main() -> int:
             corpus_db if done else None,
             figures.articles if figures is not None else None,
         )
+    _say("delta sizes: a one-paragraph correction through /v1/changes?patches=true")
+    deltas = measure_delta_sizes()
     found = targets(bench.rows, figures, large)
     table = markdown_table(bench.rows)
     goals = targets_table(found)
@@ -481,6 +484,8 @@ def main() -> int:
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    for delta in deltas:
+        print(delta_line(delta))
     print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
@@ -501,6 +506,7 @@ def main() -> int:
             "import": msgspec.to_builtins(figures),
             "import_large": msgspec.to_builtins(large),
             "change_costs": msgspec.to_builtins(costs),
+            "delta_sizes": msgspec.to_builtins(deltas),
             "article_list": msgspec.to_builtins(listing),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),
