@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from api.core.access import Principal
-from api.core.model import Article
+from api.core.model import Article, Paragraph, Section
 from api.core.workflow import article_etag
 from api.store.drafts import (
     Draft,
@@ -57,3 +57,18 @@ def roll_back(
     """A rollback requested by one person and published by another."""
     draft = request_rollback(db, requester, slug, to_version, head_etag(db, slug), reason)
     return publish_draft(db, reviewer, draft.id, draft.etag)
+
+
+def new_article(slug: str, title: str) -> Article:
+    """The smallest article an editor can create: a title and one section of one paragraph."""
+    return Article(
+        slug=slug,
+        title=title,
+        sections=(
+            Section(
+                id="introduction",
+                heading="Introduction",
+                blocks=(Paragraph(id="opening", text=f"What {title.lower()} is about."),),
+            ),
+        ),
+    )

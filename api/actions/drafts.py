@@ -20,7 +20,12 @@ from api.store import drafts as store
 from api.store import reviews
 from api.store.drafts import Draft
 from api.store.exporting import published_content
-from api.store.versions import VersionRow
+from api.store.versions import (
+    VersionRow,
+    latest_version,
+    load_treatments,
+    published_articles,
+)
 
 __all__ = [
     "COMMENT_MAX",
@@ -32,6 +37,7 @@ __all__ = [
     "RollbackInput",
     "Withdrawal",
     "confirm_review",
+    "create_article",
     "propose_draft",
     "publish_draft",
     "reject_draft",
@@ -166,15 +172,22 @@ def validated_content(
         if treatments is not None
         else None
     )
-    # Treatments point into every published article, so the draft is checked in place of
-    # its own published version among all the others (a new article adds to them).
-    published = published_content(db)
-    others = [a for a in published.articles if a.slug != slug]
+    # Treatments point into published articles, so the draft is checked in place of its
+    # own published version among the others (a new article adds to them). With the
+    # records as published, only the articles they point into can break a reference (the
+    # rest are as they were checked when published): those are read, not the whole
+    # catalogue. Records the draft proposes are checked against every article.
+    if treatments is None:
+        records = load_treatments(db)
+        others = published_articles(db, {t.article for t in records.treatments} - {slug})
+    else:
+        records = treatments
+        others = [a for a in published_content(db).articles if a.slug != slug]
     # The published records are checked for structure only: what this article breaks in
     # their evidence is the draft's diff's `stale_claims`, and stops publishing (409).
     check_references(
         [*others, article],
-        treatments or published.treatments,
+        records,
         evidence=treatments is not None,
         prefix=f"{prefix}.treatments",
     )
@@ -195,6 +208,8 @@ def propose_draft(
     """Start a draft of `slug`: a new article, or a change to the published version read
     (If-Match names it)."""
     may(principal, "draft.write").enforce()
+    if if_match is None and latest_version(db, slug) is None:
+        store.check_slug_free(db, slug)
     article, treatments = validated_content(db, slug, article, treatments)
     return store.create_draft(
         db,
@@ -205,6 +220,24 @@ def propose_draft(
         treatments=treatments,
         safety_reason=safety_reason,
     )
+
+
+def create_article(
+    db: sqlite_utils.Database,
+    principal: Principal,
+    article: Article,
+    message: str,
+) -> Draft:
+    """Start a draft of a new article (the workspace's New article form; the API's
+    `createDraft` without If-Match): its slug must be free (SlugTaken at `$.article.slug`
+    otherwise). It reaches readers as any draft does, once a second person publishes it;
+    it has no translations until translators upload its catalog."""
+    may(principal, "draft.write").enforce()
+    # First: checked against the published articles, a taken slug would read as a
+    # change that drops their sections.
+    store.check_slug_free(db, article.slug)
+    article, _ = validated_content(db, article.slug, article, None)
+    return store.create_draft(db, principal, article, message, None, new=True)
 
 
 def revise_draft(

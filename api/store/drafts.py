@@ -58,7 +58,9 @@ from api.store.webhooks import enqueue_event
 __all__ = [
     "Draft",
     "Revision",
+    "SlugTaken",
     "article_etag",
+    "check_slug_free",
     "create_draft",
     "draft_authors",
     "draft_diff",
@@ -276,13 +278,18 @@ def create_draft(
     status: str = "draft",
     safety_reason: str | None = None,
     rollback_to: int | None = None,
+    new: bool = False,
 ) -> Draft:
     """Start a draft of `article` (and, if given, of all the treatment records): a new
     article, or a change to the published version the author read, which If-Match names
-    (`"article-<slug>-v<n>-t<m>"`, from the article head; 428 without it)."""
+    (`"article-<slug>-v<n>-t<m>"`, from the article head; 428 without it). `new`: the
+    author means a new article, so a slug in use is refused as taken (SlugTaken), not
+    as a change without If-Match."""
     message = checked_text(message, MESSAGE)
     with transaction(db):
         head = latest_version(db, article.slug)
+        if if_match is None and (new or head is None):
+            _check_slug_free(db, article.slug, head)
         records = treatments_number(db)
         base, records_base = (
             read_version(if_match, article.slug, head.number, records) if head else (0, records)
@@ -320,6 +327,39 @@ def create_draft(
             detail=f"based on version {base}: {message}" if base else message,
         )
         return _draft(db, draft_id)
+
+
+class SlugTaken(ValidationFailed):
+    """A new article's slug names an article already stored, or one another open draft
+    proposes: the one place a new article's slug is checked as free (API and workspace)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, path="$.article.slug")
+
+
+def check_slug_free(db: sqlite_utils.Database, slug: str) -> None:
+    """SlugTaken unless `slug` is free for a new article (checked again when its draft is
+    stored, in that transaction)."""
+    _check_slug_free(db, slug, latest_version(db, slug))
+
+
+def _check_slug_free(db: sqlite_utils.Database, slug: str, head: VersionRow | None) -> None:
+    if head is not None:
+        raise SlugTaken(
+            f"the slug {slug!r} is taken: an article with it exists (version {head.number}"
+            + (", withdrawn" if head.status == "withdrawn" else "")
+            + "); choose another slug, or open that article and start a draft of it"
+        )
+    row = db.execute(
+        "SELECT id, author FROM drafts WHERE slug = ? AND base_version = 0 "
+        "AND status IN ('draft', 'in_review', 'scheduled', 'rejected') ORDER BY id LIMIT 1",
+        [slug],
+    ).fetchone()
+    if row is not None:
+        raise SlugTaken(
+            f"the slug {slug!r} is taken: draft {row[0]} by {row[1]} already proposes a new "
+            "article with it; choose another slug, or work on that draft"
+        )
 
 
 def _check_cited(db: sqlite_utils.Database, base: int, read: Article, article: Article) -> None:

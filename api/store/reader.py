@@ -29,7 +29,15 @@ from typing import TypeVar, cast
 import sqlite_utils
 
 from api.core.errors import Busy
-from api.store.documents import Document, compressed, get_document, get_latest_article
+from api.core.listing import ListQuery
+from api.store.documents import (
+    Document,
+    compressed,
+    get_document,
+    get_latest_article,
+    strong_etag,
+)
+from api.store.listing import article_page
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
@@ -145,11 +153,21 @@ class Reader:
             lambda: get_latest_article(self.db, slug, locale, section),
         )
 
-    async def changes(self, since: int, locale: str) -> Document:
+    def article_page(self, locale: str, query: ListQuery) -> tuple[Document, str | None]:
+        """One page of `locale`'s article list and the cursor of the next (None: the last).
+        An index seek and at most a page of rows, so it is not cached."""
+        self._fresh()
+        bodies, after = article_page(self.db, locale, query)
+        body = b"[" + b",".join(bodies) + b"]"
+        return Document(strong_etag(body), body, None, None), after
+
+    async def changes(self, since: int, locale: str, patches: bool = False) -> Document:
         """What a client of `locale` holding cursor `since` must apply (spliced from stored
-        documents once per publish, off the event loop, then served from memory)."""
+        documents and patches once per publish, off the event loop, then served from
+        memory); `patches`: items the client holds come as JSON Patches where smaller."""
         return await self._computed(
-            ("changes", str(since), locale), lambda db: changes_since(db, since, locale)
+            ("changes", str(since), locale, "patches" if patches else ""),
+            lambda db: changes_since(db, since, locale, patches=patches),
         )
 
     async def bundle(self, locale: str) -> Document | None:

@@ -33,7 +33,7 @@ _OPEN_HEADERS = "Accept, Accept-Language, If-None-Match, X-Request-ID"
 _MANAGE_HEADERS = "Accept, Accept-Language, Authorization, Content-Type, If-Match, X-Request-ID"
 _EXPOSE = (
     "ETag, Content-Language, Retry-After, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, "
-    "RateLimit-Reset, RateLimit-Policy"
+    "RateLimit-Reset, RateLimit-Policy, Link"
 )
 MAX_AGE = "600"
 

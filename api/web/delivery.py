@@ -14,6 +14,7 @@ from litestar.response.base import ASGIResponse
 from api.core.errors import NotFound
 from api.core.html import HTML_MEDIA_TYPE
 from api.core.jsonld import JSONLD_MEDIA_TYPE, MedicalWebPageLd
+from api.core.listing import DEFAULT_PAGE, ListQuery, query_words
 from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
@@ -21,6 +22,13 @@ from api.core.sitemap import Sitemap
 from api.store.documents import SITEMAP_KEY, Document, article_key, html_key, jsonld_key
 from api.store.reader import Reader
 from api.web import examples
+from api.web.list_params import (
+    ListAfter,
+    ListLimit,
+    ListReviewStatus,
+    ListSearch,
+    send_page,
+)
 from api.web.locale_params import AcceptLanguage, LocaleParam, resolve_locale
 from api.web.problems import problem_responses
 from api.web.sending import LATEST, NOT_MODIFIED, PINNED, missing, send_document
@@ -72,7 +80,8 @@ class ArticlesController(Controller):
             200: examples.ok(
                 list[ArticleSummary],
                 examples.SUMMARIES,
-                "Latest published version of every article.",
+                "Latest published version of every article; with `limit`, `after`, `q` "
+                "or `review_status`, one page of them in slug order (`Link` names the next).",
             ),
             **NOT_MODIFIED,
             **problem_responses(400, locale=True),
@@ -84,8 +93,20 @@ class ArticlesController(Controller):
         reader: NamedDependency[Reader],
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
+        limit: ListLimit = None,
+        after: ListAfter = None,
+        q: ListSearch = None,
+        review_status: ListReviewStatus = None,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
+        if (limit, after, q, review_status) != (None, None, None, None):
+            query = ListQuery(
+                after=after,
+                limit=limit or DEFAULT_PAGE,
+                review_status=review_status,
+                words=query_words(q) if q is not None else (),
+            )
+            return send_page(request, reader, tag, query, locale)
         document = reader.document(f"articles/{tag}")
         if document is None:
             raise NotFound("no articles are published")

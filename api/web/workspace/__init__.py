@@ -21,6 +21,7 @@ from api.web.workspace.editor import EditorController
 from api.web.workspace.errors import workspace_exception_handlers
 from api.web.workspace.history import HistoryController
 from api.web.workspace.layout import N_, NAV_EXTENSIONS
+from api.web.workspace.new_article import NewArticleController
 from api.web.workspace.preview import PreviewController
 from api.web.workspace.records import RecordsController
 from api.web.workspace.review import ReviewController
@@ -40,6 +41,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     HistoryController,
     AdminController,
     WebhooksController,
+    NewArticleController,
     DraftsController,
     EditorController,
     ConflictsController,

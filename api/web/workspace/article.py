@@ -5,6 +5,7 @@ translation is of an earlier source text (stale)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 import sqlite_utils
@@ -16,25 +17,27 @@ from litestar.response import Template
 from api.core.access import Principal, Target, may
 from api.core.errors import InvalidParameter, NotFound
 from api.core.health import translation_health
+from api.core.listing import ListQuery, query_words
 from api.core.locales import text_direction
 from api.core.messages import article_messages, block_fields
 from api.core.model import Article, Block, Section, is_safety, walk_sections
 from api.core.negotiation import DEFAULT_LOCALE
-from api.core.output import ReviewOut
+from api.core.output import ArticleSummary, ReviewOut
 from api.core.workflow import article_etag
 from api.store.documents import article_key, get_document
+from api.store.listing import article_page as list_page
+from api.store.listing import withdrawn_articles
 from api.store.schema import snapshot
 from api.store.translations import available_locales, catalog_entries
 from api.store.versions import (
     VersionRow,
-    latest_version,
     load_article,
     published_versions,
-    stored_slugs,
     treatments_number,
 )
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.layout import render, ui
+from api.web.workspace.session import WORKSPACE_PATH
 
 __all__ = ["ArticlePage", "ArticlesController", "BlockRow"]
 
@@ -91,13 +94,29 @@ class ArticlePage(msgspec.Struct, frozen=True, kw_only=True):
     may start a draft from this version (the latest); None: no Edit links."""
 
 
-class ArticleSummary(msgspec.Struct, frozen=True, kw_only=True):
-    slug: str
-    latest: VersionRow
-
-
 class ArticleList(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of the published articles in slug order, as the search and filter chose
+    them, the link to the next page, and the withdrawn articles (staff reach their
+    history from here)."""
+
     articles: tuple[ArticleSummary, ...]
+    q: str
+    review_status: str
+    next_url: str | None
+    withdrawn: tuple[str, ...]
+
+
+_summary = msgspec.json.Decoder(ArticleSummary)
+_REVIEW_STATUS = Annotated[
+    str | None,
+    QueryParameter(required=False, pattern="^(current|due-soon|overdue)$"),
+]
+_AFTER = Annotated[
+    str | None,
+    QueryParameter(required=False, max_length=120, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+]
+_Q = Annotated[str | None, QueryParameter(required=False, max_length=200)]
+_WITHDRAWN_SHOWN = 50
 
 
 def _source_text(block: Block) -> str:
@@ -238,17 +257,35 @@ class ArticlesController(WorkspaceController):
 
     @get("/", sync_to_thread=True)
     def articles(
-        self, request: Request[Any, Any, Any], writer: NamedDependency[sqlite_utils.Database]
+        self,
+        request: Request[Any, Any, Any],
+        writer: NamedDependency[sqlite_utils.Database],
+        q: _Q = None,
+        review_status: _REVIEW_STATUS = None,
+        after: _AFTER = None,
     ) -> Template:
-        """Every published article and its latest version."""
+        """A page of the published articles (searched by title words, filtered by review
+        status), and the withdrawn ones."""
+        query = ListQuery(
+            after=after,
+            review_status=review_status,
+            words=query_words(q) if q else (),
+        )
         with snapshot(writer):
-            summaries = []
-            # Withdrawn articles too, marked: staff reach their history from here.
-            for slug in stored_slugs(writer):
-                latest = latest_version(writer, slug)
-                if latest is not None:
-                    summaries.append(ArticleSummary(slug=slug, latest=latest))
-        page = ArticleList(articles=tuple(summaries))
+            bodies, next_after = list_page(writer, DEFAULT_LOCALE, query)
+            withdrawn = withdrawn_articles(writer, _WITHDRAWN_SHOWN)
+        params = {"q": q or "", "review_status": review_status or "", "after": next_after or ""}
+        page = ArticleList(
+            articles=tuple(_summary.decode(body) for body in bodies),
+            q=q or "",
+            review_status=review_status or "",
+            next_url=(
+                f"{WORKSPACE_PATH}/articles?{urlencode({k: v for k, v in params.items() if v})}"
+                if next_after
+                else None
+            ),
+            withdrawn=withdrawn if after is None else (),
+        )
         return render(request, "articles.html", page, title=ui(request).gettext("Articles"))
 
     @get("/{slug:str}", sync_to_thread=True)

@@ -28,7 +28,6 @@ from api.store.drafts import (
     get_draft,
     list_drafts,
 )
-from api.store.exporting import published_content
 from api.store.versions import latest_version, load_article, load_treatments, treatments_number
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import Action, action
@@ -63,11 +62,12 @@ class ArticlePage:
 
 @dataclass(frozen=True)
 class DraftsPage:
-    """Drafts, newest first, and the published articles a draft can start from."""
+    """Drafts, newest first, and where a new one starts."""
 
     drafts: tuple[Draft, ...]
-    articles: tuple[tuple[str, str, int], ...]
-    """(slug, title, version)."""
+    write: Action
+    """Starting one: a new article here, a change from the article's page (the articles
+    list finds it among thousands)."""
 
 
 @dataclass(frozen=True)
@@ -176,14 +176,9 @@ class DraftsController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         may(principal, "draft.read").enforce()
-        content = published_content(writer)
-        heads = {slug: latest_version(writer, slug) for slug in (a.slug for a in content.articles)}
         page = DraftsPage(
             drafts=tuple(list_drafts(writer)),
-            articles=tuple(
-                (a.slug, a.title, row.number if (row := heads[a.slug]) else 0)
-                for a in content.articles
-            ),
+            write=action(may(principal, "draft.write").reason),
         )
         return render(request, "drafts.html", page, title=ui(request).gettext("Drafts"))
 

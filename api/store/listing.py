@@ -1,0 +1,145 @@
+"""The article lists as rows: one per published article and locale (its summary, as
+`GET /v1/articles` serves it) and one per word of its title, written when the article is
+rendered and read a page at a time by a slug cursor. A page, filtered or searched, is an
+index seek plus at most a page of rows: the same work at 10 articles as at 10,000.
+
+The whole list of a locale is still a stored document (`articles/<locale>`, what
+`GET /v1/articles` without paging serves, and what static delivery exports)."""
+
+from __future__ import annotations
+
+import msgspec
+import sqlite_utils
+
+from api.core.listing import ListQuery, title_words
+from api.core.output import ArticleSummary
+
+__all__ = [
+    "article_page",
+    "create_list_tables",
+    "drop_unpublished",
+    "store_summary",
+    "withdrawn_articles",
+]
+
+_encode = msgspec.json.Encoder(order="deterministic").encode
+_summaries = msgspec.json.Decoder(list[ArticleSummary])
+
+
+def create_list_tables(db: sqlite_utils.Database) -> None:
+    """The tables, and their rows from the stored lists of each locale (a database rendered
+    by an earlier release)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS article_list (locale TEXT NOT NULL, slug TEXT NOT NULL, "
+        "review_status TEXT, body BLOB NOT NULL, PRIMARY KEY (locale, slug)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS article_list_review ON article_list "
+        "(locale, review_status, slug)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS article_words (locale TEXT NOT NULL, word TEXT NOT NULL, "
+        "slug TEXT NOT NULL, PRIMARY KEY (locale, word, slug)) WITHOUT ROWID"
+    )
+    rows = db.execute(
+        "SELECT d.key, b.body FROM documents d JOIN blobs b ON b.etag = d.etag "
+        "WHERE d.key LIKE 'articles/%'"
+    ).fetchall()
+    for _, body in rows:
+        try:
+            summaries = _summaries.decode(body)
+        except msgspec.ValidationError:
+            continue  # rendered by a release whose summaries differ: the next render fills it
+        for summary in summaries:
+            store_summary(db, summary)
+
+
+def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
+    """Put an article's summary in its locale's list (in the rendering transaction)."""
+    body = _encode(summary)
+    status = summary.review.review_status if summary.review else None
+    row = db.execute(
+        "SELECT body FROM article_list WHERE locale = ? AND slug = ?",
+        [summary.locale, summary.slug],
+    ).fetchone()
+    if row is not None and bytes(row[0]) == body:
+        return
+    db.execute(
+        "INSERT OR REPLACE INTO article_list (locale, slug, review_status, body) "
+        "VALUES (?, ?, ?, ?)",
+        [summary.locale, summary.slug, status, body],
+    )
+    db.execute(
+        "DELETE FROM article_words WHERE locale = ? AND slug = ? AND word NOT IN "
+        "(SELECT value FROM json_each(?))",
+        [summary.locale, summary.slug, _encode(sorted(words := _words(summary)))],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO article_words (locale, word, slug) VALUES (?, ?, ?)",
+        [(summary.locale, word, summary.slug) for word in sorted(words)],
+    )
+
+
+def _words(summary: ArticleSummary) -> frozenset[str]:
+    return title_words(summary.title.text, summary.slug)
+
+
+def drop_unpublished(db: sqlite_utils.Database) -> None:
+    """Take out of the lists every article no longer published (withdrawn)."""
+    for table in ("article_list", "article_words"):
+        db.execute(f"DELETE FROM {table} WHERE slug NOT IN (SELECT slug FROM publications)")
+
+
+def article_page(
+    db: sqlite_utils.Database, locale: str, query: ListQuery
+) -> tuple[list[bytes], str | None]:
+    """The summaries (JSON bytes, as stored) of one page of `locale`'s list in slug order,
+    and the cursor of the next page (None on the last).
+
+    With words, the longest word's index entries are walked in slug order from the cursor,
+    and each other word (and the review status) is a lookup per article walked."""
+    params: list[object] = [locale]
+    where = []
+    if query.words:
+        # The longest word drives the walk: longer words are rarer, so fewer articles are
+        # walked to fill a page when the other words are rare too.
+        first = max(query.words, key=len)
+        others = [word for word in query.words if word != first]
+        source = "article_words w JOIN article_list l ON l.locale = w.locale AND l.slug = w.slug"
+        where.append("w.locale = ? AND w.word = ?")
+        params = [locale, first]
+        for word in others:
+            where.append(
+                "EXISTS (SELECT 1 FROM article_words x WHERE x.locale = w.locale "
+                "AND x.word = ? AND x.slug = w.slug)"
+            )
+            params.append(word)
+        slug = "w.slug"
+    else:
+        source = "article_list l"
+        where.append("l.locale = ?")
+        slug = "l.slug"
+    if query.review_status is not None:
+        where.append("l.review_status = ?")
+        params.append(query.review_status)
+    if query.after is not None:
+        where.append(f"{slug} > ?")
+        params.append(query.after)
+    rows = db.execute(
+        f"SELECT {slug}, l.body FROM {source} WHERE {' AND '.join(where)} ORDER BY {slug} LIMIT ?",
+        [*params, query.limit + 1],
+    ).fetchall()
+    page = rows[: query.limit]
+    more = len(rows) > query.limit
+    return [bytes(body) for _, body in page], (str(page[-1][0]) if more else None)
+
+
+def withdrawn_articles(db: sqlite_utils.Database, limit: int) -> tuple[str, ...]:
+    """The slugs of up to `limit` withdrawn articles, in slug order (read from the
+    withdrawals, which are few, not from every article)."""
+    rows = db.execute(
+        "SELECT DISTINCT item FROM withdrawals WHERE kind = 'article' AND status = 'withdrawn' "
+        "AND item NOT IN (SELECT slug FROM publications) ORDER BY item LIMIT ?",
+        [limit],
+    ).fetchall()
+    return tuple(str(row[0]) for row in rows)
