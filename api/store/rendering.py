@@ -33,7 +33,7 @@ from api.store.documents import (
     html_key,
     jsonld_key,
 )
-from api.store.listing import drop_unpublished, store_summary
+from api.store.listing import store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -203,7 +203,6 @@ def _render_shared(
         for slug, number in published_slugs(db)
         if slug in described
     }
-    drop_unpublished(db)
     for locale in locales:
         written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [
