@@ -24,6 +24,7 @@ __all__ = [
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
 _summaries = msgspec.json.Decoder(list[ArticleSummary])
+_summary = msgspec.json.Decoder(ArticleSummary)
 
 
 def create_list_tables(db: sqlite_utils.Database) -> None:
@@ -66,19 +67,21 @@ def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
     ).fetchone()
     if row is not None and bytes(row[0]) == body:
         return
+    old = _words(_summary.decode(row[0])) if row is not None else frozenset()
+    words = _words(summary)
     db.execute(
         "INSERT OR REPLACE INTO article_list (locale, slug, review_status, body) "
         "VALUES (?, ?, ?, ?)",
         [summary.locale, summary.slug, status, body],
     )
-    db.execute(
-        "DELETE FROM article_words WHERE locale = ? AND slug = ? AND word NOT IN "
-        "(SELECT value FROM json_each(?))",
-        [summary.locale, summary.slug, _encode(sorted(words := _words(summary)))],
+    # Each word by its key: an article's own words, never a scan of the locale's.
+    db.conn.executemany(
+        "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
+        [(summary.locale, word, summary.slug) for word in sorted(old - words)],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO article_words (locale, word, slug) VALUES (?, ?, ?)",
-        [(summary.locale, word, summary.slug) for word in sorted(words)],
+        [(summary.locale, word, summary.slug) for word in sorted(words - old)],
     )
 
 
@@ -91,7 +94,7 @@ def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
     its rows and its words, each found by its key."""
     rows = db.execute("SELECT locale, body FROM article_list WHERE slug = ?", [slug]).fetchall()
     for locale, body in rows:
-        words = _words(msgspec.json.decode(body, type=ArticleSummary))
+        words = _words(_summary.decode(body))
         db.conn.executemany(
             "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
             [(locale, word, slug) for word in words],
