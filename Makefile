@@ -158,7 +158,8 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel compile -D workspace -d locales
 
 # Speed, side by side (needs wrk and nginx: installed from Debian packages when missing).
-# BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) shorten a run.
+# BENCH_SECONDS (one wrk run, default 4), BENCH_ROUNDS (3), BENCH_ARTICLES (1000) and
+# BENCH_LARGE_ARTICLES (10000; 0 skips the second corpus) shorten a run.
 bench: $(STAMP) bench-tools
 	$(BIN)/python -m bench.run
 

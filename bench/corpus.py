@@ -41,8 +41,18 @@ def write_corpus(source: Path, target: Path, articles: int) -> Path:
         (folder / f"{slug}.yaml").write_text(
             article.replace(f"slug: {SOURCE_SLUG}\n", f"slug: {slug}\n", 1)
         )
-    # One catalog per article and locale: each copy's is the article's own with its slug
-    # (the shared catalog and the workspace's are copied as they are).
+    # The layout of today's repository: one catalog per article and locale, beside the
+    # article's template (`locales/<slug>.pot`); each copy's are the article's own with its
+    # slug (the shared catalog and the workspace's, and their templates, are copied as they
+    # are).
+    for pot in sorted((source / "locales").glob("*.pot")):
+        out = target / pot.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data = pot.read_bytes()
+        out.write_bytes(data)
+        if pot.stem == SOURCE_SLUG:
+            for slug in slugs:
+                out.with_name(f"{slug}.pot").write_bytes(_renamed(data, slug))
     for po in sorted((source / "locales").glob("*/LC_MESSAGES/*.po")):
         relative = po.relative_to(source)
         out = target / relative

@@ -4,8 +4,10 @@ one run on 127.0.0.1.
 
 All servers run at once and the rows are measured in rounds, round-robin, each row keeping
 its median run. Settings come from the environment: BENCH_SECONDS (one wrk run, default 4),
-BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000) and
-BENCH_IMPORT_TIMEOUT (seconds, default 420).
+BENCH_ROUNDS (default 3), BENCH_ARTICLES (synthetic corpus size, default 1000),
+BENCH_LARGE_ARTICLES (a second corpus on which publishing and approving are timed too,
+default 10000; 0 skips it), BENCH_IMPORT_TIMEOUT (seconds, default 420) and
+BENCH_LARGE_IMPORT_TIMEOUT (the larger corpus's, default 1800).
 Prints Markdown tables and writes `bench/results.json` (keeping its `soak` key), and keeps
 the run in `bench/history/<date>.json` (without the soak, a run of its own), from which the
 documentation's performance page shows every run."""
@@ -15,6 +17,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,19 +36,24 @@ import msgspec
 from bench import scaleout
 from bench.ceiling import CEILING_ENV, record
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
+from bench.deltas import delta_line, measure_delta_sizes
 from bench.editor import Editorial
 from bench.importer import LOCALES, time_import
 from bench.listing import listing_lines, measure_listing
 from bench.nginx import HEADERS_MORE, cache_site, export_site, nginx_running, static_site
 from bench.report import (
     CEILING,
+    CORPUS,
+    LARGE_CORPUS,
     NGINX_CACHE,
     NGINX_EXPORT,
     NGINX_STATIC,
     OURS,
     RAW_ASGI,
+    RAW_ASGI_BESIDE,
     ImportFigures,
     Row,
+    import_line,
     markdown_table,
     targets,
     targets_table,
@@ -347,8 +355,75 @@ def corpus_import(bench: Bench) -> ImportFigures:
     write_corpus(ROOT, corpus, articles)
     _say(f"importing {articles} articles x {LOCALES} locales (timeout {timeout} s)")
     figures = time_import(corpus, bench.work / "corpus.db", articles, timeout, bench.work / "i.log")
-    _say(f"  import: {figures}")
+    _say(f"  {import_line(figures)}")
     return figures
+
+
+def large_corpus(bench: Bench, smaller: int) -> tuple[ImportFigures | None, list[ChangeCost]]:
+    """The costs that must follow the change, not the catalogue, on a second, larger
+    corpus (BENCH_LARGE_ARTICLES, default 10,000; 0 or no more than the first: none): its
+    import (stopped after BENCH_LARGE_IMPORT_TIMEOUT seconds, default 1800, so that its
+    rows are measured even when it misses its 5 minutes), the delivery rows served from
+    its database beside the raw ASGI callable, then publishing one article and approving
+    one catalog entry there."""
+    articles = _env("BENCH_LARGE_ARTICLES", 10_000)
+    if articles <= max(smaller, 0):
+        return None, []
+    timeout = _env("BENCH_LARGE_IMPORT_TIMEOUT", 1800)
+    folder = bench.work / "large"
+    try:
+        corpus = write_corpus(ROOT, folder / "corpus", articles)
+        db = folder / "corpus.db"
+        _say(f"importing {articles} articles x {LOCALES} locales (timeout {timeout} s)")
+        figures = time_import(corpus, db, articles, timeout, folder / "i.log")
+        _say(f"  {import_line(figures)}")
+        label = f"corpus {articles}"
+        if not figures.completed:
+            note = f"import incomplete: {figures.note}"
+            bench.missing(LARGE_CORPUS, "article", f"{label}: article es", f"n/a ({note})")
+            return figures, [
+                ChangeCost(articles=articles, kind=kind, p50_ms=0.0, max_ms=0.0, runs=0, note=note)
+                for kind in ("publish", "approval")
+            ]
+        slug = copy_slug(articles // 2)
+        with ExitStack() as stack:
+            port = free_port()
+            command = vetted_command(db, port, content=corpus)
+            server = stack.enter_context(
+                running(command, port, folder / "corpus.log", ready_path="/readyz")
+            )
+            port = free_port()
+            command = granian_command("bench.ceiling:create_asgi_app", port)
+            env = {CEILING_ENV: str(bench.work / "ceiling.json")}
+            raw = stack.enter_context(running(command, port, folder / "raw.log", env=env))
+            _say(f"measuring the delivery rows of {label} beside the raw ASGI callable")
+            # No bundle row: the whole locale of 10,000 articles is ~300 MB an answer.
+            plans = [
+                plan
+                for plan in bench.route_plans(LARGE_CORPUS, label, server.url, slug)
+                if plan.kind != "bundle"
+            ]
+            plans += [
+                Plan(
+                    server=RAW_ASGI_BESIDE,
+                    kind=kind,
+                    label=f"raw ASGI beside {label}: {name}",
+                    url=raw.url + ARTICLE,
+                    headers=headers,
+                )
+                for kind, name, headers in (
+                    ("article", "article es", {}),
+                    ("304", "304 revalidation", _inm(_get(raw.url + ARTICLE).headers["etag"])),
+                )
+            ]
+            bench.measure(plans)
+            _say(f"timing publishes and approvals of one article on {label}")
+            costs = measure_change_costs(server.url, db, slug, articles)
+        for cost in costs:
+            _say(f"  {change_line(cost)}")
+        return figures, costs
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # ~25 GB at 10,000 articles
 
 
 def corpus_rows(bench: Bench, figures: ImportFigures) -> list[ChangeCost]:
@@ -356,14 +431,14 @@ def corpus_rows(bench: Bench, figures: ImportFigures) -> list[ChangeCost]:
     article and approving one catalog entry there."""
     label = f"corpus {figures.articles}"
     if not figures.completed:
-        bench.missing("corpus", "article", f"{label}: article es", "n/a (import incomplete)")
+        bench.missing(CORPUS, "article", f"{label}: article es", "n/a (import incomplete)")
         return []
     port = free_port()
     db = bench.work / "corpus.db"
     command = vetted_command(db, port, content=bench.work / "corpus")
     with running(command, port, bench.work / "corpus.log", ready_path="/readyz") as server:
         slug = copy_slug(figures.articles // 2) if figures.articles > 1 else SOURCE_SLUG
-        bench.measure(bench.route_plans("corpus", label, server.url, slug))
+        bench.measure(bench.route_plans(CORPUS, label, server.url, slug))
         _say(f"timing publishes and approvals of one article on {label}")
         costs = measure_change_costs(server.url, db, slug, figures.articles)
         for cost in costs:
@@ -384,6 +459,8 @@ def main() -> int:
         bench = Bench(Path(folder))
         checks, freshness, figures = speed(bench)
         costs = corpus_rows(bench, figures) if figures is not None else []
+        large, large_costs = large_corpus(bench, figures.articles if figures else 0)
+        costs += large_costs
         _say("article list: page 1, a deep page and a search at 10 and 10,000 articles")
         listing = measure_listing(bench.work)
         _say("scale-out: two reader nodes, Litestream's lag, the corpus's restore")
@@ -395,19 +472,20 @@ def main() -> int:
             corpus_db if done else None,
             figures.articles if figures is not None else None,
         )
-    found = targets(bench.rows, figures)
+    _say("delta sizes: a one-paragraph correction through /v1/changes?patches=true")
+    deltas = measure_delta_sizes()
+    found = targets(bench.rows, figures, large)
     table = markdown_table(bench.rows)
     goals = targets_table(found)
     print(f"\n{table}\n")
-    if figures is not None:
-        print(
-            f"import {figures.articles} articles x {figures.locales} locales: "
-            f"{figures.seconds} s, peak RSS {figures.peak_rss_mb} MB, database "
-            f"{figures.db_mb} MB{'' if figures.completed else ' — ' + figures.note}\n"
-        )
+    for imported in (figures, large):
+        if imported is not None:
+            print(f"{import_line(imported)}\n")
     print(f"{goals}\n")
     for cost in costs:
         print(change_line(cost))
+    for delta in deltas:
+        print(delta_line(delta))
     print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
@@ -426,7 +504,9 @@ def main() -> int:
             "server_workers": workers(),
             "rows": msgspec.to_builtins(bench.rows),
             "import": msgspec.to_builtins(figures),
+            "import_large": msgspec.to_builtins(large),
             "change_costs": msgspec.to_builtins(costs),
+            "delta_sizes": msgspec.to_builtins(deltas),
             "article_list": msgspec.to_builtins(listing),
             "cache_checks": msgspec.to_builtins(checks),
             "cache_freshness": msgspec.to_builtins(freshness),

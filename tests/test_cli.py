@@ -90,6 +90,32 @@ def test_check_and_import_warn_of_translations_of_an_old_source_text(tree: Path)
         assert warning in result.stderr
 
 
+def test_each_catalog_is_checked_against_its_own_article(tree: Path) -> None:
+    """With one catalog per article, a stale entry is named in its own article's catalog
+    only: the same words in another article's catalog translate that article's current
+    text."""
+    old = "Not everyone experiences the same degree of transformation."
+    copy = f"{SLUG}-copy"
+    source = (tree / "content" / "articles" / f"{SLUG}.yaml").read_text()
+    copied = source.replace(f"slug: {SLUG}\n", f"slug: {copy}\n", 1)
+    changed = copied.replace(old, "Not everyone sees the same change.")
+    (tree / "content" / "articles" / f"{copy}.yaml").write_text(changed)
+    po = catalog_path(tree / "locales", "es", SLUG)
+    renamed = po.read_text().replace(f'msgctxt "{SLUG}/', f'msgctxt "{copy}/')
+    catalog_path(tree / "locales", "es", copy).write_text(renamed)
+    line = renamed.splitlines().index(f'msgid "{old}"') + 1
+    for command in (("check",), ("import", "--db", "v.db")):
+        result = run(*command, cwd=tree)
+        assert result.returncode == 0, result.stderr
+        assert (
+            f"warning: locales/es/LC_MESSAGES/{copy}.po:{line}: msgid is not the current source "
+            f"text of {copy}/safety-and-efficacy/p5"
+        ) in result.stderr
+        # The original's catalog holds the same entry: its article still says so.
+        assert f"LC_MESSAGES/{SLUG}.po" not in result.stderr
+        assert "shared.po" not in result.stderr
+
+
 def test_openapi_command_writes_the_served_contract(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
     result = run("openapi", "--output", str(out), cwd=ROOT)

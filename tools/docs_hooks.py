@@ -156,6 +156,30 @@ def _when(run: dict[str, Any]) -> str:
     return str(run["date"]).removesuffix(" UTC")
 
 
+def _change_costs(run: dict[str, Any]) -> list[str]:
+    """Publishing one article and approving one catalog entry, on each corpus."""
+    costs = run.get("change_costs") or []
+    if not costs:
+        return []
+    lines = [
+        "| change | articles | p50 ms | max ms | runs | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for cost in costs:
+        bound = 300 if cost["articles"] <= 1000 else 500
+        if cost.get("note"):
+            lines.append(
+                f"| {cost['kind']} | {cost['articles']:,} | – | – | 0 | n/a ({cost['note']}) |"
+            )
+            continue
+        verdict = "PASS" if cost["runs"] and cost["p50_ms"] <= bound else "MISS"
+        lines.append(
+            f"| {cost['kind']} | {cost['articles']:,} | {cost['p50_ms']} | {cost['max_ms']} "
+            f"| {cost['runs']} | <= {bound}: {verdict} |"
+        )
+    return [*lines, ""]
+
+
 def performance_reference() -> str:
     """The latest run's tables as `make bench` printed them, and each row across runs."""
     runs = bench_runs()
@@ -186,6 +210,16 @@ def performance_reference() -> str:
             f"database {imported['db_mb']} MB.",
             "",
         ]
+    large = latest.get("import_large")
+    if large:
+        imported = large
+        lines += [
+            f"Import of {imported['articles']:,} articles × {imported['locales']} locales: "
+            f"{imported['seconds']} s, peak RSS {imported['peak_rss_mb']} MB, "
+            f"database {imported['db_mb']} MB.",
+            "",
+        ]
+    lines += _change_costs(latest)
     labels = list(dict.fromkeys(row["label"] for run in runs for row in run.get("rows", [])))
     lines += [
         "### Each row across runs: requests/s (p99 ms)",

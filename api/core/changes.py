@@ -19,12 +19,13 @@ from api.core.properties import (
     property_changes,
     record_changes,
 )
-from api.core.render import Catalogs, completeness
+from api.core.render import Catalogs, completeness, served_in
 
 __all__ = [
     "DraftDiff",
     "FieldChange",
     "LocaleImpact",
+    "ReadersGet",
     "RevertedVersion",
     "RevisionOut",
     "field_changes",
@@ -50,6 +51,19 @@ class FieldChange(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     """A safety-bearing block loses its mark or goes: the draft must say why."""
 
 
+class ReadersGet(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What readers of a locale get, once the draft is published, instead of the translation
+    a message loses: decided by the renderer's own rule (`api.core.render.served_in`)."""
+
+    context: str
+    locale: str
+    """The locale they get its text in (the source language, or a nearer fallback)."""
+    whole_section: str | None = None
+    """The section served whole in `locale`, when the message is safety-bearing text (or
+    sits in a section whose safety text loses its translation): readers then get the
+    section's every block in `locale`, not only this one."""
+
+
 class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
     """What publishing does to one locale: the messages whose approved translation no longer
     applies (readers get them in the fallback locale until a translator catches up)."""
@@ -58,6 +72,8 @@ class LocaleImpact(msgspec.Struct, frozen=True, kw_only=True):
     loses_translation: tuple[str, ...]
     completeness_before: Completeness
     completeness_after: Completeness
+    readers_get: tuple[ReadersGet, ...]
+    """For each of `loses_translation`, in its order: what readers get instead."""
 
 
 class RevisionOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -215,10 +231,19 @@ def locale_impact(
             and m.context in sources
             and lookup.get((m.context, sources[m.context]))
         )
+        served = served_in(new, locale, catalogs)
         out.append(
             LocaleImpact(
                 locale=locale,
                 loses_translation=lost,
+                readers_get=tuple(
+                    ReadersGet(
+                        context=c,
+                        locale=served[c].locale,
+                        whole_section=served[c].whole_section,
+                    )
+                    for c in lost
+                ),
                 completeness_before=completeness(head or new, locale, catalogs),
                 completeness_after=completeness(new, locale, catalogs),
             )

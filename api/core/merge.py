@@ -15,7 +15,7 @@ from typing import Any, Literal
 import msgspec
 
 from api.core.messages import block_fields
-from api.core.model import Article, Block, Section, TreatmentCatalog, walk_sections
+from api.core.model import Article, Block, Section, TreatmentCatalog, is_safety, walk_sections
 
 __all__ = [
     "Combined",
@@ -25,6 +25,7 @@ __all__ = [
     "Side",
     "merge_articles",
     "merge_treatments",
+    "touched_safety_blocks",
     "touched_sections",
     "treatment_units",
     "unit_text",
@@ -103,6 +104,21 @@ def touched_sections(base: Article, draft: Article) -> frozenset[str]:
         elif kind in ("heading", "blocks", "sections") and name:
             out.add(name)
     return frozenset(out)
+
+
+def touched_safety_blocks(base: Article | None, draft: Article) -> tuple[str, ...]:
+    """The blocks (`<section>/<block>`) `draft` adds, removes or changes from `base` that
+    are safety-bearing in either (a safety mark added or removed included), in document
+    order: what a reviewer of a safety text must know before opening the draft."""
+    before = units(base) if base is not None else {}
+    after = units(draft)
+    out: list[str] = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        if not key.startswith("block:") or before.get(key, _MISSING) == after.get(key, _MISSING):
+            continue
+        if any(is_safety(side[key]) for side in (before, after) if key in side):
+            out.append(key.removeprefix("block:"))
+    return tuple(out)
 
 
 def unit_text(value: Unit) -> str | None:

@@ -13,6 +13,7 @@ import/publish time, never per request.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from api.core.evidence import claims
 from api.core.formatting import cost_basis_phrases, format_fact
@@ -38,6 +39,7 @@ from api.core.model import (
     TreatmentCatalog,
     TreatmentRef,
     is_safety,
+    walk_sections,
 )
 from api.core.negotiation import DEFAULT_LOCALE, locale_chain
 from api.core.output import (
@@ -71,6 +73,7 @@ __all__ = [
     "render_treatment",
     "safety_coverage",
     "section_documents",
+    "served_in",
     "summarize",
 ]
 
@@ -261,17 +264,55 @@ def _cited(references: tuple[Reference, ...], ids: Collection[str]) -> tuple[Ref
     return tuple(r for r in references if r.id in ids)
 
 
+def _cited_fields(article: Article | None) -> dict[str, list[tuple[str, str]]]:
+    """(msgctxt, source) of each text field of every block, by `<section>/<block>`."""
+    if article is None:
+        return {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for section in walk_sections(article.sections):
+        prefix = section_context(article, section)
+        for block in section.blocks:
+            out[f"{section.id}/{block.id}"] = [
+                (f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)
+            ]
+    return out
+
+
+def _evidence_quote(
+    quote: LocalizedText,
+    claim_quote: str,
+    cited: list[tuple[str, str]],
+    catalogs: Catalogs,
+) -> LocalizedText:
+    """A claim's quote as readers get it: a translation only where it stands word for word
+    (case aside) in the translation (same locale) of the block it cites, when that block
+    has one; else the article's own words (workspace walk finding 10: a translator's fix
+    of the block leaves the quote's translation behind, and nothing else would notice)."""
+    if quote.locale == DEFAULT_LOCALE:
+        return quote
+    lookup = catalogs.get(quote.locale, {})
+    translated = [text for field in cited if (text := lookup.get(field))]
+    # Case aside: a quote translated on its own starts with a capital the sentence lacks.
+    words = quote.text.casefold()
+    if not translated or any(words in text.casefold() for text in translated):
+        return quote
+    return LocalizedText(text=claim_quote, locale=DEFAULT_LOCALE, fallback=True)
+
+
 def render_treatment(
     treatment: Treatment,
     locale: str,
     catalogs: Catalogs,
     references: tuple[Reference, ...] = (),
+    article: Article | None = None,
 ) -> TreatmentOut:
     """One treatment record in `locale` (a regional locale: in its language's), each claim
     with its evidence and citations: whole from the fallback locale when the fields the
     safety rule gates (regulatory statements, cautions, conditions, qualifiers, who it suits,
     requirements) are not all translated in `locale`. `references`: those of the record's
-    article, of which the record carries the ones its claims cite."""
+    article, of which the record carries the ones its claims cite. `article`: the version of
+    the record's article served beside it, whose translated blocks a translated evidence
+    quote must stand in word for word (`_evidence_quote`)."""
     resolver = _Resolver(regional_language(locale) or locale, catalogs)
     safe_from = resolver.covering(treatment_safety_fields(treatment))
     if safe_from is not None:
@@ -282,6 +323,7 @@ def render_treatment(
         return resolver.text(f"{base}/{suffix}", source) if source else None
 
     every = claims(treatment)
+    cited = _cited_fields(article)
 
     return TreatmentOut(
         id=treatment.id,
@@ -327,7 +369,12 @@ def render_treatment(
             EvidenceOut(
                 claim=claim.field,
                 block=claim.block,
-                quote=resolver.text(claim.context, claim.quote),
+                quote=_evidence_quote(
+                    resolver.text(claim.context, claim.quote),
+                    claim.quote,
+                    cited.get(claim.block, []),
+                    catalogs,
+                ),
                 cites=claim.cites,
             )
             for claim in every
@@ -339,9 +386,12 @@ def render_treatment(
     )
 
 
-def _section(
-    article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
-) -> SectionOut:
+def _safety_first(
+    article: Article, section: Section, resolver: _Resolver
+) -> tuple[_Resolver, str | None]:
+    """The safety rule for one section: the resolver its own text is served through, and
+    the locale the whole section falls back to when its safety-bearing text is not all
+    translated for the reader (None when it is)."""
     prefix = section_context(article, section)
     safety = [
         (f"{prefix}/{suffix}", text)
@@ -350,7 +400,52 @@ def _section(
         for suffix, text in block_fields(block)
     ]
     safe_from = resolver.covering(safety)
-    own = resolver.starting_at(safe_from) if safe_from is not None else resolver
+    return (resolver.starting_at(safe_from) if safe_from is not None else resolver), safe_from
+
+
+class ServedIn(NamedTuple):
+    """Where readers of one locale get one message of an article from."""
+
+    locale: str
+    """The locale its text is served in (the reader's own, or a fallback)."""
+    whole_section: str | None = None
+    """The section the safety rule serves whole from `locale` (its safety-bearing text is
+    not all translated for the reader), when that is why; None when the message falls
+    back on its own, or not at all."""
+
+
+def served_in(article: Article, locale: str, catalogs: Catalogs) -> dict[str, ServedIn]:
+    """Per message context of `article`: the locale readers of `locale` get it in, decided
+    by the same resolver and safety rule as `render_article` (not a copy of them)."""
+    resolver = _Resolver(regional_language(locale) or locale, catalogs)
+    title = resolver.text(f"{article.slug}/title", article.title)
+    out = {f"{article.slug}/title": ServedIn(title.locale)}
+    for n, about in enumerate(article.about):
+        context = f"{article.slug}/about-{n}"
+        out[context] = ServedIn(resolver.text(context, about.name).locale)
+    pending = list(article.sections)
+    while pending:
+        section = pending.pop(0)
+        pending[:0] = section.sections
+        own, safe_from = _safety_first(article, section, resolver)
+        whole = section.id if safe_from is not None else None
+        prefix = section_context(article, section)
+        if section.heading:
+            heading = own.text(f"{prefix}/heading", section.heading)
+            out[f"{prefix}/heading"] = ServedIn(heading.locale, whole)
+        for block in section.blocks:
+            fields = [(f"{prefix}/{suffix}", text) for suffix, text in block_fields(block)]
+            if fields:
+                _, tag = own.pick(fields)
+                out.update((context, ServedIn(tag, whole)) for context, _ in fields)
+    return out
+
+
+def _section(
+    article: Article, section: Section, resolver: _Resolver, treatments: Mapping[str, Treatment]
+) -> SectionOut:
+    prefix = section_context(article, section)
+    own, safe_from = _safety_first(article, section, resolver)
     return SectionOut(
         id=section.id,
         heading=own.text(f"{prefix}/heading", section.heading) if section.heading else None,

@@ -161,11 +161,13 @@ class Reader:
         body = b"[" + b",".join(bodies) + b"]"
         return Document(strong_etag(body), body, None, None), after
 
-    async def changes(self, since: int, locale: str) -> Document:
+    async def changes(self, since: int, locale: str, patches: bool = False) -> Document:
         """What a client of `locale` holding cursor `since` must apply (spliced from stored
-        documents once per publish, off the event loop, then served from memory)."""
+        documents and patches once per publish, off the event loop, then served from
+        memory); `patches`: items the client holds come as JSON Patches where smaller."""
         return await self._computed(
-            ("changes", str(since), locale), lambda db: changes_since(db, since, locale)
+            ("changes", str(since), locale, "patches" if patches else ""),
+            lambda db: changes_since(db, since, locale, patches=patches),
         )
 
     async def bundle(self, locale: str) -> Document | None:

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from api.core.html import article_html
 from api.core.jsonld import medical_web_page
-from api.core.locales import describe_locale, regional_language
+from api.core.locales import LocaleInfo, describe_locale, regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
@@ -48,8 +48,6 @@ from api.store.versions import (
 from api.store.withdrawals import withdrawn_records
 
 __all__ = ["render_documents"]
-
-_summaries = msgspec.json.Decoder(list[ArticleSummary])
 
 
 def render_documents(
@@ -92,16 +90,12 @@ def _render(
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
     ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
     safety: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    # Publishing one article leaves the others as they were rendered: their summaries come
-    # from the stored lists instead of rendering every article again in every locale.
-    before = _stored_summaries(db, locales) if slugs is not None else {}
+    # Publishing one article leaves the others as they were rendered: their entries in the
+    # lists, the sitemap and the locale metadata are kept as stored (bytes, not decoded),
+    # instead of rendering every article again in every locale.
+    kept = _Kept.load(db, locales) if slugs is not None else None
     for slug, current in published:
-        kept = {code: before[code][slug] for code in before if slug in before[code]}
-        if slugs is not None and slug not in slugs and len(kept) == len(locales):
-            for locale, summary in kept.items():
-                latest[locale][slug] = summary
-                ratios[locale][slug] = summary.completeness.ratio
-                safety[locale][slug] = summary.safety_coverage.ratio
+        if slugs is not None and slug not in slugs and kept is not None and kept.holds(slug):
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
         signoffs = {
@@ -150,11 +144,22 @@ def _render(
                 )
         if progress:
             progress(slug)
-    written += _render_shared(db, out, locales, shared, treatments, latest, (ratios, safety))
+    figures = (ratios, safety)
+    # An article leaves the lists only when a render names no article (a withdrawal), or
+    # names one no longer published; a publish or an approval scans none of them.
+    listed = {slug for slug, _ in published}
+    if not slugs or not slugs <= listed:
+        drop_unpublished(db)
+    written += _render_shared(db, out, published, locales, shared, treatments)
+    if kept is None:
+        written += _render_lists(out, locales, latest, figures)
+    else:
+        written += kept.render_lists(out, [slug for slug, _ in published], latest, figures)
     out.flush()  # the change feed reads the stored documents
-    # A publish (`latest_only`) changes only its own articles' documents; anything else
-    # (an import, an approval, a withdrawal) compares every item.
-    track_changes(db, locales, slugs if latest_only and slugs else None)
+    # Rendering some articles (a publish, an approval of one article's catalog) changes
+    # only their own article documents; anything else (an import, a withdrawal, which
+    # names no article: `slugs` empty) compares every item.
+    track_changes(db, locales, slugs or None)
     return written
 
 
@@ -169,51 +174,183 @@ def _with(shared: Catalogs, own: Catalogs) -> Catalogs:
     return {code: {**shared.get(code, {}), **own.get(code, {})} for code in {*shared, *own}}
 
 
-def _stored_summaries(
-    db: sqlite_utils.Database, locales: list[str]
-) -> dict[str, dict[str, ArticleSummary]]:
-    out: dict[str, dict[str, ArticleSummary]] = {}
-    for locale in locales:
-        document = get_document(db, f"articles/{locale}")
-        try:
-            summaries = _summaries.decode(document.body) if document else []
-        except msgspec.ValidationError:
-            summaries = []  # rendered by an older release: render those articles again
-        out[locale] = {summary.slug: summary for summary in summaries}
-    return out
-
-
 def _render_shared(
     db: sqlite_utils.Database,
     out: DocumentWriter,
+    published: list[tuple[str, int]],
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
-    latest: dict[str, dict[str, ArticleSummary]],
-    figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
 ) -> int:
-    ratios, safety = figures
+    """The treatment records in every locale (and their search entries)."""
     written = 0
     withdrawn = withdrawn_records(db)
     served = [t for t in treatments.treatments if t.id not in withdrawn]
-    # Only the articles records belong to: a record carries the references it cites.
     described = {t.article for t in treatments.treatments}
-    references = {
-        slug: load_article(db, slug, number).references
-        for slug, number in published_slugs(db)
-        if slug in described
+    # A record is served beside its article's published version: it carries the
+    # references its claims cite, and its quotes stand in that version's blocks...
+    articles = {
+        slug: load_article(db, slug, number) for slug, number in published if slug in described
     }
+    # ...and their blocks' translations (an article's own catalog) beside the shared ones.
+    beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
     for locale in locales:
-        written += out.put(f"articles/{locale}", list(latest[locale].values()))
         rendered = [
-            render_treatment(t, locale, catalogs, references.get(t.article, ())) for t in served
+            render_treatment(
+                t,
+                locale,
+                beside.get(t.article, catalogs),
+                articles[t.article].references if t.article in articles else (),
+                articles.get(t.article),
+            )
+            for t in served
         ]
         written += out.put(f"treatments/{locale}", rendered)
         index_records(db, locale, rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)
+    return written
+
+
+def _render_lists(
+    out: DocumentWriter,
+    locales: list[str],
+    latest: dict[str, dict[str, ArticleSummary]],
+    figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
+) -> int:
+    """The lists, the locale metadata and the sitemap, made from every article's entry."""
+    ratios, safety = figures
+    written = 0
+    for locale in locales:
+        written += out.put(f"articles/{locale}", list(latest[locale].values()))
     written += out.put(
         "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
     )
     written += out.put(SITEMAP_KEY, build_sitemap(latest))
     return written
+
+
+class _Slugged(msgspec.Struct):
+    """The slug an entry of a list or of the sitemap begins with."""
+
+    slug: str
+
+
+_entries = msgspec.json.Decoder(list[msgspec.Raw])
+_slugs = msgspec.json.Decoder(list[_Slugged])
+_one_summary = msgspec.json.Decoder(ArticleSummary)
+_locale_infos = msgspec.json.Decoder(list[LocaleInfo])
+_encode = msgspec.json.Encoder().encode
+
+
+class _SitemapEntries(msgspec.Struct):
+    articles: list[msgspec.Raw]
+
+
+class _SitemapSlugs(msgspec.Struct):
+    articles: list[_Slugged]
+
+
+class _Kept:
+    """Every article's entry in the stored lists (per locale), in the sitemap and in the
+    locale metadata, as stored: what a render of some articles keeps for the others. Read
+    as raw bytes, never decoded into summaries, so the cost of keeping them is copying
+    bytes, not rendering or encoding them again."""
+
+    def __init__(
+        self,
+        lists: dict[str, dict[str, msgspec.Raw]],
+        sitemap: dict[str, msgspec.Raw],
+        infos: dict[str, LocaleInfo],
+    ) -> None:
+        self.lists = lists
+        self.sitemap = sitemap
+        self.infos = infos
+
+    @classmethod
+    def load(cls, db: sqlite_utils.Database, locales: list[str]) -> _Kept | None:
+        """The stored entries; None when a document is missing or was written by a release
+        whose entries differ (then every article is rendered again)."""
+        lists: dict[str, dict[str, msgspec.Raw]] = {}
+        try:
+            for locale in locales:
+                body = _body(db, f"articles/{locale}")
+                if body is None:
+                    return None
+                entries = _entries.decode(body)
+                if entries:
+                    _one_summary.decode(entries[0])  # the shape of this release's entries
+                named = [entry.slug for entry in _slugs.decode(body)]
+                lists[locale] = dict(zip(named, entries, strict=True))
+            sitemap_body = _body(db, SITEMAP_KEY)
+            infos_body = _body(db, "locales")
+            if sitemap_body is None or infos_body is None:
+                return None
+            named = [a.slug for a in msgspec.json.decode(sitemap_body, type=_SitemapSlugs).articles]
+            raw = msgspec.json.decode(sitemap_body, type=_SitemapEntries).articles
+            infos = {info.code: info for info in _locale_infos.decode(infos_body)}
+        except msgspec.ValidationError:
+            return None
+        if set(infos) != set(locales):
+            return None
+        return cls(lists, dict(zip(named, raw, strict=True)), infos)
+
+    def holds(self, slug: str) -> bool:
+        """Whether every entry of `slug` is kept."""
+        return (
+            slug in self.sitemap
+            and all(slug in entries for entries in self.lists.values())
+            and all(
+                slug in info.completeness and slug in info.safety_coverage
+                for info in self.infos.values()
+            )
+        )
+
+    def render_lists(
+        self,
+        out: DocumentWriter,
+        slugs: list[str],
+        latest: dict[str, dict[str, ArticleSummary]],
+        figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
+    ) -> int:
+        """The lists, the locale metadata and the sitemap of the published `slugs` (in
+        order): the entries of the articles rendered now (`latest`, `figures`), the kept
+        ones of the others; the same bytes as `_render_lists` of them all."""
+        ratios, safety = figures
+        written = 0
+        for locale, entries in latest.items():
+            kept = self.lists[locale]
+            body = b",".join(
+                _encode(entries[slug]) if slug in entries else kept[slug] for slug in slugs
+            )
+            written += out.put_bytes(f"articles/{locale}", b"[" + body + b"]")
+        infos = []
+        for code, entries in latest.items():
+            info = self.infos[code]
+            infos.append(
+                describe_locale(
+                    code,
+                    {s: ratios[code][s] if s in entries else info.completeness[s] for s in slugs},
+                    {
+                        s: safety[code][s] if s in entries else info.safety_coverage[s]
+                        for s in slugs
+                    },
+                )
+            )
+        written += out.put("locales", infos)
+        rendered = {slug for entries in latest.values() for slug in entries}
+        fresh = build_sitemap(
+            {
+                code: {s: entries[s] for s in rendered if s in entries}
+                for code, entries in latest.items()
+            }
+        )
+        made = {article.slug: _encode(article) for article in fresh.articles}
+        body = b",".join(made[slug] if slug in made else self.sitemap[slug] for slug in slugs)
+        written += out.put_bytes(SITEMAP_KEY, b'{"articles":[' + body + b"]}")
+        return written
+
+
+def _body(db: sqlite_utils.Database, key: str) -> bytes | None:
+    document = get_document(db, key)
+    return document.body if document is not None else None

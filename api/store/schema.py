@@ -567,6 +567,24 @@ def _v21_article_lists(db: sqlite_utils.Database) -> None:
     create_list_tables(db)
 
 
+def _v22_sync_patches(db: sqlite_utils.Database) -> None:
+    """Deltas at the granularity of the change (`api.store.sync`): a JSON Patch from each
+    article's or record's previous document to its new one, made when it changes, and a
+    `sync/<item>` document holding the bytes clients hold (so that the bytes a patch starts
+    from are still there when the next rendering replaces them)."""
+    db.table("sync_patches").create(
+        {"key": str, "seq": int, "base_seq": int, "ops": bytes, "sha256": str},
+        pk=("key", "seq"),
+        not_null={"key", "seq", "base_seq", "ops", "sha256"},
+        if_not_exists=True,
+    )
+    db.execute(
+        "INSERT OR REPLACE INTO documents (key, etag) SELECT 'sync/' || s.key, s.etag "
+        "FROM sync_items s JOIN blobs b ON b.etag = s.etag "
+        "WHERE s.kind IN ('article', 'treatment')"
+    )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -589,6 +607,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v19_version_logs,
     _v20_spliced_bundles,
     _v21_article_lists,
+    _v22_sync_patches,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

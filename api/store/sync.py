@@ -3,15 +3,26 @@ locale, and the locale metadata), with the cursor at which it last changed or wa
 
 A bundle and a changes answer are both spliced from the stored documents the ledger names
 (rendered once, at publish time), so neither ever renders content.
+
+When an article or a treatment record changes, the ledger also stores a JSON Patch from
+the document clients held to the new one (`sync_patches`, made here, at publish time), so
+that a client already holding the item can be sent the change instead of the item
+(`changes_since(..., patches=True)`). The bytes clients hold are kept under a `sync/<key>`
+document (the same blob as the item's own document, so nothing is stored twice): the
+next rendering replaces the item's own document before the ledger compares, and the patch
+must start from what clients hold.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections.abc import Collection, Iterable
 
 import msgspec
 import sqlite_utils
 
+from api.core.delta import json_patch
 from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
 from api.store.documents import article_key
@@ -47,6 +58,21 @@ class _ChangesBytes(msgspec.Struct, frozen=True):
     articles: list[msgspec.Raw]
     treatments: list[msgspec.Raw]
     removed: list[Removed]
+    patches: list[_PatchBytes] | msgspec.UnsetType = msgspec.UNSET
+
+
+class _PatchBytes(msgspec.Struct, frozen=True):
+    # Field order is the wire order of api.core.sync.Patch.
+    kind: str
+    id: str
+    sha256: str
+    ops: msgspec.Raw
+
+
+_PATCHED = ("article", "treatment")
+"""The kinds of item sent as patches (the locale metadata is small: it is sent whole)."""
+_PIN = "sync/"
+"""The prefix of the documents holding the bytes clients hold of each item."""
 
 
 def current_cursor(db: sqlite_utils.Database) -> int:
@@ -85,17 +111,18 @@ def track_changes(
     `slugs`: only these articles can have changed (a publish), so the others' rows are not
     compared at all: the cost follows the change, not the catalogue. Default: every item."""
     members = _members(db, locales, slugs)
-    query = "SELECT key, kind, item, locale, doc_key, etag FROM sync_items"
+    query = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
     if slugs is not None:
         chosen = sorted(slugs)
         marks = ", ".join("?" * len(chosen))
         query += f" WHERE kind != 'article' OR item IN ({marks})"
-    held = {
-        key: (_Member(kind, item, locale, doc_key), etag)
-        for key, kind, item, locale, doc_key, etag in db.execute(
-            query, chosen if slugs is not None else []
-        )
-    }
+    held: dict[str, tuple[_Member, str | None]] = {}
+    seqs: dict[str, int] = {}
+    for key, kind, item, locale, doc_key, etag, seq in db.execute(
+        query, chosen if slugs is not None else []
+    ):
+        held[key] = (_Member(kind, item, locale, doc_key), etag)
+        seqs[key] = seq
     seq = current_cursor(db) + 1
     rows: list[tuple[str, str, str, str | None, str | None, str | None, int]] = []
     for key, member in members.items():
@@ -106,6 +133,7 @@ def track_changes(
     for key, (gone, etag) in held.items():
         if key not in members and etag is not None:
             rows.append((key, gone.kind, gone.item, gone.locale, None, None, seq))
+    _record_patches(db, rows, {key: (etag, seqs.get(key, 0)) for key, (_, etag) in held.items()})
     db.conn.executemany(
         "INSERT INTO sync_items (key, kind, item, locale, doc_key, etag, seq) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET doc_key = excluded.doc_key, "
@@ -113,6 +141,85 @@ def track_changes(
         rows,
     )
     return bool(rows)
+
+
+def _record_patches(
+    db: sqlite_utils.Database,
+    rows: list[tuple[str, str, str, str | None, str | None, str | None, int]],
+    held: dict[str, tuple[str | None, int]],
+) -> None:
+    """For each changed article and record: the patch from the bytes clients held to the
+    new ones (when clients held any, and the patch is smaller than the new bytes), and
+    the `sync/` document moved to the new bytes. A removed item loses its patches and
+    its `sync/` document: nothing withdrawn stays behind for a later answer."""
+    patches: list[tuple[str, int, int, bytes, str]] = []
+    pins: list[tuple[str, str]] = []
+    unpinned: list[str] = []
+    gone: set[str] = set()
+    for key, kind, _, _, _, etag, seq in rows:
+        if kind not in _PATCHED:
+            continue
+        old, base_seq = held.get(key, (None, 0))
+        if old is not None:
+            gone.add(old)
+        if etag is None:
+            unpinned.append(key)
+            continue
+        pins.append((_PIN + key, etag))
+        if old is None:
+            continue
+        patch = _patch(db, old, etag)
+        if patch is not None:
+            patches.append((key, seq, base_seq, *patch))
+    db.conn.executemany("DELETE FROM sync_patches WHERE key = ?", [(key,) for key in unpinned])
+    db.conn.executemany("DELETE FROM documents WHERE key = ?", [(_PIN + k,) for k in unpinned])
+    db.conn.executemany(
+        "INSERT INTO documents (key, etag) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag",
+        pins,
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO sync_patches (key, seq, base_seq, ops, sha256) "
+        "VALUES (?, ?, ?, ?, ?)",
+        patches,
+    )
+    # The bytes clients held are garbage once no document holds them (the writer's rule).
+    db.conn.executemany(
+        "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE etag = ?)",
+        [(etag, etag) for etag in gone],
+    )
+    for key, *_ in patches:
+        _prune(db, key)
+
+
+def _patch(db: sqlite_utils.Database, old: str, new: str) -> tuple[bytes, str] | None:
+    """The JSON Patch (as JSON) from the bytes `old` to the bytes `new`, with the new
+    bytes' SHA-256; None when the old bytes are gone (a database from before patches) or
+    the patch would not be smaller than the new bytes."""
+    bodies = dict(db.execute("SELECT etag, body FROM blobs WHERE etag IN (?, ?)", [old, new]))
+    if old not in bodies or new not in bodies:
+        return None
+    ops = json_patch(msgspec.json.decode(bodies[old]), msgspec.json.decode(bodies[new]))
+    if ops is None:
+        return None
+    return _encode(ops), hashlib.sha256(bodies[new]).hexdigest()
+
+
+def _prune(db: sqlite_utils.Database, key: str) -> None:
+    """Drop the patches of `key` no client will be sent: a chain of patches reaching back
+    to them is no smaller than the item itself."""
+    size = db.execute(
+        "SELECT length(b.body) FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = ?",
+        [_PIN + key],
+    ).fetchone()
+    total = 0
+    for seq, length in db.execute(
+        "SELECT seq, length(ops) FROM sync_patches WHERE key = ? ORDER BY seq DESC", [key]
+    ).fetchall():
+        total += length
+        if size is None or total >= size[0]:
+            db.execute("DELETE FROM sync_patches WHERE key = ? AND seq <= ?", [key, seq])
+            return
 
 
 def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
@@ -151,8 +258,13 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
     return bytes(out)
 
 
-def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:
-    """Everything a client of `locale` holding cursor `since` must apply, as final JSON."""
+def changes_since(
+    db: sqlite_utils.Database, since: int, locale: str, *, patches: bool = False
+) -> bytes:
+    """Everything a client of `locale` holding cursor `since` must apply, as final JSON.
+
+    `patches`: an article or record the client holds comes as the patches stored since
+    `since` (chained, when it changed more than once), when they are smaller than it."""
     cursor = current_cursor(db)
     if since > cursor:
         raise InvalidParameter(
@@ -162,18 +274,25 @@ def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:
     articles: list[msgspec.Raw] = []
     treatments: list[msgspec.Raw] = []
     removed: list[Removed] = []
+    patched: list[_PatchBytes] = []
     locales: msgspec.Raw | None = None
     rows = db.execute(
-        "SELECT s.kind, s.item, b.body FROM sync_items s LEFT JOIN documents d "
+        "SELECT s.key, s.kind, s.item, s.seq, b.body FROM sync_items s LEFT JOIN documents d "
         "ON d.key = s.doc_key LEFT JOIN blobs b ON b.etag = d.etag "
         "WHERE s.seq > ? AND (s.locale = ? OR s.locale IS NULL) "
         "ORDER BY s.kind, s.item",
         [since, locale],
     )
-    for kind, item, body in rows:
+    for key, kind, item, seq, body in rows.fetchall():
         if body is None:
             removed.append(Removed(kind=kind, id=item))
-        elif kind == "article":
+            continue
+        if patches and kind in _PATCHED:
+            patch = _chain(db, key, since, seq, len(body))
+            if patch is not None:
+                patched.append(_PatchBytes(kind, item, *patch))
+                continue
+        if kind == "article":
             articles.append(msgspec.Raw(body))
         elif kind == "treatment":
             treatments.append(msgspec.Raw(body))
@@ -187,5 +306,30 @@ def changes_since(db: sqlite_utils.Database, since: int, locale: str) -> bytes:
         articles=articles,
         treatments=treatments,
         removed=removed,
+        patches=patched if patches else msgspec.UNSET,
     )
     return _encode(changes)
+
+
+def _chain(
+    db: sqlite_utils.Database, key: str, since: int, seq: int, size: int
+) -> tuple[str, msgspec.Raw] | None:
+    """The patches of `key` from the bytes held at `since` to those of `seq` (its latest
+    change), as one list of operations with the result's SHA-256; None when there is no
+    unbroken chain from `since` (the client did not hold the item then, or it was removed
+    and published again since) or the chain is no smaller than the item (`size` bytes)."""
+    links = db.execute(
+        "SELECT seq, base_seq, ops, sha256 FROM sync_patches WHERE key = ? AND seq > ? "
+        "ORDER BY seq",
+        [key, since],
+    ).fetchall()
+    if not links or links[0][1] > since or links[-1][0] != seq:
+        return None
+    for (before, *_), (_, base, *_) in itertools.pairwise(links):
+        if base != before:
+            return None
+    # Splice the stored operation lists into one: each is a JSON array.
+    ops = b"[" + b",".join(o[1:-1] for _, _, o, _ in links if o != b"[]") + b"]"
+    if len(ops) >= size:
+        return None
+    return links[-1][3], msgspec.Raw(ops)

@@ -12,6 +12,7 @@ __all__ = [
     "ARTICLE",
     "BUNDLE",
     "CHANGES",
+    "CHANGES_PATCHED",
     "DIFF",
     "HTML",
     "LOCALES",
@@ -306,6 +307,53 @@ CHANGES: dict[str, Any] = {
     "treatments": [],
     "removed": [{"kind": "treatment", "id": "spironolactone"}],
 }
+CHANGES_PATCHED: dict[str, Any] = {
+    "locale": "es",
+    "since": 7,
+    "cursor": 8,
+    # The correction's paragraph lost its Spanish translation: completeness changed.
+    "locales": LOCALES,
+    "articles": [],
+    "treatments": [],
+    "removed": [],
+    # A one-paragraph correction: the paragraph (shown in English until its translation is
+    # approved), the version and the figures that moved.
+    "patches": [
+        {
+            "kind": "article",
+            "id": _SLUG,
+            "sha256": "5d0c0d3e5a4b8f6e2b1f3c9a7d6e4f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e",
+            "ops": [
+                {"op": "replace", "path": "/version", "value": 3},
+                {
+                    "op": "replace",
+                    "path": "/content_hash",
+                    "value": "sha256:9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c"
+                    "1b3d5f7e9a1c3b5d7f9e1a3c5b7d9f1e",
+                },
+                {"op": "replace", "path": "/published_at", "value": "2026-12-08T09:30:00Z"},
+                {
+                    "op": "replace",
+                    "path": "/completeness",
+                    "value": {"translated": 105, "total": 106, "ratio": 0.9906},
+                },
+                {
+                    "op": "replace",
+                    "path": "/sections/0/blocks/0",
+                    "value": {
+                        "type": "paragraph",
+                        "id": "p1",
+                        "text": "Stem cell therapy for hair loss uses the body’s own "
+                        "regenerative abilities…",
+                        "safety": False,
+                        "locale": "en",
+                        "fallback": True,
+                    },
+                },
+            ],
+        }
+    ],
+}
 SEARCH: dict[str, Any] = {
     "query": "celulas madre",
     "locale": "es",
@@ -326,13 +374,19 @@ SEARCH: dict[str, Any] = {
 }
 
 
-def ok(model: Any, example: Any, description: str) -> ResponseSpec:
-    """The documented 200 answer of a delivery route: its model and a real example."""
+def ok(
+    model: Any, example: Any, description: str, more: dict[str, Any] | None = None
+) -> ResponseSpec:
+    """The documented 200 answer of a delivery route: its model and a real example (and
+    `more`, summary -> example, where a parameter changes the answer's shape)."""
     return ResponseSpec(
         data_container=model,
         generate_examples=False,
         description=description,
-        examples=[Example(summary="example", value=example)],
+        examples=[
+            Example(summary="example", value=example),
+            *(Example(summary=summary, value=value) for summary, value in (more or {}).items()),
+        ],
     )
 
 

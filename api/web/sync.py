@@ -77,9 +77,17 @@ class SyncController(Controller):
         "(whole documents, to replace what the client holds), items withdrawn since then "
         "(`removed`), the locale metadata if it changed, and the new `cursor`. `since=0` "
         "gives everything. A cursor ahead of the server's (e.g. after a restore) is a 400: "
-        "fetch the bundle again.",
+        "fetch the bundle again. With `patches=true`, an item the client already holds "
+        "comes as a JSON Patch (RFC 6902) in `patches` when that is smaller: a "
+        "one-paragraph correction moves the paragraph, not the article. Without it the "
+        "answer is as it always was.",
         responses={
-            200: examples.ok(Changes, examples.CHANGES, "Changes since the cursor."),
+            200: examples.ok(
+                Changes,
+                examples.CHANGES,
+                "Changes since the cursor.",
+                more={"with patches=true": examples.CHANGES_PATCHED},
+            ),
             **NOT_MODIFIED,
             **problem_responses(400, 503, locale=True, queued=True),
         },
@@ -94,6 +102,16 @@ class SyncController(Controller):
         ],
         locale: LocaleParam = None,
         accept_language: AcceptLanguage = None,
+        patches: Annotated[
+            bool,
+            Parameter(
+                description="Send each changed item the client already holds as a JSON Patch "
+                "(RFC 6902) in `patches`, where that is smaller than the item. Clients that "
+                "leave it out get whole documents, as before.",
+                examples=[Example(summary="patches", value=True)],
+            ),
+        ] = False,
     ) -> ASGIResponse:
         tag = resolve_locale(reader, locale, accept_language)
-        return send_document(request, await reader.changes(since, tag), locale=tag)
+        answer = await reader.changes(since, tag, patches)
+        return send_document(request, answer, locale=tag)

@@ -6,12 +6,15 @@ import pytest
 
 from bench.report import (
     CEILING,
+    LARGE_CORPUS,
     NGINX_CACHE,
     NGINX_STATIC,
     OURS,
     RAW_ASGI,
+    RAW_ASGI_BESIDE,
     ImportFigures,
     Row,
+    import_line,
     markdown_table,
     ratio,
     targets,
@@ -92,6 +95,46 @@ def test_an_unfinished_import_is_not_a_pass() -> None:
     assert found["import 1000 x 4: seconds"].met is None
     assert found["import 1000 x 4: peak RSS MB"].met is None
     assert "| import 1000 x 4: seconds | – | <= 60 | n/a |" in targets_table(list(found.values()))
+
+
+def test_the_larger_corpus_has_its_own_bounds_and_delivery_ratios() -> None:
+    """10,000 articles: 5 minutes and 300 MB; its delivery rows against the raw ASGI
+    callable measured beside them, not the earlier one."""
+    large = ImportFigures(
+        articles=10000, locales=4, seconds=290.0, peak_rss_mb=310.0, db_mb=9000.0, completed=True
+    )
+    rows = [
+        *ROWS,
+        measured(LARGE_CORPUS, "article", 7000),
+        measured(LARGE_CORPUS, "304", 7000),
+        measured(RAW_ASGI_BESIDE, "article", 8000),
+        measured(RAW_ASGI_BESIDE, "304", 9000),
+    ]
+    found = {t.name: t.met for t in targets(rows, FIGURES, large)}
+    assert found["import 10000 x 4: seconds"] is True
+    assert found["import 10000 x 4: peak RSS MB"] is False
+    assert found["article: corpus 10000 / raw ASGI"] is True  # 7,000 / 8,000
+    assert found["304: corpus 10000 / raw ASGI"] is False  # 7,000 / 9,000
+    assert found["import 1000 x 4: seconds"] is False  # 75 s against 60 s
+    assert import_line(large) == (
+        "import 10000 articles x 4 locales: 290.0 s, peak RSS 310.0 MB, database 9000.0 MB "
+        "(target <= 300 s, <= 300 MB): MISS"
+    )
+    assert import_line(FIGURES).endswith("(target <= 60 s, <= 300 MB): MISS")
+    fast = ImportFigures(
+        articles=1000, locales=4, seconds=50.0, peak_rss_mb=120.0, db_mb=300.0, completed=True
+    )
+    assert import_line(fast).endswith(": PASS")
+    stopped = ImportFigures(
+        articles=10000,
+        locales=4,
+        seconds=1800.0,
+        peak_rss_mb=900.0,
+        db_mb=1.0,
+        completed=False,
+        note="stopped after the 1800 s timeout",
+    )
+    assert import_line(stopped).endswith(": MISS (stopped after the 1800 s timeout)")
 
 
 def test_markdown_table() -> None:

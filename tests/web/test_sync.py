@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -13,6 +14,11 @@ from api.store.importer import import_content
 from api.store.schema import open_database
 from api.web.app import create_app
 from tests.conftest import SLUG, publish_files
+from tests.store.test_sync import _patched
+from tests.web.test_schedules import _at, _fall_due, _schedule
+from tests.web.test_workflow import NEW, _submitted, auth
+
+__all__ = ["auth"]
 
 Client = TestClient[Any]
 SENTENCE = "Not everyone experiences the same degree of transformation."
@@ -74,6 +80,7 @@ def test_bundle_of_an_unsupported_region_is_its_fallback_locale(client: Client) 
         ("/v1/changes?since=99999999999999999999", 400, "since"),
         ("/v1/changes?since=1000", 400, "since"),
         ("/v1/changes?since=0&locale=%00", 400, "locale"),
+        ("/v1/changes?since=0&patches=maybe", 400, "patches"),
     ],
 )
 def test_bad_sync_input_is_a_problem_naming_the_parameter(
@@ -130,3 +137,32 @@ def test_changes_answer_is_cacheable_and_revalidates(client: Client) -> None:
         headers={"If-None-Match": first.headers["etag"]},
     )
     assert again.status_code == 304
+
+
+def test_an_embargoed_correction_reaches_no_kiosk_through_a_patch_before_its_time(
+    client: Client, auth: dict[str, dict[str, str]], db_path: Path
+) -> None:
+    """Patches are made when content is published, never before: a scheduled correction is
+    in no patch (nor stored as one) until its time; then the kiosk gets the paragraph, and
+    applying it gives the fresh bundle byte for byte (M2, P7)."""
+    held = msgspec.json.decode(client.get("/v1/bundles/en").content)
+    ask = {"since": held["cursor"], "locale": "en", "patches": "true"}
+    draft, etag = _submitted(client, auth)
+    scheduled = _schedule(client, auth["rev"], draft, etag, _at(3600))
+    assert scheduled.status_code == 200, scheduled.text
+    early = client.get("/v1/changes", params=ask)
+    assert early.json()["patches"] == [] and early.json()["cursor"] == held["cursor"]
+    assert NEW not in early.text
+    db = open_database(db_path)
+    assert db.execute("SELECT count(*) FROM sync_patches").fetchone()[0] == 0
+    db.conn.close()
+    _fall_due(db_path)
+    late = client.get("/v1/changes", params=ask)
+    [patch] = late.json()["patches"]
+    assert patch["kind"] == "article" and NEW in late.text
+    assert (
+        len(late.content)
+        < len(client.get("/v1/changes", params=ask | {"patches": "false"}).content) / 4
+    )
+    _patched(held, late.json())
+    assert msgspec.json.encode(held) == client.get("/v1/bundles/en").content

@@ -148,5 +148,6 @@ def test_editing_by_keyboard_errors_conflicts_and_refusals(person: Any, server: 
     assert forced.status == 403
     ben = person("reviewer")
     ben.goto("/workspace/drafts/1/review")
+    ben.page.get_by_label("I read every change above and checked its sources").check()
     ben.page.get_by_role("button", name="Approve and publish").click()
     assert ben.page.get_by_text("Published: version 3").is_visible()

@@ -149,6 +149,7 @@ def test_edit_other_drafts_combine_messages_and_reasons(person: Any, fresh: Live
     assert SUMMARY in queued.inner_text()
     ben.check("find-queue-message")
     queued.get_by_role("link", name="Review").click()
+    ben.page.get_by_label("I read every change above and checked its sources").check()
     ben.page.get_by_role("button", name="Approve and publish").click()
     ben.page.get_by_text("Published: version 2").wait_for()
     ben.page.get_by_role("link", name="Articles", exact=True).click()

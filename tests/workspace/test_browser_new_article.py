@@ -100,6 +100,7 @@ def test_an_article_is_created_reviewed_and_read(person: Any, server: LiveServer
     ben = person("reviewer")
     ben.goto("/workspace/drafts/1/review")
     ben.check("new-article-review")
+    ben.page.get_by_label("I read every change above and checked its sources").check()
     ben.page.get_by_role("button", name="Approve and publish").click()
     assert ben.page.get_by_text("Published: version 1").is_visible()
 

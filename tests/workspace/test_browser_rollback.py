@@ -175,6 +175,7 @@ def test_a_rollback_of_a_correction_requested_by_one_person_published_by_another
     marked = page.locator("#reverts-2").get_by_text("undoes safety text or a treatment record")
     assert marked.is_visible()
     ben.check("rollback-review")
+    page.get_by_label("I read every change above and checked its sources").check()
     page.get_by_role("button", name="Approve and publish").click()
     assert page.get_by_text("Published: version 3").is_visible()
     ben.check("rollback-published")

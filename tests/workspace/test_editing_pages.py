@@ -18,6 +18,7 @@ from api.core.model import Fact, Paragraph, walk_sections
 from api.store.drafts import draft_diff, get_draft, list_drafts
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
+from api.web.workspace.review import CHECKED
 from tests.conftest import SLUG
 from tests.editing import publish_change
 from tests.workspace.pages import People, block_index, form_values, parse, signed_in, text_of
@@ -175,7 +176,7 @@ def test_the_author_cannot_approve_their_own_draft(people: People, db_path: Path
     assert shown.select("#impact-es") and "treatment-procedure/p5" in shown.text
     done = reviewer.post(
         f"/workspace/drafts/{draft_id}/publish",
-        data={"_csrf_token": reviewer_csrf, "etag": _etag(seen.text)},
+        data={"_csrf_token": reviewer_csrf, "etag": _etag(seen.text), "checked": CHECKED},
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text

@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 from api.actions.drafts import create_article
 from api.store.drafts import get_draft
 from api.store.schema import open_database
+from api.web.workspace.review import CHECKED
 from tests.conftest import SLUG
 from tests.editing import EDITOR, new_article, publish_change
 from tests.workspace.pages import People, parse, signed_in, text_of
@@ -131,7 +132,7 @@ def test_created_reviewed_read_and_translatable(
     # A second person publishes it; readers get it, in the source text until translated.
     done = reviewer.post(
         f"/workspace/drafts/{draft_id}/publish",
-        data={"_csrf_token": reviewer_csrf, "etag": etag},
+        data={"_csrf_token": reviewer_csrf, "etag": etag, "checked": CHECKED},
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text

@@ -14,6 +14,7 @@ from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -67,6 +68,16 @@ class UiText:
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """The translation of a message with a count (`%(num)d` is `n`)."""
         return self._t.ngettext(singular, plural, n) % {"num": n, **values}
+
+    def language(self, code: str) -> str:
+        """The name of a content locale in this language (`en` is "English" in English)."""
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_display_name(
+                self.locale.replace("-", "_")
+            )
+        except (ValueError, UnknownLocaleError):
+            return code
+        return name or code
 
     def when(self, stamp: str | None) -> str:
         """An RFC 3339 UTC time as people of this language write it (in UTC)."""

@@ -150,6 +150,7 @@ def render(
             "_": text.gettext,
             "ngettext": text.ngettext,
             "when": text.when,
+            "language": text.language,
         },
         status_code=status_code,
         cookies=out,

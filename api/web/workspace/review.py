@@ -19,11 +19,11 @@ from litestar.response import Redirect, Template
 from api.actions import drafts as actions
 from api.actions.drafts import CommentMissing
 from api.core.access import Principal, Target, may
-from api.core.changes import DraftDiff, LocaleImpact, safety_downgrades
+from api.core.changes import DraftDiff, LocaleImpact, ReadersGet, safety_downgrades
 from api.core.errors import ValidationFailed
 from api.core.locales import text_direction
-from api.store.drafts import draft_diff, get_draft
-from api.store.queue import DraftLine, draft_lines
+from api.store.drafts import draft_authors, draft_diff, get_draft
+from api.store.queue import QueueLine, Touches, draft_touches, queue_lines
 from api.store.translations import article_catalogs
 from api.web.workspace.base import WorkspaceController
 from api.web.workspace.changes_view import (
@@ -42,6 +42,9 @@ from api.web.workspace.layout import flash, render, ui
 
 __all__ = ["ReviewController"]
 
+CHECKED = "read-and-checked"
+"""The value of the publish checklist's box, ticked."""
+
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -52,6 +55,8 @@ class StaleMessage:
 
     context: str
     translation: str
+    readers: ReadersGet
+    """What readers get instead once this is published (the renderer's own rule)."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,20 @@ class ReviewPage:
     """Blocks whose safety mark publishing would remove (against the published version)."""
     reverts: tuple[RevertedView, ...] = ()
     """For a rollback: the published versions it undoes."""
+    reviewer: str = ""
+    """Who would publish it: the person signed in (the checklist names them)."""
+    touches: Touches | None = None
+    """The sections, safety-bearing blocks and other parts it changes (the checklist)."""
+    checklist_error: str | None = None
+    """Why the last "Approve and publish" was not done: the checklist was not ticked."""
 
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Drafts waiting for a reviewer, each with its message."""
+    """Drafts waiting for a reviewer, each with its message, when it was sent, and the
+    sections and safety-bearing blocks it touches."""
 
-    drafts: tuple[DraftLine, ...]
+    drafts: tuple[QueueLine, ...]
 
 
 def _review_refusal(
@@ -109,8 +121,10 @@ def _impact(writer: sqlite_utils.Database, slug: str, diff: DraftDiff) -> tuple[
                 dir=text_direction(impact.locale),
                 impact=impact,
                 stale=tuple(
-                    StaleMessage(context=c, translation=by_context.get(c, ""))
-                    for c in impact.loses_translation
+                    StaleMessage(
+                        context=r.context, translation=by_context.get(r.context, ""), readers=r
+                    )
+                    for r in impact.readers_get
                 ),
             )
         )
@@ -123,6 +137,7 @@ def review_page(
     draft_id: int,
     comment: str = "",
     comment_error: str | None = None,
+    checklist_error: str | None = None,
 ) -> ReviewPage:
     """The review page of a draft for `principal`."""
     diff = draft_diff(writer, draft_id)
@@ -148,6 +163,9 @@ def review_page(
         comment_error=comment_error,
         downgrades=safety_downgrades(diff.against_head or diff.against_base),
         reverts=reverted_views(diff.reverts),
+        reviewer=principal.name,
+        touches=draft_touches(writer, draft_id) if publish is None else None,
+        checklist_error=checklist_error,
     )
 
 
@@ -164,7 +182,7 @@ class ReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
     ) -> Template:
         may(principal, "draft.read").enforce()
-        page = QueuePage(drafts=draft_lines(writer, "in_review"))
+        page = QueuePage(drafts=queue_lines(writer))
         return render(request, "review_queue.html", page, title=ui(request).gettext("Review"))
 
     @get("/drafts/{draft_id:int}/review", sync_to_thread=True)
@@ -197,13 +215,32 @@ class ReviewController(WorkspaceController):
         principal: NamedDependency[Principal],
         draft_id: FromPath[int],
         data: FormData,
-    ) -> Redirect:
+    ) -> Template | Redirect:
+        text = ui(request)
+        if data.get("checked") != CHECKED:
+            # The checklist is the workspace's: a person confirms what they read before
+            # publishing (the API's callers are tools, refused or allowed by the same rule).
+            may(principal, "draft.review", Target.source(draft_authors(writer, draft_id))).enforce()
+            page = review_page(
+                writer,
+                principal,
+                draft_id,
+                checklist_error=text.gettext(
+                    "Tick the checklist: say you read every change and checked its sources."
+                ),
+            )
+            return render(
+                request,
+                "review.html",
+                page,
+                title=text.gettext("Review draft %(id)s", id=draft_id),
+                status_code=422,
+            )
         # The same use case as POST /v1/manage/drafts/{id}/publish.
         etag = data.get("etag")
         row = actions.publish_draft(
             writer, principal, draft_id, etag if isinstance(etag, str) else None
         )
-        text = ui(request)
         return Redirect(
             f"/workspace/drafts/{draft_id}/review",
             status_code=303,

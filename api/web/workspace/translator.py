@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
+import msgspec
 import sqlite_utils
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from api.actions import catalogs as actions
 from api.actions.catalogs import catalog_locale
 from api.core.access import Principal, Target, may
-from api.core.catalog_changes import StaleEntry, entry_key
+from api.core.catalog_changes import entry_key
 from api.core.errors import (
     ImportRejected,
     InvalidParameter,
@@ -42,6 +44,7 @@ from api.web.workspace.changes_view import Action, action
 from api.web.workspace.forms import UPLOAD_FORM, bounds
 from api.web.workspace.layout import N_, render, ui
 from api.web.workspace.pager import Pager, paged
+from api.web.workspace.session import workspace_cookie
 from api.web.workspace.urls import catalog_url
 
 __all__ = ["TranslatorController"]
@@ -97,6 +100,7 @@ _ENTRIES_PAGE = 25
 _View = Annotated[str | None, QueryParameter(required=False, max_length=20)]
 _Query = Annotated[str | None, QueryParameter(required=False, max_length=200)]
 _PageNumber = Annotated[int | None, QueryParameter(required=False, ge=1, le=100_000)]
+_Article = Annotated[str | None, QueryParameter(required=False, max_length=130)]
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,52 @@ class UploadError:
     message: str
 
 
+class NotStaged(msgspec.Struct, frozen=True, array_like=True):
+    """An uploaded entry not staged (it translates an old source text): where it was."""
+
+    line: int
+    context: str
+
+
+class UploadDone(msgspec.Struct, frozen=True, kw_only=True):
+    """What an accepted upload staged, carried to the page the browser is sent to after it
+    (Post/Redirect/Get: a refresh there reloads the page, it does not upload again)."""
+
+    locale: str
+    entries: int
+    changed: int
+    not_staged: tuple[NotStaged, ...] = ()
+    more: int = 0
+
+
+UPLOAD_COOKIE = "vetted_upload"
+_NOT_STAGED_SHOWN = 25
+_upload_done = msgspec.json.Decoder(UploadDone)
+
+
+def _done(staged: PendingCatalog) -> UploadDone:
+    return UploadDone(
+        locale=staged.locale,
+        entries=staged.entries,
+        changed=staged.changed,
+        not_staged=tuple(NotStaged(s.line, s.context) for s in staged.stale[:_NOT_STAGED_SHOWN]),
+        more=max(0, len(staged.stale) - _NOT_STAGED_SHOWN),
+    )
+
+
+def _read_done(request: Request[Any, Any, Any], locale: str) -> UploadDone | None:
+    """The result of this browser's last upload to `locale`, once (None: there is none, or
+    the cookie is not one we wrote)."""
+    value = request.cookies.get(UPLOAD_COOKIE)
+    if not value:
+        return None
+    try:
+        done = _upload_done.decode(unquote(value).encode())
+    except (msgspec.DecodeError, UnicodeError):
+        return None
+    return done if done.locale == locale else None
+
+
 @dataclass(frozen=True)
 class LocalePage:
     """One locale: progress, stale entries, download, upload and its outcome."""
@@ -131,8 +181,10 @@ class LocalePage:
     entries: EntryList
     rejections: tuple[RejectionNote, ...]
     errors: tuple[UploadError, ...] = ()
-    staged: PendingCatalog | None = None
-    not_staged: tuple[StaleEntry, ...] = ()
+    staged: UploadDone | None = None
+    not_staged: tuple[NotStaged, ...] = ()
+    not_staged_more: int = 0
+    """Entries not staged beyond those listed (the result travels in a cookie: bounded)."""
     articles: tuple[str, ...] = ()
     """The catalogs one can take alone: `shared`, then every published article's slug."""
     article: str = ""
@@ -207,7 +259,7 @@ def locale_page(
     locale: str,
     *,
     errors: tuple[UploadError, ...] = (),
-    staged: PendingCatalog | None = None,
+    staged: UploadDone | None = None,
     view: str | None = None,
     query: str | None = None,
     page: int | None = None,
@@ -256,7 +308,8 @@ def locale_page(
         pending=any(p.locale == locale for p in pending_locales(writer)),
         errors=errors,
         staged=staged,
-        not_staged=staged.stale if staged else (),
+        not_staged=staged.not_staged if staged else (),
+        not_staged_more=staged.more if staged else 0,
         articles=tuple(catalog_domains(writer)),
         article=article,
     )
@@ -268,7 +321,8 @@ def _upload(
     locale: str,
     body: bytes,
     article: str = "",
-) -> LocalePage:
+) -> LocalePage | UploadDone:
+    """The upload staged (what it staged), or the locale's page listing why it was not."""
     try:
         staged = actions.upload_catalog(writer, principal, locale, body, article or None)
     except ImportRejected as exc:
@@ -293,7 +347,7 @@ def _upload(
             errors=(UploadError(line=line, message=message),),
             article=article,
         )
-    return locale_page(writer, principal, locale, staged=staged, article=article)
+    return _done(staged)
 
 
 class TranslatorController(WorkspaceController):
@@ -335,12 +389,30 @@ class TranslatorController(WorkspaceController):
         view: _View = None,
         q: _Query = None,
         page: _PageNumber = None,
+        article: _Article = None,
     ) -> Template:
         may(principal, "catalog.read").enforce()
         tag = catalog_locale(locale)
-        shown = locale_page(writer, principal, tag, view=view, query=q, page=page)
+        done = _read_done(request, tag)
+        shown = locale_page(
+            writer,
+            principal,
+            tag,
+            staged=done,
+            view=view,
+            query=q,
+            page=page,
+            article=article or "",
+        )
         text = ui(request)
-        return render(request, "catalog.html", shown, title=text.gettext("%(l)s catalog", l=tag))
+        cleared = [workspace_cookie(request, UPLOAD_COOKIE, "", 0)] if done else None
+        return render(
+            request,
+            "catalog.html",
+            shown,
+            title=text.gettext("%(l)s catalog", l=tag),
+            cookies=cleared,
+        )
 
     @get("/{locale:str}/download", sync_to_thread=True)
     def download(
@@ -369,7 +441,7 @@ class TranslatorController(WorkspaceController):
         writer: NamedDependency[sqlite_utils.Database],
         principal: NamedDependency[Principal],
         locale: FromPath[str],
-    ) -> Template:
+    ) -> Template | Redirect:
         tag = catalog_locale(locale)
         may(principal, "catalog.upload", Target.translation(tag)).enforce()
         form = await request.form()
@@ -384,7 +456,18 @@ class TranslatorController(WorkspaceController):
                 locale_page, writer, principal, tag, errors=missing, article=article
             )
         else:
-            page = await sync_to_thread(_upload, writer, principal, tag, body, article)
+            result = await sync_to_thread(_upload, writer, principal, tag, body, article)
+            if isinstance(result, UploadDone):
+                # Post/Redirect/Get: the result travels to the locale's page, so a refresh
+                # there (or Back and Forward) never sends the file again.
+                cookie = quote(msgspec.json.encode(result).decode())
+                where = f"/workspace/catalogs/{quote(tag)}"
+                return Redirect(
+                    where + (f"?article={quote(article)}" if article else ""),
+                    status_code=303,
+                    cookies=[workspace_cookie(request, UPLOAD_COOKIE, cookie, 60)],
+                )
+            page = result
         status = 422 if page.errors else 200
         return render(
             request,
