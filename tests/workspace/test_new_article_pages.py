@@ -183,3 +183,36 @@ def test_a_new_article_is_checked_without_reading_every_article(db_path: Path) -
     bodies = [sql for sql in read if sql.startswith("SELECT body FROM versions")]
     # The records point into the shipped article only: its body is read, no other's.
     assert len(bodies) == 1 and f"'{SLUG}'" in bodies[0], bodies
+
+
+@pytest.mark.parametrize(
+    ("slug", "field", "says"),
+    [
+        ("Bad-Slug", "article.slug", "matching regex"),
+        ("shared", "$.article.slug", "is reserved"),
+        (SLUG, "", "If-Match"),
+    ],
+)
+def test_the_api_door_refuses_a_bad_slug_as_a_problem(
+    ws: Client, tokens: dict[str, str], slug: str, field: str, says: str
+) -> None:
+    """The API's new article: the same model and checks as the form's; an existing slug
+    without If-Match is a change that names no version read (428)."""
+    body = {
+        "message": "New",
+        "article": {
+            "slug": slug,
+            "title": "T",
+            "sections": [{"id": "a", "blocks": [{"type": "paragraph", "id": "p1", "text": "x"}]}],
+        },
+    }
+    response = ws.post(
+        f"/v1/manage/articles/{slug}/drafts",
+        json=body,
+        headers={"Authorization": f"Bearer {tokens['editor']}"},
+    )
+    assert response.status_code == (428 if slug == SLUG else 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert says in response.text
+    if field:
+        assert response.json()["errors"][0]["field"] == field
