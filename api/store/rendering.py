@@ -33,7 +33,7 @@ from api.store.documents import (
     html_key,
     jsonld_key,
 )
-from api.store.listing import drop_unpublished, store_summary
+from api.store.listing import store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -145,15 +145,18 @@ def _render(
         if progress:
             progress(slug)
     figures = (ratios, safety)
+    # An article leaves the list rows when it is withdrawn (`unlist_article`, by key): no
+    # render scans them.
     written += _render_shared(db, out, published, locales, shared, treatments)
     if kept is None:
         written += _render_lists(out, locales, latest, figures)
     else:
         written += kept.render_lists(out, [slug for slug, _ in published], latest, figures)
     out.flush()  # the change feed reads the stored documents
-    # A publish (`latest_only`) changes only its own articles' documents; anything else
-    # (an import, an approval, a withdrawal) compares every item.
-    track_changes(db, locales, slugs if latest_only and slugs else None)
+    # Rendering some articles (a publish, an approval of one article's catalog) changes
+    # only their own article documents; anything else (an import, a withdrawal, which
+    # names no article: `slugs` empty) compares every item.
+    track_changes(db, locales, slugs or None)
     return written
 
 
@@ -188,7 +191,6 @@ def _render_shared(
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
     beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
-    drop_unpublished(db)
     for locale in locales:
         rendered = [
             render_treatment(
