@@ -33,7 +33,7 @@ from api.store.documents import (
     html_key,
     jsonld_key,
 )
-from api.store.listing import drop_unpublished, store_summary
+from api.store.listing import store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -145,11 +145,8 @@ def _render(
         if progress:
             progress(slug)
     figures = (ratios, safety)
-    # An article leaves the lists only when a render names no article (a withdrawal), or
-    # names one no longer published; a publish or an approval scans none of them.
-    listed = {slug for slug, _ in published}
-    if not slugs or not slugs <= listed:
-        drop_unpublished(db)
+    # An article leaves the list rows when it is withdrawn (`unlist_article`, by key): no
+    # render scans them.
     written += _render_shared(db, out, published, locales, shared, treatments)
     if kept is None:
         written += _render_lists(out, locales, latest, figures)

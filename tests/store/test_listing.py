@@ -83,3 +83,18 @@ def test_the_migration_fills_the_lists_from_the_stored_ones(
     migrate(db)
     assert _slugs(db, "ar", ListQuery())[0] == [SLUG]
     assert _slugs(db, "en", ListQuery(words=("stem", "cell")))[0] == [SLUG]
+
+
+def test_a_new_title_is_found_by_its_words_and_not_the_old_ones(
+    tmp_path: Path, imported_db: Path
+) -> None:
+    db = _db(tmp_path, imported_db)
+    publish_change(db, new_article("zinc-and-hair", "Zinc and hair"), "New article")
+    publish_change(db, new_article("zinc-and-hair", "Zinc supplements"), "Retitled")
+    assert _slugs(db, "en", ListQuery(words=("supplements",)))[0] == ["zinc-and-hair"]
+    assert _slugs(db, "en", ListQuery(words=("zinc", "hair")))[0] == ["zinc-and-hair"]  # slug
+    assert _slugs(db, "en", ListQuery(words=("and", "supplements")))[0] == ["zinc-and-hair"]
+    words = db.execute(
+        "SELECT word FROM article_words WHERE locale = 'en' AND slug = 'zinc-and-hair'"
+    ).fetchall()
+    assert sorted(w for (w,) in words) == ["and", "hair", "supplements", "zinc"]
