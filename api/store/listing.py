@@ -15,9 +15,13 @@ from api.core.listing import ListQuery, title_words
 from api.core.output import ArticleSummary
 
 __all__ = [
+    "article_list_body",
     "article_page",
     "create_list_tables",
+    "create_sitemap_table",
     "drop_unpublished",
+    "sitemap_body",
+    "store_sitemap_entry",
     "store_summary",
     "withdrawn_articles",
 ]
@@ -85,9 +89,72 @@ def _words(summary: ArticleSummary) -> frozenset[str]:
 
 
 def drop_unpublished(db: sqlite_utils.Database) -> None:
-    """Take out of the lists every article no longer published (withdrawn)."""
-    for table in ("article_list", "article_words"):
+    """Take out of the lists and the sitemap every article no longer published (withdrawn)."""
+    for table in ("article_list", "article_words", "sitemap_entries"):
         db.execute(f"DELETE FROM {table} WHERE slug NOT IN (SELECT slug FROM publications)")
+
+
+def create_sitemap_table(db: sqlite_utils.Database) -> None:
+    """The sitemap as rows, one per published article (its entry as the sitemap serves
+    it), and their rows from the stored sitemap (a database rendered by an earlier
+    release)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS sitemap_entries (slug TEXT PRIMARY KEY, "
+        "body BLOB NOT NULL) WITHOUT ROWID"
+    )
+    row = db.execute(
+        "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = 'sitemap'"
+    ).fetchone()
+    if row is None:
+        return
+    stored = msgspec.json.decode(row[0], type=_SitemapEntries)
+    slugs = msgspec.json.decode(row[0], type=_SitemapSlugs)
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO sitemap_entries (slug, body) VALUES (?, ?)",
+        [
+            (named.slug, bytes(entry))
+            for named, entry in zip(slugs.articles, stored.articles, strict=True)
+        ],
+    )
+
+
+def store_sitemap_entry(db: sqlite_utils.Database, slug: str, body: bytes) -> None:
+    """Put an article's sitemap entry (its JSON bytes) in the sitemap (in the rendering
+    transaction)."""
+    db.execute(
+        "INSERT INTO sitemap_entries (slug, body) VALUES (?, ?) "
+        "ON CONFLICT (slug) DO UPDATE SET body = excluded.body WHERE body != excluded.body",
+        [slug, body],
+    )
+
+
+def article_list_body(db: sqlite_utils.Database, locale: str) -> bytes:
+    """`GET /v1/articles` of `locale` without paging, as final JSON: every published
+    article's summary in slug order, spliced from the rows (the bytes msgspec writes for
+    the list of them)."""
+    rows = db.execute(
+        "SELECT body FROM article_list WHERE locale = ? ORDER BY slug", [locale]
+    ).fetchall()
+    return b"[" + b",".join(bytes(body) for (body,) in rows) + b"]"
+
+
+def sitemap_body(db: sqlite_utils.Database) -> bytes:
+    """`GET /v1/sitemap` as final JSON (an api.core.sitemap.Sitemap), spliced from the
+    rows in slug order."""
+    rows = db.execute("SELECT body FROM sitemap_entries ORDER BY slug").fetchall()
+    return b'{"articles":[' + b",".join(bytes(body) for (body,) in rows) + b"]}"
+
+
+class _Slugged(msgspec.Struct):
+    slug: str
+
+
+class _SitemapEntries(msgspec.Struct):
+    articles: list[msgspec.Raw]
+
+
+class _SitemapSlugs(msgspec.Struct):
+    articles: list[_Slugged]
 
 
 def article_page(
