@@ -19,15 +19,16 @@ __all__ = [
     "article_page",
     "create_list_tables",
     "create_sitemap_table",
-    "drop_unpublished",
     "sitemap_body",
     "store_sitemap_entry",
     "store_summary",
+    "unlist_article",
     "withdrawn_articles",
 ]
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
 _summaries = msgspec.json.Decoder(list[ArticleSummary])
+_summary = msgspec.json.Decoder(ArticleSummary)
 
 
 def create_list_tables(db: sqlite_utils.Database) -> None:
@@ -41,6 +42,8 @@ def create_list_tables(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS article_list_review ON article_list "
         "(locale, review_status, slug)"
     )
+    # A withdrawal finds an article's rows in every locale by its slug.
+    db.execute("CREATE INDEX IF NOT EXISTS article_list_slug ON article_list (slug)")
     db.execute(
         "CREATE TABLE IF NOT EXISTS article_words (locale TEXT NOT NULL, word TEXT NOT NULL, "
         "slug TEXT NOT NULL, PRIMARY KEY (locale, word, slug)) WITHOUT ROWID"
@@ -68,19 +71,21 @@ def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
     ).fetchone()
     if row is not None and bytes(row[0]) == body:
         return
+    old = _words(_summary.decode(row[0])) if row is not None else frozenset()
+    words = _words(summary)
     db.execute(
         "INSERT OR REPLACE INTO article_list (locale, slug, review_status, body) "
         "VALUES (?, ?, ?, ?)",
         [summary.locale, summary.slug, status, body],
     )
-    db.execute(
-        "DELETE FROM article_words WHERE locale = ? AND slug = ? AND word NOT IN "
-        "(SELECT value FROM json_each(?))",
-        [summary.locale, summary.slug, _encode(sorted(words := _words(summary)))],
+    # Each word by its key: an article's own words, never a scan of the locale's.
+    db.conn.executemany(
+        "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
+        [(summary.locale, word, summary.slug) for word in sorted(old - words)],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO article_words (locale, word, slug) VALUES (?, ?, ?)",
-        [(summary.locale, word, summary.slug) for word in sorted(words)],
+        [(summary.locale, word, summary.slug) for word in sorted(words - old)],
     )
 
 
@@ -88,10 +93,18 @@ def _words(summary: ArticleSummary) -> frozenset[str]:
     return title_words(summary.title.text, summary.slug)
 
 
-def drop_unpublished(db: sqlite_utils.Database) -> None:
-    """Take out of the lists and the sitemap every article no longer published (withdrawn)."""
-    for table in ("article_list", "article_words", "sitemap_entries"):
-        db.execute(f"DELETE FROM {table} WHERE slug NOT IN (SELECT slug FROM publications)")
+def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
+    """Take a withdrawn article out of every locale's list and out of the sitemap (in the
+    withdrawing transaction): its rows and its words, each found by its key."""
+    rows = db.execute("SELECT locale, body FROM article_list WHERE slug = ?", [slug]).fetchall()
+    for locale, body in rows:
+        words = _words(_summary.decode(body))
+        db.conn.executemany(
+            "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
+            [(locale, word, slug) for word in words],
+        )
+        db.execute("DELETE FROM article_list WHERE locale = ? AND slug = ?", [locale, slug])
+    db.execute("DELETE FROM sitemap_entries WHERE slug = ?", [slug])
 
 
 def create_sitemap_table(db: sqlite_utils.Database) -> None:

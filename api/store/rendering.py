@@ -32,7 +32,7 @@ from api.store.documents import (
     html_key,
     jsonld_key,
 )
-from api.store.listing import drop_unpublished, store_sitemap_entry, store_summary
+from api.store.listing import store_sitemap_entry, store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -144,13 +144,10 @@ def _render(
         if progress:
             progress(slug)
     figures = (ratios, safety)
-    # An article leaves the lists only when a render names no article (a withdrawal), or
-    # names one no longer published; a publish or an approval scans none of them.
-    listed = {slug for slug, _ in published}
-    if not slugs or not slugs <= listed:
-        drop_unpublished(db)
-    # The articles rendered now: their sitemap entries (their list entries are stored
-    # above); the lists and the sitemap are spliced from these rows when asked for.
+    # An article leaves the list and sitemap rows when it is withdrawn (`unlist_article`,
+    # by key): no render scans them. The articles rendered now: their sitemap entries
+    # (their list entries are stored above); the lists and the sitemap are spliced from
+    # these rows when asked for.
     for entry in build_sitemap(latest).articles:
         store_sitemap_entry(db, entry.slug, _encode(entry))
     written += _render_shared(db, out, published, locales, shared, treatments)

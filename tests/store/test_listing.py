@@ -73,6 +73,8 @@ def test_a_withdrawn_article_leaves_the_lists(tmp_path: Path, imported_db: Path)
     approve_withdrawal(db, REVIEWER, asked.id, asked.etag)
     assert _slugs(db, "en", ListQuery())[0] == [SLUG]
     assert _slugs(db, "en", ListQuery(words=("zinc",)))[0] == []
+    listed = [entry["slug"] for entry in json.loads(sitemap_body(db))["articles"]]
+    assert listed == [SLUG]
 
 
 def test_the_migration_fills_the_lists_from_the_stored_ones(
@@ -96,3 +98,18 @@ def test_the_migration_fills_the_lists_from_the_stored_ones(
     assert sitemap_body(db) == sitemap
     keys = db.execute("SELECT key FROM documents WHERE key LIKE 'articles/%' OR key = 'sitemap'")
     assert keys.fetchall() == []
+
+
+def test_a_new_title_is_found_by_its_words_and_not_the_old_ones(
+    tmp_path: Path, imported_db: Path
+) -> None:
+    db = _db(tmp_path, imported_db)
+    publish_change(db, new_article("zinc-and-hair", "Zinc and hair"), "New article")
+    publish_change(db, new_article("zinc-and-hair", "Zinc supplements"), "Retitled")
+    assert _slugs(db, "en", ListQuery(words=("supplements",)))[0] == ["zinc-and-hair"]
+    assert _slugs(db, "en", ListQuery(words=("zinc", "hair")))[0] == ["zinc-and-hair"]  # slug
+    assert _slugs(db, "en", ListQuery(words=("and", "supplements")))[0] == ["zinc-and-hair"]
+    words = db.execute(
+        "SELECT word FROM article_words WHERE locale = 'en' AND slug = 'zinc-and-hair'"
+    ).fetchall()
+    assert sorted(w for (w,) in words) == ["and", "hair", "supplements", "zinc"]
