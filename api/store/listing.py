@@ -3,8 +3,9 @@
 rendered and read a page at a time by a slug cursor. A page, filtered or searched, is an
 index seek plus at most a page of rows: the same work at 10 articles as at 10,000.
 
-The whole list of a locale is still a stored document (`articles/<locale>`, what
-`GET /v1/articles` without paging serves, and what static delivery exports)."""
+The whole list of a locale (`GET /v1/articles` without paging) and the sitemap (one row
+per article, `sitemap_entries`) are spliced from these rows when asked for, not stored
+whole at every publish (docs/decisions/spliced-lists.md)."""
 
 from __future__ import annotations
 

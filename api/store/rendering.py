@@ -1,6 +1,7 @@
-"""Rendering at publish time: every published article version in every locale, the lists,
-treatments, locale metadata and the search index, as stored documents, and the sync ledger
-the offline bundles and the changes feed are spliced from."""
+"""Rendering at publish time: every published article version in every locale, treatments,
+locale metadata and the search index, as stored documents; each article's rows of the
+lists and the sitemap; and the sync ledger the offline bundles and the changes feed are
+spliced from."""
 
 from __future__ import annotations
 
@@ -57,8 +58,9 @@ def render_documents(
     latest_only: bool = False,
     on: date | None = None,
 ) -> int:
-    """Render every published version of `slugs` (default all) in every locale, plus the
-    lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
+    """Render every published version of `slugs` (default all) in every locale, their rows
+    of the lists and the sitemap, plus treatments and locale metadata (the other articles'
+    figures kept as stored). Call inside a transaction. Returns documents written.
 
     `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
     cannot have changed: their content is immutable, they name the treatment records they
