@@ -4,6 +4,7 @@ API, as people do: read the head, draft a change, submit it, have it published."
 from __future__ import annotations
 
 import copy
+import itertools
 import subprocess
 import sys
 import time
@@ -18,6 +19,9 @@ __all__ = ["Editorial", "create_token"]
 
 _EDITED = ("introduction", "p1")
 _run = time.strftime("%Y%m%dT%H%M%S")  # token names stay unique on a kept corpus
+_editorials = itertools.count(1)
+"""Numbers each Editorial of the run: one made on a copy of a database where another made
+its tokens (the scale-out rows copy the real one) needs names of its own."""
 
 
 def create_token(db: Path, name: str, role: str, locales: str | None = None) -> str:
@@ -53,11 +57,12 @@ class Editorial:
     def __init__(self, base_url: str, db: Path, slug: str) -> None:
         self.slug = slug
         self.client = httpx.Client(base_url=base_url, timeout=30)
+        run = f"{_run}-{next(_editorials)}"
         self.editor = {
-            "Authorization": f"Bearer {create_token(db, f'bench-editor-{_run}', 'editor')}"
+            "Authorization": f"Bearer {create_token(db, f'bench-editor-{run}', 'editor')}"
         }
         self.reviewer = {
-            "Authorization": f"Bearer {create_token(db, f'bench-reviewer-{_run}', 'reviewer')}"
+            "Authorization": f"Bearer {create_token(db, f'bench-reviewer-{run}', 'reviewer')}"
         }
         self.published = 0
         self.publish_seconds: list[float] = []

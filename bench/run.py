@@ -60,6 +60,7 @@ from bench.report import (
 )
 from bench.revalidation import CacheChecks, Freshness, check_cache, wait_for_etag
 from bench.scale import ChangeCost, change_line, measure_change_costs
+from bench.schedules import beside_lines, beside_ratios, schedule_plans, scheduled_server
 from bench.servers import (
     ROOT,
     Server,
@@ -232,6 +233,9 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
         receiver = stack.enter_context(receiving())
         hooked = stack.enter_context(webhook_server(db, work, receiver))
 
+        _say("starting: vetted serve on a copy, a publication and a withdrawal scheduled")
+        scheduled = stack.enter_context(scheduled_server(db, work))
+
         _say("starting: uvicorn (asyncio, h11) on the same app and database")
         port = free_port()
         command = uvicorn_command("api.web.app:create_app_from_env", port)
@@ -289,6 +293,8 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             ),
             # Beside ours: the same rows while a webhook sender runs and an endpoint listens.
             *webhook_plans(hooked.url, etag),
+            # And while a publication and a withdrawal are scheduled (every read checks).
+            *schedule_plans(scheduled.url, ARTICLE, etag),
         ]
         for server, name, base, tag in (
             (RAW_ASGI, "raw ASGI", raw.url, etag),
@@ -491,6 +497,8 @@ def main() -> int:
     print("\n".join(["", *listing_lines(listing), ""]))
     if bench.latency is not None:
         print(f"{latency_line(bench.latency)}\n")
+    for line in beside_lines(bench.rows):
+        print(line)
     for line in scaleout.lines(scale):
         print(line)
     for name, check in (("cache hit and 304", checks), ("cache after publish", freshness)):
@@ -514,6 +522,7 @@ def main() -> int:
             "cache_freshness": msgspec.to_builtins(freshness),
             "targets": msgspec.to_builtins(found),
             "webhook_latency": msgspec.to_builtins(bench.latency),
+            "beside": beside_ratios(bench.rows),
             "scaleout": msgspec.to_builtins(scale),
             "table": table,
             "targets_table": goals,

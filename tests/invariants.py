@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from api.store.documents import article_key, get_document
+from api.store.listing import article_list_body
 from api.store.translations import available_locales
 from api.store.versions import latest_version, published_slugs
 
@@ -55,5 +56,5 @@ def assert_consistent(db: sqlite_utils.Database) -> None:
                 doc = _json(db, f"section/{slug}/{number}/{locale}/{section}")
                 assert (doc["version"], doc["content_hash"]) == (number, head.content_hash)
                 assert doc["section"]["id"] == section
-            listed = {e["slug"]: e["version"] for e in _json(db, f"articles/{locale}")}
+            listed = {e["slug"]: e["version"] for e in json.loads(article_list_body(db, locale))}
             assert listed[slug] == number, f"articles/{locale} lists {slug} v{listed[slug]}"

@@ -81,7 +81,7 @@ def upload_catalog(
     tag = catalog_locale(locale)
     may(principal, "catalog.upload", Target.translation(tag)).enforce()
     domain = catalog_domain(article) if article is not None else None
-    contexts = catalog_contexts(db)
+    contexts = catalog_contexts(db, domain)
     if domain is not None:
         if domain not in {SHARED_DOMAIN, *(slug for slug, _ in published_slugs(db))}:
             raise NotFound(f"no published article {domain!r}: its catalog does not exist")

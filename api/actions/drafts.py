@@ -12,7 +12,7 @@ import sqlite_utils
 
 from api.core.access import Principal, may
 from api.core.content import check_article, check_references, check_treatments
-from api.core.errors import ValidationFailed
+from api.core.errors import PreconditionRequired, ValidationFailed
 from api.core.merge import Resolution
 from api.core.model import Article, TreatmentCatalog
 from api.core.output import ReviewOut
@@ -208,7 +208,15 @@ def propose_draft(
     """Start a draft of `slug`: a new article, or a change to the published version read
     (If-Match names it)."""
     may(principal, "draft.write").enforce()
-    if if_match is None and latest_version(db, slug) is None:
+    if if_match is None:
+        # A draft without If-Match is a new article: its slug must be free. One that
+        # exists is said before its content is checked as if it replaced that article.
+        if latest_version(db, slug) is not None:
+            raise PreconditionRequired(
+                f"an article {slug!r} exists: to change it, send If-Match with the ETag of "
+                f"the version you read (GET /v1/manage/articles/{slug}); to create a new "
+                "article, choose a slug no article has"
+            )
         store.check_slug_free(db, slug)
     article, treatments = validated_content(db, slug, article, treatments)
     return store.create_draft(

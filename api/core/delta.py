@@ -46,14 +46,11 @@ def json_patch(old: Any, new: Any) -> list[Op] | None:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON: `1`, `1.0` and `true` differ, and so does member order."""
-    if type(a) is not type(b):
+    """Equal as JSON: `1`, `1.0` and `true` differ, and so does member order. Python's
+    `==` (in C) rules most pairs out; what it finds equal is compared as JSON bytes."""
+    if type(a) is not type(b) or a != b:
         return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+    return not isinstance(a, dict | list) or _encode(a) == _encode(b)
 
 
 def _pointer(path: str, token: str | int) -> str:
@@ -80,11 +77,41 @@ def _diff(old: Any, new: Any, path: str, ops: _Ops) -> None:
     else:
         ops.append(_replace(path, new))
         return
+    changes = sum(size for _, size in inner)
+    overhead = len(_encode({"op": "replace", "path": path, "value": None})) - 4 + 1
+    if _at_least(new, changes - overhead + 1):
+        ops.extend(inner)  # shorter than replacing the whole, which is not encoded to know
+        return
     whole = _replace(path, new)
-    if sum(size for _, size in inner) < whole[1]:
+    if changes < whole[1]:
         ops.extend(inner)
     else:
         ops.append(whole)
+
+
+def _at_least(value: Any, limit: int) -> bool:
+    """Whether `value` as JSON is at least `limit` bytes, from a lower bound of its size
+    (a string is at least its code points and quotes) that stops counting at `limit`: a
+    section of a 45 KB article is not encoded to learn it is longer than a paragraph."""
+    left = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            left -= 1 + len(item)  # braces and separators
+            for key, member in item.items():
+                left -= len(key) + 3  # quotes and colon
+                stack.append(member)
+        elif isinstance(item, list):
+            left -= 1 + len(item)
+            stack.extend(item)
+        elif isinstance(item, str):
+            left -= len(item) + 2
+        else:
+            left -= len(_encode(item))
+        if left <= 0:
+            return True
+    return False
 
 
 def _diff_list(old: list[Any], new: list[Any], path: str, ops: _Ops) -> None:

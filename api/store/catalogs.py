@@ -237,7 +237,7 @@ def stage_catalog(
         approved = {(e.context, e.source): e for e in catalog_entries(db, locale, domain=domain)}
         # An earlier version's text, restated as approved, is what readers of that pinned
         # version get: kept as it is, not reported as out of date.
-        kept = earlier_messages(db)
+        kept = earlier_messages(db, domain)
         restated = {
             (e.context, e.source)
             for e in catalog.entries
@@ -373,10 +373,13 @@ def _rendered_after_approval(db: sqlite_utils.Database, locale: str, domain: str
     if domain is None or domain == SHARED_DOMAIN:
         render_documents(db)
         return
+    # Any approved translation outside this article (two range seeks by the primary key,
+    # not a count of the locale's every translation).
     served = db.execute(
-        "SELECT count(*) FROM translations WHERE locale = ? AND status = 'approved' "
-        "AND NOT (context >= ? AND context < ?)",
-        [locale, f"{domain}/", f"{domain}0"],
+        "SELECT EXISTS (SELECT 1 FROM translations WHERE locale = ? AND context < ? "
+        "AND status = 'approved') OR EXISTS (SELECT 1 FROM translations WHERE locale = ? "
+        "AND context >= ? AND status = 'approved')",
+        [locale, f"{domain}/", locale, f"{domain}0"],
     ).fetchone()[0]
     render_documents(db, {domain} if served else None)
 

@@ -26,7 +26,6 @@ from zlib_ng import gzip_ng
 __all__ = [
     "BROTLI_MIN_BYTES",
     "COMPRESS_MIN_BYTES",
-    "SITEMAP_KEY",
     "Document",
     "DocumentWriter",
     "article_key",
@@ -65,10 +64,6 @@ class Document(msgspec.Struct, frozen=True):
 def article_key(slug: str, number: int, locale: str) -> str:
     """The document key of one rendered article version."""
     return f"article/{slug}/{number}/{locale}"
-
-
-SITEMAP_KEY = "sitemap"
-"""The document key of the sitemap of published articles."""
 
 
 def html_key(slug: str, locale: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import msgspec
 import sqlite_utils
 
+from api.core.catalog_domains import SHARED_DOMAIN
 from api.core.content import dump_yaml
 from api.core.history import HistoryLog, LoggedVersion, derived_entry
 from api.core.messages import current_messages, known_contexts
@@ -96,34 +97,49 @@ def history_files(db: sqlite_utils.Database, slug: str) -> dict[str, bytes]:
     return files
 
 
+def _articles(db: sqlite_utils.Database, domain: str | None) -> list[tuple[str, int]]:
+    """The published articles whose messages can be in the catalog `domain`: one article's
+    catalog holds its own alone; the shared catalog (records beside any version) and the
+    whole locale (None) hold every article's."""
+    published = published_slugs(db)
+    if domain is None or domain == SHARED_DOMAIN:
+        return published
+    return [(slug, number) for slug, number in published if slug == domain]
+
+
 def _earlier_versions(
-    db: sqlite_utils.Database, current: TreatmentCatalog
+    db: sqlite_utils.Database, current: TreatmentCatalog, domain: str | None = None
 ) -> Iterator[tuple[Article, TreatmentCatalog]]:
-    """Every earlier version the history keeps, with the records published beside it."""
-    for slug, _ in published_slugs(db):
+    """Every earlier version the history keeps (of the articles of the catalog `domain`),
+    with the records published beside it."""
+    for slug, _ in _articles(db, domain):
         for row in published_versions(db, slug)[:-1]:
             records = load_treatments(db, row.treatments) if row.treatments else current
             yield load_article(db, slug, row.number), records
 
 
-def catalog_contexts(db: sqlite_utils.Database) -> frozenset[str]:
+def catalog_contexts(db: sqlite_utils.Database, domain: str | None = None) -> frozenset[str]:
     """Every msgctxt a catalog may translate: the current content's, and those of every
     earlier version the history keeps (readers of a pinned version get its translations),
-    as `vetted import` reads them from the files."""
+    as `vetted import` reads them from the files. `domain`: of one catalog (an article's
+    reads that article's versions alone; callers keep the contexts of the domain)."""
     current = load_treatments(db)
     out: set[str] = set()
-    for article, records in _earlier_versions(db, current):
+    for article, records in _earlier_versions(db, current, domain):
         out |= known_contexts([article], records)
-    latest = [load_article(db, slug, number) for slug, number in published_slugs(db)]
+    latest = [load_article(db, slug, number) for slug, number in _articles(db, domain)]
     return frozenset(out | known_contexts(latest, current))
 
 
-def earlier_messages(db: sqlite_utils.Database) -> frozenset[tuple[str, str]]:
+def earlier_messages(
+    db: sqlite_utils.Database, domain: str | None = None
+) -> frozenset[tuple[str, str]]:
     """`(msgctxt, msgid)` of every message of an earlier version the history keeps (with
     the records published beside it): their approved translations are what readers of
-    that pinned version get, so a catalog that restates them is not out of date."""
+    that pinned version get, so a catalog that restates them is not out of date.
+    `domain`: of one catalog (as `catalog_contexts`)."""
     return frozenset(
         (m.context, m.source)
-        for article, records in _earlier_versions(db, load_treatments(db))
+        for article, records in _earlier_versions(db, load_treatments(db), domain)
         for m in current_messages([article], records)
     )

@@ -3,8 +3,9 @@
 rendered and read a page at a time by a slug cursor. A page, filtered or searched, is an
 index seek plus at most a page of rows: the same work at 10 articles as at 10,000.
 
-The whole list of a locale is still a stored document (`articles/<locale>`, what
-`GET /v1/articles` without paging serves, and what static delivery exports)."""
+The whole list of a locale (`GET /v1/articles` without paging) and the sitemap (one row
+per article, `sitemap_entries`) are spliced from these rows when asked for, not stored
+whole at every publish (docs/decisions/spliced-lists.md)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,20 @@ from api.core.listing import ListQuery, title_words
 from api.core.output import ArticleSummary
 
 __all__ = [
+    "article_list_body",
     "article_page",
     "create_list_tables",
-    "drop_unpublished",
+    "create_sitemap_table",
+    "sitemap_body",
+    "store_sitemap_entry",
     "store_summary",
+    "unlist_article",
     "withdrawn_articles",
 ]
 
 _encode = msgspec.json.Encoder(order="deterministic").encode
 _summaries = msgspec.json.Decoder(list[ArticleSummary])
+_summary = msgspec.json.Decoder(ArticleSummary)
 
 
 def create_list_tables(db: sqlite_utils.Database) -> None:
@@ -37,6 +43,8 @@ def create_list_tables(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS article_list_review ON article_list "
         "(locale, review_status, slug)"
     )
+    # A withdrawal finds an article's rows in every locale by its slug.
+    db.execute("CREATE INDEX IF NOT EXISTS article_list_slug ON article_list (slug)")
     db.execute(
         "CREATE TABLE IF NOT EXISTS article_words (locale TEXT NOT NULL, word TEXT NOT NULL, "
         "slug TEXT NOT NULL, PRIMARY KEY (locale, word, slug)) WITHOUT ROWID"
@@ -64,19 +72,21 @@ def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
     ).fetchone()
     if row is not None and bytes(row[0]) == body:
         return
+    old = _words(_summary.decode(row[0])) if row is not None else frozenset()
+    words = _words(summary)
     db.execute(
         "INSERT OR REPLACE INTO article_list (locale, slug, review_status, body) "
         "VALUES (?, ?, ?, ?)",
         [summary.locale, summary.slug, status, body],
     )
-    db.execute(
-        "DELETE FROM article_words WHERE locale = ? AND slug = ? AND word NOT IN "
-        "(SELECT value FROM json_each(?))",
-        [summary.locale, summary.slug, _encode(sorted(words := _words(summary)))],
+    # Each word by its key: an article's own words, never a scan of the locale's.
+    db.conn.executemany(
+        "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
+        [(summary.locale, word, summary.slug) for word in sorted(old - words)],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO article_words (locale, word, slug) VALUES (?, ?, ?)",
-        [(summary.locale, word, summary.slug) for word in sorted(words)],
+        [(summary.locale, word, summary.slug) for word in sorted(words - old)],
     )
 
 
@@ -84,10 +94,81 @@ def _words(summary: ArticleSummary) -> frozenset[str]:
     return title_words(summary.title.text, summary.slug)
 
 
-def drop_unpublished(db: sqlite_utils.Database) -> None:
-    """Take out of the lists every article no longer published (withdrawn)."""
-    for table in ("article_list", "article_words"):
-        db.execute(f"DELETE FROM {table} WHERE slug NOT IN (SELECT slug FROM publications)")
+def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
+    """Take a withdrawn article out of every locale's list and out of the sitemap (in the
+    withdrawing transaction): its rows and its words, each found by its key."""
+    rows = db.execute("SELECT locale, body FROM article_list WHERE slug = ?", [slug]).fetchall()
+    for locale, body in rows:
+        words = _words(_summary.decode(body))
+        db.conn.executemany(
+            "DELETE FROM article_words WHERE locale = ? AND word = ? AND slug = ?",
+            [(locale, word, slug) for word in words],
+        )
+        db.execute("DELETE FROM article_list WHERE locale = ? AND slug = ?", [locale, slug])
+    db.execute("DELETE FROM sitemap_entries WHERE slug = ?", [slug])
+
+
+def create_sitemap_table(db: sqlite_utils.Database) -> None:
+    """The sitemap as rows, one per published article (its entry as the sitemap serves
+    it), and their rows from the stored sitemap (a database rendered by an earlier
+    release)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS sitemap_entries (slug TEXT PRIMARY KEY, "
+        "body BLOB NOT NULL) WITHOUT ROWID"
+    )
+    row = db.execute(
+        "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = 'sitemap'"
+    ).fetchone()
+    if row is None:
+        return
+    stored = msgspec.json.decode(row[0], type=_SitemapEntries)
+    slugs = msgspec.json.decode(row[0], type=_SitemapSlugs)
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO sitemap_entries (slug, body) VALUES (?, ?)",
+        [
+            (named.slug, bytes(entry))
+            for named, entry in zip(slugs.articles, stored.articles, strict=True)
+        ],
+    )
+
+
+def store_sitemap_entry(db: sqlite_utils.Database, slug: str, body: bytes) -> None:
+    """Put an article's sitemap entry (its JSON bytes) in the sitemap (in the rendering
+    transaction)."""
+    db.execute(
+        "INSERT INTO sitemap_entries (slug, body) VALUES (?, ?) "
+        "ON CONFLICT (slug) DO UPDATE SET body = excluded.body WHERE body != excluded.body",
+        [slug, body],
+    )
+
+
+def article_list_body(db: sqlite_utils.Database, locale: str) -> bytes:
+    """`GET /v1/articles` of `locale` without paging, as final JSON: every published
+    article's summary in slug order, spliced from the rows (the bytes msgspec writes for
+    the list of them)."""
+    rows = db.execute(
+        "SELECT body FROM article_list WHERE locale = ? ORDER BY slug", [locale]
+    ).fetchall()
+    return b"[" + b",".join(bytes(body) for (body,) in rows) + b"]"
+
+
+def sitemap_body(db: sqlite_utils.Database) -> bytes:
+    """`GET /v1/sitemap` as final JSON (an api.core.sitemap.Sitemap), spliced from the
+    rows in slug order."""
+    rows = db.execute("SELECT body FROM sitemap_entries ORDER BY slug").fetchall()
+    return b'{"articles":[' + b",".join(bytes(body) for (body,) in rows) + b"]}"
+
+
+class _Slugged(msgspec.Struct):
+    slug: str
+
+
+class _SitemapEntries(msgspec.Struct):
+    articles: list[msgspec.Raw]
+
+
+class _SitemapSlugs(msgspec.Struct):
+    articles: list[_Slugged]
 
 
 def article_page(

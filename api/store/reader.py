@@ -37,7 +37,7 @@ from api.store.documents import (
     get_latest_article,
     strong_etag,
 )
-from api.store.listing import article_page
+from api.store.listing import article_list_body, article_page, sitemap_body
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
@@ -178,6 +178,25 @@ class Reader:
         if current_cursor(self.db) == 0:
             return None
         return await self._computed(("bundle", locale), lambda db: bundle_body(db, locale) or b"")
+
+    async def article_list(self, locale: str) -> Document | None:
+        """Every published article's summary in `locale` (`GET /v1/articles` without
+        paging), spliced from the list's rows once per publish, off the event loop, then
+        served from memory (None before anything is published)."""
+        return await self._spliced(("articles", locale), lambda db: article_list_body(db, locale))
+
+    async def sitemap(self) -> Document | None:
+        """The sitemap, spliced from its rows as `article_list` is."""
+        return await self._spliced(("sitemap",), sitemap_body)
+
+    async def _spliced(
+        self, key: tuple[str, ...], splice: Callable[[sqlite_utils.Database], bytes]
+    ) -> Document | None:
+        if self._kept(key):
+            return self._documents[key]
+        if current_cursor(self.db) == 0:
+            return None
+        return await self._computed(key, splice)
 
     async def search(self, query: str, locale: str, limit: int) -> Document:
         """The answer to a query, kept until the next publish (repeated queries, such as a

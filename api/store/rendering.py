@@ -1,6 +1,7 @@
-"""Rendering at publish time: every published article version in every locale, the lists,
-treatments, locale metadata and the search index, as stored documents, and the sync ledger
-the offline bundles and the changes feed are spliced from."""
+"""Rendering at publish time: every published article version in every locale, treatments,
+locale metadata and the search index, as stored documents; each article's rows of the
+lists and the sitemap; and the sync ledger the offline bundles and the changes feed are
+spliced from."""
 
 from __future__ import annotations
 
@@ -26,14 +27,13 @@ from api.core.render import (
 )
 from api.core.sitemap import build_sitemap
 from api.store.documents import (
-    SITEMAP_KEY,
     DocumentWriter,
     article_key,
     get_document,
     html_key,
     jsonld_key,
 )
-from api.store.listing import drop_unpublished, store_summary
+from api.store.listing import store_sitemap_entry, store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -58,8 +58,9 @@ def render_documents(
     latest_only: bool = False,
     on: date | None = None,
 ) -> int:
-    """Render every published version of `slugs` (default all) in every locale, plus the
-    lists, treatments and locale metadata. Call inside a transaction. Returns documents written.
+    """Render every published version of `slugs` (default all) in every locale, their rows
+    of the lists and the sitemap, plus treatments and locale metadata (the other articles'
+    figures kept as stored). Call inside a transaction. Returns documents written.
 
     `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
     cannot have changed: their content is immutable, they name the treatment records they
@@ -93,9 +94,9 @@ def _render(
     # Publishing one article leaves the others as they were rendered: their entries in the
     # lists, the sitemap and the locale metadata are kept as stored (bytes, not decoded),
     # instead of rendering every article again in every locale.
-    kept = _Kept.load(db, locales) if slugs is not None else None
+    kept = _stored_infos(db, locales) if slugs is not None else None
     for slug, current in published:
-        if slugs is not None and slug not in slugs and kept is not None and kept.holds(slug):
+        if slugs is not None and slug not in slugs and kept is not None and _holds(kept, slug):
             continue
         catalogs = _with(shared, article_catalogs(db, slug, locales))
         signoffs = {
@@ -145,15 +146,20 @@ def _render(
         if progress:
             progress(slug)
     figures = (ratios, safety)
+    # An article leaves the list and sitemap rows when it is withdrawn (`unlist_article`,
+    # by key): no render scans them. The articles rendered now: their sitemap entries
+    # (their list entries are stored above); the lists and the sitemap are spliced from
+    # these rows when asked for.
+    for entry in build_sitemap(latest).articles:
+        store_sitemap_entry(db, entry.slug, _encode(entry))
     written += _render_shared(db, out, published, locales, shared, treatments)
-    if kept is None:
-        written += _render_lists(out, locales, latest, figures)
-    else:
-        written += kept.render_lists(out, [slug for slug, _ in published], latest, figures)
+    order = [slug for slug, _ in published]
+    written += out.put("locales", _described(locales, order, figures, kept))
     out.flush()  # the change feed reads the stored documents
-    # A publish (`latest_only`) changes only its own articles' documents; anything else
-    # (an import, an approval, a withdrawal) compares every item.
-    track_changes(db, locales, slugs if latest_only and slugs else None)
+    # Rendering some articles (a publish, an approval of one article's catalog) changes
+    # only their own article documents; anything else (an import, a withdrawal, which
+    # names no article: `slugs` empty) compares every item.
+    track_changes(db, locales, slugs or None)
     return written
 
 
@@ -188,7 +194,6 @@ def _render_shared(
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
     beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
-    drop_unpublished(db)
     for locale in locales:
         rendered = [
             render_treatment(
@@ -207,145 +212,51 @@ def _render_shared(
     return written
 
 
-def _render_lists(
-    out: DocumentWriter,
+def _described(
     locales: list[str],
-    latest: dict[str, dict[str, ArticleSummary]],
+    slugs: list[str],
     figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
-) -> int:
-    """The lists, the locale metadata and the sitemap, made from every article's entry."""
+    kept: dict[str, LocaleInfo] | None,
+) -> list[LocaleInfo]:
+    """The locale metadata: each locale's completeness and safety coverage per published
+    article (`slugs`, in order), those of the articles rendered now (`figures`) and, for
+    the others, as `kept`."""
     ratios, safety = figures
-    written = 0
-    for locale in locales:
-        written += out.put(f"articles/{locale}", list(latest[locale].values()))
-    written += out.put(
-        "locales", [describe_locale(code, ratios[code], safety[code]) for code in locales]
-    )
-    written += out.put(SITEMAP_KEY, build_sitemap(latest))
-    return written
+    if kept is None:
+        return [describe_locale(code, ratios[code], safety[code]) for code in locales]
+    return [
+        describe_locale(
+            code,
+            {
+                s: ratios[code][s] if s in ratios[code] else kept[code].completeness[s]
+                for s in slugs
+            },
+            {
+                s: safety[code][s] if s in safety[code] else kept[code].safety_coverage[s]
+                for s in slugs
+            },
+        )
+        for code in locales
+    ]
 
 
-class _Slugged(msgspec.Struct):
-    """The slug an entry of a list or of the sitemap begins with."""
-
-    slug: str
-
-
-_entries = msgspec.json.Decoder(list[msgspec.Raw])
-_slugs = msgspec.json.Decoder(list[_Slugged])
-_one_summary = msgspec.json.Decoder(ArticleSummary)
 _locale_infos = msgspec.json.Decoder(list[LocaleInfo])
 _encode = msgspec.json.Encoder().encode
 
 
-class _SitemapEntries(msgspec.Struct):
-    articles: list[msgspec.Raw]
+def _stored_infos(db: sqlite_utils.Database, locales: list[str]) -> dict[str, LocaleInfo] | None:
+    """The stored locale metadata by locale: what a render of some articles keeps of the
+    others; None when there is none for every locale (then every article is rendered)."""
+    document = get_document(db, "locales")
+    if document is None:
+        return None
+    try:
+        infos = {info.code: info for info in _locale_infos.decode(document.body)}
+    except msgspec.ValidationError:
+        return None  # written by a release whose metadata differ
+    return infos if set(infos) == set(locales) else None
 
 
-class _SitemapSlugs(msgspec.Struct):
-    articles: list[_Slugged]
-
-
-class _Kept:
-    """Every article's entry in the stored lists (per locale), in the sitemap and in the
-    locale metadata, as stored: what a render of some articles keeps for the others. Read
-    as raw bytes, never decoded into summaries, so the cost of keeping them is copying
-    bytes, not rendering or encoding them again."""
-
-    def __init__(
-        self,
-        lists: dict[str, dict[str, msgspec.Raw]],
-        sitemap: dict[str, msgspec.Raw],
-        infos: dict[str, LocaleInfo],
-    ) -> None:
-        self.lists = lists
-        self.sitemap = sitemap
-        self.infos = infos
-
-    @classmethod
-    def load(cls, db: sqlite_utils.Database, locales: list[str]) -> _Kept | None:
-        """The stored entries; None when a document is missing or was written by a release
-        whose entries differ (then every article is rendered again)."""
-        lists: dict[str, dict[str, msgspec.Raw]] = {}
-        try:
-            for locale in locales:
-                body = _body(db, f"articles/{locale}")
-                if body is None:
-                    return None
-                entries = _entries.decode(body)
-                if entries:
-                    _one_summary.decode(entries[0])  # the shape of this release's entries
-                named = [entry.slug for entry in _slugs.decode(body)]
-                lists[locale] = dict(zip(named, entries, strict=True))
-            sitemap_body = _body(db, SITEMAP_KEY)
-            infos_body = _body(db, "locales")
-            if sitemap_body is None or infos_body is None:
-                return None
-            named = [a.slug for a in msgspec.json.decode(sitemap_body, type=_SitemapSlugs).articles]
-            raw = msgspec.json.decode(sitemap_body, type=_SitemapEntries).articles
-            infos = {info.code: info for info in _locale_infos.decode(infos_body)}
-        except msgspec.ValidationError:
-            return None
-        if set(infos) != set(locales):
-            return None
-        return cls(lists, dict(zip(named, raw, strict=True)), infos)
-
-    def holds(self, slug: str) -> bool:
-        """Whether every entry of `slug` is kept."""
-        return (
-            slug in self.sitemap
-            and all(slug in entries for entries in self.lists.values())
-            and all(
-                slug in info.completeness and slug in info.safety_coverage
-                for info in self.infos.values()
-            )
-        )
-
-    def render_lists(
-        self,
-        out: DocumentWriter,
-        slugs: list[str],
-        latest: dict[str, dict[str, ArticleSummary]],
-        figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
-    ) -> int:
-        """The lists, the locale metadata and the sitemap of the published `slugs` (in
-        order): the entries of the articles rendered now (`latest`, `figures`), the kept
-        ones of the others; the same bytes as `_render_lists` of them all."""
-        ratios, safety = figures
-        written = 0
-        for locale, entries in latest.items():
-            kept = self.lists[locale]
-            body = b",".join(
-                _encode(entries[slug]) if slug in entries else kept[slug] for slug in slugs
-            )
-            written += out.put_bytes(f"articles/{locale}", b"[" + body + b"]")
-        infos = []
-        for code, entries in latest.items():
-            info = self.infos[code]
-            infos.append(
-                describe_locale(
-                    code,
-                    {s: ratios[code][s] if s in entries else info.completeness[s] for s in slugs},
-                    {
-                        s: safety[code][s] if s in entries else info.safety_coverage[s]
-                        for s in slugs
-                    },
-                )
-            )
-        written += out.put("locales", infos)
-        rendered = {slug for entries in latest.values() for slug in entries}
-        fresh = build_sitemap(
-            {
-                code: {s: entries[s] for s in rendered if s in entries}
-                for code, entries in latest.items()
-            }
-        )
-        made = {article.slug: _encode(article) for article in fresh.articles}
-        body = b",".join(made[slug] if slug in made else self.sitemap[slug] for slug in slugs)
-        written += out.put_bytes(SITEMAP_KEY, b'{"articles":[' + body + b"]}")
-        return written
-
-
-def _body(db: sqlite_utils.Database, key: str) -> bytes | None:
-    document = get_document(db, key)
-    return document.body if document is not None else None
+def _holds(kept: dict[str, LocaleInfo], slug: str) -> bool:
+    """Whether the stored metadata has `slug` in every locale."""
+    return all(slug in info.completeness and slug in info.safety_coverage for info in kept.values())

@@ -20,14 +20,14 @@ import sqlite_utils
 from api.core.access import Principal, Target, may
 from api.core.errors import NotFound, ValidationFailed
 from api.core.model import Article
-from api.core.output import ArticleSummary, ReviewerOut, ReviewOut, TranslationSignoffOut
+from api.core.negotiation import DEFAULT_LOCALE
+from api.core.output import ReviewerOut, ReviewOut, TranslationSignoffOut
 from api.core.schedule import ReviewPolicy, ReviewStatus, next_review_due, review_status
 from api.core.text import text_problem
 from api.core.webhooks import ReviewOverdue
 from api.core.workflow import article_etag, check_if_match
 from api.store.accounts import OPERATOR
 from api.store.audit import record
-from api.store.documents import get_document
 from api.store.schema import transaction
 from api.store.versions import (
     VersionRow,
@@ -52,8 +52,6 @@ __all__ = [
     "today",
     "translation_signoff",
 ]
-
-_summaries = msgspec.json.Decoder(list[ArticleSummary])
 
 
 def today() -> date:
@@ -219,13 +217,14 @@ def confirm_review(
 
 
 def _rendered_status(db: sqlite_utils.Database) -> dict[str, str]:
-    """slug -> the review status its rendered documents state (from the source list)."""
-    document = get_document(db, "articles/en")
-    try:
-        summaries = _summaries.decode(document.body) if document else []
-    except msgspec.ValidationError:
-        return {}
-    return {s.slug: s.review.review_status for s in summaries if s.review is not None}
+    """slug -> the review status its rendered documents state (from the source list's
+    rows)."""
+    rows = db.execute(
+        "SELECT slug, review_status FROM article_list WHERE locale = ? "
+        "AND review_status IS NOT NULL",
+        [DEFAULT_LOCALE],
+    )
+    return {str(slug): str(status) for slug, status in rows}
 
 
 def _due_review(db: sqlite_utils.Database, slug: str, on: date) -> tuple[int, ReviewOut]:

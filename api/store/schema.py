@@ -585,6 +585,19 @@ def _v22_sync_patches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v23_spliced_lists(db: sqlite_utils.Database) -> None:
+    """The article lists and the sitemap are no longer stored documents (rewritten whole at
+    every publish, they grew with the catalogue): they are spliced from one row per
+    article when asked for (`api.store.listing`). The sitemap's rows come from the stored
+    sitemap (the lists' rows exist since `_v21_article_lists`); the stored documents and
+    their bytes go."""
+    from api.store.listing import create_sitemap_table  # it imports no schema
+
+    create_sitemap_table(db)
+    db.execute("DELETE FROM documents WHERE key LIKE 'articles/%' OR key = 'sitemap'")
+    db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -608,6 +621,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v20_spliced_bundles,
     _v21_article_lists,
     _v22_sync_patches,
+    _v23_spliced_lists,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -29,6 +29,7 @@ from api.core.webhooks import ArticleWithdrawn
 from api.core.workflow import check_if_match
 from api.store.audit import record
 from api.store.documents import delete_documents, put_bytes
+from api.store.listing import unlist_article
 from api.store.schedules import add_schedule, cancel_schedules
 from api.store.schema import transaction
 from api.store.search import unindex_article
@@ -347,6 +348,7 @@ def carry_out_withdrawal(
             db, [f"article/{item}/", f"section/{item}/", f"jsonld/{item}/", f"html/{item}/"]
         )
         unindex_article(db, item)
+        unlist_article(db, item)
     else:
         record_hash = _record_hash(db, item)
         delete_documents(db, [f"treatment/{item}/"])

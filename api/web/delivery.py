@@ -19,7 +19,7 @@ from api.core.locales import LocaleInfo
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.output import ArticleOut, ArticleSummary, SectionDocument, TreatmentOut
 from api.core.sitemap import Sitemap
-from api.store.documents import SITEMAP_KEY, Document, article_key, html_key, jsonld_key
+from api.store.documents import Document, article_key, html_key, jsonld_key
 from api.store.reader import Reader
 from api.web import examples
 from api.web.list_params import (
@@ -107,7 +107,7 @@ class ArticlesController(Controller):
                 words=query_words(q) if q is not None else (),
             )
             return send_page(request, reader, tag, query, locale)
-        document = reader.document(f"articles/{tag}")
+        document = await reader.article_list(tag)
         if document is None:
             raise NotFound("no articles are published")
         return send_document(request, document, locale=tag)
@@ -378,7 +378,7 @@ class SitemapController(Controller):
     async def get_sitemap(
         self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
     ) -> ASGIResponse:
-        document = reader.document(SITEMAP_KEY)
+        document = await reader.sitemap()
         if document is None:
             raise NotFound("no sitemap: nothing is published")
         return send_document(request, document)

@@ -8,6 +8,7 @@ export is written by `vetted serve --export-dir` itself, after every commit."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from api.core.access import Principal
 from api.core.lifecycle import WithdrawalKind
 from api.store.schema import open_database
 from api.store.versions import latest_version, load_article
-from bench.nginx import HEADERS_MORE, export_site, nginx_running
+from bench.nginx import EXPORT_CONFIG, HEADERS_MORE, export_site, nginx_running
 from bench.scaleout import publish_to_nodes
 from bench.servers import Server, free_port, running, vetted_command
 from tests.conftest import SLUG
@@ -58,6 +59,8 @@ FROM_THE_APP = {
     "/html": "not exported yet: the app answers",
     "/v1/sitemap": "not exported yet: the app answers",
     "/v1/bundles": "spliced by the app since bundles stopped being stored documents",
+    # and "/v1/articles" itself (the whole list of a locale): spliced by the app from one
+    # row per article since the lists stopped being stored documents
     "/v1/manage": "the management API",
     "/healthz": "the writer's health",
     "/readyz": "the writer's readiness",
@@ -123,7 +126,31 @@ def _sources(log: Path) -> list[str]:
     return [line.rsplit(" ", 1)[1] for line in log.read_text().splitlines()]
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "replayed"), REQUESTS)
+# Beside the replay table: the Accept-Encoding values the config looks up whole (none,
+# browsers', HTTP libraries'), on a document stored in every coding (an article), in gzip
+# alone (a section) and in identity alone (a list), and their neighbours read the general
+# way; a 304 for each.
+SECTION = f"/v1/articles/{SLUG}/sections/introduction?locale=fr"
+COMMON_ENCODINGS = [
+    "gzip, deflate, br, zstd",
+    "gzip, deflate, br",
+    "gzip, deflate",
+    "gzip",
+    "br",
+    "identity",
+    "GZIP, Deflate, BR",
+    "gzip,deflate,br",
+    "deflate, br;q=0, gzip",
+]
+ENCODING_ROWS: list[tuple[str, str, dict[str, str], bool]] = [
+    ("GET", path, {"Accept-Encoding": value, **extra}, True)
+    for path in (f"/v1/articles/{SLUG}?locale=es", SECTION, "/v1/articles?locale=fr")
+    for value in COMMON_ENCODINGS
+    for extra in ({}, {"If-None-Match": ETAG})
+] + [("GET", f"/v1/articles/{SLUG}?locale=es", {"If-None-Match": ETAG}, True)]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "replayed"), REQUESTS + ENCODING_ROWS)
 def test_nginx_over_the_export_answers_as_the_app(
     served: tuple[Server, Server, Path, Path],
     method: str,
@@ -154,11 +181,66 @@ def test_nginx_over_the_export_answers_as_the_app(
     assert got == expected
     time.sleep(0.02)  # nginx writes its log line after the answer
     source = _sources(log)[-1]
-    to_app = any(part in path for part in FROM_THE_APP)
+    to_app = any(part in path for part in FROM_THE_APP) or path.split("?")[0] == "/v1/articles"
     if to_app:
         assert source != "-", f"{path} must reach the app"
     elif method in ("GET", "HEAD") and expected[0] in (200, 304):
         assert source == "-" or _sent_to_app_on_purpose(headers), (path, headers)
+
+
+@pytest.mark.parametrize(
+    ("path", "given", "kept"),
+    [
+        (f"/v1/articles/{SLUG}?locale=es", "kiosk-7.request:42", True),
+        (f"/v1/articles/{SLUG}?locale=es", "a" * 128, True),
+        (f"/v1/articles/{SLUG}?locale=es", "a" * 129, False),
+        (f"/v1/articles/{SLUG}?locale=es", "-starts-with-a-dash", False),
+        (f"/v1/articles/{SLUG}?locale=es", "has space", False),
+        ("/v1/articles/no-such-article", "kiosk-7", True),
+        ("/no/such/path", "kiosk-7", True),
+    ],
+)
+def test_nginx_over_the_export_keeps_the_callers_request_id_as_the_app_does(
+    served: tuple[Server, Server, Path, Path], path: str, given: str, kept: bool
+) -> None:
+    """X-Request-ID: the caller's when the app would keep it, else a new one each time."""
+    app, nginx, _, _ = served
+    for server in (app, nginx):
+        ids = [
+            httpx.get(server.url + path, headers={**IDENTITY, "X-Request-ID": given}).headers[
+                "x-request-id"
+            ]
+            for _ in range(2)
+        ]
+        if kept:
+            assert ids == [given, given], server.url
+        else:
+            assert given not in ids and ids[0] != ids[1], server.url
+    fresh = {httpx.get(nginx.url + path, headers=IDENTITY).headers["x-request-id"] for _ in "abc"}
+    assert len(fresh) == 3
+
+
+def test_bundle_requests_go_to_the_app_by_the_config(
+    served: tuple[Server, Server, Path, Path],
+) -> None:
+    """Bundles are spliced by the app per commit (docs/decisions/spliced-bundles.md): the
+    config routes every bundle request to it by path, not by a missing map entry, and
+    nginx passes the app's bytes, ETag and 304 through."""
+    app, nginx, _, log = served
+    for encoding in (IDENTITY, GZIP):
+        with httpx.Client() as client:
+            expected = _answer(client.get(app.url + "/v1/bundles/es", headers=encoding))
+            got = _answer(client.get(nginx.url + "/v1/bundles/es", headers=encoding))
+        assert got == expected and got[0] == 200
+        time.sleep(0.02)  # nginx writes its log line after the answer
+        assert _sources(log)[-1] != "-"
+        etag = dict(got[1])["etag"]
+        again = httpx.get(nginx.url + "/v1/bundles/es", headers={**encoding, "If-None-Match": etag})
+        assert again.status_code == 304
+    locations = re.findall(r"^\s*location ([^{]*)\{", EXPORT_CONFIG.read_text(), re.M)
+    assert [where for where in locations if "bundles" in where] == [
+        next(where for where in locations if "search|changes" in where)
+    ]
 
 
 def _sent_to_app_on_purpose(headers: dict[str, str]) -> bool:
@@ -299,5 +381,5 @@ def test_nginx_answers_withdrawn_content_as_the_app(
     if "99" not in path and "no-such" not in path:
         assert expected[0] == 410, (path, expected)
     time.sleep(0.02)  # nginx writes its log line after the answer
-    to_app = any(part in path for part in FROM_THE_APP)
+    to_app = any(part in path for part in FROM_THE_APP) or path.split("?")[0] == "/v1/articles"
     assert (_sources(log)[-1] != "-") == to_app, path

@@ -17,8 +17,11 @@ from api.core.access import Principal
 from api.core.errors import BackupRejected, Conflict, NotFound
 from api.store.audit import list_audit
 from api.store.backup import backup_database, restore_database
+from api.store.documents import compressed
 from api.store.drafts import create_draft, get_draft, publish_draft, submit_draft
+from api.store.listing import article_list_body, sitemap_body
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
+from api.store.translations import rendered_locales
 from api.store.versions import latest_version, load_article
 from api.web.app import create_app
 from tests.conftest import SLUG
@@ -291,6 +294,21 @@ def _as_schema_7(current: Path, target: Path) -> None:
             "SELECT d.key, b.etag, b.body, b.gzip, b.br FROM cur.documents d "
             "JOIN cur.blobs b ON b.etag = d.etag"
         )
+        # Schema 7 stored the lists and the sitemap whole (now spliced from rows).
+        spliced = open_database(current)
+        for key, body in [
+            *(
+                (f"articles/{code}", article_list_body(spliced, code))
+                for code in rendered_locales(spliced)
+            ),
+            ("sitemap", sitemap_body(spliced)),
+        ]:
+            document = compressed(body)
+            old.execute(
+                "INSERT INTO main.documents (key, etag, body, gzip, br) VALUES (?, ?, ?, ?, ?)",
+                [key, document.etag, document.body, document.gzip, document.br],
+            )
+        spliced.conn.close()
     old.execute("DETACH DATABASE cur")
     old.conn.close()
 

@@ -6,6 +6,7 @@ again makes."""
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from api.store.catalogs import approve_catalog, pending_review
 from api.store.catch_up import run_due_schedules
 from api.store.drafts import schedule_draft
 from api.store.importer import import_content
+from api.store.listing import article_list_body, sitemap_body
 from api.store.rendering import render_documents
 from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
@@ -34,25 +36,33 @@ from tests.editing import EDITOR, REVIEWER, draft_in_review, publish_change
 TRANSLATOR = Principal(name="tr", role="translator", locales=("es",))
 ES_REVIEWER = Principal(name="rev-es", role="reviewer", locales=("es",))
 ARTICLES = 4
+LOCALES = ("en", "es", "es-MX", "fr", "fr-CA", "ar")
 
 
 def _documents(db: sqlite_utils.Database) -> dict[str, bytes]:
-    return {
+    """Every stored document, and the lists and the sitemap as they are served (spliced
+    from their rows)."""
+    stored = {
         key: bytes(body)
         for key, body in db.execute(
             "SELECT d.key, b.body FROM documents d JOIN blobs b ON b.etag = d.etag"
         )
     }
+    spliced = {f"articles/{locale}": article_list_body(db, locale) for locale in LOCALES}
+    return {**stored, **spliced, "sitemap": sitemap_body(db)}
 
 
 def _rendered_again(db: sqlite_utils.Database, folder: Path) -> dict[str, bytes]:
-    """The documents of a copy of `db` after rendering everything again."""
+    """The documents of a copy of `db` after rendering everything again, the lists' and
+    the sitemap's rows made anew."""
     path = folder / f"copy-{len(list(folder.iterdir()))}.db"
     target = sqlite3.connect(path)
     db.conn.backup(target)
     target.close()
     copy = open_database(path)
     with transaction(copy):
+        for table in ("article_list", "article_words", "sitemap_entries"):
+            copy.execute(f"DELETE FROM {table}")
         render_documents(copy)
     documents = _documents(copy)
     copy.conn.close()
@@ -81,6 +91,8 @@ def test_changes_keep_the_lists_as_a_full_render_makes_them(tmp_path: Path) -> N
     copies = tmp_path / "copies"
     copies.mkdir()
     _assert_as_rendered_again(db, copies)
+    assert json.loads(_documents(db)["articles/es"])[0]["slug"] == SOURCE_SLUG
+    assert len(json.loads(_documents(db)["sitemap"])["articles"]) == ARTICLES
 
     # A publish: a new title in the lists (and its translation missing: completeness drops).
     publish_change(db, _retitled(db, copy_slug(2), "A new title"))

@@ -11,8 +11,10 @@ import msgspec
 import sqlite_utils
 
 from api.core.listing import ListQuery, query_words
-from api.store.listing import article_page
+from api.store.documents import put_bytes
+from api.store.listing import article_list_body, article_page, sitemap_body
 from api.store.schema import migrate, open_database
+from api.store.translations import rendered_locales
 from api.store.withdrawals import approve_withdrawal, request_withdrawal
 from tests.conftest import SLUG
 from tests.editing import EDITOR, REVIEWER, new_article, publish_change
@@ -71,15 +73,43 @@ def test_a_withdrawn_article_leaves_the_lists(tmp_path: Path, imported_db: Path)
     approve_withdrawal(db, REVIEWER, asked.id, asked.etag)
     assert _slugs(db, "en", ListQuery())[0] == [SLUG]
     assert _slugs(db, "en", ListQuery(words=("zinc",)))[0] == []
+    listed = [entry["slug"] for entry in json.loads(sitemap_body(db))["articles"]]
+    assert listed == [SLUG]
 
 
 def test_the_migration_fills_the_lists_from_the_stored_ones(
     tmp_path: Path, imported_db: Path
 ) -> None:
     db = _db(tmp_path, imported_db)
-    db.execute("DROP TABLE article_list")
-    db.execute("DROP TABLE article_words")
+    served = {code: article_list_body(db, code) for code in rendered_locales(db)}
+    sitemap = sitemap_body(db)
+    # Schema 20 stored the lists and the sitemap whole, and had no rows of them.
+    for code, body in served.items():
+        put_bytes(db, f"articles/{code}", body)
+    put_bytes(db, "sitemap", sitemap)
+    for table in ("article_list", "article_words", "sitemap_entries"):
+        db.execute(f"DROP TABLE {table}")
     db.execute("PRAGMA user_version = 20")
     migrate(db)
     assert _slugs(db, "ar", ListQuery())[0] == [SLUG]
     assert _slugs(db, "en", ListQuery(words=("stem", "cell")))[0] == [SLUG]
+    # Migration 23: the same bytes served from the rows, the stored ones gone.
+    assert {code: article_list_body(db, code) for code in served} == served
+    assert sitemap_body(db) == sitemap
+    keys = db.execute("SELECT key FROM documents WHERE key LIKE 'articles/%' OR key = 'sitemap'")
+    assert keys.fetchall() == []
+
+
+def test_a_new_title_is_found_by_its_words_and_not_the_old_ones(
+    tmp_path: Path, imported_db: Path
+) -> None:
+    db = _db(tmp_path, imported_db)
+    publish_change(db, new_article("zinc-and-hair", "Zinc and hair"), "New article")
+    publish_change(db, new_article("zinc-and-hair", "Zinc supplements"), "Retitled")
+    assert _slugs(db, "en", ListQuery(words=("supplements",)))[0] == ["zinc-and-hair"]
+    assert _slugs(db, "en", ListQuery(words=("zinc", "hair")))[0] == ["zinc-and-hair"]  # slug
+    assert _slugs(db, "en", ListQuery(words=("and", "supplements")))[0] == ["zinc-and-hair"]
+    words = db.execute(
+        "SELECT word FROM article_words WHERE locale = 'en' AND slug = 'zinc-and-hair'"
+    ).fetchall()
+    assert sorted(w for (w,) in words) == ["and", "hair", "supplements", "zinc"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api.store.documents import SITEMAP_KEY, get_document, html_key
+from api.store.documents import get_document, html_key
+from api.store.listing import sitemap_body
 from api.store.schema import open_database
 from tests.conftest import SLUG
 from tests.web.test_withdrawal import withdraw_article
@@ -129,9 +130,9 @@ def test_the_sitemap_lists_every_locale_with_its_own_lastmod(
     english = next(a for a in after["alternates"] if a["hreflang"] == "en")
     assert english["lastmod"] == client.get(ARTICLE).json()["published_at"]
     db = open_database(db_path)
-    stored = get_document(db, SITEMAP_KEY)
+    stored = sitemap_body(db)
     db.conn.close()
-    assert stored is not None and json.loads(stored.body)["articles"][0]["version"] == 2
+    assert json.loads(stored)["articles"][0]["version"] == 2
 
 
 def test_a_withdrawn_article_leaves_the_sitemap_and_its_html_is_gone(

@@ -86,7 +86,7 @@ def _edit_benefits(visit: Any, text: str, message: str) -> None:
     """From the article view: Edit on the Benefits section, type, save."""
     page = visit.page
     page.get_by_role("link", name="Articles", exact=True).click()
-    page.get_by_role("link", name=SLUG).click()
+    page.get_by_role("link", name="Stem cell therapy for hair loss").click()
     page.get_by_role("link", name=f"Edit {BENEFITS}").click()
     page.wait_for_url("**/edit/benefits?**")
     page.locator("#block-0").get_by_label("Text").fill(text)
@@ -132,7 +132,7 @@ def test_edit_other_drafts_combine_messages_and_reasons(person: Any, fresh: Live
     ana = person("editor")
     page = ana.page
     page.get_by_role("link", name="Articles", exact=True).click()
-    page.get_by_role("link", name=SLUG).click()
+    page.get_by_role("link", name="Stem cell therapy for hair loss").click()
     page.get_by_role("link", name=f"Edit {BENEFITS}").click()
     others = page.locator("#others")
     assert others.get_by_role("heading", name="Someone else has a draft of this section").count()

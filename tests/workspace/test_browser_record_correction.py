@@ -51,7 +51,7 @@ def test_a_regulatory_correction_of_text_and_record_made_in_the_browser(
 ) -> None:
     ana = person("editor")
     page = ana.page
-    page.get_by_role("link", name="Drafts").click()
+    page.get_by_role("link", name="Articles", exact=True).first.click()
     page.get_by_role("link", name="Stem cell therapy for hair loss").click()
     page.get_by_role("link", name="Edit Minoxidil", exact=True).click()
     text = page.locator("fieldset.block-form").filter(has_text="p2").get_by_label("Text")

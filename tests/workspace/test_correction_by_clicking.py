@@ -106,10 +106,10 @@ def _translated(catalog: bytes) -> bytes:
 def test_a_correction_made_entirely_by_clicking(
     person: Any, fresh: LiveServer, tmp_path: Path
 ) -> None:
-    # Ana, an editor, opens the article from her drafts page and edits one section.
+    # Ana, an editor, opens the article from the articles list and edits one section.
     ana = person("editor")
     page = ana.page
-    page.get_by_role("link", name="Drafts").click()
+    page.get_by_role("link", name="Articles", exact=True).first.click()
     page.get_by_role("link", name="Stem cell therapy for hair loss").click()
     page.get_by_role("link", name="Edit The Treatment Procedure").click()
     _picture(ana, "section-editor")

@@ -6,6 +6,7 @@ translators get its catalog, with nothing translated yet."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,12 @@ def test_created_reviewed_read_and_translatable(
     assert [a["slug"] for a in listed] == [SLUG_NEW]
     found = parse(reviewer.get("/workspace/articles?q=women").text)
     assert [a.text for a in found.select("#article-list a")][:1] == ["Hair loss in women"]
+    first = parse(reviewer.get("/workspace/articles?limit=1").text)
+    assert len(first.select("#article-list li")) == 1
+    (more,) = first.select('a[rel="next"]')
+    assert more.get("href") == f"/workspace/articles?limit=1&after={SLUG_NEW}"
+    rest = parse(reviewer.get(more.get("href") or "").text)
+    assert [a.text for a in rest.select("#article-list code")] == [SLUG]
     # The translators' catalog of the new article: every message, none translated yet.
     po = reviewer.get(
         f"/v1/manage/catalogs/es/articles/{SLUG_NEW}",
@@ -150,6 +157,16 @@ def test_created_reviewed_read_and_translatable(
     catalog = read_po(io.BytesIO(po.content))
     ids = {m.context: m.string for m in catalog if m.id}
     assert f"{SLUG_NEW}/what-it-is/p2" in ids and not any(ids.values()), ids
+    # Its template too, in the files a translator's tool reads (`locales/<slug>.pot`).
+    archive = reviewer.get(
+        "/v1/manage/catalogs/es/archive",
+        headers={"Authorization": f"Bearer {tokens['translator']}"},
+    )
+    assert archive.status_code == 200, archive.text
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
+        template = read_po(io.BytesIO(files.read(f"locales/{SLUG_NEW}.pot")))
+        assert f"locales/es/LC_MESSAGES/{SLUG_NEW}.po" in files.namelist()
+    assert {m.context for m in template if m.id} == set(ids)
 
 
 def test_a_new_article_is_checked_without_reading_every_article(db_path: Path) -> None:
@@ -166,3 +183,36 @@ def test_a_new_article_is_checked_without_reading_every_article(db_path: Path) -
     bodies = [sql for sql in read if sql.startswith("SELECT body FROM versions")]
     # The records point into the shipped article only: its body is read, no other's.
     assert len(bodies) == 1 and f"'{SLUG}'" in bodies[0], bodies
+
+
+@pytest.mark.parametrize(
+    ("slug", "field", "says"),
+    [
+        ("Bad-Slug", "article.slug", "matching regex"),
+        ("shared", "$.article.slug", "is reserved"),
+        (SLUG, "", "If-Match"),
+    ],
+)
+def test_the_api_door_refuses_a_bad_slug_as_a_problem(
+    ws: Client, tokens: dict[str, str], slug: str, field: str, says: str
+) -> None:
+    """The API's new article: the same model and checks as the form's; an existing slug
+    without If-Match is a change that names no version read (428)."""
+    body = {
+        "message": "New",
+        "article": {
+            "slug": slug,
+            "title": "T",
+            "sections": [{"id": "a", "blocks": [{"type": "paragraph", "id": "p1", "text": "x"}]}],
+        },
+    }
+    response = ws.post(
+        f"/v1/manage/articles/{slug}/drafts",
+        json=body,
+        headers={"Authorization": f"Bearer {tokens['editor']}"},
+    )
+    assert response.status_code == (428 if slug == SLUG else 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert says in response.text
+    if field:
+        assert response.json()["errors"][0]["field"] == field

@@ -17,7 +17,7 @@ from litestar.response import Template
 from api.core.access import Principal, Target, may
 from api.core.errors import InvalidParameter, NotFound
 from api.core.health import translation_health
-from api.core.listing import ListQuery, query_words
+from api.core.listing import DEFAULT_PAGE, MAX_PAGE, ListQuery, query_words
 from api.core.locales import text_direction
 from api.core.messages import article_messages, block_fields
 from api.core.model import Article, Block, Section, is_safety, walk_sections
@@ -116,6 +116,7 @@ _AFTER = Annotated[
     QueryParameter(required=False, max_length=120, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
 ]
 _Q = Annotated[str | None, QueryParameter(required=False, max_length=200)]
+_LIMIT = Annotated[int, QueryParameter(required=False, ge=1, le=MAX_PAGE)]
 _WITHDRAWN_SHOWN = 50
 
 
@@ -263,18 +264,25 @@ class ArticlesController(WorkspaceController):
         q: _Q = None,
         review_status: _REVIEW_STATUS = None,
         after: _AFTER = None,
+        limit: _LIMIT = DEFAULT_PAGE,
     ) -> Template:
         """A page of the published articles (searched by title words, filtered by review
         status), and the withdrawn ones."""
         query = ListQuery(
             after=after,
+            limit=limit,
             review_status=review_status,
             words=query_words(q) if q else (),
         )
         with snapshot(writer):
             bodies, next_after = list_page(writer, DEFAULT_LOCALE, query)
             withdrawn = withdrawn_articles(writer, _WITHDRAWN_SHOWN)
-        params = {"q": q or "", "review_status": review_status or "", "after": next_after or ""}
+        params = {
+            "q": q or "",
+            "review_status": review_status or "",
+            "limit": str(limit) if limit != DEFAULT_PAGE else "",
+            "after": next_after or "",
+        }
         page = ArticleList(
             articles=tuple(_summary.decode(body) for body in bodies),
             q=q or "",
