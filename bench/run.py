@@ -81,7 +81,7 @@ from bench.webhooks import (
 )
 from bench.wrk import WrkResult, WrkSettings, median_result, run_wrk
 
-__all__ = ["HISTORY", "RESULTS", "history_path", "main", "write_results"]
+__all__ = ["HISTORY", "RESULTS", "article_plans", "history_path", "main", "write_results"]
 
 RESULTS = ROOT / "bench" / "results.json"
 HISTORY = ROOT / "bench" / "history"
@@ -168,16 +168,7 @@ class Bench:
         and search."""
         path = _path(slug)
         etag = _get(base + path).headers["etag"]
-        plans = [
-            Plan(server=server, kind="article", label=f"{prefix}: article es", url=base + path),
-            Plan(
-                server=server,
-                kind="304",
-                label=f"{prefix}: 304 revalidation",
-                url=base + path,
-                headers=_inm(etag),
-            ),
-        ]
+        plans = article_plans(server, prefix, base + path, etag)
         for kind, route in REQUESTS.items():
             if kind in skip:
                 continue
@@ -192,6 +183,20 @@ class Bench:
                 )
             )
         return plans
+
+
+def article_plans(server: str, name: str, url: str, etag: str) -> list[Plan]:
+    """The article row and its 304 row (revalidating `etag`) of one server at `url`."""
+    return [
+        Plan(server=server, kind="article", label=f"{name}: article es", url=url),
+        Plan(
+            server=server,
+            kind="304",
+            label=f"{name}: 304 revalidation",
+            url=url,
+            headers=_inm(etag),
+        ),
+    ]
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -303,18 +308,7 @@ def speed(bench: Bench) -> tuple[CacheChecks, Freshness | None, ImportFigures | 
             (NGINX_CACHE, "nginx cache", cache.url, etag),
             (NGINX_EXPORT, "nginx export", exported.url, etag),
         ):
-            plans.append(
-                Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
-            )
-            plans.append(
-                Plan(
-                    server=server,
-                    kind="304",
-                    label=f"{name}: 304 revalidation",
-                    url=base + ARTICLE,
-                    headers=_inm(tag),
-                )
-            )
+            plans += article_plans(server, name, base + ARTICLE, tag)
         _say(f"measuring {len(plans)} rows x {bench.rounds} rounds x {bench.settings.seconds} s")
         bench.measure(plans)
         _say("publishing through the server with webhooks, timing each event to its 200")

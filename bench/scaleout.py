@@ -246,7 +246,7 @@ def export_rows(work: Path, real_db: Path) -> list[Any]:
     the article and its 304 (BENCH_SECONDS, BENCH_ROUNDS as in `make bench`)."""
     from bench.nginx import static_site
     from bench.report import NGINX_EXPORT, NGINX_STATIC
-    from bench.run import ARTICLE, Bench, Plan, export_once
+    from bench.run import ARTICLE, Bench, article_plans, export_once
 
     bench = Bench(work)
     with ExitStack() as stack:
@@ -275,18 +275,7 @@ def export_rows(work: Path, real_db: Path) -> list[Any]:
             (NGINX_EXPORT, "nginx export", exported.url),
         ):
             tag = httpx.get(base + ARTICLE, headers={"Accept-Encoding": "identity"}).headers["etag"]
-            plans.append(
-                Plan(server=server, kind="article", label=f"{name}: article es", url=base + ARTICLE)
-            )
-            plans.append(
-                Plan(
-                    server=server,
-                    kind="304",
-                    label=f"{name}: 304 revalidation",
-                    url=base + ARTICLE,
-                    headers={"If-None-Match": tag},
-                )
-            )
+            plans += article_plans(server, name, base + ARTICLE, tag)
         bench.measure(plans)
     return bench.rows
 

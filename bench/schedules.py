@@ -129,19 +129,9 @@ def scheduled_server(source_db: Path, work: Path) -> Iterator[Server]:
 
 def schedule_plans(base: str, path: str, etag: str) -> list[Any]:
     """The delivery rows of the server with changes scheduled."""
-    from bench.run import Plan
+    from bench.run import article_plans
 
-    label = "ours, schedules pending"
-    return [
-        Plan(server=SCHEDULES, kind="article", label=f"{label}: article es", url=base + path),
-        Plan(
-            server=SCHEDULES,
-            kind="304",
-            label=f"{label}: 304 revalidation",
-            url=base + path,
-            headers={"If-None-Match": etag},
-        ),
-    ]
+    return article_plans(SCHEDULES, "ours, schedules pending", base + path, etag)
 
 
 def beside_ratios(rows: list[Row]) -> dict[str, float | None]:
@@ -168,7 +158,7 @@ def beside_lines(rows: list[Row]) -> list[str]:
 
 def _main() -> int:
     from bench.report import markdown_table
-    from bench.run import ARTICLE, Bench, Plan, _get, _inm, _say
+    from bench.run import ARTICLE, Bench, _get, _say, article_plans
     from bench.webhooks import receiving, webhook_plans, webhook_server
 
     with tempfile.TemporaryDirectory(prefix="vetted-bench-") as folder, ExitStack() as stack:
@@ -187,14 +177,7 @@ def _main() -> int:
         receiver = stack.enter_context(receiving())
         hooked = stack.enter_context(webhook_server(db, work, receiver))
         plans = [
-            Plan(server=OURS, kind="article", label="ours: article es", url=ours.url + ARTICLE),
-            Plan(
-                server=OURS,
-                kind="304",
-                label="ours: 304 revalidation",
-                url=ours.url + ARTICLE,
-                headers=_inm(etag),
-            ),
+            *article_plans(OURS, "ours", ours.url + ARTICLE, etag),
             *schedule_plans(scheduled.url, ARTICLE, etag),
             *webhook_plans(hooked.url, etag),
         ]

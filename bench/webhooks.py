@@ -180,7 +180,7 @@ def measure_latency(
 
 def _main() -> int:
     from bench.report import OURS, markdown_table
-    from bench.run import ARTICLE, Bench, Plan, _get, _inm, _say
+    from bench.run import ARTICLE, Bench, _get, _say, article_plans
 
     publishes = int(os.environ.get("BENCH_PUBLISHES", 10))
     with tempfile.TemporaryDirectory(prefix="vetted-bench-") as folder, ExitStack() as stack:
@@ -197,14 +197,7 @@ def _main() -> int:
         hooked = stack.enter_context(webhook_server(db, work, receiver))
         etag = _get(ours.url + ARTICLE).headers["etag"]
         plans = [
-            Plan(server=OURS, kind="article", label="ours: article es", url=ours.url + ARTICLE),
-            Plan(
-                server=OURS,
-                kind="304",
-                label="ours: 304 revalidation",
-                url=ours.url + ARTICLE,
-                headers=_inm(etag),
-            ),
+            *article_plans(OURS, "ours", ours.url + ARTICLE, etag),
             *webhook_plans(hooked.url, etag),
         ]
         bench.measure(plans)
@@ -216,23 +209,9 @@ def _main() -> int:
 
 def webhook_plans(base: str, etag: str) -> list[Any]:
     """The delivery rows of the server with webhooks active."""
-    from bench.run import ARTICLE, Plan, _inm
+    from bench.run import ARTICLE, article_plans
 
-    return [
-        Plan(
-            server="webhooks",
-            kind="article",
-            label="ours, webhooks active: article es",
-            url=base + ARTICLE,
-        ),
-        Plan(
-            server="webhooks",
-            kind="304",
-            label="ours, webhooks active: 304 revalidation",
-            url=base + ARTICLE,
-            headers=_inm(etag),
-        ),
-    ]
+    return article_plans("webhooks", "ours, webhooks active", base + ARTICLE, etag)
 
 
 def latency_line(latency: Latency) -> str:

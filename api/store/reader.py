@@ -173,11 +173,7 @@ class Reader:
     async def bundle(self, locale: str) -> Document | None:
         """The offline bundle of `locale`, spliced from stored documents once per publish,
         off the event loop, then served from memory (None before anything is published)."""
-        if self._kept(("bundle", locale)):
-            return self._documents[("bundle", locale)]
-        if current_cursor(self.db) == 0:
-            return None
-        return await self._computed(("bundle", locale), lambda db: bundle_body(db, locale) or b"")
+        return await self._spliced(("bundle", locale), lambda db: bundle_body(db, locale) or b"")
 
     async def article_list(self, locale: str) -> Document | None:
         """Every published article's summary in `locale` (`GET /v1/articles` without
