@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,3 +110,23 @@ class Visit:
         )
         assert not self.foreign_requests(), self.foreign_requests()
         assert not self.csp_violations(), self.csp_violations()
+
+
+@contextmanager
+def signed_in(browser: Any, url: str, tokens: Mapping[str, str]) -> Iterator[Callable[..., Visit]]:
+    """Open a signed-in browser context per person on the server at `url`:
+    `open_as("reviewer")`, or `open_as("translator", width=360)`; all closed on the way out."""
+    contexts: list[Any] = []
+
+    def open_as(part: str, width: int = 1280) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        contexts.append(context)
+        visit = Visit(context.new_page(), url)
+        visit.sign_in(tokens[part])
+        return visit
+
+    try:
+        yield open_as
+    finally:
+        for context in contexts:
+            context.close()

@@ -39,20 +39,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Itera
 
 @pytest.fixture()
 def person(browser: Any, server: LiveServer) -> Iterator[Any]:
-    from tests.workspace.browser import Visit
+    from tests.workspace.browser import signed_in
 
-    contexts = []
-
-    def open_as(part: str) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        visit = Visit(context.new_page(), server.url)
-        visit.sign_in(server.tokens[part])
-        return visit
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with signed_in(browser, server.url, server.tokens) as open_as:
+        yield open_as
 
 
 def test_an_article_is_created_reviewed_and_read(person: Any, server: LiveServer) -> None:

@@ -99,20 +99,10 @@ def corrected(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> It
 @pytest.fixture()
 def person(browser: Any, corrected: LiveServer) -> Iterator[Any]:
     """Open a signed-in browser context for one person: `person("editor")`."""
-    from tests.workspace.browser import Visit
+    from tests.workspace.browser import signed_in
 
-    contexts = []
-
-    def open_as(part: str, width: int = 1280) -> Visit:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        visit = Visit(context.new_page(), corrected.url)
-        visit.sign_in(corrected.tokens[part])
-        return visit
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with signed_in(browser, corrected.url, corrected.tokens) as open_as:
+        yield open_as
 
 
 def _suitable_for(base: str) -> str:

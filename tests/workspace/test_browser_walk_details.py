@@ -97,20 +97,10 @@ def served(
 @pytest.fixture()
 def person(browser: Any, served: LiveServer) -> Iterator[Any]:
     """Open a signed-in browser context for one person: `person("reviewer")`."""
-    from tests.workspace.browser import Visit
+    from tests.workspace.browser import signed_in
 
-    contexts = []
-
-    def open_as(part: str) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        visit = Visit(context.new_page(), served.url)
-        visit.sign_in(served.tokens[part])
-        return visit
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with signed_in(browser, served.url, served.tokens) as open_as:
+        yield open_as
 
 
 def _section(base: str, section: str, locale: str) -> dict[str, Any]:

@@ -52,20 +52,10 @@ def fresh(tmp_path_factory: pytest.TempPathFactory, imported_db: Path) -> Iterat
 @pytest.fixture()
 def person(browser: Any, fresh: LiveServer) -> Iterator[Any]:
     """Open a signed-in browser context for one person: `person("editor")`."""
-    from tests.workspace.browser import Visit
+    from tests.workspace.browser import signed_in
 
-    contexts = []
-
-    def open_as(part: str, width: int = 1280) -> Visit:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        visit = Visit(context.new_page(), fresh.url)
-        visit.sign_in(fresh.tokens[part])
-        return visit
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with signed_in(browser, fresh.url, fresh.tokens) as open_as:
+        yield open_as
 
 
 def _picture(visit: Any, name: str) -> None:
