@@ -11,6 +11,8 @@ from typing import Annotated
 
 import msgspec
 
+from api.core.errors import InvalidParameter
+
 __all__ = [
     "DEFAULT_PAGE",
     "MAX_PAGE",
@@ -46,8 +48,12 @@ def title_words(title: str, slug: str) -> frozenset[str]:
 
 def query_words(query: str) -> tuple[str, ...]:
     """The words of a search, folded, each once, in the order given: an article matches
-    when its title or slug has every one."""
+    when its title or slug has every one. A query with no word in it (only spaces,
+    punctuation or invisible characters) is refused as `/v1/search` refuses it, rather
+    than read as no filter at all."""
     words = tuple(dict.fromkeys(_WORD.findall(_fold(query))))
+    if not words:
+        raise InvalidParameter("q", "must contain a letter or digit to search for")
     return words[:MAX_QUERY_WORDS]
 
 

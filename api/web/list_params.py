@@ -51,8 +51,9 @@ ListSearch = Annotated[
         min_length=1,
         max_length=200,
         description="Words the article's title (as served in the locale) or slug must all "
-        "contain, as whole words; case and accents are ignored. For the text of the "
-        "articles, use `/v1/search`.",
+        "contain, as whole words; case and accents are ignored. A value with no letter or "
+        "digit in it is a 400, as in `/v1/search`. For the text of the articles, use "
+        "`/v1/search`.",
         examples=[Example(summary="Spanish, without accents", value="celulas")],
     ),
 ]

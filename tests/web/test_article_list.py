@@ -67,6 +67,11 @@ def test_search_and_filter(three: Path) -> None:
         ("after=Not%20A%20Slug", "after"),
         ("review_status=stale", "review_status"),
         ("q=", "q"),
+        # No word to look for (an invisible character, bytes that are not UTF-8,
+        # punctuation): refused as /v1/search refuses it, never read as "no filter".
+        ("q=%E2%80%8B", "q"),
+        ("q=%FF", "q"),
+        ("q=%20-%20", "q"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(

@@ -142,6 +142,10 @@ def test_created_reviewed_read_and_translatable(
     assert [a["slug"] for a in listed] == [SLUG_NEW]
     found = parse(reviewer.get("/workspace/articles?q=women").text)
     assert [a.text for a in found.select("#article-list a")][:1] == ["Hair loss in women"]
+    # A search with no word in it is refused with the reason, not read as "every article".
+    nothing = reviewer.get("/workspace/articles?q=%E2%80%8B")
+    assert nothing.status_code == 400
+    assert "must contain a letter or digit" in nothing.text
     first = parse(reviewer.get("/workspace/articles?limit=1").text)
     assert len(first.select("#article-list li")) == 1
     (more,) = first.select('a[rel="next"]')
