@@ -94,7 +94,7 @@ _FIRST_MSGCTXT = re.compile(_CONTEXT_LINE)
 # A `#.` line (after the syntax check, comments begin the line) followed, past blank and
 # other `#.` lines, by a line that Babel would read as part of the entry it ends.
 _AUTO_COMMENT_INSIDE_AN_ENTRY = re.compile(
-    r'^#\.[^\n]*+\n(?:[^\S\n]*+\n|#\.[^\n]*+\n)*+'
+    r"^#\.[^\n]*+\n(?:[^\S\n]*+\n|#\.[^\n]*+\n)*+"
     r"(?!#(?!~)|msgctxt |msgid |#~[^\S\n]*+msgctxt |#~[^\S\n]*+msgid |[^\S\n]*+\Z)",
     re.MULTILINE,
 )
