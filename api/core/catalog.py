@@ -206,7 +206,7 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
     None for a catalog of the whole locale."""
 
 
-def catalog_byte_limit(known_contexts: Collection[str]) -> int:
+def catalog_byte_limit(known_contexts: Collection[object]) -> int:
     """The most bytes a catalog of content with these message contexts may have."""
     return max(MAX_CATALOG_BYTES, _BYTES_PER_MESSAGE * len(known_contexts))
 
