@@ -81,7 +81,11 @@ def _synced(db: sqlite_utils.Database, key: str) -> tuple[str, str] | None:
 
 def mark_synced(db: sqlite_utils.Database, key: str, file_hash: str, db_hash: str) -> None:
     """Remember that the files and the database agree on `key` (inside a transaction)."""
-    db.table("file_sync").upsert({"key": key, "file_hash": file_hash, "db_hash": db_hash}, pk="key")
+    db.execute(
+        "INSERT INTO file_sync (key, file_hash, db_hash) VALUES (?, ?, ?) ON CONFLICT (key) "
+        "DO UPDATE SET file_hash = excluded.file_hash, db_hash = excluded.db_hash",
+        [key, file_hash, db_hash],
+    )
 
 
 def _both_changed(key: str) -> str:

@@ -363,6 +363,9 @@ def test_a_message_twice_is_refused_however_its_lines_are_cut(extra: str) -> Non
         'msgctxt "demo/intro/p2"\nmsgid "Bye."\n#. a note\nmsgstr "Adiós."\n',
         'msgctxt "demo/intro/p2"\nmsgid "Bye."\nmsgstr "Adi"\n#. a note\n\n"ós."\n',
         'msgctxt "demo/intro/p2"\n#. a note\n#. another\nmsgid "Bye."\nmsgstr "Adiós."\n#.\n',
+        # A reference ends it alike; one with an unbalanced directional isolate is an error.
+        'msgctxt "demo/intro/p2"\nmsgid "Bye."\n#: content/a.yaml:3\nmsgstr "Adiós."\n',
+        '#: \u2068content/a b.yaml:3\nmsgctxt "demo/intro/p2"\nmsgid "Bye."\nmsgstr "Adiós."\n',
     ],
 )
 def test_an_extracted_comment_inside_an_entry_is_read_as_babel_reads_it(entry: str) -> None:
