@@ -26,7 +26,8 @@ from api.core.delta import json_patch
 from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
 from api.store.documents import article_key
-from api.store.versions import load_treatments, published_slugs
+from api.store.figures import figures_token, locales_body
+from api.store.versions import load_treatments, published_among, published_slugs
 from api.store.withdrawals import withdrawn_records
 
 __all__ = ["bundle_body", "changes_since", "current_cursor", "track_changes"]
@@ -86,9 +87,9 @@ def _members(
 ) -> dict[str, _Member]:
     codes = list(locales)
     members = {"locales": _Member("locales", "locales", None, "locales")}
-    for slug, number in published_slugs(db):
-        if slugs is not None and slug not in slugs:
-            continue
+    # Some articles: looked up alone, not found among every publication.
+    published = published_slugs(db) if slugs is None else published_among(db, slugs)
+    for slug, number in published:
         for locale in codes:
             key = f"article/{slug}/{locale}"
             members[key] = _Member("article", slug, locale, article_key(slug, number, locale))
@@ -110,7 +111,8 @@ def track_changes(
 
     `slugs`: only these articles can have changed (a publish), so the others' rows are not
     compared at all: the cost follows the change, not the catalogue. Default: every item."""
-    members = _members(db, locales, slugs)
+    codes = list(locales)
+    members = _members(db, codes, slugs)
     query = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
     if slugs is not None:
         chosen = sorted(slugs)
@@ -126,10 +128,14 @@ def track_changes(
     seq = current_cursor(db) + 1
     rows: list[tuple[str, str, str, str | None, str | None, str | None, int]] = []
     for key, member in members.items():
-        found = db.execute("SELECT etag FROM documents WHERE key = ?", [member.doc_key])
-        etag = (found.fetchone() or [None])[0]
-        if etag is not None and held.get(key) != (member, etag):
-            rows.append((key, member.kind, member.item, member.locale, member.doc_key, etag, seq))
+        if member.kind == "locales":
+            # Spliced from rows when asked for: told changed by the figures' version.
+            now: str | None = figures_token(db, codes)
+        else:
+            found = db.execute("SELECT etag FROM documents WHERE key = ?", [member.doc_key])
+            now = (found.fetchone() or [None])[0]
+        if now is not None and held.get(key) != (member, now):
+            rows.append((key, member.kind, member.item, member.locale, member.doc_key, now, seq))
     for key, (gone, etag) in held.items():
         if key not in members and etag is not None:
             rows.append((key, gone.kind, gone.item, gone.locale, None, None, seq))
@@ -222,11 +228,9 @@ def _prune(db: sqlite_utils.Database, key: str) -> None:
             return
 
 
-def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
-    row = db.execute(
-        "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = ?", [key]
-    ).fetchone()
-    return msgspec.Raw(row[0] if row else b"null")
+def _locales(db: sqlite_utils.Database) -> msgspec.Raw:
+    """The locale metadata, spliced from its rows (`api.store.figures`)."""
+    return msgspec.Raw(locales_body(db))
 
 
 def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
@@ -240,7 +244,7 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
     cursor = current_cursor(db)
     if cursor == 0:
         return None
-    head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_body(db, "locales")))
+    head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_locales(db)))
     out = bytearray(head[:-1])  # without its closing brace
     for kind, opening in (("article", b',"articles":['), ("treatment", b'],"treatments":[')):
         out += opening
@@ -284,6 +288,9 @@ def changes_since(
         [since, locale],
     )
     for key, kind, item, seq, body in rows.fetchall():
+        if kind == "locales":
+            locales = _locales(db)
+            continue
         if body is None:
             removed.append(Removed(kind=kind, id=item))
             continue
@@ -294,10 +301,8 @@ def changes_since(
                 continue
         if kind == "article":
             articles.append(msgspec.Raw(body))
-        elif kind == "treatment":
-            treatments.append(msgspec.Raw(body))
         else:
-            locales = msgspec.Raw(body)
+            treatments.append(msgspec.Raw(body))
     changes = _ChangesBytes(
         locale=locale,
         since=since,

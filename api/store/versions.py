@@ -20,7 +20,9 @@ __all__ = [
     "load_treatments",
     "now",
     "publish_version",
+    "published_among",
     "published_articles",
+    "published_count",
     "published_slugs",
     "published_versions",
     "save_treatments",
@@ -124,6 +126,23 @@ def published_slugs(db: sqlite_utils.Database) -> list[tuple[str, int]]:
         (r[0], r[1])
         for r in db.execute("SELECT slug, number FROM publications ORDER BY slug").fetchall()
     ]
+
+
+def published_among(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[tuple[str, int]]:
+    """(slug, latest published version number) of each of `slugs` that is published, in
+    slug order: a lookup per slug, not a read of every publication."""
+    out = []
+    for slug in sorted(set(slugs)):
+        row = db.execute("SELECT number FROM publications WHERE slug = ?", [slug]).fetchone()
+        if row is not None:
+            out.append((slug, int(row[0])))
+    return out
+
+
+def published_count(db: sqlite_utils.Database) -> int:
+    """How many articles are published."""
+    count: int = db.execute("SELECT count(*) FROM publications").fetchone()[0]
+    return count
 
 
 def published_articles(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[Article]:
