@@ -27,6 +27,7 @@ from api.store.translations import rendered_locales
 __all__ = [
     "create_figures_tables",
     "drop_other_locales",
+    "figures_complete",
     "figures_held",
     "figures_token",
     "locales_body",
@@ -49,20 +50,23 @@ def create_figures_tables(db: sqlite_utils.Database) -> None:
     )
     # A withdrawal finds an article's rows in every locale by its slug.
     db.execute("CREATE INDEX IF NOT EXISTS locale_figures_slug ON locale_figures (slug)")
+    # `complete`: every published article has its rows (else the next render makes them).
     db.execute(
         "CREATE TABLE IF NOT EXISTS figures_version (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "number INTEGER NOT NULL)"
+        "number INTEGER NOT NULL, complete INTEGER NOT NULL)"
     )
-    db.execute("INSERT OR IGNORE INTO figures_version (id, number) VALUES (1, 0)")
+    db.execute("INSERT OR IGNORE INTO figures_version (id, number, complete) VALUES (1, 0, 1)")
     row = db.execute(
         "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = 'locales'"
     ).fetchone()
-    if row is None:
-        return
     try:
-        stored = msgspec.json.decode(row[0], type=list[_StoredFigures])
+        stored = msgspec.json.decode(row[0] if row else b"[]", type=list[_StoredFigures])
     except msgspec.ValidationError:
-        return  # written by a release whose metadata differ: the next full render fills it
+        stored = []  # written by a release whose metadata differ
+    if row is None or not stored:
+        published = db.execute("SELECT 1 FROM publications LIMIT 1").fetchone() is not None
+        db.execute("UPDATE figures_version SET complete = ?", [int(not published)])
+        return
     db.conn.executemany(
         "INSERT OR REPLACE INTO locale_figures (locale, slug, completeness, safety) "
         "VALUES (?, ?, ?, ?)",
@@ -126,27 +130,16 @@ def _moved(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE figures_version SET number = number + 1 WHERE id = 1")
 
 
-def figures_held(
-    db: sqlite_utils.Database, locales: list[str], published: int, rendered: Iterable[str]
-) -> bool:
-    """Whether each of `locales` holds the figures of every one of the `published`
-    articles but those about to be `rendered` (published or not): what a render of some
-    articles keeps of the others (else it renders every article). A count of each
-    locale's index range and a lookup per rendered article."""
-    chosen = sorted(set(rendered))
-    marks = ", ".join("?" for _ in chosen)
-    others = published - _count(db, f"publications WHERE slug IN ({marks})", chosen)
-    return all(
-        _count(db, "locale_figures WHERE locale = ?", [code])
-        - _count(db, f"locale_figures WHERE locale = ? AND slug IN ({marks})", [code, *chosen])
-        == others
-        for code in locales
-    )
+def figures_held(db: sqlite_utils.Database) -> bool:
+    """Whether every published article's figures are stored: what a render of some
+    articles keeps of the others (else it renders every article)."""
+    row = db.execute("SELECT complete FROM figures_version WHERE id = 1").fetchone()
+    return bool(row and row[0])
 
 
-def _count(db: sqlite_utils.Database, rows: str, params: list[str]) -> int:
-    found: int = db.execute(f"SELECT count(*) FROM {rows}", params).fetchone()[0]
-    return found
+def figures_complete(db: sqlite_utils.Database) -> None:
+    """Note that every published article's figures are stored (a render of them all)."""
+    db.execute("UPDATE figures_version SET complete = 1 WHERE id = 1 AND complete = 0")
 
 
 def _heads(locales: Iterable[str]) -> list[bytes]:

@@ -28,7 +28,12 @@ from api.core.render import (
 )
 from api.core.sitemap import build_sitemap
 from api.store.documents import DocumentWriter, article_key, html_key, jsonld_key
-from api.store.figures import drop_other_locales, figures_held, store_figures
+from api.store.figures import (
+    drop_other_locales,
+    figures_complete,
+    figures_held,
+    store_figures,
+)
 from api.store.listing import store_sitemap_entry, store_summary
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
@@ -38,7 +43,6 @@ from api.store.versions import (
     load_article,
     load_treatments,
     published_among,
-    published_count,
     published_slugs,
     published_versions,
     treatments_number,
@@ -85,7 +89,7 @@ def _render(
     # lists, the sitemap and the locale metadata are kept as stored, instead of rendering
     # every article again in every locale (unless the metadata lack some: a database
     # rendered by an earlier release). Nor are the others' publications read.
-    kept = slugs is not None and figures_held(db, locales, published_count(db), slugs)
+    kept = slugs is not None and figures_held(db)
     published = published_among(db, slugs) if kept and slugs is not None else published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
     shared = shared_catalogs(db, _articles(db, published, kept))
@@ -153,8 +157,9 @@ def _render(
     # sitemap and the locale metadata are spliced from these rows when asked for.
     for entry in build_sitemap(latest).articles:
         store_sitemap_entry(db, entry.slug, _encode(entry))
-    if slugs is None:
+    if not kept:
         drop_other_locales(db, locales)  # a locale no longer served
+        figures_complete(db)
     written += _render_shared(db, out, locales, shared, treatments)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes

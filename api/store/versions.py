@@ -22,7 +22,6 @@ __all__ = [
     "publish_version",
     "published_among",
     "published_articles",
-    "published_count",
     "published_slugs",
     "published_versions",
     "save_treatments",
@@ -137,12 +136,6 @@ def published_among(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[tup
         if row is not None:
             out.append((slug, int(row[0])))
     return out
-
-
-def published_count(db: sqlite_utils.Database) -> int:
-    """How many articles are published."""
-    count: int = db.execute("SELECT count(*) FROM publications").fetchone()[0]
-    return count
 
 
 def published_articles(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[Article]:

@@ -109,3 +109,25 @@ def test_a_database_from_before_keeps_its_bytes_and_cursor(tree: Path) -> None:
     changes = msgspec.json.decode(changes_since(db, since, "es"))
     assert changes["locales"] == msgspec.json.decode(locales_body(db))
     assert msgspec.json.decode(bundle_body(db, "es") or b"")["locales"] == changes["locales"]
+
+
+def test_metadata_the_migration_cannot_read_are_made_again_by_the_next_publish(
+    tmp_path: Path, content: ContentSet
+) -> None:
+    db = _two_articles(tmp_path / "v.db", content)
+    body = locales_body(db)
+    # Stored by a release whose metadata had no safety coverage: not read into rows.
+    with transaction(db):
+        put_bytes(db, "locales", b'[{"code":"es","completeness":{"' + COPY.encode() + b'":1.0}}]')
+        db.execute("DROP TABLE locale_figures")
+        db.execute("DROP TABLE figures_version")
+        _v24_locale_figures(db)
+    assert db.execute("SELECT count(*) FROM locale_figures").fetchone()[0] == 0
+    publish_change(db, replace(load_article(db, SLUG, 1), title="A title not yet translated"))
+    infos = msgspec.json.decode(locales_body(db), type=list[LocaleInfo])
+    before = msgspec.json.decode(body, type=list[LocaleInfo])
+    assert [i.code for i in infos] == [i.code for i in before]
+    for now, then in zip(infos, before, strict=True):
+        assert now.completeness[COPY] == then.completeness[COPY]
+        assert now.safety_coverage[COPY] == then.safety_coverage[COPY]
+    assert infos[[i.code for i in infos].index("es")].completeness[SLUG] < 1.0
