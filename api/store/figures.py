@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
 
 import msgspec
 import sqlite_utils
@@ -144,12 +145,14 @@ def figures_complete(db: sqlite_utils.Database) -> None:
 
 def _heads(locales: Iterable[str]) -> list[bytes]:
     """Each locale's LocaleInfo up to its figures, as msgspec writes it."""
-    heads = []
-    for code in locales:
-        whole = _encode(describe_locale(code, {}, {}))
-        assert whole.endswith(_EMPTY)  # the figures are LocaleInfo's last fields
-        heads.append(whole[: -len(_EMPTY)])
-    return heads
+    return [_head(code) for code in locales]
+
+
+@lru_cache(maxsize=64)
+def _head(code: str) -> bytes:
+    whole = _encode(describe_locale(code, {}, {}))
+    assert whole.endswith(_EMPTY)  # the figures are LocaleInfo's last fields
+    return whole[: -len(_EMPTY)]
 
 
 def locales_body(db: sqlite_utils.Database) -> bytes:
