@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Collection, Iterable
+from typing import Any, get_args
 
 import msgspec
 import sqlite_utils
@@ -113,16 +114,9 @@ def track_changes(
     compared at all: the cost follows the change, not the catalogue. Default: every item."""
     codes = list(locales)
     members = _members(db, codes, slugs)
-    query = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
-    if slugs is not None:
-        chosen = sorted(slugs)
-        marks = ", ".join("?" * len(chosen))
-        query += f" WHERE kind != 'article' OR item IN ({marks})"
     held: dict[str, tuple[_Member, str | None]] = {}
     seqs: dict[str, int] = {}
-    for key, kind, item, locale, doc_key, etag, seq in db.execute(
-        query, chosen if slugs is not None else []
-    ):
+    for key, kind, item, locale, doc_key, etag, seq in _held(db, slugs):
         held[key] = (_Member(kind, item, locale, doc_key), etag)
         seqs[key] = seq
     seq = current_cursor(db) + 1
@@ -147,6 +141,24 @@ def track_changes(
         rows,
     )
     return bool(rows)
+
+
+def _held(db: sqlite_utils.Database, slugs: Collection[str] | None) -> list[tuple[Any, ...]]:
+    """The ledger's rows of every item, or (`slugs`) of every item but the other articles':
+    each kind by its index and each article by its key range, not a scan of the ledger
+    (one row per article and locale)."""
+    columns = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
+    if slugs is None:
+        return db.execute(columns).fetchall()
+    rows = []
+    for kind in get_args(ItemKind):
+        if kind != "article":
+            rows += db.execute(f"{columns} WHERE kind = ?", [kind]).fetchall()
+    for slug in sorted(slugs):
+        rows += db.execute(
+            f"{columns} WHERE key >= ? AND key < ?", [f"article/{slug}/", f"article/{slug}0"]
+        ).fetchall()
+    return rows
 
 
 def _record_patches(
