@@ -188,6 +188,61 @@ def test_nginx_over_the_export_answers_as_the_app(
         assert source == "-" or _sent_to_app_on_purpose(headers), (path, headers)
 
 
+# Revalidation on every route nginx answers from the export: the ETag sent back as it
+# was given (compared whole by the config, no map) and every other form the app reads
+# (another coding's tag, weak, in a list, `*`), or does not match (the hex in capitals,
+# another document's tag, a stale one): same status, headers and bytes as the app.
+REVALIDATED = [
+    f"/v1/articles/{SLUG}?locale=es",
+    f"/v1/articles/{SLUG}?version=1&locale=fr",
+    f"/v1/articles/{SLUG}/jsonld?locale=es",
+    SECTION,
+    "/v1/treatments/minoxidil?locale=es",
+    "/v1/locales",
+]
+MATCHES = [
+    ("{etag}", {}),
+    ("{etag}", GZIP),
+    ("{gzip}", GZIP),
+    ("{gzip}", {}),
+    ("W/{etag}", {}),
+    ('"nope", {gzip}', IDENTITY),
+    ("*", GZIP),
+    ("{upper}", {}),
+    ("{other}", {}),
+    ('"0123456789abcdef0123456789abcdef"', {}),
+]
+
+
+@pytest.mark.parametrize("path", REVALIDATED)
+@pytest.mark.parametrize(("match", "encoding"), MATCHES)
+def test_nginx_revalidates_as_the_app(
+    served: tuple[Server, Server, Path, Path],
+    path: str,
+    match: str,
+    encoding: dict[str, str],
+) -> None:
+    app, nginx, _, log = served
+    etag = httpx.get(app.url + path, headers=IDENTITY).headers["etag"]
+    gzip = httpx.get(app.url + path, headers=GZIP).headers["etag"]
+    other_path = SECTION if path != SECTION else f"/v1/articles/{SLUG}?locale=es"
+    other = httpx.get(app.url + other_path, headers=IDENTITY).headers["etag"]
+    assert etag != other and etag != etag.upper()
+    value = (
+        match.replace("{etag}", etag)
+        .replace("{gzip}", gzip)
+        .replace("{upper}", etag.upper())
+        .replace("{other}", other)
+    )
+    headers = {**encoding, "If-None-Match": value}
+    with httpx.Client() as client:
+        expected = _answer(client.get(app.url + path, headers=headers))
+        got = _answer(client.get(nginx.url + path, headers=headers))
+    assert got == expected
+    time.sleep(0.02)  # nginx writes its log line after the answer
+    assert _sources(log)[-1] == "-", f"{path} {headers} must be answered from the export"
+
+
 @pytest.mark.parametrize(
     ("path", "given", "kept"),
     [
