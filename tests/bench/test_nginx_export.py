@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -273,6 +274,37 @@ def test_nginx_over_the_export_keeps_the_callers_request_id_as_the_app_does(
             assert given not in ids and ids[0] != ids[1], server.url
     fresh = {httpx.get(nginx.url + path, headers=IDENTITY).headers["x-request-id"] for _ in "abc"}
     assert len(fresh) == 3
+
+
+def test_nginx_request_ids_do_not_repeat_across_workers_and_reloads(
+    served: tuple[Server, Server, Path, Path],
+) -> None:
+    """A new X-Request-ID is the time, the connection's serial and its request number:
+    the serial is one counter for every worker, and a reload (what each new generation
+    brings) keeps counting, so no id comes back while nginx runs."""
+    _, nginx, _, _ = served
+    path = f"/v1/articles/{SLUG}?locale=es"
+
+    def ids() -> list[str]:
+        found = []
+        for _ in range(10):  # a connection each
+            with httpx.Client() as client:
+                found += [client.get(nginx.url + path).headers["x-request-id"] for _ in "ab"]
+        return found
+
+    before = ids()
+    prefix = nginx.log.parent
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-s", "reload"]
+    subprocess.run(command, check=True, capture_output=True)
+    time.sleep(1)  # the new workers take the next connections
+    after = ids()
+    assert len(set(before + after)) == len(before + after) == 40
+    parts = [re.fullmatch(r"(\d+\.\d{3})-(\d+)-(\d+)", value) for value in before + after]
+    assert all(parts), before + after
+    serials = [int(part.group(2)) for part in parts if part]
+    assert min(serials[20:]) > max(serials[:20])
+    assert [int(part.group(3)) for part in parts if part] == [1, 2] * 20
 
 
 def test_bundle_requests_go_to_the_app_by_the_config(
