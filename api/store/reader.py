@@ -42,6 +42,7 @@ from api.store.documents import (
     get_latest_article,
     strong_etag,
 )
+from api.store.figures import locales_body
 from api.store.listing import article_list_body, article_page, sitemap_body
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
@@ -223,6 +224,11 @@ class Reader:
         return await self._spliced(
             ("articles", locale), lambda db: (article_list_body(db, locale),)
         )
+
+    async def locale_list(self) -> Kept | None:
+        """The locale metadata (`GET /v1/locales`), spliced from its rows as
+        `article_list` is."""
+        return await self._spliced(("locales",), lambda db: (locales_body(db),))
 
     async def sitemap(self) -> Kept | None:
         """The sitemap, spliced from its rows as `article_list` is."""
