@@ -199,7 +199,6 @@ REVALIDATED = [
     f"/v1/articles/{SLUG}/jsonld?locale=es",
     SECTION,
     "/v1/treatments/minoxidil?locale=es",
-    "/v1/locales",
 ]
 MATCHES = [
     ("{etag}", {}),
