@@ -60,6 +60,7 @@ FROM_THE_APP = {
     "/html": "not exported yet: the app answers",
     "/v1/sitemap": "not exported yet: the app answers",
     "/v1/bundles": "spliced by the app since bundles stopped being stored documents",
+    "/v1/locales": "spliced by the app from rows since it stopped being a stored document",
     # and "/v1/articles" itself (the whole list of a locale): spliced by the app from one
     # row per article since the lists stopped being stored documents
     "/v1/manage": "the management API",
