@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, get_args
 
 import msgspec
@@ -31,7 +31,7 @@ from api.store.figures import figures_token, locales_body
 from api.store.versions import load_treatments, published_among, published_slugs
 from api.store.withdrawals import withdrawn_records
 
-__all__ = ["bundle_body", "changes_since", "current_cursor", "track_changes"]
+__all__ = ["bundle_body", "bundle_parts", "changes_since", "current_cursor", "track_changes"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -75,6 +75,8 @@ _PATCHED = ("article", "treatment")
 """The kinds of item sent as patches (the locale metadata is small: it is sent whole)."""
 _PIN = "sync/"
 """The prefix of the documents holding the bytes clients hold of each item."""
+_PART_BYTES = 1 << 20
+"""The size from which a piece of a bundle is handed on (`bundle_parts`)."""
 
 
 def current_cursor(db: sqlite_utils.Database) -> int:
@@ -253,11 +255,24 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
     articles' documents once, and the bundle is put together from them when asked for
     (storing it at publish time rewrote ~30 MB per locale for 1,000 articles on every
     publish; docs/decisions/spliced-bundles.md)."""
+    parts = bundle_parts(db, locale)
+    return None if parts is None else b"".join(parts)
+
+
+def bundle_parts(db: sqlite_utils.Database, locale: str) -> Iterator[bytes] | None:
+    """The bytes of `bundle_body`, in pieces of about `_PART_BYTES` (whole stored
+    documents), read as they are asked for: a bundle larger than memory should hold
+    (~460 MB a locale at 10,000 articles) is written out piece by piece. Read them all
+    inside one transaction (the pieces come from one state of the database)."""
     cursor = current_cursor(db)
     if cursor == 0:
         return None
     head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_locales(db)))
-    out = bytearray(head[:-1])  # without its closing brace
+    return _bundle_parts(db, locale, head[:-1])  # the head without its closing brace
+
+
+def _bundle_parts(db: sqlite_utils.Database, locale: str, head: bytes) -> Iterator[bytes]:
+    out = bytearray(head)
     for kind, opening in (("article", b',"articles":['), ("treatment", b'],"treatments":[')):
         out += opening
         rows = db.execute(
@@ -270,8 +285,11 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
             if n:
                 out += b","
             out += body
+            if len(out) >= _PART_BYTES:
+                yield bytes(out)
+                out.clear()
     out += b"]}"
-    return bytes(out)
+    yield bytes(out)
 
 
 def changes_since(
