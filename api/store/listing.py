@@ -9,11 +9,14 @@ whole at every publish (docs/decisions/spliced-lists.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 import sqlite_utils
 
 from api.core.listing import ListQuery, title_words
 from api.core.output import ArticleSummary
+from api.store.figures import unlist_figures
 
 __all__ = [
     "article_list_body",
@@ -23,6 +26,7 @@ __all__ = [
     "sitemap_body",
     "store_sitemap_entry",
     "store_summary",
+    "stored_summaries",
     "unlist_article",
     "withdrawn_articles",
 ]
@@ -90,13 +94,28 @@ def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
     )
 
 
+def stored_summaries(
+    db: sqlite_utils.Database, locale: str, slugs: Iterable[str]
+) -> dict[str, ArticleSummary]:
+    """The stored list entries of `slugs` in `locale` (those it holds), each by its key."""
+    found = {}
+    for slug in sorted(set(slugs)):
+        row = db.execute(
+            "SELECT body FROM article_list WHERE locale = ? AND slug = ?", [locale, slug]
+        ).fetchone()
+        if row is not None:
+            found[slug] = _summary.decode(row[0])
+    return found
+
+
 def _words(summary: ArticleSummary) -> frozenset[str]:
     return title_words(summary.title.text, summary.slug)
 
 
 def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
-    """Take a withdrawn article out of every locale's list and out of the sitemap (in the
-    withdrawing transaction): its rows and its words, each found by its key."""
+    """Take a withdrawn article out of every locale's list, the sitemap and the locale
+    metadata (in the withdrawing transaction): its rows and its words, each found by its
+    key."""
     rows = db.execute("SELECT locale, body FROM article_list WHERE slug = ?", [slug]).fetchall()
     for locale, body in rows:
         words = _words(_summary.decode(body))
@@ -106,6 +125,7 @@ def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
         )
         db.execute("DELETE FROM article_list WHERE locale = ? AND slug = ?", [locale, slug])
     db.execute("DELETE FROM sitemap_entries WHERE slug = ?", [slug])
+    unlist_figures(db, slug)
 
 
 def create_sitemap_table(db: sqlite_utils.Database) -> None:

@@ -1,6 +1,6 @@
-"""Rendering at publish time: every published article version in every locale, treatments,
-locale metadata and the search index, as stored documents; each article's rows of the
-lists and the sitemap; and the sync ledger the offline bundles and the changes feed are
+"""Rendering at publish time: every published article version in every locale, treatments
+and the search index, as stored documents; each article's rows of the lists, the sitemap
+and the locale metadata; and the sync ledger the offline bundles and the changes feed are
 spliced from."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from datetime import date
 import msgspec
 import sqlite_utils
 
+from api.core.catalog_domains import SHARED_PREFIXES
 from api.core.html import article_html
 from api.core.jsonld import medical_web_page
-from api.core.locales import LocaleInfo, describe_locale, regional_language
+from api.core.locales import regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
+from api.core.negotiation import locale_chain
 from api.core.output import ArticleSummary, VersionInfo
 from api.core.render import (
     Catalogs,
@@ -26,14 +28,14 @@ from api.core.render import (
     summarize,
 )
 from api.core.sitemap import build_sitemap
-from api.store.documents import (
-    DocumentWriter,
-    article_key,
-    get_document,
-    html_key,
-    jsonld_key,
+from api.store.documents import DocumentWriter, article_key, html_key, jsonld_key
+from api.store.figures import (
+    drop_other_locales,
+    figures_complete,
+    figures_held,
+    store_figures,
 )
-from api.store.listing import store_sitemap_entry, store_summary
+from api.store.listing import store_sitemap_entry, store_summary, stored_summaries
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -41,6 +43,7 @@ from api.store.translations import article_catalogs, rendered_locales, shared_ca
 from api.store.versions import (
     load_article,
     load_treatments,
+    published_among,
     published_slugs,
     published_versions,
     treatments_number,
@@ -57,10 +60,11 @@ def render_documents(
     *,
     latest_only: bool = False,
     on: date | None = None,
+    language: str | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
-    of the lists and the sitemap, plus treatments and locale metadata (the other articles'
-    figures kept as stored). Call inside a transaction. Returns documents written.
+    of the lists, the sitemap and the locale metadata, plus treatments. Call inside a
+    transaction. Returns documents written.
 
     `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
     cannot have changed: their content is immutable, they name the treatment records they
@@ -69,9 +73,14 @@ def render_documents(
     version it replaces, whose review status becomes `superseded`.
 
     `on`: the date review statuses are computed for (default today; see api.store.reviews).
+
+    `language`: only translations into this language changed (an approval of some of its
+    catalog), so of `slugs` only the locales showing its text (the language and those
+    falling back through it: es and es-MX, not fr) are rendered; the others' documents
+    and rows stay as stored.
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today())
+        return _render(db, slugs, progress, latest_only, out, on or today(), language)
 
 
 def _render(
@@ -81,26 +90,36 @@ def _render(
     latest_only: bool,
     out: DocumentWriter,
     on: date,
+    language: str | None = None,
 ) -> int:
-    published = published_slugs(db)
-    # Translations are read per article, so memory holds one article's at a time.
-    shared = shared_catalogs(db, {slug for slug, _ in published})
     locales = rendered_locales(db)
+    # Publishing one article leaves the others as they were rendered: their rows of the
+    # lists, the sitemap and the locale metadata are kept as stored, instead of rendering
+    # every article again in every locale (unless the metadata lack some: a database
+    # rendered by an earlier release). Nor are the others' publications read.
+    kept = slugs is not None and figures_held(db)
+    published = published_among(db, slugs) if kept and slugs is not None else published_slugs(db)
+    # Translations are read per article, so memory holds one article's at a time.
+    shared = shared_catalogs(db, _articles(db, published, kept))
     treatments = load_treatments(db)
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
-    ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    safety: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    # Publishing one article leaves the others as they were rendered: their entries in the
-    # lists, the sitemap and the locale metadata are kept as stored (bytes, not decoded),
-    # instead of rendering every article again in every locale.
-    kept = _stored_infos(db, locales) if slugs is not None else None
+    # The locales whose documents can change; the others' list entries (which the sitemap
+    # entries are made of) as stored.
+    shown = locales
+    if kept and slugs is not None and language is not None:
+        shown = [code for code in locales if language in locale_chain(code)]
+        others = {code: stored_summaries(db, code, slugs) for code in locales if code not in shown}
+        if all(set(found) == {s for s, _ in published} for found in others.values()):
+            latest.update(others)
+        else:
+            shown = locales  # an entry is missing: render every locale
     for slug, current in published:
-        if slugs is not None and slug not in slugs and kept is not None and _holds(kept, slug):
+        if slugs is not None and slug not in slugs and kept:
             continue
-        catalogs = _with(shared, article_catalogs(db, slug, locales))
+        catalogs = _with(shared, article_catalogs(db, slug, shown))
         signoffs = {
-            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in shown
         }
         rows = published_versions(db, slug)
         replaced = max((r.number for r in rows if r.number < current), default=0)
@@ -119,7 +138,7 @@ def _render(
             beside = _records(db, row.treatments, treatments)
             messages = article_messages(article)
             review = article_review(db, article, row, current, on)
-            for locale in locales:
+            for locale in shown:
                 reviewed = msgspec.structs.replace(review, translation=signoffs[locale])
                 rendered = render_article(
                     article, info, locale, catalogs, beside, messages, reviewed
@@ -131,8 +150,13 @@ def _render(
                     written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
                     latest[locale][slug] = summarize(rendered)
                     store_summary(db, latest[locale][slug])
-                    ratios[locale][slug] = rendered.completeness.ratio
-                    safety[locale][slug] = rendered.safety_coverage.ratio
+                    store_figures(
+                        db,
+                        locale,
+                        slug,
+                        rendered.completeness.ratio,
+                        rendered.safety_coverage.ratio,
+                    )
                     index_article(db, rendered)
                 if slugs is not None and slug not in slugs:
                     continue
@@ -145,22 +169,31 @@ def _render(
                 )
         if progress:
             progress(slug)
-    figures = (ratios, safety)
-    # An article leaves the list and sitemap rows when it is withdrawn (`unlist_article`,
-    # by key): no render scans them. The articles rendered now: their sitemap entries
-    # (their list entries are stored above); the lists and the sitemap are spliced from
-    # these rows when asked for.
+    # An article leaves the list, sitemap and locale metadata rows when it is withdrawn
+    # (`unlist_article`, by key): no render scans them. The articles rendered now: their
+    # sitemap entries (their list entries and figures are stored above); the lists, the
+    # sitemap and the locale metadata are spliced from these rows when asked for.
     for entry in build_sitemap(latest).articles:
         store_sitemap_entry(db, entry.slug, _encode(entry))
-    written += _render_shared(db, out, published, locales, shared, treatments)
-    order = [slug for slug, _ in published]
-    written += out.put("locales", _described(locales, order, figures, kept))
+    if not kept:
+        drop_other_locales(db, locales)  # a locale no longer served
+        figures_complete(db)
+    written += _render_shared(db, out, shown, shared, treatments)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which
     # names no article: `slugs` empty) compares every item.
     track_changes(db, locales, slugs or None)
     return written
+
+
+def _articles(db: sqlite_utils.Database, published: list[tuple[str, int]], some: bool) -> set[str]:
+    """The articles whose messages `shared_catalogs` leaves out: every published one. When
+    `published` holds only `some` of them, the others matter only if one is named like a
+    shared prefix (its messages lie in the shared key ranges): else these are enough."""
+    if some and published_among(db, SHARED_PREFIXES):
+        return {slug for slug, _ in published_slugs(db)}
+    return {slug for slug, _ in published}
 
 
 def _records(db: sqlite_utils.Database, number: int, current: TreatmentCatalog) -> TreatmentCatalog:
@@ -177,7 +210,6 @@ def _with(shared: Catalogs, own: Catalogs) -> Catalogs:
 def _render_shared(
     db: sqlite_utils.Database,
     out: DocumentWriter,
-    published: list[tuple[str, int]],
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
@@ -190,7 +222,7 @@ def _render_shared(
     # A record is served beside its article's published version: it carries the
     # references its claims cite, and its quotes stand in that version's blocks...
     articles = {
-        slug: load_article(db, slug, number) for slug, number in published if slug in described
+        slug: load_article(db, slug, number) for slug, number in published_among(db, described)
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
     beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
@@ -212,51 +244,4 @@ def _render_shared(
     return written
 
 
-def _described(
-    locales: list[str],
-    slugs: list[str],
-    figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
-    kept: dict[str, LocaleInfo] | None,
-) -> list[LocaleInfo]:
-    """The locale metadata: each locale's completeness and safety coverage per published
-    article (`slugs`, in order), those of the articles rendered now (`figures`) and, for
-    the others, as `kept`."""
-    ratios, safety = figures
-    if kept is None:
-        return [describe_locale(code, ratios[code], safety[code]) for code in locales]
-    return [
-        describe_locale(
-            code,
-            {
-                s: ratios[code][s] if s in ratios[code] else kept[code].completeness[s]
-                for s in slugs
-            },
-            {
-                s: safety[code][s] if s in safety[code] else kept[code].safety_coverage[s]
-                for s in slugs
-            },
-        )
-        for code in locales
-    ]
-
-
-_locale_infos = msgspec.json.Decoder(list[LocaleInfo])
 _encode = msgspec.json.Encoder().encode
-
-
-def _stored_infos(db: sqlite_utils.Database, locales: list[str]) -> dict[str, LocaleInfo] | None:
-    """The stored locale metadata by locale: what a render of some articles keeps of the
-    others; None when there is none for every locale (then every article is rendered)."""
-    document = get_document(db, "locales")
-    if document is None:
-        return None
-    try:
-        infos = {info.code: info for info in _locale_infos.decode(document.body)}
-    except msgspec.ValidationError:
-        return None  # written by a release whose metadata differ
-    return infos if set(infos) == set(locales) else None
-
-
-def _holds(kept: dict[str, LocaleInfo], slug: str) -> bool:
-    """Whether the stored metadata has `slug` in every locale."""
-    return all(slug in info.completeness and slug in info.safety_coverage for info in kept.values())
