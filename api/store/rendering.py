@@ -17,6 +17,7 @@ from api.core.jsonld import medical_web_page
 from api.core.locales import regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
+from api.core.negotiation import locale_chain
 from api.core.output import ArticleSummary, VersionInfo
 from api.core.render import (
     Catalogs,
@@ -34,7 +35,7 @@ from api.store.figures import (
     figures_held,
     store_figures,
 )
-from api.store.listing import store_sitemap_entry, store_summary
+from api.store.listing import store_sitemap_entry, store_summary, stored_summaries
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_article, index_records
 from api.store.sync import track_changes
@@ -59,6 +60,7 @@ def render_documents(
     *,
     latest_only: bool = False,
     on: date | None = None,
+    language: str | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
     of the lists, the sitemap and the locale metadata, plus treatments. Call inside a
@@ -71,9 +73,14 @@ def render_documents(
     version it replaces, whose review status becomes `superseded`.
 
     `on`: the date review statuses are computed for (default today; see api.store.reviews).
+
+    `language`: only translations into this language changed (an approval of some of its
+    catalog), so of `slugs` only the locales showing its text (the language and those
+    falling back through it: es and es-MX, not fr) are rendered; the others' documents
+    and rows stay as stored.
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today())
+        return _render(db, slugs, progress, latest_only, out, on or today(), language)
 
 
 def _render(
@@ -83,6 +90,7 @@ def _render(
     latest_only: bool,
     out: DocumentWriter,
     on: date,
+    language: str | None = None,
 ) -> int:
     locales = rendered_locales(db)
     # Publishing one article leaves the others as they were rendered: their rows of the
@@ -96,12 +104,22 @@ def _render(
     treatments = load_treatments(db)
     written = 0
     latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
+    # The locales whose documents can change; the others' list entries (which the sitemap
+    # entries are made of) as stored.
+    shown = locales
+    if kept and slugs is not None and language is not None:
+        shown = [code for code in locales if language in locale_chain(code)]
+        others = {code: stored_summaries(db, code, slugs) for code in locales if code not in shown}
+        if all(set(found) == {s for s, _ in published} for found in others.values()):
+            latest.update(others)
+        else:
+            shown = locales  # an entry is missing: render every locale
     for slug, current in published:
         if slugs is not None and slug not in slugs and kept:
             continue
-        catalogs = _with(shared, article_catalogs(db, slug, locales))
+        catalogs = _with(shared, article_catalogs(db, slug, shown))
         signoffs = {
-            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in shown
         }
         rows = published_versions(db, slug)
         replaced = max((r.number for r in rows if r.number < current), default=0)
@@ -120,7 +138,7 @@ def _render(
             beside = _records(db, row.treatments, treatments)
             messages = article_messages(article)
             review = article_review(db, article, row, current, on)
-            for locale in locales:
+            for locale in shown:
                 reviewed = msgspec.structs.replace(review, translation=signoffs[locale])
                 rendered = render_article(
                     article, info, locale, catalogs, beside, messages, reviewed
@@ -160,7 +178,7 @@ def _render(
     if not kept:
         drop_other_locales(db, locales)  # a locale no longer served
         figures_complete(db)
-    written += _render_shared(db, out, locales, shared, treatments)
+    written += _render_shared(db, out, shown, shared, treatments)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which
