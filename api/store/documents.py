@@ -398,9 +398,7 @@ def _forms(body: Body) -> tuple[tuple[Callable[[Body], bytes], bool], ...]:
     return (_gzip, len(body) >= COMPRESS_MIN_BYTES), (_brotli, len(body) >= BROTLI_MIN_BYTES)
 
 
-def _smaller(
-    body: Body, gz: bytes | None, br: bytes | None
-) -> tuple[bytes | None, bytes | None]:
+def _smaller(body: Body, gz: bytes | None, br: bytes | None) -> tuple[bytes | None, bytes | None]:
     """The forms worth storing: a coding is kept only when it is smaller than what a
     client that cannot take it gets instead (gzip than the body, brotli than the gzip
     form, or the body when there is none); a client is then sent the smallest form it

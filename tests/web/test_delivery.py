@@ -11,7 +11,6 @@ import brotli
 import pytest
 from litestar.testing import TestClient
 
-from api.web.app import create_app
 from api.store.documents import (
     BROTLI_MIN_BYTES,
     COMPRESS_MIN_BYTES,
@@ -20,6 +19,7 @@ from api.store.documents import (
     put_bytes,
 )
 from api.store.schema import open_database, transaction
+from api.web.app import create_app
 from tests.conftest import SLUG
 
 Client = TestClient[Any]
@@ -138,9 +138,7 @@ def test_a_coding_no_smaller_than_the_bytes_is_not_stored_nor_sent(db_path: Path
     db.conn.close()
     with TestClient(create_app(db_path)) as client:
         for accepted in ("br, gzip", "gzip", "br", "identity"):
-            sent = client.get(
-                f"{ARTICLE}/html?locale=en", headers={"Accept-Encoding": accepted}
-            )
+            sent = client.get(f"{ARTICLE}/html?locale=en", headers={"Accept-Encoding": accepted})
             assert sent.status_code == 200 and "content-encoding" not in sent.headers
             assert sent.content == noise and sent.headers["etag"] == stored.etag
 
