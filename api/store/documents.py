@@ -43,8 +43,8 @@ COMPRESS_MIN_BYTES = 1024
 """Bodies from which a gzip form is made (and stored when smaller than the body)."""
 BROTLI_MIN_BYTES = 8192
 """Bodies from which a brotli form is made too (and stored when smaller than the gzip
-form). On these JSON documents brotli comes within 5-12 % of gzip's size at every size,
-for 3 times gzip's CPU: below 8 KiB that is under 100 bytes a response, while the section
+form). On these documents brotli (quality 3) comes within 5-15 % of gzip's size at every
+size, for twice gzip's CPU: below 8 KiB that is under 100 bytes a response, while the section
 documents (~2.5 KB, 70,000 of a 1,000-article import's 88,000 documents) took 11 s of
 brotli. A client that accepts only brotli gets those bodies uncompressed."""
 Body = bytes | bytearray
@@ -169,11 +169,15 @@ class DocumentWriter:
         """Encode and store several documents (see put_all_bytes)."""
         return self.put_all_bytes([(key, _encode(value)) for key, value in documents])
 
-    def put_all_bytes(self, documents: list[tuple[str, Body]]) -> int:
+    def put_all_bytes(
+        self, documents: list[tuple[str, Body]], etags: list[str] | None = None
+    ) -> int:
         """Point each key at its bytes, in order, as that many `put_bytes` would; return
         how many keys did not have their bytes yet. What the keys hold and which bytes are
-        stored is asked in one statement each, not two per document."""
-        etags = [strong_etag(body) for _, body in documents]
+        stored is asked in one statement each, not two per document. `etags`: the bytes'
+        strong ETags, when the caller has them already (`strong_etag` of each)."""
+        if etags is None:
+            etags = [strong_etag(body) for _, body in documents]
         held = self._held([key for key, _ in documents if key not in self._pending_keys])
         stored = self._stored(etags)
         written = 0
@@ -373,14 +377,15 @@ def _gzip(body: Body) -> bytes:
 
 
 _GZIP_LEVEL = 3
-_BROTLI_QUALITY = 5
+_BROTLI_QUALITY = 3
 
 
 def _brotli(body: Body) -> bytes:
-    # Quality 5 is within 0.3 % of quality 6 on these documents (and within 1 % of 9) at
-    # a tenth of 9's cost, which keeps a 10,000-article import within its time budget.
-    # A window no larger than the body (brotli's default is 4 MB) compresses the same
-    # bytes as small, a fifth faster: the encoder sets up tables the size of its window.
+    # Quality 3: on these documents 8 % smaller than their gzip form (quality 5 and 6: 16 %)
+    # at 40 % of quality 5's cost, which was the largest single cost of rendering an
+    # article; the HTML documents gain the most (15 %). A window no larger than the body (brotli's
+    # default is 4 MB) compresses the same bytes as small, a fifth faster: the encoder sets
+    # up tables the size of its window.
     window = min(22, max(10, (len(body) - 1).bit_length()))
     out: bytes = brotli.compress(body, quality=_BROTLI_QUALITY, lgwin=window)
     return out

@@ -5,37 +5,22 @@ spliced from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import msgspec
 import sqlite_utils
 
-from api.core.html import article_html
-from api.core.jsonld import medical_web_page
 from api.core.locales import LocaleInfo, describe_locale, regional_language
-from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.output import ArticleSummary, VersionInfo
-from api.core.render import (
-    Catalogs,
-    render_article,
-    render_conditions,
-    render_treatment,
-    section_documents,
-    summarize,
-)
+from api.core.render import Catalogs, render_treatment
 from api.core.sitemap import build_sitemap
-from api.store.documents import (
-    DocumentWriter,
-    article_key,
-    get_document,
-    html_key,
-    jsonld_key,
-)
+from api.store.documents import DocumentWriter, get_document
 from api.store.listing import store_sitemap_entry, store_summary
+from api.store.render_work import Job, Renderer, rendered_in_order, with_shared
 from api.store.reviews import article_review, today, translation_signoff
-from api.store.search import index_article, index_records
+from api.store.search import index_records, index_sections
 from api.store.sync import track_changes
 from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
@@ -57,6 +42,7 @@ def render_documents(
     *,
     latest_only: bool = False,
     on: date | None = None,
+    processes: int | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
     of the lists and the sitemap, plus treatments and locale metadata (the other articles'
@@ -69,9 +55,12 @@ def render_documents(
     version it replaces, whose review status becomes `superseded`.
 
     `on`: the date review statuses are computed for (default today; see api.store.reviews).
+
+    `processes`: worker processes rendering the articles while this one writes (default:
+    one per core but this one's, from `POOL_FROM` articles; 0: none).
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today())
+        return _render(db, slugs, progress, latest_only, out, on or today(), processes)
 
 
 def _render(
@@ -81,6 +70,7 @@ def _render(
     latest_only: bool,
     out: DocumentWriter,
     on: date,
+    processes: int | None,
 ) -> int:
     published = published_slugs(db)
     # Translations are read per article, so memory holds one article's at a time.
@@ -95,56 +85,31 @@ def _render(
     # lists, the sitemap and the locale metadata are kept as stored (bytes, not decoded),
     # instead of rendering every article again in every locale.
     kept = _stored_infos(db, locales) if slugs is not None else None
-    for slug, current in published:
-        if slugs is not None and slug not in slugs and kept is not None and _holds(kept, slug):
-            continue
-        catalogs = _with(shared, article_catalogs(db, slug, locales))
-        signoffs = {
-            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
-        }
-        rows = published_versions(db, slug)
-        replaced = max((r.number for r in rows if r.number < current), default=0)
-        for row in rows:
-            if row.number != current and (
-                (latest_only and row.number != replaced)
-                or (slugs is not None and slug not in slugs)
-            ):
-                continue
-            article = load_article(db, slug, row.number)
-            info = VersionInfo(
-                number=row.number,
-                content_hash=row.content_hash,
-                published_at=row.published_at or row.created_at,
+    chosen = [
+        (slug, current)
+        for slug, current in published
+        if slugs is None or slug in slugs or kept is None or not _holds(kept, slug)
+    ]
+    jobs = _jobs(db, chosen, slugs, latest_only, locales, treatments, on)
+    renderer = Renderer(shared, treatments)
+    told: str | None = None
+    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes):
+        slug = job.article.slug
+        if progress and told is not None and told != slug:
+            progress(told)
+        told = slug
+        for put in rendered.puts:
+            written += out.put_all_bytes(
+                [(key, body) for key, body, _ in put], [etag for _, _, etag in put]
             )
-            beside = _records(db, row.treatments, treatments)
-            messages = article_messages(article)
-            review = article_review(db, article, row, current, on)
-            for locale in locales:
-                reviewed = msgspec.structs.replace(review, translation=signoffs[locale])
-                rendered = render_article(
-                    article, info, locale, catalogs, beside, messages, reviewed
-                )
-                if row.number == current:
-                    conditions = render_conditions(article, locale, catalogs)
-                    page = medical_web_page(article, rendered, conditions)
-                    written += out.put(jsonld_key(slug, locale), page)
-                    written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
-                    latest[locale][slug] = summarize(rendered)
-                    store_summary(db, latest[locale][slug])
-                    ratios[locale][slug] = rendered.completeness.ratio
-                    safety[locale][slug] = rendered.safety_coverage.ratio
-                    index_article(db, rendered)
-                if slugs is not None and slug not in slugs:
-                    continue
-                sections = [
-                    (f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc)
-                    for doc in section_documents(rendered)
-                ]
-                written += out.put_all(
-                    [(article_key(slug, row.number, locale), rendered), *sections]
-                )
-        if progress:
-            progress(slug)
+        for locale, made in rendered.figures.items():
+            latest[locale][slug] = made.summary
+            store_summary(db, made.summary)
+            ratios[locale][slug] = made.completeness
+            safety[locale][slug] = made.safety_coverage
+            index_sections(db, locale, slug, job.info.number, made.texts)
+    if progress and told is not None:
+        progress(told)
     figures = (ratios, safety)
     # An article leaves the list and sitemap rows when it is withdrawn (`unlist_article`,
     # by key): no render scans them. The articles rendered now: their sitemap entries
@@ -163,15 +128,52 @@ def _render(
     return written
 
 
-def _records(db: sqlite_utils.Database, number: int, current: TreatmentCatalog) -> TreatmentCatalog:
-    """The records a version was published beside, so its bytes never change after."""
-    if number in (0, treatments_number(db)):
-        return current
-    return load_treatments(db, number)
-
-
-def _with(shared: Catalogs, own: Catalogs) -> Catalogs:
-    return {code: {**shared.get(code, {}), **own.get(code, {})} for code in {*shared, *own}}
+def _jobs(
+    db: sqlite_utils.Database,
+    chosen: list[tuple[str, int]],
+    slugs: set[str] | None,
+    latest_only: bool,
+    locales: list[str],
+    treatments: TreatmentCatalog,
+    on: date,
+) -> Iterator[Job]:
+    """What rendering each chosen article needs, read from the database as it is asked
+    for: every published version (or, `latest_only`, the current one and the one it
+    replaces), in every locale."""
+    for slug, current in chosen:
+        own = article_catalogs(db, slug, locales)
+        signoffs = {
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+        }
+        rows = published_versions(db, slug)
+        replaced = max((r.number for r in rows if r.number < current), default=0)
+        for row in rows:
+            if row.number != current and (
+                (latest_only and row.number != replaced)
+                or (slugs is not None and slug not in slugs)
+            ):
+                continue
+            article = load_article(db, slug, row.number)
+            review = article_review(db, article, row, current, on)
+            yield Job(
+                article=article,
+                info=VersionInfo(
+                    number=row.number,
+                    content_hash=row.content_hash,
+                    published_at=row.published_at or row.created_at,
+                ),
+                own=own,
+                records=None
+                if row.treatments in (0, treatments_number(db))
+                else load_treatments(db, row.treatments),
+                reviews={
+                    code: msgspec.structs.replace(review, translation=signoffs[code])
+                    for code in locales
+                },
+                locales=locales,
+                latest=row.number == current,
+                documents=slugs is None or slug in slugs,
+            )
 
 
 def _render_shared(
@@ -193,7 +195,7 @@ def _render_shared(
         slug: load_article(db, slug, number) for slug, number in published if slug in described
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
-    beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
+    beside = {slug: with_shared(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
     for locale in locales:
         rendered = [
             render_treatment(
