@@ -28,6 +28,7 @@ __all__ = [
     "COMPRESS_MIN_BYTES",
     "Document",
     "DocumentWriter",
+    "Forms",
     "article_key",
     "compressed",
     "delete_documents",
@@ -49,6 +50,8 @@ documents (~2.5 KB, 70,000 of a 1,000-article import's 88,000 documents) took 11
 brotli. A client that accepts only brotli gets those bodies uncompressed."""
 Body = bytes | bytearray
 """Final response bytes (a large bundle is built in place, as a bytearray)."""
+Forms = tuple[bytes | None, bytes | None]
+"""The gzip and brotli forms of some bytes, as stored (`compressed`)."""
 _encode = msgspec.json.Encoder().encode
 
 
@@ -97,9 +100,10 @@ class _Pending(NamedTuple):
     new: bool
     """This document stores the blob (False: it is stored already, or an earlier pending
     document is compressing it)."""
-    gzip: Future[bytes] | None
-    br: Future[bytes] | None
-    """None: no such form (the body is too small for it, or the blob is not new)."""
+    gzip: Future[bytes] | bytes | None
+    br: Future[bytes] | bytes | None
+    """None: no such form (the body is too small for it, or the blob is not new); bytes:
+    made by the caller."""
 
 
 class DocumentWriter:
@@ -170,24 +174,33 @@ class DocumentWriter:
         return self.put_all_bytes([(key, _encode(value)) for key, value in documents])
 
     def put_all_bytes(
-        self, documents: list[tuple[str, Body]], etags: list[str] | None = None
+        self,
+        documents: list[tuple[str, Body]],
+        etags: list[str] | None = None,
+        forms: list[Forms | None] | None = None,
     ) -> int:
         """Point each key at its bytes, in order, as that many `put_bytes` would; return
         how many keys did not have their bytes yet. What the keys hold and which bytes are
         stored is asked in one statement each, not two per document. `etags`: the bytes'
-        strong ETags, when the caller has them already (`strong_etag` of each)."""
+        strong ETags, when the caller has them already (`strong_etag` of each). `forms`:
+        their compressed forms (`compressed` of each), where the caller made them already
+        (None: not made); those of bytes stored already are dropped."""
         if etags is None:
             etags = [strong_etag(body) for _, body in documents]
+        made = forms if forms is not None else [None] * len(documents)
         held = self._held([key for key, _ in documents if key not in self._pending_keys])
         stored = self._stored(etags)
         written = 0
-        for (key, body), etag in zip(documents, etags, strict=True):
+        for (key, body), etag, ready in zip(documents, etags, made, strict=True):
             latest = self._pending_keys.get(key)
             old = latest.etag if latest is not None else held.get(key)
             if old == etag:
                 continue
             if etag in self._compressing or etag in stored:
                 pending = _Pending(key, etag, old, body, False, None, None)
+            elif ready is not None:
+                pending = _Pending(key, etag, old, body, True, *ready)
+                self._compressing.add(etag)
             else:
                 gz, br = (
                     self._compressor.submit(compress, body) if wanted else None
@@ -239,7 +252,7 @@ class DocumentWriter:
         held = self._pending_bytes
         while pending:
             first = pending[0]
-            ready = all(f is None or f.done() for f in (first.gzip, first.br))
+            ready = all(not isinstance(f, Future) or f.done() for f in (first.gzip, first.br))
             full = len(pending) > self._window or held > self._window_bytes
             if not ready and not full:
                 break
@@ -263,8 +276,8 @@ class DocumentWriter:
                     p.body,
                     *_smaller(
                         p.body,
-                        None if p.gzip is None else result(p.gzip),
-                        None if p.br is None else result(p.br),
+                        result(p.gzip) if isinstance(p.gzip, Future) else p.gzip,
+                        result(p.br) if isinstance(p.br, Future) else p.br,
                     ),
                 )
                 for p in batch

@@ -32,14 +32,24 @@ from api.core.render import (
     summarize,
 )
 from api.core.search import SectionText, section_texts
-from api.store.documents import article_key, html_key, jsonld_key, strong_etag
+from api.store.documents import (
+    Forms,
+    article_key,
+    compressed,
+    html_key,
+    jsonld_key,
+    strong_etag,
+)
 
 __all__ = ["Job", "Rendered", "Renderer", "rendered_in_order", "with_shared"]
 
 _encode = msgspec.json.Encoder().encode
 
-Put = list[tuple[str, bytes, str]]
-"""Documents stored together: (key, final bytes, strong ETag), in order."""
+Made = tuple[str, bytes, str, Forms | None]
+"""A rendered document: its key, final bytes, strong ETag and, when the renderer compresses,
+its compressed forms (None: left to the writer, which compresses what it does not hold)."""
+Put = list[Made]
+"""Documents stored together, in order."""
 
 
 class Job(NamedTuple):
@@ -78,11 +88,18 @@ class Rendered(NamedTuple):
 
 
 class Renderer:
-    """Renders jobs against the shared translations and the current treatment records."""
+    """Renders jobs against the shared translations and the current treatment records;
+    `compress`: with each document's compressed forms too (bytes it made lately aside)."""
 
-    def __init__(self, shared: Catalogs, treatments: TreatmentCatalog) -> None:
+    def __init__(
+        self, shared: Catalogs, treatments: TreatmentCatalog, compress: bool = False
+    ) -> None:
         self.shared = shared
         self.treatments = treatments
+        self.compress = compress
+        self._made: dict[str, None] = {}
+        """The ETags of the latest bytes compressed here, oldest first (at most _REMEMBERED):
+        the same bytes again (the same JSON-LD of identical articles) go without."""
 
     def render(self, job: Job) -> Rendered:
         article, slug = job.article, job.article.slug
@@ -98,8 +115,8 @@ class Renderer:
             if job.latest:
                 conditions = render_conditions(article, locale, catalogs)
                 page = medical_web_page(article, rendered, conditions)
-                puts.append([_document(jsonld_key(slug, locale), _encode(page))])
-                puts.append([_document(html_key(slug, locale), article_html(rendered, page))])
+                puts.append([self._document(jsonld_key(slug, locale), _encode(page))])
+                puts.append([self._document(html_key(slug, locale), article_html(rendered, page))])
                 figures[locale] = Figures(
                     summarize(rendered),
                     rendered.completeness.ratio,
@@ -109,17 +126,26 @@ class Renderer:
             if not job.documents:
                 continue
             number = job.info.number
-            put = [_document(article_key(slug, number, locale), _encode(rendered))]
+            put = [self._document(article_key(slug, number, locale), _encode(rendered))]
             put.extend(
-                _document(f"section/{slug}/{number}/{locale}/{doc.section.id}", _encode(doc))
+                self._document(f"section/{slug}/{number}/{locale}/{doc.section.id}", _encode(doc))
                 for doc in section_documents(rendered)
             )
             puts.append(put)
         return Rendered(puts, figures)
 
+    def _document(self, key: str, body: bytes) -> Made:
+        etag = strong_etag(body)
+        if not self.compress or etag in self._made:
+            return key, body, etag, None
+        self._made[etag] = None
+        if len(self._made) > _REMEMBERED:
+            del self._made[next(iter(self._made))]
+        document = compressed(body, etag)
+        return key, body, etag, (document.gzip, document.br)
 
-def _document(key: str, body: bytes) -> tuple[str, bytes, str]:
-    return key, body, strong_etag(body)
+
+_REMEMBERED = 4096
 
 
 def with_shared(shared: Catalogs, own: Catalogs) -> Catalogs:
@@ -134,9 +160,9 @@ spent once) costs more than they save."""
 _worker: Renderer | None = None
 
 
-def _start(shared: Catalogs, treatments: TreatmentCatalog) -> None:
+def _start(shared: Catalogs, treatments: TreatmentCatalog, compress: bool) -> None:
     global _worker
-    _worker = Renderer(shared, treatments)
+    _worker = Renderer(shared, treatments, compress)
 
 
 def _run(job: Job) -> Rendered:
@@ -145,13 +171,21 @@ def _run(job: Job) -> Rendered:
 
 
 def rendered_in_order(
-    renderer: Renderer, jobs: Iterable[Job], count: int, processes: int | None = None
+    renderer: Renderer,
+    jobs: Iterable[Job],
+    count: int,
+    processes: int | None = None,
+    *,
+    new: bool = False,
 ) -> Iterator[tuple[Job, Rendered]]:
     """Each job with what it rendered, in order. With `count` jobs or more than POOL_FROM
     (or `processes` given) they are rendered by worker processes, a few jobs ahead of the
     one handed back, so memory holds a few articles' documents at a time; otherwise here,
     one at a time. The jobs are read lazily: a job's inputs are read from the database
-    while the workers render the ones before."""
+    while the workers render the ones before.
+
+    `new`: nothing rendered is stored yet (a first import), so the workers compress every
+    document too; otherwise the writer compresses only the bytes it does not hold."""
     if processes is None:
         processes = _processes() if count >= POOL_FROM else 0
     if processes <= 0:
@@ -164,7 +198,7 @@ def rendered_in_order(
         processes,
         mp_context=context,
         initializer=_start,
-        initargs=(renderer.shared, renderer.treatments),
+        initargs=(renderer.shared, renderer.treatments, new),
     ) as pool:
         ahead: deque[tuple[Job, Future[Rendered]]] = deque()
         try:

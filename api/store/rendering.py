@@ -13,7 +13,7 @@ import sqlite_utils
 
 from api.core.locales import LocaleInfo, describe_locale, regional_language
 from api.core.model import TreatmentCatalog
-from api.core.output import ArticleSummary, VersionInfo
+from api.core.output import VersionInfo
 from api.core.render import Catalogs, render_treatment
 from api.core.sitemap import build_sitemap
 from api.store.documents import DocumentWriter, get_document
@@ -78,7 +78,6 @@ def _render(
     locales = rendered_locales(db)
     treatments = load_treatments(db)
     written = 0
-    latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
     ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
     safety: dict[str, dict[str, float]] = {locale: {} for locale in locales}
     # Publishing one article leaves the others as they were rendered: their entries in the
@@ -93,30 +92,35 @@ def _render(
     jobs = _jobs(db, chosen, slugs, latest_only, locales, treatments, on)
     renderer = Renderer(shared, treatments)
     told: str | None = None
-    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes):
+    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes, new=_first(db)):
         slug = job.article.slug
         if progress and told is not None and told != slug:
             progress(told)
         told = slug
-        for put in rendered.puts:
-            written += out.put_all_bytes(
-                [(key, body) for key, body, _ in put], [etag for _, _, etag in put]
-            )
+        # The article's documents in one go (what the keys hold and which bytes are
+        # stored: asked once), in the order they were rendered.
+        documents = [document for put in rendered.puts for document in put]
+        written += out.put_all_bytes(
+            [(key, body) for key, body, _, _ in documents],
+            [etag for _, _, etag, _ in documents],
+            [forms for _, _, _, forms in documents],
+        )
         for locale, made in rendered.figures.items():
-            latest[locale][slug] = made.summary
             store_summary(db, made.summary)
             ratios[locale][slug] = made.completeness
             safety[locale][slug] = made.safety_coverage
             index_sections(db, locale, slug, job.info.number, made.texts)
+        if rendered.figures:
+            # Its sitemap entry (its list entries are stored above). An article leaves the
+            # list and sitemap rows when it is withdrawn (`unlist_article`, by key): no
+            # render scans them. The lists and the sitemap are spliced from these rows
+            # when asked for.
+            latest = {code: {slug: made.summary} for code, made in rendered.figures.items()}
+            for entry in build_sitemap(latest).articles:
+                store_sitemap_entry(db, entry.slug, _encode(entry))
     if progress and told is not None:
         progress(told)
     figures = (ratios, safety)
-    # An article leaves the list and sitemap rows when it is withdrawn (`unlist_article`,
-    # by key): no render scans them. The articles rendered now: their sitemap entries
-    # (their list entries are stored above); the lists and the sitemap are spliced from
-    # these rows when asked for.
-    for entry in build_sitemap(latest).articles:
-        store_sitemap_entry(db, entry.slug, _encode(entry))
     written += _render_shared(db, out, published, locales, shared, treatments)
     order = [slug for slug, _ in published]
     written += out.put("locales", _described(locales, order, figures, kept))
@@ -174,6 +178,14 @@ def _jobs(
                 latest=row.number == current,
                 documents=slugs is None or slug in slugs,
             )
+
+
+def _first(db: sqlite_utils.Database) -> bool:
+    """Whether no article was rendered yet (a first import): every document is new."""
+    row = db.execute(
+        "SELECT 1 FROM documents WHERE key >= 'article/' AND key < 'article0' LIMIT 1"
+    ).fetchone()
+    return row is None
 
 
 def _render_shared(

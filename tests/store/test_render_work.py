@@ -47,16 +47,22 @@ def _state(db: sqlite_utils.Database) -> dict[str, Any]:
     return state
 
 
-def test_worker_processes_store_what_an_inline_render_stores(tmp_path: Path) -> None:
+@pytest.mark.parametrize("first", [True, False], ids=["first-render", "render-again"])
+def test_worker_processes_store_what_an_inline_render_stores(tmp_path: Path, first: bool) -> None:
     tree = write_corpus(ROOT, tmp_path / "tree", ARTICLES)
     db = open_database(tmp_path / "v.db")
     report = import_content(db, read_content(tree / "content", tree / "locales"))
     assert report.documents_written > 0
     inline = _state(db)
-    # Everything rendering makes, made again by a worker process: the documents only the
-    # sync ledger's pins hold (the bytes clients hold) stay, as they would.
+    # Everything rendering makes, made again by a worker process: from nothing (as a first
+    # import: the workers compress too), or beside the documents only the sync ledger's
+    # pins hold (the bytes clients hold), as they would stay.
     with transaction(db):
-        db.execute("DELETE FROM documents WHERE key NOT LIKE 'sync/%'")
+        if first:
+            db.execute("DELETE FROM sync_items")
+            db.execute("DELETE FROM documents")
+        else:
+            db.execute("DELETE FROM documents WHERE key NOT LIKE 'sync/%'")
         db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
         for table in _MADE_AGAIN:
             db.execute(f"DELETE FROM {table}")
