@@ -23,7 +23,7 @@ from api.store.catalogs import (
 )
 from api.store.exporting import export_catalog, export_domain, published_content
 from api.store.history import catalog_contexts
-from api.store.versions import published_slugs
+from api.store.versions import published_among
 
 __all__ = [
     "approve_catalog",
@@ -83,7 +83,7 @@ def upload_catalog(
     domain = catalog_domain(article) if article is not None else None
     contexts = catalog_contexts(db, domain)
     if domain is not None:
-        if domain not in {SHARED_DOMAIN, *(slug for slug, _ in published_slugs(db))}:
+        if domain != SHARED_DOMAIN and not published_among(db, [domain]):
             raise NotFound(f"no published article {domain!r}: its catalog does not exist")
         contexts = frozenset(c for c in contexts if domain_of(c) == domain)
     file = f"{tag}.po" if domain is None else f"{domain}.po"

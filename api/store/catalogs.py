@@ -42,7 +42,13 @@ from api.store.translations import (
     store_header,
     store_translations,
 )
-from api.store.versions import load_article, load_treatments, now, published_slugs
+from api.store.versions import (
+    load_article,
+    load_treatments,
+    now,
+    published_among,
+    published_slugs,
+)
 from api.store.webhooks import enqueue_event
 
 __all__ = [
@@ -437,9 +443,9 @@ def approve_catalog(
                 f"{len(review.entries)} pending",
             )
         _rendered_after_approval(db, locale, domain)
-        published = {slug for slug, _ in published_slugs(db)}
-        articles = {e.context.partition("/")[0] for e in chosen} & published
-        enqueue_event(db, TranslationApproved(locale=locale, articles=tuple(sorted(articles))))
+        named = {e.context.partition("/")[0] for e in chosen}
+        articles = tuple(slug for slug, _ in published_among(db, named))
+        enqueue_event(db, TranslationApproved(locale=locale, articles=articles))
         return CatalogApproval(
             locale=locale,
             approved=tuple(dict.fromkeys(e.context for e in chosen)),

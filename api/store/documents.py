@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import brotli
 import msgspec
 import sqlite_utils
-from isal import igzip
+from isal import igzip, isal_zlib
 
 __all__ = [
     "BROTLI_MIN_BYTES",
@@ -29,11 +29,14 @@ __all__ = [
     "Document",
     "DocumentWriter",
     "Forms",
+    "StreamCompressor",
     "article_key",
     "compressed",
     "delete_documents",
+    "forms_of",
     "get_document",
     "get_latest_article",
+    "hashed_etag",
     "html_key",
     "jsonld_key",
     "put_bytes",
@@ -81,7 +84,12 @@ def jsonld_key(slug: str, locale: str) -> str:
 
 def strong_etag(body: Body) -> str:
     """The strong validator of exact bytes."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return hashed_etag(hashlib.sha256(body))
+
+
+def hashed_etag(sha256: hashlib._Hash) -> str:
+    """The strong validator of the bytes `sha256` has hashed (fed in pieces, say)."""
+    return '"' + sha256.hexdigest()[:32] + '"'
 
 
 def put_bytes(db: sqlite_utils.Database, key: str, body: Body) -> bool:
@@ -381,6 +389,11 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+_GZIP_LEVEL = 3  # ISA-L's levels are 0 to 3
+_BROTLI_QUALITY = 3
+_BROTLI_MAX_WINDOW = 22  # brotli's default: 4 MB
+
+
 def _gzip(body: Body) -> bytes:
     # ISA-L at its level 3: 2.8 times as fast as zlib's level 6 on these documents (an
     # import compresses ~400 MB of them), within 2 % of its size on the sections (most
@@ -389,19 +402,54 @@ def _gzip(body: Body) -> bytes:
     return igzip.compress(body, _GZIP_LEVEL, mtime=0)
 
 
-_GZIP_LEVEL = 3
-_BROTLI_QUALITY = 3
-
-
 def _brotli(body: Body) -> bytes:
     # Quality 3: on these documents 8 % smaller than their gzip form (quality 5 and 6: 16 %)
     # at 40 % of quality 5's cost, which was the largest single cost of rendering an
-    # article; the HTML documents gain the most (15 %). A window no larger than the body (brotli's
-    # default is 4 MB) compresses the same bytes as small, a fifth faster: the encoder sets
-    # up tables the size of its window.
-    window = min(22, max(10, (len(body) - 1).bit_length()))
+    # article; the HTML documents gain the most (15 %). A window no larger than the body
+    # (brotli's default is 4 MB) compresses the same bytes as small, a fifth faster: the
+    # encoder sets up tables the size of its window.
+    window = min(_BROTLI_MAX_WINDOW, max(10, (len(body) - 1).bit_length()))
     out: bytes = brotli.compress(body, quality=_BROTLI_QUALITY, lgwin=window)
     return out
+
+
+class StreamCompressor:
+    """The gzip and brotli forms of bytes that come in pieces, at the levels `compressed`
+    uses (and so, for bodies of 4 MB or more, brotli's very bytes; gzip's may differ by
+    a few bytes, decompressing to the same). `feed` returns the compressed bytes each
+    form has ready; `finish` the rest."""
+
+    def __init__(self) -> None:
+        self._gzip = isal_zlib.compressobj(_GZIP_LEVEL, isal_zlib.DEFLATED, _GZIP_WBITS)
+        self._brotli = brotli.Compressor(quality=_BROTLI_QUALITY, lgwin=_BROTLI_MAX_WINDOW)
+        self._head: bytes | None = b""
+        """The gzip bytes held back until the whole header is there (None: it was)."""
+
+    def feed(self, piece: Body) -> tuple[bytes, bytes]:
+        """Compress one more piece; (gzip bytes, brotli bytes) ready so far."""
+        gz = self._headed(self._gzip.compress(piece))
+        out: bytes = self._brotli.process(piece)
+        return gz, out
+
+    def finish(self) -> tuple[bytes, bytes]:
+        """The last bytes of each form."""
+        gz = self._headed(self._gzip.flush())
+        out: bytes = self._brotli.finish()
+        return gz, out
+
+    def _headed(self, gz: bytes) -> bytes:
+        if self._head is None:
+            return gz
+        self._head += gz
+        if len(self._head) < _GZIP_HEADER:
+            return b""
+        head, self._head = self._head, None
+        # The header `igzip.compress` writes: no time, the operating system unknown.
+        return head[:4] + bytes(4) + head[8:9] + b"\xff" + head[_GZIP_HEADER:]
+
+
+_GZIP_WBITS = 31  # a gzip header and trailer around the deflate stream
+_GZIP_HEADER = 10
 
 
 def compressed(body: bytes, etag: str | None = None) -> Document:
@@ -412,8 +460,15 @@ def compressed(body: bytes, etag: str | None = None) -> Document:
 
 
 def _forms(body: Body) -> tuple[tuple[Callable[[Body], bytes], bool], ...]:
-    """Each compression, and whether `body` gets that form: the one rule for both."""
-    return (_gzip, len(body) >= COMPRESS_MIN_BYTES), (_brotli, len(body) >= BROTLI_MIN_BYTES)
+    """Each compression, and whether `body` gets that form."""
+    gzip, br = forms_of(len(body))
+    return (_gzip, gzip), (_brotli, br)
+
+
+def forms_of(size: int) -> tuple[bool, bool]:
+    """Whether a body of `size` bytes gets a gzip form and a brotli form: the one rule
+    for stored, spliced and spilled documents alike."""
+    return size >= COMPRESS_MIN_BYTES, size >= BROTLI_MIN_BYTES
 
 
 def _smaller(body: Body, gz: bytes | None, br: bytes | None) -> tuple[bytes | None, bytes | None]:

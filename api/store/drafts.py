@@ -48,6 +48,7 @@ from api.store.versions import (
     load_treatments,
     now,
     publish_version,
+    published_among,
     published_slugs,
     published_versions,
     save_treatments,
@@ -821,11 +822,8 @@ def _check_still_holds(
     published, so only the records' own articles are read besides the draft's: the cost
     follows the change, not the catalogue. Records the draft proposes meet every article."""
     owners = {t.article for t in records.treatments}
-    others = [
-        load_article(db, s, n)
-        for s, n in published_slugs(db)
-        if s != draft.slug and (proposed is not None or s in owners)
-    ]
+    chosen = published_slugs(db) if proposed is not None else published_among(db, owners)
+    others = [load_article(db, s, n) for s, n in chosen if s != draft.slug]
     try:
         check_references([*others, article], records, evidence=False)
     except ValidationFailed as exc:

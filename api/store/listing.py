@@ -14,6 +14,7 @@ import sqlite_utils
 
 from api.core.listing import ListQuery, title_words
 from api.core.output import ArticleSummary
+from api.store.figures import unlist_figures
 
 __all__ = [
     "article_list_body",
@@ -95,8 +96,9 @@ def _words(summary: ArticleSummary) -> frozenset[str]:
 
 
 def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
-    """Take a withdrawn article out of every locale's list and out of the sitemap (in the
-    withdrawing transaction): its rows and its words, each found by its key."""
+    """Take a withdrawn article out of every locale's list, the sitemap and the locale
+    metadata (in the withdrawing transaction): its rows and its words, each found by its
+    key."""
     rows = db.execute("SELECT locale, body FROM article_list WHERE slug = ?", [slug]).fetchall()
     for locale, body in rows:
         words = _words(_summary.decode(body))
@@ -106,6 +108,7 @@ def unlist_article(db: sqlite_utils.Database, slug: str) -> None:
         )
         db.execute("DELETE FROM article_list WHERE locale = ? AND slug = ?", [locale, slug])
     db.execute("DELETE FROM sitemap_entries WHERE slug = ?", [slug])
+    unlist_figures(db, slug)
 
 
 def create_sitemap_table(db: sqlite_utils.Database) -> None:

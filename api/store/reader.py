@@ -10,7 +10,10 @@ shared memory costs no system call.
 What is cached is bounded in bytes (least recently used dropped first). Queries whose cost
 grows with the corpus (a search ranking every section a common word is in, the changes
 since an old cursor: 80 ms to seconds on 1,000 articles) run on the reader's own thread
-and connection, so a worker's event loop goes on answering meanwhile.
+and connection, so a worker's event loop goes on answering meanwhile. The answers spliced
+whole (a locale's bundle, its article list, the sitemap: seconds at 10,000 articles) are
+made on a second thread of their own, so a search never waits behind one; those too large
+for memory are kept on disk (api.store.spilled) until the next commit.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import asyncio
 import mmap
 import os
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -37,16 +42,19 @@ from api.store.documents import (
     get_latest_article,
     strong_etag,
 )
+from api.store.figures import locales_body
 from api.store.listing import article_list_body, article_page, sitemap_body
 from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
-from api.store.sync import bundle_body, changes_since, current_cursor
+from api.store.spilled import Spilled, memory_cost, spool
+from api.store.sync import bundle_parts, changes_since, current_cursor
 from api.store.translations import rendered_locales
 
-__all__ = ["Reader"]
+__all__ = ["Kept", "Reader"]
 
-_ENTRY_OVERHEAD = 200  # bytes for an entry's key and tuples
+Kept = Document | Spilled
+"""An answer the reader keeps: in memory, or on disk when too large for it."""
 MAX_WAITING = 32
 """Distinct answers waiting for or running on a worker's reader thread: up to a few
 seconds of work on a 1,000-article corpus. More are refused (503 with Retry-After) rather
@@ -55,6 +63,7 @@ or make every later search wait for it."""
 _RETRY_AFTER = 1  # seconds: a search takes milliseconds to a few hundred
 _WAL_INDEX_HEADER = 48  # bytes: the first of the header's two copies
 _Found = TypeVar("_Found", bound=Document | None)
+_Made = TypeVar("_Made", bound=Kept)
 
 
 class Reader:
@@ -63,19 +72,32 @@ class Reader:
     def __init__(
         self, path: str | Path, *, max_bytes: int = 64_000_000, max_waiting: int = MAX_WAITING
     ) -> None:
-        """`max_bytes`: most bytes of documents kept (bodies and compressed forms);
-        `max_waiting`: most distinct answers queued or made on the reader's thread."""
+        """`max_bytes`: most bytes of documents kept in memory (bodies and compressed
+        forms); `max_waiting`: most distinct answers queued or made on the reader's
+        threads."""
         self.db: sqlite_utils.Database = open_database(path)
         self._path = Path(path)
         self._data_version = -1
         self._documents: OrderedDict[tuple[str, ...], Document | None] = OrderedDict()
+        self._on_disk: dict[tuple[str, ...], Spilled] = {}
+        """Spliced answers too large for memory: one per locale and kind at most, so
+        their number is bounded without a count."""
+        self._cursors: dict[tuple[str, ...], int] = {}
+        """Answers that are a function of the sync ledger (bundles), with the cursor they
+        were made at: they outlive commits that leave the cursor where it was."""
         self.max_bytes = max_bytes
         self.cached_bytes = 0
         self.max_waiting = max_waiting
         # One thread: a flood of slow queries queues there, never on the event loop.
         self._slow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
-        self._slow_db: sqlite_utils.Database | None = None
-        self._making: dict[tuple[int | str, ...], asyncio.Future[Document]] = {}
+        # Another for the answers spliced whole, so no search queues behind one.
+        self._splicer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splicer")
+        self._thread_db = threading.local()
+        self._thread_dbs: list[sqlite_utils.Database] = []
+        self.made = 0
+        """How many answers were begun on the reader's threads (searches, change lists,
+        splices): each is made once per generation however many ask."""
+        self._making: dict[tuple[object, ...], asyncio.Future[Kept]] = {}
         self._locales: frozenset[str] = frozenset()
         self._next_change: float | None = None
         self._wal_index: mmap.mmap | None = None
@@ -93,13 +115,29 @@ class Reader:
         version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
-            self._documents.clear()
-            self.cached_bytes = 0
+            self._forget()
             self._locales = frozenset(rendered_locales(self.db))
             self._next_change = next_change_at(self.db)
         if not self._wal_index_tried:
             self._wal_index_tried = True
             self._wal_index = self._map_wal_index()
+
+    def _forget(self) -> None:
+        """After a commit: drop every answer kept, except those of the sync ledger made
+        at the cursor it still has. A commit need not change content at all (the webhook
+        sender renews its lease every few seconds), and a bundle is the ledger's state at
+        its cursor (a kiosk holding that cursor is told nothing changed): one that took
+        longer to make than commits are apart would otherwise never be kept. Dropped
+        files close once the last response from them ends."""
+        cursor = current_cursor(self.db) if self._cursors else None
+        self._cursors = {key: at for key, at in self._cursors.items() if at == cursor}
+        carried = [(key, self._documents[key]) for key in self._cursors if key in self._documents]
+        self._documents.clear()
+        self._on_disk = {key: kept for key, kept in self._on_disk.items() if key in self._cursors}
+        self.cached_bytes = 0
+        for key, value in carried:
+            self._documents[key] = value
+            self.cached_bytes += memory_cost(value)
 
     def _map_wal_index(self) -> mmap.mmap | None:
         """The shared WAL-index of this database, or None where there is none to read (not
@@ -167,43 +205,86 @@ class Reader:
         memory); `patches`: items the client holds come as JSON Patches where smaller."""
         return await self._computed(
             ("changes", str(since), locale, "patches" if patches else ""),
-            lambda db: changes_since(db, since, locale, patches=patches),
+            lambda db: _answer(db, lambda s: changes_since(s, since, locale, patches=patches)),
+            self._slow,
         )
 
-    async def bundle(self, locale: str) -> Document | None:
+    async def bundle(self, locale: str) -> Kept | None:
         """The offline bundle of `locale`, spliced from stored documents once per publish,
-        off the event loop, then served from memory (None before anything is published)."""
-        return await self._spliced(("bundle", locale), lambda db: bundle_body(db, locale) or b"")
+        off the event loop, then served from memory, or from disk when larger than memory
+        may hold (None before anything is published)."""
+        return await self._spliced(
+            ("bundle", locale), lambda db: bundle_parts(db, locale) or (), by_cursor=True
+        )
 
-    async def article_list(self, locale: str) -> Document | None:
+    async def article_list(self, locale: str) -> Kept | None:
         """Every published article's summary in `locale` (`GET /v1/articles` without
         paging), spliced from the list's rows once per publish, off the event loop, then
         served from memory (None before anything is published)."""
-        return await self._spliced(("articles", locale), lambda db: article_list_body(db, locale))
+        return await self._spliced(
+            ("articles", locale), lambda db: (article_list_body(db, locale),)
+        )
 
-    async def sitemap(self) -> Document | None:
+    async def locale_list(self) -> Kept | None:
+        """The locale metadata (`GET /v1/locales`), spliced from its rows as
+        `article_list` is."""
+        return await self._spliced(("locales",), lambda db: (locales_body(db),))
+
+    async def sitemap(self) -> Kept | None:
         """The sitemap, spliced from its rows as `article_list` is."""
-        return await self._spliced(("sitemap",), sitemap_body)
+        return await self._spliced(("sitemap",), lambda db: (sitemap_body(db),))
 
     async def _spliced(
-        self, key: tuple[str, ...], splice: Callable[[sqlite_utils.Database], bytes]
-    ) -> Document | None:
+        self,
+        key: tuple[str, ...],
+        splice: Callable[[sqlite_utils.Database], Iterable[bytes]],
+        *,
+        by_cursor: bool = False,
+    ) -> Kept | None:
+        """An answer spliced whole from stored rows, once per generation (`by_cursor`:
+        once per cursor of the sync ledger), on the splicing thread: kept in memory, or on
+        disk when it does not fit there (`_in_memory`)."""
         if self._kept(key):
             return self._documents[key]
-        if current_cursor(self.db) == 0:
+        on_disk = self._on_disk.get(key)  # _kept has seen the latest commit
+        if on_disk is not None:
+            return on_disk
+        cursor = current_cursor(self.db)
+        if cursor == 0:
             return None
-        return await self._computed(key, splice)
+        make = partial(self._splice, splice=splice)
+        return await self._computed(key, make, self._splicer, cursor if by_cursor else None)
+
+    def _splice(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        splice: Callable[[sqlite_utils.Database], Iterable[bytes]],
+    ) -> Kept:
+        """On the splicing thread: the pieces read in one snapshot and taken in as they
+        come; compressed after the snapshot has ended."""
+        with snapshot(db) as state:
+            made = spool(splice(state), self._in_memory, self._path.parent)
+        return made.done()
+
+    def _in_memory(self, cost: int) -> bool:
+        """The one rule of where an answer is kept: in memory when keeping it there costs
+        (`memory_cost`) no more than the whole budget. A spliced answer that does not fit
+        is kept on disk until the next commit; any other is made again when asked."""
+        return cost <= self.max_bytes
 
     async def search(self, query: str, locale: str, limit: int) -> Document:
         """The answer to a query, kept until the next publish (repeated queries, such as a
         kiosk's suggested topics, cost one FTS5 ranking per publish, off the event loop)."""
         return await self._computed(
             ("search", locale, str(limit), query),
-            lambda db: search_results(db, query, locale, limit),
+            lambda db: _answer(db, lambda s: search_results(s, query, locale, limit)),
+            self._slow,
         )
 
     def _kept(self, key: tuple[str, ...]) -> bool:
-        """Whether `key` is kept for the current generation (now the most recently used)."""
+        """Whether `key` is kept in memory for the current generation (now the most
+        recently used)."""
         self._fresh()
         if key not in self._documents:
             return False
@@ -218,18 +299,25 @@ class Reader:
         return value
 
     async def _computed(
-        self, key: tuple[str, ...], compute: Callable[[sqlite_utils.Database], bytes]
-    ) -> Document:
-        """A document made by `compute` on the reader's thread (in one snapshot of its own
-        connection), kept only if nothing was committed meanwhile: then it is the answer
-        for the generation it is kept under. Identical requests of one generation while it
-        is made wait for the same answer instead of each making it again; a request after
-        a commit never waits for an answer begun before it. Busy when `max_waiting`
-        other answers are queued or being made."""
+        self,
+        key: tuple[str, ...],
+        make: Callable[[sqlite_utils.Database], _Made],
+        thread: ThreadPoolExecutor,
+        cursor: int | None = None,
+    ) -> _Made:
+        """An answer made by `make` on one of the reader's threads (with that thread's
+        own connection), kept only if nothing was committed meanwhile: then it is the
+        answer for the generation it is kept under. Identical requests of one generation
+        while it is made wait for the same answer instead of each making it again; a
+        request after a commit never waits for an answer begun before it. Busy when
+        `max_waiting` other answers are queued or being made.
+
+        `cursor`: the answer is a function of the sync ledger at this cursor (a bundle),
+        so "nothing committed meanwhile" means the cursor has not moved (`_forget`)."""
         if self._kept(key):
-            return cast(Document, self._documents[key])
-        generation = self._data_version
-        making = self._making.get((generation, *key))
+            return cast(_Made, self._documents[key])
+        made_at = ("generation", self._data_version) if cursor is None else ("cursor", cursor)
+        making = self._making.get((*made_at, *key))
         if making is None:
             if len(self._making) >= self.max_waiting:
                 raise Busy(
@@ -237,34 +325,48 @@ class Reader:
                     f"try again in {_RETRY_AFTER} second",
                     retry_after=_RETRY_AFTER,
                 )
-            making = asyncio.get_running_loop().run_in_executor(self._slow, self._compute, compute)
-            self._making[(generation, *key)] = making
-            making.add_done_callback(lambda _: self._made(generation, key, making))
+            making = asyncio.get_running_loop().run_in_executor(thread, self._make, make)
+            self.made += 1
+            self._making[(*made_at, *key)] = making
+            making.add_done_callback(lambda _: self._made(made_at, key, making))
         # Shielded: a client that goes away cancels its wait, not the others'.
-        return await asyncio.shield(making)
+        return cast(_Made, await asyncio.shield(making))
 
-    def _made(self, generation: int, key: tuple[str, ...], made: asyncio.Future[Document]) -> None:
-        """On the event loop, once a document is made: kept if nothing was committed since
-        it was begun."""
-        del self._making[(generation, *key)]
-        if not made.cancelled() and made.exception() is None and self.generation() == generation:
+    def _made(
+        self, made_at: tuple[str, int], key: tuple[str, ...], made: asyncio.Future[Kept]
+    ) -> None:
+        """On the event loop, once an answer is made: kept if nothing was committed since
+        it was begun (for an answer of the ledger: if its cursor is still the current)."""
+        del self._making[(*made_at, *key)]
+        if made.cancelled() or made.exception() is not None:
+            return
+        self._fresh()  # what was committed meanwhile is forgotten first
+        kind, at = made_at
+        if kind == "generation":
+            if self._data_version == at:
+                self._keep(key, made.result())
+        elif current_cursor(self.db) == at:
+            self._cursors[key] = at
             self._keep(key, made.result())
 
-    def _compute(self, compute: Callable[[sqlite_utils.Database], bytes]) -> Document:
-        """On the reader's thread: its own connection, opened at first use."""
-        if self._slow_db is None:
-            self._slow_db = open_database(self._path)
-        with snapshot(self._slow_db) as db:
-            body = compute(db)
-        return compressed(body)
+    def _make(self, make: Callable[[sqlite_utils.Database], _Made]) -> _Made:
+        """On one of the reader's threads: its own connection, opened at first use."""
+        db: sqlite_utils.Database | None = getattr(self._thread_db, "db", None)
+        if db is None:
+            db = self._thread_db.db = open_database(self._path)
+            self._thread_dbs.append(db)
+        return make(db)
 
-    def _keep(self, key: tuple[str, ...], value: Document | None) -> None:
-        size = _size(value)
-        if size > self.max_bytes:
+    def _keep(self, key: tuple[str, ...], value: Kept | None) -> None:
+        if isinstance(value, Spilled):
+            self._on_disk[key] = value
+            return
+        size = memory_cost(value)
+        if not self._in_memory(size):
             return
         while self.cached_bytes + size > self.max_bytes:
             _, dropped = self._documents.popitem(last=False)
-            self.cached_bytes -= _size(dropped)
+            self.cached_bytes -= memory_cost(dropped)
         self._documents[key] = value
         self.cached_bytes += size
 
@@ -282,20 +384,25 @@ class Reader:
         return row is not None
 
     def close(self) -> None:
-        """Close the connections, once the reader's thread has finished its query."""
+        """Close the connections, once the reader's threads have finished their work;
+        drop what is kept on disk (its files close once no response streams from them)."""
         self._slow.shutdown(wait=True)
-        if self._slow_db is not None:
-            self._slow_db.conn.close()
-            self._slow_db = None
+        self._splicer.shutdown(wait=True)
+        for db in self._thread_dbs:
+            db.conn.close()
+        self._thread_dbs.clear()
+        self._on_disk.clear()
+        self._cursors.clear()
         if self._wal_index is not None:
             self._wal_index.close()
             self._wal_index = None
         self.db.conn.close()
 
 
-def _size(document: Document | None) -> int:
-    """What keeping `document` costs, in bytes."""
-    if document is None:
-        return _ENTRY_OVERHEAD
-    compressed_forms = len(document.gzip or b"") + len(document.br or b"")
-    return _ENTRY_OVERHEAD + len(document.body) + compressed_forms
+def _answer(
+    db: sqlite_utils.Database, compute: Callable[[sqlite_utils.Database], bytes]
+) -> Document:
+    """An answer computed in one snapshot, with its compressed forms."""
+    with snapshot(db) as state:
+        body = compute(state)
+    return compressed(body)

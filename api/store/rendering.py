@@ -1,6 +1,6 @@
-"""Rendering at publish time: every published article version in every locale, treatments,
-locale metadata and the search index, as stored documents; each article's rows of the
-lists and the sitemap; and the sync ledger the offline bundles and the changes feed are
+"""Rendering at publish time: every published article version in every locale, treatments
+and the search index, as stored documents; each article's rows of the lists, the sitemap
+and the locale metadata; and the sync ledger the offline bundles and the changes feed are
 spliced from."""
 
 from __future__ import annotations
@@ -11,12 +11,19 @@ from datetime import date
 import msgspec
 import sqlite_utils
 
-from api.core.locales import LocaleInfo, describe_locale, regional_language
+from api.core.catalog_domains import SHARED_PREFIXES
+from api.core.locales import regional_language
 from api.core.model import TreatmentCatalog
 from api.core.output import VersionInfo
 from api.core.render import Catalogs, render_treatment
 from api.core.sitemap import build_sitemap
-from api.store.documents import DocumentWriter, get_document
+from api.store.documents import DocumentWriter
+from api.store.figures import (
+    drop_other_locales,
+    figures_complete,
+    figures_held,
+    store_figures,
+)
 from api.store.listing import store_sitemap_entry, store_summary
 from api.store.render_work import Job, Renderer, rendered_in_order, with_shared
 from api.store.reviews import article_review, today, translation_signoff
@@ -26,6 +33,7 @@ from api.store.translations import article_catalogs, rendered_locales, shared_ca
 from api.store.versions import (
     load_article,
     load_treatments,
+    published_among,
     published_slugs,
     published_versions,
     treatments_number,
@@ -45,8 +53,8 @@ def render_documents(
     processes: int | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
-    of the lists and the sitemap, plus treatments and locale metadata (the other articles'
-    figures kept as stored). Call inside a transaction. Returns documents written.
+    of the lists, the sitemap and the locale metadata, plus treatments. Call inside a
+    transaction. Returns documents written.
 
     `latest_only`: only the newest version of `slugs` is new (a publish). Earlier versions
     cannot have changed: their content is immutable, they name the treatment records they
@@ -72,27 +80,27 @@ def _render(
     on: date,
     processes: int | None,
 ) -> int:
-    published = published_slugs(db)
-    # Translations are read per article, so memory holds one article's at a time.
-    shared = shared_catalogs(db, {slug for slug, _ in published})
     locales = rendered_locales(db)
+    # Publishing one article leaves the others as they were rendered: their rows of the
+    # lists, the sitemap and the locale metadata are kept as stored, instead of rendering
+    # every article again in every locale (unless the metadata lack some: a database
+    # rendered by an earlier release). Nor are the others' publications read.
+    kept = slugs is not None and figures_held(db)
+    published = published_among(db, slugs) if kept and slugs is not None else published_slugs(db)
+    # Translations are read per article, so memory holds one article's at a time.
+    shared = shared_catalogs(db, _articles(db, published, kept))
     treatments = load_treatments(db)
     written = 0
-    ratios: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    safety: dict[str, dict[str, float]] = {locale: {} for locale in locales}
-    # Publishing one article leaves the others as they were rendered: their entries in the
-    # lists, the sitemap and the locale metadata are kept as stored (bytes, not decoded),
-    # instead of rendering every article again in every locale.
-    kept = _stored_infos(db, locales) if slugs is not None else None
     chosen = [
         (slug, current)
         for slug, current in published
-        if slugs is None or slug in slugs or kept is None or not _holds(kept, slug)
+        if not (slugs is not None and slug not in slugs and kept)
     ]
     jobs = _jobs(db, chosen, slugs, latest_only, locales, treatments, on)
     renderer = Renderer(shared, treatments)
+    first = _first(db)
     told: str | None = None
-    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes, new=_first(db)):
+    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes, new=first):
         slug = job.article.slug
         if progress and told is not None and told != slug:
             progress(told)
@@ -107,29 +115,38 @@ def _render(
         )
         for locale, made in rendered.figures.items():
             store_summary(db, made.summary)
-            ratios[locale][slug] = made.completeness
-            safety[locale][slug] = made.safety_coverage
+            store_figures(db, locale, slug, made.completeness, made.safety_coverage)
             index_sections(db, locale, slug, job.info.number, made.texts)
         if rendered.figures:
-            # Its sitemap entry (its list entries are stored above). An article leaves the
-            # list and sitemap rows when it is withdrawn (`unlist_article`, by key): no
-            # render scans them. The lists and the sitemap are spliced from these rows
-            # when asked for.
+            # Its sitemap entry (its list entries and figures are stored above), stored
+            # as it is rendered rather than every article's entries held to the end.
             latest = {code: {slug: made.summary} for code, made in rendered.figures.items()}
             for entry in build_sitemap(latest).articles:
                 store_sitemap_entry(db, entry.slug, _encode(entry))
     if progress and told is not None:
         progress(told)
-    figures = (ratios, safety)
-    written += _render_shared(db, out, published, locales, shared, treatments)
-    order = [slug for slug, _ in published]
-    written += out.put("locales", _described(locales, order, figures, kept))
+    # An article leaves the list, sitemap and locale metadata rows when it is withdrawn
+    # (`unlist_article`, by key): no render scans them. The lists, the sitemap and the
+    # locale metadata are spliced from these rows when asked for.
+    if not kept:
+        drop_other_locales(db, locales)  # a locale no longer served
+        figures_complete(db)
+    written += _render_shared(db, out, locales, shared, treatments)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which
     # names no article: `slugs` empty) compares every item.
     track_changes(db, locales, slugs or None)
     return written
+
+
+def _articles(db: sqlite_utils.Database, published: list[tuple[str, int]], some: bool) -> set[str]:
+    """The articles whose messages `shared_catalogs` leaves out: every published one. When
+    `published` holds only `some` of them, the others matter only if one is named like a
+    shared prefix (its messages lie in the shared key ranges): else these are enough."""
+    if some and published_among(db, SHARED_PREFIXES):
+        return {slug for slug, _ in published_slugs(db)}
+    return {slug for slug, _ in published}
 
 
 def _jobs(
@@ -167,6 +184,8 @@ def _jobs(
                     published_at=row.published_at or row.created_at,
                 ),
                 own=own,
+                # The records a version was published beside, so its bytes never change
+                # after (None: the current ones, which the renderer holds).
                 records=None
                 if row.treatments in (0, treatments_number(db))
                 else load_treatments(db, row.treatments),
@@ -191,7 +210,6 @@ def _first(db: sqlite_utils.Database) -> bool:
 def _render_shared(
     db: sqlite_utils.Database,
     out: DocumentWriter,
-    published: list[tuple[str, int]],
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
@@ -204,7 +222,7 @@ def _render_shared(
     # A record is served beside its article's published version: it carries the
     # references its claims cite, and its quotes stand in that version's blocks...
     articles = {
-        slug: load_article(db, slug, number) for slug, number in published if slug in described
+        slug: load_article(db, slug, number) for slug, number in published_among(db, described)
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
     beside = {slug: with_shared(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
@@ -226,51 +244,4 @@ def _render_shared(
     return written
 
 
-def _described(
-    locales: list[str],
-    slugs: list[str],
-    figures: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]],
-    kept: dict[str, LocaleInfo] | None,
-) -> list[LocaleInfo]:
-    """The locale metadata: each locale's completeness and safety coverage per published
-    article (`slugs`, in order), those of the articles rendered now (`figures`) and, for
-    the others, as `kept`."""
-    ratios, safety = figures
-    if kept is None:
-        return [describe_locale(code, ratios[code], safety[code]) for code in locales]
-    return [
-        describe_locale(
-            code,
-            {
-                s: ratios[code][s] if s in ratios[code] else kept[code].completeness[s]
-                for s in slugs
-            },
-            {
-                s: safety[code][s] if s in safety[code] else kept[code].safety_coverage[s]
-                for s in slugs
-            },
-        )
-        for code in locales
-    ]
-
-
-_locale_infos = msgspec.json.Decoder(list[LocaleInfo])
 _encode = msgspec.json.Encoder().encode
-
-
-def _stored_infos(db: sqlite_utils.Database, locales: list[str]) -> dict[str, LocaleInfo] | None:
-    """The stored locale metadata by locale: what a render of some articles keeps of the
-    others; None when there is none for every locale (then every article is rendered)."""
-    document = get_document(db, "locales")
-    if document is None:
-        return None
-    try:
-        infos = {info.code: info for info in _locale_infos.decode(document.body)}
-    except msgspec.ValidationError:
-        return None  # written by a release whose metadata differ
-    return infos if set(infos) == set(locales) else None
-
-
-def _holds(kept: dict[str, LocaleInfo], slug: str) -> bool:
-    """Whether the stored metadata has `slug` in every locale."""
-    return all(slug in info.completeness and slug in info.safety_coverage for info in kept.values())

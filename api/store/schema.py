@@ -598,6 +598,30 @@ def _v23_spliced_lists(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM blobs WHERE etag NOT IN (SELECT etag FROM documents)")
 
 
+def _v24_locale_figures(db: sqlite_utils.Database) -> None:
+    """The locale metadata is no longer a stored document (rewritten whole at every publish
+    and approval, it grew with the catalogue): it is spliced from one row per article and
+    locale when asked for (`api.store.figures`). The rows come from the stored document,
+    which goes with its bytes; the sync ledger's item moves to the figures' version
+    without a change for clients (their bytes are the same)."""
+    from api.store.figures import create_figures_tables, figures_token  # no schema import
+    from api.store.translations import rendered_locales
+
+    create_figures_tables(db)
+    stored = db.execute("SELECT etag FROM documents WHERE key = 'locales'").fetchone()
+    if stored is None:
+        return
+    db.execute("DELETE FROM documents WHERE key = 'locales'")
+    db.execute(
+        "DELETE FROM blobs WHERE etag = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE etag = ?)",
+        [stored[0], stored[0]],
+    )
+    db.execute(
+        "UPDATE sync_items SET etag = ? WHERE key = 'locales' AND etag = ?",
+        [figures_token(db, rendered_locales(db)), stored[0]],
+    )
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -622,6 +646,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v21_article_lists,
     _v22_sync_patches,
     _v23_spliced_lists,
+    _v24_locale_figures,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any, get_args
 
 import msgspec
 import sqlite_utils
@@ -26,10 +27,11 @@ from api.core.delta import json_patch
 from api.core.errors import InvalidParameter
 from api.core.sync import ItemKind, Removed
 from api.store.documents import article_key
-from api.store.versions import load_treatments, published_slugs
+from api.store.figures import figures_token, locales_body
+from api.store.versions import load_treatments, published_among, published_slugs
 from api.store.withdrawals import withdrawn_records
 
-__all__ = ["bundle_body", "changes_since", "current_cursor", "track_changes"]
+__all__ = ["bundle_body", "bundle_parts", "changes_since", "current_cursor", "track_changes"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -73,6 +75,8 @@ _PATCHED = ("article", "treatment")
 """The kinds of item sent as patches (the locale metadata is small: it is sent whole)."""
 _PIN = "sync/"
 """The prefix of the documents holding the bytes clients hold of each item."""
+_PART_BYTES = 1 << 20
+"""The size from which a piece of a bundle is handed on (`bundle_parts`)."""
 
 
 def current_cursor(db: sqlite_utils.Database) -> int:
@@ -86,9 +90,9 @@ def _members(
 ) -> dict[str, _Member]:
     codes = list(locales)
     members = {"locales": _Member("locales", "locales", None, "locales")}
-    for slug, number in published_slugs(db):
-        if slugs is not None and slug not in slugs:
-            continue
+    # Some articles: looked up alone, not found among every publication.
+    published = published_slugs(db) if slugs is None else published_among(db, slugs)
+    for slug, number in published:
         for locale in codes:
             key = f"article/{slug}/{locale}"
             members[key] = _Member("article", slug, locale, article_key(slug, number, locale))
@@ -110,26 +114,24 @@ def track_changes(
 
     `slugs`: only these articles can have changed (a publish), so the others' rows are not
     compared at all: the cost follows the change, not the catalogue. Default: every item."""
-    members = _members(db, locales, slugs)
-    query = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
-    if slugs is not None:
-        chosen = sorted(slugs)
-        marks = ", ".join("?" * len(chosen))
-        query += f" WHERE kind != 'article' OR item IN ({marks})"
+    codes = list(locales)
+    members = _members(db, codes, slugs)
     held: dict[str, tuple[_Member, str | None]] = {}
     seqs: dict[str, int] = {}
-    for key, kind, item, locale, doc_key, etag, seq in db.execute(
-        query, chosen if slugs is not None else []
-    ):
+    for key, kind, item, locale, doc_key, etag, seq in _held(db, slugs):
         held[key] = (_Member(kind, item, locale, doc_key), etag)
         seqs[key] = seq
     seq = current_cursor(db) + 1
     rows: list[tuple[str, str, str, str | None, str | None, str | None, int]] = []
     for key, member in members.items():
-        found = db.execute("SELECT etag FROM documents WHERE key = ?", [member.doc_key])
-        etag = (found.fetchone() or [None])[0]
-        if etag is not None and held.get(key) != (member, etag):
-            rows.append((key, member.kind, member.item, member.locale, member.doc_key, etag, seq))
+        if member.kind == "locales":
+            # Spliced from rows when asked for: told changed by the figures' version.
+            now: str | None = figures_token(db, codes)
+        else:
+            found = db.execute("SELECT etag FROM documents WHERE key = ?", [member.doc_key])
+            now = (found.fetchone() or [None])[0]
+        if now is not None and held.get(key) != (member, now):
+            rows.append((key, member.kind, member.item, member.locale, member.doc_key, now, seq))
     for key, (gone, etag) in held.items():
         if key not in members and etag is not None:
             rows.append((key, gone.kind, gone.item, gone.locale, None, None, seq))
@@ -141,6 +143,24 @@ def track_changes(
         rows,
     )
     return bool(rows)
+
+
+def _held(db: sqlite_utils.Database, slugs: Collection[str] | None) -> list[tuple[Any, ...]]:
+    """The ledger's rows of every item, or (`slugs`) of every item but the other articles':
+    each kind by its index and each article by its key range, not a scan of the ledger
+    (one row per article and locale)."""
+    columns = "SELECT key, kind, item, locale, doc_key, etag, seq FROM sync_items"
+    if slugs is None:
+        return db.execute(columns).fetchall()
+    rows = []
+    for kind in get_args(ItemKind):
+        if kind != "article":
+            rows += db.execute(f"{columns} WHERE kind = ?", [kind]).fetchall()
+    for slug in sorted(slugs):
+        rows += db.execute(
+            f"{columns} WHERE key >= ? AND key < ?", [f"article/{slug}/", f"article/{slug}0"]
+        ).fetchall()
+    return rows
 
 
 def _record_patches(
@@ -222,11 +242,9 @@ def _prune(db: sqlite_utils.Database, key: str) -> None:
             return
 
 
-def _body(db: sqlite_utils.Database, key: str) -> msgspec.Raw:
-    row = db.execute(
-        "SELECT b.body FROM documents d JOIN blobs b ON b.etag = d.etag WHERE d.key = ?", [key]
-    ).fetchone()
-    return msgspec.Raw(row[0] if row else b"null")
+def _locales(db: sqlite_utils.Database) -> msgspec.Raw:
+    """The locale metadata, spliced from its rows (`api.store.figures`)."""
+    return msgspec.Raw(locales_body(db))
 
 
 def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
@@ -237,11 +255,24 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
     articles' documents once, and the bundle is put together from them when asked for
     (storing it at publish time rewrote ~30 MB per locale for 1,000 articles on every
     publish; docs/decisions/spliced-bundles.md)."""
+    parts = bundle_parts(db, locale)
+    return None if parts is None else b"".join(parts)
+
+
+def bundle_parts(db: sqlite_utils.Database, locale: str) -> Iterator[bytes] | None:
+    """The bytes of `bundle_body`, in pieces of about `_PART_BYTES` (whole stored
+    documents), read as they are asked for: a bundle larger than memory should hold
+    (~460 MB a locale at 10,000 articles) is written out piece by piece. Read them all
+    inside one transaction (the pieces come from one state of the database)."""
     cursor = current_cursor(db)
     if cursor == 0:
         return None
-    head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_body(db, "locales")))
-    out = bytearray(head[:-1])  # without its closing brace
+    head = _encode(_BundleHead(locale=locale, cursor=cursor, locales=_locales(db)))
+    return _bundle_parts(db, locale, head[:-1])  # the head without its closing brace
+
+
+def _bundle_parts(db: sqlite_utils.Database, locale: str, head: bytes) -> Iterator[bytes]:
+    out = bytearray(head)
     for kind, opening in (("article", b',"articles":['), ("treatment", b'],"treatments":[')):
         out += opening
         rows = db.execute(
@@ -254,8 +285,11 @@ def bundle_body(db: sqlite_utils.Database, locale: str) -> bytes | None:
             if n:
                 out += b","
             out += body
+            if len(out) >= _PART_BYTES:
+                yield bytes(out)
+                out.clear()
     out += b"]}"
-    return bytes(out)
+    yield bytes(out)
 
 
 def changes_since(
@@ -284,6 +318,9 @@ def changes_since(
         [since, locale],
     )
     for key, kind, item, seq, body in rows.fetchall():
+        if kind == "locales":
+            locales = _locales(db)
+            continue
         if body is None:
             removed.append(Removed(kind=kind, id=item))
             continue
@@ -294,10 +331,8 @@ def changes_since(
                 continue
         if kind == "article":
             articles.append(msgspec.Raw(body))
-        elif kind == "treatment":
-            treatments.append(msgspec.Raw(body))
         else:
-            locales = msgspec.Raw(body)
+            treatments.append(msgspec.Raw(body))
     changes = _ChangesBytes(
         locale=locale,
         since=since,

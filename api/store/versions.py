@@ -20,6 +20,7 @@ __all__ = [
     "load_treatments",
     "now",
     "publish_version",
+    "published_among",
     "published_articles",
     "published_slugs",
     "published_versions",
@@ -124,6 +125,17 @@ def published_slugs(db: sqlite_utils.Database) -> list[tuple[str, int]]:
         (r[0], r[1])
         for r in db.execute("SELECT slug, number FROM publications ORDER BY slug").fetchall()
     ]
+
+
+def published_among(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[tuple[str, int]]:
+    """(slug, latest published version number) of each of `slugs` that is published, in
+    slug order: a lookup per slug, not a read of every publication."""
+    out = []
+    for slug in sorted(set(slugs)):
+        row = db.execute("SELECT number FROM publications WHERE slug = ?", [slug]).fetchone()
+        if row is not None:
+            out.append((slug, int(row[0])))
+    return out
 
 
 def published_articles(db: sqlite_utils.Database, slugs: Iterable[str]) -> list[Article]:

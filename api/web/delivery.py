@@ -348,7 +348,7 @@ class LocalesController(Controller):
     async def list_locales(
         self, request: Request[Any, Any, Any], reader: NamedDependency[Reader]
     ) -> ASGIResponse:
-        document = reader.document("locales")
+        document = await reader.locale_list()
         if document is None:
             raise NotFound("no locales")
         return send_document(request, document)

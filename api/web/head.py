@@ -3,10 +3,21 @@ kiosks and link checkers ask for validators and sizes without fetching the bytes
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HeadAsGet"]
+__all__ = ["HEAD_AS_GET", "HeadAsGet", "is_head"]
+
+HEAD_AS_GET = "vetted.head"
+"""The scope key that marks a GET which answers a HEAD: a response read from a file
+sends its headers without reading it."""
+
+
+def is_head(scope: Scope) -> bool:
+    """Whether this GET answers a HEAD request (its body will be dropped)."""
+    return bool(scope.get(HEAD_AS_GET, False))
 
 
 class HeadAsGet:
@@ -26,4 +37,5 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        as_get = cast(Scope, {**scope, "method": "GET", HEAD_AS_GET: True})
+        await self.app(as_get, receive, send_without_body)

@@ -204,15 +204,23 @@ class ResponseCache:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        held = 0
         complete = False
 
         async def keep(message: Message) -> None:
-            nonlocal status, headers, complete
+            nonlocal status, headers, complete, held
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
             elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+                body = message.get("body", b"")
+                held += len(body)
+                # A body too large to store is not held either: a bundle streamed from
+                # disk goes by a piece at a time.
+                if held <= self.max_entry:
+                    chunks.append(body)
+                else:
+                    chunks.clear()
                 complete = not message.get("more_body", False)
             await send(message)
 
@@ -223,6 +231,7 @@ class ResponseCache:
             complete
             and status in _REPLAYED_STATUSES
             and self._generation() == generation == self.seen_generation
+            and held <= self.max_entry
             and _replayable(headers)
         ):
             body = b"".join(chunks)

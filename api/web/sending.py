@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -17,13 +18,16 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.response.base import ASGIResponse
+from litestar.types import Receive, Scope, Send
 
 from api.core.errors import Gone, NotFound, VettedError
 from api.core.lifecycle import WithdrawalKind
 from api.store.documents import Document, strong_etag
-from api.store.reader import Reader
+from api.store.reader import Kept, Reader
+from api.store.spilled import Part, Spilled
 from api.store.withdrawals import Tombstone, tombstone_key
 from api.web.cors import delivery_cors_headers
+from api.web.head import is_head
 
 __all__ = [
     "LATEST",
@@ -47,7 +51,7 @@ PINNED = "public, max-age=31536000, immutable"
 
 def send_document(
     request: Request[Any, Any, Any],
-    document: Document,
+    document: Kept,
     *,
     cache_control: str = LATEST,
     locale: str | None = None,
@@ -62,6 +66,9 @@ def send_document(
     Each content-coding is its own representation, so it gets its own strong ETag (the
     document's, suffixed `-br` or `-gzip`); If-None-Match matches any coding of the same
     bytes, as its weak comparison allows, and the 304 names the coding it would send.
+
+    A document kept on disk (a large bundle) is streamed from its file with the same
+    headers.
     """
     body, coding = document.body, ""
     accept = request.headers.get("accept-encoding", "")
@@ -80,8 +87,51 @@ def send_document(
         return ASGIResponse(status_code=304, headers=headers)
     if coding:
         headers["Content-Encoding"] = coding
+    if isinstance(body, Part):
+        assert isinstance(document, Spilled)
+        return _FileResponse(document, body, media_type=media_type, headers=headers)
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
+
+
+_READ_BYTES = 1 << 20
+"""Bytes read from a file, and sent, at a time."""
+
+
+class _FileResponse(ASGIResponse):
+    """A response whose bytes are one form of a document kept on disk, read a piece at a
+    time as the client takes them: a worker's memory holds a piece per response, however
+    large the document. The document is held until the last piece is sent, so a commit
+    that drops it meanwhile does not close its files under this response."""
+
+    __slots__ = ("_document", "_part")
+
+    def __init__(
+        self, document: Spilled, part: Part, *, media_type: str, headers: dict[str, str]
+    ) -> None:
+        super().__init__(content_length=part.size, media_type=media_type, headers=headers)
+        self._document: Spilled | None = document
+        self._part = part
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.start_response(send)
+            if is_head(scope):  # the headers GET sends, without reading the file
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            fd, size = self._part
+            offset = 0
+            while True:
+                # From the page cache, as the file was just written: a read of a piece
+                # takes well under a millisecond, so it is done on the event loop.
+                piece = os.pread(fd, min(_READ_BYTES, size - offset), offset)
+                offset += len(piece)
+                done = offset >= size or not piece
+                await send({"type": "http.response.body", "body": piece, "more_body": not done})
+                if done:
+                    return
+        finally:
+            self._document = None
 
 
 def _vary(*, negotiated: bool) -> str:

@@ -19,6 +19,7 @@ from api.store.audit import list_audit
 from api.store.backup import backup_database, restore_database
 from api.store.documents import compressed
 from api.store.drafts import create_draft, get_draft, publish_draft, submit_draft
+from api.store.figures import locales_body
 from api.store.listing import article_list_body, sitemap_body
 from api.store.schema import SCHEMA_VERSION, migrate, open_database, transaction
 from api.store.translations import rendered_locales
@@ -294,7 +295,8 @@ def _as_schema_7(current: Path, target: Path) -> None:
             "SELECT d.key, b.etag, b.body, b.gzip, b.br FROM cur.documents d "
             "JOIN cur.blobs b ON b.etag = d.etag"
         )
-        # Schema 7 stored the lists and the sitemap whole (now spliced from rows).
+        # Schema 7 stored the lists, the sitemap and the locale metadata whole (now spliced
+        # from rows), and the sync ledger held the metadata's ETag.
         spliced = open_database(current)
         for key, body in [
             *(
@@ -302,12 +304,17 @@ def _as_schema_7(current: Path, target: Path) -> None:
                 for code in rendered_locales(spliced)
             ),
             ("sitemap", sitemap_body(spliced)),
+            ("locales", locales_body(spliced)),
         ]:
             document = compressed(body)
             old.execute(
                 "INSERT INTO main.documents (key, etag, body, gzip, br) VALUES (?, ?, ?, ?, ?)",
                 [key, document.etag, document.body, document.gzip, document.br],
             )
+            if key == "locales":
+                old.execute(
+                    "UPDATE main.sync_items SET etag = ? WHERE key = 'locales'", [document.etag]
+                )
         spliced.conn.close()
     old.execute("DETACH DATABASE cur")
     old.conn.close()

@@ -24,6 +24,7 @@ from api.sources import read_content
 from api.store.catalogs import approve_catalog, pending_review
 from api.store.catch_up import run_due_schedules
 from api.store.drafts import schedule_draft
+from api.store.figures import locales_body
 from api.store.importer import import_content
 from api.store.listing import article_list_body, sitemap_body
 from api.store.rendering import render_documents
@@ -40,8 +41,8 @@ LOCALES = ("en", "es", "es-MX", "fr", "fr-CA", "ar")
 
 
 def _documents(db: sqlite_utils.Database) -> dict[str, bytes]:
-    """Every stored document, and the lists and the sitemap as they are served (spliced
-    from their rows)."""
+    """Every stored document, and the lists, the sitemap and the locale metadata as they
+    are served (spliced from their rows)."""
     stored = {
         key: bytes(body)
         for key, body in db.execute(
@@ -49,19 +50,19 @@ def _documents(db: sqlite_utils.Database) -> dict[str, bytes]:
         )
     }
     spliced = {f"articles/{locale}": article_list_body(db, locale) for locale in LOCALES}
-    return {**stored, **spliced, "sitemap": sitemap_body(db)}
+    return {**stored, **spliced, "sitemap": sitemap_body(db), "locales": locales_body(db)}
 
 
 def _rendered_again(db: sqlite_utils.Database, folder: Path) -> dict[str, bytes]:
-    """The documents of a copy of `db` after rendering everything again, the lists' and
-    the sitemap's rows made anew."""
+    """The documents of a copy of `db` after rendering everything again, the rows of the
+    lists, the sitemap and the locale metadata made anew."""
     path = folder / f"copy-{len(list(folder.iterdir()))}.db"
     target = sqlite3.connect(path)
     db.conn.backup(target)
     target.close()
     copy = open_database(path)
     with transaction(copy):
-        for table in ("article_list", "article_words", "sitemap_entries"):
+        for table in ("article_list", "article_words", "sitemap_entries", "locale_figures"):
             copy.execute(f"DELETE FROM {table}")
         render_documents(copy)
     documents = _documents(copy)

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.process
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 3
-_MADE_AGAIN = ("article_list", "article_words", "sitemap_entries", "search_articles")
+_MADE_AGAIN = (
+    "article_list",
+    "article_words",
+    "sitemap_entries",
+    "locale_figures",
+    "search_articles",
+)
 
 
 def _state(db: sqlite_utils.Database) -> dict[str, Any]:

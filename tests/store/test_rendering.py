@@ -17,6 +17,7 @@ from api.core.access import Principal
 from api.sources import read_content
 from api.store.documents import get_document
 from api.store.drafts import create_draft, publish_draft, submit_draft
+from api.store.figures import locales_body
 from api.store.importer import import_content
 from api.store.listing import article_list_body
 from api.store.schema import open_database
@@ -84,6 +85,8 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
 def _json(db: sqlite_utils.Database, key: str) -> Any:
     if key.startswith("articles/"):  # spliced from its rows when asked for
         return json.loads(article_list_body(db, key.removeprefix("articles/")))
+    if key == "locales":
+        return json.loads(locales_body(db))
     document = get_document(db, key)
     assert document is not None, key
     return json.loads(document.body)
