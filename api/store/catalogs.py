@@ -387,7 +387,8 @@ def _rendered_after_approval(db: sqlite_utils.Database, locale: str, domain: str
         "AND context >= ? AND status = 'approved')",
         [locale, f"{domain}/", locale, f"{domain}0"],
     ).fetchone()[0]
-    render_documents(db, {domain} if served else None)
+    # Only this locale's texts changed: the locales showing them are rendered again.
+    render_documents(db, {domain}, language=locale) if served else render_documents(db)
 
 
 def approve_catalog(

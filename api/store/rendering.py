@@ -14,7 +14,8 @@ import sqlite_utils
 from api.core.catalog_domains import SHARED_PREFIXES
 from api.core.locales import regional_language
 from api.core.model import TreatmentCatalog
-from api.core.output import VersionInfo
+from api.core.negotiation import locale_chain
+from api.core.output import ArticleSummary, VersionInfo
 from api.core.render import Catalogs, render_treatment
 from api.core.sitemap import build_sitemap
 from api.store.documents import DocumentWriter
@@ -24,7 +25,7 @@ from api.store.figures import (
     figures_held,
     store_figures,
 )
-from api.store.listing import store_sitemap_entry, store_summary
+from api.store.listing import store_sitemap_entry, store_summary, stored_summaries
 from api.store.render_work import Job, Renderer, rendered_in_order, with_shared
 from api.store.reviews import article_review, today, translation_signoff
 from api.store.search import index_records, index_sections
@@ -50,6 +51,7 @@ def render_documents(
     *,
     latest_only: bool = False,
     on: date | None = None,
+    language: str | None = None,
     processes: int | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
@@ -64,11 +66,16 @@ def render_documents(
 
     `on`: the date review statuses are computed for (default today; see api.store.reviews).
 
+    `language`: only translations into this language changed (an approval of some of its
+    catalog), so of `slugs` only the locales showing its text (the language and those
+    falling back through it: es and es-MX, not fr) are rendered; the others' documents
+    and rows stay as stored.
+
     `processes`: worker processes rendering the articles while this one writes (default:
     one per core but this one's, from `POOL_FROM` articles; 0: none).
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today(), processes)
+        return _render(db, slugs, progress, latest_only, out, on or today(), language, processes)
 
 
 def _render(
@@ -78,7 +85,8 @@ def _render(
     latest_only: bool,
     out: DocumentWriter,
     on: date,
-    processes: int | None,
+    language: str | None = None,
+    processes: int | None = None,
 ) -> int:
     locales = rendered_locales(db)
     # Publishing one article leaves the others as they were rendered: their rows of the
@@ -91,12 +99,23 @@ def _render(
     shared = shared_catalogs(db, _articles(db, published, kept))
     treatments = load_treatments(db)
     written = 0
+    latest: dict[str, dict[str, ArticleSummary]] = {locale: {} for locale in locales}
+    # The locales whose documents can change; the others' list entries (which the sitemap
+    # entries are made of) as stored.
+    shown = locales
+    if kept and slugs is not None and language is not None:
+        shown = [code for code in locales if language in locale_chain(code)]
+        others = {code: stored_summaries(db, code, slugs) for code in locales if code not in shown}
+        if all(set(found) == {s for s, _ in published} for found in others.values()):
+            latest.update(others)
+        else:
+            shown = locales  # an entry is missing: render every locale
     chosen = [
         (slug, current)
         for slug, current in published
         if not (slugs is not None and slug not in slugs and kept)
     ]
-    jobs = _jobs(db, chosen, slugs, latest_only, locales, treatments, on)
+    jobs = _jobs(db, chosen, slugs, latest_only, shown, treatments, on)
     renderer = Renderer(shared, treatments)
     first = _first(db)
     told: str | None = None
@@ -118,10 +137,16 @@ def _render(
             store_figures(db, locale, slug, made.completeness, made.safety_coverage)
             index_sections(db, locale, slug, job.info.number, made.texts)
         if rendered.figures:
-            # Its sitemap entry (its list entries and figures are stored above), stored
-            # as it is rendered rather than every article's entries held to the end.
-            latest = {code: {slug: made.summary} for code, made in rendered.figures.items()}
-            for entry in build_sitemap(latest).articles:
+            # Its sitemap entry (its list entries and figures are stored above; those of
+            # the locales not rendered as stored), stored as it is rendered rather than
+            # every article's entries held to the end.
+            entries = {code: {slug: made.summary} for code, made in rendered.figures.items()}
+            entries.update(
+                (code, {slug: found[slug]})
+                for code, found in latest.items()
+                if code not in entries and slug in found
+            )
+            for entry in build_sitemap(entries).articles:
                 store_sitemap_entry(db, entry.slug, _encode(entry))
     if progress and told is not None:
         progress(told)
@@ -131,7 +156,7 @@ def _render(
     if not kept:
         drop_other_locales(db, locales)  # a locale no longer served
         figures_complete(db)
-    written += _render_shared(db, out, locales, shared, treatments)
+    written += _render_shared(db, out, shown, shared, treatments)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,7 @@ FROM_THE_APP = {
     "/html": "not exported yet: the app answers",
     "/v1/sitemap": "not exported yet: the app answers",
     "/v1/bundles": "spliced by the app since bundles stopped being stored documents",
+    "/v1/locales": "spliced by the app from rows since it stopped being a stored document",
     # and "/v1/articles" itself (the whole list of a locale): spliced by the app from one
     # row per article since the lists stopped being stored documents
     "/v1/manage": "the management API",
@@ -188,6 +190,60 @@ def test_nginx_over_the_export_answers_as_the_app(
         assert source == "-" or _sent_to_app_on_purpose(headers), (path, headers)
 
 
+# Revalidation on every route nginx answers from the export: the ETag sent back as it
+# was given (compared whole by the config, no map) and every other form the app reads
+# (another coding's tag, weak, in a list, `*`), or does not match (the hex in capitals,
+# another document's tag, a stale one): same status, headers and bytes as the app.
+REVALIDATED = [
+    f"/v1/articles/{SLUG}?locale=es",
+    f"/v1/articles/{SLUG}?version=1&locale=fr",
+    f"/v1/articles/{SLUG}/jsonld?locale=es",
+    SECTION,
+    "/v1/treatments/minoxidil?locale=es",
+]
+MATCHES = [
+    ("{etag}", {}),
+    ("{etag}", GZIP),
+    ("{gzip}", GZIP),
+    ("{gzip}", {}),
+    ("W/{etag}", {}),
+    ('"nope", {gzip}', IDENTITY),
+    ("*", GZIP),
+    ("{upper}", {}),
+    ("{other}", {}),
+    ('"0123456789abcdef0123456789abcdef"', {}),
+]
+
+
+@pytest.mark.parametrize("path", REVALIDATED)
+@pytest.mark.parametrize(("match", "encoding"), MATCHES)
+def test_nginx_revalidates_as_the_app(
+    served: tuple[Server, Server, Path, Path],
+    path: str,
+    match: str,
+    encoding: dict[str, str],
+) -> None:
+    app, nginx, _, log = served
+    etag = httpx.get(app.url + path, headers=IDENTITY).headers["etag"]
+    gzip = httpx.get(app.url + path, headers=GZIP).headers["etag"]
+    other_path = SECTION if path != SECTION else f"/v1/articles/{SLUG}?locale=es"
+    other = httpx.get(app.url + other_path, headers=IDENTITY).headers["etag"]
+    assert etag != other and etag != etag.upper()
+    value = (
+        match.replace("{etag}", etag)
+        .replace("{gzip}", gzip)
+        .replace("{upper}", etag.upper())
+        .replace("{other}", other)
+    )
+    headers = {**encoding, "If-None-Match": value}
+    with httpx.Client() as client:
+        expected = _answer(client.get(app.url + path, headers=headers))
+        got = _answer(client.get(nginx.url + path, headers=headers))
+    assert got == expected
+    time.sleep(0.02)  # nginx writes its log line after the answer
+    assert _sources(log)[-1] == "-", f"{path} {headers} must be answered from the export"
+
+
 @pytest.mark.parametrize(
     ("path", "given", "kept"),
     [
@@ -218,6 +274,37 @@ def test_nginx_over_the_export_keeps_the_callers_request_id_as_the_app_does(
             assert given not in ids and ids[0] != ids[1], server.url
     fresh = {httpx.get(nginx.url + path, headers=IDENTITY).headers["x-request-id"] for _ in "abc"}
     assert len(fresh) == 3
+
+
+def test_nginx_request_ids_do_not_repeat_across_workers_and_reloads(
+    served: tuple[Server, Server, Path, Path],
+) -> None:
+    """A new X-Request-ID is the time, the connection's serial and its request number:
+    the serial is one counter for every worker, and a reload (what each new generation
+    brings) keeps counting, so no id comes back while nginx runs."""
+    _, nginx, _, _ = served
+    path = f"/v1/articles/{SLUG}?locale=es"
+
+    def ids() -> list[str]:
+        found = []
+        for _ in range(10):  # a connection each
+            with httpx.Client() as client:
+                found += [client.get(nginx.url + path).headers["x-request-id"] for _ in "ab"]
+        return found
+
+    before = ids()
+    prefix = nginx.log.parent
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-s", "reload"]
+    subprocess.run(command, check=True, capture_output=True)
+    time.sleep(1)  # the new workers take the next connections
+    after = ids()
+    assert len(set(before + after)) == len(before + after) == 40
+    parts = [re.fullmatch(r"(\d+\.\d{3})-(\d+)-(\d+)", value) for value in before + after]
+    assert all(parts), before + after
+    serials = [int(part.group(2)) for part in parts if part]
+    assert min(serials[20:]) > max(serials[:20])
+    assert [int(part.group(3)) for part in parts if part] == [1, 2] * 20
 
 
 def test_bundle_requests_go_to_the_app_by_the_config(
