@@ -113,6 +113,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     url: str = ""
     headers: dict[str, str] = {}
     note: str = ""  # why the row cannot be measured (then there is no url)
+    connections: int = 0  # wrk's connections for this row (0: the run's)
 
 
 _SETTLE_S = 2.0
@@ -142,15 +143,15 @@ class Bench:
         round-robin, so that a burst of load from a neighbour falls on all rows alike;
         each row keeps its median run."""
         live = [plan for plan in plans if not plan.note]
-        warm_up = WrkSettings(seconds=1)
         for plan in live:
-            run_wrk(plan.url, warm_up, headers=plan.headers)
+            run_wrk(plan.url, _load(WrkSettings(seconds=1), plan), headers=plan.headers)
             _settle(plan)
         runs: dict[str, list[WrkResult]] = {plan.label: [] for plan in live}
         for round_number in range(1, self.rounds + 1):
             _say(f"  round {round_number}/{self.rounds}")
             for plan in live:
-                runs[plan.label].append(run_wrk(plan.url, self.settings, headers=plan.headers))
+                load = _load(self.settings, plan)
+                runs[plan.label].append(run_wrk(plan.url, load, headers=plan.headers))
                 _settle(plan)
         for plan in plans:
             result = median_result(runs[plan.label]) if not plan.note else None
@@ -183,6 +184,51 @@ class Bench:
                 )
             )
         return plans
+
+
+def _load(settings: WrkSettings, plan: Plan) -> WrkSettings:
+    """The run's wrk settings, with the plan's own number of connections if it has one."""
+    if not plan.connections:
+        return settings
+    threads = min(settings.threads, plan.connections)
+    return msgspec.structs.replace(settings, connections=plan.connections, threads=threads)
+
+
+LARGE_BUNDLE_CONNECTIONS = 2
+"""Connections of the larger corpus's bundle row: each answer is ~460 MB."""
+
+
+def large_bundle_plans(bench: Bench, label: str, url: str) -> list[Plan]:
+    """The bundle of a large corpus, served from disk (larger than a worker's response
+    memory): first one request, timed, that makes it (spliced, hashed and compressed into
+    files beside the database, as the first request after a publish does), as a row of
+    its own; then a row of requests served from those files by
+    `LARGE_BUNDLE_CONNECTIONS` connections, without compression, as the other rows."""
+    started = time.monotonic()
+    size = 0
+    with httpx.stream(
+        "GET", url, headers={"Accept-Encoding": "identity"}, timeout=_FIRST_BUNDLE_S
+    ) as answer:
+        answer.raise_for_status()
+        for piece in answer.iter_raw():
+            size += len(piece)
+    seconds = time.monotonic() - started
+    first = f"{label}: bundle, first request (made)"
+    bench.missing(LARGE_CORPUS, "bundle-first", first, f"{seconds:.1f} s for {size / 1e6:,.0f} MB")
+    connections = LARGE_BUNDLE_CONNECTIONS
+    return [
+        Plan(
+            server=LARGE_CORPUS,
+            kind="bundle",
+            label=f"{label}: bundle ({connections} connections)",
+            url=url,
+            connections=connections,
+        )
+    ]
+
+
+_FIRST_BUNDLE_S = 600.0
+"""Seconds the first request for a large corpus's bundle may take (it is made then)."""
 
 
 def article_plans(server: str, name: str, url: str, etag: str) -> list[Plan]:
@@ -402,9 +448,11 @@ def large_corpus(bench: Bench, smaller: int) -> tuple[ImportFigures | None, list
             env = {CEILING_ENV: str(bench.work / "ceiling.json")}
             raw = stack.enter_context(running(command, port, folder / "raw.log", env=env))
             _say(f"measuring the delivery rows of {label} beside the raw ASGI callable")
-            # No bundle row, nor a request for it: the whole locale of 10,000 articles is
-            # ~460 MB an answer (12 s).
+            # The bundle (~460 MB of one locale) is larger than a worker's response
+            # memory: made once, kept on disk, and measured by few connections.
             plans = bench.route_plans(LARGE_CORPUS, label, server.url, slug, skip=("bundle",))
+            _say(f"requesting the bundle of {label} once (made and kept on disk)")
+            plans += large_bundle_plans(bench, label, server.url + REQUESTS["bundle"])
             plans += [
                 Plan(
                     server=RAW_ASGI_BESIDE,

@@ -9,6 +9,8 @@ whole at every publish (docs/decisions/spliced-lists.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 import sqlite_utils
 
@@ -24,6 +26,7 @@ __all__ = [
     "sitemap_body",
     "store_sitemap_entry",
     "store_summary",
+    "stored_summaries",
     "unlist_article",
     "withdrawn_articles",
 ]
@@ -89,6 +92,20 @@ def store_summary(db: sqlite_utils.Database, summary: ArticleSummary) -> None:
         "INSERT OR IGNORE INTO article_words (locale, word, slug) VALUES (?, ?, ?)",
         [(summary.locale, word, summary.slug) for word in sorted(words - old)],
     )
+
+
+def stored_summaries(
+    db: sqlite_utils.Database, locale: str, slugs: Iterable[str]
+) -> dict[str, ArticleSummary]:
+    """The stored list entries of `slugs` in `locale` (those it holds), each by its key."""
+    found = {}
+    for slug in sorted(set(slugs)):
+        row = db.execute(
+            "SELECT body FROM article_list WHERE locale = ? AND slug = ?", [locale, slug]
+        ).fetchone()
+        if row is not None:
+            found[slug] = _summary.decode(row[0])
+    return found
 
 
 def _words(summary: ArticleSummary) -> frozenset[str]:

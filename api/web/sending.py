@@ -89,42 +89,56 @@ def send_document(
         headers["Content-Encoding"] = coding
     if isinstance(body, Part):
         assert isinstance(document, Spilled)
-        return _FileResponse(document, body, media_type=media_type, headers=headers)
+        return _Pieces(document, body, media_type=media_type, headers=headers)
+    if len(body) > _PIECE_BYTES:
+        return _Pieces(document, body, media_type=media_type, headers=headers)
     # Final bytes need no serialising: an ASGIResponse skips the framework's conversion.
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
-_READ_BYTES = 1 << 20
-"""Bytes read from a file, and sent, at a time."""
+_PIECE_BYTES = 1 << 20
+"""Bytes read from a file, and sent, at a time; bodies larger than this are sent in
+pieces of it."""
 
 
-class _FileResponse(ASGIResponse):
-    """A response whose bytes are one form of a document kept on disk, read a piece at a
-    time as the client takes them: a worker's memory holds a piece per response, however
-    large the document. The document is held until the last piece is sent, so a commit
-    that drops it meanwhile does not close its files under this response."""
+class _Pieces(ASGIResponse):
+    """A response sent a piece at a time as the client takes them: a large body in
+    memory, or one form of a document kept on disk, read from its file (then a worker's
+    memory holds a piece per response, however large the document). The document is
+    held until the last piece is sent, so a commit that drops it meanwhile does not close
+    its files under this response."""
 
-    __slots__ = ("_document", "_part")
+    __slots__ = ("_body", "_document")
 
     def __init__(
-        self, document: Spilled, part: Part, *, media_type: str, headers: dict[str, str]
+        self,
+        document: Kept,
+        body: Part | bytes,
+        *,
+        media_type: str,
+        headers: dict[str, str],
     ) -> None:
-        super().__init__(content_length=part.size, media_type=media_type, headers=headers)
-        self._document: Spilled | None = document
-        self._part = part
+        size = body.size if isinstance(body, Part) else len(body)
+        super().__init__(content_length=size, media_type=media_type, headers=headers)
+        self._document: Kept | None = document
+        self._body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self.start_response(send)
-            if is_head(scope):  # the headers GET sends, without reading the file
+            if is_head(scope):  # the headers GET sends, without reading the body
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
-            fd, size = self._part
+            body = self._body
+            size = self.content_length
             offset = 0
             while True:
-                # From the page cache, as the file was just written: a read of a piece
-                # takes well under a millisecond, so it is done on the event loop.
-                piece = os.pread(fd, min(_READ_BYTES, size - offset), offset)
+                if isinstance(body, Part):
+                    # From the page cache, as the file was just written: a read of a
+                    # piece takes well under a millisecond, so it is done on the loop.
+                    piece = os.pread(body.fd, min(_PIECE_BYTES, size - offset), offset)
+                else:
+                    piece = body[offset : offset + _PIECE_BYTES]
                 offset += len(piece)
                 done = offset >= size or not piece
                 await send({"type": "http.response.body", "body": piece, "more_body": not done})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections import Counter
@@ -9,25 +10,34 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import msgspec
 import pytest
 import sqlite_utils
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
 from msgspec.structs import replace
 
+from api.actions.catalogs import upload_catalog
 from api.core.access import Principal
-from api.sources import read_content
+from api.core.messages import article_messages
+from api.sources import ContentSet, read_content
+from api.store.catalogs import approve_catalog, pending_review
 from api.store.documents import get_document
 from api.store.drafts import create_draft, publish_draft, submit_draft
 from api.store.figures import locales_body
 from api.store.importer import import_content
-from api.store.listing import article_list_body
+from api.store.listing import article_list_body, sitemap_body
 from api.store.schema import open_database
-from api.store.versions import load_article
+from api.store.translations import rendered_locales
+from api.store.versions import latest_version, load_article, published_versions
 from bench.corpus import copy_slug, write_corpus
-from tests.conftest import VERSION_1_TREE
+from tests.conftest import SLUG, VERSION_1_TREE
 from tests.editing import head_etag
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
+TRANSLATOR = Principal(name="tr", role="translator", locales=("es",))
+ES_REVIEWER = Principal(name="rev-es", role="reviewer", locales=("es",))
 
 
 @pytest.mark.slow  # seconds of in-process work: out of the fast loop
@@ -53,6 +63,8 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
     def profile(frame: FrameType, event: str, _arg: object) -> None:
         if event == "call" and frame.f_code.co_name == "render_article":
             rendered[frame.f_locals["article"].slug] += 1
+        if event == "call" and frame.f_code.co_name == "render_treatment":
+            rendered["treatment records"] += 1
 
     sys.setprofile(profile)
     try:
@@ -61,7 +73,8 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
         sys.setprofile(None)
     # Only version 2, the new one, and version 1, which it supersedes (its review status
     # says so from now on), in each of the six locales (en, es, es-MX, fr, fr-CA, ar): the
-    # other articles are untouched.
+    # other articles are untouched, and so are the treatment records (they stand in the
+    # original article, not in this copy).
     assert rendered == Counter({slug: 12})
     # The lists still hold every article: the new title, and the others as they were.
     listed = _json(db, "articles/es")
@@ -90,3 +103,37 @@ def _json(db: sqlite_utils.Database, key: str) -> Any:
     document = get_document(db, key)
     assert document is not None, key
     return json.loads(document.body)
+
+
+def test_approving_spanish_renders_the_locales_showing_spanish_only(
+    tmp_path: Path, content: ContentSet
+) -> None:
+    db = open_database(tmp_path / "v.db")
+    import_content(db, content)
+    head = latest_version(db, SLUG)
+    assert head is not None
+    message = article_messages(load_article(db, SLUG, head.number))[0]
+    catalog = Catalog(locale="es")
+    catalog.add(message.source, "Un título revisado", context=message.context)
+    out = io.BytesIO()
+    write_po(out, catalog, width=0)
+    upload_catalog(db, TRANSLATOR, "es", out.getvalue(), SLUG)
+    pending = pending_review(db, "es", SLUG)
+    rendered: Counter[str] = Counter()
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "render_article":
+            rendered[frame.f_locals["locale"]] += 1
+
+    sys.setprofile(profile)
+    try:
+        approve_catalog(db, ES_REVIEWER, "es", pending.etag, [message.context], SLUG)
+    finally:
+        sys.setprofile(None)
+    # Every version of the article, in Spanish and in Mexican Spanish (Spanish text): the
+    # English, French and Arabic documents show no Spanish and are left as they are.
+    assert set(rendered) == {"es", "es-MX"}
+    assert rendered["es"] == rendered["es-MX"] == len(published_versions(db, SLUG))
+    assert "Un título revisado".encode() in article_list_body(db, "es")
+    sitemap = msgspec.json.decode(sitemap_body(db))["articles"][0]
+    assert {a["hreflang"] for a in sitemap["alternates"]} == set(rendered_locales(db))

@@ -20,11 +20,17 @@ from litestar.testing import TestClient
 from litestar.types import Message
 
 from api.config import Settings
+from api.sources import ContentReader
 from api.store.documents import strong_etag
+from api.store.importer import import_content
+from api.store.reader import Reader
 from api.store.schema import open_database
+from api.store.spilled import Spilled
 from api.store.sync import bundle_body
 from api.web.app import create_app
+from bench.corpus import write_corpus
 from bench.servers import free_port
+from tests.conftest import ROOT
 from tests.store.test_spilled import publish_a_change, run
 from tests.test_server import served
 
@@ -102,6 +108,7 @@ class _Exchange:
         self.app, self.path = app, path
         self.status = 0
         self.body = bytearray()
+        self.pieces = 0
         self.started = asyncio.Event()
         self.go_on = asyncio.Event()
         if not hold:
@@ -118,6 +125,7 @@ class _Exchange:
             await self.go_on.wait()
         elif message["type"] == "http.response.body":
             self.body += message.get("body", b"")
+            self.pieces += 1
 
     async def __call__(self) -> bytes:
         scope: Any = {
@@ -181,3 +189,34 @@ def test_a_response_streaming_a_bundle_outlives_the_publish_that_replaces_it(
 
     run(look)
     db.conn.close()
+
+
+@pytest.mark.slow
+def test_a_bundle_of_several_megabytes_is_sent_whole_in_pieces_from_memory_and_disk(
+    tmp_path: Path,
+) -> None:
+    tree = write_corpus(ROOT, tmp_path / "tree", 40)  # a bundle of ~1.8 MB a locale
+    db_path = tree / "v.db"
+    db = open_database(db_path)
+    import_content(db, ContentReader(tree / "content", tree / "locales"))
+    body = bundle_body(db, "es")
+    db.conn.close()
+    assert body is not None and len(body) > 1_500_000
+    apps = [
+        create_app(db_path),  # in memory
+        create_app(db_path, Settings(db=str(db_path), response_cache_mb=1)),  # on disk
+    ]
+
+    async def look() -> None:
+        for app in apps:
+            async with _running(app):
+                exchange = _Exchange(app, "/v1/bundles/es")
+                assert await exchange() == body
+                assert exchange.status == 200 and exchange.pieces == 2  # a megabyte each
+                assert await _Exchange(app, "/v1/bundles/es")() == body
+                reader: Reader = app.state.reader
+                assert reader.made == 1
+                kept = await reader.bundle("es")
+                assert isinstance(kept, Spilled) == (app is apps[1])
+
+    run(look)
