@@ -10,6 +10,7 @@ import ctypes
 import gc
 import os
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from api.core.errors import (
 )
 from api.core.messages import Message, article_messages, current_messages
 from api.core.model import Article
-from api.sources import ContentReader, ContentSet, catalog_path
+from api.sources import ContentReader, catalog_path
 
 __all__ = ["main"]
 
@@ -58,45 +59,57 @@ def _db(parser: argparse.ArgumentParser) -> None:
 
 
 def _reader(content_dir: Path, locales: Path) -> ContentReader:
-    """The files, read and validated (the catalogs one at a time, as the reader is read),
-    naming every catalog entry that translates a source text readers no longer get: it
-    is never served (its block falls back), which a translator should hear about."""
-    read: list[ContentSet] = []  # (not the reader itself: no cycle keeps it alive)
-    by_slug: dict[str, Article] = {}
+    """The files, read and validated (one article and its catalogs at a time, as the
+    reader is read), naming every catalog entry that translates a source text readers no
+    longer get: it is never served (its block falls back), which a translator should
+    hear about."""
+    read: list[ContentReader] = []
+    # The messages of the last article seen: its catalogs come one after another.
+    last: dict[str, list[Message]] = {}
 
-    def warn(catalog: ParsedCatalog) -> None:
+    def warn(catalog: ParsedCatalog, articles: Mapping[str, Article]) -> None:
         # Only the messages of the domains the catalog's entries belong to (an article's
         # catalog is checked against that article): the check looks up each entry's own
-        # msgctxt, and every message of another domain has another msgctxt. Made again for
-        # each catalog rather than held (~30 MB at 1,000 articles); the whole content's
-        # messages for each of one catalog per article and locale made the check
-        # quadratic (0.5 s a catalog at 1,000 articles, 3,000 catalogs).
-        content = read[0]
-        if not by_slug:
-            by_slug.update((article.slug, article) for article in content.articles)
+        # msgctxt, and every message of another domain has another msgctxt.
+        reader = read[0]
         domains = {domain_of(entry.context) for entry in catalog.entries}
-        own = [by_slug[domain] for domain in sorted(domains) if domain in by_slug]
+        own = [articles[domain] for domain in sorted(domains) if domain in articles]
         shared = SHARED_DOMAIN in domains
-        # The treatment records and the fact phrases are the shared catalog's alone.
-        current = current_messages(own, content.treatments) if shared else _own_messages(own)
-        # The words of earlier published versions (content/history) are served still: their
-        # translations are not stale.
-        for history in content.history:
-            slug = history.log.history
-            if slug not in domains and not shared:
-                continue
-            for article, records in zip(history.articles, history.treatments, strict=True):
-                if shared:
-                    current += current_messages([article] if slug in domains else [], records)
-                else:
-                    current += article_messages(article)
+        if shared:
+            # The treatment records and the fact phrases are the shared catalog's alone.
+            current = current_messages(own, reader.treatments)
+        else:
+            key = "\n".join(sorted(domains))
+            if key not in last:
+                last.clear()
+                last[key] = _own_messages(own) + _earlier_messages(reader, domains)
+            current = last[key]
+        if shared:
+            current += _earlier_messages(reader, domains)
         file = catalog_path(locales, catalog.locale, catalog.domain or LEGACY_DOMAIN).as_posix()
         for stale in stale_entries(catalog.entries, current, file):
             _say(f"warning: {stale.message}")
 
     reader = ContentReader(content_dir, locales, seen=warn)
-    read.append(reader.content)
+    read.append(reader)
     return reader
+
+
+def _earlier_messages(reader: ContentReader, domains: set[str]) -> list[Message]:
+    """The words of earlier published versions (content/history) of these domains: they
+    are served still, so their translations are not stale."""
+    shared = SHARED_DOMAIN in domains
+    current: list[Message] = []
+    for history in reader.history:
+        slug = history.log.history
+        if slug not in domains and not shared:
+            continue
+        for article, records in zip(history.articles, history.treatments, strict=True):
+            if shared:
+                current += current_messages([article] if slug in domains else [], records)
+            else:
+                current += article_messages(article)
+    return current
 
 
 def _own_messages(articles: list[Article]) -> list[Message]:
@@ -138,12 +151,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate content and catalogs without storing anything."""
     reader = _reader(args.content, args.locales)
     _tune_for_bulk_work()
-    reader.read_catalogs(lambda _: None)
+    reader.read(lambda _: None, lambda _, __: None)
     content = reader.content
     for note in content.notes:
         _say(f"note: {note}")
     _say(
-        f"ok: {len(content.articles)} article(s), {len(content.treatments.treatments)} "
+        f"ok: {reader.article_count} article(s), {len(content.treatments.treatments)} "
         f"treatments, catalogs: {', '.join(reader.locales) or 'none'}"
     )
     return 0
@@ -158,15 +171,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     from api.store.importer import import_content
     from api.store.schema import open_database, remove_database
 
-    # Articles and treatments are read (and validated) before the database is opened or
-    # created; the import reads and stores the catalogs one at a time. The list hands
+    # The treatments, histories and catalog names are read (and validated) before the
+    # database is opened or created; the import reads and stores one article and its
+    # catalogs at a time. The list hands
     # over the only reference, so the parsed files are freed before rendering starts (see
     # import_content).
     reader = [_reader(args.content, args.locales)]
     _tune_for_bulk_work()
     if not reader[0].valid:
-        reader[0].read_catalogs(lambda _: None)  # every error, before the database is opened
-    for note in reader[0].content.notes:
+        # every error, before the database is opened
+        reader[0].read(lambda _: None, lambda _, __: None)
+    for note in reader[0].notes:
         _say(f"note: {note}")
     created = not args.db.exists()
     db = open_database(args.db)

@@ -84,9 +84,23 @@ _CONTINUATION = re.compile(r'^"((?:[^"\\]|\\.)*)"\s*$')
 # than `^` in MULTILINE mode; the first line is matched alone). When it is one string free
 # of escapes and no continuation line follows (nearly always), the string is group 1 and
 # the line after it begins one past the match's end, as _string_at would find them.
-_CONTEXT_LINE = r'msgctxt(?:[ \t]+"([^"\\\n]*+)"[ \t]*+(?=\n(?!")))?'
+_CONTEXT_LINE = (
+    r'msgctxt(?:[ \t]+"([^"\\\n]*+)"[ \t]*+(?=\n(?!"))'
+    # and, alike, the msgid line right after it (group 2), as _string_at would read it
+    r'(?:\nmsgid[ \t]+"([^"\\\n]*+)"[ \t]*+(?=\n(?!")))?)?'
+)
 _MSGCTXT = re.compile("\n" + _CONTEXT_LINE)
 _FIRST_MSGCTXT = re.compile(_CONTEXT_LINE)
+# A `#.` or `#:` line (after the syntax check, comments begin the line) followed, past
+# blank lines and other such lines, by a line that Babel would read as part of the entry
+# it ends.
+_COMMENT_INSIDE_AN_ENTRY = re.compile(
+    r"^#[.:][^\n]*+\n(?:[^\S\n]*+\n|#[.:][^\n]*+\n)*+"
+    r"(?!#(?!~)|msgctxt |msgid |#~[^\S\n]*+msgctxt |#~[^\S\n]*+msgid |[^\S\n]*+\Z)",
+    re.MULTILINE,
+)
+_UNREAD_COMMENTS = frozenset({"#.", "#:"})
+_MSGID_LINE = re.compile(r"^(?:#~[^\S\n]*+)?msgid ", re.MULTILINE)
 _CHARSET = re.compile(r'^"Content-Type:[^"\n]*?charset=([^\s;"\\]+)', re.IGNORECASE | re.MULTILINE)
 
 
@@ -194,7 +208,7 @@ class ParsedCatalog(msgspec.Struct, frozen=True, kw_only=True):
     None for a catalog of the whole locale."""
 
 
-def catalog_byte_limit(known_contexts: Collection[str]) -> int:
+def catalog_byte_limit(known_contexts: Collection[object]) -> int:
     """The most bytes a catalog of content with these message contexts may have."""
     return max(MAX_CATALOG_BYTES, _BYTES_PER_MESSAGE * len(known_contexts))
 
@@ -234,9 +248,7 @@ def parse_catalog(
     msgstr_lines = _MsgstrLines(text)
     for offset, part in _parts(text):
         try:
-            # Its lines as a list, split as io.StringIO splits them (at "\n" only): Babel
-            # strips each line, and reads them ~5% quicker than from a StringIO.
-            catalog = read_po(part.split("\n"), locale=None, abort_invalid=True)
+            catalog = read_po(_lines_for_babel(part), locale=None, abort_invalid=True)
         except (PoFileError, ValueError) as exc:
             raise ValidationFailed(f"catalog syntax: {exc}", file=file) from exc
         if header is None:
@@ -287,6 +299,31 @@ def _parts(text: str) -> Iterator[tuple[int, str]]:
             lines += part.count("\n")
             start = gap.end()
     yield lines, text[start:]
+
+
+def _lines_for_babel(part: str) -> list[str]:
+    """The lines of `part` as Babel reads them, split as io.StringIO splits them (at "\n"
+    only: Babel strips each line, and reads them ~5% quicker than from a StringIO).
+
+    Its extracted comments (`#.`) and references (`#:`), two fifths of a catalog's lines,
+    which nothing here reads, are given as blank lines, which Babel skips (two fifths less
+    of its time), unless one is followed by a line that it would then read otherwise:
+    Babel ends the entry at any comment, and the next line's `msgstr` or continuation
+    would be an error; a comment, `msgctxt`, `msgid` or the end ends it alike. A reference
+    can be an error itself only with a directional isolate (U+2068, U+2069) in it: with
+    one, they are read. The numbers of the lines stay the same.
+    """
+    lines = part.split("\n")
+    if (
+        ("\n#." not in part and "\n#:" not in part)
+        # (Without any msgid, Babel makes a header entry of comments, extracted ones too.)
+        or not _MSGID_LINE.search(part)
+        or _COMMENT_INSIDE_AN_ENTRY.search(part)
+    ):
+        return lines
+    if "\u2068" in part or "\u2069" in part:
+        return ["" if line[:2] == "#." else line for line in lines]
+    return ["" if line[:2] in _UNREAD_COMMENTS else line for line in lines]
 
 
 def _entry(
@@ -503,12 +540,13 @@ def _duplicate_contexts(text: str, file: str) -> list[ValidationFailed]:
         start = found.start() if found.re is _FIRST_MSGCTXT else found.start() + 1
         number += text.count("\n", counted, start)
         counted = start
-        context = found.group(1)
-        if context is None:
-            context, after = _string_at(text, start)
-        else:
-            after = found.end() + 1
-        source = _string_at(text, after)[0] if after >= 0 else ""
+        context, source = found.group(1, 2)
+        if source is None:
+            if context is None:
+                context, after = _string_at(text, start)
+            else:
+                after = found.end() + 1
+            source = _string_at(text, after)[0] if after >= 0 else ""
         key = (context, source)
         if key in first:
             what = f"msgctxt {context[:200]!r}" + (

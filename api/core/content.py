@@ -44,6 +44,8 @@ __all__ = [
     "MAX_TREATMENTS",
     "MAX_YAML_BYTES",
     "check_article",
+    "check_claims",
+    "check_records",
     "check_references",
     "check_treatments",
     "claim_citations",
@@ -53,6 +55,7 @@ __all__ = [
     "parse_history_log",
     "parse_treatments",
     "unknown_citation",
+    "unknown_treatment",
     "yaml_lines",
 ]
 
@@ -218,6 +221,22 @@ def _check_size(
             raise _fail(f"{count} {what}; the limit is {limit}", file, lines, path)
 
 
+def _walk(node: Any, path: str, file: str, lines: dict[str, int]) -> Any:
+    """`node` with every string in NFC, or ValidationFailed naming the first that breaks
+    the text policy. (A function of the module: a nested one that calls itself is a
+    reference cycle, which kept each article's line map until the next full collection.)"""
+    if isinstance(node, str):
+        problem = text_problem(node)
+        if problem is not None:
+            raise _fail(f"{problem.reason} (at {path})", file, lines, path)
+        return nfc(node)
+    if isinstance(node, dict):
+        return {key: _walk(item, f"{path}.{key}", file, lines) for key, item in node.items()}
+    if isinstance(node, list | tuple):
+        return [_walk(item, f"{path}[{n}]", file, lines) for n, item in enumerate(node)]
+    return node
+
+
 def _plain_text(
     value: _T, prefix: str, file: str, lines: dict[str, int], *, decoded: bool = False
 ) -> _T:
@@ -228,25 +247,12 @@ def _plain_text(
     `decoded`: msgspec has just made `value` from plain data, so it holds the constraints
     of its type and needs no second conversion unless NFC changed a string.
     """
-
-    def walk(node: Any, path: str) -> Any:
-        if isinstance(node, str):
-            problem = text_problem(node)
-            if problem is not None:
-                raise _fail(f"{problem.reason} (at {path})", file, lines, path)
-            return nfc(node)
-        if isinstance(node, dict):
-            return {key: walk(item, f"{path}.{key}") for key, item in node.items()}
-        if isinstance(node, list | tuple):
-            return [walk(item, f"{path}[{n}]") for n, item in enumerate(node)]
-        return node
-
     data = msgspec.to_builtins(value)
     # Most values break no rule and are in NFC already: then the walk, and the path it
     # builds for every node, would change nothing. (The conversion back still checks a
     # value made in code, as it checks one whose text NFC lengthened.)
     if not all(text_problem(text) is None and nfc(text) == text for text in _strings(data)):
-        data = walk(data, prefix)
+        data = _walk(data, prefix, file, lines)
     elif decoded:
         return value
     try:
@@ -303,7 +309,26 @@ def check_references(
 
     A claim citing a reference its article does not list is refused, its path below
     `prefix` (the JSON of the records: `$.treatments[n].regulatory[0].cites[0]`).
+
+    The same checks as `check_records`, then `unknown_treatment` of each article in turn,
+    then `check_claims` (when `evidence`): the first that fails raises.
     """
+    articles = list(articles)
+    check_records(articles, treatments, prefix=prefix)
+    known = frozenset(t.id for t in treatments.treatments)
+    for article in articles:
+        if (refused := unknown_treatment(article, known)) is not None:
+            raise refused
+    if evidence:
+        check_claims(articles, treatments)
+
+
+def check_records(
+    articles: Iterable[Article], treatments: TreatmentCatalog, *, prefix: str = "$"
+) -> None:
+    """The records' side of `check_references`: each record's citations, forms, audiences
+    and section. Only the articles the records name are read: `articles` may hold those
+    alone."""
     articles = list(articles)
     references = {a.slug: frozenset(r.id for r in a.references) for a in articles}
     refused = [
@@ -320,7 +345,6 @@ def check_references(
     if refused:
         raise ValidationFailed.every(refused)
     sections = {(a.slug, s.id) for a in articles for s in walk_sections(a.sections)}
-    known = {t.id for t in treatments.treatments}
     for treatment in treatments.treatments:
         for kind, values in (
             ("form", [f.form for f in treatment.forms]),
@@ -337,16 +361,25 @@ def check_references(
                 f"{treatment.article}/{treatment.section}",
                 path=f"treatments/{treatment.id}",
             )
-    for article in articles:
-        for section in walk_sections(article.sections):
-            for block in section.blocks:
-                ref = block.treatment if isinstance(block, TreatmentRef | Fact) else None
-                if ref is not None and ref not in known:
-                    raise ValidationFailed(
-                        f"block {section.id}/{block.id} names unknown treatment {ref!r}",
-                        path=f"{article.slug}/{section.id}/{block.id}",
-                    )
-    unsupported = stale_claims(articles, treatments) if evidence else ()
+
+
+def unknown_treatment(article: Article, known: Collection[str]) -> ValidationFailed | None:
+    """The refusal of the first block of `article` naming a treatment not in `known`."""
+    for section in walk_sections(article.sections):
+        for block in section.blocks:
+            ref = block.treatment if isinstance(block, TreatmentRef | Fact) else None
+            if ref is not None and ref not in known:
+                return ValidationFailed(
+                    f"block {section.id}/{block.id} names unknown treatment {ref!r}",
+                    path=f"{article.slug}/{section.id}/{block.id}",
+                )
+    return None
+
+
+def check_claims(articles: Iterable[Article], treatments: TreatmentCatalog) -> None:
+    """Every claim of a record quotes its cited block word for word (the records of the
+    articles given; the others' are not checked)."""
+    unsupported = stale_claims(articles, treatments)
     if unsupported:
         raise ValidationFailed.every(
             [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuthorRequired",
     "BackupRejected",
@@ -76,6 +78,14 @@ class ValidationFailed(VettedError):
         """When one check finds several problems at once (every unsupported claim of the
         records): each of them with its own path; `detail` sums them up."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (an import validates in worker processes): an exception's default
+        # pickle keeps only the message.
+        return (
+            _validation_failed,
+            (type(self), self.detail, self.file, self.line, self.path, self.problems),
+        )
+
     @classmethod
     def every(cls, problems: list[ValidationFailed]) -> ValidationFailed:
         """One refusal for several problems found at once: the first, how many more, and
@@ -83,6 +93,17 @@ class ValidationFailed(VettedError):
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return cls(first.detail + more, path=first.path, problems=tuple(problems))
+
+
+def _validation_failed(
+    cls: type[ValidationFailed],
+    detail: str,
+    file: str,
+    line: int | None,
+    path: str,
+    problems: tuple[ValidationFailed, ...],
+) -> ValidationFailed:
+    return cls(detail, file=file, line=line, path=path, problems=problems)
 
 
 class Gone(VettedError):
@@ -144,6 +165,9 @@ class ImportRejected(VettedError):
     def __init__(self, errors: list[ValidationFailed]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
 
 
 class NothingChanged(VettedError):

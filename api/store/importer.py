@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 import sqlite_utils
 
 from api.core.access import Principal, Target, may
-from api.core.catalog import ParsedCatalog
+from api.core.catalog import CatalogHeader, ParsedCatalog
 from api.core.catalog_changes import as_stored
 from api.core.catalog_domains import LEGACY_DOMAIN
 from api.core.errors import AuthorRequired, Conflict, ImportRefused, NothingChanged
@@ -26,7 +27,7 @@ from api.core.history import ArticleHistory
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.core.provenance import behind_published
 from api.core.workflow import article_etag
-from api.sources import ContentReader, ContentSet, catalog_path
+from api.sources import ContentReader, ContentSet, OnArticle, OnCatalog, catalog_path
 from api.store.audit import record
 from api.store.catalogs import catalog_target, stage_catalog
 from api.store.drafts import create_draft, submit_draft
@@ -80,7 +81,11 @@ def _synced(db: sqlite_utils.Database, key: str) -> tuple[str, str] | None:
 
 def mark_synced(db: sqlite_utils.Database, key: str, file_hash: str, db_hash: str) -> None:
     """Remember that the files and the database agree on `key` (inside a transaction)."""
-    db.table("file_sync").upsert({"key": key, "file_hash": file_hash, "db_hash": db_hash}, pk="key")
+    db.execute(
+        "INSERT INTO file_sync (key, file_hash, db_hash) VALUES (?, ?, ?) ON CONFLICT (key) "
+        "DO UPDATE SET file_hash = excluded.file_hash, db_hash = excluded.db_hash",
+        [key, file_hash, db_hash],
+    )
 
 
 def _both_changed(key: str) -> str:
@@ -106,9 +111,27 @@ def _should_import(
     raise Conflict(_both_changed(key))
 
 
-Catalogs = Callable[[Callable[[ParsedCatalog], None]], None]
-"""Calls its argument with each catalog in turn, then raises ImportRejected if any file was
-invalid (ContentReader.read_catalogs)."""
+class _Files(Protocol):
+    """What an import reads besides the articles and catalogs (a ContentSet, or a
+    ContentReader: its template header once it has been read)."""
+
+    @property
+    def treatments(self) -> TreatmentCatalog: ...
+    @property
+    def history(self) -> tuple[ArticleHistory, ...]: ...
+    @property
+    def article_files(self) -> dict[str, str]: ...
+    @property
+    def template_header(self) -> CatalogHeader | None: ...
+
+
+class _Read(Protocol):
+    """Hands over each catalog and article, then raises ImportRejected if any file was
+    invalid (ContentReader.read)."""
+
+    def __call__(
+        self, on_catalog: OnCatalog, on_article: OnArticle, *, held: bool = ...
+    ) -> None: ...
 
 
 def import_content(
@@ -136,8 +159,8 @@ def import_content(
     the same as when everything was validated first.
     """
     say = progress or (lambda _: None)
-    files, catalogs = _split(content)
-    # The caller's reference aside, the parsed files are now only `files` (and `catalogs`).
+    files, read = _split(content)
+    # The caller's reference aside, the files are now only `files` (and `read`).
     del content
     # A seed writes every rendered document: written once, not through the WAL. (Checked
     # again inside the transaction: someone may publish meanwhile.)
@@ -145,28 +168,31 @@ def import_content(
     journal = nullcontext() if holds_content(db) else no_other_readers_journal(db)
     with journal, transaction(db):
         if holds_content(db):
-            return _propose(db, files, catalogs, author, say)
-        report = _store(db, files, catalogs, say)
+            return _propose(db, files, read, author, say)
+        report = _store(db, files, read, say)
         # Rendering reads everything back from the database: let the parsed files go
         # first (a caller that passes them inline frees a third of a large import's memory).
-        del files, catalogs
+        del files, read
         written = render_documents(db, progress=lambda slug: say(f"rendered {slug}"))
         say(f"committing {written} documents")
     return msgspec.structs.replace(report, documents_written=written)
 
 
-def _split(content: ContentSet | ContentReader) -> tuple[ContentSet, Catalogs]:
-    """The articles, treatments and template, and how to go through the catalogs; a reader
-    that found an invalid article or treatments file raises ImportRejected here, listing
-    the catalogs' errors too, before anything is written."""
+def _split(content: ContentSet | ContentReader) -> tuple[_Files, _Read]:
+    """The files, and how to go through the articles and catalogs; a reader that found an
+    invalid file already (treatments, history, template, catalog names) raises
+    ImportRejected here, listing every error, before anything is written."""
     if isinstance(content, ContentReader):
         if not content.valid:
-            content.read_catalogs(lambda _: None)
-        return content.content, content.read_catalogs
+            content.read(lambda _: None, lambda _, __: None)
+        return content, content.read
 
-    def held(each: Callable[[ParsedCatalog], None]) -> None:
+    def held(on_catalog: OnCatalog, on_article: OnArticle, *, held: bool = True) -> None:
+        for article in content.articles:
+            file = content.article_files.get(article.slug, f"content/articles/{article.slug}.yaml")
+            on_article(article, file)
         for catalog in content.catalogs:
-            each(catalog)
+            on_catalog(catalog)
 
     return content, held
 
@@ -226,8 +252,8 @@ def _treatments_hash(db: sqlite_utils.Database) -> str | None:
 
 def _propose(
     db: sqlite_utils.Database,
-    content: ContentSet,
-    catalogs: Catalogs,
+    content: _Files,
+    read: _Read,
     author: Principal | None,
     say: Callable[[str], None],
 ) -> ImportReport:
@@ -237,11 +263,10 @@ def _propose(
     transaction rolls back whatever was staged. Drafts are made last, once nothing can be
     refused any more."""
     proposal = _Proposal(db, author)
-    for article in content.articles:
-        file = content.article_files.get(article.slug, f"content/articles/{article.slug}.yaml")
-        proposal.article(article, file)
+    # The treatments before the catalogs: a refusal stops staging. (Every article is
+    # handed over before the catalogs, in folder order, as the refusals are listed.)
     proposal.treatments(content.treatments)
-    catalogs(proposal.catalog)
+    read(proposal.catalog, proposal.article, held=True)
     proposal.refuse_or_go_on()
     drafts = proposal.drafts(content, say)
     if content.template_header is not None:
@@ -266,13 +291,27 @@ class _Proposal:
     def __init__(self, db: sqlite_utils.Database, author: Principal | None) -> None:
         self.db = db
         self.author = author
-        self.refusals: list[str] = []
+        self._article_refusals: list[str] = []
+        self._records_refusals: list[str] = []
+        self._catalog_refusals: list[str] = []
         self.unchanged: list[str] = []
-        self.awaiting: list[str] = []
+        self._article_awaiting: list[str] = []
+        self._records_awaiting: list[str] = []
+        self._catalog_awaiting: list[str] = []
         self.articles: list[Article] = []
         self.records: TreatmentCatalog | None = None
         self.pending: list[str] = []
         self.staged: list[str] = []
+
+    @property
+    def refusals(self) -> list[str]:
+        """What is refused: the articles', the treatment records', the catalogs'."""
+        return [*self._article_refusals, *self._records_refusals, *self._catalog_refusals]
+
+    @property
+    def awaiting(self) -> list[str]:
+        """What already awaits review, in the same order."""
+        return [*self._article_awaiting, *self._records_awaiting, *self._catalog_awaiting]
 
     def article(self, article: Article, file: str) -> None:
         db = self.db
@@ -286,13 +325,13 @@ class _Proposal:
         if head is not None:
             behind = behind_published(article, _history(db, article.slug))
             if behind is not None:
-                self.refusals.append(behind.explain(file))
+                self._article_refusals.append(behind.explain(file))
                 return
             if _sync_conflict(db, key, digest, head.content_hash):
-                self.refusals.append(_both_changed(key))
+                self._article_refusals.append(_both_changed(key))
                 return
         if (existing := _open_draft(db, article.slug, digest)) is not None:
-            self.awaiting.append(f"{file}: already draft {existing[0]} ({existing[1]})")
+            self._article_awaiting.append(f"{file}: already draft {existing[0]} ({existing[1]})")
             return
         self.articles.append(article)
 
@@ -306,14 +345,14 @@ class _Proposal:
             [digest],
         ).fetchone()
         if earlier is not None:
-            self.refusals.append(
+            self._records_refusals.append(
                 f"{TREATMENTS_FILE} is set {earlier[0]} of the treatment records; the database "
                 f"has published up to set {treatments_number(db)}: nothing stored"
             )
         elif _sync_conflict(db, "treatments", digest, _treatments_hash(db) or ""):
-            self.refusals.append(_both_changed("treatments"))
+            self._records_refusals.append(_both_changed("treatments"))
         elif (open_draft := _open_treatments_draft(db, records)) is not None:
-            self.awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
+            self._records_awaiting.append(f"{TREATMENTS_FILE}: already draft {open_draft}")
         else:
             self.records = records
 
@@ -330,16 +369,16 @@ class _Proposal:
             mark_synced(db, key, digest, digest)
             return
         if (when := _approved_before(db, catalog.locale, domain).get(digest)) is not None:
-            self.refusals.append(
+            self._catalog_refusals.append(
                 f"{file} holds the {catalog.locale} translations approved at {when}; the "
                 "database has approved newer ones since: nothing stored"
             )
             return
         if _sync_conflict(db, key, digest, current):
-            self.refusals.append(_both_changed(key))
+            self._catalog_refusals.append(_both_changed(key))
             return
         if catalog_hash(catalog_entries(db, catalog.locale, "pending", domain)) == digest:
-            self.awaiting.append(f"{file}: already pending review")
+            self._catalog_awaiting.append(f"{file}: already pending review")
             return
         label = _catalog_label(catalog.locale, domain)
         self.pending.append(label)
@@ -369,7 +408,7 @@ class _Proposal:
             if slug and head is not None:
                 self.articles.append(load_article(self.db, slug, head.number))
 
-    def drafts(self, content: ContentSet, say: Callable[[str], None]) -> dict[str, int]:
+    def drafts(self, content: _Files, say: Callable[[str], None]) -> dict[str, int]:
         """Each changed article as a draft in review (the records with the first)."""
         if not self.articles and not self.pending:
             return {}
@@ -463,18 +502,18 @@ def _replay(db: sqlite_utils.Database, history: ArticleHistory, say: Callable[[s
 
 def _store(
     db: sqlite_utils.Database,
-    content: ContentSet,
-    catalogs: Catalogs,
+    content: _Files,
+    read: _Read,
     say: Callable[[str], None],
 ) -> ImportReport:
     """Store the treatments, catalogs and articles (inside the import's transaction); the
-    report's documents_written is filled in once rendering has run. The catalogs come
-    first, so that every file has been read and found valid before the articles are
-    stored and told about."""
+    report's documents_written is filled in once rendering has run. Each article and its
+    catalogs are stored as they are read (one article at a time is held); what is stored
+    is told about once every file has been read and found valid (an invalid one raises,
+    and the transaction rolls it all back)."""
     new_versions: dict[str, int] = {}
     unchanged: list[str] = []
     translations: dict[str, int] = {}
-    told: list[str] = []
     # Earlier reviewed versions first, each beside the records it was published with.
     latest = {h.log.history: h.log.versions[-1] for h in content.history}
     for history in content.history:
@@ -510,15 +549,13 @@ def _store(
             detail=f"{len(catalog.entries)} entries",
         )
 
-    catalogs(store)
-    told.extend(f"catalog {locale}: {count} translations" for locale, count in translations.items())
-    for article in content.articles:
+    def publish(article: Article, file: str) -> None:
         digest = content_hash(article)
         head = latest_version(db, article.slug)
         key = f"article/{article.slug}"
         if not _should_import(db, key, digest, head.content_hash if head else None):
             unchanged.append(article.slug)
-            continue
+            return
         logged = latest.get(article.slug)
         row = publish_version(
             db,
@@ -541,9 +578,12 @@ def _store(
             detail=f"version {row.number}",
         )
         new_versions[article.slug] = row.number
-        say(f"article {article.slug}: version {row.number}")
-    for line in told:
-        say(line)
+
+    read(store, publish)
+    for slug, number in new_versions.items():
+        say(f"article {slug}: version {number}")
+    for locale, count in translations.items():
+        say(f"catalog {locale}: {count} translations")
     if content.template_header is not None:
         store_header(db, TEMPLATE_LOCALE, "approved", content.template_header)
     return ImportReport(

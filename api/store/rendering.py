@@ -5,7 +5,7 @@ spliced from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 
 import msgspec
@@ -18,7 +18,7 @@ from api.core.locales import regional_language
 from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.negotiation import locale_chain
-from api.core.output import ArticleSummary, VersionInfo
+from api.core.output import ArticleSummary, TreatmentOut, VersionInfo
 from api.core.render import (
     Catalogs,
     render_article,
@@ -28,7 +28,7 @@ from api.core.render import (
     summarize,
 )
 from api.core.sitemap import build_sitemap
-from api.store.documents import DocumentWriter, article_key, html_key, jsonld_key
+from api.store.documents import DocumentWriter, article_key, get_document, html_key, jsonld_key
 from api.store.figures import (
     drop_other_locales,
     figures_complete,
@@ -61,6 +61,7 @@ def render_documents(
     latest_only: bool = False,
     on: date | None = None,
     language: str | None = None,
+    all_records: bool = True,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
     of the lists, the sitemap and the locale metadata, plus treatments. Call inside a
@@ -78,9 +79,12 @@ def render_documents(
     catalog), so of `slugs` only the locales showing its text (the language and those
     falling back through it: es and es-MX, not fr) are rendered; the others' documents
     and rows stay as stored.
+
+    `all_records`: every treatment record can have changed (its set was published, or
+    one was withdrawn); else only the records of `slugs`' articles are rendered again.
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today(), language)
+        return _render(db, slugs, progress, latest_only, out, on or today(), language, all_records)
 
 
 def _render(
@@ -91,6 +95,7 @@ def _render(
     out: DocumentWriter,
     on: date,
     language: str | None = None,
+    all_records: bool = True,
 ) -> int:
     locales = rendered_locales(db)
     # Publishing one article leaves the others as they were rendered: their rows of the
@@ -178,7 +183,8 @@ def _render(
     if not kept:
         drop_other_locales(db, locales)  # a locale no longer served
         figures_complete(db)
-    written += _render_shared(db, out, shown, shared, treatments)
+    only = None if all_records else (slugs if kept else None)
+    written += _render_shared(db, out, shown, shared, treatments, only)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which
@@ -213,8 +219,11 @@ def _render_shared(
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
+    only: Collection[str] | None = None,
 ) -> int:
-    """The treatment records in every locale (and their search entries)."""
+    """The treatment records in every locale (and their search entries). `only`: the
+    articles whose records can have changed (their article was published, or its catalog
+    approved, and the records stayed as they were); the others' stay as stored."""
     written = 0
     withdrawn = withdrawn_records(db)
     served = [t for t in treatments.treatments if t.id not in withdrawn]
@@ -222,26 +231,44 @@ def _render_shared(
     # A record is served beside its article's published version: it carries the
     # references its claims cite, and its quotes stand in that version's blocks...
     articles = {
-        slug: load_article(db, slug, number) for slug, number in published_among(db, described)
+        slug: load_article(db, slug, number)
+        for slug, number in published_among(db, described)
+        if only is None or slug in only
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
     beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
     for locale in locales:
-        rendered = [
-            render_treatment(
-                t,
-                locale,
-                beside.get(t.article, catalogs),
-                articles[t.article].references if t.article in articles else (),
-                articles.get(t.article),
-            )
-            for t in served
-        ]
+        rendered = []
+        for t in served:
+            stored = None if only is None or t.article in only else _stored_record(db, t.id, locale)
+            if stored is None and t.article not in articles and t.article in described:
+                # Not stored (a record new to this locale): rendered beside its article.
+                for slug, number in published_among(db, [t.article]):
+                    articles[slug] = load_article(db, slug, number)
+                    beside[slug] = _with(catalogs, article_catalogs(db, slug, locales))
+            if stored is None:
+                stored = render_treatment(
+                    t,
+                    locale,
+                    beside.get(t.article, catalogs),
+                    articles[t.article].references if t.article in articles else (),
+                    articles.get(t.article),
+                )
+            rendered.append(stored)
         written += out.put(f"treatments/{locale}", rendered)
         index_records(db, locale, rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)
     return written
+
+
+_treatment = msgspec.json.Decoder(TreatmentOut)
+
+
+def _stored_record(db: sqlite_utils.Database, record: str, locale: str) -> TreatmentOut | None:
+    """A record's document in `locale` as stored (None when there is none)."""
+    document = get_document(db, f"treatment/{record}/{locale}")
+    return _treatment.decode(document.body) if document is not None else None
 
 
 _encode = msgspec.json.Encoder().encode

@@ -80,9 +80,10 @@ def store_translations(
 def store_header(
     db: sqlite_utils.Database, locale: str, status: str, header: CatalogHeader
 ) -> None:
-    db.table("catalog_headers").upsert(
-        {"locale": f"{locale}#{status}", "header": _header_json.encode(header).decode()},
-        pk="locale",
+    db.execute(
+        "INSERT INTO catalog_headers (locale, header) VALUES (?, ?) "
+        "ON CONFLICT (locale) DO UPDATE SET header = excluded.header",
+        [f"{locale}#{status}", _header_json.encode(header).decode()],
     )
 
 

@@ -336,3 +336,45 @@ def test_an_error_deep_in_a_large_catalog_names_its_line(old: str, new: str, mes
         parse_catalog(text.encode(), "es.po", "es", {*KNOWN, *MANY})
     assert message in caught.value.detail
     assert caught.value.line == _line_of(text, new)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # The same message written with an escape, or over continuation lines: the one
+        # message twice all the same.
+        'msgctxt "demo/intro/heading"\nmsgid "Int\\x72o"\nmsgstr "Otra"\n'.replace("\\x72", "r"),
+        'msgctxt "demo/intro/heading"\nmsgid ""\n"In"\n"tro"\nmsgstr "Otra"\n',
+        'msgctxt ""\n"demo/intro/heading"\nmsgid "Intro"\nmsgstr "Otra"\n',
+    ],
+)
+def test_a_message_twice_is_refused_however_its_lines_are_cut(extra: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog((PO + "\n" + extra).encode(), "es.po", "es", KNOWN)
+    assert caught.value.line == 20
+    assert "'demo/intro/heading' appears twice, at lines 7 and 20" in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # An extracted comment ends the entry it interrupts, as any comment does: what
+        # follows it is then no part of an entry (the error of Babel, the parser of record).
+        'msgctxt "demo/intro/p2"\nmsgid "Bye."\n#. a note\nmsgstr "Adiós."\n',
+        'msgctxt "demo/intro/p2"\nmsgid "Bye."\nmsgstr "Adi"\n#. a note\n\n"ós."\n',
+        'msgctxt "demo/intro/p2"\n#. a note\n#. another\nmsgid "Bye."\nmsgstr "Adiós."\n#.\n',
+        # A reference ends it alike; one with an unbalanced directional isolate is an error.
+        'msgctxt "demo/intro/p2"\nmsgid "Bye."\n#: content/a.yaml:3\nmsgstr "Adiós."\n',
+        '#: \u2068content/a b.yaml:3\nmsgctxt "demo/intro/p2"\nmsgid "Bye."\nmsgstr "Adiós."\n',
+    ],
+)
+def test_an_extracted_comment_inside_an_entry_is_read_as_babel_reads_it(entry: str) -> None:
+    data = (PO + "\n" + entry).encode()
+    if entry.startswith('msgctxt "demo/intro/p2"\n#.'):
+        # Between msgctxt and msgid it ends nothing: the entry is whole.
+        parsed = parse_catalog(data, "es.po", "es", KNOWN)
+        assert parsed.entries[-1].text == "Adiós."
+        return
+    with pytest.raises(ValidationFailed) as caught:
+        parse_catalog(data, "es.po", "es", KNOWN)
+    assert "catalog syntax" in caught.value.detail
