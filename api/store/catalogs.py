@@ -388,7 +388,11 @@ def _rendered_after_approval(db: sqlite_utils.Database, locale: str, domain: str
         [locale, f"{domain}/", locale, f"{domain}0"],
     ).fetchone()[0]
     # Only this locale's texts changed: the locales showing them are rendered again.
-    render_documents(db, {domain}, language=locale) if served else render_documents(db)
+    # An article's catalog: of the records, only that article's can show its texts.
+    if served:
+        render_documents(db, {domain}, language=locale, all_records=False)
+    else:
+        render_documents(db)
 
 
 def approve_catalog(

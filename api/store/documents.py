@@ -21,13 +21,14 @@ from typing import Any, NamedTuple
 import brotli
 import msgspec
 import sqlite_utils
-from zlib_ng import gzip_ng, zlib_ng
+from isal import igzip, isal_zlib
 
 __all__ = [
     "BROTLI_MIN_BYTES",
     "COMPRESS_MIN_BYTES",
     "Document",
     "DocumentWriter",
+    "Forms",
     "StreamCompressor",
     "article_key",
     "compressed",
@@ -43,15 +44,17 @@ __all__ = [
 ]
 
 COMPRESS_MIN_BYTES = 1024
-"""Bodies from which a gzip form is stored."""
+"""Bodies from which a gzip form is made (and stored when smaller than the body)."""
 BROTLI_MIN_BYTES = 8192
-"""Bodies from which a brotli form is stored too. On these JSON documents brotli (quality
-6) comes within 5-6 % of gzip's size at every size, for 2.2 times gzip's CPU: below 8 KiB
-that is under 100 bytes a response, while the section documents (~2.5 KB, 70,000 of a
-1,000-article import's 88,000 documents) took 11 s of brotli. A client that accepts only
-brotli gets those bodies uncompressed."""
+"""Bodies from which a brotli form is made too (and stored when smaller than the gzip
+form). On these documents brotli (quality 3) comes within 5-15 % of gzip's size at every
+size, for twice gzip's CPU: below 8 KiB that is under 100 bytes a response, while the section
+documents (~2.5 KB, 70,000 of a 1,000-article import's 88,000 documents) took 11 s of
+brotli. A client that accepts only brotli gets those bodies uncompressed."""
 Body = bytes | bytearray
 """Final response bytes (a large bundle is built in place, as a bytearray)."""
+Forms = tuple[bytes | None, bytes | None]
+"""The gzip and brotli forms of some bytes, as stored (`compressed`)."""
 _encode = msgspec.json.Encoder().encode
 
 
@@ -105,9 +108,10 @@ class _Pending(NamedTuple):
     new: bool
     """This document stores the blob (False: it is stored already, or an earlier pending
     document is compressing it)."""
-    gzip: Future[bytes] | None
-    br: Future[bytes] | None
-    """None: no such form (the body is too small for it, or the blob is not new)."""
+    gzip: Future[bytes] | bytes | None
+    br: Future[bytes] | bytes | None
+    """None: no such form (the body is too small for it, or the blob is not new); bytes:
+    made by the caller."""
 
 
 class DocumentWriter:
@@ -177,21 +181,34 @@ class DocumentWriter:
         """Encode and store several documents (see put_all_bytes)."""
         return self.put_all_bytes([(key, _encode(value)) for key, value in documents])
 
-    def put_all_bytes(self, documents: list[tuple[str, Body]]) -> int:
+    def put_all_bytes(
+        self,
+        documents: list[tuple[str, Body]],
+        etags: list[str] | None = None,
+        forms: list[Forms | None] | None = None,
+    ) -> int:
         """Point each key at its bytes, in order, as that many `put_bytes` would; return
         how many keys did not have their bytes yet. What the keys hold and which bytes are
-        stored is asked in one statement each, not two per document."""
-        etags = [strong_etag(body) for _, body in documents]
+        stored is asked in one statement each, not two per document. `etags`: the bytes'
+        strong ETags, when the caller has them already (`strong_etag` of each). `forms`:
+        their compressed forms (`compressed` of each), where the caller made them already
+        (None: not made); those of bytes stored already are dropped."""
+        if etags is None:
+            etags = [strong_etag(body) for _, body in documents]
+        made = forms if forms is not None else [None] * len(documents)
         held = self._held([key for key, _ in documents if key not in self._pending_keys])
         stored = self._stored(etags)
         written = 0
-        for (key, body), etag in zip(documents, etags, strict=True):
+        for (key, body), etag, ready in zip(documents, etags, made, strict=True):
             latest = self._pending_keys.get(key)
             old = latest.etag if latest is not None else held.get(key)
             if old == etag:
                 continue
             if etag in self._compressing or etag in stored:
                 pending = _Pending(key, etag, old, body, False, None, None)
+            elif ready is not None:
+                pending = _Pending(key, etag, old, body, True, *ready)
+                self._compressing.add(etag)
             else:
                 gz, br = (
                     self._compressor.submit(compress, body) if wanted else None
@@ -243,7 +260,7 @@ class DocumentWriter:
         held = self._pending_bytes
         while pending:
             first = pending[0]
-            ready = all(f is None or f.done() for f in (first.gzip, first.br))
+            ready = all(not isinstance(f, Future) or f.done() for f in (first.gzip, first.br))
             full = len(pending) > self._window or held > self._window_bytes
             if not ready and not full:
                 break
@@ -265,8 +282,11 @@ class DocumentWriter:
                 (
                     p.etag,
                     p.body,
-                    None if p.gzip is None else result(p.gzip),
-                    None if p.br is None else result(p.br),
+                    *_smaller(
+                        p.body,
+                        result(p.gzip) if isinstance(p.gzip, Future) else p.gzip,
+                        result(p.br) if isinstance(p.br, Future) else p.br,
+                    ),
                 )
                 for p in batch
                 if p.new
@@ -369,23 +389,25 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-_GZIP_LEVEL = 6
-_BROTLI_QUALITY = 6
+_GZIP_LEVEL = 3  # ISA-L's levels are 0 to 3
+_BROTLI_QUALITY = 3
 _BROTLI_MAX_WINDOW = 22  # brotli's default: 4 MB
 
 
 def _gzip(body: Body) -> bytes:
-    # zlib-ng: the same format and level as zlib's, 1.6 times as fast on these documents,
-    # within 0.2 % of their size.
-    out: bytes = gzip_ng.compress(body, _GZIP_LEVEL, mtime=0)  # type: ignore[no-untyped-call]
-    return out
+    # ISA-L at its level 3: 2.8 times as fast as zlib's level 6 on these documents (an
+    # import compresses ~400 MB of them), within 2 % of its size on the sections (most
+    # documents, and the ones readers get gzip of) and 6-8 % on the large documents,
+    # whose brotli form most readers get.
+    return igzip.compress(body, _GZIP_LEVEL, mtime=0)
 
 
 def _brotli(body: Body) -> bytes:
-    # Quality 6 is within 1 % of quality 9 on these documents at a tenth of the cost,
-    # which keeps a 1,000-article import within its time budget. A window no larger than
-    # the body (brotli's default is 4 MB) compresses the same bytes as small, a fifth
-    # faster: the encoder sets up tables the size of its window.
+    # Quality 3: on these documents 8 % smaller than their gzip form (quality 5 and 6: 16 %)
+    # at 40 % of quality 5's cost, which was the largest single cost of rendering an
+    # article; the HTML documents gain the most (15 %). A window no larger than the body
+    # (brotli's default is 4 MB) compresses the same bytes as small, a fifth faster: the
+    # encoder sets up tables the size of its window.
     window = min(_BROTLI_MAX_WINDOW, max(10, (len(body) - 1).bit_length()))
     out: bytes = brotli.compress(body, quality=_BROTLI_QUALITY, lgwin=window)
     return out
@@ -398,7 +420,7 @@ class StreamCompressor:
     form has ready; `finish` the rest."""
 
     def __init__(self) -> None:
-        self._gzip = zlib_ng.compressobj(_GZIP_LEVEL, zlib_ng.DEFLATED, _GZIP_WBITS)
+        self._gzip = isal_zlib.compressobj(_GZIP_LEVEL, isal_zlib.DEFLATED, _GZIP_WBITS)
         self._brotli = brotli.Compressor(quality=_BROTLI_QUALITY, lgwin=_BROTLI_MAX_WINDOW)
         self._head: bytes | None = b""
         """The gzip bytes held back until the whole header is there (None: it was)."""
@@ -422,7 +444,7 @@ class StreamCompressor:
         if len(self._head) < _GZIP_HEADER:
             return b""
         head, self._head = self._head, None
-        # The header `gzip_ng.compress` writes: no time, the operating system unknown.
+        # The header `igzip.compress` writes: no time, the operating system unknown.
         return head[:4] + bytes(4) + head[8:9] + b"\xff" + head[_GZIP_HEADER:]
 
 
@@ -433,6 +455,7 @@ _GZIP_HEADER = 10
 def compressed(body: bytes, etag: str | None = None) -> Document:
     """A document of final bytes, with the compressed forms its size gains from."""
     gz, br = (compress(body) if wanted else None for compress, wanted in _forms(body))
+    gz, br = _smaller(body, gz, br)
     return Document(etag or strong_etag(body), body, gz, br)
 
 
@@ -446,6 +469,18 @@ def forms_of(size: int) -> tuple[bool, bool]:
     """Whether a body of `size` bytes gets a gzip form and a brotli form: the one rule
     for stored, spliced and spilled documents alike."""
     return size >= COMPRESS_MIN_BYTES, size >= BROTLI_MIN_BYTES
+
+
+def _smaller(body: Body, gz: bytes | None, br: bytes | None) -> tuple[bytes | None, bytes | None]:
+    """The forms worth storing: a coding is kept only when it is smaller than what a
+    client that cannot take it gets instead (gzip than the body, brotli than the gzip
+    form, or the body when there is none); a client is then sent the smallest form it
+    accepts (api.web.sending)."""
+    if gz is not None and len(gz) >= len(body):
+        gz = None
+    if br is not None and len(br) >= len(gz if gz is not None else body):
+        br = None
+    return gz, br
 
 
 def get_document(db: sqlite_utils.Database, key: str) -> Document | None:

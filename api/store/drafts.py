@@ -781,7 +781,8 @@ def _publish(
         + merged_note
         + (", as scheduled at its review" if scheduled else ""),
     )
-    render_documents(db, slugs={draft.slug}, latest_only=True)
+    # The records: all of them when their set was published, else the article's own.
+    render_documents(db, slugs={draft.slug}, latest_only=True, all_records=records is not None)
     enqueue_event(db, ArticlePublished(slug=draft.slug, version=row.number))
     return row
 

@@ -5,30 +5,20 @@ spliced from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from datetime import date
 
 import msgspec
 import sqlite_utils
 
 from api.core.catalog_domains import SHARED_PREFIXES
-from api.core.html import article_html
-from api.core.jsonld import medical_web_page
 from api.core.locales import regional_language
-from api.core.messages import article_messages
 from api.core.model import TreatmentCatalog
 from api.core.negotiation import locale_chain
-from api.core.output import ArticleSummary, VersionInfo
-from api.core.render import (
-    Catalogs,
-    render_article,
-    render_conditions,
-    render_treatment,
-    section_documents,
-    summarize,
-)
+from api.core.output import ArticleSummary, TreatmentOut, VersionInfo
+from api.core.render import Catalogs, render_treatment
 from api.core.sitemap import build_sitemap
-from api.store.documents import DocumentWriter, article_key, html_key, jsonld_key
+from api.store.documents import DocumentWriter, get_document
 from api.store.figures import (
     drop_other_locales,
     figures_complete,
@@ -36,8 +26,9 @@ from api.store.figures import (
     store_figures,
 )
 from api.store.listing import store_sitemap_entry, store_summary, stored_summaries
+from api.store.render_work import Job, Renderer, rendered_in_order, with_shared
 from api.store.reviews import article_review, today, translation_signoff
-from api.store.search import index_article, index_records
+from api.store.search import index_records, index_sections
 from api.store.sync import track_changes
 from api.store.translations import article_catalogs, rendered_locales, shared_catalogs
 from api.store.versions import (
@@ -61,6 +52,8 @@ def render_documents(
     latest_only: bool = False,
     on: date | None = None,
     language: str | None = None,
+    all_records: bool = True,
+    processes: int | None = None,
 ) -> int:
     """Render every published version of `slugs` (default all) in every locale, their rows
     of the lists, the sitemap and the locale metadata, plus treatments. Call inside a
@@ -78,9 +71,17 @@ def render_documents(
     catalog), so of `slugs` only the locales showing its text (the language and those
     falling back through it: es and es-MX, not fr) are rendered; the others' documents
     and rows stay as stored.
+
+    `all_records`: every treatment record can have changed (its set was published, or
+    one was withdrawn); else only the records of `slugs`' articles are rendered again.
+
+    `processes`: worker processes rendering the articles while this one writes (default:
+    one per core but this one's, from `POOL_FROM` articles; 0: none).
     """
     with DocumentWriter(db) as out:
-        return _render(db, slugs, progress, latest_only, out, on or today(), language)
+        return _render(
+            db, slugs, progress, latest_only, out, on or today(), language, all_records, processes
+        )
 
 
 def _render(
@@ -91,6 +92,8 @@ def _render(
     out: DocumentWriter,
     on: date,
     language: str | None = None,
+    all_records: bool = True,
+    processes: int | None = None,
 ) -> int:
     locales = rendered_locales(db)
     # Publishing one article leaves the others as they were rendered: their rows of the
@@ -114,71 +117,54 @@ def _render(
             latest.update(others)
         else:
             shown = locales  # an entry is missing: render every locale
-    for slug, current in published:
-        if slugs is not None and slug not in slugs and kept:
-            continue
-        catalogs = _with(shared, article_catalogs(db, slug, shown))
-        signoffs = {
-            code: translation_signoff(db, slug, regional_language(code) or code) for code in shown
-        }
-        rows = published_versions(db, slug)
-        replaced = max((r.number for r in rows if r.number < current), default=0)
-        for row in rows:
-            if row.number != current and (
-                (latest_only and row.number != replaced)
-                or (slugs is not None and slug not in slugs)
-            ):
-                continue
-            article = load_article(db, slug, row.number)
-            info = VersionInfo(
-                number=row.number,
-                content_hash=row.content_hash,
-                published_at=row.published_at or row.created_at,
+    chosen = [
+        (slug, current)
+        for slug, current in published
+        if not (slugs is not None and slug not in slugs and kept)
+    ]
+    jobs = _jobs(db, chosen, slugs, latest_only, shown, treatments, on)
+    renderer = Renderer(shared, treatments)
+    first = _first(db)
+    told: str | None = None
+    for job, rendered in rendered_in_order(renderer, jobs, len(chosen), processes, new=first):
+        slug = job.article.slug
+        if progress and told is not None and told != slug:
+            progress(told)
+        told = slug
+        # The article's documents in one go (what the keys hold and which bytes are
+        # stored: asked once), in the order they were rendered.
+        documents = [document for put in rendered.puts for document in put]
+        written += out.put_all_bytes(
+            [(key, body) for key, body, _, _ in documents],
+            [etag for _, _, etag, _ in documents],
+            [forms for _, _, _, forms in documents],
+        )
+        for locale, made in rendered.figures.items():
+            store_summary(db, made.summary)
+            store_figures(db, locale, slug, made.completeness, made.safety_coverage)
+            index_sections(db, locale, slug, job.info.number, made.texts)
+        if rendered.figures:
+            # Its sitemap entry (its list entries and figures are stored above; those of
+            # the locales not rendered as stored), stored as it is rendered rather than
+            # every article's entries held to the end.
+            entries = {code: {slug: made.summary} for code, made in rendered.figures.items()}
+            entries.update(
+                (code, {slug: found[slug]})
+                for code, found in latest.items()
+                if code not in entries and slug in found
             )
-            beside = _records(db, row.treatments, treatments)
-            messages = article_messages(article)
-            review = article_review(db, article, row, current, on)
-            for locale in shown:
-                reviewed = msgspec.structs.replace(review, translation=signoffs[locale])
-                rendered = render_article(
-                    article, info, locale, catalogs, beside, messages, reviewed
-                )
-                if row.number == current:
-                    conditions = render_conditions(article, locale, catalogs)
-                    page = medical_web_page(article, rendered, conditions)
-                    written += out.put(jsonld_key(slug, locale), page)
-                    written += out.put_bytes(html_key(slug, locale), article_html(rendered, page))
-                    latest[locale][slug] = summarize(rendered)
-                    store_summary(db, latest[locale][slug])
-                    store_figures(
-                        db,
-                        locale,
-                        slug,
-                        rendered.completeness.ratio,
-                        rendered.safety_coverage.ratio,
-                    )
-                    index_article(db, rendered)
-                if slugs is not None and slug not in slugs:
-                    continue
-                sections = [
-                    (f"section/{slug}/{row.number}/{locale}/{doc.section.id}", doc)
-                    for doc in section_documents(rendered)
-                ]
-                written += out.put_all(
-                    [(article_key(slug, row.number, locale), rendered), *sections]
-                )
-        if progress:
-            progress(slug)
+            for entry in build_sitemap(entries).articles:
+                store_sitemap_entry(db, entry.slug, _encode(entry))
+    if progress and told is not None:
+        progress(told)
     # An article leaves the list, sitemap and locale metadata rows when it is withdrawn
-    # (`unlist_article`, by key): no render scans them. The articles rendered now: their
-    # sitemap entries (their list entries and figures are stored above); the lists, the
-    # sitemap and the locale metadata are spliced from these rows when asked for.
-    for entry in build_sitemap(latest).articles:
-        store_sitemap_entry(db, entry.slug, _encode(entry))
+    # (`unlist_article`, by key): no render scans them. The lists, the sitemap and the
+    # locale metadata are spliced from these rows when asked for.
     if not kept:
         drop_other_locales(db, locales)  # a locale no longer served
         figures_complete(db)
-    written += _render_shared(db, out, shown, shared, treatments)
+    only = None if all_records else (slugs if kept else None)
+    written += _render_shared(db, out, shown, shared, treatments, only)
     out.flush()  # the change feed reads the stored documents
     # Rendering some articles (a publish, an approval of one article's catalog) changes
     # only their own article documents; anything else (an import, a withdrawal, which
@@ -196,15 +182,62 @@ def _articles(db: sqlite_utils.Database, published: list[tuple[str, int]], some:
     return {slug for slug, _ in published}
 
 
-def _records(db: sqlite_utils.Database, number: int, current: TreatmentCatalog) -> TreatmentCatalog:
-    """The records a version was published beside, so its bytes never change after."""
-    if number in (0, treatments_number(db)):
-        return current
-    return load_treatments(db, number)
+def _jobs(
+    db: sqlite_utils.Database,
+    chosen: list[tuple[str, int]],
+    slugs: set[str] | None,
+    latest_only: bool,
+    locales: list[str],
+    treatments: TreatmentCatalog,
+    on: date,
+) -> Iterator[Job]:
+    """What rendering each chosen article needs, read from the database as it is asked
+    for: every published version (or, `latest_only`, the current one and the one it
+    replaces), in every locale."""
+    for slug, current in chosen:
+        own = article_catalogs(db, slug, locales)
+        signoffs = {
+            code: translation_signoff(db, slug, regional_language(code) or code) for code in locales
+        }
+        rows = published_versions(db, slug)
+        replaced = max((r.number for r in rows if r.number < current), default=0)
+        for row in rows:
+            if row.number != current and (
+                (latest_only and row.number != replaced)
+                or (slugs is not None and slug not in slugs)
+            ):
+                continue
+            article = load_article(db, slug, row.number)
+            review = article_review(db, article, row, current, on)
+            yield Job(
+                article=article,
+                info=VersionInfo(
+                    number=row.number,
+                    content_hash=row.content_hash,
+                    published_at=row.published_at or row.created_at,
+                ),
+                own=own,
+                # The records a version was published beside, so its bytes never change
+                # after (None: the current ones, which the renderer holds).
+                records=None
+                if row.treatments in (0, treatments_number(db))
+                else load_treatments(db, row.treatments),
+                reviews={
+                    code: msgspec.structs.replace(review, translation=signoffs[code])
+                    for code in locales
+                },
+                locales=locales,
+                latest=row.number == current,
+                documents=slugs is None or slug in slugs,
+            )
 
 
-def _with(shared: Catalogs, own: Catalogs) -> Catalogs:
-    return {code: {**shared.get(code, {}), **own.get(code, {})} for code in {*shared, *own}}
+def _first(db: sqlite_utils.Database) -> bool:
+    """Whether no article was rendered yet (a first import): every document is new."""
+    row = db.execute(
+        "SELECT 1 FROM documents WHERE key >= 'article/' AND key < 'article0' LIMIT 1"
+    ).fetchone()
+    return row is None
 
 
 def _render_shared(
@@ -213,8 +246,11 @@ def _render_shared(
     locales: list[str],
     catalogs: Catalogs,
     treatments: TreatmentCatalog,
+    only: Collection[str] | None = None,
 ) -> int:
-    """The treatment records in every locale (and their search entries)."""
+    """The treatment records in every locale (and their search entries). `only`: the
+    articles whose records can have changed (their article was published, or its catalog
+    approved, and the records stayed as they were); the others' stay as stored."""
     written = 0
     withdrawn = withdrawn_records(db)
     served = [t for t in treatments.treatments if t.id not in withdrawn]
@@ -222,26 +258,44 @@ def _render_shared(
     # A record is served beside its article's published version: it carries the
     # references its claims cite, and its quotes stand in that version's blocks...
     articles = {
-        slug: load_article(db, slug, number) for slug, number in published_among(db, described)
+        slug: load_article(db, slug, number)
+        for slug, number in published_among(db, described)
+        if only is None or slug in only
     }
     # ...and their blocks' translations (an article's own catalog) beside the shared ones.
-    beside = {slug: _with(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
+    beside = {slug: with_shared(catalogs, article_catalogs(db, slug, locales)) for slug in articles}
     for locale in locales:
-        rendered = [
-            render_treatment(
-                t,
-                locale,
-                beside.get(t.article, catalogs),
-                articles[t.article].references if t.article in articles else (),
-                articles.get(t.article),
-            )
-            for t in served
-        ]
+        rendered = []
+        for t in served:
+            stored = None if only is None or t.article in only else _stored_record(db, t.id, locale)
+            if stored is None and t.article not in articles and t.article in described:
+                # Not stored (a record new to this locale): rendered beside its article.
+                for slug, number in published_among(db, [t.article]):
+                    articles[slug] = load_article(db, slug, number)
+                    beside[slug] = with_shared(catalogs, article_catalogs(db, slug, locales))
+            if stored is None:
+                stored = render_treatment(
+                    t,
+                    locale,
+                    beside.get(t.article, catalogs),
+                    articles[t.article].references if t.article in articles else (),
+                    articles.get(t.article),
+                )
+            rendered.append(stored)
         written += out.put(f"treatments/{locale}", rendered)
         index_records(db, locale, rendered)
         for treatment in rendered:
             written += out.put(f"treatment/{treatment.id}/{locale}", treatment)
     return written
+
+
+_treatment = msgspec.json.Decoder(TreatmentOut)
+
+
+def _stored_record(db: sqlite_utils.Database, record: str, locale: str) -> TreatmentOut | None:
+    """A record's document in `locale` as stored (None when there is none)."""
+    document = get_document(db, f"treatment/{record}/{locale}")
+    return _treatment.decode(document.body) if document is not None else None
 
 
 _encode = msgspec.json.Encoder().encode

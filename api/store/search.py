@@ -29,6 +29,7 @@ from api.core.search import (
     SearchHit,
     SearchResults,
     SectionLayout,
+    SectionText,
     fold,
     match_expression,
     parse_snippet,
@@ -41,6 +42,7 @@ __all__ = [
     "create_records_table",
     "index_article",
     "index_records",
+    "index_sections",
     "index_table",
     "indexed_locales",
     "records_table",
@@ -89,15 +91,23 @@ def create_index_table(db: sqlite_utils.Database, table: str) -> None:
 def index_article(db: sqlite_utils.Database, rendered: ArticleOut) -> bool:
     """Replace what the index of `rendered.locale` holds for this article with this
     rendered version. Call inside the publishing transaction. False when nothing changed."""
-    table = index_table(rendered.locale)
-    texts = section_texts(rendered)
+    return index_sections(
+        db, rendered.locale, rendered.slug, rendered.version, section_texts(rendered)
+    )
+
+
+def index_sections(
+    db: sqlite_utils.Database, locale: str, slug: str, version: int, texts: list[SectionText]
+) -> bool:
+    """`index_article` of the section texts of a rendered version (`section_texts`)."""
+    table = index_table(locale)
     digest = hashlib.sha256(_encode(texts)).hexdigest()
     row = db.execute(
         "SELECT version, digest, first_rowid, last_rowid FROM search_articles "
         "WHERE locale = ? AND slug = ?",
-        [rendered.locale, rendered.slug],
+        [locale, slug],
     ).fetchone()
-    if row is not None and tuple(row[:2]) == (rendered.version, digest):
+    if row is not None and tuple(row[:2]) == (version, digest):
         return False
     create_index_table(db, table)
     if row is not None:
@@ -108,14 +118,14 @@ def index_article(db: sqlite_utils.Database, rendered: ArticleOut) -> bool:
         f"INSERT INTO {table} (rowid, slug, version, section, layout, heading, body) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (n, rendered.slug, rendered.version, t.section, _encode(t.layout), t.heading, t.body)
+            (n, slug, version, t.section, _encode(t.layout), t.heading, t.body)
             for n, t in enumerate(texts, start=first)
         ],
     )
     db.execute(
         "INSERT OR REPLACE INTO search_articles "
         "(locale, slug, version, digest, first_rowid, last_rowid) VALUES (?, ?, ?, ?, ?, ?)",
-        [rendered.locale, rendered.slug, rendered.version, digest, first, first + len(texts) - 1],
+        [locale, slug, version, digest, first, first + len(texts) - 1],
     )
     return True
 

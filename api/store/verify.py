@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import brotli
 import msgspec
-from zlib_ng import gzip_ng
+from isal import igzip
 
 from api.core.model import Article, TreatmentCatalog, content_hash
 from api.store.documents import strong_etag
@@ -77,7 +77,7 @@ def _blobs(conn: sqlite3.Connection) -> list[str]:
         wrong = []
         if strong_etag(body) != etag:
             wrong.append("its bytes do not hash to its ETag")
-        if gz is not None and not _decodes_to(gz, body, gzip_ng.decompress):
+        if gz is not None and not _decodes_to(gz, body, igzip.decompress):
             wrong.append("its gzip form is not its bytes")
         if br is not None and not _decodes_to(br, body, brotli.decompress):
             wrong.append("its brotli form is not its bytes")

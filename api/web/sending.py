@@ -96,9 +96,11 @@ def send_document(
     return ASGIResponse(body=body, media_type=media_type, headers=headers)
 
 
-_PIECE_BYTES = 1 << 20
+_PIECE_BYTES = 1 << 18
 """Bytes read from a file, and sent, at a time; bodies larger than this are sent in
-pieces of it."""
+pieces of it. The server holds a few pieces of each response in flight: with fifty
+clients of the corpus's 46 MB bundle, pieces of a megabyte grew a worker by ~90 MB more
+than pieces of 256 KB, for no more requests a second."""
 
 
 class _Pieces(ASGIResponse):

@@ -107,6 +107,26 @@ def test_each_body_gets_the_forms_its_size_gains_from(tmp_path: Path, threads: i
         assert document.br is None or brotli.decompress(document.br) == body
 
 
+@pytest.mark.parametrize("threads", [0, 2])
+def test_a_coding_is_stored_only_when_smaller_than_what_it_replaces(
+    tmp_path: Path, threads: int
+) -> None:
+    # Noise no coding makes smaller; JSON text that gzip halves and brotli makes smaller
+    # still: each form is kept only when smaller than what a client that cannot take it
+    # gets instead (the bytes, or the gzip form).
+    noise = random.Random(27).randbytes(2 * BROTLI_MIN_BYTES)
+    text = b'{"text":"' + b" ".join(b"word%d" % (n % 97) for n in range(3000)) + b'"}'
+    db = open_database(tmp_path / "v.db")
+    with transaction(db), DocumentWriter(db, threads=threads) as out:
+        out.put_all_bytes([("noise", noise), ("text", text)])
+    stored_noise, stored_text = get_document(db, "noise"), get_document(db, "text")
+    assert stored_noise == compressed(noise) and stored_text == compressed(text)
+    assert stored_noise is not None and (stored_noise.gzip, stored_noise.br) == (None, None)
+    assert stored_text is not None and stored_text.gzip is not None and stored_text.br is not None
+    assert len(stored_text.br) < len(stored_text.gzip) < len(text)
+    assert gzip.decompress(stored_text.gzip) == brotli.decompress(stored_text.br) == text
+
+
 def test_a_blob_goes_with_the_last_key_that_holds_it(tmp_path: Path) -> None:
     db = open_database(tmp_path / "v.db")
     other = BIG.replace(b"x", b"y")

@@ -63,6 +63,8 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
     def profile(frame: FrameType, event: str, _arg: object) -> None:
         if event == "call" and frame.f_code.co_name == "render_article":
             rendered[frame.f_locals["article"].slug] += 1
+        if event == "call" and frame.f_code.co_name == "render_treatment":
+            rendered["treatment records"] += 1
 
     sys.setprofile(profile)
     try:
@@ -71,7 +73,8 @@ def test_publishing_one_article_renders_only_that_article(tmp_path: Path) -> Non
         sys.setprofile(None)
     # Only version 2, the new one, and version 1, which it supersedes (its review status
     # says so from now on), in each of the six locales (en, es, es-MX, fr, fr-CA, ar): the
-    # other articles are untouched.
+    # other articles are untouched, and so are the treatment records (they stand in the
+    # original article, not in this copy).
     assert rendered == Counter({slug: 12})
     # The lists still hold every article: the new title, and the others as they were.
     listed = _json(db, "articles/es")

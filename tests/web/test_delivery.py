@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import random
+from pathlib import Path
 from typing import Any
 
 import brotli
 import pytest
 from litestar.testing import TestClient
 
-from api.store.documents import BROTLI_MIN_BYTES, COMPRESS_MIN_BYTES
+from api.store.documents import (
+    BROTLI_MIN_BYTES,
+    COMPRESS_MIN_BYTES,
+    get_document,
+    html_key,
+    put_bytes,
+)
+from api.store.schema import open_database, transaction
+from api.web.app import create_app
 from tests.conftest import SLUG
 
 Client = TestClient[Any]
@@ -113,6 +123,24 @@ def test_brotli_only_for_bodies_large_enough_to_gain(client: Client) -> None:
     article = client.get(ARTICLE, headers={"Accept-Encoding": "br, gzip"})
     assert article.headers["content-encoding"] == "br"
     assert len(article.content) >= BROTLI_MIN_BYTES
+
+
+def test_a_coding_no_smaller_than_the_bytes_is_not_stored_nor_sent(db_path: Path) -> None:
+    # Bytes no coding makes smaller (the writer keeps a form only when it is smaller than
+    # what a client that cannot take it gets instead): every client gets the bytes as they
+    # are, under their own ETag.
+    noise = random.Random(27).randbytes(2 * BROTLI_MIN_BYTES)
+    db = open_database(db_path)
+    with transaction(db):
+        put_bytes(db, html_key(SLUG, "en"), noise)
+    stored = get_document(db, html_key(SLUG, "en"))
+    assert stored is not None and stored.gzip is None and stored.br is None
+    db.conn.close()
+    with TestClient(create_app(db_path)) as client:
+        for accepted in ("br, gzip", "gzip", "br", "identity"):
+            sent = client.get(f"{ARTICLE}/html?locale=en", headers={"Accept-Encoding": accepted})
+            assert sent.status_code == 200 and "content-encoding" not in sent.headers
+            assert sent.content == noise and sent.headers["etag"] == stored.etag
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,7 @@ def test_a_bundle_of_several_megabytes_is_sent_whole_in_pieces_from_memory_and_d
             async with _running(app):
                 exchange = _Exchange(app, "/v1/bundles/es")
                 assert await exchange() == body
-                assert exchange.status == 200 and exchange.pieces == 2  # a megabyte each
+                assert exchange.status == 200 and exchange.pieces > 1
                 assert await _Exchange(app, "/v1/bundles/es")() == body
                 reader: Reader = app.state.reader
                 assert reader.made == 1
