@@ -495,7 +495,18 @@ def corpus_rows(bench: Bench, figures: ImportFigures) -> list[ChangeCost]:
     label = f"corpus {figures.articles}"
     if not figures.completed:
         bench.missing(CORPUS, "article", f"{label}: article es", "n/a (import incomplete)")
-        return []
+        # The publish and approval rows are printed all the same, as not measured.
+        return [
+            ChangeCost(
+                articles=figures.articles,
+                kind=kind,
+                p50_ms=0.0,
+                max_ms=0.0,
+                runs=0,
+                note=f"import incomplete: {figures.note}",
+            )
+            for kind in ("publish", "approval")
+        ]
     port = free_port()
     db = bench.work / "corpus.db"
     command = vetted_command(db, port, content=bench.work / "corpus")

@@ -93,11 +93,13 @@ _MSGCTXT = re.compile("\n" + _CONTEXT_LINE)
 _FIRST_MSGCTXT = re.compile(_CONTEXT_LINE)
 # A `#.` or `#:` line (after the syntax check, comments begin the line) followed, past
 # blank lines and other such lines, by a line that Babel would read as part of the entry
-# it ends.
+# it ends. Searched in the text after a "\n" (a literal to search for is much quicker
+# than `^` in MULTILINE mode).
+# (Blank lines and comments are among the lines that end nothing, so that no shorter run
+# of them found by backtracking is taken for such a line.)
 _COMMENT_INSIDE_AN_ENTRY = re.compile(
-    r"^#[.:][^\n]*+\n(?:[^\S\n]*+\n|#[.:][^\n]*+\n)*+"
-    r"(?!#(?!~)|msgctxt |msgid |#~[^\S\n]*+msgctxt |#~[^\S\n]*+msgid |[^\S\n]*+\Z)",
-    re.MULTILINE,
+    r"\n#[.:][^\n]*+(?:\n[^\S\n]*+(?=\n)|\n#[.:][^\n]*+)*"
+    r"\n(?!#(?!~)|msgctxt |msgid |#~[^\S\n]*+msgctxt |#~[^\S\n]*+msgid |[^\S\n]*+(?:\n|\Z))"
 )
 _UNREAD_COMMENTS = frozenset({"#.", "#:"})
 _MSGID_LINE = re.compile(r"^(?:#~[^\S\n]*+)?msgid ", re.MULTILINE)
@@ -318,7 +320,7 @@ def _lines_for_babel(part: str) -> list[str]:
         ("\n#." not in part and "\n#:" not in part)
         # (Without any msgid, Babel makes a header entry of comments, extracted ones too.)
         or not _MSGID_LINE.search(part)
-        or _COMMENT_INSIDE_AN_ENTRY.search(part)
+        or _COMMENT_INSIDE_AN_ENTRY.search("\n" + part)
     ):
         return lines
     if "\u2068" in part or "\u2069" in part:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.report import (
@@ -20,6 +22,8 @@ from bench.report import (
     targets,
     targets_table,
 )
+from bench.run import Bench, corpus_rows
+from bench.scale import change_line
 from bench.wrk import WrkResult
 
 
@@ -145,3 +149,23 @@ def test_markdown_table() -> None:
     assert lines[2] == "| ours: article | 8,000 | 1.00 | 12.00 | 0.80 | 0.80 | 0.20 |"
     assert lines[4] == "| ours: bundle | n/a (route missing) | | | | | |"
     assert lines[-1] == "| nginx-cache: 304 | 30,000 | 1.00 | 5.00 | 2.50 | 3.00 | 0.60 |"
+
+
+def test_an_incomplete_import_still_prints_the_publish_and_approval_rows(tmp_path: Path) -> None:
+    """The change rows of the corpus are printed as not measured, as the larger corpus's
+    are, rather than left out of the report."""
+    figures = ImportFigures(
+        articles=1000,
+        locales=4,
+        seconds=420.0,
+        peak_rss_mb=90.0,
+        db_mb=2000.0,
+        completed=False,
+        note="stopped after the 420 s timeout",
+    )
+    lines = [change_line(cost) for cost in corpus_rows(Bench(tmp_path), figures)]
+    assert lines == [
+        f"{kind} one article, 1000 articles: n/a (import incomplete: stopped after the "
+        "420 s timeout)"
+        for kind in ("publish", "approval")
+    ]
