@@ -8,12 +8,13 @@ frame and checksums; "WAL-Index Format" in SQLite's file format), and reading it
 shared memory costs no system call.
 
 What is cached is bounded in bytes (least recently used dropped first). Queries whose cost
-grows with the corpus (a search ranking every section a common word is in, the changes
-since an old cursor: 80 ms to seconds on 1,000 articles) run on the reader's own thread
-and connection, so a worker's event loop goes on answering meanwhile. The answers spliced
-whole (a locale's bundle, its article list, the sitemap: seconds at 10,000 articles) are
-made on a second thread of their own, so a search never waits behind one; those too large
-for memory are kept on disk (api.store.spilled) until the next commit.
+grows with the corpus (a search ranking every section a common word is in: 80 ms on 1,000
+articles) run on the reader's own thread and connection, so a worker's event loop goes on
+answering meanwhile. The answers spliced whole (a locale's bundle, the changes since a
+cursor, its article list, the sitemap: seconds at 10,000 articles) are made on a second
+thread of their own, so a search never waits behind one; those too large for memory are
+kept on disk (api.store.spilled) until the next commit (those of the sync ledger: until
+its cursor moves).
 """
 
 from __future__ import annotations
@@ -48,13 +49,17 @@ from api.store.schedules import next_change_at
 from api.store.schema import SCHEMA_VERSION, open_database, snapshot
 from api.store.search import search_results
 from api.store.spilled import Spilled, memory_cost, spool
-from api.store.sync import bundle_parts, changes_since, current_cursor
+from api.store.sync import bundle_parts, changes_parts, current_cursor
 from api.store.translations import rendered_locales
 
 __all__ = ["Kept", "Reader"]
 
 Kept = Document | Spilled
 """An answer the reader keeps: in memory, or on disk when too large for it."""
+MAX_DISK_BYTES = 2_000_000_000
+"""Most bytes of change answers a reader keeps on disk (bodies and compressed forms): a
+few answers since an old cursor at 10,000 articles (~460 MB each, ~650 MB with their
+forms). Bundles, lists and the sitemap are one per locale and kind, so not counted."""
 MAX_WAITING = 32
 """Distinct answers waiting for or running on a worker's reader thread: up to a few
 seconds of work on a 1,000-article corpus. More are refused (503 with Retry-After) rather
@@ -70,21 +75,33 @@ class Reader:
     """Read-only access to rendered documents for one process."""
 
     def __init__(
-        self, path: str | Path, *, max_bytes: int = 64_000_000, max_waiting: int = MAX_WAITING
+        self,
+        path: str | Path,
+        *,
+        max_bytes: int = 64_000_000,
+        max_waiting: int = MAX_WAITING,
+        max_disk_bytes: int = MAX_DISK_BYTES,
     ) -> None:
         """`max_bytes`: most bytes of documents kept in memory (bodies and compressed
         forms); `max_waiting`: most distinct answers queued or made on the reader's
-        threads."""
+        threads; `max_disk_bytes`: most bytes of change answers kept on disk (least
+        recently used dropped first)."""
         self.db: sqlite_utils.Database = open_database(path)
         self._path = Path(path)
         self._data_version = -1
         self._documents: OrderedDict[tuple[str, ...], Document | None] = OrderedDict()
-        self._on_disk: dict[tuple[str, ...], Spilled] = {}
-        """Spliced answers too large for memory: one per locale and kind at most, so
-        their number is bounded without a count."""
+        self._on_disk: OrderedDict[tuple[str, ...], Spilled] = OrderedDict()
+        """Spliced answers too large for memory, least recently used first: bundles,
+        lists and the sitemap are one per locale and kind at most, so their number is
+        bounded without a count; change answers (one per cursor a client holds) count
+        against `max_disk_bytes`."""
+        self.max_disk_bytes = max_disk_bytes
+        self.disk_bytes = 0
+        """Bytes of the change answers kept on disk."""
         self._cursors: dict[tuple[str, ...], int] = {}
-        """Answers that are a function of the sync ledger (bundles), with the cursor they
-        were made at: they outlive commits that leave the cursor where it was."""
+        """Answers that are a function of the sync ledger (bundles, change answers), with
+        the cursor they were made at: they outlive commits that leave the cursor where it
+        was."""
         self.max_bytes = max_bytes
         self.cached_bytes = 0
         self.max_waiting = max_waiting
@@ -133,7 +150,10 @@ class Reader:
         self._cursors = {key: at for key, at in self._cursors.items() if at == cursor}
         carried = [(key, self._documents[key]) for key in self._cursors if key in self._documents]
         self._documents.clear()
-        self._on_disk = {key: kept for key, kept in self._on_disk.items() if key in self._cursors}
+        self._on_disk = OrderedDict(
+            (key, kept) for key, kept in self._on_disk.items() if key in self._cursors
+        )
+        self.disk_bytes = sum(_disk_cost(key, kept) for key, kept in self._on_disk.items())
         self.cached_bytes = 0
         for key, value in carried:
             self._documents[key] = value
@@ -199,15 +219,20 @@ class Reader:
         body = b"[" + b",".join(bodies) + b"]"
         return Document(strong_etag(body), body, None, None), after
 
-    async def changes(self, since: int, locale: str, patches: bool = False) -> Document:
-        """What a client of `locale` holding cursor `since` must apply (spliced from stored
-        documents and patches once per publish, off the event loop, then served from
-        memory); `patches`: items the client holds come as JSON Patches where smaller."""
-        return await self._computed(
-            ("changes", str(since), locale, "patches" if patches else ""),
-            lambda db: _answer(db, lambda s: changes_since(s, since, locale, patches=patches)),
-            self._slow,
+    async def changes(self, since: int, locale: str, patches: bool = False) -> Kept:
+        """What a client of `locale` holding cursor `since` must apply, spliced from stored
+        documents and patches once per cursor of the sync ledger, off the event loop, then
+        served from memory, or from disk when larger than memory may hold (the changes
+        since 0 are as large as the bundle); `patches`: items the client holds come as
+        JSON Patches where smaller."""
+        key = ("changes", str(since), locale, "patches" if patches else "")
+        held = self._held(key)
+        if held is not None:
+            return held
+        make = partial(
+            self._splice, splice=lambda db: changes_parts(db, since, locale, patches=patches)
         )
+        return await self._computed(key, make, self._splicer, current_cursor(self.db))
 
     async def bundle(self, locale: str) -> Kept | None:
         """The offline bundle of `locale`, spliced from stored documents once per publish,
@@ -244,11 +269,9 @@ class Reader:
         """An answer spliced whole from stored rows, once per generation (`by_cursor`:
         once per cursor of the sync ledger), on the splicing thread: kept in memory, or on
         disk when it does not fit there (`_in_memory`)."""
-        if self._kept(key):
-            return self._documents[key]
-        on_disk = self._on_disk.get(key)  # _kept has seen the latest commit
-        if on_disk is not None:
-            return on_disk
+        held = self._held(key)
+        if held is not None:
+            return held
         cursor = current_cursor(self.db)
         if cursor == 0:
             return None
@@ -267,10 +290,21 @@ class Reader:
             made = spool(splice(state), self._in_memory, self._path.parent)
         return made.done()
 
+    def _held(self, key: tuple[str, ...]) -> Kept | None:
+        """The answer kept for `key`, in memory or on disk (now the most recently used),
+        or None: a document kept in memory is never None for a spliced answer."""
+        if self._kept(key):
+            return self._documents[key]
+        on_disk = self._on_disk.get(key)  # _kept has seen the latest commit
+        if on_disk is not None:
+            self._on_disk.move_to_end(key)
+        return on_disk
+
     def _in_memory(self, cost: int) -> bool:
         """The one rule of where an answer is kept: in memory when keeping it there costs
         (`memory_cost`) no more than the whole budget. A spliced answer that does not fit
-        is kept on disk until the next commit; any other is made again when asked."""
+        is kept on disk until the next commit (those of the sync ledger: until its cursor
+        moves); any other is made again when asked."""
         return cost <= self.max_bytes
 
     async def search(self, query: str, locale: str, limit: int) -> Document:
@@ -312,7 +346,8 @@ class Reader:
         request after a commit never waits for an answer begun before it. Busy when
         `max_waiting` other answers are queued or being made.
 
-        `cursor`: the answer is a function of the sync ledger at this cursor (a bundle),
+        `cursor`: the answer is a function of the sync ledger at this cursor (a bundle, a
+        change answer),
         so "nothing committed meanwhile" means the cursor has not moved (`_forget`)."""
         if self._kept(key):
             return cast(_Made, self._documents[key])
@@ -321,7 +356,7 @@ class Reader:
         if making is None:
             if len(self._making) >= self.max_waiting:
                 raise Busy(
-                    f"{len(self._making)} searches or change lists are being answered; "
+                    f"{len(self._making)} searches, change lists or bundles are being answered; "
                     f"try again in {_RETRY_AFTER} second",
                     retry_after=_RETRY_AFTER,
                 )
@@ -359,16 +394,36 @@ class Reader:
 
     def _keep(self, key: tuple[str, ...], value: Kept | None) -> None:
         if isinstance(value, Spilled):
-            self._on_disk[key] = value
+            self._keep_on_disk(key, value)
             return
         size = memory_cost(value)
         if not self._in_memory(size):
+            self._cursors.pop(key, None)
             return
         while self.cached_bytes + size > self.max_bytes:
-            _, dropped = self._documents.popitem(last=False)
+            dropped_key, dropped = self._documents.popitem(last=False)
             self.cached_bytes -= memory_cost(dropped)
+            self._cursors.pop(dropped_key, None)
         self._documents[key] = value
         self.cached_bytes += size
+
+    def _keep_on_disk(self, key: tuple[str, ...], value: Spilled) -> None:
+        """Keep a spilled answer; change answers within `max_disk_bytes`, the least
+        recently used dropped first (one larger than the whole bound is not kept: its
+        files close once its responses end)."""
+        replaced = self._on_disk.pop(key, None)
+        if replaced is not None:
+            self.disk_bytes -= _disk_cost(key, replaced)
+        cost = _disk_cost(key, value)
+        if cost > self.max_disk_bytes:
+            self._cursors.pop(key, None)
+            return
+        while cost and self.disk_bytes + cost > self.max_disk_bytes:
+            dropped_key = next(k for k, kept in self._on_disk.items() if _disk_cost(k, kept))
+            self.disk_bytes -= _disk_cost(dropped_key, self._on_disk.pop(dropped_key))
+            self._cursors.pop(dropped_key, None)
+        self._on_disk[key] = value
+        self.disk_bytes += cost
 
     def ready(self) -> bool:
         """True once the schema is current and content was stored (seeded); False
@@ -392,6 +447,7 @@ class Reader:
             db.conn.close()
         self._thread_dbs.clear()
         self._on_disk.clear()
+        self.disk_bytes = 0
         self._cursors.clear()
         if self._wal_index is not None:
             self._wal_index.close()
@@ -406,3 +462,11 @@ def _answer(
     with snapshot(db) as state:
         body = compute(state)
     return compressed(body)
+
+
+def _disk_cost(key: tuple[str, ...], kept: Spilled) -> int:
+    """What keeping `kept` on disk counts against `max_disk_bytes`: its forms' bytes for
+    a change answer, nothing for the answers that are one per locale and kind."""
+    if key[0] != "changes":
+        return 0
+    return sum(part.size for part in (kept.body, kept.gzip, kept.br) if part is not None)

@@ -31,7 +31,14 @@ from api.store.figures import figures_token, locales_body
 from api.store.versions import load_treatments, published_among, published_slugs
 from api.store.withdrawals import withdrawn_records
 
-__all__ = ["bundle_body", "bundle_parts", "changes_since", "current_cursor", "track_changes"]
+__all__ = [
+    "bundle_body",
+    "bundle_parts",
+    "changes_parts",
+    "changes_since",
+    "current_cursor",
+    "track_changes",
+]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -51,16 +58,14 @@ class _BundleHead(msgspec.Struct, frozen=True, kw_only=True):
     locales: msgspec.Raw
 
 
-class _ChangesBytes(msgspec.Struct, frozen=True):
-    # Field order is the wire order of api.core.sync.Changes.
+class _ChangesHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of api.core.sync.Changes before its articles, in wire order (see
+    `changes_parts`): `locales` is null when the metadata did not change."""
+
     locale: str
     since: int
     cursor: int
     locales: msgspec.Raw | None
-    articles: list[msgspec.Raw]
-    treatments: list[msgspec.Raw]
-    removed: list[Removed]
-    patches: list[_PatchBytes] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _PatchBytes(msgspec.Struct, frozen=True):
@@ -71,7 +76,7 @@ class _PatchBytes(msgspec.Struct, frozen=True):
     ops: msgspec.Raw
 
 
-_PATCHED = ("article", "treatment")
+_PATCHED: tuple[ItemKind, ...] = ("article", "treatment")
 """The kinds of item sent as patches (the locale metadata is small: it is sent whole)."""
 _PIN = "sync/"
 """The prefix of the documents holding the bytes clients hold of each item."""
@@ -295,67 +300,150 @@ def _bundle_parts(db: sqlite_utils.Database, locale: str, head: bytes) -> Iterat
 def changes_since(
     db: sqlite_utils.Database, since: int, locale: str, *, patches: bool = False
 ) -> bytes:
-    """Everything a client of `locale` holding cursor `since` must apply, as final JSON.
+    """Everything a client of `locale` holding cursor `since` must apply, as final JSON
+    (an api.core.sync.Changes, as msgspec writes one).
 
     `patches`: an article or record the client holds comes as the patches stored since
     `since` (chained, when it changed more than once), when they are smaller than it."""
+    return b"".join(changes_parts(db, since, locale, patches=patches))
+
+
+def changes_parts(
+    db: sqlite_utils.Database, since: int, locale: str, *, patches: bool = False
+) -> Iterator[bytes]:
+    """The bytes of `changes_since`, in pieces of about `_PART_BYTES` (whole stored
+    documents), read as they are asked for, as `bundle_parts` are: the changes since an
+    old cursor are as large as the bundle (~460 MB a locale at 10,000 articles). Read them
+    all inside one transaction. A cursor ahead of the ledger's is refused at once."""
     cursor = current_cursor(db)
     if since > cursor:
         raise InvalidParameter(
             "since",
             f"cursor {since} is ahead of the current cursor {cursor}; fetch the bundle again",
         )
-    articles: list[msgspec.Raw] = []
-    treatments: list[msgspec.Raw] = []
-    removed: list[Removed] = []
-    patched: list[_PatchBytes] = []
-    locales: msgspec.Raw | None = None
-    rows = db.execute(
-        "SELECT s.key, s.kind, s.item, s.seq, b.body FROM sync_items s LEFT JOIN documents d "
-        "ON d.key = s.doc_key LEFT JOIN blobs b ON b.etag = d.etag "
-        "WHERE s.seq > ? AND (s.locale = ? OR s.locale IS NULL) "
-        "ORDER BY s.kind, s.item",
-        [since, locale],
+    changed = db.execute(
+        "SELECT 1 FROM sync_items WHERE kind = 'locales' AND seq > ?", [since]
+    ).fetchone()
+    head = _encode(
+        _ChangesHead(
+            locale=locale,
+            since=since,
+            cursor=cursor,
+            locales=None if changed is None else _locales(db),
+        )
     )
-    for key, kind, item, seq, body in rows.fetchall():
-        if kind == "locales":
-            locales = _locales(db)
-            continue
-        if body is None:
-            removed.append(Removed(kind=kind, id=item))
-            continue
-        if patches and kind in _PATCHED:
-            patch = _chain(db, key, since, seq, len(body))
-            if patch is not None:
-                patched.append(_PatchBytes(kind, item, *patch))
+    patched = _patched(db, since, locale) if patches else {}
+    return _changes_parts(db, since, locale, head[:-1], patched, patches=patches)
+
+
+def _patched(db: sqlite_utils.Database, since: int, locale: str) -> dict[str, str]:
+    """The items changed since `since` that go as patches (`_chain`), each with the
+    kind it is: decided first, from the lengths of the stored bodies and patches, so the
+    lists of whole documents can be read in one pass without holding the patches."""
+    patched: dict[str, str] = {}
+    for kind in _PATCHED:
+        rows = db.execute(
+            "SELECT s.key, s.seq, length(b.body) FROM sync_items s JOIN documents d "
+            "ON d.key = s.doc_key JOIN blobs b ON b.etag = d.etag "
+            "WHERE s.kind = ? AND s.locale = ? AND s.seq > ? ORDER BY s.item",
+            [kind, locale, since],
+        )
+        for key, seq, size in rows:
+            if _chain(db, key, since, seq, size, lengths_only=True) is not None:
+                patched[key] = kind
+    return patched
+
+
+def _changes_parts(
+    db: sqlite_utils.Database,
+    since: int,
+    locale: str,
+    head: bytes,
+    patched: dict[str, str],
+    *,
+    patches: bool,
+) -> Iterator[bytes]:
+    out = bytearray(head)
+    changed = (
+        "FROM sync_items s LEFT JOIN documents d ON d.key = s.doc_key "
+        "LEFT JOIN blobs b ON b.etag = d.etag "
+        "WHERE s.kind = ? AND s.locale = ? AND s.seq > ?"
+    )
+    for kind, opening in (("article", b',"articles":['), ("treatment", b'],"treatments":[')):
+        out += opening
+        rows = db.execute(
+            f"SELECT s.key, b.body {changed} AND b.body IS NOT NULL ORDER BY s.item",
+            [kind, locale, since],
+        )
+        n = 0
+        for key, body in rows:
+            if key in patched:
                 continue
-        if kind == "article":
-            articles.append(msgspec.Raw(body))
-        else:
-            treatments.append(msgspec.Raw(body))
-    changes = _ChangesBytes(
-        locale=locale,
-        since=since,
-        cursor=cursor,
-        locales=locales,
-        articles=articles,
-        treatments=treatments,
-        removed=removed,
-        patches=patched if patches else msgspec.UNSET,
-    )
-    return _encode(changes)
+            if n:
+                out += b","
+            n += 1
+            out += body
+            if len(out) >= _PART_BYTES:
+                yield bytes(out)
+                out.clear()
+    out += b'],"removed":['
+    n = 0
+    for kind in _PATCHED:
+        rows = db.execute(
+            f"SELECT s.item {changed} AND b.body IS NULL ORDER BY s.item", [kind, locale, since]
+        )
+        for (item,) in rows:
+            if n:
+                out += b","
+            n += 1
+            out += _encode(Removed(kind=kind, id=item))
+    out += b"]"
+    if patches:
+        out += b',"patches":['
+        n = 0
+        for kind in _PATCHED:
+            rows = db.execute(
+                f"SELECT s.key, s.item, s.seq, length(b.body) {changed} "
+                "AND b.body IS NOT NULL ORDER BY s.item",
+                [kind, locale, since],
+            )
+            for key, item, seq, size in rows:
+                if patched.get(key) != kind:
+                    continue
+                chain = _chain(db, key, since, seq, size)
+                assert chain is not None  # decided in this same snapshot
+                if n:
+                    out += b","
+                n += 1
+                out += _encode(_PatchBytes(kind, item, *chain))
+                if len(out) >= _PART_BYTES:
+                    yield bytes(out)
+                    out.clear()
+        out += b"]"
+    out += b"}"
+    yield bytes(out)
 
 
 def _chain(
-    db: sqlite_utils.Database, key: str, since: int, seq: int, size: int
+    db: sqlite_utils.Database,
+    key: str,
+    since: int,
+    seq: int,
+    size: int,
+    *,
+    lengths_only: bool = False,
 ) -> tuple[str, msgspec.Raw] | None:
     """The patches of `key` from the bytes held at `since` to those of `seq` (its latest
     change), as one list of operations with the result's SHA-256; None when there is no
     unbroken chain from `since` (the client did not hold the item then, or it was removed
-    and published again since) or the chain is no smaller than the item (`size` bytes)."""
+    and published again since) or the chain is no smaller than the item (`size` bytes).
+
+    `lengths_only`: decide from the lengths of the stored lists, without reading them (the
+    operations returned are then empty)."""
+    ops_column = "length(ops)" if lengths_only else "ops"
     links = db.execute(
-        "SELECT seq, base_seq, ops, sha256 FROM sync_patches WHERE key = ? AND seq > ? "
-        "ORDER BY seq",
+        f"SELECT seq, base_seq, {ops_column}, sha256 FROM sync_patches WHERE key = ? "
+        "AND seq > ? ORDER BY seq",
         [key, since],
     ).fetchall()
     if not links or links[0][1] > since or links[-1][0] != seq:
@@ -363,6 +451,13 @@ def _chain(
     for (before, *_), (_, base, *_) in itertools.pairwise(links):
         if base != before:
             return None
+    if lengths_only:
+        # The length of the splice below: its brackets, each non-empty list's inside, the
+        # commas between them.
+        inner = [length - 2 for _, _, length, _ in links if length > 2]
+        if 2 + sum(inner) + max(len(inner) - 1, 0) >= size:
+            return None
+        return links[-1][3], msgspec.Raw(b"")
     # Splice the stored operation lists into one: each is a JSON array.
     ops = b"[" + b",".join(o[1:-1] for _, _, o, _ in links if o != b"[]") + b"]"
     if len(ops) >= size:
