@@ -175,4 +175,4 @@ bench-tools:
 	fi
 
 clean:
-	rm -rf $(VENV) contract/node_modules site $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(VENV) contract/node_modules site $(DB) $(DB)-wal $(DB)-shm $(DB)-sender.lock

@@ -675,12 +675,14 @@ class ContentReader:
         workers = self._workers
         if workers is None:
             workers = min(os.cpu_count() or 1, len(self._article_paths) // _MIN_ARTICLES_PER_WORKER)
-        if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 1:
             for task in tasks:
                 yield (task, *_read_article(task))
             return
-        # Forked, so a worker starts at once with what this process has imported.
-        context = multiprocessing.get_context("fork")
+        # Spawned, not forked, as the render's workers are (api.store.render_work): the
+        # caller may hold threads (a test runner's, a server's), and a forked child can
+        # inherit one of their locks held; a spawned worker costs a fraction of a second.
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             ahead: deque[tuple[_ArticleTask, Future[tuple[bytes, _Errors]]]] = deque()
             for task in tasks:

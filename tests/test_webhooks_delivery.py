@@ -21,6 +21,7 @@ import pytest
 
 from api.store.accounts import create_token
 from api.store.schema import open_database, transaction
+from api.store.sender_lease import lease_holder
 from bench.servers import free_port
 from tests.conftest import ROOT, SLUG
 from tests.webhook_receiver import received, unique_events
@@ -269,20 +270,69 @@ def test_a_rotation_signs_with_both_secrets_while_it_overlaps(
 
 def test_the_sender_runs_beside_the_workers_once(db_path: Path) -> None:
     with serving(db_path) as (_, server):
-        db = open_database(db_path)
-        holder = _wait("the sender's lease", lambda: _holder(db))
+        holder = _wait("the sender's lease", lambda: _holder(db_path))
         pids = _group(server.pid)
         senders = [pid for pid in pids if b"api.web.webhook_sender" in _cmdline(pid)]
         assert len(senders) == 1, pids
         assert holder.split("/")[1] == str(senders[0])
-        db.conn.close()
     assert not Path(f"/proc/{senders[0]}").exists() or _zombie(senders[0])
 
 
-def _holder(db: Any) -> str | None:
-    from api.store.deliveries import lease_holder
+def _holder(db_path: Path) -> str | None:
+    return lease_holder(db_path)
 
-    return lease_holder(db)
+
+_IDLE_SECONDS = 8.0
+"""Longer than two renewal periods of the lease the sender used to renew with a commit to
+the database (every 3.3 s)."""
+
+
+def test_an_idle_server_commits_nothing(db_path: Path) -> None:
+    """With the sender holding its lease and readers reading, nothing commits to the
+    database: `PRAGMA data_version`, on which every reader cache is keyed, stays put."""
+    with serving(db_path) as (base, _):
+        _wait("the sender's lease", lambda: _holder(db_path))
+        db = open_database(db_path)
+        try:
+            seen = db.execute("PRAGMA data_version").fetchone()[0]
+            deadline = time.monotonic() + _IDLE_SECONDS
+            while time.monotonic() < deadline:
+                for path in (
+                    "/v1/articles",
+                    f"/v1/articles/{SLUG}",
+                    "/v1/search?q=hair",
+                    "/v1/locales",
+                    "/v1/sitemap",
+                    "/readyz",
+                ):
+                    answer = httpx.get(f"{base}{path}", timeout=30)
+                    assert answer.status_code == 200, (path, answer.text)
+                time.sleep(0.5)
+            assert db.execute("PRAGMA data_version").fetchone()[0] == seen
+        finally:
+            db.conn.close()
+
+
+def test_a_second_servers_sender_takes_over_from_a_killed_one(db_path: Path) -> None:
+    """Two servers on one database: one sender holds the lease, the other waits; when the
+    holder's whole server is killed with SIGKILL, the other takes the lease at once."""
+    with serving(db_path) as (_, first):
+        holder = _wait("the first sender's lease", lambda: _holder(db_path))
+        [first_sender] = _senders(first.pid)
+        assert holder.split("/")[1] == str(first_sender)
+        with serving(db_path) as (_, second):
+            [second_sender] = _wait("the second sender", lambda: _senders(second.pid))
+            time.sleep(1.0)  # it tries for the lease every few milliseconds meanwhile
+            assert _holder(db_path) == holder
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+            _wait("the first server's processes to go", lambda: not _server_group_alive(first))
+            taken = _wait("the lease taken over", lambda: (_holder(db_path) or holder) != holder, 5)
+            assert taken and str(_holder(db_path)).split("/")[1] == str(second_sender)
+
+
+def _senders(leader: int) -> list[int]:
+    return [pid for pid in _group(leader) if b"api.web.webhook_sender" in _cmdline(pid)]
 
 
 def _cmdline(pid: int) -> bytes:

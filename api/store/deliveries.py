@@ -1,6 +1,6 @@
 """Webhook deliveries: which are due, every attempt in the delivery log, the retry schedule
-applied to each failure, `410 Gone` disabling the endpoint, replays, and the lease that
-lets one sender per database send.
+applied to each failure, `410 Gone` disabling the endpoint, and replays (the lease that
+lets one sender per database send is a file lock: `api.store.sender_lease`).
 
 A delivery stays `pending` until an attempt gets a 2xx answer and that answer is recorded:
 a sender killed between the two sends it again (at least once), with the same
@@ -9,8 +9,6 @@ a sender killed between the two sends it again (at least once), with the same
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from datetime import UTC, datetime
 from typing import Literal
@@ -34,14 +32,11 @@ __all__ = [
     "DeliveryDetail",
     "DeliveryPage",
     "DueDelivery",
-    "acquire_lease",
     "due_deliveries",
     "get_delivery",
-    "lease_holder",
     "list_deliveries",
     "next_due",
     "record_attempt",
-    "release_lease",
     "replay_delivery",
 ]
 
@@ -359,62 +354,3 @@ def replay_delivery(db: sqlite_utils.Database, actor: Principal, delivery_id: in
             detail=delivery.webhook_id,
         )
         return _one(db, delivery_id)
-
-
-# --- the sender's lease -------------------------------------------------------------------
-
-_LEASE = "sender"
-
-
-def _alive_here(holder: str) -> bool | None:
-    """Whether a holder on this machine is alive (None: another machine's, unknown)."""
-    host, _, rest = holder.partition("/")
-    if host != socket.gethostname():
-        return None
-    pid = int(rest.partition("/")[0] or 0)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def acquire_lease(db: sqlite_utils.Database, holder: str, ttl: float) -> bool:
-    """Take or renew the sender's lease for `ttl` seconds; True when `holder` has it. It is
-    free when unheld, expired, or held by a process of this machine that is gone (a
-    killed server's sender: its successor need not wait for the lease to expire)."""
-    at = time.time()
-    with transaction(db):
-        row = db.execute(
-            "SELECT holder, expires FROM webhook_lease WHERE name = ?", [_LEASE]
-        ).fetchone()
-        if (
-            row is not None
-            and row[0] != holder
-            and row[1] > at
-            and _alive_here(row[0]) is not False
-        ):
-            return False
-        db.execute(
-            "INSERT INTO webhook_lease (name, holder, expires) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-            "expires = excluded.expires",
-            [_LEASE, holder, at + ttl],
-        )
-        return True
-
-
-def release_lease(db: sqlite_utils.Database, holder: str) -> None:
-    """Give the lease up (a sender stopping cleanly), so another may take it at once."""
-    with transaction(db):
-        db.execute("DELETE FROM webhook_lease WHERE name = ? AND holder = ?", [_LEASE, holder])
-
-
-def lease_holder(db: sqlite_utils.Database) -> str | None:
-    """Who holds the sender's lease now, if anyone."""
-    row = db.execute(
-        "SELECT holder FROM webhook_lease WHERE name = ? AND expires > ?", [_LEASE, time.time()]
-    ).fetchone()
-    return str(row[0]) if row else None

@@ -141,8 +141,8 @@ class Reader:
 
     def _forget(self) -> None:
         """After a commit: drop every answer kept, except those of the sync ledger made
-        at the cursor it still has. A commit need not change content at all (the webhook
-        sender renews its lease every few seconds), and a bundle is the ledger's state at
+        at the cursor it still has. A commit need not change content at all (a session
+        touched, a webhook attempt recorded), and a bundle is the ledger's state at
         its cursor (a kiosk holding that cursor is told nothing changed): one that took
         longer to make than commits are apart would otherwise never be kept. Dropped
         files close once the last response from them ends."""

@@ -622,6 +622,14 @@ def _v24_locale_figures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v25_no_webhook_lease(db: sqlite_utils.Database) -> None:
+    """The webhook sender's lease is a file lock beside the database
+    (`api.store.sender_lease`), no longer a row renewed by a commit every few seconds:
+    that commit emptied every reader cache keyed on `PRAGMA data_version` while nothing
+    happened."""
+    db.execute("DROP TABLE IF EXISTS webhook_lease")
+
+
 _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -647,6 +655,7 @@ _MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v22_sync_patches,
     _v23_spliced_lists,
     _v24_locale_figures,
+    _v25_no_webhook_lease,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 

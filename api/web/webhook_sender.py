@@ -1,5 +1,6 @@
 """The webhook sender: one process beside the server's workers that sends what the outbox
-holds, under a lease in the database so that one sender per database sends.
+holds, under a lease (a file lock beside the database) so that one sender per database
+sends.
 
 Why a process of its own, started and watched by `vetted serve`, and not a task in each
 worker: granian forks its workers from the main process, so a thread sending there would
@@ -7,11 +8,13 @@ be copied (with whatever locks it held) into every worker and every respawn; in 
 would share an event loop with readers, and a slow receiver or a DNS lookup would cost them
 latency. Why a lease as well: two servers on one database (a restart overlapping the old
 one, or a second `vetted serve`) must not both send, and a server killed with SIGKILL must
-not hold sending up for long: its successor takes the lease of a holder on this machine
-that is gone at once, of one elsewhere when it expires.
+not hold sending up: the kernel lets its lock go with the process, and its successor, which
+tries for the lease every few milliseconds, takes it at once (`api.store.sender_lease`
+says why a lock and not a row renewed by a commit: no commit while nothing happens).
 
 It notices new deliveries by `PRAGMA data_version` (it changes when another connection
-commits), checked every few milliseconds, which costs a read of shared memory.
+commits), checked every few milliseconds, which costs a read of shared memory. While
+nothing is due it only reads: every commit it makes records an attempt.
 """
 
 from __future__ import annotations
@@ -35,23 +38,15 @@ import httpx
 
 from api.config import SETTINGS_ENV, Settings, decode_settings, load_settings
 from api.logs import configure_logging
-from api.store.deliveries import (
-    DueDelivery,
-    acquire_lease,
-    due_deliveries,
-    next_due,
-    record_attempt,
-    release_lease,
-)
+from api.store.deliveries import DueDelivery, due_deliveries, next_due, record_attempt
 from api.store.schema import open_database
+from api.store.sender_lease import SenderLease
 from api.web.outbound import send_attempt
 
-__all__ = ["LEASE_SECONDS", "SenderProcess", "run_sender"]
+__all__ = ["SenderProcess", "run_sender"]
 
 _log = logging.getLogger("vetted.webhooks")
 
-LEASE_SECONDS = 10.0
-"""How long a lease lasts unless renewed (a third of it apart)."""
 _POLL = 0.01
 _IN_FLIGHT = 16
 _Result = TypeVar("_Result")
@@ -62,6 +57,7 @@ class _Sender:
         self.settings = settings
         self.db = open_database(settings.db, busy_timeout=settings.busy_timeout)
         self.holder = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
+        self.lease = SenderLease(settings.db, self.holder)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-db")
         self.in_flight: set[int] = set()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -73,23 +69,17 @@ class _Sender:
         return await asyncio.get_running_loop().run_in_executor(self.pool, work)
 
     async def run(self, stop: asyncio.Event, parent: int | None) -> None:
-        holding, renewed, wake, seen = False, 0.0, 0.0, -1
+        wake, seen = 0.0, -1
         async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
             while not stop.is_set():
                 if parent is not None and os.getppid() != parent:
                     _log.warning("the server is gone: the webhook sender stops")
                     break
                 now = time.time()
-                if now - renewed >= LEASE_SECONDS / 3:
-                    was = holding
-                    holding = await self._db(
-                        lambda: acquire_lease(self.db, self.holder, LEASE_SECONDS)
-                    )
-                    renewed = now
-                    if holding and not was:
-                        _log.info(f"webhook sender {self.holder} holds the lease")
-                        self.scan = True
-                if holding:
+                if not self.lease.held and self.lease.acquire():
+                    _log.info(f"webhook sender {self.holder} holds the lease")
+                    self.scan = True
+                if self.lease.held:
                     version = await self._db(
                         lambda: self.db.execute("PRAGMA data_version").fetchone()[0]
                     )
@@ -100,8 +90,7 @@ class _Sender:
                     await asyncio.wait_for(stop.wait(), _POLL)
             if self.tasks:
                 await asyncio.wait(self.tasks, timeout=self.settings.webhook_timeout)
-        if holding:
-            await self._db(lambda: release_lease(self.db, self.holder))
+        self.lease.release()
 
     async def _start_due(self, client: httpx.AsyncClient, now: float) -> float:
         """Start an attempt for each due delivery; when the next one falls due."""
@@ -136,6 +125,7 @@ class _Sender:
             self.scan = True
 
     def close(self) -> None:
+        self.lease.release()
         self.pool.shutdown()
         self.db.conn.close()
 

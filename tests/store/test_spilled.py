@@ -53,7 +53,7 @@ def publish_a_change(db_path: Path) -> None:
 
 
 def commit_without_content(db_path: Path) -> None:
-    """A commit that changes no content (as the webhook sender's lease renewal)."""
+    """A commit that changes no content (as a webhook attempt recorded)."""
     db = open_database(db_path)
     db.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER)")
     db.execute("INSERT INTO scratch VALUES (1)")

@@ -32,18 +32,17 @@ from api.core.webhooks import (
 from api.store.catalogs import approve_catalog, pending_review, stage_catalog
 from api.store.deliveries import (
     AttemptOutcome,
-    acquire_lease,
     due_deliveries,
     get_delivery,
     list_deliveries,
     next_due,
     record_attempt,
-    release_lease,
     replay_delivery,
 )
 from api.store.exporting import export_catalog, published_content
 from api.store.reviews import sweep_review_status
 from api.store.schema import open_database, transaction
+from api.store.sender_lease import SenderLease, lease_holder
 from api.store.sync import current_cursor
 from api.store.versions import latest_version, load_article
 from api.store.webhooks import (
@@ -55,7 +54,7 @@ from api.store.webhooks import (
     signing_secrets,
     update_endpoint,
 )
-from tests.conftest import SLUG
+from tests.conftest import ROOT, SLUG
 from tests.editing import publish_change
 
 ADMIN = Principal(name="root", role="admin")
@@ -264,28 +263,63 @@ def test_the_schedule_ending_without_a_success_disables_the_endpoint(
     assert not get_endpoint(db, made.endpoint.id).enabled
 
 
-def test_one_sender_holds_the_lease(db: sqlite_utils.Database) -> None:
+def test_one_sender_holds_the_lease(db_path: Path, db: sqlite_utils.Database) -> None:
     host = socket.gethostname()
-    me = f"{host}/{os.getpid()}/a"
-    other = f"elsewhere/{os.getpid()}/b"
-    assert acquire_lease(db, me, 5)
-    assert not acquire_lease(db, other, 5)
-    assert acquire_lease(db, me, 5)  # renewed
-    release_lease(db, me)
-    assert acquire_lease(db, other, 5)
-    assert not acquire_lease(db, me, 5)
+    me = SenderLease(db_path, f"{host}/{os.getpid()}/a")
+    other = SenderLease(db_path, f"{host}/{os.getpid()}/b")
+    seen = db.execute("PRAGMA data_version").fetchone()[0]
+    try:
+        assert lease_holder(db_path) is None
+        assert me.acquire()
+        assert not other.acquire()
+        assert me.acquire()  # still held
+        assert lease_holder(db_path) == me.holder
+        me.release()
+        assert lease_holder(db_path) is None
+        assert other.acquire()
+        assert not me.acquire()
+        assert lease_holder(db_path) == other.holder
+    finally:
+        me.release()
+        other.release()
+    # Taking, holding and giving up the lease commits nothing to the database.
+    assert db.execute("PRAGMA data_version").fetchone()[0] == seen
 
 
-def test_a_dead_local_holders_lease_is_taken_at_once(db: sqlite_utils.Database) -> None:
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
+_HOLD = """
+import sys, time
+from api.store.sender_lease import SenderLease
+lease = SenderLease(sys.argv[1], "elsewhere/1/held")
+assert lease.acquire()
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_holders_lease_is_taken_at_once(db_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(db_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
         text=True,
     )
-    dead = f"{socket.gethostname()}/{int(gone.stdout)}/x"
-    assert acquire_lease(db, dead, 60)
-    assert acquire_lease(db, f"{socket.gethostname()}/{os.getpid()}/y", 60)
+    mine = SenderLease(db_path, f"{socket.gethostname()}/{os.getpid()}/y")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert lease_holder(db_path) == "elsewhere/1/held"
+        assert not mine.acquire()
+        holder.kill()  # SIGKILL: no clean release
+        holder.wait(timeout=10)
+        assert mine.acquire()  # at once: no expiry to wait out
+        assert lease_holder(db_path) == mine.holder
+    finally:
+        mine.release()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
 
 
 def test_the_sweep_announces_an_article_gone_overdue(db: sqlite_utils.Database) -> None:
