@@ -408,20 +408,25 @@ def _brotli(body: Body) -> bytes:
     # article; the HTML documents gain the most (15 %). A window no larger than the body
     # (brotli's default is 4 MB) compresses the same bytes as small, a fifth faster: the
     # encoder sets up tables the size of its window.
-    window = min(_BROTLI_MAX_WINDOW, max(10, (len(body) - 1).bit_length()))
-    out: bytes = brotli.compress(body, quality=_BROTLI_QUALITY, lgwin=window)
+    out: bytes = brotli.compress(body, quality=_BROTLI_QUALITY, lgwin=_brotli_window(len(body)))
     return out
 
 
-class StreamCompressor:
-    """The gzip and brotli forms of bytes that come in pieces, at the levels `compressed`
-    uses (and so, for bodies of 4 MB or more, brotli's very bytes; gzip's may differ by
-    a few bytes, decompressing to the same). `feed` returns the compressed bytes each
-    form has ready; `finish` the rest."""
+def _brotli_window(size: int) -> int:
+    """The window of a body of `size` bytes: no larger than the body, at most brotli's
+    default."""
+    return min(_BROTLI_MAX_WINDOW, max(10, (size - 1).bit_length()))
 
-    def __init__(self) -> None:
+
+class StreamCompressor:
+    """The gzip and brotli forms of `size` bytes that come in pieces, at the levels and
+    brotli window `compressed` uses (and so brotli's very bytes; gzip's may differ by a
+    few bytes, decompressing to the same). `feed` returns the compressed bytes each form
+    has ready; `finish` the rest."""
+
+    def __init__(self, size: int) -> None:
         self._gzip = isal_zlib.compressobj(_GZIP_LEVEL, isal_zlib.DEFLATED, _GZIP_WBITS)
-        self._brotli = brotli.Compressor(quality=_BROTLI_QUALITY, lgwin=_BROTLI_MAX_WINDOW)
+        self._brotli = brotli.Compressor(quality=_BROTLI_QUALITY, lgwin=_brotli_window(size))
         self._head: bytes | None = b""
         """The gzip bytes held back until the whole header is there (None: it was)."""
 

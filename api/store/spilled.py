@@ -143,7 +143,7 @@ class Spool:
         etag = hashed_etag(self._hash)
         gzip, br = self._new_file(), self._new_file()
         wanted = forms_of(self._size)
-        compressor = StreamCompressor()
+        compressor = StreamCompressor(self._size)
         fd = body.fileno()
         for offset in range(0, self._size, _PIECE):
             piece = os.pread(fd, _PIECE, offset)
