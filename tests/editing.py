@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+import io
 
+import sqlite_utils
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+from api.actions.catalogs import upload_catalog
 from api.core.access import Principal
+from api.core.messages import article_messages
 from api.core.model import Article, Paragraph, Section
 from api.core.workflow import article_etag
+from api.store.catalogs import pending_review
 from api.store.drafts import (
     Draft,
     create_draft,
@@ -14,10 +21,12 @@ from api.store.drafts import (
     request_rollback,
     submit_draft,
 )
-from api.store.versions import VersionRow, latest_version, treatments_number
+from api.store.versions import VersionRow, latest_version, load_article, treatments_number
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
+TRANSLATOR = Principal(name="tr", role="translator", locales=("es",))
+ES_REVIEWER = Principal(name="rev-es", role="reviewer", locales=("es",))
 
 
 def head_etag(db: sqlite_utils.Database, slug: str) -> str | None:
@@ -72,3 +81,17 @@ def new_article(slug: str, title: str) -> Article:
             ),
         ),
     )
+
+
+def spanish_title_in_review(db: sqlite_utils.Database, slug: str, text: str) -> tuple[str, str]:
+    """`slug`'s first message (its title) translated into Spanish as `text`, uploaded by
+    the translator and awaiting review: the message's context and the review's ETag."""
+    head = latest_version(db, slug)
+    assert head is not None
+    message = article_messages(load_article(db, slug, head.number))[0]
+    catalog = Catalog(locale="es")
+    catalog.add(message.source, text, context=message.context)
+    out = io.BytesIO()
+    write_po(out, catalog, width=0)
+    upload_catalog(db, TRANSLATOR, "es", out.getvalue(), slug)
+    return message.context or "", pending_review(db, "es", slug).etag

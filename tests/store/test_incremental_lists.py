@@ -5,7 +5,6 @@ again makes."""
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -13,15 +12,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 from msgspec.structs import replace
 
-from api.actions.catalogs import upload_catalog
-from api.core.access import Principal
-from api.core.messages import article_messages
 from api.sources import read_content
-from api.store.catalogs import approve_catalog, pending_review
+from api.store.catalogs import approve_catalog
 from api.store.catch_up import run_due_schedules
 from api.store.drafts import schedule_draft
 from api.store.figures import locales_body
@@ -32,10 +26,15 @@ from api.store.schema import open_database, transaction
 from api.store.versions import latest_version, load_article
 from api.store.withdrawals import approve_withdrawal, request_withdrawal
 from bench.corpus import SOURCE_SLUG, copy_slug, write_corpus
-from tests.editing import EDITOR, REVIEWER, draft_in_review, publish_change
+from tests.editing import (
+    EDITOR,
+    ES_REVIEWER,
+    REVIEWER,
+    draft_in_review,
+    publish_change,
+    spanish_title_in_review,
+)
 
-TRANSLATOR = Principal(name="tr", role="translator", locales=("es",))
-ES_REVIEWER = Principal(name="rev-es", role="reviewer", locales=("es",))
 ARTICLES = 4
 LOCALES = ("en", "es", "es-MX", "fr", "fr-CA", "ar")
 
@@ -119,15 +118,7 @@ def test_changes_keep_the_lists_as_a_full_render_makes_them(tmp_path: Path) -> N
     _assert_as_rendered_again(db, copies)
 
     # An approval of one entry of one article's catalog.
-    head = latest_version(db, SOURCE_SLUG)
-    assert head is not None
-    message = article_messages(load_article(db, SOURCE_SLUG, head.number))[0]
-    catalog = Catalog(locale="es")
-    catalog.add(message.source, "Un título revisado", context=message.context)
-    out = io.BytesIO()
-    write_po(out, catalog, width=0)
-    upload_catalog(db, TRANSLATOR, "es", out.getvalue(), SOURCE_SLUG)
-    pending = pending_review(db, "es", SOURCE_SLUG)
-    approve_catalog(db, ES_REVIEWER, "es", pending.etag, [message.context], SOURCE_SLUG)
+    context, review = spanish_title_in_review(db, SOURCE_SLUG, "Un título revisado")
+    approve_catalog(db, ES_REVIEWER, "es", review, [context], SOURCE_SLUG)
     assert "Un título revisado".encode() in _documents(db)["articles/es"]
     _assert_as_rendered_again(db, copies)

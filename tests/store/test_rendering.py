@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from collections import Counter
@@ -13,15 +12,11 @@ from typing import Any
 import msgspec
 import pytest
 import sqlite_utils
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 from msgspec.structs import replace
 
-from api.actions.catalogs import upload_catalog
 from api.core.access import Principal
-from api.core.messages import article_messages
 from api.sources import ContentSet, read_content
-from api.store.catalogs import approve_catalog, pending_review
+from api.store.catalogs import approve_catalog
 from api.store.documents import get_document
 from api.store.drafts import create_draft, publish_draft, submit_draft
 from api.store.figures import locales_body
@@ -29,15 +24,13 @@ from api.store.importer import import_content
 from api.store.listing import article_list_body, sitemap_body
 from api.store.schema import open_database
 from api.store.translations import rendered_locales
-from api.store.versions import latest_version, load_article, published_versions
+from api.store.versions import load_article, published_versions
 from bench.corpus import copy_slug, write_corpus
 from tests.conftest import SLUG, VERSION_1_TREE
-from tests.editing import head_etag
+from tests.editing import ES_REVIEWER, head_etag, spanish_title_in_review
 
 EDITOR = Principal(name="ed", role="editor")
 REVIEWER = Principal(name="rev", role="reviewer")
-TRANSLATOR = Principal(name="tr", role="translator", locales=("es",))
-ES_REVIEWER = Principal(name="rev-es", role="reviewer", locales=("es",))
 
 
 @pytest.mark.slow  # seconds of in-process work: out of the fast loop
@@ -110,15 +103,7 @@ def test_approving_spanish_renders_the_locales_showing_spanish_only(
 ) -> None:
     db = open_database(tmp_path / "v.db")
     import_content(db, content)
-    head = latest_version(db, SLUG)
-    assert head is not None
-    message = article_messages(load_article(db, SLUG, head.number))[0]
-    catalog = Catalog(locale="es")
-    catalog.add(message.source, "Un título revisado", context=message.context)
-    out = io.BytesIO()
-    write_po(out, catalog, width=0)
-    upload_catalog(db, TRANSLATOR, "es", out.getvalue(), SLUG)
-    pending = pending_review(db, "es", SLUG)
+    context, review = spanish_title_in_review(db, SLUG, "Un título revisado")
     rendered: Counter[str] = Counter()
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
@@ -127,7 +112,7 @@ def test_approving_spanish_renders_the_locales_showing_spanish_only(
 
     sys.setprofile(profile)
     try:
-        approve_catalog(db, ES_REVIEWER, "es", pending.etag, [message.context], SLUG)
+        approve_catalog(db, ES_REVIEWER, "es", review, [context], SLUG)
     finally:
         sys.setprofile(None)
     # Every version of the article, in Spanish and in Mexican Spanish (Spanish text): the
