@@ -356,7 +356,7 @@ class Reader:
         if making is None:
             if len(self._making) >= self.max_waiting:
                 raise Busy(
-                    f"{len(self._making)} searches, change lists or bundles are being answered; "
+                    f"{len(self._making)} searches or change lists are being answered; "
                     f"try again in {_RETRY_AFTER} second",
                     retry_after=_RETRY_AFTER,
                 )
