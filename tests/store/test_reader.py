@@ -8,7 +8,6 @@ import asyncio
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from api.store.documents import Document
 from api.store.reader import Reader
 from api.store.schema import open_database
 from tests.conftest import ROOT, SLUG
+from tests.loops import run_on_own_loop
 
 
 def _commit_elsewhere(db: Path, n: int) -> None:
@@ -96,31 +96,6 @@ def test_what_is_kept_stays_within_its_bytes_least_recently_used_dropped_first(
         reader.close()
 
 
-def _run(
-    look: Callable[[], Coroutine[None, None, None]], busy: threading.Event, reader: Reader
-) -> None:
-    """Run `look` on an event loop of its own thread (this one may have one running
-    already: Playwright's, in a process that ran the browser tests); then free the reader's
-    thread, whatever happened, and close the reader."""
-    failed: list[BaseException] = []
-
-    def main() -> None:
-        try:
-            asyncio.run(look())
-        except BaseException as exc:
-            failed.append(exc)
-
-    loop_thread = threading.Thread(target=main)
-    loop_thread.start()
-    loop_thread.join(timeout=60)
-    busy.set()
-    loop_thread.join(timeout=10)
-    reader.close()
-    assert not loop_thread.is_alive()
-    if failed:
-        raise failed[0]
-
-
 def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Path) -> None:
     reader = Reader(db_path)
     busy = threading.Event()
@@ -136,7 +111,7 @@ def test_a_search_runs_on_the_readers_thread_while_the_loop_answers(db_path: Pat
         assert b'"slug"' in found.body
         assert await reader.search("stem", "en", 5) is found  # kept until the next commit
 
-    _run(look, busy, reader)
+    run_on_own_loop(look, reader, timeout=60, release=busy.set)
 
 
 def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: Path) -> None:
@@ -155,7 +130,7 @@ def test_an_answer_made_while_another_connection_committed_is_not_kept(db_path: 
         again = await reader.search("stem", "en", 5)
         assert reader.cached_bytes > len(again.body)  # kept now: nothing committed meanwhile
 
-    _run(look, busy, reader)
+    run_on_own_loop(look, reader, timeout=60, release=busy.set)
 
 
 def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_path: Path) -> None:
@@ -183,7 +158,7 @@ def test_identical_searches_wait_for_one_answer_but_never_across_a_commit(db_pat
         busy.set()
         assert b'"query":"cells"' in (await staying).body
 
-    _run(look, busy, reader)
+    run_on_own_loop(look, reader, timeout=60, release=busy.set)
 
 
 def test_answers_beyond_the_bound_are_refused_not_queued(db_path: Path) -> None:
@@ -205,4 +180,4 @@ def test_answers_beyond_the_bound_are_refused_not_queued(db_path: Path) -> None:
         freed = await reader.changes(0, "en")  # places free again
         assert isinstance(freed, Document) and b'"cursor"' in freed.body
 
-    _run(look, busy, reader)
+    run_on_own_loop(look, reader, timeout=60, release=busy.set)

@@ -9,7 +9,6 @@ import gc
 import os
 import threading
 import zlib
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import brotli
@@ -25,6 +24,7 @@ from api.store.sync import bundle_body, current_cursor
 from api.store.versions import latest_version, load_article
 from tests.conftest import SLUG
 from tests.editing import publish_change
+from tests.loops import run_on_own_loop
 
 # The test bundle of `es` is ~46 KB (~65 KB with its compressed forms): 20 KB spills it as
 # it is spliced; 50 KB holds the spliced bytes, which spill once compressed.
@@ -60,27 +60,6 @@ def commit_without_content(db_path: Path) -> None:
     db.conn.close()
 
 
-def run(look: Callable[[], Coroutine[None, None, None]], *readers: Reader) -> None:
-    """`look` on an event loop of its own thread (this one may run Playwright's); the
-    readers closed after, whatever happened."""
-    failed: list[BaseException] = []
-
-    def main() -> None:
-        try:
-            asyncio.run(look())
-        except BaseException as exc:
-            failed.append(exc)
-
-    thread = threading.Thread(target=main)
-    thread.start()
-    thread.join(timeout=120)
-    for reader in readers:
-        reader.close()
-    assert not thread.is_alive()
-    if failed:
-        raise failed[0]
-
-
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_a_bundle_beyond_the_budget_is_kept_on_disk_with_the_bytes_memory_holds(
     db_path: Path, budget: int
@@ -111,7 +90,7 @@ def test_a_bundle_beyond_the_budget_is_kept_on_disk_with_the_bytes_memory_holds(
         assert set(db_path.parent.iterdir()) == before
         assert small.cached_bytes == 0  # nothing of it in memory
 
-    run(look, roomy, small)
+    run_on_own_loop(look, roomy, small)
 
 
 def test_a_publish_drops_the_bundle_whose_files_close_when_the_last_holder_lets_go(
@@ -136,7 +115,7 @@ def test_a_publish_drops_the_bundle_whose_files_close_when_the_last_holder_lets_
         with pytest.raises(OSError):  # closed (nothing opened a file since)
             os.fstat(fd)
 
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 @pytest.mark.parametrize("budget", [64_000_000, BUDGETS[0]])
@@ -153,7 +132,7 @@ def test_a_commit_that_leaves_the_cursor_keeps_the_bundle(db_path: Path, budget:
         assert await reader.bundle("es") is first
         assert reader.made == made
 
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 def test_a_bundle_made_across_a_commit_without_content_is_kept(db_path: Path) -> None:
@@ -175,7 +154,7 @@ def test_a_bundle_made_across_a_commit_without_content_is_kept(db_path: Path) ->
         assert await reader.bundle("es") is made  # and kept
         assert reader.made == 1
 
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 def test_a_search_does_not_wait_for_a_bundle_being_made(db_path: Path) -> None:
@@ -192,6 +171,6 @@ def test_a_search_does_not_wait_for_a_bundle_being_made(db_path: Path) -> None:
         assert isinstance(await bundle, Spilled)
 
     try:
-        run(look, reader)
+        run_on_own_loop(look, reader)
     finally:
         busy.set()

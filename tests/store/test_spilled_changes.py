@@ -19,7 +19,8 @@ from api.store.reader import Reader
 from api.store.schema import open_database
 from api.store.spilled import Spilled
 from api.store.sync import changes_parts, changes_since, current_cursor
-from tests.store.test_spilled import BUDGETS, commit_without_content, publish_a_change, read, run
+from tests.loops import run_on_own_loop
+from tests.store.test_spilled import BUDGETS, commit_without_content, publish_a_change, read
 
 
 class _Framing(msgspec.Struct, kw_only=True):
@@ -93,7 +94,7 @@ def test_changes_since_0_beyond_the_budget_are_kept_on_disk_with_the_bytes_memor
         assert small.cached_bytes == 0 and small.disk_bytes > len(body)
         assert set(db_path.parent.iterdir()) == before  # no named file left behind
 
-    run(look, roomy, small)
+    run_on_own_loop(look, roomy, small)
 
 
 def test_a_publish_moves_the_changes_kept_on_disk(db_path: Path) -> None:
@@ -111,7 +112,7 @@ def test_a_publish_moves_the_changes_kept_on_disk(db_path: Path) -> None:
         assert new.etag != old.etag
         assert read(old.body) == old_body  # still whole for a response reading it
 
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 def test_change_answers_on_disk_are_bounded_least_recently_used_first(db_path: Path) -> None:
@@ -150,10 +151,10 @@ def test_change_answers_on_disk_are_bounded_least_recently_used_first(db_path: P
     async def measure() -> None:
         cost.append(await sizes())
 
-    run(measure, probe)
+    run_on_own_loop(measure, probe)
     # Room for two answers since 0 (the one since 1 is no larger), not three.
     reader = Reader(db_path, max_bytes=0, max_disk_bytes=2 * cost[0] + cost[0] // 2)
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 def test_an_answer_larger_than_the_disk_bound_is_served_not_kept(db_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_an_answer_larger_than_the_disk_bound_is_served_not_kept(db_path: Path) 
         assert reader.disk_bytes == 0
         assert await reader.changes(0, "es") is not one  # made again
 
-    run(look, reader)
+    run_on_own_loop(look, reader)
 
 
 def test_no_file_is_left_open_once_nothing_holds_an_answer(db_path: Path) -> None:
@@ -178,6 +179,6 @@ def test_no_file_is_left_open_once_nothing_holds_an_answer(db_path: Path) -> Non
         assert isinstance(one, Spilled)
         fds.append(one.body.fd)
 
-    run(look, reader)  # closing the reader drops what it kept
+    run_on_own_loop(look, reader)  # closing the reader drops what it kept
     with pytest.raises(OSError):
         os.fstat(fds[0])

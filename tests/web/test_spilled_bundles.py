@@ -31,7 +31,8 @@ from api.web.app import create_app
 from bench.corpus import write_corpus
 from bench.servers import free_port
 from tests.conftest import ROOT
-from tests.store.test_spilled import publish_a_change, run
+from tests.loops import run_on_own_loop
+from tests.store.test_spilled import publish_a_change
 from tests.test_server import served
 
 _PER_REQUEST = {"date", "x-request-id", "server"}
@@ -187,7 +188,7 @@ def test_a_response_streaming_a_bundle_outlives_the_publish_that_replaces_it(
             assert await old_response == old  # read from the dropped files, intact
             assert streaming.status == 200
 
-    run(look)
+    run_on_own_loop(look)
     db.conn.close()
 
 
@@ -219,4 +220,4 @@ def test_a_bundle_of_several_megabytes_is_sent_whole_in_pieces_from_memory_and_d
                 kept = await reader.bundle("es")
                 assert isinstance(kept, Spilled) == (app is apps[1])
 
-    run(look)
+    run_on_own_loop(look)
