@@ -68,6 +68,7 @@ __all__ = [
     "catalog_target",
     "edit_entry",
     "entry_to_translate",
+    "pending_contexts",
     "pending_review",
     "reject_catalog",
     "reject_entry",
@@ -350,6 +351,14 @@ def _review(
         entries=tuple(entries),
     )
     return review, rows
+
+
+def pending_contexts(db: sqlite_utils.Database, locale: str) -> set[str]:
+    """The contexts of `locale`'s entries uploaded and awaiting review."""
+    rows = db.execute(
+        "SELECT context FROM translations WHERE locale = ? AND status = 'pending'", [locale]
+    )
+    return {row[0] for row in rows}
 
 
 def pending_review(

@@ -34,7 +34,12 @@ from api.core.locales import text_direction
 from api.core.messages import Message
 from api.core.negotiation import DEFAULT_LOCALE
 from api.core.worddiff import WordRun, word_diff
-from api.store.catalogs import PendingCatalog, RejectionNote, catalog_rejections
+from api.store.catalogs import (
+    PendingCatalog,
+    RejectionNote,
+    catalog_rejections,
+    pending_contexts,
+)
 from api.store.exporting import catalog_domains
 from api.store.overview import current_source_messages, pending_locales
 from api.store.translations import available_locales, catalog_entries
@@ -208,12 +213,7 @@ def _entry_list(
     """The messages of one view matching the search, safety-bearing ones first among
     the untranslated."""
     shown_view = view if view in ENTRY_VIEWS else "todo"
-    pending = {
-        r[0]
-        for r in writer.execute(
-            "SELECT context FROM translations WHERE locale = ? AND status = 'pending'", [locale]
-        )
-    }
+    pending = pending_contexts(writer, locale)
     lines = [
         EntryLine(
             key=entry_key(m.context, m.source),
